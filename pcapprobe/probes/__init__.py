@@ -1,0 +1,1 @@
+"""Probe catalog, argument structs and the translators that fill them."""

@@ -1,0 +1,39 @@
+"""Shared test fixtures: paths to the repo's fixtures and to ../shared captures."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "pcaps"
+SHARED = ROOT.parent / "shared"
+SHARED_CAPTURES = SHARED / "captures"
+SEED_SCRIPTS = SHARED / "seed-scripts"
+
+
+def shared_captures(*subdirs: str) -> list[Path]:
+    """The real captures under ../shared/captures (empty when absent)."""
+    if not SHARED_CAPTURES.is_dir():
+        return []
+    dirs = [SHARED_CAPTURES / s for s in subdirs] if subdirs else [SHARED_CAPTURES]
+    found: list[Path] = []
+    for d in dirs:
+        found.extend(sorted(p for p in d.rglob("*") if p.suffix in (".pcap", ".pcapng", ".gz")))
+    return found
+
+
+def require_shared() -> None:
+    """Skip the calling test when ../shared is not beside the checkout."""
+    if not SHARED_CAPTURES.is_dir():
+        pytest.skip("../shared/captures is absent: real-capture tests need the shared folder")
+
+
+def require_tshark() -> str:
+    """Skip the calling test when tshark is not installed; return its path."""
+    path = shutil.which("tshark")
+    if path is None:
+        pytest.skip("tshark is not installed (apt-get install tshark)")
+    return path

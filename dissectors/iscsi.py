@@ -1,0 +1,541 @@
+"""iSCSI PDUs over TCP: framing, decoding, login keys, sessions and tasks (RFC 7143).
+
+Wire format: the 48-byte Basic Header Segment (§11.2.1), Additional Header
+Segments (§11.2.1.2), an optional CRC32C header digest, the data segment padded
+to 4 bytes (§11.2.3) and an optional CRC32C data digest (§11.2.4); digests are
+in force from the first PDU after the login phase that negotiated them
+(§13.1).  Text and login data are ``key=value`` NUL-terminated pairs (§6.1)
+that a C bit continues in the next PDU (§11.10.2, §11.12.2).  A session is
+ISID + TSIH (§4.4.1) and may span several connections; tasks are tracked by
+Initiator Task Tag (§11.2.1.8).
+"""
+
+from __future__ import annotations
+
+import struct
+from dissectors import scsi
+from dissectors._reader import Malformed, Truncated
+from dissectors.crc32c import crc32c
+
+ISCSI_PORT = 3260
+BHS_LEN = 48
+DIGEST_LEN = 4
+UNKNOWN_NAME = "<unknown>"
+
+ISCSI_OP_NOP_OUT = 0x00
+ISCSI_OP_SCSI_CMD = 0x01
+ISCSI_OP_TASK_MGT_REQ = 0x02
+ISCSI_OP_LOGIN_REQ = 0x03
+ISCSI_OP_TEXT_REQ = 0x04
+ISCSI_OP_DATA_OUT = 0x05
+ISCSI_OP_LOGOUT_REQ = 0x06
+ISCSI_OP_SNACK_REQ = 0x10
+ISCSI_OP_NOP_IN = 0x20
+ISCSI_OP_SCSI_RSP = 0x21
+ISCSI_OP_TASK_MGT_RSP = 0x22
+ISCSI_OP_LOGIN_RSP = 0x23
+ISCSI_OP_TEXT_RSP = 0x24
+ISCSI_OP_DATA_IN = 0x25
+ISCSI_OP_LOGOUT_RSP = 0x26
+ISCSI_OP_R2T = 0x31
+ISCSI_OP_ASYNC_MSG = 0x32
+ISCSI_OP_REJECT = 0x3F
+
+OPCODE_NAMES: dict[int, str] = {
+    ISCSI_OP_NOP_OUT: "NOP-Out",
+    ISCSI_OP_SCSI_CMD: "SCSI Command",
+    ISCSI_OP_TASK_MGT_REQ: "Task Management Function Request",
+    ISCSI_OP_LOGIN_REQ: "Login Request",
+    ISCSI_OP_TEXT_REQ: "Text Request",
+    ISCSI_OP_DATA_OUT: "SCSI Data-Out",
+    ISCSI_OP_LOGOUT_REQ: "Logout Request",
+    ISCSI_OP_SNACK_REQ: "SNACK Request",
+    ISCSI_OP_NOP_IN: "NOP-In",
+    ISCSI_OP_SCSI_RSP: "SCSI Response",
+    ISCSI_OP_TASK_MGT_RSP: "Task Management Function Response",
+    ISCSI_OP_LOGIN_RSP: "Login Response",
+    ISCSI_OP_TEXT_RSP: "Text Response",
+    ISCSI_OP_DATA_IN: "SCSI Data-In",
+    ISCSI_OP_LOGOUT_RSP: "Logout Response",
+    ISCSI_OP_R2T: "Ready To Transfer",
+    ISCSI_OP_ASYNC_MSG: "Asynchronous Message",
+    ISCSI_OP_REJECT: "Reject",
+}
+# §11.2.1.2: initiator opcodes are 0x00-0x1f, target opcodes 0x20-0x3f.
+INITIATOR_OPCODES = frozenset(op for op in OPCODE_NAMES if op < 0x20)
+TARGET_OPCODES = frozenset(op for op in OPCODE_NAMES if op >= 0x20)
+# Only the SCSI Command may carry AHS (§11.3); these never carry data (§11.5, §11.8, §11.14).
+_NO_DATA_OPCODES = frozenset({ISCSI_OP_TASK_MGT_REQ, ISCSI_OP_LOGOUT_REQ, ISCSI_OP_SNACK_REQ,
+                              ISCSI_OP_TASK_MGT_RSP, ISCSI_OP_LOGOUT_RSP, ISCSI_OP_R2T})
+# PDUs whose F bit is always 1 (§11.5, §11.6, §11.14 ...): a cheap resync check.
+_FINAL_ALWAYS = frozenset({ISCSI_OP_NOP_OUT, ISCSI_OP_TASK_MGT_REQ, ISCSI_OP_LOGOUT_REQ,
+                           ISCSI_OP_NOP_IN, ISCSI_OP_SCSI_RSP, ISCSI_OP_TASK_MGT_RSP,
+                           ISCSI_OP_LOGOUT_RSP, ISCSI_OP_R2T, ISCSI_OP_ASYNC_MSG,
+                           ISCSI_OP_REJECT})
+
+FLAG_FINAL = 0x80  # F bit of most PDUs (§11.2.1.3)
+FLAG_CONTINUE = 0x40  # C bit of login and text PDUs (§11.10.2)
+FLAG_TRANSIT = 0x80  # T bit of login PDUs (§11.12.2)
+FLAG_READ = 0x40  # R bit of the SCSI Command (§11.3.1)
+FLAG_WRITE = 0x20  # W bit of the SCSI Command
+FLAG_STATUS = 0x01  # S bit of Data-In (§11.7.1)
+FULL_FEATURE_PHASE = 3  # NSG value (§11.12.3)
+AHS_EXTENDED_CDB = 1  # AHS type (§11.2.1.2)
+TTT_RESERVED = 0xFFFFFFFF
+
+# The BHS as opcode byte, flags, bytes 2-3, AHS length + DataSegmentLength word,
+# bytes 8-15 (LUN or ISID/TSIH) and the eight words at 16-47; what each word
+# means depends on the opcode (§11.2.1).
+_BHS = struct.Struct(">BBHIQIIIIIIII")
+_U32 = struct.Struct(">I")
+# Initiator PDUs that carry CmdSN at byte 24, and how far after the last one a
+# resynchronised PDU may be.
+_CMDSN_OPCODES = frozenset({ISCSI_OP_NOP_OUT, ISCSI_OP_SCSI_CMD, ISCSI_OP_TASK_MGT_REQ,
+                            ISCSI_OP_LOGIN_REQ, ISCSI_OP_TEXT_REQ, ISCSI_OP_LOGOUT_REQ})
+_CMDSN_WINDOW = 1024
+_DIGEST = struct.Struct("<I")  # CRC32C goes least significant byte first (§13.1)
+
+
+class Pdu:
+    """One decoded PDU: BHS words, AHS, data segment and the digest verdicts."""
+
+    __slots__ = ("opcode", "immediate", "flags", "spec", "ahs_len", "data_len", "lun",
+                 "itt", "w20", "w24", "w28", "w32", "w36", "w40", "w44", "bhs", "ahs",
+                 "data", "header_digest_ok", "data_digest_ok")
+
+    opcode: int
+    immediate: bool
+    flags: int
+    spec: int  # bytes 2-3: opcode specific (status, versions, TMF response ...)
+    ahs_len: int  # bytes
+    data_len: int
+    lun: int  # bytes 8-15 as one big-endian number
+    itt: int
+    w20: int
+    w24: int
+    w28: int
+    w32: int
+    w36: int
+    w40: int
+    w44: int
+    bhs: memoryview
+    ahs: memoryview
+    data: memoryview
+    header_digest_ok: bool | None  # None: no digest on this PDU
+    data_digest_ok: bool | None
+
+    @property
+    def name(self) -> str:
+        return OPCODE_NAMES.get(self.opcode, f"opcode 0x{self.opcode:02x}")
+
+    @property
+    def final(self) -> bool:
+        return bool(self.flags & FLAG_FINAL)
+
+    @property
+    def isid(self) -> bytes:
+        """Login PDUs: the 6-byte Initiator Session ID (§11.12.5)."""
+        return bytes(self.bhs[8:14])
+
+    @property
+    def tsih(self) -> int:
+        """Login PDUs: the Target Session Identifying Handle (§11.12.6)."""
+        return self.lun & 0xFFFF
+
+    @property
+    def cdb(self) -> bytes:
+        """SCSI Command: the 16-byte CDB plus any extended-CDB AHS (§11.3.5, §11.2.1.2)."""
+        cdb = bytes(self.bhs[32:48])
+        ahs = self.ahs
+        pos = 0
+        while pos + 4 <= len(ahs):
+            length = (ahs[pos] << 8) | ahs[pos + 1]
+            if ahs[pos + 2] == AHS_EXTENDED_CDB:
+                # The AHS length counts the reserved byte before the CDB bytes.
+                cdb += bytes(ahs[pos + 4 : pos + 3 + length])
+            pos += _padded(3 + length)
+        return cdb
+
+    @property
+    def status(self) -> int:
+        """SCSI Response and Data-In (S bit): the SCSI status byte (§11.4.2)."""
+        return self.spec & 0xFF
+
+    @property
+    def login_status(self) -> int:
+        """Login Response: status class << 8 | detail (§11.13.5)."""
+        return self.w36 >> 16
+
+    @property
+    def csg(self) -> int:
+        return (self.flags >> 2) & 3
+
+    @property
+    def nsg(self) -> int:
+        return self.flags & 3
+
+    def sense(self) -> scsi.Sense | None:
+        """SCSI Response: the sense data behind its 2-byte SenseLength (§11.4.7)."""
+        data = self.data
+        if len(data) < 2:
+            return None
+        length = (data[0] << 8) | data[1]
+        if length == 0:
+            return None
+        if 2 + length > len(data):
+            raise Truncated(2 + length, len(data), "sense data")
+        return scsi.decode_sense(data[2 : 2 + length])
+
+
+def _padded(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def pdu_length(view: memoryview, header_digest: bool, data_digest: bool) -> int | None:
+    """Length of the PDU at the front of ``view`` (at least 48 bytes); never raises.
+
+    ``None`` when the bytes are not a plausible BHS (the framer resyncs).
+    """
+    if len(view) < BHS_LEN:
+        return None
+    first = view[0]
+    opcode = first & 0x3F
+    ahs_words = view[4]
+    data_len = (view[5] << 16) | (view[6] << 8) | view[7]
+    if first & 0x80 or opcode not in OPCODE_NAMES:
+        return None
+    if opcode >= 0x20 and first & 0x40:
+        return None  # only initiator PDUs have an I bit
+    if opcode in _FINAL_ALWAYS and not view[1] & FLAG_FINAL:
+        return None
+    if ahs_words and opcode != ISCSI_OP_SCSI_CMD:
+        return None
+    if data_len and opcode in _NO_DATA_OPCODES:
+        return None
+    length = BHS_LEN + ahs_words * 4 + _padded(data_len)
+    if header_digest:
+        length += DIGEST_LEN
+    if data_digest and data_len:
+        length += DIGEST_LEN
+    return length
+
+
+def has_header_digest(view: memoryview) -> bool:
+    """Whether the 4 bytes after the BHS are its CRC32C (mid-session detection)."""
+    return len(view) >= BHS_LEN + DIGEST_LEN and _DIGEST.unpack_from(view, BHS_LEN)[0] == crc32c(
+        view[:BHS_LEN])
+
+
+def heuristic(view: memoryview) -> bool:
+    """Whether the first payload of a flow on another port starts an iSCSI Login."""
+    if len(view) < BHS_LEN or view[0] & 0x3F != ISCSI_OP_LOGIN_REQ or view[4]:
+        return False
+    # Version-max/min are 0 (§11.12.4); the keys start after the BHS (§11.12.11).
+    if view[2] != 0 or view[3] != 0:
+        return False
+    keys = bytes(view[BHS_LEN : BHS_LEN + 64])
+    return keys.startswith((b"InitiatorName=", b"SessionType=", b"AuthMethod=",
+                            b"TargetName=", b"InitiatorAlias="))
+
+
+def decode(view: memoryview, header_digest: bool, data_digest: bool) -> Pdu:
+    """Decode exactly one PDU and verify its digests (a mismatch is recorded, not raised)."""
+    if len(view) < BHS_LEN:
+        raise Truncated(BHS_LEN, len(view), "iSCSI BHS")
+    pdu = Pdu()
+    (first, pdu.flags, pdu.spec, word, pdu.lun, pdu.itt, pdu.w20, pdu.w24, pdu.w28, pdu.w32,
+     pdu.w36, pdu.w40, pdu.w44) = _BHS.unpack_from(view)
+    pdu.opcode = first & 0x3F
+    pdu.immediate = bool(first & 0x40)
+    pdu.ahs_len = (word >> 24) * 4
+    data_len = pdu.data_len = word & 0xFFFFFF
+    pdu.bhs = view[:BHS_LEN]
+    pos = BHS_LEN + pdu.ahs_len
+    if len(view) < pos:
+        raise Truncated(pos, len(view), "iSCSI AHS")
+    pdu.ahs = view[BHS_LEN:pos]
+    pdu.header_digest_ok = pdu.data_digest_ok = None
+    if header_digest:
+        if len(view) < pos + DIGEST_LEN:
+            raise Truncated(pos + DIGEST_LEN, len(view), "iSCSI header digest")
+        pdu.header_digest_ok = _DIGEST.unpack_from(view, pos)[0] == crc32c(view[:pos])
+        pos += DIGEST_LEN
+    end = pos + data_len
+    if len(view) < end:
+        raise Truncated(end, len(view), "iSCSI data segment")
+    pdu.data = view[pos:end]
+    if data_digest and data_len:
+        padded = pos + _padded(data_len)
+        if len(view) < padded + DIGEST_LEN:
+            raise Truncated(padded + DIGEST_LEN, len(view), "iSCSI data digest")
+        # The digest covers the data and its padding (§11.2.4).
+        pdu.data_digest_ok = _DIGEST.unpack_from(view, padded)[0] == crc32c(view[pos:padded])
+    return pdu
+
+
+def parse_keys(data: bytes | memoryview) -> list[tuple[str, str]]:
+    """The ``key=value`` pairs of a login or text data segment (§6.1)."""
+    pairs = []
+    for item in bytes(data).split(b"\0"):
+        if not item:
+            continue
+        key, sep, value = item.partition(b"=")
+        if not sep:
+            raise Malformed(f"text item without '=': {item[:40]!r}", "iscsi.bad_text_key")
+        pairs.append((key.decode("utf-8", "replace"), value.decode("utf-8", "replace")))
+    return pairs
+
+
+class Task:
+    """One SCSI task of a session, by Initiator Task Tag."""
+
+    __slots__ = ("itt", "lun", "cdb", "expected_len", "read", "write", "r2ts",
+                 "data_in", "data_out", "status", "burst")
+
+    def __init__(self, itt: int, lun: int, cdb: bytes, expected_len: int, flags: int) -> None:
+        self.itt = itt
+        self.lun = lun
+        self.cdb = cdb
+        self.expected_len = expected_len
+        self.read = bool(flags & FLAG_READ)
+        self.write = bool(flags & FLAG_WRITE)
+        self.r2ts = 0  # R2Ts the target sent
+        self.data_in = 0  # bytes of Data-In
+        self.data_out = 0  # bytes of immediate data and Data-Out
+        self.status: int | None = None
+        # The data burst in progress, kept by the translator (xfer-start/xfer-done).
+        self.burst: object = None
+
+    @property
+    def opcode_name(self) -> str:
+        return scsi.opcode_name(self.cdb[0]) if self.cdb else "?"
+
+
+# Login keys whose value is negotiated, and their defaults (§13).
+NEGOTIATED_DEFAULTS: dict[str, str] = {
+    "HeaderDigest": "None",
+    "DataDigest": "None",
+    "MaxBurstLength": "262144",
+    "FirstBurstLength": "65536",
+    "InitialR2T": "Yes",
+    "ImmediateData": "Yes",
+    "MaxRecvDataSegmentLength": "8192",
+}
+_NOT_NEGOTIATED = ("Reject", "Irrelevant", "NotUnderstood")
+
+
+class IscsiSession:
+    """Session state: names, ISID/TSIH, negotiated keys and the task table."""
+
+    __slots__ = ("initiator_name", "target_name", "session_type", "isid", "tsih",
+                 "params", "tasks", "connections", "__weakref__")
+
+    def __init__(self) -> None:
+        self.initiator_name = UNKNOWN_NAME
+        self.target_name = UNKNOWN_NAME
+        self.session_type = "Normal"
+        self.isid: bytes | None = None
+        self.tsih = 0
+        self.params: dict[str, str] = {}
+        self.tasks: dict[int, Task] = {}
+        self.connections = 0
+
+    @property
+    def isid_text(self) -> str:
+        return self.isid.hex() if self.isid is not None else UNKNOWN_NAME
+
+    def param_int(self, key: str) -> int:
+        value = self.params.get(key, NEGOTIATED_DEFAULTS[key])
+        return int(value, 0) if value.isdigit() else int(NEGOTIATED_DEFAULTS[key])
+
+    def param_yes(self, key: str) -> bool:
+        return self.params.get(key, NEGOTIATED_DEFAULTS[key]) == "Yes"
+
+    def learn_keys(self, pairs: list[tuple[str, str]], login: bool) -> None:
+        """Record names, session type and negotiated values from login/text keys.
+
+        Names come from login keys only: a SendTargets text answer lists
+        TargetNames that are not this session's (§12.3).
+        """
+        for key, value in pairs:
+            if key in NEGOTIATED_DEFAULTS:
+                # An offer lists choices; the answer is a single value (§6.2).
+                if "," in value:
+                    continue
+                if value in _NOT_NEGOTIATED:
+                    self.params.pop(key, None)
+                else:
+                    self.params[key] = value
+            elif not login:
+                continue
+            elif key == "InitiatorName":
+                self.initiator_name = value
+            elif key == "TargetName":
+                self.target_name = value
+            elif key == "SessionType":
+                self.session_type = value
+                if value == "Discovery" and self.target_name == UNKNOWN_NAME:
+                    self.target_name = ""  # a discovery session names no target
+
+
+class SessionTable:
+    """Every session of a run by (initiator, target, ISID, TSIH): connections join them."""
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str, bytes, int], IscsiSession] = {}
+
+    def established(self, session: IscsiSession) -> IscsiSession:
+        """The session a connection's completed login belongs to (§4.4.1, §6.3.1)."""
+        assert session.isid is not None
+        key = (session.initiator_name, session.target_name, session.isid, session.tsih)
+        known = self._by_key.get(key)
+        if known is None or known is session:
+            self._by_key[key] = session
+            return session
+        # A new connection of a known session (same ISID, non-zero TSIH): merge.
+        known.connections += 1
+        known.params.update(session.params)
+        return known
+
+
+class IscsiConnection:
+    """One TCP connection's iSCSI state: digests, login phase, text continuation."""
+
+    __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
+                 "target_dir", "resync", "last_cmdsn")
+
+    def __init__(self) -> None:
+        self.session = IscsiSession()
+        self.session.connections = 1
+        # None until known: the login negotiated them, or the stream proved them.
+        self.header_digest: bool | None = None
+        self.data_digest: bool | None = None
+        self.in_login = False
+        self._pending: dict[int, bytearray] = {}  # opcode -> continued key text
+        self.target_dir: int | None = None  # stream direction the target sends on
+        self.resync = [False, False]  # bytes were lost in that direction
+        self.last_cmdsn: int | None = None
+
+    def pdu_length(self, view: memoryview, direction: int) -> int | None:
+        """The framer's length function, honouring (or detecting) digests."""
+        if self.target_dir is not None:
+            opcodes = TARGET_OPCODES if direction == self.target_dir else INITIATOR_OPCODES
+            if view[0] & 0x3F not in opcodes:
+                return None
+        if self.resync[direction] and not self._resumes(view):
+            return None
+        if view[0] & 0x3F in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
+            return pdu_length(view, False, False)  # login PDUs never carry digests (§13.1)
+        hdig = self.header_digest
+        if hdig is None:
+            # Mid-session: a header digest shows as the BHS's CRC32C after it.
+            # With only the BHS at hand, waiting for 4 more bytes could hold a
+            # command behind its own response; guess "none" without pinning it.
+            hdig = has_header_digest(view)
+            if hdig:
+                self.header_digest = True
+        ddig = self.data_digest
+        if ddig is None:
+            # Mid-session: verify a data digest once the bytes to check it are
+            # here; until then guess "none" (again, never hold a PDU back).
+            ddig = False
+            length = pdu_length(view, hdig, True)
+            data_len = (view[5] << 16) | (view[6] << 8) | view[7]
+            if length is not None and data_len and len(view) >= length:
+                start = BHS_LEN + view[4] * 4 + (DIGEST_LEN if hdig else 0)
+                end = start + _padded(data_len)
+                ddig = self.data_digest = (
+                    _DIGEST.unpack_from(view, end)[0] == crc32c(view[start:end]))
+        return pdu_length(view, hdig, ddig)
+
+    def _resumes(self, view: memoryview) -> bool:
+        """After lost bytes, a candidate BHS must also fit the session's state:
+        a task tag in flight, or a CmdSN close to the last one (§3.2.2.1); data
+        segments (disk blocks) are full of byte runs that pass the plain checks."""
+        opcode = view[0] & 0x3F
+        itt = _U32.unpack_from(view, 16)[0]
+        if itt in self.session.tasks:
+            return True
+        if opcode in _CMDSN_OPCODES and self.last_cmdsn is not None:
+            return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
+        return opcode == ISCSI_OP_SCSI_CMD and self.last_cmdsn is None
+
+    def decode(self, view: memoryview, direction: int) -> Pdu:
+        """Decode one framed PDU with this connection's digest settings."""
+        pdu = decode(view, bool(self.header_digest), bool(self.data_digest))
+        self.resync[direction] = False
+        if pdu.opcode in _CMDSN_OPCODES:
+            self.last_cmdsn = pdu.w24
+        if self.target_dir is None:
+            self.target_dir = direction if pdu.opcode in TARGET_OPCODES else 1 - direction
+        return pdu
+
+    def login_or_text(self, pdu: Pdu) -> list[tuple[str, str]] | None:
+        """Collect key text across continued PDUs; the pairs once a C=0 PDU ends it."""
+        opcode = pdu.opcode
+        pending = self._pending.get(opcode)
+        if pdu.flags & FLAG_CONTINUE:
+            self._pending.setdefault(opcode, bytearray()).extend(pdu.data)
+            return None
+        if pending is not None:
+            del self._pending[opcode]
+            pending.extend(pdu.data)
+            return parse_keys(pending)
+        return parse_keys(pdu.data)
+
+    def on_login(self, pdu: Pdu, pairs: list[tuple[str, str]] | None,
+                 table: SessionTable) -> None:
+        """Apply a login PDU: ISID/TSIH, keys, and the switch to full feature phase."""
+        session = self.session
+        self.in_login = True
+        self.header_digest = self.header_digest or False
+        self.data_digest = self.data_digest or False
+        if session.isid is None:
+            session.isid = pdu.isid
+        if pairs:
+            session.learn_keys(pairs, login=True)
+        if pdu.tsih:
+            session.tsih = pdu.tsih
+        if (pdu.opcode == ISCSI_OP_LOGIN_RSP and pdu.flags & FLAG_TRANSIT
+                and pdu.nsg == FULL_FEATURE_PHASE and pdu.login_status == 0):
+            self.in_login = False
+            self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
+            self.data_digest = session.params.get("DataDigest") == "CRC32C"
+            self.session = table.established(session)
+
+    def track(self, pdu: Pdu) -> Task | None:
+        """Update the task table for a SCSI-phase PDU; the task it belongs to."""
+        tasks = self.session.tasks
+        opcode = pdu.opcode
+        if opcode == ISCSI_OP_SCSI_CMD:
+            task = Task(pdu.itt, pdu.lun, pdu.cdb, pdu.w20, pdu.flags)
+            task.data_out = pdu.data_len
+            tasks[pdu.itt] = task
+            return task
+        task = tasks.get(pdu.itt)
+        if task is None:
+            return None
+        if opcode == ISCSI_OP_DATA_IN:
+            task.data_in += pdu.data_len
+            if pdu.flags & FLAG_STATUS:
+                task.status = pdu.status
+        elif opcode == ISCSI_OP_DATA_OUT:
+            task.data_out += pdu.data_len
+        elif opcode == ISCSI_OP_R2T:
+            task.r2ts += 1
+        elif opcode == ISCSI_OP_SCSI_RSP:
+            task.status = pdu.status
+        return task
+
+    def lost(self, direction: int) -> None:
+        """Bytes were lost: key text continued across the hole cannot be trusted,
+        and the next PDU boundary must be found with care."""
+        self._pending.clear()
+        self.resync[direction] = True
+
+    def finish(self, task: Task) -> None:
+        """Forget a task once its status went out."""
+        self.session.tasks.pop(task.itt, None)
+

@@ -1,0 +1,330 @@
+"""ONC RPC version 2 (RFC 5531): record marking, call/reply headers, credentials.
+
+RFC 5531 §11 record marking cuts a TCP stream into fragments (a 4-byte header:
+last-fragment bit + 31-bit length) that concatenate into records, one RPC
+message per record.  §9 gives the call and reply headers, §8.2 and appendix A
+the AUTH_NONE/AUTH_SYS flavors, RFC 2203 §5 the RPCSEC_GSS credential.
+``RpcSession`` pairs replies with calls by xid per client (a reply carries no
+program or procedure, so decoding it needs the matching call).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Generic, Hashable, TypeVar
+
+from dissectors._reader import Malformed, Reader
+
+RPC_VERSION = 2
+
+# msg_type (§9)
+CALL = 0
+REPLY = 1
+
+# reply_stat (§9)
+MSG_ACCEPTED = 0
+MSG_DENIED = 1
+
+# accept_stat (§9)
+SUCCESS = 0  # RPC executed successfully
+PROG_UNAVAIL = 1  # remote hasn't exported program
+PROG_MISMATCH = 2  # remote can't support version #
+PROC_UNAVAIL = 3  # program can't support procedure
+GARBAGE_ARGS = 4  # procedure can't decode params
+SYSTEM_ERR = 5  # e.g. memory allocation failure
+
+# auth_flavor (§8.2, RFC 2203 §5)
+AUTH_NONE = 0
+AUTH_SYS = 1
+AUTH_SHORT = 2
+AUTH_DH = 3
+RPCSEC_GSS = 6
+
+# RPCSEC_GSS (RFC 2203 §5): gss_proc and service
+RPCSEC_GSS_DATA = 0
+RPCSEC_GSS_INIT = 1
+RPCSEC_GSS_CONTINUE_INIT = 2
+RPCSEC_GSS_DESTROY = 3
+RPC_GSS_SVC_NONE = 1
+RPC_GSS_SVC_INTEGRITY = 2
+RPC_GSS_SVC_PRIVACY = 3
+
+LAST_FRAGMENT = 0x80000000
+RECORD_MARK_LEN = 4
+# RFC 5531 §8.2: opaque_auth bodies are at most 400 bytes.
+MAX_AUTH_BYTES = 400
+# AUTH_SYS machinename<255>, gids<16> (appendix A).
+MAX_MACHINE_NAME = 255
+MAX_AUTH_SYS_GIDS = 16
+# A fragment longer than this is taken as a framing error, not an RPC: NFS
+# moves at most a few MiB per call, and a bogus length after a gap must not make
+# the framer buffer the rest of the capture.
+MAX_FRAGMENT = 4 * 1024 * 1024 + 1024
+# Smallest message: a reply is xid, mtype, reply_stat, verifier(8), accept_stat.
+MIN_MESSAGE = 24
+
+
+class AuthSys:
+    """AUTH_SYS (authsys_parms, RFC 5531 appendix A)."""
+
+    __slots__ = ("stamp", "machinename", "uid", "gid", "gids")
+
+    def __init__(self, stamp: int, machinename: str, uid: int, gid: int,
+                 gids: tuple[int, ...]) -> None:
+        self.stamp = stamp
+        self.machinename = machinename
+        self.uid = uid
+        self.gid = gid
+        self.gids = gids
+
+
+class GssCred:
+    """An RPCSEC_GSS credential (rpc_gss_cred_vers_1_t, RFC 2203 §5)."""
+
+    __slots__ = ("version", "gss_proc", "seq_num", "service", "handle")
+
+    def __init__(self, version: int, gss_proc: int, seq_num: int, service: int,
+                 handle: bytes) -> None:
+        self.version = version
+        self.gss_proc = gss_proc
+        self.seq_num = seq_num
+        self.service = service
+        self.handle = handle
+
+    @property
+    def body_decodable(self) -> bool:
+        """Only DATA with service "none" carries the procedure's arguments in clear."""
+        return self.gss_proc == RPCSEC_GSS_DATA and self.service == RPC_GSS_SVC_NONE
+
+
+class RpcCall:
+    """A call header; ``body`` is a Reader positioned at the procedure's arguments."""
+
+    __slots__ = ("xid", "prog", "vers", "proc", "flavor", "cred", "body")
+
+    def __init__(self, xid: int, prog: int, vers: int, proc: int, flavor: int,
+                 cred: AuthSys | GssCred | None, body: Reader) -> None:
+        self.xid = xid
+        self.prog = prog
+        self.vers = vers
+        self.proc = proc
+        self.flavor = flavor
+        self.cred = cred
+        self.body = body
+
+
+class RpcReply:
+    """A reply header; ``body`` is positioned at the results (accepted SUCCESS only)."""
+
+    __slots__ = ("xid", "reply_stat", "accept_stat", "body")
+
+    def __init__(self, xid: int, reply_stat: int, accept_stat: int, body: Reader) -> None:
+        self.xid = xid
+        self.reply_stat = reply_stat
+        self.accept_stat = accept_stat
+        self.body = body
+
+    @property
+    def success(self) -> bool:
+        return self.reply_stat == MSG_ACCEPTED and self.accept_stat == SUCCESS
+
+
+def fragment_length(view: memoryview) -> int | None:
+    """Record-marking framing (§11): the length of the fragment at the front of
+    ``view`` including its 4-byte mark, or None when it cannot be one.  Never raises.
+    """
+    if len(view) < RECORD_MARK_LEN:
+        return None
+    size = int.from_bytes(view[:4], "big") & ~LAST_FRAGMENT
+    if size == 0 or size > MAX_FRAGMENT:
+        return None
+    return size + RECORD_MARK_LEN
+
+
+def is_last_fragment(view: memoryview) -> bool:
+    """The last-fragment bit of a record mark."""
+    return view[0] & 0x80 != 0
+
+
+def looks_like_call(view: memoryview, programs: frozenset[int] | None = None) -> bool:
+    """Cheap heuristic: an RPC v2 call (of one of ``programs``).  Never raises."""
+    if len(view) < 24:
+        return False
+    if int.from_bytes(view[4:8], "big") != CALL or int.from_bytes(view[8:12], "big") != RPC_VERSION:
+        return False
+    return programs is None or int.from_bytes(view[12:16], "big") in programs
+
+
+def looks_like_reply(view: memoryview) -> bool:
+    """Cheap heuristic: an accepted RPC reply with a sane verifier.  Never raises."""
+    if len(view) < MIN_MESSAGE:
+        return False
+    words = [int.from_bytes(view[i : i + 4], "big") for i in range(4, 24, 4)]
+    mtype, reply_stat, flavor, verf_len, _ = words
+    return (mtype == REPLY and reply_stat == MSG_ACCEPTED and flavor <= RPCSEC_GSS
+            and verf_len <= MAX_AUTH_BYTES)
+
+
+def looks_like_record(view: memoryview, programs: frozenset[int] | None = None) -> bool:
+    """Heuristic for a TCP flow: a record mark followed by an RPC v2 call."""
+    return fragment_length(view) is not None and looks_like_call(view[4:], programs)
+
+
+def _opaque_auth(r: Reader) -> tuple[int, Reader]:
+    flavor = r.u32()
+    length = r.u32()
+    if length > MAX_AUTH_BYTES:
+        raise Malformed(f"auth body of {length} bytes", "rpc.bad_auth_length")
+    body = Reader(r.xdr_fixed(length, "auth body"))
+    return flavor, body
+
+
+def decode_auth_sys(r: Reader) -> AuthSys:
+    """authsys_parms (RFC 5531 appendix A)."""
+    stamp = r.u32()
+    machinename = r.xdr_string(MAX_MACHINE_NAME, "machinename")
+    uid = r.u32()
+    gid = r.u32()
+    count = r.xdr_array_len(MAX_AUTH_SYS_GIDS, "gids")
+    gids = tuple(r.u32() for _ in range(count))
+    return AuthSys(stamp, machinename, uid, gid, gids)
+
+
+def decode_gss_cred(r: Reader) -> GssCred:
+    """rpc_gss_cred_vers_1_t (RFC 2203 §5)."""
+    version = r.u32()
+    gss_proc = r.u32()
+    seq_num = r.u32()
+    service = r.u32()
+    handle = bytes(r.xdr_opaque(MAX_AUTH_BYTES, "gss handle"))
+    return GssCred(version, gss_proc, seq_num, service, handle)
+
+
+def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
+    """One whole RPC message (one record, or one UDP datagram)."""
+    r = Reader(message)
+    xid = r.u32()
+    mtype = r.u32()
+    if mtype == CALL:
+        rpcvers = r.u32()
+        if rpcvers != RPC_VERSION:
+            raise Malformed(f"RPC version {rpcvers}", "rpc.bad_version")
+        prog = r.u32()
+        vers = r.u32()
+        proc = r.u32()
+        flavor, cred_body = _opaque_auth(r)
+        _opaque_auth(r)  # the verifier says nothing about the caller
+        cred: AuthSys | GssCred | None = None
+        if flavor == AUTH_SYS:
+            cred = decode_auth_sys(cred_body)
+        elif flavor == RPCSEC_GSS:
+            cred = decode_gss_cred(cred_body)
+        return RpcCall(xid, prog, vers, proc, flavor, cred, r)
+    if mtype == REPLY:
+        reply_stat = r.u32()
+        if reply_stat == MSG_ACCEPTED:
+            _opaque_auth(r)
+            return RpcReply(xid, reply_stat, r.u32(), r)
+        if reply_stat == MSG_DENIED:
+            return RpcReply(xid, reply_stat, 0, r)
+        raise Malformed(f"reply_stat {reply_stat}", "rpc.bad_reply_stat")
+    raise Malformed(f"msg_type {mtype}", "rpc.bad_msg_type")
+
+
+class RecordAssembler:
+    """Concatenates the fragments of one direction into records (RFC 5531 §11).
+
+    The stream framer hands over whole fragments; most records are a single
+    fragment, which passes through without a copy.
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def add(self, fragment: memoryview) -> memoryview | None:
+        """A whole fragment with its mark; the complete record once its last
+        fragment has arrived, else None."""
+        last = fragment[0] & 0x80
+        data = fragment[RECORD_MARK_LEN:]
+        if last and not self._parts:
+            return data
+        self._parts.append(bytes(data))
+        if not last:
+            return None
+        record = b"".join(self._parts)
+        self._parts.clear()
+        return memoryview(record)
+
+    def reset(self) -> None:
+        """Bytes were lost: a partial record can never complete."""
+        self._parts.clear()
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._parts)
+
+
+T = TypeVar("T")
+
+
+class RpcSession(Generic[T]):
+    """Pairs replies with calls by (client, xid) (Zeek's RPC_Interpreter call map).
+
+    ``T`` is whatever the caller keeps about a pending call.  A reply takes its
+    call out of the table; the xid then stays remembered (bounded) so a second
+    reply is counted as a duplicate, not as a reply without a call.  ``counts``
+    (a Counter) is kept up to date as messages arrive.
+    """
+
+    __slots__ = ("_pending", "_answered", "counts", "max_pending")
+
+    def __init__(self, counts: Counter[str] | None = None, max_pending: int = 65536) -> None:
+        self._pending: dict[Hashable, T] = {}
+        self._answered: dict[Hashable, None] = {}
+        self.counts: Counter[str] = Counter() if counts is None else counts
+        self.max_pending = max_pending
+
+    def call(self, key: Hashable, state: T) -> bool:
+        """Record a call; False when it retransmits one still pending."""
+        counts = self.counts
+        counts["calls"] += 1
+        pending = self._pending
+        if key in pending:
+            counts["retransmitted calls"] += 1
+            return False
+        if len(pending) >= self.max_pending:
+            # Oldest first: dicts keep insertion order.
+            del pending[next(iter(pending))]
+            counts["calls forgotten (table full)"] += 1
+        pending[key] = state
+        counts["calls awaiting a reply"] = len(pending)
+        return True
+
+    def reply(self, key: Hashable) -> T | None:
+        """The pending call a reply answers, or None (duplicate or unknown)."""
+        counts = self.counts
+        counts["replies"] += 1
+        pending = self._pending
+        state = pending.pop(key, None)
+        answered = self._answered
+        if state is not None:
+            counts["calls awaiting a reply"] = len(pending)
+            answered[key] = None
+            if len(answered) > self.max_pending:
+                del answered[next(iter(answered))]
+            return state
+        if key in answered:
+            counts["duplicate replies"] += 1
+        else:
+            counts["replies without a call"] += 1
+        return None
+
+    def is_pending(self, key: Hashable) -> bool:
+        return key in self._pending
+
+    @property
+    def unanswered(self) -> int:
+        """Calls still waiting for a reply."""
+        return len(self._pending)

@@ -1,0 +1,121 @@
+"""TCP segment header (RFC 9293 §3.1) and options (§3.2, RFC 7323, RFC 2018).
+
+``decode`` reads the fixed header eagerly (one unpack: the hot path) and leaves
+the options raw; ``parse_options`` decodes them only when the flow code needs
+them (SYN segments, SACK blocks on ACKs).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from dissectors._reader import Malformed, Truncated
+
+TCP_HEADER_MIN = 20
+
+# RFC 9293 §3.1: sport, dport, seq, ack, data offset/reserved, flags, window,
+# checksum, urgent pointer.
+_HEADER = struct.Struct(">HHIIBBHHH")
+_unpack_header = _HEADER.unpack_from
+
+# RFC 9293 §3.2 / RFC 7323 / RFC 2018 option kinds.
+TCPOPT_EOL = 0
+TCPOPT_NOP = 1
+TCPOPT_MSS = 2
+TCPOPT_WSCALE = 3
+TCPOPT_SACK_PERMITTED = 4
+TCPOPT_SACK = 5
+TCPOPT_TIMESTAMP = 8
+
+# RFC 7323 §2.3: a shift count above 14 is used as 14.
+TCP_MAX_WINSHIFT = 14
+
+
+class TcpSegment:
+    """One decoded TCP header with its payload (views into the packet)."""
+
+    __slots__ = ("sport", "dport", "seq", "ack", "offset", "flags", "window",
+                 "checksum", "urgent", "header", "payload")
+
+    def __init__(self, sport: int, dport: int, seq: int, ack: int, offset: int, flags: int,
+                 window: int, checksum: int, urgent: int, header: memoryview,
+                 payload: memoryview) -> None:
+        self.sport = sport
+        self.dport = dport
+        self.seq = seq
+        self.ack = ack
+        self.offset = offset  # header length in bytes
+        self.flags = flags
+        self.window = window
+        self.checksum = checksum
+        self.urgent = urgent
+        self.header = header
+        self.payload = payload
+
+
+class TcpOptions:
+    """The options a flow tracker uses; absent ones are ``None``/empty."""
+
+    __slots__ = ("mss", "wscale", "sack_permitted", "sack", "timestamp")
+
+    def __init__(self) -> None:
+        self.mss: int | None = None
+        self.wscale: int | None = None
+        self.sack_permitted = False
+        self.sack: list[tuple[int, int]] = []
+        self.timestamp: tuple[int, int] | None = None
+
+
+def decode(view: memoryview) -> TcpSegment:
+    """Decode the header at the start of ``view`` (the IP payload as captured)."""
+    if len(view) < TCP_HEADER_MIN:
+        raise Truncated(TCP_HEADER_MIN, len(view), "TCP header")
+    sport, dport, seq, ack, off, flags, window, checksum, urgent = _unpack_header(view)
+    offset = (off >> 4) * 4
+    if offset < TCP_HEADER_MIN:
+        raise Malformed(f"TCP data offset {offset} below 20", "tcp.bad_offset")
+    if offset > len(view):
+        raise Truncated(offset, len(view), "TCP options")
+    return TcpSegment(sport, dport, seq, ack, offset, flags, window, checksum, urgent,
+                      view[:offset], view[offset:])
+
+
+def parse_options(header: memoryview) -> TcpOptions:
+    """Decode the option list of a header (RFC 9293 §3.2 layout: kind, length, value)."""
+    opts = TcpOptions()
+    pos = TCP_HEADER_MIN
+    end = len(header)
+    while pos < end:
+        kind = header[pos]
+        if kind == TCPOPT_EOL:
+            break
+        if kind == TCPOPT_NOP:
+            pos += 1
+            continue
+        if pos + 2 > end:
+            raise Malformed(f"TCP option {kind} without length", "tcp.bad_option")
+        length = header[pos + 1]
+        if length < 2 or pos + length > end:
+            raise Malformed(f"TCP option {kind} length {length}", "tcp.bad_option")
+        _option(opts, kind, header[pos + 2 : pos + length])
+        pos += length
+    return opts
+
+
+def _option(opts: TcpOptions, kind: int, value: memoryview) -> None:
+    """Record one option whose value is well-formed; unknown kinds are skipped."""
+    n = len(value)
+    if kind == TCPOPT_MSS and n == 2:
+        opts.mss = (value[0] << 8) | value[1]
+    elif kind == TCPOPT_WSCALE and n == 1:
+        opts.wscale = min(value[0], TCP_MAX_WINSHIFT)
+    elif kind == TCPOPT_SACK_PERMITTED and n == 0:
+        opts.sack_permitted = True
+    elif kind == TCPOPT_SACK and n % 8 == 0:
+        # RFC 2018 §3: left/right edge pairs; an empty SACK option holds none.
+        opts.sack = [struct.unpack_from(">II", value, i) for i in range(0, n, 8)]
+    elif kind == TCPOPT_TIMESTAMP and n == 8:
+        opts.timestamp = struct.unpack_from(">II", value)
+    elif kind in (TCPOPT_MSS, TCPOPT_WSCALE, TCPOPT_SACK_PERMITTED, TCPOPT_SACK,
+                  TCPOPT_TIMESTAMP):
+        raise Malformed(f"TCP option {kind} value length {n}", "tcp.bad_option")

@@ -1,0 +1,5 @@
+"""``python -m pcapprobe``."""
+
+from pcapprobe.cli import main
+
+raise SystemExit(main())

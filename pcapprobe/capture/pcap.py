@@ -1,0 +1,88 @@
+"""Classic libpcap files (tcpdump.org pcap format; draft-ietf-opsawg-pcap §4-5).
+
+Magic 0xa1b2c3d4 = microsecond, 0xa1b23c4d = nanosecond timestamps, either byte
+order.  The 24-byte file header is followed by 16-byte record headers.  Records
+are parsed out of large chunks so that reading costs a few operations per packet.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from pcapprobe.capture.frame import Frame
+
+MAGIC_USEC = 0xA1B2C3D4
+MAGIC_NSEC = 0xA1B23C4D
+FILE_HEADER_LEN = 24
+RECORD_HEADER_LEN = 16
+MAX_CAPLEN = 0x40000  # libpcap's MAXIMUM_SNAPLEN (262144): anything larger is corrupt
+CHUNK = 1 << 20
+
+Warn = Callable[[str, int, str], None]
+
+
+def byte_order(magic: bytes) -> tuple[str, int] | None:
+    """(struct byte-order prefix, ns per timestamp fraction unit) for a pcap magic."""
+    for order in ("<", ">"):
+        (value,) = struct.unpack(order + "I", magic)
+        if value == MAGIC_USEC:
+            return order, 1000
+        if value == MAGIC_NSEC:
+            return order, 1
+    return None
+
+
+def read_pcap(f: BinaryIO, source: str, warn: Warn) -> Iterator[Frame]:
+    """Yield every record of a classic pcap file; stop cleanly at a bad record."""
+    header = f.read(FILE_HEADER_LEN)
+    found = byte_order(header[:4])
+    if found is None or len(header) < FILE_HEADER_LEN:
+        warn("capture.truncated_header", 0, "truncated pcap file header")
+        return
+    order, frac_ns = found
+    # linktype: low 16 bits; upper bits may carry FCS length (pcap §4 LinkType)
+    linktype = struct.unpack_from(order + "I", header, 20)[0] & 0xFFFF
+    record = struct.Struct(order + "IIII").unpack_from
+    buf = f.read(CHUNK)
+    view = memoryview(buf)
+    buflen = len(buf)
+    pos = 0
+    index = 0
+    while True:
+        # refill when the next record header or its data runs past the chunk
+        if buflen - pos < RECORD_HEADER_LEN:
+            buf = buf[pos:] + f.read(CHUNK)
+            view = memoryview(buf)
+            buflen = len(buf)
+            pos = 0
+            if buflen < RECORD_HEADER_LEN:
+                if buflen:
+                    warn("capture.truncated", index + 1, "truncated record header at end of file")
+                return
+        sec, frac, caplen, wirelen = record(buf, pos)
+        index += 1
+        start = pos + RECORD_HEADER_LEN
+        end = start + caplen
+        if end > buflen:
+            if caplen > MAX_CAPLEN:
+                warn("capture.bad_record", index,
+                     f"record length {caplen} is not plausible; rest of file skipped")
+                return
+            buf = buf[pos:] + f.read(max(CHUNK, end - pos))
+            view = memoryview(buf)
+            buflen = len(buf)
+            pos = 0
+            start = RECORD_HEADER_LEN
+            end = start + caplen
+            if end > buflen:
+                warn("capture.truncated", index,
+                     f"truncated packet data: record says {caplen} bytes, file has {buflen - start}")
+                return
+        elif caplen > MAX_CAPLEN:
+            warn("capture.bad_record", index, f"record length {caplen} is not plausible; rest of file skipped")
+            return
+        yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
+                    view[start:end], wirelen, None, source)
+        pos = end

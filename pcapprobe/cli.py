@@ -1,0 +1,242 @@
+"""The ``pcapprobe`` command: run, list, events (click).
+
+Every failure is one ``pcapprobe: ...`` line on stderr and an ExitStatus; a
+Python traceback means a bug.  Positional arguments of ``run`` are capture files
+up to the first that is not one; the rest are the macro arguments $1..$9
+(``dtrace -s x.d arg1 arg2``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from pcapprobe import api
+from pcapprobe.env import Environment
+from pcapprobe.errors import PcapProbeError, UsageError
+from pcapprobe.events import CountingSink, EventsSink
+from pcapprobe.probes import catalog
+from pcapprobe.probes.catalog import Probe
+from pcapprobe.status import ExitStatus
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz", ".pcap.gz", ".ntar")
+LOCAL_HELP = ("Which host the probes run on: 'auto' (the address in the most packets), "
+              "'all' (every host; send at the source, receive at the destination) or an "
+              "address (repeatable).")
+
+
+def _env(ctx: click.Context) -> Environment:
+    env = ctx.obj.get("env") if isinstance(ctx.obj, dict) else None
+    return env if env is not None else Environment()
+
+
+def _split_positionals(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(captures, macro args): captures end at the first argument that is not one."""
+    captures: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "-" or os.path.isfile(arg) or arg.lower().endswith(CAPTURE_SUFFIXES):
+            captures.append(arg)
+        else:
+            return captures, list(args[i:])
+    return captures, []
+
+
+def _ordered_sources(argv: Sequence[str] | None, scripts: Sequence[str],
+                     programs: Sequence[str]) -> list[tuple[str, str]]:
+    """-s and -n in command-line order (click keeps each option's own order only)."""
+    found: list[tuple[str, str]] = []
+    tokens = list(argv or [])
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "--":
+            break
+        for flag, long, kind in (("-s", "--script", "script"), ("-n", "--program", "program")):
+            if tok in (flag, long) and i + 1 < len(tokens):
+                found.append((kind, tokens[i + 1]))
+                i += 1
+            elif tok.startswith(long + "="):
+                found.append((kind, tok[len(long) + 1:]))
+            elif tok.startswith(flag) and len(tok) > 2 and not tok.startswith("--"):
+                found.append((kind, tok[2:]))
+        i += 1
+    expected = [("script", s) for s in scripts] + [("program", p) for p in programs]
+    if sorted(found) == sorted(expected):
+        return found
+    return expected
+
+
+def _parse_x(values: Sequence[str]) -> dict[str, str | bool]:
+    opts: dict[str, str | bool] = {}
+    for item in values:
+        name, eq, value = item.partition("=")
+        if not name:
+            raise UsageError(f"-x: invalid option '{item}'")
+        opts[name] = value if eq else True
+    return opts
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="pcapprobe")
+def cli() -> None:
+    """Run DTrace D scripts on packet captures (pcap/pcapng)."""
+
+
+@cli.command("run", context_settings=CONTEXT)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("-s", "--script", "scripts", multiple=True, metavar="SCRIPT",
+              help="D script file to compile and run (repeatable).")
+@click.option("-n", "--program", "programs", multiple=True, metavar="PROGRAM",
+              help="D program text, like dtrace -n (repeatable).")
+@click.option("-q", "quiet", is_flag=True, help="Quiet mode: print only what the program prints.")
+@click.option("-Z", "zdefs", is_flag=True, help="Permit probe descriptions that match no probes.")
+@click.option("-e", "compile_only", is_flag=True, help="Compile the program and exit.")
+@click.option("-x", "xopts", multiple=True, metavar="OPT[=VAL]", help="Set a D option.")
+@click.option("-o", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Append D output to FILE instead of standard output.")
+@click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
+              metavar="auto|all|ADDR", help=LOCAL_HELP)
+@click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
+@click.option("--nfs-paths", type=click.Path(dir_okay=False), metavar="FILE",
+              help="File of 'filehandle path' lines naming NFS files.")
+@click.pass_context
+def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
+                programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
+                xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
+                stats: bool, nfs_paths: str | None) -> None:
+    """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
+    env = _env(ctx)
+    captures, macro_args = _split_positionals(args)
+    argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
+    dopts = _parse_x(xopts)
+    if quiet:
+        dopts["quiet"] = True
+    if zdefs:
+        dopts["zdefs"] = True
+    options: dict[str, Any] = {}
+    if nfs_paths:
+        options["nfs_paths"] = nfs_paths
+    request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
+                             dopts, list(local), compile_only, stats, options)
+    if not compile_only and not captures:
+        raise UsageError("no capture file given")
+    if output is None:
+        ctx.exit(api.execute(request, env).status)
+    try:
+        out = open(output, "a", encoding="utf-8")
+    except OSError as exc:
+        raise PcapProbeError(f"failed to open output file '{output}': {exc.strerror}") from None
+    with out:
+        status = api.execute(request, Environment(out, env.stderr, env.stdin, env.show_progress)).status
+    ctx.exit(status)
+
+
+def _matches(probe: Probe, description: str) -> bool:
+    """dtrace -n matching: missing leading fields match anything; globs allowed."""
+    want = description.split(":")
+    have = [probe.provider, probe.module, probe.function, probe.name][-len(want):]
+    return all(not w or fnmatch.fnmatchcase(h, w) for h, w in zip(have, want))
+
+
+def _list_probes(provider: str | None, description: str | None) -> list[Probe]:
+    probes = catalog.all_probes()
+    if provider:
+        probes = [p for p in probes if fnmatch.fnmatchcase(p.provider, provider)]
+    if description:
+        probes = [p for p in probes if _matches(p, description)]
+    return probes
+
+
+@cli.command("list", context_settings=CONTEXT)
+@click.argument("captures", nargs=-1)
+@click.option("-P", "provider", metavar="PROVIDER", help="Only this provider's probes.")
+@click.option("-n", "description", metavar="PROBE", help="Only probes matching this description.")
+@click.option("-v", "verbose", is_flag=True, help="Also print each probe's argument types.")
+@click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
+              metavar="auto|all|ADDR", help=LOCAL_HELP)
+@click.pass_context
+def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | None,
+                 description: str | None, verbose: bool, local: tuple[str, ...]) -> None:
+    """List probes like dtrace -l; with CAPTURE files, how often each fires."""
+    env = _env(ctx)
+    probes = _list_probes(provider, description)
+    if not probes:
+        what = description or provider or "*"
+        env.stderr.write(f"pcapprobe: failed to match {what}: No probe matches description\n")
+        ctx.exit(ExitStatus.ERROR)
+    counts = None
+    if captures:
+        sink = CountingSink()
+        api.decode_captures(captures, sink, env, local)
+        counts = sink.counts
+    head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
+    env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
+    for number, probe in enumerate(catalog.all_probes(), 1):
+        if probe not in probes:
+            continue
+        line = f"{number:>5} {probe.provider:>10} {probe.module:>17} {probe.function:>33} {probe.name}"
+        if counts is not None:
+            line = f"{line:<87} {counts.get(probe.fullname, 0):>10}"
+        env.stdout.write(line + "\n")
+        if verbose:
+            env.stdout.write("\n\tArgument Types\n")
+            for i, ctype in enumerate(probe.args):
+                env.stdout.write(f"\t\targs[{i}]: {ctype}\n")
+            env.stdout.write("\n")
+
+
+@cli.command("events", context_settings=CONTEXT)
+@click.argument("captures", nargs=-1, required=True)
+@click.option("-P", "providers", multiple=True, metavar="PROVIDER",
+              help="Only this provider's firings (repeatable).")
+@click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
+              metavar="auto|all|ADDR", help=LOCAL_HELP)
+@click.pass_context
+def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tuple[str, ...],
+                   local: tuple[str, ...]) -> None:
+    """Every probe firing as one JSON object per line."""
+    env = _env(ctx)
+    known = {p.provider for p in catalog.all_probes()}
+    unknown = [p for p in providers if p not in known]
+    if unknown:
+        raise UsageError(f"unknown provider '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    api.decode_captures(captures, EventsSink(env.stdout, providers), env, local)
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Entry point: run the CLI and return its exit status (never a traceback
+    for bad input or usage)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = env or Environment()
+    try:
+        status = cli.main(args=args, prog_name="pcapprobe", standalone_mode=False,
+                          obj={"env": env, "argv": args})
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        env.stderr.write(exc.format_message().join(("pcapprobe: ", "\n")))
+        return ExitStatus.USAGE
+    except click.ClickException as exc:
+        env.stderr.write(f"pcapprobe: {exc.format_message()}\n")
+        return ExitStatus.ERROR
+    except click.Abort:
+        return ExitStatus.ERROR
+    except UsageError as exc:
+        env.stderr.write(f"pcapprobe: {exc}\n")
+        return ExitStatus.USAGE
+    except PcapProbeError as exc:
+        env.stderr.write(f"pcapprobe: {exc}\n")
+        return ExitStatus.ERROR
+    except BrokenPipeError:
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        return ExitStatus.ERROR
+    # without standalone mode click returns ctx.exit()'s code instead of raising
+    return int(status) if isinstance(status, int) else ExitStatus.SUCCESS

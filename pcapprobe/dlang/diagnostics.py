@@ -1,0 +1,95 @@
+"""D compile diagnostics, worded and tagged as libdtrace words them.
+
+Tags are the ``D_*`` names of libdtrace's dt_errtags.h; they are printed only
+under ``-x errtags``.  ``DCompileError.render()`` gives dtrace(1M)'s line:
+``pcapprobe: failed to compile script x.d: [D_TAG] line N: message`` for
+``-s`` scripts and ``pcapprobe: invalid probe specifier TEXT: ...`` for ``-n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pcapprobe.dlang.source import Source, Span
+
+# Stable diagnostic codes (libdtrace dt_errtags.h names) used by the engine.
+D_SYNTAX = "D_SYNTAX"  # lexical or grammar error
+D_IDENT_UNDEF = "D_IDENT_UNDEF"  # unknown variable or function
+D_PDESC_ZERO = "D_PDESC_ZERO"  # probe description matches no probes
+D_PDESC_INVAL = "D_PDESC_INVAL"  # malformed probe description
+D_MEMBER_NAME = "D_MEMBER_NAME"  # no such struct member
+D_OP_STRUCT = "D_OP_STRUCT"  # -> or . applied to a non-struct
+D_OP_INCOMPAT = "D_OP_INCOMPAT"  # operand types do not go together
+D_OP_ARITH = "D_OP_ARITH"  # arithmetic operator on a non-arithmetic operand
+D_OP_INT = "D_OP_INT"  # integer operator on a non-integer operand
+D_OP_LVAL = "D_OP_LVAL"  # assignment to something that is not an lvalue
+D_OP_SCALAR = "D_OP_SCALAR"  # condition is not a scalar
+D_ARGS_IDX = "D_ARGS_IDX"  # args[N] out of range
+D_ARGS_TYPE = "D_ARGS_TYPE"  # args[] not available
+D_PROTO_LEN = "D_PROTO_LEN"  # wrong number of arguments to a function
+D_PROTO_ARG = "D_PROTO_ARG"  # argument of the wrong type
+D_AGG_REDEF = "D_AGG_REDEF"  # aggregation used with two functions
+D_AGG_FUNC = "D_AGG_FUNC"  # aggregation assigned a non-aggregating function
+D_AGG_SCALAR = "D_AGG_SCALAR"  # aggregation used in an expression
+D_AGG_NULL = "D_AGG_NULL"  # undefined aggregation in printa
+D_PRINTF_FMT = "D_PRINTF_FMT"  # bad printf format
+D_PRINTF_ARG_PROTO = "D_PRINTF_ARG_PROTO"  # printf argument count mismatch
+D_PRINTF_ARG_TYPE = "D_PRINTF_ARG_TYPE"  # printf argument of the wrong type
+D_PRAGMA_OPTSET = "D_PRAGMA_OPTSET"  # bad #pragma D option
+D_PRAGMA_MALFORM = "D_PRAGMA_MALFORM"  # malformed #pragma
+D_MACRO_UNDEF = "D_MACRO_UNDEF"  # $N not given on the command line
+D_DECL_IDRED = "D_DECL_IDRED"  # identifier redeclared
+D_DECL_TYPE = "D_DECL_TYPE"  # unknown type name
+D_CAST_INVAL = "D_CAST_INVAL"  # invalid cast
+D_SIZEOF_TYPE = "D_SIZEOF_TYPE"  # sizeof of an unsized type
+D_ACT_SPEC = "D_ACT_SPEC"  # speculation misuse
+D_TYPE_ERR = "D_TYPE_ERR"  # unknown type
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One compile error at a position in a source."""
+
+    code: str
+    message: str
+    source: Source | None
+    span: Span | None
+
+    @property
+    def line(self) -> int:
+        if self.source is None or self.span is None:
+            return 0
+        return self.source.line_col(self.span.start)[0]
+
+
+class DCompileError(Exception):
+    """A D program failed to compile; ``render()`` is dtrace(1M)'s message."""
+
+    def __init__(self, diagnostic: Diagnostic, errtags: bool = False) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        self.errtags = errtags
+
+    def render(self, caret: bool = False) -> str:
+        """The one-line message, optionally followed by the caret lines."""
+        d = self.diagnostic
+        tag = f"[{d.code}] " if self.errtags else ""
+        src = d.source
+        if src is None:
+            text = f"pcapprobe: {tag}{d.message}"
+        elif src.kind == "program":
+            # dtrace -n reports the whole program text, never a line number.
+            text = f"pcapprobe: invalid probe specifier {src.text}: {tag}{d.message}"
+        else:
+            text = f"pcapprobe: failed to compile script {src.name}: {tag}line {d.line}: {d.message}"
+        if caret and src is not None and d.span is not None and src.text:
+            text += "\n" + src.caret(d.span)
+        return text
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def error(code: str, message: str, source: Source | None, span: Span | None) -> DCompileError:
+    """Build (not raise) a compile error."""
+    return DCompileError(Diagnostic(code, message, source, span))

@@ -1,0 +1,528 @@
+"""The D engine: compile D sources into a ``Program`` that consumes firings.
+
+``compile_program`` runs the passes in order (parse, probe matching, symbol
+tables, per-clause code generation) and returns a ``Program``, which is the
+pipeline's ``ProbeSink`` (docs/architecture.md "The D engine API").  Output
+is written to ``out`` as it happens; notices and runtime errors go to ``err``
+as dtrace(1M) writes them to stderr.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from pcapprobe.dlang import ast
+from pcapprobe.dlang import types as ty
+from pcapprobe.dlang.diagnostics import (
+    D_DECL_IDRED,
+    D_DECL_TYPE,
+    D_OP_INCOMPAT,
+    D_PDESC_INVAL,
+    D_PDESC_ZERO,
+    D_PRAGMA_MALFORM,
+    D_PRAGMA_OPTSET,
+    DCompileError,
+    error,
+)
+from pcapprobe.dlang.parser import parse
+from pcapprobe.dlang.passes import probes as probe_pass
+from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
+from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.runtime import builtins, context, printf, trace
+from pcapprobe.dlang.runtime import printa as printa_lib
+from pcapprobe.dlang.runtime.aggregations import Aggregation
+from pcapprobe.dlang.source import Source, Span
+from pcapprobe.probes.catalog import Probe
+
+Fire = Callable[[int, tuple, Hashable], None]
+
+# dtrace(1M) options: boolean ones are set by their name alone.
+BOOLEAN_OPTIONS = frozenset(
+    """quiet flowindent aggsortkey aggsortrev aggpercpu aggzoom defaultargs
+    destructive errtags rawbytes zdefs temporal stackindent quietresize""".split()
+)
+VALUE_OPTIONS = frozenset(
+    """aggrate aggsize bufpolicy bufresize bufsize cleanrate cpu dynvarsize
+    jstackframes jstackstrsize nspec specsize stackframes strsize switchrate
+    statusrate ustackframes aggsortpos aggsortkeypos version linkmode evaltime
+    zone incdir define undef cpppath ctypes dtypes grabanon""".split()
+)
+# Virtual clock bound for runs without a capture that never call exit().
+VIRTUAL_LIMIT_NS = 3_600 * 1_000_000_000
+
+
+def option_value(name: str, value: str | bool | None) -> Any:
+    """Normalize an option value; raise ValueError for an unknown name."""
+    if name in BOOLEAN_OPTIONS:
+        if value is None or value is True or value == "":
+            return True
+        if value is False:
+            return False
+        return str(value) not in ("0", "false", "no")
+    if name in VALUE_OPTIONS:
+        return value
+    raise ValueError(name)
+
+
+def output_type(t: ty.DType) -> printf.DType:
+    """The output library's type for one of ours."""
+    if t.kind == "int":
+        known = printf.DTYPES.get(t.name)
+        if known is not None:
+            return known
+        return printf.DType("int", t.size, t.signed, t.name)
+    if t.kind == "string":
+        return printf.STRING
+    if t.kind in ("ptr", "null"):
+        return printf.DType("pointer", 8, False, t.name)
+    return printf.DType("other", 0, False, t.name)
+
+
+def integer_string_positions(fmt: printf.Format, arg_types: list[ty.DType]) -> frozenset[int]:
+    """Argument positions where ``%s`` receives an integer.
+
+    Solaris rejects this (D_PRINTF_ARG_TYPE), but the provider documents'
+    own iscsixfer.d and iscsixfersnoop.d print the integer ``xfer_type`` with
+    ``%s``; the seed scripts must run unchanged, so the integer prints in
+    decimal instead.
+    """
+    positions = set()
+    j = 0
+    for conv in fmt.conversions:
+        if conv.printer == "pct" or conv.agg:
+            continue
+        j += int(conv.dyn_width) + int(conv.dyn_prec)
+        if j < len(arg_types) and conv.name == "s" and arg_types[j].kind == "int":
+            positions.add(j)
+        j += 1
+    return frozenset(positions)
+
+
+def consumed_arguments(fmt: printf.Format) -> int:
+    """How many printf() value arguments a format's conversions consume."""
+    count = 0
+    for conv in fmt.conversions:
+        if conv.printer != "pct" and not conv.agg:
+            count += 1 + int(conv.dyn_width) + int(conv.dyn_prec)
+    return count
+
+
+class StringifyingFormat:
+    """A bound format whose integer ``%s`` arguments are rendered as decimal."""
+
+    __slots__ = ("bound", "positions")
+
+    def __init__(self, bound: Any, positions: frozenset[int]) -> None:
+        self.bound = bound
+        self.positions = positions
+
+    def render(self, values: Sequence[object], aggs: Sequence[Any] = ()) -> str:
+        values = [str(v) if i in self.positions else v for i, v in enumerate(values)]
+        return str(self.bound.render(values, aggs))
+
+
+@dataclass(slots=True)
+class Enabling:
+    """One clause compiled for one probe: an ECB in DTrace's terms."""
+
+    epid: int
+    probe: Probe
+    fire: Any
+    uses_this: bool
+
+
+class RuntimeState:
+    """The mutable state generated clause code reaches through ``ST``."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.quiet = bool(program.options.get("quiet"))
+        self.header_done = False
+        self.exited = False
+        self.status = 0
+
+    def record(self, write: Callable[[str], Any], prefix: str) -> None:
+        if not self.header_done:
+            self.header_done = True
+            write(trace.probe_header())
+        write(prefix)
+
+    def exit(self, status: int) -> None:
+        if not self.exited:
+            self.exited = True
+            self.status = status & 0xFF if status >= 0 else status & 0xFF
+
+    def setopt(self, name: str, value: str | None) -> None:
+        try:
+            self.program.options[name] = option_value(name, value)
+        except ValueError:
+            # setopt() of an unknown option only warns in dtrace(1M).
+            self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": Invalid option name\n")
+            return
+        if name == "quiet":
+            self.quiet = bool(self.program.options["quiet"])
+
+    def trunc(self, agg: Aggregation, n: int) -> None:
+        agg.trunc(n)
+
+    def printa(self, aggs: tuple[Aggregation, ...], fmt: Any) -> str:
+        return printa_lib.printa_text(aggs, fmt, self.program.sort_options())
+
+    def fault(self, exc: BaseException, epid: int, action: int, probe: Probe, ts: int) -> None:
+        self.program.fault(exc, epid, action, probe, ts)
+
+
+class Program:
+    """A compiled D program: the ``ProbeSink`` and the run's lifecycle."""
+
+    def __init__(self, options: Mapping[str, Any], macro_args: Sequence[str], out: IO[str], err: IO[str] | None) -> None:
+        self.options: dict[str, Any] = {}
+        for name, value in options.items():
+            try:
+                self.options[name] = option_value(name, value)
+            except ValueError:
+                raise error(D_PRAGMA_OPTSET, f"failed to set -x {name}: Invalid option name", None, None) from None
+        self.macro_args = list(macro_args)
+        self.out = out
+        self.err = err if err is not None else sys.stderr
+        self.table = probe_pass.ProbeTable()
+        self.symbols = Symbols()
+        self.enablings: dict[Probe, list[Enabling]] = {}
+        self.all_enablings: list[Enabling] = []
+        self.aggs: dict[str, Aggregation] = {}
+        self.state = RuntimeState(self)
+        self.names: dict[str, Any] = self.runtime_names()
+        self.ticks: list[tuple[int, int, Probe]] = []
+        self.clock_started = False
+        self.in_error = False
+
+    # Compilation -------------------------------------------------------
+
+    def runtime_names(self) -> dict[str, Any]:
+        names: dict[str, Any] = {
+            "ST": self.state,
+            "G": {},
+            "S": {},
+            "AGG": self.aggs,
+            "W": self.out.write,
+            "SPEC": context.Speculations(1, self.out.write),
+            "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
+            "DIV": context.div,
+            "MOD": context.mod,
+            "STORE": context.store,
+            "STOREDEL": context.store_or_delete,
+            "POST": context.post,
+            "POSTDEL": context.post_or_delete,
+            "ARG": context.arg,
+            "ADDR": context.address,
+            "BYTE": context.byte_at,
+            "STRINGOF": builtins.stringof,
+            "TRACE": self.trace_text,
+            "TRACEMEM": self.tracemem_text,
+        }
+        for name, value in vars(builtins).items():
+            if callable(value) and not name.startswith("_") and not isinstance(value, type):
+                names[f"SUB_{name}"] = value
+        names["SUB_strtok"] = builtins.Tokenizer()
+        names["SUB_rand"] = builtins.Rand()
+        return names
+
+    @staticmethod
+    def trace_text(value: Any, t: ty.DType, quiet: bool) -> str:
+        if t.kind in ("ptr", "null") and not isinstance(value, int):
+            value = context.address(value)
+        return trace.trace_text(value, output_type(t), quiet)
+
+    @staticmethod
+    def tracemem_text(data: Any, size: int, quiet: bool) -> str:
+        raw = bytes(data)[: max(size, 0)] if isinstance(data, (bytes, bytearray, memoryview)) else b""
+        return trace.bytes_text(raw, 0, quiet, force_raw=True)
+
+    def compile_sources(self, sources: Sequence[Source]) -> None:
+        type_names = ty.type_names()
+        parsed = [parse(source, type_names) for source in sources]
+        for program in parsed:
+            self.compile_pragmas(program)
+        self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
+        for program in parsed:
+            before = len(self.all_enablings)
+            for item in program.items:
+                self.compile_item(program.source, item)
+            self.notice_matches(program.source, len(self.all_enablings) - before)
+
+    def fail(self, code: str, message: str, source: Source, span: Span | None) -> DCompileError:
+        err = error(code, message, source, span)
+        err.errtags = bool(self.options.get("errtags"))
+        return err
+
+    def compile_pragmas(self, program: ast.Program) -> None:
+        for item in program.items:
+            if not isinstance(item, ast.Pragma):
+                continue
+            words = item.words
+            if len(words) >= 1 and words[0] != "D":
+                continue  # "#pragma ident" and other non-D pragmas are ignored
+            if len(words) < 2:
+                raise self.fail(D_PRAGMA_MALFORM, "malformed #pragma D directive", program.source, item.span)
+            if words[1] != "option":
+                continue  # depends_on, attributes, binding: no meaning here
+            if len(words) != 3:
+                raise self.fail(D_PRAGMA_MALFORM, "#pragma D option requires exactly one argument", program.source, item.span)
+            name, _, value = words[2].partition("=")
+            try:
+                self.options[name] = option_value(name, value if "=" in words[2] else None)
+            except ValueError:
+                raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': Invalid option name", program.source, item.span) from None
+        self.state.quiet = bool(self.options.get("quiet"))
+
+    def compile_item(self, source: Source, item: ast.Node) -> None:
+        if isinstance(item, ast.Clause):
+            self.compile_clause(source, item)
+        elif isinstance(item, ast.InlineDecl):
+            self.declare_inline(source, item)
+        elif isinstance(item, ast.VarDecl):
+            self.declare_variable(source, item)
+
+    def env(self, source: Source) -> Env:
+        def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
+            return self.make_format(source, text, arg_types, func, node)
+
+        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation)
+
+    def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
+        t = ty.named(item.type.base, item.type.pointers)
+        if t is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
+        if self.symbols.is_declared(item.name):
+            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        _, vt = compiler.expr(item.value)
+        if not compiler.assignable(t, vt):
+            raise self.fail(D_OP_INCOMPAT, f'inline {item.name} definition uses incompatible types: "{t}" = "{vt}"', source, item.span)
+        self.symbols.inlines[item.name] = Inline(t, None, item.value)
+
+    def declare_variable(self, source: Source, item: ast.VarDecl) -> None:
+        t = ty.named(item.type.base, item.type.pointers)
+        if t is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
+        sym = self.symbols
+        if item.scope != "global":
+            table = sym.self_vars if item.scope == "self" else sym.this_vars
+            table[item.name] = t
+            return
+        if item.name in sym.globals or item.name in sym.arrays or item.name in sym.inlines:
+            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+        if item.key_types is not None:
+            keys = []
+            for k in item.key_types:
+                kt = ty.named(k.base, k.pointers)
+                if kt is None:
+                    raise self.fail(D_DECL_TYPE, f"undefined type name: {k.base}", source, k.span)
+                keys.append(kt)
+            sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
+            self.names[f"A_{item.name}"] = {}
+        else:
+            sym.globals[item.name] = t
+            self.names["G"][item.name] = "" if t.is_string else 0
+
+    def compile_clause(self, source: Source, clause: ast.Clause) -> None:
+        matched: list[Probe] = []
+        for desc_node in clause.probes:
+            desc = probe_pass.parse_description(desc_node.text)
+            if desc is None:
+                raise self.fail(D_PDESC_INVAL, f"invalid probe description \"{desc_node.text}\": Overspecified probe description", source, desc_node.span)
+            found = self.table.match(desc)
+            if not found and not self.options.get("zdefs"):
+                raise self.fail(D_PDESC_ZERO, f"probe description {desc} does not match any probes", source, desc_node.span)
+            matched.extend(p for p in found if p not in matched)
+        env = self.env(source)
+        compiled: dict[tuple, tuple[Any, bool]] = {}
+        for probe in matched:
+            signature = probe.args
+            if signature not in compiled:
+                code = ClauseCompiler(env, clause, probe).compile()
+                compiled[signature] = (compile(code.text, f"<D clause {source.name}>", "exec"), code.uses_this)
+            code_object, uses_this = compiled[signature]
+            epid = len(self.all_enablings) + 1
+            namespace = dict(self.names)
+            namespace.update(self.probe_names(probe, epid))
+            exec(code_object, namespace)  # noqa: S102 - our own generated code
+            enabling = Enabling(epid, probe, namespace["fire"], uses_this)
+            self.all_enablings.append(enabling)
+            self.enablings.setdefault(probe, []).append(enabling)
+            if probe in self.table.intervals and not any(p is probe for _, _, p in self.ticks):
+                self.ticks.append((self.table.intervals[probe], len(self.ticks), probe))
+
+    def probe_names(self, probe: Probe, epid: int) -> dict[str, Any]:
+        probe_id = self.table.ids[probe]
+        return {
+            "_PROBE": probe,
+            "_EPID": epid,
+            "_ID": probe_id,
+            "_PROV": probe.provider,
+            "_MOD": probe.module,
+            "_FUNC": probe.function,
+            "_NAME": probe.name,
+            "_PREFIX": trace.probe_prefix(0, probe_id, probe.function, probe.name),
+        }
+
+    def make_format(self, source: Source, text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
+        try:
+            fmt = printf.compile_format(text)
+            stringified = integer_string_positions(fmt, arg_types)
+            types = [printf.STRING if i in stringified else output_type(t) for i, t in enumerate(arg_types)]
+            if func.startswith("printa:"):
+                bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
+            else:
+                # Like stringified %s, extra printf() arguments are tolerated
+                # (D_PRINTF_ARG_EXTRA in Solaris) because the guide's own
+                # iscsixfersnoop.d passes one more than its format uses.
+                bound = fmt.bind(types[: consumed_arguments(fmt)], func)
+        except printf.FormatError as exc:
+            err = error(exc.tag, exc.message, source, node.span)
+            err.errtags = bool(self.options.get("errtags"))
+            raise err from None
+        return StringifyingFormat(bound, stringified) if stringified else bound
+
+    def make_aggregation(self, info: AggInfo) -> Any:
+        agg = Aggregation(info.name, info.func, info.params, [output_type(k) for k in info.keys], varid=info.index)
+        self.aggs[info.name] = agg
+        return agg.update
+
+    def notice_matches(self, source: Source, count: int) -> None:
+        if self.options.get("quiet"):
+            return
+        what = "script" if source.kind == "script" else "description"
+        name = source.name if source.kind == "script" else source.text
+        self.err.write(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
+
+    # Runtime ------------------------------------------------------------
+
+    def handler(self, probe: Probe) -> Fire | None:
+        """ProbeSink: the function to call per firing of ``probe``, or None."""
+        enablings = self.enablings.get(probe)
+        if not enablings:
+            return None
+        if len(enablings) == 1:
+            return enablings[0].fire  # type: ignore[no-any-return]
+        fires = tuple(e.fire for e in enablings)
+        shared = any(e.uses_this for e in enablings)
+
+        def fire_all(ts: int, args: tuple, thread: Hashable) -> None:
+            this: dict[str, Any] | None = {} if shared else None
+            for fire in fires:
+                fire(ts, args, thread, this)
+
+        return fire_all
+
+    @property
+    def exited(self) -> bool:
+        return self.state.exited
+
+    def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
+        probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)
+        fire = self.handler(probe)
+        if fire is not None:
+            fire(ts, args, None)
+
+    def begin(self, ts_ns: int) -> None:
+        """Fire BEGIN and start the profile clocks at ``ts_ns``."""
+        self.ticks = [(ts_ns + interval, order, probe) for interval, order, probe in self.ticks]
+        self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
+        heapq.heapify(self.ticks)
+        self.clock_started = True
+        self.fire_special("BEGIN", ts_ns)
+
+    def advance(self, ts_ns: int) -> None:
+        """Fire every profile tick due at or before ``ts_ns``, in time order."""
+        ticks = self.ticks
+        while ticks and ticks[0][0] <= ts_ns and not self.state.exited:
+            when, order, probe = ticks[0]
+            heapq.heapreplace(ticks, (when + self.intervals[probe], order, probe))
+            fire = self.handler(probe)
+            if fire is not None:
+                fire(when, (), None)
+
+    def run_without_capture(self, limit_ns: int = VIRTUAL_LIMIT_NS) -> None:
+        """``run -s x.d`` with no capture: BEGIN, then ticks on a virtual clock
+        from 0 until exit() (bounded by ``limit_ns``)."""
+        self.begin(0)
+        if self.state.exited:
+            return
+        if self.ticks:
+            self.advance(limit_ns)
+        if not self.state.exited:
+            seconds = limit_ns // 1_000_000_000
+            self.err.write(
+                f"pcapprobe: no capture given and exit() was not called: stopped after {seconds} s of virtual time\n"
+            )
+
+    def end(self) -> int:
+        """Fire END, print the aggregations not yet printed; the exit status."""
+        self.fire_special("END", self.last_tick_time())
+        self.out.write("\n")
+        self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
+        return self.state.status
+
+    def sort_options(self) -> printa_lib.SortOptions:
+        opts = self.options
+
+        def number(name: str) -> int:
+            try:
+                return int(opts.get(name) or 0)
+            except ValueError:
+                return 0
+
+        return printa_lib.SortOptions(
+            bool(opts.get("aggsortkey")), bool(opts.get("aggsortrev")), number("aggsortpos"), number("aggsortkeypos")
+        )
+
+    def last_tick_time(self) -> int:
+        return max((when for when, _, _ in self.ticks), default=0)
+
+    def aggregations(self) -> dict[str, dict[tuple, object]]:
+        return {name: agg.snapshot() for name, agg in self.aggs.items()}
+
+    def fault(self, exc: BaseException, epid: int, action: int, probe: Probe, ts: int) -> None:
+        """dt_handle_err's message, then the ERROR probe (never recursively)."""
+        if isinstance(exc, context.DFault):
+            fault = exc
+        elif isinstance(exc, ZeroDivisionError):
+            fault = context.DFault("divide-by-zero")
+        else:
+            fault = context.DFault("invalid address", 0)
+        where = "predicate" if action == 0 else f"action #{action}"
+        probe_id = self.table.ids[probe]
+        self.err.write(
+            f"pcapprobe: error on enabled probe ID {epid} (ID {probe_id}: {probe.fullname}): "
+            f"{fault.text()} in {where}\n"
+        )
+        if self.in_error:
+            return
+        self.in_error = True
+        try:
+            code = context.FAULT_CODES.get(fault.kind, 0)
+            self.fire_special("ERROR", ts, (0, epid, action, -1, code, fault.address or 0))
+        finally:
+            self.in_error = False
+
+
+def compile_program(
+    sources: Sequence[Source],
+    options: Mapping[str, Any] | None = None,
+    macro_args: Sequence[str] = (),
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> Program:
+    """Compile D sources (``-s``/``-n``, in command-line order) into a Program.
+
+    ``options`` are dtrace's option names (``quiet``, ``zdefs`` for -Z,
+    ``errtags``, ``aggsortkey``, ... as from ``-x``); raises ``DCompileError``.
+    """
+    program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err)
+    program.compile_sources(sources)
+    return program

@@ -1,0 +1,239 @@
+"""Hand-written scanner for D (after libdtrace dt_lex.l).
+
+D's lexer is stateful: at the top level a clause starts with probe
+descriptions (``nfsv3:::op-*``, which are not C tokens), and inside a
+predicate a ``/`` followed by ``{``, ``;``, ``/`` or the end of input closes the
+predicate instead of dividing (dt_lex.l's ``DT_TOK_EPRED`` lookahead).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pcapprobe.dlang.diagnostics import D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.source import Source, Span
+from pcapprobe.dlang.tokens import KEYWORDS, OPERATORS, T, Token
+
+# dt_lex.l RGX_PSPEC: a probe description field set, globs included.
+_PSPEC = re.compile(r"[-$:a-zA-Z_.?*\\\[\]!][-$:0-9a-zA-Z_.`?*\\\[\]!]*")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uUlL]*)([A-Za-z0-9_.]*)")
+_WS = re.compile(r"(?:[ \t\r\f\v\n]+|/\*.*?\*/|//[^\n]*)*", re.S)
+_ESCAPES = {
+    "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"', "?": "?",
+}
+
+
+class Lexer:
+    """Turns one ``Source`` into a list of tokens (ending with ``T.EOF``)."""
+
+    def __init__(self, source: Source, type_names: frozenset[str] = frozenset()) -> None:
+        self.source = source
+        self.text = source.text
+        self.pos = 0
+        self.type_names = type_names
+        self.tokens: list[Token] = []
+        self.depth = 0
+        self.expect_pspec = True
+        self.in_pred = False
+
+    def fail(self, message: str, start: int, end: int | None = None) -> DCompileError:
+        return error(D_SYNTAX, message, self.source, Span(start, end if end is not None else start + 1))
+
+    def tokenize(self) -> list[Token]:
+        """Scan the whole source."""
+        if self.text.startswith("#!"):
+            # The interpreter line of an executable script is ignored.
+            newline = self.text.find("\n")
+            self.pos = len(self.text) if newline < 0 else newline
+        while True:
+            self.skip_space()
+            if self.pos >= len(self.text):
+                self.emit(T.EOF, "", self.pos, self.pos)
+                return self.tokens
+            self.scan_one()
+
+    def skip_space(self) -> None:
+        while True:
+            match = _WS.match(self.text, self.pos)
+            self.pos = match.end()
+            if self.text.startswith("/*", self.pos):
+                raise self.fail("end-of-file encountered before matching */", self.pos, self.pos + 2)
+            return
+
+    def emit(self, kind: T, text: str, start: int, end: int, value: object = None) -> Token:
+        token = Token(kind, text, Span(start, end), value)
+        self.tokens.append(token)
+        self.pos = end
+        return token
+
+    def at_line_start(self) -> bool:
+        line_begin = self.text.rfind("\n", 0, self.pos) + 1
+        return self.text[line_begin : self.pos].strip() == ""
+
+    def scan_one(self) -> None:
+        text, pos = self.text, self.pos
+        c = text[pos]
+        if c == "#" and self.at_line_start():
+            self.scan_directive()
+            return
+        if self.depth == 0 and self.expect_pspec and not self.in_pred:
+            match = _PSPEC.match(text, pos)
+            if match and not self.starts_declaration(match.group()):
+                self.emit(T.PSPEC, match.group(), pos, match.end())
+                self.expect_pspec = False
+                return
+        if c.isalpha() or c == "_":
+            word = _IDENT.match(text, pos).group()
+            kind = T.KEYWORD if word in KEYWORDS else T.IDENT
+            self.emit(kind, word, pos, pos + len(word))
+            if self.depth == 0 and kind is T.KEYWORD:
+                self.expect_pspec = False
+            return
+        if c.isdigit():
+            self.scan_number()
+            return
+        if c == '"':
+            self.scan_string()
+            return
+        if c == "'":
+            self.scan_char()
+            return
+        if c == "@":
+            match = _IDENT.match(text, pos + 1)
+            name = match.group() if match else ""
+            self.emit(T.AGG, "@" + name, pos, pos + 1 + len(name), name)
+            return
+        if c == "$":
+            self.scan_macro()
+            return
+        for op in OPERATORS:
+            if text.startswith(op, pos):
+                self.scan_operator(op)
+                return
+        shown = c if c.isprintable() else f"\\{ord(c):03o}"
+        raise self.fail(f'syntax error near "{shown}"', pos)
+
+    def starts_declaration(self, word: str) -> bool:
+        ident = _IDENT.match(word)
+        return bool(ident) and ident.group() == word and (word in KEYWORDS or word in self.type_names)
+
+    def scan_operator(self, op: str) -> None:
+        start = self.pos
+        if op == "/" and self.in_pred:
+            rest = _WS.match(self.text, start + 1).end()
+            if rest >= len(self.text) or self.text[rest] in "{;/":
+                self.emit(T.EPRED, "/", start, start + 1)
+                self.in_pred = False
+                return
+        self.emit(T.OP, op, start, start + len(op))
+        if self.depth == 0 and not self.in_pred:
+            if op == "/" and self.tokens[-2].kind is T.PSPEC:
+                self.in_pred = True
+            elif op == "," and self.tokens[-2].kind is T.PSPEC:
+                self.expect_pspec = True
+            elif op == ";":
+                self.expect_pspec = True
+        if op == "{":
+            self.depth += 1
+            self.in_pred = False
+        elif op == "}":
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0:
+                self.expect_pspec = True
+
+    def scan_directive(self) -> None:
+        start = self.pos
+        end = self.text.find("\n", start)
+        end = len(self.text) if end < 0 else end
+        line = self.text[start:end]
+        body = line[1:].strip()
+        if body.startswith("pragma"):
+            self.emit(T.PRAGMA, line, start, end, body[len("pragma") :].strip())
+            self.expect_pspec = self.depth == 0
+            return
+        if body == "" or body[0].isdigit() or body.startswith("line"):
+            # cpp line markers ("# 12 "x.d"") carry no meaning for us.
+            self.pos = end
+            return
+        directive = body.split()[0]
+        raise self.fail(f"invalid control directive: #{directive}", start, end)
+
+    def scan_number(self) -> None:
+        start = self.pos
+        match = _NUMBER.match(self.text, start)
+        digits, suffix, junk = match.group(1), match.group(2), match.group(3)
+        if junk or len(suffix) > 3:
+            raise self.fail(f'syntax error near "{match.group()}"', start, match.end())
+        if digits.lower().startswith("0x"):
+            value = int(digits, 16)
+        elif digits.startswith("0") and len(digits) > 1:
+            if any(d in "89" for d in digits):
+                raise self.fail(f"invalid digit in octal constant: {digits}", start, match.end())
+            value = int(digits, 8)
+        else:
+            value = int(digits)
+        if value >= 1 << 64:
+            raise self.fail(f"integer constant {digits} results in overflow", start, match.end())
+        self.emit(T.INT, match.group(), start, match.end(), (value, suffix.lower(), digits[0] == "0"))
+
+    def read_escaped(self, quote: str) -> tuple[str, int]:
+        text, i = self.text, self.pos + 1
+        out: list[str] = []
+        while True:
+            if i >= len(text):
+                raise self.fail(f"end-of-file encountered before matching {quote} in literal", self.pos)
+            c = text[i]
+            if c == quote:
+                return "".join(out), i + 1
+            if c == "\n":
+                raise self.fail("newline encountered in string literal", self.pos, i)
+            if c == "\\" and i + 1 < len(text):
+                n = text[i + 1]
+                if n in _ESCAPES:
+                    out.append(_ESCAPES[n])
+                    i += 2
+                elif n in "01234567":
+                    octal = re.match(r"[0-7]{1,3}", text[i + 1 :]).group()
+                    out.append(chr(int(octal, 8) & 0xFF))
+                    i += 1 + len(octal)
+                elif n == "x":
+                    hexa = re.match(r"[0-9A-Fa-f]{0,2}", text[i + 2 :]).group()
+                    out.append(chr(int(hexa or "0", 16)))
+                    i += 2 + len(hexa)
+                elif n == "\n":
+                    i += 2
+                else:
+                    out.append(n)
+                    i += 2
+                continue
+            out.append(c)
+            i += 1
+
+    def scan_string(self) -> None:
+        start = self.pos
+        value, end = self.read_escaped('"')
+        self.emit(T.STRING, self.text[start:end], start, end, value)
+
+    def scan_char(self) -> None:
+        start = self.pos
+        value, end = self.read_escaped("'")
+        if not value:
+            raise self.fail("empty character constant", start, end)
+        number = 0
+        for ch in value.encode("latin-1", "replace")[:8]:
+            number = (number << 8) | ch
+        self.emit(T.INT, self.text[start:end], start, end, (number, "", False))
+
+    def scan_macro(self) -> None:
+        start = self.pos
+        match = re.compile(r"\$(\$?)([0-9]+|[A-Za-z_]\w*)").match(self.text, start)
+        if match is None:
+            raise self.fail('syntax error near "$"', start)
+        self.emit(T.MACRO, match.group(), start, match.end(), (bool(match.group(1)), match.group(2)))
+
+
+def tokenize(source: Source, type_names: frozenset[str] = frozenset()) -> list[Token]:
+    """Scan a source into tokens; raises ``DCompileError`` on bad input."""
+    return Lexer(source, type_names).tokenize()

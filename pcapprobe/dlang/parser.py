@@ -1,0 +1,426 @@
+"""Recursive-descent parser for D with precedence climbing for binary operators.
+
+The grammar (libdtrace dt_grammar.y, documented in docs/d-grammar.md) is C's
+expression grammar plus D's clauses, aggregations, ``self->``/``this->``
+variables, ``stringof`` and the logical exclusive-or ``^^``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from pcapprobe.dlang import ast
+from pcapprobe.dlang.diagnostics import D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.lexer import tokenize
+from pcapprobe.dlang.source import Source, Span
+from pcapprobe.dlang.tokens import TYPE_KEYWORDS, T, Token
+
+
+class Precedence(IntEnum):
+    """Binary operator precedence, loosest first (C's table, with D's ^^)."""
+
+    LOGICAL_OR = 1
+    LOGICAL_XOR = 2
+    LOGICAL_AND = 3
+    BIT_OR = 4
+    BIT_XOR = 5
+    BIT_AND = 6
+    EQUALITY = 7
+    RELATIONAL = 8
+    SHIFT = 9
+    ADDITIVE = 10
+    MULTIPLICATIVE = 11
+
+
+BINARY_PRECEDENCE: dict[str, Precedence] = {
+    "||": Precedence.LOGICAL_OR,
+    "^^": Precedence.LOGICAL_XOR,
+    "&&": Precedence.LOGICAL_AND,
+    "|": Precedence.BIT_OR,
+    "^": Precedence.BIT_XOR,
+    "&": Precedence.BIT_AND,
+    "==": Precedence.EQUALITY,
+    "!=": Precedence.EQUALITY,
+    "<": Precedence.RELATIONAL,
+    "<=": Precedence.RELATIONAL,
+    ">": Precedence.RELATIONAL,
+    ">=": Precedence.RELATIONAL,
+    "<<": Precedence.SHIFT,
+    ">>": Precedence.SHIFT,
+    "+": Precedence.ADDITIVE,
+    "-": Precedence.ADDITIVE,
+    "*": Precedence.MULTIPLICATIVE,
+    "/": Precedence.MULTIPLICATIVE,
+    "%": Precedence.MULTIPLICATIVE,
+}
+
+ASSIGN_OPS = frozenset("= += -= *= /= %= &= |= ^= <<= >>=".split())
+UNARY_OPS = frozenset("- + ! ~ * &".split())
+
+
+class Parser:
+    """Parses one source into an ``ast.Program``."""
+
+    def __init__(self, source: Source, type_names: frozenset[str] = frozenset()) -> None:
+        self.source = source
+        self.type_names = type_names
+        self.tokens = tokenize(source, type_names)
+        self.i = 0
+
+    # Token helpers -------------------------------------------------------
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, n: int = 1) -> Token:
+        return self.tokens[min(self.i + n, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.i]
+        if token.kind is not T.EOF:
+            self.i += 1
+        return token
+
+    def syntax_error(self, token: Token | None = None) -> DCompileError:
+        token = token or self.tok
+        if token.kind is T.EOF:
+            return error(D_SYNTAX, "syntax error near end of input", self.source, token.span)
+        return error(D_SYNTAX, f'syntax error near "{token.text}"', self.source, token.span)
+
+    def expect_op(self, text: str) -> Token:
+        if not self.tok.is_op(text):
+            raise self.syntax_error()
+        return self.advance()
+
+    def accept_op(self, text: str) -> bool:
+        if self.tok.is_op(text):
+            self.advance()
+            return True
+        return False
+
+    def span_from(self, start: Span) -> Span:
+        return Span(start.start, self.tokens[max(self.i - 1, 0)].span.end)
+
+    # Top level -----------------------------------------------------------
+
+    def parse_program(self) -> ast.Program:
+        """program := (pragma | declaration | clause | ';')*"""
+        items: list[ast.Node] = []
+        while self.tok.kind is not T.EOF:
+            token = self.tok
+            if token.kind is T.PRAGMA:
+                self.advance()
+                items.append(ast.Pragma(token.span, tuple(str(token.value).split())))
+            elif token.is_op(";"):
+                self.advance()
+            elif token.kind is T.PSPEC:
+                items.append(self.parse_clause())
+            elif token.is_kw("inline"):
+                items.append(self.parse_inline())
+            elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
+                items.append(self.parse_var_decl())
+            else:
+                raise self.syntax_error()
+        return ast.Program(Span(0, len(self.source.text)), self.source, tuple(items))
+
+    def parse_clause(self) -> ast.Clause:
+        """clause := pspec (',' pspec)* ['/' expr '/'] ['{' statements '}']"""
+        start = self.tok.span
+        probes = [self.parse_pspec()]
+        while self.accept_op(","):
+            if self.tok.kind is not T.PSPEC:
+                raise self.syntax_error()
+            probes.append(self.parse_pspec())
+        predicate = None
+        if self.accept_op("/"):
+            predicate = self.parse_expr()
+            if self.tok.kind is not T.EPRED:
+                raise self.syntax_error()
+            self.advance()
+        body = None
+        if self.tok.is_op("{"):
+            body = self.parse_block()
+        elif self.tok.kind not in (T.EOF, T.PSPEC, T.PRAGMA) and not self.tok.is_op(";"):
+            raise self.syntax_error()
+        return ast.Clause(self.span_from(start), tuple(probes), predicate, body)
+
+    def parse_pspec(self) -> ast.ProbeDesc:
+        token = self.advance()
+        return ast.ProbeDesc(token.span, token.text)
+
+    def parse_block(self) -> tuple[ast.Node, ...]:
+        self.expect_op("{")
+        statements: list[ast.Node] = []
+        while not self.tok.is_op("}"):
+            if self.accept_op(";"):
+                continue
+            if self.tok.kind is T.EOF:
+                raise self.syntax_error()
+            statements.append(self.parse_statement())
+            if not self.tok.is_op("}"):
+                self.expect_op(";")
+        self.advance()
+        return tuple(statements)
+
+    def parse_statement(self) -> ast.Node:
+        token = self.tok
+        if token.kind is T.AGG and self.is_agg_assignment():
+            return self.parse_agg_statement()
+        expr = self.parse_expr()
+        return ast.ExprStmt(expr.span, expr)
+
+    def is_agg_assignment(self) -> bool:
+        # '@a = f(...)' or '@a[...] = f(...)': skip a balanced [...] then look for '='.
+        j = self.i + 1
+        if self.tokens[j].is_op("["):
+            depth = 0
+            while j < len(self.tokens) and self.tokens[j].kind is not T.EOF:
+                if self.tokens[j].is_op("["):
+                    depth += 1
+                elif self.tokens[j].is_op("]"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            j += 1
+        return self.tokens[min(j, len(self.tokens) - 1)].is_op("=")
+
+    def parse_agg_statement(self) -> ast.AggStmt:
+        """agg := '@'name ['[' expr (',' expr)* ']'] '=' func '(' args ')'"""
+        start = self.advance()
+        keys: tuple[ast.Node, ...] = ()
+        if self.accept_op("["):
+            keys = self.parse_arguments("]")
+        self.expect_op("=")
+        func = self.tok
+        if func.kind is not T.IDENT:
+            raise self.syntax_error()
+        self.advance()
+        self.expect_op("(")
+        args = self.parse_arguments(")")
+        return ast.AggStmt(self.span_from(start.span), str(start.value), keys, func.text, args, func.span)
+
+    def parse_arguments(self, closer: str) -> tuple[ast.Node, ...]:
+        args: list[ast.Node] = []
+        if self.accept_op(closer):
+            return ()
+        while True:
+            args.append(self.parse_assignment())
+            if self.accept_op(closer):
+                return tuple(args)
+            self.expect_op(",")
+
+    # Declarations ----------------------------------------------------------
+
+    def starts_type(self) -> bool:
+        token = self.tok
+        if token.kind is T.KEYWORD:
+            return token.text in TYPE_KEYWORDS
+        return token.kind is T.IDENT and token.text in self.type_names
+
+    def parse_type(self) -> ast.TypeName:
+        """type := type-word+ '*'*  (e.g. 'unsigned long long', 'uint8_t *')"""
+        start = self.tok.span
+        words: list[str] = []
+        while self.starts_type():
+            word = self.advance().text
+            if word in ("const", "volatile"):
+                continue
+            if word in ("struct", "union", "enum"):
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                word = f"{word} {self.advance().text}"
+            words.append(word)
+            if words[-1] not in ("unsigned", "signed", "long", "short") and not (
+                words[-1] == "int" or words[-1] == "char"
+            ):
+                break
+        if not words:
+            raise self.syntax_error()
+        pointers = 0
+        while self.accept_op("*"):
+            pointers += 1
+        return ast.TypeName(self.span_from(start), " ".join(words), pointers)
+
+    def parse_inline(self) -> ast.InlineDecl:
+        """inline := 'inline' type name '=' expr ';'"""
+        start = self.advance().span
+        type_name = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        name = self.advance().text
+        self.expect_op("=")
+        value = self.parse_assignment()
+        self.expect_op(";")
+        return ast.InlineDecl(self.span_from(start), type_name, name, value)
+
+    def parse_var_decl(self) -> ast.VarDecl:
+        """decl := ['self'|'this'] type name ['[' type (',' type)* ']'] ';'"""
+        start = self.tok.span
+        scope = "global"
+        if self.tok.is_kw("self") or self.tok.is_kw("this"):
+            scope = self.advance().text
+        type_name = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        name = self.advance().text
+        key_types = None
+        if self.accept_op("["):
+            keys: list[ast.TypeName] = []
+            while not self.accept_op("]"):
+                keys.append(self.parse_type())
+                if not self.tok.is_op("]"):
+                    self.expect_op(",")
+            key_types = tuple(keys)
+        self.expect_op(";")
+        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types)
+
+    # Expressions -----------------------------------------------------------
+
+    def parse_expr(self) -> ast.Node:
+        """expr := assignment (',' assignment)* -- D has no comma operator here."""
+        return self.parse_assignment()
+
+    def parse_assignment(self) -> ast.Node:
+        left = self.parse_ternary()
+        token = self.tok
+        if token.kind is T.OP and token.text in ASSIGN_OPS:
+            self.advance()
+            value = self.parse_assignment()
+            return ast.Assign(left.span.join(value.span), token.text, left, value)
+        return left
+
+    def parse_ternary(self) -> ast.Node:
+        cond = self.parse_binary(Precedence.LOGICAL_OR)
+        if not self.accept_op("?"):
+            return cond
+        then = self.parse_assignment()
+        self.expect_op(":")
+        other = self.parse_ternary()
+        return ast.Ternary(cond.span.join(other.span), cond, then, other)
+
+    def parse_binary(self, minimum: Precedence) -> ast.Node:
+        """Precedence climbing: every binary operator is left-associative."""
+        left = self.parse_unary()
+        while True:
+            token = self.tok
+            if token.kind is not T.OP:
+                return left
+            precedence = BINARY_PRECEDENCE.get(token.text)
+            if precedence is None or precedence < minimum:
+                return left
+            self.advance()
+            right = self.parse_binary(Precedence(precedence + 1)) if precedence < Precedence.MULTIPLICATIVE else self.parse_unary()
+            left = ast.Binary(left.span.join(right.span), token.text, left, right)
+
+    def parse_unary(self) -> ast.Node:
+        token = self.tok
+        if token.kind is T.OP:
+            if token.text in ("++", "--"):
+                self.advance()
+                operand = self.parse_unary()
+                return ast.IncDec(token.span.join(operand.span), token.text, True, operand)
+            if token.text in UNARY_OPS:
+                self.advance()
+                operand = self.parse_unary()
+                return ast.Unary(token.span.join(operand.span), token.text, operand)
+            if token.text == "(" and self.is_cast():
+                self.advance()
+                type_name = self.parse_type()
+                self.expect_op(")")
+                operand = self.parse_unary()
+                return ast.Cast(token.span.join(operand.span), type_name, operand)
+        if token.is_kw("sizeof"):
+            return self.parse_sizeof()
+        if token.is_kw("stringof"):
+            self.advance()
+            operand = self.parse_unary()
+            return ast.Stringof(token.span.join(operand.span), operand)
+        return self.parse_postfix(self.parse_primary())
+
+    def is_cast(self) -> bool:
+        nxt = self.peek()
+        if nxt.kind is T.KEYWORD:
+            return nxt.text in TYPE_KEYWORDS
+        return nxt.kind is T.IDENT and nxt.text in self.type_names
+
+    def parse_sizeof(self) -> ast.Node:
+        start = self.advance().span
+        if self.tok.is_op("(") and self.is_cast():
+            self.advance()
+            type_name = self.parse_type()
+            self.expect_op(")")
+            return ast.Sizeof(self.span_from(start), type_name, None)
+        operand = self.parse_unary()
+        return ast.Sizeof(start.join(operand.span), None, operand)
+
+    def parse_postfix(self, expr: ast.Node) -> ast.Node:
+        while True:
+            token = self.tok
+            if token.is_op("["):
+                self.advance()
+                indexes = self.parse_arguments("]")
+                if not indexes:
+                    raise self.syntax_error(self.tokens[self.i - 1])
+                expr = ast.Index(self.span_from(expr.span), expr, indexes)
+            elif token.is_op("->") or token.is_op("."):
+                self.advance()
+                name = self.tok
+                if name.kind not in (T.IDENT, T.KEYWORD):
+                    raise self.syntax_error()
+                self.advance()
+                expr = ast.Member(expr.span.join(name.span), expr, name.text, token.text == "->")
+            elif token.is_op("++") or token.is_op("--"):
+                self.advance()
+                expr = ast.IncDec(expr.span.join(token.span), token.text, False, expr)
+            else:
+                return expr
+
+    def parse_primary(self) -> ast.Node:
+        token = self.tok
+        kind = token.kind
+        if kind is T.INT:
+            self.advance()
+            value, suffix, non_decimal = token.value  # type: ignore[misc]
+            return ast.IntLit(token.span, value, suffix, non_decimal)
+        if kind is T.STRING:
+            self.advance()
+            text = str(token.value)
+            # Adjacent string literals concatenate, as in C.
+            while self.tok.kind is T.STRING:
+                text += str(self.advance().value)
+            return ast.StrLit(self.span_from(token.span), text)
+        if kind is T.IDENT:
+            self.advance()
+            if self.tok.is_op("("):
+                self.advance()
+                args = self.parse_arguments(")")
+                return ast.Call(self.span_from(token.span), token.text, args)
+            return ast.Ident(token.span, token.text)
+        if kind is T.KEYWORD and token.text in ("self", "this"):
+            self.advance()
+            self.expect_op("->")
+            name = self.tok
+            if name.kind is not T.IDENT:
+                raise self.syntax_error()
+            self.advance()
+            return ast.VarRef(token.span.join(name.span), token.text, name.text)
+        if kind is T.AGG:
+            self.advance()
+            return ast.AggName(token.span, str(token.value))
+        if kind is T.MACRO:
+            self.advance()
+            as_string, name = token.value  # type: ignore[misc]
+            return ast.MacroArg(token.span, name, as_string)
+        if token.is_op("("):
+            self.advance()
+            expr = self.parse_expr()
+            self.expect_op(")")
+            return expr
+        raise self.syntax_error()
+
+
+def parse(source: Source, type_names: frozenset[str] = frozenset()) -> ast.Program:
+    """Parse one source; raises ``DCompileError`` on the first error."""
+    return Parser(source, type_names).parse_program()

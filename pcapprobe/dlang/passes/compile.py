@@ -1,0 +1,977 @@
+"""Type-check one clause against its probes' argument types and generate a
+Python function for it (compiled once, run per firing; never a tree walk).
+
+The generated function is ``fire(ts, args, thread, T=None)``.  Expressions
+become Python expressions with D's semantics spelled out: integer results
+are wrapped to their C type (ISO C 6.3.1.8 conversions, two's complement),
+division truncates and faults on zero, associative-array elements read as
+zero when absent and are deleted when zero is stored.  Type errors are
+reported with libdtrace's wording (dt_parser.c ``dt_node_op1/op2``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pcapprobe.dlang import ast
+from pcapprobe.dlang import types as ty
+from pcapprobe.dlang.diagnostics import (
+    D_ACT_SPEC,
+    D_AGG_FUNC,
+    D_AGG_NULL,
+    D_AGG_REDEF,
+    D_AGG_SCALAR,
+    D_ARGS_IDX,
+    D_ARGS_TYPE,
+    D_CAST_INVAL,
+    D_DECL_TYPE,
+    D_IDENT_UNDEF,
+    D_MACRO_UNDEF,
+    D_MEMBER_NAME,
+    D_OP_ARITH,
+    D_OP_INCOMPAT,
+    D_OP_INT,
+    D_OP_LVAL,
+    D_OP_SCALAR,
+    D_OP_STRUCT,
+    D_PROTO_ARG,
+    D_PROTO_LEN,
+    DCompileError,
+    error,
+)
+from pcapprobe.dlang.passes.semantic import (
+    BUILTIN_ARRAYS,
+    BUILTIN_VARIABLES,
+    AggInfo,
+    ArrayInfo,
+    Inline,
+    Symbols,
+)
+from pcapprobe.dlang.source import Source
+from pcapprobe.probes import catalog
+
+_MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
+
+AGG_ARITY: dict[str, tuple[int, int]] = {
+    "count": (0, 0),
+    "sum": (1, 1),
+    "avg": (1, 1),
+    "min": (1, 1),
+    "max": (1, 1),
+    "stddev": (1, 1),
+    "quantize": (1, 2),
+    "lquantize": (3, 5),
+    "llquantize": (5, 6),
+}
+
+# Subroutines: name -> (argument kinds, minimum count, return type, runtime name).
+# Kinds: "s" string, "i" integer, "a" address (integer, pointer or bytes).
+SUBROUTINES: dict[str, tuple[str, int, ty.DType, str]] = {
+    "strlen": ("s", 1, ty.SIZE_T, "strlen"),
+    "strjoin": ("ss", 2, ty.STRING, "strjoin"),
+    "substr": ("sii", 2, ty.STRING, "substr"),
+    "strstr": ("ss", 2, ty.STRING, "strstr"),
+    "strchr": ("si", 2, ty.STRING, "strchr"),
+    "strrchr": ("si", 2, ty.STRING, "strrchr"),
+    "index": ("ssi", 2, ty.INT, "index"),
+    "rindex": ("ssi", 2, ty.INT, "rindex"),
+    "strtok": ("ss", 2, ty.STRING, "strtok"),
+    "lltostr": ("ii", 1, ty.STRING, "lltostr"),
+    "strtoll": ("si", 1, ty.integer("long long", 8, True), "strtoll"),
+    "toupper": ("s", 1, ty.STRING, "toupper"),
+    "tolower": ("s", 1, ty.STRING, "tolower"),
+    "basename": ("s", 1, ty.STRING, "basename"),
+    "dirname": ("s", 1, ty.STRING, "dirname"),
+    "cleanpath": ("s", 1, ty.STRING, "cleanpath"),
+    "inet_ntoa": ("a", 1, ty.STRING, "inet_ntoa"),
+    "inet_ntoa6": ("a", 1, ty.STRING, "inet_ntoa6"),
+    "inet_ntop": ("ia", 2, ty.STRING, "inet_ntop"),
+    "ntohs": ("i", 1, ty.integer("uint16_t", 2, False), "ntohs"),
+    "htons": ("i", 1, ty.integer("uint16_t", 2, False), "htons"),
+    "ntohl": ("i", 1, ty.integer("uint32_t", 4, False), "ntohl"),
+    "htonl": ("i", 1, ty.integer("uint32_t", 4, False), "htonl"),
+    "ntohll": ("i", 1, ty.UINT64, "ntohll"),
+    "htonll": ("i", 1, ty.UINT64, "htonll"),
+    "rand": ("", 0, ty.INT, "rand"),
+    "speculation": ("", 0, ty.INT, "speculation"),
+}
+
+# Actions: statements that record data or act on aggregations.
+DATA_ACTIONS = frozenset(
+    "printf printa trace tracemem exit stack ustack jstack printm".split()
+)
+AGG_ACTIONS = frozenset("normalize denormalize trunc clear".split())
+OTHER_ACTIONS = frozenset("setopt speculate commit discard".split())
+ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS
+
+
+def wrap(code: str, t: ty.DType) -> str:
+    """Code that reduces an integer to the range of ``t`` (two's complement)."""
+    if t.kind not in ("int",):
+        return code
+    mask = _MASK[t.size]
+    if not t.signed:
+        return f"(({code}) & {mask})"
+    half = (mask + 1) >> 1
+    return f"((({code}) + {half}) & {mask}) - {half}"
+
+
+def convert(code: str, src: ty.DType, dst: ty.DType) -> str:
+    """Convert an integer value of type ``src`` to type ``dst``."""
+    if src.kind in ("int", "null") and dst.kind == "int":
+        if src.kind == "int" and src.size <= dst.size and (src.signed == dst.signed or (not src.signed and src.size < dst.size)):
+            return code
+        return wrap(code, dst)
+    return code
+
+
+def const_wrap(value: int, t: ty.DType) -> int:
+    mask = _MASK.get(t.size, _MASK[8])
+    value &= mask
+    if t.signed and value > mask >> 1:
+        value -= mask + 1
+    return value
+
+
+@dataclass(slots=True)
+class Env:
+    """What every clause compilation shares: symbols, options, the runtime."""
+
+    source: Source
+    symbols: Symbols
+    macro_args: list[str]
+    options: dict[str, Any]
+    names: dict[str, Any]  # the generated code's shared globals
+    make_format: Callable[[str, list[ty.DType], str, ast.Node], Any]
+    make_aggregation: Callable[[AggInfo], Any]
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def fresh(self, prefix: str) -> str:
+        self.counter[0] += 1
+        return f"{prefix}{self.counter[0]}"
+
+    def constant(self, prefix: str, value: Any) -> str:
+        name = self.fresh(prefix)
+        self.names[name] = value
+        return name
+
+    def fail(self, code: str, message: str, node: ast.Node) -> DCompileError:
+        err = error(code, message, self.source, node.span)
+        err.errtags = bool(self.options.get("errtags"))
+        return err
+
+
+@dataclass(slots=True)
+class ClauseCode:
+    """The generated source of one clause for one argument signature."""
+
+    text: str
+    uses_this: bool
+    records: bool
+
+
+class ClauseCompiler:
+    """Generates the Python function for one clause."""
+
+    def __init__(self, env: Env, clause: ast.Clause, probe: catalog.Probe) -> None:
+        self.env = env
+        self.sym = env.symbols
+        self.clause = clause
+        self.probe = probe
+        self.arg_types = tuple(ty.from_ctype(c) for c in probe.args)
+        self.lines: list[str] = []
+        self.indent = 2
+        self.uses_this = False
+        self.temps = 0
+
+    # Emission -----------------------------------------------------------
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"_t{self.temps}"
+
+    def fail(self, code: str, message: str, node: ast.Node) -> DCompileError:
+        return self.env.fail(code, message, node)
+
+    # Clause ---------------------------------------------------------------
+
+    def compile(self) -> ClauseCode:
+        body = self.clause.body or ()
+        records = not body or any(self.records_data(s) for s in body)
+        if self.clause.predicate is not None:
+            self.emit("_a = 0")
+            code, t = self.expr(self.clause.predicate)
+            self.check_scalar(t, self.clause.predicate, "predicate")
+            self.emit(f"if not ({code}):")
+            self.emit("    return")
+        if records:
+            self.emit("w = W")
+            speculates = any(self.is_call(s, "speculate") for s in body)
+            if not speculates:
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        for number, statement in enumerate(body, 1):
+            self.emit(f"_a = {number}")
+            self.statement(statement)
+            if records and self.is_call(statement, "speculate"):
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        if records:
+            self.emit("if not ST.quiet: w('\\n')")
+        head = ["def fire(ts, args, thread, T=None):"]
+        if self.uses_this:
+            head.append("    if T is None: T = {}")
+        head.append("    try:")
+        if len(self.lines) == 0:
+            self.emit("pass")
+        tail = [
+            "    except FAULTS as e:",
+            "        ST.fault(e, _EPID, _a, _PROBE, ts)",
+        ]
+        text = "\n".join(head + self.lines + tail) + "\n"
+        return ClauseCode(text, self.uses_this, records)
+
+    @staticmethod
+    def is_call(statement: ast.Node, name: str) -> bool:
+        return (
+            isinstance(statement, ast.ExprStmt)
+            and isinstance(statement.expr, ast.Call)
+            and statement.expr.name == name
+        )
+
+    @staticmethod
+    def records_data(statement: ast.Node) -> bool:
+        if isinstance(statement, ast.AggStmt):
+            return False
+        if isinstance(statement, ast.ExprStmt) and isinstance(statement.expr, ast.Call):
+            name = statement.expr.name
+            if name in AGG_ACTIONS or name in ("setopt",):
+                return False
+        return True
+
+    # Statements --------------------------------------------------------------
+
+    def statement(self, node: ast.Node) -> None:
+        if isinstance(node, ast.AggStmt):
+            self.aggregate(node)
+            return
+        assert isinstance(node, ast.ExprStmt)
+        expr = node.expr
+        if isinstance(expr, ast.Call) and expr.name in ACTIONS:
+            self.action(expr)
+        elif isinstance(expr, ast.Assign):
+            self.assign(expr, statement=True)
+        else:
+            code, _ = self.expr(expr)
+            self.emit(code)
+
+    def aggregate(self, node: ast.AggStmt) -> None:
+        if node.func not in AGG_ARITY:
+            if node.func in SUBROUTINES or node.func in ACTIONS:
+                raise self.fail(D_AGG_FUNC, f"@{node.name} must be assigned the result of an aggregating function", node)
+            raise self.fail(D_IDENT_UNDEF, f"failed to resolve {node.func}: Unknown function", node)
+        low, high = AGG_ARITY[node.func]
+        if not low <= len(node.args) <= high:
+            raise self.fail(D_PROTO_LEN, self.arity_message(node.func, len(node.args), low, high), node)
+        keys = [self.expr(k) for k in node.keys]
+        for (code, t), k in zip(keys, node.keys):
+            if t.kind not in ("int", "string", "null", "ptr"):
+                raise self.fail(D_OP_SCALAR, f"@{node.name}[ ] key #{node.keys.index(k) + 1} is not of scalar type", k)
+        key_types = tuple(ty.INT64 if t.kind == "null" else t for _, t in keys)
+        value_code, incr_code = "0", "1"
+        params: list[int] = []
+        if node.func != "count":
+            value_code, vt = self.expr(node.args[0])
+            if not vt.is_scalar:
+                raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #1 is incompatible with prototype:\n\tprototype: int\n\t argument: {vt}", node.args[0])
+        nparams = {"lquantize": 2, "llquantize": 4}.get(node.func, 0)
+        for i, param in enumerate(node.args[1 : 1 + nparams], 2):
+            value = self.const_eval(param)
+            if value is None:
+                raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #{i} must be a non-zero positive integral constant expression", param)
+            params.append(value)
+        if node.func == "lquantize" and len(node.args) >= 4:
+            step = self.const_eval(node.args[3])
+            if step is None:
+                raise self.fail(D_PROTO_ARG, "lquantize( ) argument #4 must be a non-zero positive integral constant expression", node.args[3])
+            params.append(step)
+        optional_incr = {"quantize": 1, "lquantize": 4, "llquantize": 5}.get(node.func)
+        if optional_incr is not None and len(node.args) > optional_incr:
+            incr_code, _ = self.expr(node.args[optional_incr])
+        self.check_agg_params(node, params)
+        info = self.sym.aggs.get(node.name)
+        if info is None:
+            info = AggInfo(node.name, node.func, tuple(params), key_types, len(self.sym.aggs) + 1)
+            try:
+                update = self.env.make_aggregation(info)
+            except ValueError as exc:
+                raise self.fail(D_PROTO_ARG, str(exc), node) from None
+            self.sym.aggs[node.name] = info
+            self.env.names[f"AU_{info.index}"] = update
+        elif info.func != node.func or info.params != tuple(params) or len(info.keys) != len(key_types):
+            raise self.fail(D_AGG_REDEF, f"aggregation redefined: @{node.name}", node)
+        else:
+            for k, (old, new) in enumerate(zip(info.keys, key_types)):
+                if old.kind != new.kind and not (old.kind == "int" and new.kind == "null"):
+                    raise self.fail(D_AGG_REDEF, f"aggregation redefined: @{node.name}\n\t key #{k + 1} types do not match", node)
+        key = "(" + "".join(
+            f"{convert(c, t, old) if old.kind == 'int' else c}, " for (c, t), old in zip(keys, info.keys)
+        ) + ")"
+        self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
+
+    def check_agg_params(self, node: ast.AggStmt, params: list[int]) -> None:
+        if node.func == "lquantize":
+            base, limit = params[0], params[1]
+            step = params[2] if len(params) > 2 else 1
+            if step <= 0:
+                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be greater than zero", node)
+            if limit <= base:
+                raise self.fail(D_PROTO_ARG, "lquantize( ) upper bound must be greater than lower bound", node)
+            if (limit - base) // step == 0:
+                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be less than upper bound minus lower bound", node)
+        elif node.func == "llquantize":
+            factor, low, high, steps = params
+            if factor < 2:
+                raise self.fail(D_PROTO_ARG, "llquantize( ) factor (argument #2) must be greater than one", node)
+            if low < 0:
+                raise self.fail(D_PROTO_ARG, "llquantize( ) low magnitude (argument #3) must be non-negative", node)
+            if high < low:
+                raise self.fail(D_PROTO_ARG, "llquantize( ) high magnitude (argument #4) must be greater than or equal to low magnitude (argument #3)", node)
+            if steps <= 0 or (steps > factor and steps % factor) or (steps < factor and factor % steps):
+                raise self.fail(D_PROTO_ARG, "llquantize( ) factor (argument #2) must evenly divide the number of steps per magnitude (argument #5), or the number of steps per magnitude must evenly divide the factor", node)
+
+    @staticmethod
+    def arity_message(name: str, given: int, low: int, high: int) -> str:
+        expected = str(low) if low == high else f"{low}-{high}"
+        if given > high:
+            expected = str(high) if low == high else f"at most {high}"
+        elif low != high:
+            expected = f"at least {low}"
+        return f"{name}( ) prototype mismatch: {given} arg{'s' if given != 1 else ''} passed, {expected} expected"
+
+    # Actions --------------------------------------------------------------------
+
+    def agg_arg(self, node: ast.Node, action: str, position: int) -> AggInfo:
+        if not isinstance(node, ast.AggName):
+            raise self.fail(D_PROTO_ARG, f"{action}( ) argument #{position} is incompatible with prototype:\n\tprototype: aggregation\n\t argument: {self.type_name_of(node)}", node)
+        info = self.sym.aggs.get(node.name)
+        if info is None:
+            raise self.fail(D_AGG_NULL, f"undefined aggregation: @{node.name}", node)
+        return info
+
+    def type_name_of(self, node: ast.Node) -> str:
+        try:
+            return str(self.expr(node)[1])
+        except DCompileError:
+            return "unknown"
+
+    def check_count(self, call: ast.Call, low: int, high: int) -> None:
+        if not low <= len(call.args) <= high:
+            raise self.fail(D_PROTO_LEN, self.arity_message(call.name, len(call.args), low, high), call)
+
+    def action(self, call: ast.Call) -> None:
+        name, args = call.name, call.args
+        if name in ("printf", "printa"):
+            self.print_action(call)
+        elif name == "trace":
+            self.check_count(call, 1, 1)
+            code, t = self.expr(args[0])
+            self.emit(f"w(TRACE({code}, {self.env.constant('TY', t)}, ST.quiet))")
+        elif name == "tracemem":
+            self.check_count(call, 2, 3)
+            code, _ = self.expr(args[0])
+            size, _ = self.expr(args[1])
+            self.emit(f"w(TRACEMEM({code}, {size}, ST.quiet))")
+        elif name == "exit":
+            self.check_count(call, 1, 1)
+            code, t = self.expr(args[0])
+            self.require_int(t, args[0], "exit", 1)
+            self.emit(f"ST.exit({code})")
+        elif name in ("stack", "ustack", "jstack", "printm"):
+            # No kernel stacks exist on a capture: the records are empty.
+            for arg in args:
+                self.expr(arg)
+        elif name in AGG_ACTIONS:
+            self.agg_action(call)
+        elif name == "setopt":
+            self.check_count(call, 1, 2)
+            codes = [self.expr(a) for a in args]
+            for (_, t), a in zip(codes, args):
+                if not t.is_string:
+                    raise self.fail(D_PROTO_ARG, f"setopt( ) argument #{args.index(a) + 1} is incompatible with prototype:\n\tprototype: string\n\t argument: {t}", a)
+            value = codes[1][0] if len(codes) > 1 else "None"
+            self.emit(f"ST.setopt({codes[0][0]}, {value})")
+        elif name in ("speculate", "commit", "discard"):
+            self.check_count(call, 1, 1)
+            code, t = self.expr(args[0])
+            self.require_int(t, args[0], name, 1)
+            if name == "speculate":
+                self.emit(f"w = SPEC.writer({code})")
+            else:
+                self.emit(f"SPEC.{name}({code})")
+
+    def agg_action(self, call: ast.Call) -> None:
+        name, args = call.name, call.args
+        if name in ("normalize",):
+            self.check_count(call, 2, 2)
+        elif name == "trunc":
+            self.check_count(call, 1, 2)
+        else:
+            self.check_count(call, 1, 1)
+        info = self.agg_arg(args[0], name, 1)
+        agg = f"AGG[{info.name!r}]"
+        if name == "normalize":
+            code, t = self.expr(args[1])
+            self.require_int(t, args[1], name, 2)
+            self.emit(f"{agg}.normalize({code})")
+        elif name == "denormalize":
+            self.emit(f"{agg}.denormalize()")
+        elif name == "clear":
+            self.emit(f"{agg}.clear()")
+        else:
+            count = "0"
+            if len(args) > 1:
+                count, t = self.expr(args[1])
+                self.require_int(t, args[1], name, 2)
+            self.emit(f"ST.trunc({agg}, {count})")
+
+    def print_action(self, call: ast.Call) -> None:
+        name, args = call.name, call.args
+        if name == "printa":
+            if not args:
+                raise self.fail(D_PROTO_LEN, "printa( ) prototype mismatch: 0 args passed, at least 1 expected", call)
+            fmt_node = args[0] if isinstance(args[0], ast.StrLit) else None
+            aggs = args[1:] if fmt_node is not None else args
+            if fmt_node is not None and not aggs:
+                raise self.fail(D_PROTO_LEN, "printa( ) prototype mismatch: 1 arg passed, at least 2 expected", call)
+            infos = [self.agg_arg(a, "printa", i) for i, a in enumerate(aggs, 2 if fmt_node else 1)]
+            if fmt_node is not None:
+                bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func, fmt_node)
+                fmt = self.env.constant("PF", bound)
+            else:
+                fmt = "None"
+            names = "".join(f"AGG[{i.name!r}], " for i in infos)
+            self.emit(f"w(ST.printa(({names}), {fmt}))")
+            return
+        if not args:
+            raise self.fail(D_PROTO_LEN, "printf( ) prototype mismatch: 0 args passed, at least 1 expected", call)
+        if not isinstance(args[0], ast.StrLit):
+            _, t = self.expr(args[0])
+            raise self.fail(D_PROTO_ARG, f"printf( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: {t}", args[0])
+        values = [self.expr(a) for a in args[1:]]
+        bound = self.env.make_format(args[0].value, [t for _, t in values], "printf", args[0])
+        fmt = self.env.constant("PF", bound)
+        tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
+        self.emit(f"w({fmt}.render({tuple_code}))")
+
+    def require_int(self, t: ty.DType, node: ast.Node, func: str, position: int) -> None:
+        if t.kind not in ("int", "null"):
+            raise self.fail(D_PROTO_ARG, f"{func}( ) argument #{position} is incompatible with prototype:\n\tprototype: int\n\t argument: {t}", node)
+
+    def check_scalar(self, t: ty.DType, node: ast.Node, what: str) -> None:
+        if t.kind in ("struct", "void", "agg"):
+            raise self.fail(D_OP_SCALAR, f"{what} must be of scalar type", node)
+
+    # Expressions ----------------------------------------------------------
+
+    def expr(self, node: ast.Node) -> tuple[str, ty.DType]:
+        method = getattr(self, "x_" + type(node).__name__, None)
+        if method is None:
+            raise self.fail(D_OP_SCALAR, "invalid expression", node)
+        return method(node)  # type: ignore[no-any-return]
+
+    def x_IntLit(self, node: ast.IntLit) -> tuple[str, ty.DType]:
+        t = ty.constant_type(node.value, node.suffix, node.non_decimal)
+        return repr(const_wrap(node.value, t)), t
+
+    def x_StrLit(self, node: ast.StrLit) -> tuple[str, ty.DType]:
+        return repr(node.value), ty.STRING
+
+    def x_MacroArg(self, node: ast.MacroArg) -> tuple[str, ty.DType]:
+        name = node.name
+        if name.isdigit():
+            n = int(name)
+            if n == 0:
+                value: str | None = self.env.source.name
+            elif n <= len(self.env.macro_args):
+                value = self.env.macro_args[n - 1]
+            elif self.env.options.get("defaultargs"):
+                value = None
+            else:
+                raise self.fail(D_MACRO_UNDEF, f"macro argument ${'$' if node.as_string else ''}{n} is not defined", node)
+        else:
+            value = "0"  # $pid, $target, $uid...: no process exists on a capture
+        if node.as_string:
+            return repr(value or ""), ty.STRING
+        if value is None:
+            return "0", ty.INT
+        try:
+            number = int(value, 0)
+        except ValueError:
+            return self.x_Ident(ast.Ident(node.span, value))
+        return self.x_IntLit(ast.IntLit(node.span, number & _MASK[8], "", False))
+
+    def x_Ident(self, node: ast.Ident) -> tuple[str, ty.DType]:
+        name = node.name
+        sym = self.sym
+        if name in sym.inlines:
+            return self.inline_value(sym.inlines[name])
+        if name in BUILTIN_VARIABLES:
+            return self.builtin(name), BUILTIN_VARIABLES[name]
+        if name in sym.globals:
+            return f"G[{name!r}]", sym.globals[name]
+        if name == "args":
+            raise self.fail(D_ARGS_TYPE, "args[ ] may not be referenced without a subscript", node)
+        if name in sym.arrays or name in BUILTIN_ARRAYS:
+            raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)
+        raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", node)
+
+    def inline_value(self, inline: Inline) -> tuple[str, ty.DType]:
+        if inline.node is not None:
+            code, t = self.expr(inline.node)
+            if inline.type.kind == "int" and t.kind == "int":
+                return convert(code, t, inline.type), inline.type
+            return code, inline.type
+        return repr(inline.value), inline.type
+
+    def builtin(self, name: str) -> str:
+        if name in ("timestamp", "vtimestamp", "walltimestamp"):
+            return "ts"
+        if name.startswith("arg") and name[3:].isdigit():
+            return f"ARG(args, {name[3:]})"
+        return {
+            "probeprov": "_PROV",
+            "probemod": "_MOD",
+            "probefunc": "_FUNC",
+            "probename": "_NAME",
+            "epid": "_EPID",
+            "id": "_ID",
+            "execname": "'sched'",
+            "zonename": "'global'",
+        }.get(name, "0")
+
+    def x_VarRef(self, node: ast.VarRef) -> tuple[str, ty.DType]:
+        if node.scope == "self":
+            t = self.sym.self_vars.get(node.name)
+            if t is None:
+                raise self.fail(D_IDENT_UNDEF, f"failed to resolve self->{node.name}: Unknown variable name", node)
+            return f"S.get((thread, {node.name!r}), {self.zero(t)})", t
+        t = self.sym.this_vars.get(node.name)
+        if t is None:
+            raise self.fail(D_IDENT_UNDEF, f"failed to resolve this->{node.name}: Unknown variable name", node)
+        self.uses_this = True
+        return f"T.get({node.name!r}, {self.zero(t)})", t
+
+    @staticmethod
+    def zero(t: ty.DType) -> str:
+        if t.is_string:
+            return "''"
+        if t.kind == "ptr":
+            return "None"
+        return "0"
+
+    def x_AggName(self, node: ast.AggName) -> tuple[str, ty.DType]:
+        raise self.fail(D_AGG_SCALAR, f"aggregation @{node.name} may not be used in an expression", node)
+
+    def x_Index(self, node: ast.Index) -> tuple[str, ty.DType]:
+        base = node.base
+        if isinstance(base, ast.Ident):
+            name = base.name
+            if name == "args" and name not in self.sym.arrays:
+                return self.args_index(node)
+            if name in BUILTIN_ARRAYS and name not in self.sym.arrays:
+                key_t, value_t, table, default = BUILTIN_ARRAYS[name]
+                if len(node.indexes) != 1:
+                    raise self.fail(D_PROTO_LEN, f"{name}[ ] prototype mismatch: {len(node.indexes)} args passed, 1 expected", node)
+                code, t = self.expr(node.indexes[0])
+                self.require_int(t, node.indexes[0], name + "[ ]", 1)
+                tname = self.env.constant("TBL", table)
+                return f"{tname}.get({convert(code, t, key_t)}, {default!r})", value_t
+            info = self.sym.arrays.get(name)
+            if info is None:
+                if name in self.sym.globals or name in self.sym.inlines or name in BUILTIN_VARIABLES:
+                    return self.pointer_index(node)
+                raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", base)
+            key = self.array_key(node, info)
+            return f"A_{name}.get({key}, {self.zero(info.value)})", info.value
+        return self.pointer_index(node)
+
+    def args_index(self, node: ast.Index) -> tuple[str, ty.DType]:
+        if len(node.indexes) != 1:
+            raise self.fail(D_PROTO_LEN, f"args[ ] prototype mismatch: {len(node.indexes)} args passed, 1 expected", node)
+        n = self.const_eval(node.indexes[0])
+        if n is None:
+            raise self.fail(D_ARGS_TYPE, "args[ ] may not be indexed by a non-constant expression", node)
+        if n < 0 or n >= len(self.arg_types):
+            raise self.fail(D_ARGS_IDX, f"index {n} is out of range for {self.probe_name()} args[ ]", node)
+        t = self.arg_types[n]
+        if t.kind == "void":
+            raise self.fail(D_ARGS_TYPE, f"args[{n}] is not available for {self.probe_name()}", node)
+        return f"args[{n}]", t
+
+    def probe_name(self) -> str:
+        p = self.probe
+        return f"{p.provider}:{p.module}:{p.function}:{p.name}"
+
+    def pointer_index(self, node: ast.Index) -> tuple[str, ty.DType]:
+        code, t = self.expr(node.base)
+        if t.kind != "ptr" or t.target is None or len(node.indexes) != 1:
+            raise self.fail(D_OP_SCALAR, "[ ] may only be applied to an array, pointer or associative array", node)
+        index, it = self.expr(node.indexes[0])
+        self.require_int(it, node.indexes[0], "[ ]", 1)
+        return f"BYTE({code}, {index})", t.target
+
+    def array_key(self, node: ast.Index, info: ArrayInfo) -> str:
+        if len(node.indexes) != len(info.keys):
+            raise self.fail(D_PROTO_LEN, f"{self.base_name(node)}[ ] prototype mismatch: {len(node.indexes)} arg{'s' if len(node.indexes) != 1 else ''} passed, {len(info.keys)} expected", node)
+        parts = []
+        for i, (index, kt) in enumerate(zip(node.indexes, info.keys), 1):
+            code, t = self.expr(index)
+            if kt.kind == "int" and t.kind in ("int", "null"):
+                code = convert(code, t, kt)
+            elif kt.kind != t.kind and not (kt.kind == "ptr" and t.kind == "null"):
+                raise self.fail(D_PROTO_ARG, f"{self.base_name(node)}[ ] argument #{i} is incompatible with prototype:\n\tprototype: {kt}\n\t argument: {t}", index)
+            parts.append(code)
+        return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+    @staticmethod
+    def base_name(node: ast.Index) -> str:
+        return node.base.name if isinstance(node.base, ast.Ident) else "array"
+
+    def x_Member(self, node: ast.Member) -> tuple[str, ty.DType]:
+        code, t = self.expr(node.base)
+        if node.arrow:
+            if t.kind != "ptr" or t.struct is None or (t.target is not None and t.target.kind != "struct"):
+                raise self.fail(D_OP_STRUCT, f"operator -> must be applied to a pointer to a structure or union", node)
+        elif t.kind != "struct":
+            raise self.fail(D_OP_STRUCT, f"operator . must be applied to a structure or union", node)
+        struct = catalog.STRUCTS[t.struct]  # type: ignore[index]
+        member = struct.member(node.name)
+        if member is None:
+            raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
+        return f"{code}.{node.name}", ty.from_ctype(member.ctype)
+
+    def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
+        code, t = self.expr(node.operand)
+        op = node.op
+        if op == "!":
+            self.check_scalar(t, node, "operator !")
+            return f"(0 if {code} else 1)", ty.INT
+        if op == "*":
+            if t.kind != "ptr" or t.target is None:
+                raise self.fail(D_OP_SCALAR, "operator * requires an operand of pointer type", node)
+            if t.target.kind == "struct":
+                return code, t.target
+            return f"BYTE({code}, 0)", t.target
+        if op == "&":
+            return code, ty.pointer_to(t)
+        if t.kind not in ("int",):
+            kind = D_OP_INT if op == "~" else D_OP_ARITH
+            what = "integral" if op == "~" else "arithmetic"
+            raise self.fail(kind, f"operator {op} requires an operand of {what} type", node)
+        rt = ty.promote(t)
+        if op == "+":
+            return code, rt
+        if op == "-":
+            return wrap(f"-{code}", rt), rt
+        return wrap(f"~{code}", rt), rt
+
+    def x_Cast(self, node: ast.Cast) -> tuple[str, ty.DType]:
+        target = ty.named(node.type.base, node.type.pointers)
+        if target is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
+        code, t = self.expr(node.operand)
+        if target.kind == "int":
+            if t.kind == "ptr":
+                return wrap(f"ADDR({code})", target), target
+            if t.kind not in ("int", "null"):
+                raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
+            return convert(code, t, target), target
+        if target.kind == "ptr":
+            if t.kind in ("ptr", "null"):
+                return code, target
+            raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
+        if target.kind == "string" and t.kind == "string":
+            return code, t
+        raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
+
+    def x_Sizeof(self, node: ast.Sizeof) -> tuple[str, ty.DType]:
+        if node.type is not None:
+            t = ty.named(node.type.base, node.type.pointers)
+            if t is None:
+                raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
+        else:
+            assert node.operand is not None
+            _, t = self.expr(node.operand)
+        return repr(self.size_of(t)), ty.SIZE_T
+
+    def size_of(self, t: ty.DType) -> int:
+        if t.kind in ("int", "ptr", "null"):
+            return t.size or 8
+        if t.is_string:
+            return 256  # the default strsize
+        if t.kind == "struct" and t.struct in catalog.STRUCTS:
+            struct = catalog.STRUCTS[t.struct]
+            sizes = [self.size_of(ty.from_ctype(m.ctype)) for m in struct.members.values()]
+            return max(sizes, default=0) if struct.union else sum(sizes)
+        return 0
+
+    def x_Stringof(self, node: ast.Stringof) -> tuple[str, ty.DType]:
+        code, t = self.expr(node.operand)
+        if t.is_string:
+            return code, t
+        if t.kind not in ("int", "ptr", "null"):
+            raise self.fail(D_OP_SCALAR, "stringof( ) operand must be of scalar type", node)
+        return f"STRINGOF({code})", ty.STRING
+
+    def x_Ternary(self, node: ast.Ternary) -> tuple[str, ty.DType]:
+        cond, ct = self.expr(node.cond)
+        self.check_scalar(ct, node.cond, "operator ?:")
+        a, at = self.expr(node.then)
+        b, bt = self.expr(node.other)
+        if at.kind == "int" and bt.kind == "int":
+            rt = ty.arithmetic(at, bt)
+            return f"({convert(a, at, rt)} if {cond} else {convert(b, bt, rt)})", rt
+        if at.kind == bt.kind or {at.kind, bt.kind} <= {"ptr", "null"} or {at.kind, bt.kind} == {"int", "null"}:
+            return f"({a} if {cond} else {b})", at if at.kind != "null" else bt
+        raise self.fail(D_OP_INCOMPAT, f'operator ?: operands must have compatible types: "{at}" and "{bt}"' if False else f'operands have incompatible types: "{at}" : "{bt}"', node)
+
+    def x_Binary(self, node: ast.Binary) -> tuple[str, ty.DType]:
+        op = node.op
+        a, at = self.expr(node.left)
+        b, bt = self.expr(node.right)
+        if op in ("&&", "||", "^^"):
+            self.check_scalar(at, node.left, f"operator {op}")
+            self.check_scalar(bt, node.right, f"operator {op}")
+            if op == "&&":
+                return f"(1 if ({a}) and ({b}) else 0)", ty.INT
+            if op == "||":
+                return f"(1 if ({a}) or ({b}) else 0)", ty.INT
+            return f"(1 if (not ({a})) != (not ({b})) else 0)", ty.INT
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            return self.comparison(node, a, at, b, bt)
+        ints = ("int", "null")
+        if at.kind not in ints or bt.kind not in ints:
+            if op in ("&", "|", "^", "<<", ">>", "%"):
+                raise self.fail(D_OP_INT, f"operator {op} requires operands of integral type", node)
+            raise self.fail(D_OP_ARITH, f"operator {op} requires operands of arithmetic type", node)
+        if op in ("<<", ">>"):
+            rt = ty.promote(at if at.kind == "int" else ty.INT)
+            if op == "<<":
+                return wrap(f"{a} << ({b} & 63)", rt), rt
+            return f"({a} >> ({b} & 63))", rt
+        rt = ty.arithmetic(at if at.kind == "int" else ty.LONG, bt if bt.kind == "int" else ty.LONG)
+        a, b = convert(a, at, rt), convert(b, bt, rt)
+        if op == "/":
+            return wrap(f"DIV({a}, {b})", rt), rt
+        if op == "%":
+            return f"MOD({a}, {b})", rt
+        if op in ("&", "|", "^"):
+            # Both operands are already in range for rt: no wrap needed.
+            return f"({a} {op} {b})", rt
+        return wrap(f"{a} {op} {b}", rt), rt
+
+    def comparison(self, node: ast.Binary, a: str, at: ty.DType, b: str, bt: ty.DType) -> tuple[str, ty.DType]:
+        op = node.op
+        kinds = {at.kind, bt.kind}
+        if at.kind == "int" and bt.kind == "int":
+            rt = ty.arithmetic(at, bt)
+            a = a if at.signed == rt.signed else convert(a, at, rt)
+            b = b if bt.signed == rt.signed else convert(b, bt, rt)
+            return f"(1 if {a} {op} {b} else 0)", ty.INT
+        if kinds == {"string"}:
+            return f"(1 if {a} {op} {b} else 0)", ty.INT
+        if "null" in kinds and op in ("==", "!="):
+            other = b if at.kind == "null" else a
+            test = f"not {other}" if op == "==" else f"{other}"
+            return f"(1 if {test} else 0)", ty.INT
+        if kinds <= {"ptr", "null"} and op in ("==", "!="):
+            return f"(1 if {a} {'is' if op == '==' else 'is not'} {b} else 0)", ty.INT
+        if kinds <= {"int", "null"}:
+            return f"(1 if {a} {op} {b} else 0)", ty.INT
+        raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{at}" {op} "{bt}"', node)
+
+    def x_Call(self, node: ast.Call) -> tuple[str, ty.DType]:
+        name = node.name
+        if name in ACTIONS:
+            raise self.fail(D_PROTO_ARG, f"{name}( ) may not be used in an expression" if name not in DATA_ACTIONS else f"{name}( ) may not be used in an expression", node)
+        if name in AGG_ARITY:
+            raise self.fail(D_AGG_FUNC, f"{name}( ) may only be used as the value of an aggregation", node)
+        spec = SUBROUTINES.get(name)
+        if spec is None:
+            raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown function", node)
+        kinds, minimum, result, runtime = spec
+        self.check_count(node, minimum, len(kinds))
+        codes = []
+        for i, (arg, kind) in enumerate(zip(node.args, kinds), 1):
+            code, t = self.expr(arg)
+            ok = (
+                (kind == "s" and t.is_string)
+                or (kind == "i" and t.kind in ("int", "null"))
+                or (kind == "a" and t.kind in ("int", "ptr", "null"))
+            )
+            if not ok:
+                proto = {"s": "string", "i": "int", "a": "void *"}[kind]
+                raise self.fail(D_PROTO_ARG, f"{name}( ) argument #{i} is incompatible with prototype:\n\tprototype: {proto}\n\t argument: {t}", arg)
+            codes.append(code)
+        if name == "speculation":
+            return "SPEC.speculation()", result
+        return f"SUB_{runtime}({', '.join(codes)})", result
+
+    # Assignment --------------------------------------------------------------
+
+    def x_Assign(self, node: ast.Assign) -> tuple[str, ty.DType]:
+        return self.assign(node, statement=False)
+
+    def x_IncDec(self, node: ast.IncDec) -> tuple[str, ty.DType]:
+        op = "+=" if node.op == "++" else "-="
+        fake = ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1))
+        if node.prefix:
+            return self.assign(fake, statement=False)
+        container, key, t, deletes = self.lvalue(node.operand, None, node)
+        if t.kind != "int":
+            raise self.fail(D_OP_ARITH, f"operator {node.op} requires an operand of arithmetic type", node)
+        delta = 1 if node.op == "++" else -1
+        helper = "POSTDEL" if deletes else "POST"
+        return f"{helper}({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
+
+    def lvalue(self, target: ast.Node, value_type: ty.DType | None, node: ast.Node) -> tuple[str, str, ty.DType, bool]:
+        """Resolve an assignable expression; declare it on first assignment.
+
+        Returns (container code, key code, type, assigning zero deletes).
+        """
+        sym = self.sym
+        if isinstance(target, ast.Ident):
+            name = target.name
+            if name in sym.inlines or name in BUILTIN_VARIABLES or name in sym.arrays:
+                raise self.fail(D_OP_LVAL, f"operator {node.op if isinstance(node, (ast.Assign, ast.IncDec)) else '='} requires a writable variable as its left-hand operand", target)
+            if name not in sym.globals:
+                if value_type is None:
+                    raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", target)
+                sym.globals[name] = self.storage_type(value_type, target)
+                self.env.names["G"][name] = "" if value_type.is_string else (None if value_type.kind == "ptr" else 0)
+            return "G", repr(name), sym.globals[name], False
+        if isinstance(target, ast.VarRef):
+            table = sym.self_vars if target.scope == "self" else sym.this_vars
+            if target.name not in table:
+                if value_type is None:
+                    raise self.fail(D_IDENT_UNDEF, f"failed to resolve {target.scope}->{target.name}: Unknown variable name", target)
+                table[target.name] = self.storage_type(value_type, target)
+            if target.scope == "self":
+                return "S", f"(thread, {target.name!r})", table[target.name], True
+            self.uses_this = True
+            return "T", repr(target.name), table[target.name], False
+        if isinstance(target, ast.Index) and isinstance(target.base, ast.Ident):
+            name = target.base.name
+            if name == "args" or name in BUILTIN_ARRAYS or name in sym.globals or name in sym.inlines:
+                raise self.fail(D_OP_LVAL, "operator = requires a writable variable as its left-hand operand", target)
+            info = sym.arrays.get(name)
+            if info is None:
+                if value_type is None:
+                    raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", target.base)
+                key_types = tuple(self.storage_type(self.expr(i)[1], i) for i in target.indexes)
+                info = ArrayInfo(key_types, self.storage_type(value_type, target))
+                sym.arrays[name] = info
+                self.env.names[f"A_{name}"] = {}
+            key = self.array_key(target, info)
+            return f"A_{name}", key, info.value, True
+        raise self.fail(D_OP_LVAL, f"operator {getattr(node, 'op', '=')} requires a modifiable lvalue as an operand", target)
+
+    def storage_type(self, t: ty.DType, node: ast.Node) -> ty.DType:
+        if t.kind == "null":
+            return ty.integer("uintptr_t", 8, False)
+        if t.kind in ("struct", "void"):
+            raise self.fail(D_OP_SCALAR, f"variables of type {t} may not be assigned", node)
+        return t
+
+    def assign(self, node: ast.Assign, statement: bool) -> tuple[str, ty.DType]:
+        value, vt = self.expr(node.value)
+        container, key, t, deletes = self.lvalue(node.target, vt, node)
+        if node.op != "=":
+            op = node.op[:-1]
+            current = self.current(container, key, t)
+            if t.kind != "int" or vt.kind not in ("int", "null"):
+                raise self.fail(D_OP_ARITH, f"operator {node.op} requires operands of arithmetic type", node)
+            binary = ast.Binary(node.span, op, ast.IntLit(node.span, 0), ast.IntLit(node.span, 0))
+            del binary
+            rt = ty.arithmetic(t, vt if vt.kind == "int" else ty.LONG)
+            a, b = convert(current, t, rt), convert(value, vt, rt)
+            if op == "/":
+                combined = f"DIV({a}, {b})"
+            elif op == "%":
+                combined = f"MOD({a}, {b})"
+            elif op in ("<<", ">>"):
+                combined = f"({a} {op} ({b} & 63))"
+            else:
+                combined = f"({a} {op} {b})"
+            value, vt = wrap(combined, t), t
+        elif not self.assignable(t, vt):
+            raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{t}" = "{vt}"', node)
+        value = convert(value, vt, t) if t.kind == "int" else value
+        if statement:
+            if deletes:
+                tmp = self.temp()
+                self.emit(f"{tmp} = {value}")
+                self.emit(f"if {tmp}: {container}[{key}] = {tmp}")
+                self.emit(f"else: {container}.pop({key}, None)")
+            else:
+                self.emit(f"{container}[{key}] = {value}")
+            return "", t
+        helper = "STOREDEL" if deletes else "STORE"
+        return f"{helper}({container}, {key}, {value})", t
+
+    def current(self, container: str, key: str, t: ty.DType) -> str:
+        if container == "G":
+            return f"G[{key}]"
+        return f"{container}.get({key}, {self.zero(t)})"
+
+    @staticmethod
+    def assignable(dst: ty.DType, src: ty.DType) -> bool:
+        if dst.kind == "int":
+            return src.kind in ("int", "null")
+        if dst.kind == "string":
+            return src.kind == "string"
+        if dst.kind == "ptr":
+            return src.kind in ("ptr", "null")
+        return dst.kind == src.kind
+
+    # Constants ----------------------------------------------------------------
+
+    def const_eval(self, node: ast.Node) -> int | None:
+        """The value of an integer constant expression, or None."""
+        if isinstance(node, ast.IntLit):
+            return node.value
+        if isinstance(node, ast.Ident):
+            inline = self.sym.inlines.get(node.name)
+            if inline is None:
+                return None
+            if inline.node is not None:
+                return self.const_eval(inline.node)
+            return inline.value if isinstance(inline.value, int) else None
+        if isinstance(node, ast.MacroArg) and not node.as_string:
+            try:
+                code, t = self.x_MacroArg(node)
+                return int(code)
+            except (ValueError, DCompileError):
+                return None
+        if isinstance(node, ast.Unary) and node.op in "-+~":
+            inner = self.const_eval(node.operand)
+            if inner is None:
+                return None
+            return {"-": -inner, "+": inner, "~": ~inner}[node.op]
+        if isinstance(node, ast.Binary):
+            a, b = self.const_eval(node.left), self.const_eval(node.right)
+            if a is None or b is None:
+                return None
+            try:
+                return {
+                    "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                    "/": lambda: int(a / b), "%": lambda: a % b, "<<": lambda: a << b,
+                    ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
+                    "^": lambda: a ^ b,
+                }[node.op]()
+            except (KeyError, ZeroDivisionError, ValueError):
+                return None
+        return None

@@ -1,0 +1,1 @@
+"""D runtime: per-firing state and DTrace output formatting."""

@@ -1,0 +1,154 @@
+"""printa() and the exit-time printing of aggregations, in Solaris's layout.
+
+Sources (illumos lib/libdtrace/common): dt_consume.c ``dt_print_datum``,
+``dt_print_aggs``, ``dt_print_agg`` (key and value columns, the entry
+newline, the leading newline of a default printa); dt_aggregate.c
+``dt_aggregate_varvalcmp``, ``dt_aggregate_varkeycmp``,
+``dt_aggregate_keycmp``, ``dt_aggregate_bundlecmp`` and
+``dtrace_aggregate_walk_joined`` (sort orders, the aggsort* options, and the
+union of keys of a multi-aggregation printa, absent keys reading as zero);
+dt_printf.c ``dtrace_fprinta`` (formatted printa).
+
+Use::
+
+    printa_text([agg], None, options)        # printa(@a)
+    printa_text([a, b], bound_fmt, options)  # printa("%s %@d %@d\\n", @a, @b)
+    print_unprinted(all_aggs, options)       # what dtrace prints at exit
+
+Each marks the aggregations it printed entries of as printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pcapprobe.dlang.runtime.aggregations import Aggregation
+from pcapprobe.dlang.runtime.printf import BoundFormat, DType, to_signed, to_unsigned
+from pcapprobe.dlang.runtime.trace import bytes_text, string_bytes
+
+__all__ = ["SortOptions", "key_text", "print_unprinted", "printa_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class SortOptions:
+    """The aggsort* options (``#pragma D option aggsortkey`` etc.)."""
+
+    aggsortkey: bool = False
+    aggsortrev: bool = False
+    aggsortpos: int = 0
+    aggsortkeypos: int = 0
+
+
+_DEFAULT = SortOptions()
+
+
+def key_text(value: Any, dtype: DType | None) -> str:
+    """One key column of the default output (dt_print_datum, normal 1).
+
+    The record size decides the format: 8 bytes `` %16lld``, 4 bytes
+    `` %8d`` (so an unsigned 32-bit key prints signed), 2 and 1 bytes
+    `` %5d``/`` %3d`` of the unsigned value; strings ``"  %-50s"`` or a
+    hex dump when empty or unprintable.
+    """
+    if isinstance(value, str):
+        size = dtype.size if dtype is not None else 256
+        return bytes_text(string_bytes(value, size), -50, quiet=False)
+    size = dtype.size if dtype is not None and dtype.kind == "int" else 8
+    if size == 4:
+        return f" {to_signed(value, 4):8d}"
+    if size == 2:
+        return f" {to_unsigned(value, 2):5d}"
+    if size == 1:
+        return f" {to_unsigned(value, 1):3d}"
+    return f" {to_signed(value, 8):16d}"
+
+
+def _entry_order(agg: Aggregation, options: SortOptions) -> list[tuple[Any, ...]]:
+    """Keys of one aggregation in dtrace_aggregate_walk_sorted order."""
+    keypos = options.aggsortkeypos
+
+    def keykey(key: tuple[Any, ...]) -> tuple[Any, ...]:
+        return agg.key_sort_key(key, keypos)
+
+    if options.aggsortkey:
+        order = sorted(agg.data, key=keykey)
+    else:
+        order = agg.sorted_keys(keykey)
+    # aggsortrev flips every comparison (DT_LESSTHAN/DT_GREATERTHAN).
+    return order[::-1] if options.aggsortrev else order
+
+
+def _joined_order(aggs: Sequence[Aggregation], options: SortOptions
+                  ) -> list[tuple[Any, ...]]:
+    """Union of keys ordered as dt_aggregate_bundlecmp orders bundles."""
+    keys: dict[tuple[Any, ...], None] = {}
+    for agg in aggs:
+        keys.update(dict.fromkeys(agg.data))
+    first = aggs[0]
+    sortpos = options.aggsortpos if 0 <= options.aggsortpos < len(aggs) else 0
+    rotated = list(aggs[sortpos:]) + list(aggs[:sortpos])
+
+    def values(key: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(agg.kind.sort_value(agg.datum(key).state) for agg in rotated)
+
+    def bundle_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+        keyorder = first.key_sort_key(key, options.aggsortkeypos)
+        if options.aggsortkey:
+            return (keyorder, values(key))
+        return (values(key), keyorder)
+
+    order = sorted(keys, key=bundle_key)
+    return order[::-1] if options.aggsortrev else order
+
+
+def _default_entry(aggs: Sequence[Aggregation], key: tuple[Any, ...]) -> str:
+    """Keys, then each aggregation's value, then the entry newline."""
+    types = aggs[0].key_types
+    parts = [key_text(k, types[i] if i < len(types) else None)
+             for i, k in enumerate(key)]
+    parts.extend(agg.datum(key).value_text() for agg in aggs)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _mark_printed(aggs: Sequence[Aggregation], printed_any: bool) -> None:
+    # DTRACE_AGD_PRINTED is set while visiting entries: an empty
+    # aggregation stays unprinted and is printed again at exit.
+    if printed_any:
+        for agg in aggs:
+            if agg.data:
+                agg.printed = True
+
+
+def printa_text(aggs: Sequence[Aggregation], fmt: BoundFormat | None,
+                options: SortOptions = _DEFAULT) -> str:
+    """The output of ``printa(@a)``, ``printa(@a, @b)`` or ``printa(fmt, ...)``.
+
+    ``fmt`` must be bound with the first aggregation's key types and
+    ``aggregation=`` its function (see printf.Format.bind).
+    """
+    if len(aggs) == 1:
+        keys = _entry_order(aggs[0], options)
+    else:
+        keys = _joined_order(aggs, options)
+    if fmt is None:
+        out = ["\n"]
+        out.extend(_default_entry(aggs, key) for key in keys)
+    else:
+        out = [fmt.render(key, [agg.datum(key) for agg in aggs]) for key in keys]
+    _mark_printed(aggs, bool(keys))
+    return "".join(out)
+
+
+def print_unprinted(aggs: Sequence[Aggregation], options: SortOptions = _DEFAULT
+                    ) -> str:
+    """What dtrace prints at exit: every never-printed aggregation, in
+    variable order, with no blank line between them (dtrace_aggregate_print)."""
+    pending = sorted((a for a in aggs if not a.printed), key=lambda a: a.varid,
+                     reverse=options.aggsortrev)
+    out = []
+    for agg in pending:
+        out.extend(_default_entry([agg], key) for key in _entry_order(agg, options))
+    return "".join(out)

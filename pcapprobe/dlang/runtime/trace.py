@@ -1,0 +1,109 @@
+"""trace() output and the non-quiet probe line, as Solaris dtrace(1M) prints them.
+
+Sources: illumos lib/libdtrace/common/dt_consume.c (``dt_consume_cpu``: the
+trace() record formats; ``dt_print_bytes``: strings versus hex dumps) and
+cmd/dtrace/dtrace.c (``chew``: the ``CPU ID FUNCTION:NAME`` header and the
+per-firing prefix).  These are the illumos formats, not Oracle's Linux ones:
+integers print by size only, so a 1- or 2-byte value prints unsigned
+(``(int8_t)-1`` prints 255) and a 4-byte one signed.
+"""
+
+from __future__ import annotations
+
+from pcapprobe.dlang.runtime.printf import DType, to_signed, to_unsigned
+
+__all__ = [
+    "FIRING_END",
+    "bytes_text",
+    "probe_header",
+    "probe_prefix",
+    "string_bytes",
+    "trace_text",
+]
+
+FIRING_END = "\n"  # chew() ends every non-quiet firing that traced data
+
+
+def probe_header() -> str:
+    """The header printed before the first non-quiet firing line."""
+    return "%3s %6s %32s\n" % ("CPU", "ID", "FUNCTION:NAME")
+
+
+def probe_prefix(cpu: int, probe_id: int, function: str, name: str) -> str:
+    """The start of a non-quiet firing's line: ``%3d %6d %32s ``."""
+    return "%3d %6d %32s " % (cpu, probe_id, f"{function}:{name}")
+
+
+def string_bytes(text: str, size: int) -> bytes:
+    """A D string as its fixed-size, NUL-padded record of ``size`` bytes.
+
+    Code points up to 255 are single bytes (strings decoded from packets as
+    Latin-1 keep their bytes); anything wider is UTF-8 encoded.  Strings
+    are cut at ``size - 1`` bytes as strsize cuts them.
+    """
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    raw = raw[: max(size - 1, 0)]
+    return raw + b"\0" * (size - len(raw))
+
+
+def _printable(byte: int) -> bool:
+    # isprint() or isspace() in the C locale, plus backspace and bell.
+    return 0x20 <= byte <= 0x7E or byte in (9, 10, 11, 12, 13, 8, 7)
+
+
+def bytes_text(data: bytes, width: int, quiet: bool, force_raw: bool = False) -> str:
+    """dt_print_bytes: a printable NUL-terminated record prints as a string,
+    anything else (including the empty string) as a hex dump."""
+    if not data:
+        return ""
+    if not force_raw:
+        nul = data.find(b"\0")
+        head = data if nul < 0 else data[:nul]
+        if all(_printable(b) for b in head):
+            text = head.decode("latin-1")
+            if nul < 0:
+                return "  " + text.ljust(abs(width))
+            if nul > 0 and not data[nul:].strip(b"\0"):
+                if quiet:
+                    return text
+                return " " + (" " if width < 0 else "") + (
+                    text.ljust(-width) if width < 0 else text.rjust(width))
+    return _raw_dump(data)
+
+
+def _raw_dump(data: bytes) -> str:
+    """dt_print_bytes' raw form: offset, 16 hex bytes, then the ASCII column."""
+    margin = " " * 5
+    out = ["\n", margin, "      "]
+    out.extend("  " + "0123456789abcdef"[i] for i in range(16))
+    out.append("  0123456789abcdef\n")
+    for offset in range(0, len(data), 16):
+        chunk = data[offset:offset + 16]
+        out.append(f"{margin}{offset:5x}:")
+        out.extend(f" {b:02x}" for b in chunk)
+        out.append("   " * (16 - len(chunk)))
+        out.append("  ")
+        out.append("".join(chr(b) if 0x20 <= b <= 0x7E else "." for b in chunk))
+        out.append("\n")
+    return "".join(out)
+
+
+def trace_text(value: int | str, dtype: DType, quiet: bool) -> str:
+    """What trace(value) prints (dt_consume_cpu's default record formats)."""
+    if isinstance(value, str):
+        return bytes_text(string_bytes(value, dtype.size), -33, quiet)
+    size = dtype.size
+    if size == 8:
+        number = to_signed(value, 8)
+        return f"{number}" if quiet else f" {number:16d}"
+    if size == 4:
+        number = to_signed(value, 4)
+        return f"{number}" if quiet else f" {number:8d}"
+    # 1- and 2-byte records are read unsigned and promoted to int.
+    number = to_unsigned(value, size)
+    if quiet:
+        return f"{number}"
+    return f" {number:5d}" if size == 2 else f" {number:3d}"

@@ -1,0 +1,81 @@
+"""The registration lists of the application layers carried over TCP and UDP.
+
+Each application adds one line here (explicit lists, no auto-import):
+``STREAM_APPS`` for TCP (``AppBinding``, see ``flows/framing.py``) and
+``DATAGRAM_APPS`` for UDP (``DatagramBinding``).  Matching order: the bound
+server port first, then each heuristic on the first payload of the flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from dissectors import iscsi
+from pcapprobe.flows.framing import AppBinding
+from pcapprobe.probes.translators import iscsi as iscsi_translator
+from pcapprobe.probes.translators import oncrpc
+
+if TYPE_CHECKING:
+    from pcapprobe.pipeline import RunContext
+
+
+class DatagramApp(Protocol):
+    """An application fed one call per (reassembled) UDP datagram."""
+
+    def on_datagram(self, payload: memoryview, src: tuple[str, int], dst: tuple[str, int],
+                    ipv6: bool, ts_ns: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class DatagramBinding:
+    """How a UDP application is found: ports on either side, or a heuristic.
+
+    ``factory`` is called once per run, the first time a datagram matches.
+    """
+
+    name: str
+    ports: frozenset[int]
+    heuristic: Callable[[memoryview], bool] | None
+    factory: Callable[["RunContext"], DatagramApp]
+
+
+STREAM_APPS: list[AppBinding] = [
+    AppBinding("iscsi", frozenset({iscsi.ISCSI_PORT}), iscsi.heuristic, iscsi_translator.stream_app),
+    AppBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.stream_heuristic, oncrpc.stream_app),
+]
+
+DATAGRAM_APPS: list[DatagramBinding] = [
+    DatagramBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.datagram_heuristic,
+                    oncrpc.datagram_app),
+]
+
+
+def stream_by_port(client_port: int, server_port: int) -> AppBinding | None:
+    """The binding whose ports hold the server's port (or, failing that, the client's)."""
+    for binding in STREAM_APPS:
+        if server_port in binding.ports:
+            return binding
+    for binding in STREAM_APPS:
+        if client_port in binding.ports:
+            return binding
+    return None
+
+
+def stream_by_heuristic(payload: memoryview) -> AppBinding | None:
+    """The first binding whose heuristic accepts the first payload of a flow."""
+    for binding in STREAM_APPS:
+        if binding.heuristic is not None and binding.heuristic(payload):
+            return binding
+    return None
+
+
+def datagram_binding(sport: int, dport: int, payload: memoryview) -> DatagramBinding | None:
+    """The binding for one datagram: destination port, source port, heuristics."""
+    for binding in DATAGRAM_APPS:
+        if dport in binding.ports or sport in binding.ports:
+            return binding
+    for binding in DATAGRAM_APPS:
+        if binding.heuristic is not None and binding.heuristic(payload):
+            return binding
+    return None

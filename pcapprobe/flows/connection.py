@@ -1,0 +1,154 @@
+"""TCP connections of a run: one ``Connection`` per incarnation of a 4-tuple.
+
+A connection knows its client (the SYN's sender; mid-stream, the side not on
+a bound application port, else the side with the higher port), its local
+endpoints (``flows/endpoint.py``) and, when an application is bound, one
+reassembler per direction feeding a ``StreamFramer``.
+
+The table is a dict from (src, sport, dst, dport) to (connection, direction),
+both orientations entered, so a packet costs one lookup.  A SYN that is
+neither a retransmission of the client's SYN nor the server's half of a
+simultaneous open starts a new incarnation (port reuse).  Closed connections
+linger ``CLOSED_LINGER_NS`` (late RSTs and retransmitted FINs still find
+them), idle ones are evicted after ``IDLE_TIMEOUT_NS``, both on the capture
+clock, and the table is capped at ``MAX_CONNECTIONS``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from pcapprobe.flows import apps
+from pcapprobe.flows.framing import StreamFramer
+from pcapprobe.flows.reassembly import Budget, Reassembler
+
+if TYPE_CHECKING:
+    from pcapprobe.flows.endpoint import Endpoint
+    from pcapprobe.flows.framing import AppBinding
+    from pcapprobe.pipeline import RunContext
+
+NS = 1_000_000_000
+CLOSED_LINGER_NS = 120 * NS  # 2*MSL: what a peer may still send after the close
+IDLE_TIMEOUT_NS = 3600 * NS  # idle established connections (NFS mounts idle long)
+SWEEP_EVERY_NS = 30 * NS
+MAX_CONNECTIONS = 500_000
+# Heuristics are offered this many payload-carrying segments before a flow is
+# pinned to "no application".
+HEURISTIC_TRIES = 2
+
+
+class Connection:
+    """One incarnation of a TCP 4-tuple (see docs/architecture.md, StreamApp)."""
+
+    __slots__ = ("client", "server", "ipv6", "cid", "thread", "ctx", "endpoints",
+                 "client_iss", "server_spoke", "last_ts", "fins", "reset", "binding",
+                 "framer", "reasm", "tries", "budget")
+
+    def __init__(self, ctx: RunContext, client: tuple[str, int], server: tuple[str, int],
+                 ipv6: bool, cid: int, budget: Budget) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.server = server
+        self.ipv6 = ipv6
+        self.cid = cid
+        self.thread = ("tcp", cid)
+        # endpoints[d]: the local endpoint that sends direction d (or None).
+        self.endpoints: list[Endpoint | None] = [None, None]
+        self.client_iss: int | None = None
+        self.server_spoke = False
+        self.last_ts = 0
+        self.fins = 0  # bit d: a FIN was seen in direction d
+        self.reset = False
+        self.binding: AppBinding | None = None
+        self.framer: StreamFramer | None = None
+        self.reasm: list[Reassembler | None] = [None, None]
+        self.tries = HEURISTIC_TRIES
+        self.budget = budget
+
+    @property
+    def closed(self) -> bool:
+        return self.reset or self.fins == 3
+
+    def bind(self, binding: AppBinding) -> None:
+        """Pin an application to this connection."""
+        self.binding = binding
+        self.framer = StreamFramer(binding.factory(self), binding.max_pdu)
+        self.tries = 0
+
+    def stream(self, direction: int, seq: int, payload: memoryview, syn: bool, fin: bool,
+               ack: int | None, ts_ns: int) -> None:
+        """Feed one segment's bytes (and its ACK of the other direction) to the app."""
+        if self.framer is None:
+            if not payload or not self.tries:
+                return
+            self.tries -= 1
+            binding = apps.stream_by_heuristic(payload)
+            if binding is None:
+                return
+            self.bind(binding)
+        reasm = self.reasm[direction]
+        if syn:
+            seq = (seq + 1) & 0xFFFFFFFF
+        if reasm is None:
+            reasm = self.reasm[direction] = Reassembler(self.framer, direction, seq, self.budget)
+        reasm.segment(seq, payload, fin, ts_ns)
+        if ack is not None:
+            other = self.reasm[1 - direction]
+            if other is not None:
+                other.acked(ack, ts_ns)
+
+    def close_stream(self, ts_ns: int) -> None:
+        """The connection is over for the application: flush and close it."""
+        framer = self.framer
+        if framer is None:
+            return
+        for reasm in self.reasm:
+            if reasm is not None:
+                reasm.close(ts_ns)
+        self.framer = None
+        framer.close()
+
+
+class ConnectionTable:
+    """Every live connection, with incarnations and eviction on the capture clock."""
+
+    def __init__(self, on_evict: Callable[[Connection, int], None]) -> None:
+        self.flows: dict[tuple[str, int, str, int], tuple[Connection, int]] = {}
+        self.count = 0
+        self.next_sweep = 0
+        self.on_evict = on_evict
+
+    def add(self, conn: Connection) -> None:
+        (caddr, cport), (saddr, sport) = conn.client, conn.server
+        self.flows[(caddr, cport, saddr, sport)] = (conn, 0)
+        self.flows[(saddr, sport, caddr, cport)] = (conn, 1)
+        self.count += 1
+
+    def remove(self, conn: Connection) -> None:
+        (caddr, cport), (saddr, sport) = conn.client, conn.server
+        if self.flows.pop((caddr, cport, saddr, sport), (None,))[0] is conn:
+            self.count -= 1
+        self.flows.pop((saddr, sport, caddr, cport), None)
+
+    def sweep(self, now: int) -> None:
+        """Evict closed connections past their linger and idle ones past the timeout."""
+        self.next_sweep = now + SWEEP_EVERY_NS
+        idle_limit = now - IDLE_TIMEOUT_NS
+        closed_limit = now - CLOSED_LINGER_NS
+        if self.count > MAX_CONNECTIONS:
+            # Over the cap: keep the most recently active half.
+            times = sorted(c.last_ts for c, d in self.flows.values() if d == 0)
+            idle_limit = max(idle_limit, times[len(times) // 2])
+        stale = [conn for conn, d in self.flows.values()
+                 if d == 0 and (conn.last_ts < idle_limit
+                                or (conn.closed and conn.last_ts < closed_limit))]
+        for conn in stale:
+            self.remove(conn)
+            self.on_evict(conn, now)
+
+    def drain(self) -> list[Connection]:
+        """Every connection left (end of capture); the table is emptied."""
+        conns = [conn for conn, d in self.flows.values() if d == 0]
+        self.flows.clear()
+        self.count = 0
+        return conns

@@ -1,0 +1,204 @@
+"""The TCP layer: IP packets with protocol 6 -> connections, tcp probes, streams.
+
+Per segment: decode the header (dissectors/tcp.py), find or start the
+connection incarnation, let the sending local endpoint fire its send-side
+probes and the receiving local endpoint its receive-side probes (in that
+order), then feed the payload to the bound application.  Perspective is
+``ctx.local``: a host that is not local has no endpoint and fires nothing;
+with ``--local all`` both hosts of a connection have endpoints with their own
+``cs_cid``.  The D thread of a firing is the endpoint's connection.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from dissectors import tcp as tcp_dissector
+from dissectors._reader import DissectError
+from dissectors.tcp import TcpOptions, TcpSegment
+from pcapprobe.flows import apps
+from pcapprobe.flows.connection import NS, Connection, ConnectionTable
+from pcapprobe.flows.endpoint import Endpoint, Firing
+from pcapprobe.flows.reassembly import Budget
+from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
+from pcapprobe.probes.translators.tcp import IpInfo, TcpInfo
+
+if TYPE_CHECKING:
+    from pcapprobe.pipeline import IpPacket, RunContext
+
+TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
+
+_LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
+
+
+def is_loopback(local: str, remote: str) -> bool:
+    """tcps_local: the peer is this host (loopback, or the same address)."""
+    return local == remote or remote == "::1" or remote.startswith(_LOOPBACK_PREFIXES)
+
+
+class TcpLayer:
+    """Registered in pipeline.build_layers as the handler of IP protocol 6."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.report = ctx.report
+        self.counts = ctx.report.layer("tcp")
+        self.is_local = ctx.local.is_local
+        self.fire = Firing(lambda name: ctx.handler("tcp", name), self._enter_time_wait,
+                           self._options)
+        fire = self.fire
+        # ipinfo_t/tcpinfo_t are built only when a packet-level probe listens.
+        self.packet_probes = any((fire.send, fire.receive, fire.connect_request,
+                                  fire.connect_established, fire.connect_refused,
+                                  fire.accept_established, fire.accept_refused))
+        self.table = ConnectionTable(self._evicted)
+        self.budget = Budget()
+        self.time_wait: deque[Endpoint] = deque()
+        self.next_cid = 1
+        self._pkt: IpPacket | None = None
+
+    # -- the per-packet path ---------------------------------------------
+
+    def on_packet(self, pkt: IpPacket) -> None:
+        seg = tcp_dissector.decode(pkt.payload)
+        ts = pkt.ts_ns
+        if self.time_wait and self.time_wait[0].tw_expiry <= ts:
+            self._expire(ts)
+        table = self.table
+        if ts >= table.next_sweep:
+            table.sweep(ts)
+        flags = seg.flags
+        found = table.flows.get((pkt.src, seg.sport, pkt.dst, seg.dport))
+        if found is None:
+            conn, direction = self._new(pkt, seg, ts)
+        else:
+            conn, direction = found
+            if flags & TH_SYN and not flags & TH_ACK and self._new_incarnation(conn, direction, seg):
+                self._retire(conn, ts)
+                conn, direction = self._new(pkt, seg, ts)
+        conn.last_ts = ts
+        if direction:
+            conn.server_spoke = True
+        sender = conn.endpoints[direction]
+        receiver = conn.endpoints[1 - direction]
+        if sender is not None or receiver is not None:
+            info = (IpInfo(pkt), TcpInfo(seg)) if self.packet_probes else None
+            self._pkt = pkt
+            if sender is not None:
+                sender.on_send(seg, ts, info)
+            if receiver is not None:
+                receiver.on_receive(seg, ts, info)
+            self._pkt = None
+        if flags & (TH_FIN | TH_RST):
+            if flags & TH_RST:
+                conn.reset = True
+            else:
+                conn.fins |= 1 << direction
+        if conn.framer is not None or conn.tries:
+            self._stream(conn, direction, seg, ts)
+
+    def _stream(self, conn: Connection, direction: int, seg: TcpSegment, ts: int) -> None:
+        flags = seg.flags
+        if flags & TH_RST:
+            conn.close_stream(ts)
+            return
+        ack = seg.ack if flags & TH_ACK else None
+        conn.stream(direction, seg.seq, seg.payload, bool(flags & TH_SYN), bool(flags & TH_FIN),
+                    ack, ts)
+        if conn.closed:
+            conn.close_stream(ts)
+
+    # -- connections -----------------------------------------------------
+
+    def _new(self, pkt: IpPacket, seg: TcpSegment, ts: int) -> tuple[Connection, int]:
+        """Start a connection at this segment; decide who is the client."""
+        src = (pkt.src, seg.sport)
+        dst = (pkt.dst, seg.dport)
+        flags = seg.flags
+        syn = flags & TH_SYN
+        if syn and not flags & TH_ACK:
+            client, server = src, dst
+        elif syn:
+            client, server = dst, src
+        else:
+            client, server = _guess_roles(src, dst)
+        conn = Connection(self.ctx, client, server, pkt.ipv6, self.next_cid, self.budget)
+        midstream = not syn
+        for d, (local, remote) in enumerate(((client, server), (server, client))):
+            if self.is_local(local[0]):
+                endpoint = conn.endpoints[d] = Endpoint(
+                    self.fire, self.next_cid, local[0], local[1], remote[0], remote[1],
+                    pkt.ipv6, is_loopback(local[0], remote[0]), midstream)
+                endpoint.active = midstream and d == 0  # the guessed client
+                self.next_cid += 1
+        if conn.endpoints == [None, None]:
+            self.next_cid += 1
+        if syn and not flags & TH_ACK:
+            conn.client_iss = seg.seq
+        binding = apps.stream_by_port(client[1], server[1])
+        if binding is not None:
+            conn.bind(binding)
+        self.table.add(conn)
+        self.counts["connections"] += 1
+        if midstream:
+            self.counts["connections mid-stream"] += 1
+        return conn, 0 if src == client else 1
+
+    @staticmethod
+    def _new_incarnation(conn: Connection, direction: int, seg: TcpSegment) -> bool:
+        """A SYN on a known 4-tuple: retransmission, simultaneous open, or reuse?"""
+        if direction == 0:
+            return conn.client_iss is not None and seg.seq != conn.client_iss or conn.closed
+        # The server's own SYN is a simultaneous open while it has said nothing else.
+        return conn.server_spoke or conn.closed or conn.client_iss is None
+
+    def _retire(self, conn: Connection, ts: int) -> None:
+        """A new incarnation replaces ``conn``: a time-wait endpoint is reused (closed)."""
+        self.table.remove(conn)
+        for endpoint in conn.endpoints:
+            if endpoint is not None:
+                endpoint.expire_time_wait(ts)
+        conn.close_stream(ts)
+        self.counts["connections reused"] += 1
+
+    def _evicted(self, conn: Connection, ts: int) -> None:
+        conn.close_stream(ts)
+        self.counts["connections evicted"] += 1
+
+    # -- clocks and hooks ------------------------------------------------
+
+    def _enter_time_wait(self, endpoint: Endpoint, ts: int) -> None:
+        endpoint.tw_expiry = ts + TIME_WAIT_NS
+        self.time_wait.append(endpoint)
+
+    def _expire(self, now: int) -> None:
+        queue = self.time_wait
+        while queue and queue[0].tw_expiry <= now:
+            endpoint = queue.popleft()
+            endpoint.expire_time_wait(endpoint.tw_expiry)
+
+    def _options(self, seg: TcpSegment) -> TcpOptions:
+        """Options of the segment being processed; a bad list is a weird, not fatal."""
+        try:
+            return tcp_dissector.parse_options(seg.header)
+        except DissectError as exc:
+            pkt = self._pkt
+            self.report.weird(exc.weird, pkt.frame if pkt is not None else None, str(exc))
+            return TcpOptions()
+
+    def finish(self) -> None:
+        """End of capture: applications see their streams close; no probe fires
+        (DTrace would not have seen these connections end)."""
+        for conn in self.table.drain():
+            conn.close_stream(conn.last_ts)
+
+
+def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],
+                                                                       tuple[str, int]]:
+    """Mid-stream (client, server): an application's bound port marks the server,
+    else the lower port (services listen low, clients use ephemeral ports)."""
+    binding = apps.stream_by_port(src[1], dst[1])
+    if binding is not None:
+        return (src, dst) if dst[1] in binding.ports else (dst, src)
+    return (src, dst) if dst[1] <= src[1] else (dst, src)

@@ -1,0 +1,63 @@
+"""The UDP layer: IP packets with protocol 17 -> udp probes and datagram apps.
+
+Fires ``udp:::send`` at a local source and ``udp:::receive`` at a local
+destination (both with ``--local all``), once per reassembled datagram, then
+hands the payload to the application bound in ``flows/apps.DATAGRAM_APPS``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dissectors import udp as udp_dissector
+from pcapprobe.flows import apps
+from pcapprobe.probes.translators.tcp import PKTINFO, IpInfo
+from pcapprobe.probes.translators.udp import UDP_CSINFO, UdpInfo, UdpsInfo
+
+if TYPE_CHECKING:
+    from pcapprobe.flows.apps import DatagramApp
+    from pcapprobe.pipeline import IpPacket, RunContext
+
+
+class UdpLayer:
+    """Registered in pipeline.build_layers as the handler of IP protocol 17."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.is_local = ctx.local.is_local
+        self.send = ctx.handler("udp", "send")
+        self.receive = ctx.handler("udp", "receive")
+        self.counts = ctx.report.layer("udp")
+        self.apps: dict[str, DatagramApp] = {}
+
+    def on_packet(self, pkt: IpPacket) -> None:
+        dgram = udp_dissector.decode(pkt.payload)
+        ts = pkt.ts_ns
+        src, dst = pkt.src, pkt.dst
+        send, receive = self.send, self.receive
+        if send is not None or receive is not None:
+            sport, dport = dgram.sport, dgram.dport
+            thread = ("udp", src, sport, dst, dport)
+            info = None
+            if send is not None and self.is_local(src):
+                info = (IpInfo(pkt), UdpInfo(dgram))
+                send(ts, (PKTINFO, UDP_CSINFO, info[0], UdpsInfo(src, sport, dst, dport),
+                          info[1]), thread)
+            if receive is not None and self.is_local(dst):
+                if info is None:
+                    info = (IpInfo(pkt), UdpInfo(dgram))
+                receive(ts, (PKTINFO, UDP_CSINFO, info[0], UdpsInfo(dst, dport, src, sport),
+                             info[1]), thread)
+        if apps.DATAGRAM_APPS:
+            self._deliver(dgram, pkt)
+
+    def _deliver(self, dgram: udp_dissector.UdpDatagram, pkt: IpPacket) -> None:
+        binding = apps.datagram_binding(dgram.sport, dgram.dport, dgram.payload)
+        if binding is None:
+            return
+        app = self.apps.get(binding.name)
+        if app is None:
+            app = self.apps[binding.name] = binding.factory(self.ctx)
+        self.counts[f"datagrams: {binding.name}"] += 1
+        app.on_datagram(dgram.payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
+                        pkt.ipv6, pkt.ts_ns)

@@ -1,0 +1,268 @@
+"""The layers of a run: frames -> link layer -> IP (+ reassembly) -> upper layers.
+
+Every dispatch table is a plain dict filled by hand in ``build_layers()``: adding
+a link type, an ethertype or an IP protocol is one line there (see
+docs/architecture.md "IP layer").  ``DissectError`` is caught once per frame in
+``Pipeline.feed`` and becomes a named weird; anything else is a bug and escapes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dissectors import ethernet, null, sll
+from dissectors._reader import Truncated
+from dissectors._reader import DissectError
+from dissectors.ipv4 import IpPacket
+from dissectors.ipv4 import decode as decode_ipv4
+from dissectors.ipv6 import decode as decode_ipv6
+from pcapprobe.capture import linktypes
+from pcapprobe.capture.frame import Frame
+from pcapprobe.flows.ipfrag import Reassembler
+from pcapprobe.flows.tcp import TcpLayer
+from pcapprobe.flows.udp import UdpLayer
+from pcapprobe.probes import catalog
+from pcapprobe.probes.catalog import Probe
+from pcapprobe.probes.constants import IPPROTO_TCP, IPPROTO_UDP
+from pcapprobe.probes.translators.ip import IpTranslator
+from pcapprobe.report import Report
+
+__all__ = ["IpPacket", "LocalHosts", "Layers", "Pipeline", "RunContext", "build_layers"]
+
+Fire = Callable[[int, tuple, Hashable], None]
+LinkHandler = Callable[[Frame], None]
+EtherHandler = Callable[[Frame, memoryview, int], None]
+IpHandler = Callable[[IpPacket], None]
+
+
+class ProbeSink(Protocol):
+    def handler(self, probe: Probe) -> Fire | None: ...
+
+
+class NoSink:
+    """A sink that listens to nothing (pre-passes, decoding-only runs)."""
+
+    def handler(self, probe: Probe) -> Fire | None:
+        return None
+
+
+class LocalHosts:
+    """--local: which addresses are "this host" (``all``: every address)."""
+
+    def __init__(self, addrs: Iterable[str] = (), all_hosts: bool = False) -> None:
+        self.all = all_hosts
+        self.addrs = frozenset(addrs)
+
+    def is_local(self, addr: str) -> bool:
+        return self.all or addr in self.addrs
+
+    def __repr__(self) -> str:
+        return "LocalHosts(all)" if self.all else f"LocalHosts({sorted(self.addrs)})"
+
+
+@dataclass
+class RunContext:
+    """What every layer gets: the sink's handlers, the report, perspective, options."""
+
+    sink: ProbeSink
+    report: Report
+    local: LocalHosts = field(default_factory=lambda: LocalHosts(all_hosts=True))
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def handler(self, provider: str, name: str) -> Fire | None:
+        """The sink's handler for catalog probe provider:::name, or None."""
+        catalog.load()
+        probe = catalog.PROVIDERS.get(provider, {}).get(name)
+        if probe is None:
+            raise KeyError(f"{provider}:::{name} is not in the probe catalog")
+        return self.sink.handler(probe)
+
+
+class IpLayer:
+    """IPv4/IPv6: fire ip probes per packet, reassemble, dispatch by protocol."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.protocols: dict[int, IpHandler] = {}
+        translator = IpTranslator(ctx.handler("ip", "send"), ctx.handler("ip", "receive"),
+                                  ctx.local.is_local, ctx.local.all)
+        self.fire: IpHandler | None = translator if translator.enabled else None
+        self.frags = Reassembler(self._weird)
+        self.counts = ctx.report.layer("ip")
+
+    def _weird(self, name: str, pkt: IpPacket, detail: str) -> None:
+        self.ctx.report.weird(name, pkt.frame, detail)
+
+    def on_ipv4(self, frame: Frame, view: memoryview, off: int) -> None:
+        pkt = decode_ipv4(frame, frame.ts_ns, view, off)
+        if self.fire is not None:
+            self.fire(pkt)
+        if pkt.frag is not None:
+            self._fragment(pkt)
+            return
+        handler = self.protocols.get(pkt.proto)
+        if handler is not None:
+            handler(pkt)
+
+    def on_ipv6(self, frame: Frame, view: memoryview, off: int) -> None:
+        pkt = decode_ipv6(frame, frame.ts_ns, view, off)
+        if self.fire is not None:
+            self.fire(pkt)
+        if pkt.frag is not None:
+            self._fragment(pkt)
+            return
+        handler = self.protocols.get(pkt.proto)
+        if handler is not None:
+            handler(pkt)
+
+    def _fragment(self, pkt: IpPacket) -> None:
+        self.counts["fragments"] += 1
+        whole = self.frags.add(pkt)
+        if whole is None:
+            return
+        self.counts["reassembled"] += 1
+        handler = self.protocols.get(whole.proto)
+        if handler is not None:
+            handler(whole)
+
+    def on_raw(self, frame: Frame, view: memoryview, off: int) -> None:
+        """Bare IP (raw link types, MPLS): the version nibble decides."""
+        if off >= len(view):
+            raise Truncated(1, 0, "IP header")
+        version = view[off] >> 4
+        if version == 4:
+            self.on_ipv4(frame, view, off)
+        elif version == 6:
+            self.on_ipv6(frame, view, off)
+        else:
+            self.counts[f"skipped: IP version {version}"] += 1
+
+    def finish(self) -> None:
+        left = self.frags.finish()
+        if left:
+            self.ctx.report.weirds["ipfrag.incomplete"] += left
+
+
+@dataclass
+class Layers:
+    """The dispatch tables of one run."""
+
+    linktypes: dict[int, LinkHandler] = field(default_factory=dict)
+    ethertypes: dict[int, EtherHandler] = field(default_factory=dict)
+    finishers: list[Callable[[], None]] = field(default_factory=list)
+    ip: IpLayer | None = None
+
+
+def _link(decode: Callable[[memoryview, int], tuple[int, int]], layers: Layers,
+          counts: Counter[str]) -> LinkHandler:
+    """A link-layer handler: decode the header, dispatch by ethertype."""
+    ethertypes = layers.ethertypes
+
+    def on_frame(frame: Frame) -> None:
+        view = frame.data
+        ethertype, off = decode(view, 0)
+        handler = ethertypes.get(ethertype)
+        if handler is None:
+            counts[f"skipped: ethertype 0x{ethertype:04x}"] += 1
+        else:
+            handler(frame, view, off)
+
+    return on_frame
+
+
+def build_layers(ctx: RunContext) -> Layers:
+    """Every table of the run, written out by hand: one line per protocol."""
+    layers = Layers()
+    link_counts = ctx.report.layer("link")
+    ip = layers.ip = IpLayer(ctx)
+
+    layers.linktypes[linktypes.LINKTYPE_ETHERNET] = _link(ethernet.decode, layers, link_counts)
+    layers.linktypes[linktypes.LINKTYPE_LINUX_SLL] = _link(sll.decode_v1, layers, link_counts)
+    layers.linktypes[linktypes.LINKTYPE_LINUX_SLL2] = _link(sll.decode_v2, layers, link_counts)
+    layers.linktypes[linktypes.LINKTYPE_NULL] = _link(null.decode, layers, link_counts)
+    layers.linktypes[linktypes.LINKTYPE_LOOP] = _link(null.decode, layers, link_counts)
+    for raw in (linktypes.LINKTYPE_RAW, linktypes.LINKTYPE_RAW_OPENBSD,
+                linktypes.LINKTYPE_RAW_BSD, linktypes.LINKTYPE_IPV4, linktypes.LINKTYPE_IPV6):
+        layers.linktypes[raw] = _raw_ip(ip)
+
+    layers.ethertypes[ethernet.ETHERTYPE_IPV4] = ip.on_ipv4
+    layers.ethertypes[ethernet.ETHERTYPE_IPV6] = ip.on_ipv6
+
+    tcp = TcpLayer(ctx)
+    udp = UdpLayer(ctx)
+    # a layer nothing listens to (no probe of its own or above it) is left out:
+    # an ip-only script must not pay for connection tracking
+    if getattr(tcp, "enabled", True):
+        ip.protocols[IPPROTO_TCP] = tcp.on_packet
+        layers.finishers.append(tcp.finish)
+    if getattr(udp, "enabled", True):
+        ip.protocols[IPPROTO_UDP] = udp.on_packet
+
+    layers.finishers.insert(0, ip.finish)
+    return layers
+
+
+def _raw_ip(ip: IpLayer) -> LinkHandler:
+    def on_frame(frame: Frame) -> None:
+        ip.on_raw(frame, frame.data, 0)
+
+    return on_frame
+
+
+class Pipeline:
+    """Feeds frames through the layers of ``build_layers(ctx)``."""
+
+    def __init__(self, ctx: RunContext, layers: Layers | None = None) -> None:
+        self.ctx = ctx
+        self.layers = layers if layers is not None else build_layers(ctx)
+        self.report = ctx.report
+        self._linktypes = self.layers.linktypes
+        self._link_counts = ctx.report.layer("link")
+        self._unknown_seen: set[tuple[str, int]] = set()
+
+    def feed(self, frame: Frame) -> None:
+        """Decode one frame; bad input becomes a weird, never an exception."""
+        self.run((frame,))
+
+    def _unknown_linktype(self, frame: Frame) -> None:
+        name = linktypes.name(frame.linktype)
+        self._link_counts[f"skipped: {name}"] += 1
+        key = (frame.source, frame.linktype)
+        if key in self._unknown_seen:
+            self.report.weirds["link.unknown_linktype"] += 1
+            return
+        self._unknown_seen.add(key)
+        self.report.weird("link.unknown_linktype", frame,
+                          f"unsupported {name}; its packets are skipped")
+
+    def run(self, frames: Iterable[Frame], stop_before: Callable[[int], bool] | None = None) -> None:
+        """Feed every frame; ``stop_before(ts_ns)`` returning True stops (D exit())."""
+        get = self._linktypes.get
+        weird = self.report.weird
+        n = 0
+        size = 0
+        try:
+            # the per-packet hot loop: keep it flat
+            for frame in frames:
+                if stop_before is not None and stop_before(frame.ts_ns):
+                    break
+                n += 1
+                size += frame.wirelen
+                handler = get(frame.linktype)
+                if handler is None:
+                    self._unknown_linktype(frame)
+                    continue
+                try:
+                    handler(frame)
+                except DissectError as exc:
+                    weird(exc.weird, frame, str(exc))
+        finally:
+            self.report.frames += n
+            self.report.bytes += size
+
+    def finish(self) -> None:
+        for finish in self.layers.finishers:
+            finish()

@@ -1,0 +1,305 @@
+"""ip:::send and ip:::receive (Solaris 11.3 DTrace guide, "ip Provider";
+member semantics follow libdtrace's ip.d translators).
+
+Argument objects compute members lazily from the decoded ``IpPacket``, so a
+script that reads only ``ip_saddr`` never pays for the rest.  For an IPv4 packet
+the ipv6info_t members are "<null>"/0/NULL and the reverse.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Hashable
+
+from dissectors.ipv4 import IpPacket
+
+Fire = Callable[[int, tuple, Hashable], None]
+
+# next level protocol names, as ip.d's ipv4_protostr / ipv6_nextstr ternaries;
+# anything else is printed as its number (lltostr)
+PROTOCOL_NAMES: dict[int, str] = {
+    0: "IP",
+    1: "ICMP",
+    2: "IGMP",
+    6: "TCP",
+    8: "EGP",
+    17: "UDP",
+    41: "IPV6",
+    43: "ROUTE",
+    50: "ESP",
+    51: "AH",
+    58: "ICMPV6",
+    89: "OSPF",
+    132: "SCTP",
+    255: "RAW",
+}
+NULL_STR = "<null>"
+UNKNOWN_IF = "<unknown>"
+# raw-header "pointers": stable, non-zero, deterministic per packet
+HDR_POINTER_BASE = 0xFFFFFE0000000000
+LOOPBACK_LINKTYPES = frozenset((0, 108))
+
+
+def protocol_name(proto: int) -> str:
+    return PROTOCOL_NAMES.get(proto) or str(proto)
+
+
+class PktInfo:
+    """pktinfo_t: pkt_addr is always NULL (the document says so)."""
+
+    __slots__ = ()
+    pkt_addr = 0
+
+
+class CsInfo:
+    """csinfo_t for ip probes: no connection state at the IP layer."""
+
+    __slots__ = ()
+    cs_addr = 0
+    cs_cid = 0
+    cs_pid = -1
+    cs_zoneid = 0
+
+
+class IfInfo:
+    """ifinfo_t of one capture interface."""
+
+    __slots__ = ("if_name", "if_local", "if_ipstack", "if_addr")
+
+    def __init__(self, name: str, local: int) -> None:
+        self.if_name = name
+        self.if_local = local
+        self.if_ipstack = 0
+        self.if_addr = 0
+
+
+class IpInfo:
+    """ipinfo_t: ip_plength excludes the IP header (ip.d)."""
+
+    __slots__ = ("p",)
+
+    def __init__(self, pkt: IpPacket) -> None:
+        self.p = pkt
+
+    @property
+    def ip_ver(self) -> int:
+        return 6 if self.p.ipv6 else 4
+
+    @property
+    def ip_plength(self) -> int:
+        return self.p.plength
+
+    @property
+    def ip_saddr(self) -> str:
+        return self.p.src
+
+    @property
+    def ip_daddr(self) -> str:
+        return self.p.dst
+
+
+def _hdr_pointer(pkt: IpPacket) -> int:
+    return HDR_POINTER_BASE + (getattr(pkt.frame, "index", 0) << 12)
+
+
+class Ipv4Info:
+    """ipv4info_t of an IPv4 packet."""
+
+    __slots__ = ("p",)
+    ipv4_ver = 4
+
+    def __init__(self, pkt: IpPacket) -> None:
+        self.p = pkt
+
+    @property
+    def ipv4_ihl(self) -> int:
+        return self.p.ihl
+
+    @property
+    def ipv4_tos(self) -> int:
+        return self.p.tos
+
+    @property
+    def ipv4_length(self) -> int:
+        return self.p.total_length
+
+    @property
+    def ipv4_ident(self) -> int:
+        return self.p.ident
+
+    @property
+    def ipv4_flags(self) -> int:
+        return self.p.flags
+
+    @property
+    def ipv4_offset(self) -> int:
+        return self.p.frag_offset
+
+    @property
+    def ipv4_ttl(self) -> int:
+        return self.p.ttl
+
+    @property
+    def ipv4_protocol(self) -> int:
+        return self.p.nexthdr
+
+    @property
+    def ipv4_protostr(self) -> str:
+        return protocol_name(self.p.nexthdr)
+
+    @property
+    def ipv4_checksum(self) -> int:
+        return self.p.checksum
+
+    # ipaddr_t holds the address in network byte order in memory; read as an
+    # integer on x86 (little-endian), as Solaris x86 DTrace prints it
+    @property
+    def ipv4_src(self) -> int:
+        return struct.unpack_from("<I", self.p.header, 12)[0]
+
+    @property
+    def ipv4_dst(self) -> int:
+        return struct.unpack_from("<I", self.p.header, 16)[0]
+
+    @property
+    def ipv4_saddr(self) -> str:
+        return self.p.src
+
+    @property
+    def ipv4_daddr(self) -> str:
+        return self.p.dst
+
+    @property
+    def ipv4_hdr(self) -> int:
+        return _hdr_pointer(self.p)
+
+
+class NullIpv4Info:
+    """ipv4info_t of an IPv6 packet: every member "<null>" or 0."""
+
+    __slots__ = ()
+    ipv4_ver = ipv4_ihl = ipv4_tos = ipv4_length = ipv4_ident = ipv4_flags = 0
+    ipv4_offset = ipv4_ttl = ipv4_protocol = ipv4_checksum = ipv4_src = ipv4_dst = 0
+    ipv4_hdr = 0
+    ipv4_protostr = ipv4_saddr = ipv4_daddr = NULL_STR
+
+
+class Ipv6Info:
+    """ipv6info_t of an IPv6 packet (fixed header fields, RFC 8200 §3)."""
+
+    __slots__ = ("p",)
+    ipv6_ver = 6
+
+    def __init__(self, pkt: IpPacket) -> None:
+        self.p = pkt
+
+    @property
+    def ipv6_tclass(self) -> int:
+        return self.p.tos
+
+    @property
+    def ipv6_flow(self) -> int:
+        return struct.unpack_from(">I", self.p.header)[0] & 0xFFFFF
+
+    @property
+    def ipv6_plen(self) -> int:
+        return self.p.plength
+
+    @property
+    def ipv6_nexthdr(self) -> int:
+        return self.p.nexthdr
+
+    @property
+    def ipv6_nextstr(self) -> str:
+        return protocol_name(self.p.nexthdr)
+
+    @property
+    def ipv6_hlim(self) -> int:
+        return self.p.ttl
+
+    @property
+    def ipv6_src(self) -> bytes:
+        return bytes(self.p.header[8:24])
+
+    @property
+    def ipv6_dst(self) -> bytes:
+        return bytes(self.p.header[24:40])
+
+    @property
+    def ipv6_saddr(self) -> str:
+        return self.p.src
+
+    @property
+    def ipv6_daddr(self) -> str:
+        return self.p.dst
+
+    @property
+    def ipv6_hdr(self) -> int:
+        return _hdr_pointer(self.p)
+
+
+class NullIpv6Info:
+    """ipv6info_t of an IPv4 packet."""
+
+    __slots__ = ()
+    ipv6_ver = ipv6_tclass = ipv6_flow = ipv6_plen = ipv6_nexthdr = ipv6_hlim = 0
+    ipv6_hdr = 0
+    ipv6_src = ipv6_dst = None
+    ipv6_nextstr = ipv6_saddr = ipv6_daddr = NULL_STR
+
+
+PKTINFO = PktInfo()
+CSINFO = CsInfo()
+NULL_IPV4 = NullIpv4Info()
+NULL_IPV6 = NullIpv6Info()
+
+
+class IpTranslator:
+    """Fires ip:::send at a local source and ip:::receive at a local destination."""
+
+    def __init__(self, send: Fire | None, receive: Fire | None,
+                 is_local: Callable[[str], bool], all_local: bool) -> None:
+        self.send = send
+        self.receive = receive
+        self.is_local = is_local
+        self.all_local = all_local
+        self._ifinfo: dict[tuple[str | None, int], IfInfo] = {}
+        self._last: tuple[object, int, IfInfo | None] = (None, -1, None)
+
+    @property
+    def enabled(self) -> bool:
+        return self.send is not None or self.receive is not None
+
+    def interface(self, pkt: IpPacket) -> IfInfo:
+        frame = pkt.frame
+        name = getattr(frame, "ifname", None)
+        linktype = getattr(frame, "linktype", -1)
+        last_name, last_linktype, last_info = self._last
+        if last_name is name and last_linktype == linktype and last_info is not None:
+            return last_info
+        key = (name, linktype)
+        info = self._ifinfo.get(key)
+        if info is None:
+            loop = linktype in LOOPBACK_LINKTYPES or (name or "").startswith("lo")
+            info = self._ifinfo[key] = IfInfo(name or UNKNOWN_IF, 1 if loop else 0)
+        self._last = (name, linktype, info)
+        return info
+
+    def __call__(self, pkt: IpPacket) -> None:
+        if self.all_local:
+            send = self.send
+            receive = self.receive
+        else:
+            send = self.send if self.is_local(pkt.src) else None
+            receive = self.receive if self.is_local(pkt.dst) else None
+            if send is None and receive is None:
+                return
+        if pkt.ipv6:
+            args = (PKTINFO, CSINFO, IpInfo(pkt), self.interface(pkt), NULL_IPV4, Ipv6Info(pkt))
+        else:
+            args = (PKTINFO, CSINFO, IpInfo(pkt), self.interface(pkt), Ipv4Info(pkt), NULL_IPV6)
+        thread = (pkt.src, pkt.dst, pkt.proto)
+        if send is not None:
+            send(pkt.ts_ns, args, thread)
+        if receive is not None:
+            receive(pkt.ts_ns, args, thread)

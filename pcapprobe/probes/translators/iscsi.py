@@ -1,0 +1,379 @@
+"""iscsi provider firings from iSCSI PDUs, from the target's side (COMSTAR iscsit).
+
+Member values follow illumos libdtrace ``iscsit.d``: one translator per PDU
+type decides which BHS word is ii_cmdsn/ii_statsn/ii_datasn (a target PDU
+reports ExpCmdSN as ii_cmdsn, an initiator PDU ExpStatSN as ii_statsn), ii_lun
+is the raw 8-byte LUN field (0 where the PDU has none), ii_isid is 12 hex
+digits and ii_tsih ``0x%04x``.  Names are "<unknown>" until a login shows them
+(captures that start mid-session); a discovery session has no target name ("").
+
+One probe per PDU, by opcode: initiator PDUs are *-command/*-receive
+(data-receive = Data-Out), target PDUs *-response/*-send (data-send = Data-In,
+data-request = R2T).  SNACK and Reject have no probe.
+
+xfer-start/xfer-done on sockets, one transfer per burst (RFC 7143 §4.2.4.1):
+  * write, solicited: xfer-start at the R2T (xfer_len = Desired Data Transfer
+    Length, xfer_loffset = Buffer Offset), xfer-done at the Data-Out with F set
+    for that Target Transfer Tag;
+  * write, unsolicited: xfer-start at the SCSI Command carrying immediate data
+    (or the first unsolicited Data-Out); xfer_len = the immediate data when F
+    ends it there, else min(FirstBurstLength, expected length); xfer-done at the
+    PDU with F set;
+  * read: xfer-start at the first Data-In of a sequence; xfer_len = that PDU's
+    data when F ends it, else what the command still expects from that offset;
+    xfer-done at the Data-In with F set.
+xfer-done reports the bytes the burst actually carried.  xfer_type is 0 for a
+read (to the initiator) and 1 for a write (iscsit.d's XFER_BUF_TX_TO_INI /
+XFER_BUF_RX_FROM_INI); the RDMA members are 0 and xfer_laddr is 0xffffffff,
+what iscsit.d gives for a NULL buffer.  args[1] of xfer probes describes the
+connection only (numeric members 0), as iscsit.d's idm_conn_t translator does.
+The thread of every firing is the iSCSI session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+import weakref
+from typing import TYPE_CHECKING
+
+from dissectors import iscsi
+from dissectors._reader import DissectError
+from dissectors.iscsi import (
+    FLAG_FINAL,
+    FLAG_STATUS,
+    FLAG_WRITE,
+    ISCSI_OP_DATA_IN,
+    ISCSI_OP_DATA_OUT,
+    ISCSI_OP_LOGIN_REQ,
+    ISCSI_OP_LOGIN_RSP,
+    ISCSI_OP_R2T,
+    ISCSI_OP_SCSI_CMD,
+    ISCSI_OP_SCSI_RSP,
+    ISCSI_OP_TEXT_REQ,
+    ISCSI_OP_TEXT_RSP,
+    TTT_RESERVED,
+    IscsiConnection,
+    IscsiSession,
+    Pdu,
+    SessionTable,
+    Task,
+)
+
+if TYPE_CHECKING:
+    from pcapprobe.flows.connection import Connection
+    from pcapprobe.pipeline import RunContext
+
+Fire = Callable[[int, tuple, Hashable], None]
+
+PROVIDER = "iscsi"
+TRANSPORT = "sockets"
+XFER_READ = 0  # XFER_BUF_TX_TO_INI
+XFER_WRITE = 1  # XFER_BUF_RX_FROM_INI
+NULL_BUFFER = 0xFFFFFFFF
+_DATA_IN_BURST = -1  # key of the read burst in Task.burst (TTTs are 32-bit unsigned)
+
+# opcode -> probe name (target perspective).
+PROBES: dict[int, str] = {
+    iscsi.ISCSI_OP_NOP_OUT: "nop-receive",
+    iscsi.ISCSI_OP_SCSI_CMD: "scsi-command",
+    iscsi.ISCSI_OP_TASK_MGT_REQ: "task-command",
+    iscsi.ISCSI_OP_LOGIN_REQ: "login-command",
+    iscsi.ISCSI_OP_TEXT_REQ: "text-command",
+    iscsi.ISCSI_OP_DATA_OUT: "data-receive",
+    iscsi.ISCSI_OP_LOGOUT_REQ: "logout-command",
+    iscsi.ISCSI_OP_NOP_IN: "nop-send",
+    iscsi.ISCSI_OP_SCSI_RSP: "scsi-response",
+    iscsi.ISCSI_OP_TASK_MGT_RSP: "task-response",
+    iscsi.ISCSI_OP_LOGIN_RSP: "login-response",
+    iscsi.ISCSI_OP_TEXT_RSP: "text-response",
+    iscsi.ISCSI_OP_DATA_IN: "data-send",
+    iscsi.ISCSI_OP_LOGOUT_RSP: "logout-response",
+    iscsi.ISCSI_OP_R2T: "data-request",
+    iscsi.ISCSI_OP_ASYNC_MSG: "async-send",
+}
+
+# iscsit.d's per-PDU translators: where ii_itt, ii_lun, ii_ttt, ii_cmdsn,
+# ii_statsn, ii_datasn, ii_datalen and ii_flags come from.  A string names a
+# Pdu attribute (wNN = the BHS word at byte NN), an int is a constant.
+_Source = str | int
+LAYOUTS: dict[int, tuple[_Source, ...]] = {
+    #                             itt    lun    ttt           cmdsn  statsn datasn datalen     flags
+    iscsi.ISCSI_OP_SCSI_CMD:      ("itt", "lun", TTT_RESERVED, "w24", "w28", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_SCSI_RSP:      ("itt", 0,     TTT_RESERVED, "w28", "w24", "w36", "data_len", "flags"),
+    iscsi.ISCSI_OP_TASK_MGT_REQ:  ("itt", "lun", "w20",        "w24", "w28", 0,     0,          0),
+    iscsi.ISCSI_OP_TASK_MGT_RSP:  ("itt", 0,     "w20",        "w28", "w24", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_LOGIN_REQ:     ("itt", 0,     TTT_RESERVED, "w24", "w28", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_LOGIN_RSP:     ("itt", 0,     TTT_RESERVED, "w28", "w24", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_LOGOUT_REQ:    ("itt", 0,     TTT_RESERVED, "w24", "w28", 0,     0,          "flags"),
+    iscsi.ISCSI_OP_LOGOUT_RSP:    ("itt", 0,     TTT_RESERVED, 0,     "w24", 0,     0,          "flags"),
+    iscsi.ISCSI_OP_R2T:           ("itt", 0,     "w20",        "w28", "w24", "w36", 0,          "flags"),
+    iscsi.ISCSI_OP_DATA_IN:       ("itt", "lun", "w20",        "w28", "w24", "w36", "data_len", "flags"),
+    iscsi.ISCSI_OP_DATA_OUT:      ("itt", "lun", "w20",        0,     "w28", "w36", "data_len", "flags"),
+    iscsi.ISCSI_OP_NOP_IN:        ("itt", "lun", "w20",        "w28", "w24", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_NOP_OUT:       ("itt", "lun", "w20",        "w24", "w28", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_TEXT_REQ:      ("itt", 0,     "w20",        "w24", "w28", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_TEXT_RSP:      ("itt", 0,     "w20",        "w28", "w24", 0,     "data_len", "flags"),
+    iscsi.ISCSI_OP_ASYNC_MSG:     (0,     "lun", 0,            0,     "w24", 0,     "data_len", "flags"),
+}  # fmt: skip
+_CONNECTION_LAYOUT: tuple[_Source, ...] = (0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def _member(index: int) -> property:
+    def get(self: IscsiInfo) -> int:
+        source = self.layout[index]
+        return source if isinstance(source, int) else getattr(self.pdu, source)
+
+    return property(get)
+
+
+class ConnInfo:
+    """conninfo_t: the target is local, the initiator remote."""
+
+    __slots__ = ("ci_local", "ci_remote", "ci_protocol")
+
+    def __init__(self, local: str, remote: str, ipv6: bool) -> None:
+        self.ci_local = local
+        self.ci_remote = remote
+        self.ci_protocol = "ipv6" if ipv6 else "ipv4"
+
+
+class IscsiInfo:
+    """iscsiinfo_t of one PDU (or of the connection, for xfer probes); lazy members."""
+
+    __slots__ = ("pdu", "session", "layout")
+
+    ii_transport = TRANSPORT
+
+    def __init__(self, pdu: Pdu | None, session: IscsiSession,
+                 layout: tuple[_Source, ...]) -> None:
+        self.pdu = pdu
+        self.session = session
+        self.layout = layout
+
+    @property
+    def ii_target(self) -> str:
+        return self.session.target_name
+
+    @property
+    def ii_initiator(self) -> str:
+        return self.session.initiator_name
+
+    @property
+    def ii_isid(self) -> str:
+        return self.session.isid_text
+
+    @property
+    def ii_tsih(self) -> str:
+        return f"0x{self.session.tsih:04x}"
+
+    ii_itt = _member(0)
+    ii_lun = _member(1)
+    ii_ttt = _member(2)
+    ii_cmdsn = _member(3)
+    ii_statsn = _member(4)
+    ii_datasn = _member(5)
+    ii_datalen = _member(6)
+    ii_flags = _member(7)
+
+
+class ScsiCmd:
+    """scsicmd_t: the whole CDB (16 bytes plus any extended-CDB AHS)."""
+
+    __slots__ = ("ic_cdb",)
+
+    def __init__(self, cdb: bytes) -> None:
+        self.ic_cdb = cdb
+
+    @property
+    def ic_len(self) -> int:
+        return len(self.ic_cdb)
+
+
+class XferInfo:
+    """xferinfo_t of one socket transfer (RDMA members 0)."""
+
+    __slots__ = ("xfer_loffset", "xfer_len", "xfer_type")
+
+    xfer_laddr = NULL_BUFFER
+    xfer_lkey = 0
+    xfer_raddr = 0
+    xfer_roffset = 0
+    xfer_rkey = 0
+
+    def __init__(self, offset: int, length: int, xfer_type: int) -> None:
+        self.xfer_loffset = offset
+        self.xfer_len = length
+        self.xfer_type = xfer_type
+
+
+class _Burst:
+    """A transfer in progress: where it started and the bytes seen so far."""
+
+    __slots__ = ("offset", "xfer_type", "carried")
+
+    def __init__(self, offset: int, xfer_type: int) -> None:
+        self.offset = offset
+        self.xfer_type = xfer_type
+        self.carried = 0
+
+
+class IscsiProvider:
+    """Per run: the session table and the iscsi probe handlers."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.sessions = SessionTable()
+        self.fire: dict[int, Fire] = {}
+        for opcode, name in PROBES.items():
+            handler = ctx.handler(PROVIDER, name)
+            if handler is not None:
+                self.fire[opcode] = handler
+        self.xfer_start = ctx.handler(PROVIDER, "xfer-start")
+        self.xfer_done = ctx.handler(PROVIDER, "xfer-done")
+
+    def app(self, client: str, server: str, ipv6: bool) -> IscsiApp:
+        """The StreamApp of one TCP connection between ``client`` and ``server``."""
+        return IscsiApp(self, client, server, ipv6)
+
+
+class IscsiApp:
+    """The StreamApp of one connection: frames, decodes, tracks and fires."""
+
+    min_header = iscsi.BHS_LEN
+
+    def __init__(self, provider: IscsiProvider, client: str, server: str, ipv6: bool) -> None:
+        self.provider = provider
+        self.state = IscsiConnection()
+        self.addresses = (client, server)
+        self.ipv6 = ipv6
+        self.conninfo: ConnInfo | None = None
+        self.pdu_length = self.state.pdu_length
+
+    def _weird(self, name: str, detail: str) -> None:
+        # A PDU may span frames: the message names no single packet.
+        self.provider.ctx.report.weird(name, None, detail)
+
+    def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
+        state = self.state
+        try:
+            pdu = state.decode(view, direction)
+        except DissectError as exc:
+            self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
+                        f"iSCSI: {exc}")
+            return
+        if pdu.header_digest_ok is False:
+            self._weird("iscsi.header_digest_mismatch", f"iSCSI {pdu.name}: header digest mismatch")
+        if pdu.data_digest_ok is False:
+            self._weird("iscsi.data_digest_mismatch", f"iSCSI {pdu.name}: data digest mismatch")
+        if self.conninfo is None:
+            target = self.addresses[1 - direction if pdu.opcode < 0x20 else direction]
+            initiator = self.addresses[direction if pdu.opcode < 0x20 else 1 - direction]
+            self.conninfo = ConnInfo(target, initiator, self.ipv6)
+        opcode = pdu.opcode
+        try:
+            if opcode in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
+                state.on_login(pdu, state.login_or_text(pdu), self.provider.sessions)
+            elif opcode in (ISCSI_OP_TEXT_REQ, ISCSI_OP_TEXT_RSP):
+                pairs = state.login_or_text(pdu)
+                if pairs:
+                    state.session.learn_keys(pairs, login=False)
+        except DissectError as exc:
+            self._weird(exc.weird, f"iSCSI {pdu.name}: {exc}")
+        task = state.track(pdu) if opcode in _TASK_OPCODES else None
+        provider = self.provider
+        fire = provider.fire.get(opcode)
+        if fire is not None:
+            session = state.session
+            args: tuple = (self.conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode]))
+            if opcode == ISCSI_OP_SCSI_CMD:
+                args += (ScsiCmd(pdu.cdb),)
+            fire(ts_ns, args, session)
+        if task is not None and (provider.xfer_start is not None or provider.xfer_done is not None):
+            self._transfer(pdu, task, ts_ns)
+        if task is not None and (opcode == ISCSI_OP_SCSI_RSP
+                                 or (opcode == ISCSI_OP_DATA_IN and pdu.flags & FLAG_STATUS)):
+            state.finish(task)
+
+    def _transfer(self, pdu: Pdu, task: Task, ts_ns: int) -> None:
+        """xfer-start/xfer-done for the burst this PDU starts, continues or ends."""
+        bursts = task.burst
+        if bursts is None:
+            bursts = task.burst = {}
+        assert isinstance(bursts, dict)
+        opcode = pdu.opcode
+        final = pdu.flags & FLAG_FINAL
+        if opcode == ISCSI_OP_R2T:
+            # Desired Data Transfer Length (word 44) at Buffer Offset (word 40).
+            bursts[pdu.w20] = self._start(XferInfo(pdu.w40, pdu.w44, XFER_WRITE), ts_ns)
+            return
+        if opcode == ISCSI_OP_SCSI_CMD:
+            if not (pdu.flags & FLAG_WRITE and pdu.data_len):
+                return
+            length = pdu.data_len if final else min(
+                self.state.session.param_int("FirstBurstLength"), task.expected_len)
+            burst = bursts[TTT_RESERVED] = self._start(XferInfo(0, length, XFER_WRITE), ts_ns)
+        elif opcode == ISCSI_OP_DATA_OUT:
+            burst = bursts.get(pdu.w20)
+            if burst is None:
+                if pdu.w20 == TTT_RESERVED:
+                    length = min(self.state.session.param_int("FirstBurstLength"),
+                                 task.expected_len) - pdu.w40
+                else:  # its R2T was not captured
+                    length = task.expected_len - pdu.w40
+                length = pdu.data_len if final else max(length, pdu.data_len)
+                burst = bursts[pdu.w20] = self._start(XferInfo(pdu.w40, length, XFER_WRITE), ts_ns)
+        elif opcode == ISCSI_OP_DATA_IN:
+            burst = bursts.get(_DATA_IN_BURST)
+            if burst is None:
+                length = pdu.data_len if final else max(task.expected_len - pdu.w40, pdu.data_len)
+                burst = bursts[_DATA_IN_BURST] = self._start(
+                    XferInfo(pdu.w40, length, XFER_READ), ts_ns)
+        else:
+            return
+        burst.carried += pdu.data_len
+        if final:
+            key = _DATA_IN_BURST if opcode == ISCSI_OP_DATA_IN else (
+                TTT_RESERVED if opcode == ISCSI_OP_SCSI_CMD else pdu.w20)
+            del bursts[key]
+            self._done(burst, ts_ns)
+
+    def _xfer_args(self, xfer: XferInfo) -> tuple:
+        session = self.state.session
+        return (self.conninfo, IscsiInfo(None, session, _CONNECTION_LAYOUT), xfer)
+
+    def _start(self, xfer: XferInfo, ts_ns: int) -> _Burst:
+        fire = self.provider.xfer_start
+        if fire is not None:
+            fire(ts_ns, self._xfer_args(xfer), self.state.session)
+        return _Burst(xfer.xfer_loffset, xfer.xfer_type)
+
+    def _done(self, burst: _Burst, ts_ns: int) -> None:
+        fire = self.provider.xfer_done
+        if fire is not None:
+            xfer = XferInfo(burst.offset, burst.carried, burst.xfer_type)
+            fire(ts_ns, self._xfer_args(xfer), self.state.session)
+
+    def on_gap(self, direction: int, size: int) -> None:
+        self.state.lost(direction)
+
+    def on_close(self) -> None:
+        """Nothing pending: the session outlives its connections (§6.3)."""
+
+
+_TASK_OPCODES = frozenset({ISCSI_OP_SCSI_CMD, ISCSI_OP_SCSI_RSP, ISCSI_OP_DATA_IN,
+                           ISCSI_OP_DATA_OUT, ISCSI_OP_R2T})
+
+
+# One IscsiProvider (session table, handlers) per run, found from a connection's ctx.
+_RUNS: dict[int, tuple[weakref.ref[RunContext], IscsiProvider]] = {}
+
+
+def stream_app(conn: Connection) -> IscsiApp:
+    """AppBinding factory: the iSCSI StreamApp of one TCP connection."""
+    ctx = conn.ctx
+    entry = _RUNS.get(id(ctx))
+    if entry is None or entry[0]() is not ctx:
+        for key in [k for k, (ref, _) in _RUNS.items() if ref() is None]:
+            del _RUNS[key]
+        entry = _RUNS[id(ctx)] = (weakref.ref(ctx), IscsiProvider(ctx))
+    return entry[1].app(conn.client[0], conn.server[0], conn.ipv6)

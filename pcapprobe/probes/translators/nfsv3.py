@@ -1,0 +1,329 @@
+"""nfsv3 provider: decoded NFSv3 calls and replies -> op-*-start / op-*-done.
+
+From the server's perspective: op-*-start fires on the call, op-*-done on the
+reply, both with (conninfo_t, nfsv3opinfo_t, args[2]).  ``noi_curpath`` is the
+path of the operation's primary file handle (Solaris: the vnode's ``v_path``;
+the directory for LOOKUP/CREATE/REMOVE/RENAME...), learned from the capture by
+``PathMap``: MOUNT replies give export roots, and LOOKUP, CREATE, MKDIR,
+SYMLINK, MKNOD, LINK, RENAME, REMOVE/RMDIR and READDIRPLUS results name handles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+from dissectors import nfs3
+from dissectors._reader import DissectError
+from dissectors.mount import MOUNTPROC_MNT, MOUNT_PROCEDURES, MountResult
+from dissectors.oncrpc import AUTH_SYS, AuthSys, RpcCall, RpcReply
+
+if TYPE_CHECKING:
+    from pcapprobe.pipeline import RunContext
+    from pcapprobe.probes.translators.oncrpc import Peer
+
+Fire = Callable[[int, tuple, Hashable], None]
+
+PROVIDER = "nfsv3"
+UNKNOWN_PATH = "<unknown>"
+# Solaris maps AUTH_NONE (and anything it cannot read) to nobody.
+UID_NOBODY = 60001
+GID_NOBODY = 60001
+MAX_DEPTH = 255  # a longer chain of names is a loop
+
+# The handle each procedure acts on (its noi_curpath), as bytes.
+PRIMARY_HANDLE: dict[int, Callable[[Any], bytes]] = {
+    1: attrgetter("object.data.data_val"),
+    2: attrgetter("object.data.data_val"),
+    3: attrgetter("what.dir.data.data_val"),
+    4: attrgetter("object.data.data_val"),
+    5: attrgetter("symlink.data.data_val"),
+    6: attrgetter("file.data.data_val"),
+    7: attrgetter("file.data.data_val"),
+    8: attrgetter("where.dir.data.data_val"),
+    9: attrgetter("where.dir.data.data_val"),
+    10: attrgetter("where.dir.data.data_val"),
+    11: attrgetter("where.dir.data.data_val"),
+    12: attrgetter("object.dir.data.data_val"),
+    13: attrgetter("object.dir.data.data_val"),
+    14: attrgetter("from_.dir.data.data_val"),
+    15: attrgetter("file.data.data_val"),
+    16: attrgetter("dir.data.data_val"),
+    17: attrgetter("dir.data.data_val"),
+    18: attrgetter("fsroot.data.data_val"),
+    19: attrgetter("fsroot.data.data_val"),
+    20: attrgetter("object.data.data_val"),
+    21: attrgetter("file.data.data_val"),
+}
+NFSPROC3_LOOKUP = 3
+NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK, NFSPROC3_MKNOD = 8, 9, 10, 11
+NFSPROC3_REMOVE, NFSPROC3_RMDIR, NFSPROC3_RENAME, NFSPROC3_LINK = 12, 13, 14, 15
+NFSPROC3_READDIRPLUS = 17
+# Procedures whose results name handles: decoded even when no probe listens.
+NAMING = frozenset({NFSPROC3_LOOKUP, NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK,
+                    NFSPROC3_MKNOD, NFSPROC3_REMOVE, NFSPROC3_RMDIR, NFSPROC3_RENAME,
+                    NFSPROC3_LINK, NFSPROC3_READDIRPLUS})
+_NOT_NAMES = frozenset({"", ".", ".."})
+
+
+class PathMap:
+    """File handle -> path, from names seen in the capture.
+
+    A handle is named by (parent handle, name); its path is resolved when asked,
+    so a handle named under a directory whose own path is learned later still
+    gets a path.  Roots (MOUNT replies, ``--nfs-paths``) carry a full path.
+    """
+
+    __slots__ = ("_names", "_children", "_cache")
+
+    def __init__(self) -> None:
+        self._names: dict[bytes, tuple[bytes | None, str]] = {}
+        self._children: dict[tuple[bytes, str], bytes] = {}
+        self._cache: dict[bytes, str] = {}
+
+    def root(self, fh: bytes, path: str) -> None:
+        """An export root or a seeded handle: its full path."""
+        if self._names.get(fh) != (None, path):
+            self._names[fh] = (None, path)
+            self._cache.clear()
+
+    def name(self, fh: bytes, parent: bytes, name: str) -> None:
+        """``fh`` is ``name`` in directory ``parent``."""
+        if name in _NOT_NAMES or fh == parent:
+            return
+        self._children[(parent, name)] = fh
+        old = self._names.get(fh)
+        if old is not None and old[0] is None:
+            return  # a root keeps its mount path
+        if old != (parent, name):
+            self._names[fh] = (parent, name)
+            self._cache.clear()
+
+    def link(self, fh: bytes, parent: bytes, name: str) -> None:
+        """A hard link: a second name, used only if the file had none."""
+        if fh in self._names:
+            if name not in _NOT_NAMES:
+                self._children[(parent, name)] = fh
+            return
+        self.name(fh, parent, name)
+
+    def rename(self, from_dir: bytes, from_name: str, to_dir: bytes, to_name: str) -> None:
+        fh = self._children.pop((from_dir, from_name), None)
+        if fh is not None:
+            self.name(fh, to_dir, to_name)
+
+    def unlink(self, parent: bytes, name: str) -> None:
+        """The name is gone; a handle still in use keeps its last path (v_path)."""
+        self._children.pop((parent, name), None)
+
+    def path(self, fh: bytes) -> str:
+        cached = self._cache.get(fh)
+        if cached is not None:
+            return cached
+        names = self._names
+        parts: list[str] = []
+        node: bytes | None = fh
+        for _ in range(MAX_DEPTH):
+            entry = names.get(node) if node is not None else None
+            if entry is None:
+                return UNKNOWN_PATH
+            node, part = entry
+            parts.append(part)
+            if node is None:
+                break
+        else:
+            return UNKNOWN_PATH
+        path = parts.pop()
+        for part in reversed(parts):
+            path = path + part if path.endswith("/") else f"{path}/{part}"
+        self._cache[fh] = path
+        return path
+
+    def load(self, lines: list[str]) -> int:
+        """``--nfs-paths``: lines of ``HANDLE-HEX PATH`` ('#' comments); returns count."""
+        count = 0
+        for number, line in enumerate(lines, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            handle, _, path = text.partition(" ")
+            try:
+                fh = bytes.fromhex(handle.replace(":", ""))
+            except ValueError:
+                raise ValueError(f"line {number}: {handle!r} is not a hex file handle") from None
+            if not path.strip():
+                raise ValueError(f"line {number}: no path after the handle")
+            self.root(fh, path.strip())
+            count += 1
+        return count
+
+
+class Cred:
+    """cred_t: the caller's identity from AUTH_SYS."""
+
+    __slots__ = ("cr_uid", "cr_gid", "cr_ruid", "cr_rgid", "cr_suid", "cr_sgid", "cr_ngroups")
+
+    def __init__(self, uid: int, gid: int, ngroups: int) -> None:
+        self.cr_uid = self.cr_ruid = self.cr_suid = uid
+        self.cr_gid = self.cr_rgid = self.cr_sgid = gid
+        self.cr_ngroups = ngroups
+
+
+NOBODY = Cred(UID_NOBODY, GID_NOBODY, 0)
+
+
+class OpInfo:
+    """nfsv3opinfo_t."""
+
+    __slots__ = ("noi_curpath", "noi_cred", "noi_xid")
+
+    def __init__(self, curpath: str, cred: Cred, xid: int) -> None:
+        self.noi_curpath = curpath
+        self.noi_cred = cred
+        self.noi_xid = xid
+
+
+class _Op:
+    """A call waiting for its reply."""
+
+    __slots__ = ("proc", "xid", "args", "fh", "cred", "peer")
+
+    def __init__(self, proc: int, xid: int, args: Any, fh: bytes, cred: Cred, peer: Peer) -> None:
+        self.proc = proc
+        self.xid = xid
+        self.args = args
+        self.fh = fh
+        self.cred = cred
+        self.peer = peer
+
+
+# A call nobody listens to and that names nothing: paired for the stats only.
+_UNWATCHED = object()
+
+
+class Nfsv3Provider:
+    """Per run: the handlers of the 44 probes, the path map, the credentials."""
+
+    def __init__(self, ctx: RunContext, paths: PathMap) -> None:
+        self.ctx = ctx
+        self.paths = paths
+        names = {proc: p.name for proc, p in nfs3.NFS3_PROCEDURES.items()}
+        self.start: dict[int, Fire | None] = {
+            proc: ctx.handler(PROVIDER, f"op-{name}-start") for proc, name in names.items()}
+        self.done: dict[int, Fire | None] = {
+            proc: ctx.handler(PROVIDER, f"op-{name}-done") for proc, name in names.items()}
+        self.watched = frozenset(
+            proc for proc in names if self.start[proc] or self.done[proc] or proc in NAMING)
+        self._creds: dict[tuple[int, int, int], Cred] = {}
+        self.counts = ctx.report.layer("nfsv3")
+
+    def cred(self, call: RpcCall) -> Cred:
+        auth = call.cred
+        if call.flavor != AUTH_SYS or not isinstance(auth, AuthSys):
+            return NOBODY
+        key = (auth.uid, auth.gid, len(auth.gids))
+        cred = self._creds.get(key)
+        if cred is None:
+            cred = self._creds[key] = Cred(*key)
+        return cred
+
+    def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
+        proc = call.proc
+        procedure = nfs3.NFS3_PROCEDURES.get(proc)
+        if procedure is None:
+            peer.weird("nfs3.bad_procedure", f"NFSv3 call with procedure {proc}")
+            return None
+        self.counts["calls"] += 1
+        if proc not in self.watched:
+            return _UNWATCHED
+        try:
+            args = procedure.decode_call(call.body)
+        except DissectError as exc:
+            peer.weird("nfs3.bad_call", f"NFSv3 {procedure.name.upper()} call: {exc}")
+            return None
+        fh = PRIMARY_HANDLE[proc](args) if proc else b""
+        op = _Op(proc, call.xid, args, fh, self.cred(call), peer)
+        fire = self.start[proc]
+        if fire is not None:
+            info = OpInfo(self.paths.path(fh) if proc else UNKNOWN_PATH, op.cred, call.xid)
+            fire(ts_ns, (peer.conninfo, info, args) if proc else (peer.conninfo, info), peer.thread)
+        return op
+
+    def on_reply(self, reply: RpcReply, op: Any, ts_ns: int) -> None:
+        self.counts["replies"] += 1
+        if op is _UNWATCHED:
+            return
+        peer = op.peer
+        if not reply.success:
+            self.counts["replies: RPC error"] += 1
+            return
+        proc = op.proc
+        try:
+            res = nfs3.NFS3_PROCEDURES[proc].decode_reply(reply.body)
+        except DissectError as exc:
+            peer.weird("nfs3.bad_reply", f"NFSv3 {nfs3.NFS3_PROCEDURES[proc].name.upper()} "
+                                         f"reply: {exc}")
+            return
+        if proc in NAMING and res.status == nfs3.NFS3_OK:
+            self._learn(proc, op.args, res.res_u.ok)
+        fire = self.done[proc]
+        if fire is not None:
+            info = OpInfo(self.paths.path(op.fh) if proc else UNKNOWN_PATH, op.cred, op.xid)
+            fire(ts_ns, (peer.conninfo, info, res) if proc else (peer.conninfo, info), peer.thread)
+
+    def _learn(self, proc: int, args: Any, ok: Any) -> None:
+        """Names carried by a successful result (RFC 1813 §3.3.3, 8-15, 17)."""
+        paths = self.paths
+        if proc == NFSPROC3_LOOKUP:
+            paths.name(ok.object.key, args.what.dir.key, args.what.name)
+        elif proc in (NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK, NFSPROC3_MKNOD):
+            if ok.obj.handle_follows:
+                paths.name(ok.obj.handle.key, args.where.dir.key, args.where.name)
+        elif proc in (NFSPROC3_REMOVE, NFSPROC3_RMDIR):
+            paths.unlink(args.object.dir.key, args.object.name)
+        elif proc == NFSPROC3_RENAME:
+            source = args.from_
+            paths.rename(source.dir.key, source.name, args.to.dir.key, args.to.name)
+        elif proc == NFSPROC3_LINK:
+            paths.link(args.file.key, args.link.dir.key, args.link.name)
+        elif proc == NFSPROC3_READDIRPLUS:
+            parent = args.dir.key
+            for entry in nfs3.iter_entries(ok.reply.entries):
+                if entry.name_handle.handle_follows:
+                    paths.name(entry.name_handle.handle.key, parent, entry.name)
+
+
+class MountTracker:
+    """MOUNT v1/v3: a successful MNT names the root handle of an export."""
+
+    def __init__(self, ctx: RunContext, paths: PathMap, version: int) -> None:
+        self.paths = paths
+        self.procedures = MOUNT_PROCEDURES[version]
+        self.counts = ctx.report.layer("mount")
+
+    def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
+        procedure = self.procedures.get(call.proc)
+        if procedure is None:
+            peer.weird("mount.bad_procedure", f"MOUNT call with procedure {call.proc}")
+            return None
+        self.counts[procedure.name] += 1
+        if call.proc != MOUNTPROC_MNT:
+            return _UNWATCHED
+        try:
+            return procedure.decode_call(call.body)
+        except DissectError as exc:
+            peer.weird("mount.bad_call", f"MOUNT MNT call: {exc}")
+            return None
+
+    def on_reply(self, reply: RpcReply, dirpath: Any, ts_ns: int) -> None:
+        if dirpath is _UNWATCHED or not reply.success:
+            return
+        try:
+            result = self.procedures[MOUNTPROC_MNT].decode_reply(reply.body)
+        except DissectError:
+            self.counts["bad MNT replies"] += 1
+            return
+        assert isinstance(result, MountResult)
+        if result.status == 0:
+            self.paths.root(result.fhandle, dirpath)

@@ -1,0 +1,71 @@
+"""Run counters, named weirds and the one-line bad-input messages.
+
+Every piece of input pcapprobe cannot use is reported once on stderr as
+``pcapprobe: FILE: packet N: REASON`` (grep-friendly), counted under a stable
+dotted weird name, and processing continues.  ``--stats`` prints the counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+MAX_MESSAGES_PER_WEIRD = 20  # after that a weird is only counted
+
+
+@dataclass
+class Report:
+    """Counters of a run; ``return_code`` policy: errors that stop the run are
+    reported by the CLI, bad packets never change the exit status."""
+
+    stderr: TextIO
+    frames: int = 0
+    bytes: int = 0
+    weirds: Counter[str] = field(default_factory=Counter)
+    layers: dict[str, Counter[str]] = field(default_factory=dict)
+    firings: Counter[str] = field(default_factory=Counter)
+    quiet_weirds: bool = False
+
+    def weird(self, name: str, frame: Any, detail: str) -> None:
+        """Count a named weird; print its message (the first few of each name)."""
+        source = getattr(frame, "source", "?")
+        index = getattr(frame, "index", 0)
+        self.bad_input(name, source, index, detail)
+
+    def bad_input(self, name: str, source: str, index: int, detail: str) -> None:
+        count = self.weirds[name] = self.weirds[name] + 1
+        if self.quiet_weirds:
+            return
+        if count <= MAX_MESSAGES_PER_WEIRD:
+            where = f"packet {index}: " if index else ""
+            self.stderr.write(f"pcapprobe: {source}: {where}{detail}\n")
+        elif count == MAX_MESSAGES_PER_WEIRD + 1:
+            self.stderr.write(f"pcapprobe: further '{name}' messages suppressed\n")
+
+    def layer(self, name: str) -> Counter[str]:
+        """The counter of one layer (decoded / skipped-for-reason)."""
+        counter = self.layers.get(name)
+        if counter is None:
+            counter = self.layers[name] = Counter()
+        return counter
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "frames": self.frames,
+            "bytes": self.bytes,
+            "layers": {k: dict(v) for k, v in self.layers.items()},
+            "weirds": dict(self.weirds),
+            "firings": dict(self.firings),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"frames: {self.frames} ({self.bytes} bytes)"]
+        for layer, counter in self.layers.items():
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
+            lines.append(f"{layer}: {parts}")
+        if self.firings:
+            lines.append("firings: " + ", ".join(f"{k} {v}" for k, v in sorted(self.firings.items())))
+        if self.weirds:
+            lines.append("weirds: " + ", ".join(f"{k} {v}" for k, v in sorted(self.weirds.items())))
+        return "\n".join(lines)

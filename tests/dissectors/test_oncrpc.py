@@ -1,0 +1,181 @@
+"""ONC RPC: record marking, call/reply headers, credentials, xid pairing."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+
+from dissectors import oncrpc
+from dissectors._reader import DissectError
+from fixtures.gen import nfs as gen
+from pcapprobe.env import Environment
+from pcapprobe.flows.framing import StreamFramer
+from pcapprobe.pipeline import LocalHosts, RunContext
+from pcapprobe.probes.translators.oncrpc import RpcService
+from pcapprobe.report import Report
+from tests.nfs_sink import CollectingSink
+
+FH = b"\x01" * 32
+
+
+def test_call_header_and_auth_sys() -> None:
+    msg = gen.rpc_call(0x1234, 100003, 3, 6, b"ARGS",
+                       gen.auth_sys(501, 20, "host.example", (20, 30, 40)))
+    call = oncrpc.decode_message(msg)
+    assert isinstance(call, oncrpc.RpcCall)
+    assert (call.xid, call.prog, call.vers, call.proc) == (0x1234, 100003, 3, 6)
+    assert call.flavor == oncrpc.AUTH_SYS
+    assert isinstance(call.cred, oncrpc.AuthSys)
+    assert (call.cred.uid, call.cred.gid, call.cred.gids) == (501, 20, (20, 30, 40))
+    assert call.cred.machinename == "host.example"
+    assert bytes(call.body.rest()) == b"ARGS"
+
+
+def test_reply_header() -> None:
+    reply = oncrpc.decode_message(gen.rpc_reply(7, b"RES"))
+    assert isinstance(reply, oncrpc.RpcReply)
+    assert reply.xid == 7 and reply.success
+    assert bytes(reply.body.rest()) == b"RES"
+    denied = oncrpc.decode_message(gen.u32(8) + gen.u32(1) + gen.u32(1) + gen.u32(1))
+    assert isinstance(denied, oncrpc.RpcReply) and not denied.success
+    garbage = oncrpc.decode_message(gen.rpc_reply(9, accept_stat=oncrpc.GARBAGE_ARGS))
+    assert isinstance(garbage, oncrpc.RpcReply) and not garbage.success
+
+
+def test_rpcsec_gss_credential() -> None:
+    cred = gen.u32(oncrpc.RPCSEC_GSS) + gen.opaque(
+        gen.u32(1) + gen.u32(oncrpc.RPCSEC_GSS_DATA) + gen.u32(5)
+        + gen.u32(oncrpc.RPC_GSS_SVC_PRIVACY) + gen.opaque(b"ctx"))
+    call = oncrpc.decode_message(gen.rpc_call(1, 100003, 3, 6, b"\xde\xad", cred))
+    assert isinstance(call, oncrpc.RpcCall) and isinstance(call.cred, oncrpc.GssCred)
+    assert call.cred.service == oncrpc.RPC_GSS_SVC_PRIVACY and call.cred.handle == b"ctx"
+    assert not call.cred.body_decodable
+
+
+@pytest.mark.parametrize("msg, weird", [
+    (gen.u32(1) + gen.u32(5), "rpc.bad_msg_type"),
+    (gen.u32(1) + gen.u32(0) + gen.u32(3) + bytes(12) + gen.AUTH_NONE * 2, "rpc.bad_version"),
+    (gen.u32(1) + gen.u32(0) + gen.u32(2) + bytes(12) + gen.u32(1) + gen.u32(401),
+     "rpc.bad_auth_length"),
+])
+def test_malformed_headers_are_named(msg: bytes, weird: str) -> None:
+    with pytest.raises(DissectError) as exc:
+        oncrpc.decode_message(msg)
+    assert exc.value.weird == weird
+
+
+def test_truncation_sweep() -> None:
+    msg = gen.rpc_call(1, 100003, 3, 1, gen.opaque(FH), gen.auth_sys(0, 0, "m", (1, 2)))
+    for n in range(len(msg) - len(gen.opaque(FH))):
+        with pytest.raises(DissectError):
+            oncrpc.decode_message(msg[:n])
+
+
+def test_fragment_length_and_assembly() -> None:
+    msg = gen.rpc_call(1, 100003, 3, 0)
+    stream = gen.record(msg, fragments=3)
+    assembler = oncrpc.RecordAssembler()
+    out = []
+    view = memoryview(stream)
+    while view:
+        n = oncrpc.fragment_length(view)
+        assert n is not None
+        whole = assembler.add(view[:n])
+        if whole is not None:
+            out.append(bytes(whole))
+        view = view[n:]
+    assert out == [msg]
+    assert oncrpc.fragment_length(memoryview(b"\x80\x00")) is None
+    assert oncrpc.fragment_length(memoryview(b"\x80\x00\x00\x00")) is None  # empty fragment
+    assert oncrpc.fragment_length(memoryview(b"\xff\xff\xff\xff")) is None  # absurd length
+
+
+def test_heuristics() -> None:
+    call = memoryview(gen.rpc_call(1, 100003, 3, 0))
+    assert oncrpc.looks_like_call(call, frozenset({100003}))
+    assert not oncrpc.looks_like_call(call, frozenset({100005}))
+    assert oncrpc.looks_like_record(memoryview(gen.record(bytes(call))), frozenset({100003}))
+    assert oncrpc.looks_like_reply(memoryview(gen.rpc_reply(1)))
+    for junk in (b"", b"GET / HTTP/1.1\r\n\r\n" * 2, bytes(40)):
+        assert not oncrpc.looks_like_call(memoryview(junk))
+        assert not oncrpc.looks_like_record(memoryview(junk))
+
+
+def test_session_counts_retransmissions_duplicates_and_orphans() -> None:
+    counts: Counter[str] = Counter()
+    session: oncrpc.RpcSession[str] = oncrpc.RpcSession(counts)
+    assert session.call(("c", 1), "first")
+    assert not session.call(("c", 1), "again")
+    assert session.reply(("c", 1)) == "first"
+    assert session.reply(("c", 1)) is None
+    assert session.reply(("c", 2)) is None
+    session.call(("c", 3), "never answered")
+    assert counts == Counter({"calls": 3, "retransmitted calls": 1, "replies": 3,
+                              "duplicate replies": 1, "replies without a call": 1,
+                              "calls awaiting a reply": 1})
+    assert session.unanswered == 1
+
+
+def _service() -> tuple[RpcService, CollectingSink, Report]:
+    sink = CollectingSink()
+    report = Report(io.StringIO())
+    ctx = RunContext(sink, report, LocalHosts(all_hosts=True), {})
+    return RpcService(ctx), sink, report
+
+
+def _framer(service: RpcService) -> StreamFramer:
+    app = service.app(("192.0.2.75", 1000), ("192.0.2.10", 2049), False, ("tcp", 1))
+    return StreamFramer(app)
+
+
+def _pairs(n: int) -> list[tuple[bytes, bytes]]:
+    fs = gen.Server()
+    rpc = gen.Rpc()
+    return [rpc.nfs(gen.GETATTR, fs.getattr(fs.root_fh)) for _ in range(n)]
+
+
+def test_stream_several_records_per_segment_and_spanning() -> None:
+    service, sink, _ = _service()
+    framer = _framer(service)
+    pairs = _pairs(6)
+    calls = b"".join(gen.record(c, fragments=1 + i % 3) for i, (c, _) in enumerate(pairs))
+    replies = b"".join(gen.record(r) for _, r in pairs)
+    for off in range(0, len(calls), 37):  # segments that cut records anywhere
+        framer.data(0, calls[off : off + 37], 1)
+    framer.data(1, replies, 2)  # all replies in one segment
+    names = [f.name for f in sink.firings]
+    assert names == ["op-getattr-start"] * 6 + ["op-getattr-done"] * 6
+    assert [f.args[1].noi_xid for f in sink.firings[6:]] == [0x1001 + i for i in range(6)]
+    assert sink.firings[0].args[0].ci_local == "192.0.2.10"
+    assert sink.firings[0].args[0].ci_remote == "192.0.2.75"
+
+
+def test_stream_resynchronises_after_gap() -> None:
+    service, sink, _ = _service()
+    framer = _framer(service)
+    pairs = _pairs(3)
+    first, second, third = (gen.record(c) for c, _ in pairs)
+    framer.data(0, first + second[:30], 1)
+    framer.gap(0, 20)  # the rest of the second call was never captured
+    framer.data(0, second[50:] + third, 2)
+    for _, reply in pairs:
+        framer.data(1, gen.record(reply), 3)
+    starts = [f.args[1].noi_xid for f in sink.firings if f.name.endswith("start")]
+    dones = [f.args[1].noi_xid for f in sink.firings if f.name.endswith("done")]
+    assert starts == dones == [0x1001, 0x1003]
+    assert service.counts["replies without a call"] == 1
+
+
+def test_gss_privacy_is_reported_not_misparsed() -> None:
+    service, sink, report = _service()
+    cred = gen.u32(oncrpc.RPCSEC_GSS) + gen.opaque(
+        gen.u32(1) + gen.u32(0) + gen.u32(5) + gen.u32(oncrpc.RPC_GSS_SVC_PRIVACY)
+        + gen.opaque(b"ctx"))
+    framer = _framer(service)
+    framer.data(0, gen.record(gen.rpc_call(5, 100003, 3, 6, b"\x00" * 40, cred)), 1)
+    framer.data(1, gen.record(gen.rpc_reply(5, b"\x00" * 40)), 2)
+    assert sink.firings == []
+    assert report.weirds["rpc.gss_body_undecodable"] == 1
+    assert service.counts["replies without a call"] == 1

@@ -1,0 +1,61 @@
+"""dissectors/tcp.py: header fields and options."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from dissectors import tcp
+from dissectors._reader import Malformed, Truncated
+
+
+def header(flags: int = 0x12, options: bytes = b"", payload: bytes = b"") -> bytes:
+    offset = (20 + len(options)) // 4
+    return struct.pack(">HHIIBBHHH", 40000, 22, 0xDEADBEEF, 7, offset << 4, flags, 65535,
+                       0xABCD, 3) + options + payload
+
+
+def test_fixed_fields_and_payload():
+    seg = tcp.decode(memoryview(header(payload=b"data")))
+    assert (seg.sport, seg.dport, seg.seq, seg.ack) == (40000, 22, 0xDEADBEEF, 7)
+    assert (seg.offset, seg.flags, seg.window, seg.checksum, seg.urgent) == (20, 0x12, 65535,
+                                                                             0xABCD, 3)
+    assert bytes(seg.payload) == b"data" and len(seg.header) == 20
+
+
+def test_options():
+    opts = (b"\x02\x04\x05\xb4" b"\x01\x03\x03\x0f" b"\x04\x02" b"\x08\x0a" + struct.pack(
+        ">II", 11, 22) + b"\x01\x01" b"\x05\x0a" + struct.pack(">II", 100, 200) + b"\x00\x00")
+    seg = tcp.decode(memoryview(header(options=opts)))
+    parsed = tcp.parse_options(seg.header)
+    assert parsed.mss == 1460
+    assert parsed.wscale == 14  # RFC 7323 §2.3: 15 is used as 14
+    assert parsed.sack_permitted and parsed.timestamp == (11, 22)
+    assert parsed.sack == [(100, 200)]
+
+
+def test_empty_sack_option_is_no_blocks():
+    seg = tcp.decode(memoryview(header(options=b"\x05\x02\x01\x01")))
+    assert tcp.parse_options(seg.header).sack == []
+
+
+@pytest.mark.parametrize("opts", [b"\x02\x00\x00\x00", b"\x02\x09\x00\x00", b"\x03\x02\x00\x00",
+                                  b"\x01\x01\x01\x08"])
+def test_bad_options_are_malformed(opts):
+    seg = tcp.decode(memoryview(header(options=opts)))
+    with pytest.raises(Malformed) as err:
+        tcp.parse_options(seg.header)
+    assert err.value.weird == "tcp.bad_option"
+
+
+def test_short_and_inconsistent_headers():
+    with pytest.raises(Truncated):
+        tcp.decode(memoryview(header()[:19]))
+    bad = bytearray(header())
+    bad[12] = 4 << 4
+    with pytest.raises(Malformed):
+        tcp.decode(memoryview(bytes(bad)))
+    bad[12] = 8 << 4  # 32-byte header in a 20-byte packet
+    with pytest.raises(Truncated):
+        tcp.decode(memoryview(bytes(bad)))

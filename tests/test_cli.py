@@ -1,0 +1,177 @@
+"""The pcapprobe command in-process: events, list, --local, bad input, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pcapprobe.cli import main
+from pcapprobe.env import Environment
+from tests.conftest import FIXTURES, ROOT
+
+
+class Result(str):
+    stderr: str
+    status: int
+
+
+def pcapprobe(*args: str, stdin: bytes = b"") -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(out, err, io.BufferedReader(io.BytesIO(stdin)), show_progress=False)
+    status = main(list(args), env)
+    result = Result(out.getvalue())
+    result.stderr, result.status = err.getvalue(), status
+    return result
+
+
+def events(*args: str) -> list[dict]:
+    """ip firings only: other providers have their own tests."""
+    result = pcapprobe("events", "-P", "ip", *args)
+    assert result.status == 0, result.stderr
+    return [json.loads(line) for line in result.splitlines()]
+
+
+def test_events_every_member_of_ipv4_and_ipv6_packets():
+    evs = events(str(FIXTURES / "ip-mixed.pcap"), "--local", "all")
+    assert len(evs) == 38 and [e["name"] for e in evs[:2]] == ["send", "receive"]
+    first = evs[0]["args"]
+    assert first[2] == {"ip_ver": 4, "ip_plength": 20, "ip_saddr": "192.0.2.10",
+                        "ip_daddr": "198.51.100.7"}
+    v4 = first[4]
+    assert (v4["ipv4_ihl"], v4["ipv4_length"], v4["ipv4_ident"], v4["ipv4_flags"]) == (20, 40, 0x1001, 0x40)
+    assert (v4["ipv4_protocol"], v4["ipv4_protostr"], v4["ipv4_ttl"]) == (6, "TCP", 64)
+    assert first[5]["ipv6_saddr"] == "<null>" and first[5]["ipv6_nexthdr"] == 0
+    assert first[3] == {"if_name": "<unknown>", "if_local": 0, "if_ipstack": 0, "if_addr": 0}
+    by_frame = evs[::2]
+    assert [e["args"][4]["ipv4_protostr"] for e in by_frame[8:13]] == ["UDP", "UDP", "ICMP", "ICMP", "IGMP"]
+    assert by_frame[10]["args"][4]["ipv4_ihl"] == 24
+    assert by_frame[18]["args"][4]["ipv4_protostr"] == "99"
+    v6 = by_frame[13]["args"]
+    assert v6[4]["ipv4_saddr"] == "<null>" and v6[2]["ip_ver"] == 6
+    assert (v6[5]["ipv6_tclass"], v6[5]["ipv6_flow"], v6[5]["ipv6_nextstr"]) == (0x28, 0xBEEF, "TCP")
+    assert v6[5]["ipv6_src"] == "20010db8000000000000000000000010"
+    assert by_frame[16]["args"][5]["ipv6_nextstr"] == "ICMPV6"
+    assert by_frame[17]["args"][5]["ipv6_nextstr"] == "IP"  # hop-by-hop first
+    assert by_frame[17]["args"][2]["ip_plength"] == 19
+
+
+def test_local_auto_picks_busiest_address_and_ignores_other_hosts():
+    result = pcapprobe("events", "-P", "ip", str(FIXTURES / "ip-mixed.pcap"))
+    assert "local host is 192.0.2.10 (in 14 of 19 IP packets" in result.stderr
+    evs = [json.loads(line) for line in result.splitlines()]
+    assert len(evs) == 14  # the IPv6 packets touch no local address
+    for e in evs:
+        ip = e["args"][2]
+        local = ip["ip_saddr"] if e["name"] == "send" else ip["ip_daddr"]
+        assert local == "192.0.2.10"
+
+
+def test_local_explicit_addresses_fire_both_directions():
+    evs = events(str(FIXTURES / "ip-mixed.pcap"), "--local", "2001:db8::10", "--local", "198.51.100.7")
+    names = [(e["name"], e["args"][2]["ip_saddr"]) for e in evs]
+    assert ("send", "2001:db8::10") in names and ("receive", "2001:db8:0:1::7") in names
+    assert ("receive", "192.0.2.10") in names
+    assert len(evs) == 10 + 5  # 8 TCP, IGMP, proto 99 with 198.51.100.7; 5 IPv6 packets
+
+
+def test_fragments_fire_per_fragment():
+    evs = events(str(FIXTURES / "ip-frag.pcap"), "--local", "all")
+    recv = [e["args"] for e in evs if e["name"] == "receive"]
+    assert [a[4]["ipv4_offset"] for a in recv[:3]] == [0, 1600, 800]
+    assert [a[4]["ipv4_flags"] for a in recv[:3]] == [0x20, 0, 0x20]
+    assert (recv[3][5]["ipv6_nexthdr"], recv[3][5]["ipv6_nextstr"]) == (44, "44")
+    assert len(recv) == 6  # 3 + 2 + 1 fragments, no extra firing for reassembled datagrams
+
+
+@pytest.mark.parametrize("name", ["fmt-pcapng-le.pcapng", "fmt-pcapng-be.pcapng"])
+def test_interface_names_from_pcapng(name):
+    evs = events(str(FIXTURES / name), "--local", "all")
+    names = {(e["args"][3]["if_name"], e["args"][3]["if_local"]) for e in evs}
+    assert names == {("eth0", 0), ("lo0", 1), ("<unknown>", 0)}
+
+
+@pytest.mark.parametrize("name", ["link-vlan-mpls.pcap", "link-sll.pcap", "link-sll2.pcap",
+                                  "link-null.pcap", "link-loop.pcap", "link-raw.pcap",
+                                  "fmt-gzip.pcap.gz", "fmt-pcap-ns-be.pcap"])
+def test_every_link_type_and_format_fires_the_same(name):
+    reference = events(str(FIXTURES / "ip-mixed.pcap"), "--local", "all")
+    got = events(str(FIXTURES / name), "--local", "all")
+    strip = lambda evs: [(e["name"], e["args"][2], e["args"][4]["ipv4_ident"]) for e in evs]  # noqa: E731
+    assert strip(got) == strip(reference)
+
+
+def test_stdin_and_merge():
+    data = (FIXTURES / "ip-mixed.pcap").read_bytes()
+    result = pcapprobe("events", "-P", "ip", "-", "--local", "all", stdin=data)
+    assert result.status == 0 and len(result.splitlines()) == 38
+    merged = events(str(FIXTURES / "merge-b.pcap"), str(FIXTURES / "merge-a.pcap"), "--local", "all")
+    assert [e["ts_ns"] for e in merged] == sorted(e["ts_ns"] for e in merged)
+    assert len(merged) == 38
+
+
+def test_stdin_with_local_auto_is_read_twice():
+    data = (FIXTURES / "ip-mixed.pcap").read_bytes()
+    result = pcapprobe("events", "-P", "ip", "-", stdin=data)
+    assert result.status == 0 and len(result.splitlines()) == 14
+
+
+@pytest.mark.parametrize("name,lines", [
+    ("bad-truncated.pcap", ["pcapprobe: */bad-truncated.pcap: packet 6: truncated packet data*"]),
+    ("bad-short-packets.pcap", ["*packet 1: Ethernet header truncated: 10 of 14 bytes",
+                                "*packet 2: IPv4 header truncated: 3 of 20 bytes",
+                                "*packet 4: IPv6 header truncated: 21 of 40 bytes",
+                                "*packet 5: IPv4 header with version 5"]),
+    ("bad-unknown-linktype.pcap", ["*packet 1: unsupported link type 147; its packets are skipped"]),
+    ("bad-block.pcapng", ["*packet 3: block type 0x00000006 has impossible length 7; rest of file skipped"]),
+])
+def test_bad_input_is_one_line_per_problem_and_processing_continues(name, lines):
+    import fnmatch
+
+    result = pcapprobe("events", str(FIXTURES / name), "--local", "all")
+    assert result.status == 0
+    err = result.stderr.splitlines()
+    for pattern in lines:
+        assert any(fnmatch.fnmatch(line, pattern) for line in err), (pattern, err)
+    assert "Traceback" not in result.stderr
+
+
+def test_not_a_capture_is_an_error_exit():
+    result = pcapprobe("events", str(FIXTURES / "bad-garbage.pcap"))
+    assert result.status == 1
+    assert result.stderr.strip().endswith("not a pcap or pcapng file (magic 0b30557a)")
+    missing = pcapprobe("events", "nope.pcap")
+    assert missing.status == 1 and missing.stderr == "pcapprobe: nope.pcap: No such file or directory\n"
+
+
+def test_usage_errors_exit_2():
+    assert pcapprobe("events").status == 2
+    assert pcapprobe("frobnicate").status == 2
+    bad_local = pcapprobe("events", str(FIXTURES / "ip-mixed.pcap"), "--local", "nohost")
+    assert bad_local.status == 2 and "'nohost' is not an IP address" in bad_local.stderr
+    assert pcapprobe("events", str(FIXTURES / "ip-mixed.pcap"), "-P", "nosuch").status == 2
+
+
+def test_list_like_dtrace_l():
+    result = pcapprobe("list", "-P", "ip")
+    assert result.splitlines()[0] == "   ID   PROVIDER            MODULE                          FUNCTION NAME"
+    assert result.splitlines()[1].endswith("ip                ip                         ip_output send")
+    verbose = pcapprobe("list", "-n", "ip:::receive", "-v")
+    assert "\t\targs[5]: ipv6info_t *" in verbose and "send" not in verbose
+    assert pcapprobe("list", "-n", "nosuch:::probe").status == 1
+
+
+def test_list_with_captures_counts_firings():
+    result = pcapprobe("list", "-P", "ip", "--local", "all", str(FIXTURES / "ip-mixed.pcap"))
+    rows = result.splitlines()
+    assert rows[0].endswith("COUNT")
+    assert rows[1].split()[-1] == "19" and rows[2].split()[-1] == "19"
+
+
+def test_console_script_runs_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "pcapprobe", "events",
+                           str(FIXTURES / "bad-garbage.pcap")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr

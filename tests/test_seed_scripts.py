@@ -1,0 +1,73 @@
+"""Every seed D script and one-liner compiles with ``pcapprobe run -e``.
+
+The seed scripts (../shared/seed-scripts) are the users' reference programs:
+each must compile unchanged.  The ``iscsi*:::, http*:::, cifs:::`` one-liner
+names providers that do not exist, so -- as with DTrace -- it fails without -Z
+with DTrace's wording and compiles with -Z.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from tests import seed_scripts
+
+PROGRAMS = seed_scripts.seed_programs()
+NO_MATCH = "probe description http*::: does not match any probes"
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec("pcapprobe.cli") is None:
+        pytest.skip("pcapprobe/cli.py (the run command) is not written yet")
+    import pcapprobe.dlang
+
+    if not hasattr(pcapprobe.dlang, "compile_program"):
+        pytest.skip("the D engine (pcapprobe.dlang.compile_program) is not written yet")
+    from click.testing import CliRunner
+
+    from pcapprobe.cli import cli
+
+    return CliRunner(), cli
+
+
+def _compile(  # type: ignore[no-untyped-def]
+        program: seed_scripts.SeedProgram, *flags: str):
+    runner, cli = _cli()
+    if program.kind == "script":
+        source = ["-s", str(seed_scripts.program_path(program))]
+    else:
+        source = ["-n", program.text]
+    args = ["run", "-e", *flags, *source]
+    return runner.invoke(cli, args, obj={"argv": args[1:]}, catch_exceptions=False)
+
+
+def _needs_z(program: seed_scripts.SeedProgram) -> bool:
+    return "http*:::" in program.text
+
+
+@pytest.mark.parametrize(
+    "program", [p for p in PROGRAMS if not _needs_z(p)], ids=lambda p: p.name)
+def test_seed_program_compiles(program: seed_scripts.SeedProgram) -> None:
+    result = _compile(program)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+
+
+def test_seed_programs_are_present() -> None:
+    if not seed_scripts.SEED_SCRIPTS.is_dir():
+        pytest.skip("../shared/seed-scripts is absent")
+    assert sum(map(_needs_z, PROGRAMS)) == 1
+    assert len(PROGRAMS) >= 40
+
+
+@pytest.mark.parametrize("program", [p for p in PROGRAMS if _needs_z(p)],
+                         ids=lambda p: p.name)
+def test_unmatched_providers_need_z(program: seed_scripts.SeedProgram) -> None:
+    without = _compile(program)
+    assert without.exit_code == 1
+    assert NO_MATCH in without.stderr
+    assert without.stdout == ""
+    with_z = _compile(program, "-Z")
+    assert with_z.exit_code == 0, with_z.stderr

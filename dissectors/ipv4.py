@@ -58,31 +58,51 @@ class IpPacket:
 
     ``frag`` is None for a whole datagram, else (ident, offset in bytes, more
     fragments).  ``frame`` is whatever the caller passed in (the capture Frame).
+    ``header`` and ``payload`` are sliced only when someone reads them.
     """
 
-    __slots__ = ("frame", "ts_ns", "ipv6", "src", "dst", "proto", "payload",
-                 "payload_len", "header", "plength", "frag", "_v6")
+    __slots__ = ("frame", "ts_ns", "ipv6", "src", "dst", "proto", "payload_len",
+                 "plength", "frag", "_view", "_off", "_hlen", "_pstart", "_pend", "_payload")
 
     def __init__(self, frame: object, ts_ns: int, ipv6: bool, src: str, dst: str,
-                 proto: int, payload: memoryview, payload_len: int, header: memoryview,
-                 plength: int, frag: tuple[int, int, bool] | None) -> None:
+                 proto: int, view: memoryview, off: int, hlen: int, pstart: int, pend: int,
+                 payload_len: int, plength: int, frag: tuple[int, int, bool] | None) -> None:
         self.frame = frame
         self.ts_ns = ts_ns
         self.ipv6 = ipv6
         self.src = src
         self.dst = dst
         self.proto = proto
-        self.payload = payload
+        self._view = view
+        self._off = off
+        self._hlen = hlen
+        self._pstart = pstart
+        self._pend = pend
+        self._payload: memoryview | None = None
         self.payload_len = payload_len
-        self.header = header
         self.plength = plength
         self.frag = frag
 
+    @property
+    def header(self) -> memoryview:
+        """The fixed IP header (IPv4 with options; IPv6 the 40-byte header)."""
+        return self._view[self._off : self._off + self._hlen]
+
+    @property
+    def payload(self) -> memoryview:
+        """Upper-layer bytes as captured (trimmed to the IP length)."""
+        payload = self._payload
+        if payload is None:
+            payload = self._payload = self._view[self._pstart : self._pend]
+        return payload
+
     def reassembled(self, payload: bytes) -> IpPacket:
         """The same packet carrying a whole reassembled datagram payload."""
-        return IpPacket(self.frame, self.ts_ns, self.ipv6, self.src, self.dst,
-                        self.proto, memoryview(payload), len(payload), self.header,
-                        self.plength, None)
+        whole = IpPacket(self.frame, self.ts_ns, self.ipv6, self.src, self.dst, self.proto,
+                         self._view, self._off, self._hlen, 0, 0, len(payload),
+                         self.plength, None)
+        whole._payload = memoryview(payload)
+        return whole
 
     @property
     def version(self) -> int:
@@ -164,5 +184,5 @@ def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
     cache = _ADDR_CACHE
     s = cache.get(src) or addr_str(src)
     d = cache.get(dst) or addr_str(dst)
-    return IpPacket(frame, ts_ns, False, s, d, proto, view[off + ihl : end], total - ihl,
-                    view[off : off + ihl], total - ihl, frag)
+    return IpPacket(frame, ts_ns, False, s, d, proto, view, off, ihl, off + ihl, end,
+                    total - ihl, total - ihl, frag)

@@ -80,5 +80,5 @@ def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
         raise Truncated(pos - off, end - off, "IPv6 extension headers")
     src = addr_str(bytes(view[off + 8 : off + 24]))
     dst = addr_str(bytes(view[off + 24 : off + 40]))
-    return IpPacket(frame, ts_ns, True, src, dst, nxt, view[pos:end],
-                    off + HEADER_LEN + plen - pos, view[off : off + HEADER_LEN], plen, frag)
+    return IpPacket(frame, ts_ns, True, src, dst, nxt, view, off, HEADER_LEN, pos, end,
+                    off + HEADER_LEN + plen - pos, plen, frag)

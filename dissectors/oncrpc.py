@@ -98,19 +98,32 @@ class GssCred:
 
 
 class RpcCall:
-    """A call header; ``body`` is a Reader positioned at the procedure's arguments."""
+    """A call header; ``body`` is a Reader positioned at the procedure's arguments.
 
-    __slots__ = ("xid", "prog", "vers", "proc", "flavor", "cred", "body")
+    The credential is decoded on first use (``cred``): most callers only need it
+    once per distinct ``cred_body``.
+    """
+
+    __slots__ = ("xid", "prog", "vers", "proc", "flavor", "cred_body", "body", "_cred")
 
     def __init__(self, xid: int, prog: int, vers: int, proc: int, flavor: int,
-                 cred: AuthSys | GssCred | None, body: Reader) -> None:
+                 cred_body: bytes, body: Reader) -> None:
         self.xid = xid
         self.prog = prog
         self.vers = vers
         self.proc = proc
         self.flavor = flavor
-        self.cred = cred
+        self.cred_body = cred_body
         self.body = body
+        self._cred: AuthSys | GssCred | None | bool = False
+
+    @property
+    def cred(self) -> AuthSys | GssCred | None:
+        """The decoded AUTH_SYS or RPCSEC_GSS credential (None for other flavors)."""
+        cred = self._cred
+        if cred is False:
+            cred = self._cred = decode_cred(self.flavor, self.cred_body)
+        return cred  # type: ignore[return-value]
 
 
 class RpcReply:
@@ -200,6 +213,15 @@ def decode_gss_cred(r: Reader) -> GssCred:
     return GssCred(version, gss_proc, seq_num, service, handle)
 
 
+def decode_cred(flavor: int, body: bytes) -> AuthSys | GssCred | None:
+    """A credential body of the flavors pcapprobe reads."""
+    if flavor == AUTH_SYS:
+        return decode_auth_sys(Reader(body))
+    if flavor == RPCSEC_GSS:
+        return decode_gss_cred(Reader(body))
+    return None
+
+
 def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     """One whole RPC message (one record, or one UDP datagram)."""
     r = Reader(message)
@@ -214,12 +236,10 @@ def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
         proc = r.u32()
         flavor, cred_body = _opaque_auth(r)
         _opaque_auth(r)  # the verifier says nothing about the caller
-        cred: AuthSys | GssCred | None = None
-        if flavor == AUTH_SYS:
-            cred = decode_auth_sys(cred_body)
-        elif flavor == RPCSEC_GSS:
-            cred = decode_gss_cred(cred_body)
-        return RpcCall(xid, prog, vers, proc, flavor, cred, r)
+        call = RpcCall(xid, prog, vers, proc, flavor, bytes(cred_body.view), r)
+        if flavor == RPCSEC_GSS:
+            call.cred  # noqa: B018  a GSS call is read by its credential: check it now
+        return call
     if mtype == REPLY:
         reply_stat = r.u32()
         if reply_stat == MSG_ACCEPTED:

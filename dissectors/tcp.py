@@ -35,11 +35,11 @@ class TcpSegment:
     """One decoded TCP header with its payload (views into the packet)."""
 
     __slots__ = ("sport", "dport", "seq", "ack", "offset", "flags", "window",
-                 "checksum", "urgent", "header", "payload")
+                 "checksum", "urgent", "header", "payload", "datalen")
 
     def __init__(self, sport: int, dport: int, seq: int, ack: int, offset: int, flags: int,
                  window: int, checksum: int, urgent: int, header: memoryview,
-                 payload: memoryview) -> None:
+                 payload: memoryview, datalen: int) -> None:
         self.sport = sport
         self.dport = dport
         self.seq = seq
@@ -50,7 +50,8 @@ class TcpSegment:
         self.checksum = checksum
         self.urgent = urgent
         self.header = header
-        self.payload = payload
+        self.payload = payload  # as captured (a snap length may cut it)
+        self.datalen = datalen  # data bytes the segment carried on the wire
 
 
 class TcpOptions:
@@ -66,18 +67,21 @@ class TcpOptions:
         self.timestamp: tuple[int, int] | None = None
 
 
-def decode(view: memoryview) -> TcpSegment:
-    """Decode the header at the start of ``view`` (the IP payload as captured)."""
+def decode(view: memoryview, length: int | None = None) -> TcpSegment:
+    """Decode the header at the start of ``view`` (the IP payload as captured);
+    ``length`` is the segment length the IP header declares."""
     if len(view) < TCP_HEADER_MIN:
         raise Truncated(TCP_HEADER_MIN, len(view), "TCP header")
     sport, dport, seq, ack, off, flags, window, checksum, urgent = _unpack_header(view)
     offset = (off >> 4) * 4
     if offset < TCP_HEADER_MIN:
         raise Malformed(f"TCP data offset {offset} below 20", "tcp.bad_offset")
-    if offset > len(view):
-        raise Truncated(offset, len(view), "TCP options")
+    # A snap length may cut the options: the fixed header is still good (the
+    # caller sees len(header) < offset and records it), the payload is empty.
+    payload = view[offset:]
+    datalen = len(payload) if length is None else max(length - offset, len(payload))
     return TcpSegment(sport, dport, seq, ack, offset, flags, window, checksum, urgent,
-                      view[:offset], view[offset:])
+                      view[:offset], payload, datalen)
 
 
 def parse_options(header: memoryview) -> TcpOptions:

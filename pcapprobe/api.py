@@ -198,37 +198,39 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
         raise UsageError("no D program given (use -s SCRIPT or -n PROGRAM)")
     try:
         program = compile_program(load_sources(request.sources), request.dopts,
-                                  request.macro_args, env.stdout)
+                                  request.macro_args, env.stdout, env.stderr)
     except DCompileError as exc:
         env.stderr.write(exc.render().rstrip("\n") + "\n")
         return Outcome(ExitStatus.ERROR)
     if request.compile_only:
         return Outcome(ExitStatus.SUCCESS)
     report = Report(env.stderr)
-    inputs = Inputs(request.captures, env, report)
-    try:
-        hosts = resolve_local(request.local, inputs, env)
-        ctx = RunContext(program, report, hosts, request.options)
-        pipeline = Pipeline(ctx)
-        frames = stream(inputs, env)
-        first = next(frames, None)
-        program.begin(first.ts_ns if first is not None else 0)
-        if first is not None and not program.exited:
-            advance = program.advance
-
-            def stop_before(ts_ns: int) -> bool:
-                advance(ts_ns)
-                return program.exited
-
-            pipeline.run(chain((first,), frames), stop_before)
-        pipeline.finish()
-    finally:
-        inputs.close()
+    if request.captures:
+        _feed(request, program, report, env)
+    else:
+        # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
+        program.run_without_capture()
     status = program.end()
     aggregations = program.aggregations()
     if request.stats:
         env.stderr.write(str(report) + "\n")
     return Outcome(int(status), aggregations, report)
+
+
+def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -> None:
+    """BEGIN at the first packet's time, then every frame until exit()."""
+    inputs = Inputs(request.captures, env, report)
+    try:
+        hosts = resolve_local(request.local, inputs, env)
+        pipeline = Pipeline(RunContext(program, report, hosts, request.options))
+        frames = stream(inputs, env)
+        first = next(frames, None)
+        program.begin(first.ts_ns if first is not None else 0)
+        if first is not None and not program.exited:
+            pipeline.run(chain((first,), frames), program)
+        pipeline.finish()
+    finally:
+        inputs.close()
 
 
 def run(captures: str | Path | Sequence[str | Path], script: str | Path | None = None,

@@ -123,8 +123,6 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
         options["nfs_paths"] = nfs_paths
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
                              dopts, list(local), compile_only, stats, options)
-    if not compile_only and not captures:
-        raise UsageError("no capture file given")
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:

@@ -42,6 +42,14 @@ class ProbeSink(Protocol):
     def handler(self, probe: Probe) -> Fire | None: ...
 
 
+class Driver(Protocol):
+    """What the packet loop needs from a D program."""
+
+    exited: bool
+
+    def advance(self, ts_ns: int) -> None: ...
+
+
 class NoSink:
     """A sink that listens to nothing (pre-passes, decoding-only runs)."""
 
@@ -79,6 +87,12 @@ class RunContext:
         if probe is None:
             raise KeyError(f"{provider}:::{name} is not in the probe catalog")
         return self.sink.handler(probe)
+
+    def listens_beyond(self, providers: Iterable[str]) -> bool:
+        """Whether the sink has a handler for any probe outside ``providers``."""
+        skip = frozenset(providers)
+        return any(self.sink.handler(p) is not None
+                   for p in catalog.all_probes() if p.provider not in skip)
 
 
 class IpLayer:
@@ -156,6 +170,24 @@ class Layers:
     ip: IpLayer | None = None
 
 
+def _ethernet(layers: Layers, counts: Counter[str]) -> LinkHandler:
+    """Ethernet, with a shortcut for the common untagged IPv4 frame."""
+    ethertypes = layers.ethertypes
+    slow = _link(ethernet.decode, layers, counts)
+
+    def on_frame(frame: Frame) -> None:
+        view = frame.data
+        # untagged IPv4 (ethertype 0x0800 at offset 12) skips the general decoder
+        if len(view) > 14 and view[12] == 8 and view[13] == 0:
+            ipv4 = ethertypes.get(ethernet.ETHERTYPE_IPV4)
+            if ipv4 is not None:
+                ipv4(frame, view, ethernet.HEADER_LEN)
+                return
+        slow(frame)
+
+    return on_frame
+
+
 def _link(decode: Callable[[memoryview, int], tuple[int, int]], layers: Layers,
           counts: Counter[str]) -> LinkHandler:
     """A link-layer handler: decode the header, dispatch by ethertype."""
@@ -179,7 +211,7 @@ def build_layers(ctx: RunContext) -> Layers:
     link_counts = ctx.report.layer("link")
     ip = layers.ip = IpLayer(ctx)
 
-    layers.linktypes[linktypes.LINKTYPE_ETHERNET] = _link(ethernet.decode, layers, link_counts)
+    layers.linktypes[linktypes.LINKTYPE_ETHERNET] = _ethernet(layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_LINUX_SLL] = _link(sll.decode_v1, layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_LINUX_SLL2] = _link(sll.decode_v2, layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_NULL] = _link(null.decode, layers, link_counts)
@@ -191,15 +223,14 @@ def build_layers(ctx: RunContext) -> Layers:
     layers.ethertypes[ethernet.ETHERTYPE_IPV4] = ip.on_ipv4
     layers.ethertypes[ethernet.ETHERTYPE_IPV6] = ip.on_ipv6
 
-    tcp = TcpLayer(ctx)
-    udp = UdpLayer(ctx)
-    # a layer nothing listens to (no probe of its own or above it) is left out:
-    # an ip-only script must not pay for connection tracking
-    if getattr(tcp, "enabled", True):
+    # everything above IP is left out when only ip probes listen: an ip-only
+    # script must not pay for connection tracking
+    if ctx.listens_beyond(("ip",)):
+        tcp = TcpLayer(ctx)
+        udp = UdpLayer(ctx)
         ip.protocols[IPPROTO_TCP] = tcp.on_packet
-        layers.finishers.append(tcp.finish)
-    if getattr(udp, "enabled", True):
         ip.protocols[IPPROTO_UDP] = udp.on_packet
+        layers.finishers.append(tcp.finish)
 
     layers.finishers.insert(0, ip.finish)
     return layers
@@ -238,17 +269,21 @@ class Pipeline:
         self.report.weird("link.unknown_linktype", frame,
                           f"unsupported {name}; its packets are skipped")
 
-    def run(self, frames: Iterable[Frame], stop_before: Callable[[int], bool] | None = None) -> None:
-        """Feed every frame; ``stop_before(ts_ns)`` returning True stops (D exit())."""
+    def run(self, frames: Iterable[Frame], driver: Driver | None = None) -> None:
+        """Feed every frame.  ``driver`` (the D program) is advanced to each
+        frame's time first and stops the run once it has exited."""
         get = self._linktypes.get
         weird = self.report.weird
+        advance = driver.advance if driver is not None else None
         n = 0
         size = 0
         try:
             # the per-packet hot loop: keep it flat
             for frame in frames:
-                if stop_before is not None and stop_before(frame.ts_ns):
-                    break
+                if advance is not None:
+                    advance(frame.ts_ns)
+                    if driver.exited:  # type: ignore[union-attr]
+                        break
                 n += 1
                 size += frame.wirelen
                 handler = get(frame.linktype)

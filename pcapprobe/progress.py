@@ -20,10 +20,15 @@ UPDATE_EVERY = 4096  # frames between bar updates: keep the hot loop cheap
 
 def track(items: Iterator[T], env: Environment, total: int,
           position: Callable[[], int]) -> Iterator[T]:
-    """Yield ``items``, showing ``position()`` of ``total`` bytes when enabled."""
+    """``items``, showing ``position()`` of ``total`` bytes when enabled (and
+    ``items`` itself otherwise: no extra generator in the packet loop)."""
     if not env.progress_enabled or total <= 0:
-        yield from items
-        return
+        return items
+    return _tracked(items, env, total, position)
+
+
+def _tracked(items: Iterator[T], env: Environment, total: int,
+             position: Callable[[], int]) -> Iterator[T]:
     console = Console(file=env.stderr, stderr=True)
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console, transient=True,

@@ -37,3 +37,9 @@ def require_tshark() -> str:
     if path is None:
         pytest.skip("tshark is not installed (apt-get install tshark)")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-goldens`` rewrites tests/golden expectations (test_golden.py)."""
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite the expected outputs of tests/golden/*.t")

@@ -58,25 +58,15 @@ class Capture:
             self._close(raw)
             raise CaptureError(f"{self.name}: cannot read: {exc}") from None
         if magic == PCAPNG_MAGIC:
-            reader = read_pcapng(stream, self.name, self.warn)
+            reader = read_pcapng(stream, self.name, self.warn, lambda: self._close(raw))
         elif len(magic) == 4 and byte_order(magic) is not None:
-            reader = read_pcap(stream, self.name, self.warn)
+            reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw))
         else:
             self._close(raw)
             if not magic:
                 raise CaptureError(f"{self.name}: empty file")
             raise CaptureError(f"{self.name}: not a pcap or pcapng file (magic {magic.hex()})")
-        return self._guarded(reader, raw)
-
-    def _guarded(self, reader: Iterator[Frame], raw: BinaryIO) -> Iterator[Frame]:
-        """The reader, closing the file at the end and turning a damaged gzip
-        stream into a warning (what was decoded so far stands)."""
-        try:
-            yield from reader
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            self.warn("capture.bad_compression", 0, f"read error: {exc}")
-        finally:
-            self._close(raw)
+        return reader
 
     def _close(self, raw: BinaryIO) -> None:
         if raw is not self._stdin:

@@ -34,55 +34,61 @@ def byte_order(magic: bytes) -> tuple[str, int] | None:
     return None
 
 
-def read_pcap(f: BinaryIO, source: str, warn: Warn) -> Iterator[Frame]:
+def read_pcap(f: BinaryIO, source: str, warn: Warn,
+              close: Callable[[], None] = lambda: None) -> Iterator[Frame]:
     """Yield every record of a classic pcap file; stop cleanly at a bad record."""
-    header = f.read(FILE_HEADER_LEN)
-    found = byte_order(header[:4])
-    if found is None or len(header) < FILE_HEADER_LEN:
-        warn("capture.truncated_header", 0, "truncated pcap file header")
-        return
-    order, frac_ns = found
-    # linktype: low 16 bits; upper bits may carry FCS length (pcap §4 LinkType)
-    linktype = struct.unpack_from(order + "I", header, 20)[0] & 0xFFFF
-    record = struct.Struct(order + "IIII").unpack_from
-    buf = f.read(CHUNK)
-    view = memoryview(buf)
-    buflen = len(buf)
-    pos = 0
-    index = 0
-    while True:
-        # refill when the next record header or its data runs past the chunk
-        if buflen - pos < RECORD_HEADER_LEN:
-            buf = buf[pos:] + f.read(CHUNK)
-            view = memoryview(buf)
-            buflen = len(buf)
-            pos = 0
-            if buflen < RECORD_HEADER_LEN:
-                if buflen:
-                    warn("capture.truncated", index + 1, "truncated record header at end of file")
-                return
-        sec, frac, caplen, wirelen = record(buf, pos)
-        index += 1
-        start = pos + RECORD_HEADER_LEN
-        end = start + caplen
-        if end > buflen:
-            if caplen > MAX_CAPLEN:
-                warn("capture.bad_record", index,
-                     f"record length {caplen} is not plausible; rest of file skipped")
-                return
-            buf = buf[pos:] + f.read(max(CHUNK, end - pos))
-            view = memoryview(buf)
-            buflen = len(buf)
-            pos = 0
-            start = RECORD_HEADER_LEN
+    try:
+        header = f.read(FILE_HEADER_LEN)
+        found = byte_order(header[:4])
+        if found is None or len(header) < FILE_HEADER_LEN:
+            warn("capture.truncated_header", 0, "truncated pcap file header")
+            return
+        order, frac_ns = found
+        # linktype: low 16 bits; upper bits may carry FCS length (pcap §4 LinkType)
+        linktype = struct.unpack_from(order + "I", header, 20)[0] & 0xFFFF
+        record = struct.Struct(order + "IIII").unpack_from
+        buf = f.read(CHUNK)
+        view = memoryview(buf)
+        buflen = len(buf)
+        pos = 0
+        index = 0
+        while True:
+            # refill when the next record header or its data runs past the chunk
+            if buflen - pos < RECORD_HEADER_LEN:
+                buf = buf[pos:] + f.read(CHUNK)
+                view = memoryview(buf)
+                buflen = len(buf)
+                pos = 0
+                if buflen < RECORD_HEADER_LEN:
+                    if buflen:
+                        warn("capture.truncated", index + 1, "truncated record header at end of file")
+                    return
+            sec, frac, caplen, wirelen = record(buf, pos)
+            index += 1
+            start = pos + RECORD_HEADER_LEN
             end = start + caplen
             if end > buflen:
-                warn("capture.truncated", index,
-                     f"truncated packet data: record says {caplen} bytes, file has {buflen - start}")
+                if caplen > MAX_CAPLEN:
+                    warn("capture.bad_record", index,
+                         f"record length {caplen} is not plausible; rest of file skipped")
+                    return
+                buf = buf[pos:] + f.read(max(CHUNK, end - pos))
+                view = memoryview(buf)
+                buflen = len(buf)
+                pos = 0
+                start = RECORD_HEADER_LEN
+                end = start + caplen
+                if end > buflen:
+                    warn("capture.truncated", index,
+                         f"truncated packet data: record says {caplen} bytes, file has {buflen - start}")
+                    return
+            elif caplen > MAX_CAPLEN:
+                warn("capture.bad_record", index, f"record length {caplen} is not plausible; rest of file skipped")
                 return
-        elif caplen > MAX_CAPLEN:
-            warn("capture.bad_record", index, f"record length {caplen} is not plausible; rest of file skipped")
-            return
-        yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
-                    view[start:end], wirelen, None, source)
-        pos = end
+            yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
+                        view[start:end], wirelen, None, source)
+            pos = end
+    except (OSError, EOFError) as exc:  # a damaged gzip stream; what was read stands
+        warn("capture.bad_compression", 0, f"read error: {exc}")
+    finally:
+        close()

@@ -10,7 +10,7 @@ block type is skipped by its length, as §3.1 asks.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
@@ -80,76 +80,82 @@ def _interface(body: bytes, order: str) -> Interface:
     return iface
 
 
-def read_pcapng(f: BinaryIO, source: str, warn: Warn) -> Iterator[Frame]:
+def read_pcapng(f: BinaryIO, source: str, warn: Warn,
+                close: Callable[[], None] = lambda: None) -> Iterator[Frame]:
     """Yield every packet block of a pcapng file, in file order."""
-    order = "<"
-    interfaces: list[Interface] = []
-    index = 0
-    last_ts = 0
-    while True:
-        head = f.read(12)
-        if len(head) < 12:
-            if head:
-                warn("capture.truncated", index + 1, "truncated block header at end of file")
-            return
-        if head[:4] == b"\x0a\x0d\x0d\x0a":
-            magic = head[8:12]
-            if magic == b"\x4d\x3c\x2b\x1a":
-                order = "<"
-            elif magic == b"\x1a\x2b\x3c\x4d":
-                order = ">"
-            else:
-                warn("capture.bad_block", index + 1, "section header with bad byte-order magic; rest of file skipped")
+    try:
+        order = "<"
+        interfaces: list[Interface] = []
+        index = 0
+        last_ts = 0
+        while True:
+            head = f.read(12)
+            if len(head) < 12:
+                if head:
+                    warn("capture.truncated", index + 1, "truncated block header at end of file")
                 return
-            interfaces = []
-        btype, blen = struct.unpack_from(order + "II", head)
-        if blen < 12 or blen % 4 or blen > MAX_BLOCK:
-            warn("capture.bad_block", index + 1,
-                 f"block type 0x{btype:08x} has impossible length {blen}; rest of file skipped")
-            return
-        rest = f.read(blen - 12)
-        if len(rest) < blen - 12:
-            warn("capture.truncated", index + 1, f"truncated block (type 0x{btype:08x}) at end of file")
-            return
-        body = head[8:] + rest[:-4]
-        if btype == BLOCK_SHB:
-            continue
-        if btype == BLOCK_IDB:
-            if len(body) < 8:
-                warn("capture.bad_block", index + 1, "interface description block too short")
+            if head[:4] == b"\x0a\x0d\x0d\x0a":
+                magic = head[8:12]
+                if magic == b"\x4d\x3c\x2b\x1a":
+                    order = "<"
+                elif magic == b"\x1a\x2b\x3c\x4d":
+                    order = ">"
+                else:
+                    warn("capture.bad_block", index + 1, "section header with bad byte-order magic; rest of file skipped")
+                    return
+                interfaces = []
+            btype, blen = struct.unpack_from(order + "II", head)
+            if blen < 12 or blen % 4 or blen > MAX_BLOCK:
+                warn("capture.bad_block", index + 1,
+                     f"block type 0x{btype:08x} has impossible length {blen}; rest of file skipped")
+                return
+            rest = f.read(blen - 12)
+            if len(rest) < blen - 12:
+                warn("capture.truncated", index + 1, f"truncated block (type 0x{btype:08x}) at end of file")
+                return
+            body = head[8:] + rest[:-4]
+            if btype == BLOCK_SHB:
                 continue
-            interfaces.append(_interface(body, order))
-            continue
-        if btype not in (BLOCK_EPB, BLOCK_SPB, BLOCK_OPB):
-            continue
-        index += 1
-        if btype == BLOCK_SPB:
-            if not interfaces or len(body) < 4:
-                warn("capture.bad_block", index, "simple packet block without an interface")
+            if btype == BLOCK_IDB:
+                if len(body) < 8:
+                    warn("capture.bad_block", index + 1, "interface description block too short")
+                    continue
+                interfaces.append(_interface(body, order))
                 continue
-            iface = interfaces[0]
-            wirelen = struct.unpack_from(order + "I", body)[0]
-            caplen = min(wirelen, len(body) - 4, iface.snaplen or wirelen)
-            # SPBs carry no timestamp (§4.4): keep the timeline monotonic
-            ts = last_ts
-            data_at = 4
-        else:
-            if len(body) < 20:
-                warn("capture.bad_block", index, "packet block too short")
+            if btype not in (BLOCK_EPB, BLOCK_SPB, BLOCK_OPB):
                 continue
-            if btype == BLOCK_EPB:
-                ifid, hi, lo, caplen, wirelen = struct.unpack_from(order + "IIIII", body)
+            index += 1
+            if btype == BLOCK_SPB:
+                if not interfaces or len(body) < 4:
+                    warn("capture.bad_block", index, "simple packet block without an interface")
+                    continue
+                iface = interfaces[0]
+                wirelen = struct.unpack_from(order + "I", body)[0]
+                caplen = min(wirelen, len(body) - 4, iface.snaplen or wirelen)
+                # SPBs carry no timestamp (§4.4): keep the timeline monotonic
+                ts = last_ts
+                data_at = 4
             else:
-                ifid, _drops, hi, lo, caplen, wirelen = struct.unpack_from(order + "HHIIII", body)
-            if ifid >= len(interfaces):
-                warn("capture.bad_block", index, f"packet names interface {ifid}, which was never described")
-                continue
-            iface = interfaces[ifid]
-            if caplen > len(body) - 20:
-                warn("capture.bad_block", index, f"captured length {caplen} exceeds its block")
-                continue
-            ts = iface.ts_ns((hi << 32) | lo)
-            data_at = 20
-        last_ts = ts
-        yield Frame(index, ts, iface.linktype, memoryview(body)[data_at : data_at + caplen],
-                    wirelen, iface.name, source)
+                if len(body) < 20:
+                    warn("capture.bad_block", index, "packet block too short")
+                    continue
+                if btype == BLOCK_EPB:
+                    ifid, hi, lo, caplen, wirelen = struct.unpack_from(order + "IIIII", body)
+                else:
+                    ifid, _drops, hi, lo, caplen, wirelen = struct.unpack_from(order + "HHIIII", body)
+                if ifid >= len(interfaces):
+                    warn("capture.bad_block", index, f"packet names interface {ifid}, which was never described")
+                    continue
+                iface = interfaces[ifid]
+                if caplen > len(body) - 20:
+                    warn("capture.bad_block", index, f"captured length {caplen} exceeds its block")
+                    continue
+                ts = iface.ts_ns((hi << 32) | lo)
+                data_at = 20
+            last_ts = ts
+            yield Frame(index, ts, iface.linktype, memoryview(body)[data_at : data_at + caplen],
+                        wirelen, iface.name, source)
+    except (OSError, EOFError) as exc:  # a damaged gzip stream; what was read stands
+        warn("capture.bad_compression", 0, f"read error: {exc}")
+    finally:
+        close()

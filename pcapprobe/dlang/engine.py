@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import sys
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from pcapprobe.dlang import ast
@@ -199,6 +199,7 @@ class Program:
         self.ticks: list[tuple[int, int, Probe]] = []
         self.clock_started = False
         self.in_error = False
+        self.counter = [0]  # names generated constants uniquely across clauses
 
     # Compilation -------------------------------------------------------
 
@@ -291,7 +292,7 @@ class Program:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
             return self.make_format(source, text, arg_types, func, node)
 
-        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation)
+        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation, self.counter)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)

@@ -88,7 +88,7 @@ class Lexer:
             word = _IDENT.match(text, pos).group()
             kind = T.KEYWORD if word in KEYWORDS else T.IDENT
             self.emit(kind, word, pos, pos + len(word))
-            if self.depth == 0 and kind is T.KEYWORD:
+            if self.depth == 0 and (kind is T.KEYWORD or word in self.type_names):
                 self.expect_pspec = False
             return
         if c.isdigit():
@@ -128,10 +128,11 @@ class Lexer:
                 self.in_pred = False
                 return
         self.emit(T.OP, op, start, start + len(op))
+        previous = self.tokens[-2].kind if len(self.tokens) > 1 else None
         if self.depth == 0 and not self.in_pred:
-            if op == "/" and self.tokens[-2].kind is T.PSPEC:
+            if op == "/" and previous is T.PSPEC:
                 self.in_pred = True
-            elif op == "," and self.tokens[-2].kind is T.PSPEC:
+            elif op == "," and previous is T.PSPEC:
                 self.expect_pspec = True
             elif op == ";":
                 self.expect_pspec = True

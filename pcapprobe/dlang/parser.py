@@ -141,8 +141,11 @@ class Parser:
         body = None
         if self.tok.is_op("{"):
             body = self.parse_block()
-        elif self.tok.kind not in (T.EOF, T.PSPEC, T.PRAGMA) and not self.tok.is_op(";"):
+        elif self.tok.kind is not T.EOF:
             raise self.syntax_error()
+        elif predicate is None and self.source.kind == "script":
+            # dt_grammar.y: only dtrace -n may give a bare description.
+            raise error(D_SYNTAX, "expected predicate and/or actions following probe description", self.source, probes[-1].span)
         return ast.Clause(self.span_from(start), tuple(probes), predicate, body)
 
     def parse_pspec(self) -> ast.ProbeDesc:

@@ -70,10 +70,13 @@ class Connection:
         return self.reset or self.fins == 3
 
     def bind(self, binding: AppBinding) -> None:
-        """Pin an application to this connection."""
-        self.binding = binding
-        self.framer = StreamFramer(binding.factory(self), binding.max_pdu)
+        """Pin an application to this connection (a factory returning None
+        declines: nothing listens to what it would produce)."""
         self.tries = 0
+        app = binding.factory(self)
+        if app is not None:
+            self.binding = binding
+            self.framer = StreamFramer(app, binding.max_pdu)
 
     def stream(self, direction: int, seq: int, payload: memoryview, syn: bool, fin: bool,
                ack: int | None, ts_ns: int) -> None:
@@ -86,6 +89,8 @@ class Connection:
             if binding is None:
                 return
             self.bind(binding)
+            if self.framer is None:
+                return
         reasm = self.reasm[direction]
         if syn:
             seq = (seq + 1) & 0xFFFFFFFF

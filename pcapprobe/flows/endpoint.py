@@ -41,8 +41,9 @@ Reconstructed tcpsinfo_t members:
   60 s maximum, doubled on retransmission (§5.5).
 * ``sack_fack``/``sack_snxt``: with SACK permitted on both SYNs, the highest
   SACKed sequence and the first unSACKed one at or above suna; 0 otherwise.
-* ``retransmit``: 1 on a send whose sequence space (data, SYN or FIN) overlaps
-  bytes this endpoint was already seen sending.
+* ``retransmit``: 1 on a send whose sequence space (data, SYN or FIN) lies
+  below the highest sequence already sent (see ``_sent`` for the reordering
+  exception); a SYN captured after the SYN/ACK answering it counts as resent.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ RTO_MIN_MS = 1000  # RFC 6298 §2.4
 RTO_MAX_MS = 60000  # RFC 6298 §2.5
 DUPACK_THRESHOLD = 3  # RFC 5681 §3.2
 MAX_HOLES = 64  # never-seen ranges remembered for retransmission detection
+REORDER_DEFAULT_NS = 3_000_000  # Wireshark's out-of-order threshold without an RTT
 
 
 def seq_lt(a: int, b: int) -> bool:
@@ -112,7 +114,7 @@ class Endpoint:
         "snd_ws", "rwnd", "rcv_ws", "cwnd", "ssthresh", "sack_ok", "sack_fack", "sack_snxt",
         "rto", "srtt", "rttvar", "retransmit", "sbase", "shigh", "holes", "snd_known",
         "rcv_known", "fin_end", "peer_fin_end", "my_opts", "peer_opts", "timed_end",
-        "timed_ts", "dupacks", "recover", "tw_expiry",
+        "timed_ts", "dupacks", "recover", "tw_expiry", "mss",
     )
 
     def __init__(self, fire: Firing, cid: int, laddr: str, lport: int, raddr: str, rport: int,
@@ -127,6 +129,7 @@ class Endpoint:
         self.raddr = raddr
         self.rport = rport
         self.ipv6 = ipv6
+        self.mss = MSS_DEFAULT_IPV6 if ipv6 else MSS_DEFAULT_IPV4
         self.loopback = int(loopback)
         self.active = False
         self.state = TCPS_ESTABLISHED if midstream else TCPS_IDLE
@@ -150,7 +153,7 @@ class Endpoint:
         # Sent sequence space as offsets from ``sbase``: [0, shigh) minus holes.
         self.sbase = 0
         self.shigh = 0
-        self.holes: list[list[int]] = []
+        self.holes: list[tuple[int, int, int]] = []  # (start, end, opened at)
         self.snd_known = False
         self.rcv_known = False
         self.fin_end: int | None = None  # our FIN's sequence + 1
@@ -171,12 +174,11 @@ class Endpoint:
     def snxt(self) -> int:
         return (self.sbase + self.shigh) & MASK
 
-    @property
-    def mss(self) -> int:
+    def _update_mss(self) -> None:
+        """mss: the smaller MSS option of the two SYNs, else the default."""
         offers = [o.mss for o in (self.my_opts, self.peer_opts) if o is not None and o.mss]
         if offers:
-            return min(offers)
-        return MSS_DEFAULT_IPV6 if self.ipv6 else MSS_DEFAULT_IPV4
+            self.mss = min(offers)
 
     def _initial_cwnd(self) -> int:
         mss = self.mss
@@ -216,16 +218,17 @@ class Endpoint:
             return
         if flags & TH_SYN:
             self._send_syn(seg, ts_ns, info)
-        length = len(seg.payload) + (1 if flags & TH_SYN else 0) + (1 if flags & TH_FIN else 0)
-        self.retransmit = self._sent(seg.seq, length)
+        length = seg.datalen + (1 if flags & TH_SYN else 0) + (1 if flags & TH_FIN else 0)
+        self.retransmit = self._sent(seg.seq, length, ts_ns)
         if self.retransmit:
             self._on_retransmit()
         elif length and self.timed_end is None:
             self.timed_end = (seg.seq + length) & MASK
             self.timed_ts = ts_ns
         if flags & TH_ACK:
-            if not self.rack or seq_lt(self.rack, seg.ack):
-                self.rack = seg.ack
+            ack = seg.ack
+            if not self.rack or 0 < ((ack - self.rack) & MASK) < HALF:
+                self.rack = ack
         self.rwnd = seg.window
         if flags & TH_FIN and self.fin_end is None:
             self.fin_end = (seg.seq + length) & MASK
@@ -233,7 +236,9 @@ class Endpoint:
                 self.set_state(TCPS_FIN_WAIT_1, ts_ns)
             elif state == TCPS_CLOSE_WAIT:
                 self.set_state(TCPS_LAST_ACK, ts_ns)
-        self._event(fire.send, ts_ns, info)
+        send = fire.send
+        if send is not None and info is not None:
+            send(ts_ns, (PKTINFO, self.csinfo, info[0], self.view, info[1]), self.thread)
         self.retransmit = 0
 
     def _send_syn(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
@@ -241,6 +246,7 @@ class Endpoint:
         state = self.state
         if self.my_opts is None:
             self.my_opts = self.fire.options(seg)
+            self._update_mss()
         if not self.snd_known:
             self.iss = seg.seq
             self.suna = seg.seq
@@ -265,8 +271,14 @@ class Endpoint:
                 self._negotiate()
                 self.set_state(TCPS_SYN_RCVD, ts_ns)
 
-    def _sent(self, seq: int, length: int) -> int:
-        """Record sent sequence space; 1 when any of it was sent before."""
+    def _sent(self, seq: int, length: int, ts_ns: int) -> int:
+        """Record sent sequence space; 1 when any of it was sent before.
+
+        A sender sends in order, so a segment below the highest one sent is a
+        retransmission even when the capture missed the original -- unless it
+        fills a hole within the reordering threshold of the hole's opening
+        (network reordering before the capture point, Wireshark's
+        out-of-order rule: one RTT, or 3 ms before any sample)."""
         if not self.snd_known:
             self.snd_known = True
             self.sbase = seq
@@ -283,30 +295,34 @@ class Endpoint:
         shigh = self.shigh
         if start >= shigh:
             if start > shigh:
-                self.holes.append([shigh, start])
+                self.holes.append((shigh, start, ts_ns))
                 if len(self.holes) > MAX_HOLES:
                     del self.holes[0]
             self.shigh = end
             return 0
         if end > shigh:
             self.shigh = end
-        return self._fill_holes(start, min(end, shigh))
+        return self._fill_holes(start, min(end, shigh), ts_ns)
 
-    def _fill_holes(self, start: int, end: int) -> int:
-        """Remove [start, end) from the never-seen ranges; 1 unless all of it was in them."""
+    def _fill_holes(self, start: int, end: int, ts_ns: int) -> int:
+        """Remove [start, end) from the never-seen ranges; 1 unless all of it
+        was in them and came soon enough to be reordering."""
         seen_before = end - start
+        reorder_ns = int(self.srtt * 1e6) if self.srtt else REORDER_DEFAULT_NS
+        late = False
         kept = []
-        for lo, hi in self.holes:
+        for lo, hi, opened in self.holes:
             if hi <= start or lo >= end:
-                kept.append([lo, hi])
+                kept.append((lo, hi, opened))
                 continue
             seen_before -= min(hi, end) - max(lo, start)
+            late = late or ts_ns - opened >= reorder_ns
             if lo < start:
-                kept.append([lo, start])
+                kept.append((lo, start, opened))
             if hi > end:
-                kept.append([end, hi])
+                kept.append((end, hi, opened))
         self.holes = kept
-        return 1 if seen_before > 0 else 0
+        return 1 if seen_before > 0 or late else 0
 
     def _on_retransmit(self) -> None:
         """Karn's rule and the Reno reaction to a retransmission by this endpoint."""
@@ -331,7 +347,9 @@ class Endpoint:
         state = self.state
         if state == TCPS_IDLE and flags & TH_SYN and not flags & TH_ACK:
             self.state = state = TCPS_LISTEN  # a listener: no connection state yet
-        self._event(fire.receive, ts_ns, info)
+        receive = fire.receive
+        if receive is not None and info is not None:
+            receive(ts_ns, (PKTINFO, self.csinfo, info[0], self.view, info[1]), self.thread)
         if flags & TH_RST:
             if state == TCPS_SYN_SENT:
                 if flags & TH_ACK:
@@ -355,8 +373,8 @@ class Endpoint:
             # Mid-stream: the peer's ACK tells where our sequence space stands.
             self.snd_known = True
             self.suna = self.sbase = seg.ack
-        end = (seg.seq + len(seg.payload) + (1 if flags & TH_SYN else 0)) & MASK
-        if seq_lt(self.rnxt, end):
+        end = (seg.seq + seg.datalen + (1 if flags & TH_SYN else 0)) & MASK
+        if 0 < ((end - self.rnxt) & MASK) < HALF:
             self.rnxt = end
         if flags & TH_ACK:
             self._receive_ack(seg, ts_ns, info)
@@ -377,6 +395,7 @@ class Endpoint:
         state = self.state
         if self.peer_opts is None:
             self.peer_opts = self.fire.options(seg)
+            self._update_mss()
             self.rcv_known = True
             self.rnxt = (seg.seq + 1) & MASK
             self.rack = self.rnxt
@@ -427,9 +446,9 @@ class Endpoint:
                 return
             self._establish(seg, ts_ns, info)
             state = self.state
-        elif seq_lt(self.suna, ack) and not seq_lt(self.snxt, ack):
+        elif 0 < ((ack - self.suna) & MASK) <= ((self.snxt - self.suna) & MASK):
             self._new_ack(ack, ts_ns)
-        elif ack == self.suna and not seg.payload and seg.window == self.swnd \
+        elif ack == self.suna and not seg.datalen and seg.window == self.swnd \
                 and self.snxt != self.suna:
             self._dupack()
         self.swnd = seg.window

@@ -9,9 +9,12 @@ resynchronises.  No dissector keeps its own reassembly buffer.
 Resynchronisation: when ``pdu_length`` answers ``None`` (or a length that is
 not positive or above the binding's cap) with at least ``min_header`` bytes
 buffered, the stream is not at a PDU boundary.  The framer drops one byte at a
-time until the length function accepts a position, and reports the dropped
-bytes with ``on_gap`` (they were never delivered), so a consumer sees the same
-signal for a capture hole and for garbage it could not frame.
+time until the length function accepts a position -- at most ``RESYNC_SCAN``
+positions, then the rest of what is buffered goes too and the next segment is
+tried (senders start PDUs at segment starts far more often than elsewhere, and
+garbage must not cost a length call per byte).  Dropped bytes are reported with
+``on_gap`` (they were never delivered), so a consumer sees the same signal for
+a capture hole and for garbage it could not frame.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 # gap), not buffered: it bounds the memory one direction of one connection
 # can hold in the framer.
 MAX_PDU = 16 * 1024 * 1024
+RESYNC_SCAN = 512
 
 
 class StreamApp(Protocol):
@@ -130,6 +134,10 @@ class StreamFramer:
         while end - pos >= min_header:
             length = pdu_length(view[pos:], direction)
             if length is None or length <= 0 or length > limit:
+                if skipped >= RESYNC_SCAN:
+                    skipped += end - pos
+                    pos = end
+                    break
                 pos += 1
                 skipped += 1
                 continue

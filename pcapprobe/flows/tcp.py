@@ -56,12 +56,13 @@ class TcpLayer:
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         self.next_cid = 1
+        self.heuristics = any(b.heuristic is not None for b in apps.STREAM_APPS)
         self._pkt: IpPacket | None = None
 
     # -- the per-packet path ---------------------------------------------
 
     def on_packet(self, pkt: IpPacket) -> None:
-        seg = tcp_dissector.decode(pkt.payload)
+        seg = tcp_dissector.decode(pkt.payload, pkt.payload_len)
         ts = pkt.ts_ns
         if self.time_wait and self.time_wait[0].tw_expiry <= ts:
             self._expire(ts)
@@ -139,6 +140,8 @@ class TcpLayer:
         binding = apps.stream_by_port(client[1], server[1])
         if binding is not None:
             conn.bind(binding)
+        elif not self.heuristics:
+            conn.tries = 0
         self.table.add(conn)
         self.counts["connections"] += 1
         if midstream:
@@ -180,11 +183,15 @@ class TcpLayer:
 
     def _options(self, seg: TcpSegment) -> TcpOptions:
         """Options of the segment being processed; a bad list is a weird, not fatal."""
+        frame = self._pkt.frame if self._pkt is not None else None
+        if len(seg.header) < seg.offset:
+            self.report.weird("tcp.options_truncated", frame,
+                              f"TCP header of {seg.offset} bytes cut at {len(seg.header)}")
+            return TcpOptions()
         try:
             return tcp_dissector.parse_options(seg.header)
         except DissectError as exc:
-            pkt = self._pkt
-            self.report.weird(exc.weird, pkt.frame if pkt is not None else None, str(exc))
+            self.report.weird(exc.weird, frame, str(exc))
             return TcpOptions()
 
     def finish(self) -> None:

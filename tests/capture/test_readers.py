@@ -117,3 +117,12 @@ def test_every_truncation_point_of_both_formats_is_safe(tmp_path, cut):
 def test_generator_is_deterministic_and_matches_committed_fixtures():
     for name, data in build().items():
         assert (FIXTURES / name).read_bytes() == data, name
+
+
+def test_damaged_gzip_keeps_what_was_read(tmp_path):
+    data = (FIXTURES / "fmt-gzip.pcap.gz").read_bytes()
+    path = tmp_path / "cut.pcap.gz"
+    path.write_bytes(data[: len(data) // 2])
+    frames, warnings = read(path)
+    assert len(frames) < 19
+    assert [w[0] for w in warnings] in (["capture.bad_compression"], ["capture.truncated"])

@@ -6,9 +6,12 @@ Expected text is written from the rules in /work/shared/notes/d-output-rules.md
 
 from __future__ import annotations
 
+import pytest
+
 from pcapprobe.dlang.runtime.aggregations import Aggregation
 from pcapprobe.dlang.runtime.printa import (
     SortOptions,
+    check_printa_keys,
     key_text,
     print_unprinted,
     printa_text,
@@ -20,7 +23,9 @@ from pcapprobe.dlang.runtime.printf import (
     STRING,
     UINT,
     UINT8,
+    BoundFormat,
     DType,
+    FormatError,
     compile_format,
 )
 
@@ -41,7 +46,7 @@ def agg_of(func: str, entries: list[tuple[tuple[object, ...], int]],
     return agg
 
 
-def fmt(text: str, key_types: list[DType], func: str = "count"):  # type: ignore[no-untyped-def]
+def fmt(text: str, key_types: list[DType], func: str = "count") -> BoundFormat:
     return compile_format(text).bind(key_types, "printa", aggregation=func)
 
 
@@ -59,7 +64,7 @@ def test_key_widths_by_type() -> None:
 def test_key_signedness_by_size() -> None:
     # 4-byte keys go through %d; 1- and 2-byte ones are read unsigned.
     assert key_text(4294967295, UINT) == "       -1"
-    assert key_text(-1, SHORT) == "65535"[0:0] + " 65535"
+    assert key_text(-1, SHORT) == " 65535"
     assert key_text(-1, DType("int", 1, True, "char")) == " 255"
 
 
@@ -379,3 +384,32 @@ def test_truncated_aggregation_output() -> None:
         "\n        8                8\n        9                9\n")
     agg.trunc(-1)
     assert printa_text([agg], None) == "\n        8                8\n"
+
+
+# ---------------------------------------------------------------- key signatures
+
+
+def test_printa_key_signatures() -> None:
+    check_printa_keys([("a", [STRING, INT]), ("b", [STRING, SHORT])])
+    with pytest.raises(FormatError) as info:
+        check_printa_keys([("a", [STRING]), ("b", [STRING, INT])])
+    assert (info.value.tag, info.value.message) == (
+        "D_PRINTA_AGGKEY",
+        "printa( ): @a and @b do not have matching key signatures: "
+        "@a has 1 key, @b has 2 keys")
+    with pytest.raises(FormatError) as info:
+        check_printa_keys([("a", [STRING, INT]), ("bb", [STRING, STRING])])
+    assert (info.value.tag, info.value.message) == (
+        "D_PRINTA_AGGPROTO",
+        "printa( ): @bb[ ] key #2 is incompatible with @a:\n"
+        "        a key #2: int\n"
+        "       bb key #2: string")
+
+
+def test_joined_printa_marks_every_aggregation_printed() -> None:
+    a = agg_of("count", [(("x",), 0)], [STRING], varid=1)
+    b = Aggregation("b", "sum", (), [STRING], varid=2)
+    printa_text([a, b], None)
+    assert a.printed and b.printed
+    b.update(("y",), 1, 1)
+    assert print_unprinted([a, b]) == ""

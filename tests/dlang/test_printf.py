@@ -95,6 +95,10 @@ def render(fmt: str, types: list[DType], values: list[object]) -> str:
         ("%-10s|", STRING, "abc", "abc       |"),
         ("%.2s", STRING, "abcdef", "ab"),
         ("%-6.2s|", STRING, "abcdef", "ab    |"),
+        ("%05s|", STRING, "ab", "   ab|"),  # '0' does not pad strings
+        ("% 05d|", INT, 42, " 0042|"),
+        ("%#.3o|", INT, 8, "010|"),
+        ("%#5x|", INT, 0, "    0|"),
         ("%S", STRING, 'a\tb"c\\', 'a\\tb\\"c\\\\'),
         ("%e", DOUBLE, 1.5, "1.500000e+00"),
         ("%E", DOUBLE, 1.5, "1.500000E+00"),
@@ -103,7 +107,8 @@ def render(fmt: str, types: list[DType], values: list[object]) -> str:
         ("%G", DOUBLE, 1e-10, "1E-10"),
     ],
 )
-def test_single_conversion(fmt: str, dtype: DType, value: object, expected: str) -> None:
+def test_single_conversion(fmt: str, dtype: DType, value: object,
+                           expected: str) -> None:
     assert render(fmt, [dtype], [value]) == expected
 
 
@@ -142,6 +147,8 @@ def test_escape_string() -> None:
     assert escape_string("\a\b\f\n\r\t\v") == "\\a\\b\\f\\n\\r\\t\\v"
     assert escape_string("\x01x") == "\\1x"
     assert escape_string("ab\0cd") == "ab"
+    # A high byte is a negative char, printed with %o as an unsigned int.
+    assert escape_string("\xe9") == "\\37777777751"
 
 
 def test_conversions_expose_prototypes() -> None:

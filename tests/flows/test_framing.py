@@ -78,3 +78,18 @@ def test_kept_pdu_views_stay_valid():
     feed_stream(Keeper(), [(0, pdu(b"abc")[:2]), (0, pdu(b"abc")[2:] + pdu(b"de")[:1]),
                            (0, pdu(b"de")[1:])])
     assert [bytes(v) for v in kept] == [pdu(b"abc"), pdu(b"de")]
+
+
+def test_garbage_costs_a_bounded_scan_then_waits_for_the_next_segment():
+    calls = []
+
+    class Counting(LengthPrefixed):
+        def pdu_length(self, view, direction):
+            calls.append(1)
+            return super().pdu_length(view, direction)
+
+    app = Counting()
+    feed_stream(app, [(0, b"\x00" * 5000), (0, pdu(b"ok"))])
+    assert app.pdus == [(0, pdu(b"ok"))]
+    assert sum(size for _, size in app.gaps) == 5000
+    assert len(calls) < 600

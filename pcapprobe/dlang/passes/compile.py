@@ -17,7 +17,6 @@ from typing import Any, Callable
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
-    D_ACT_SPEC,
     D_AGG_FUNC,
     D_AGG_NULL,
     D_AGG_REDEF,
@@ -553,14 +552,12 @@ class ClauseCompiler:
         }.get(name, "0")
 
     def x_VarRef(self, node: ast.VarRef) -> tuple[str, ty.DType]:
+        # Unlike globals, a self-> or this-> variable read before any
+        # assignment is implicitly an int (dt_parser.c dt_xcook_ident).
         if node.scope == "self":
-            t = self.sym.self_vars.get(node.name)
-            if t is None:
-                raise self.fail(D_IDENT_UNDEF, f"failed to resolve self->{node.name}: Unknown variable name", node)
+            t = self.sym.self_vars.setdefault(node.name, ty.INT)
             return f"S.get((thread, {node.name!r}), {self.zero(t)})", t
-        t = self.sym.this_vars.get(node.name)
-        if t is None:
-            raise self.fail(D_IDENT_UNDEF, f"failed to resolve this->{node.name}: Unknown variable name", node)
+        t = self.sym.this_vars.setdefault(node.name, ty.INT)
         self.uses_this = True
         return f"T.get({node.name!r}, {self.zero(t)})", t
 
@@ -708,15 +705,27 @@ class ClauseCompiler:
         return repr(self.size_of(t)), ty.SIZE_T
 
     def size_of(self, t: ty.DType) -> int:
+        return self.layout(t)[0]
+
+    def layout(self, t: ty.DType) -> tuple[int, int]:
+        """(size, alignment) with the LP64 C layout rules."""
         if t.kind in ("int", "ptr", "null"):
-            return t.size or 8
+            size = t.size or 8
+            return size, size
         if t.is_string:
-            return 256  # the default strsize
+            return 256, 1  # the default strsize
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
-            sizes = [self.size_of(ty.from_ctype(m.ctype)) for m in struct.members.values()]
-            return max(sizes, default=0) if struct.union else sum(sizes)
-        return 0
+            offset, align = 0, 1
+            for member in struct.members.values():
+                size, malign = self.layout(ty.from_ctype(member.ctype))
+                align = max(align, malign)
+                if struct.union:
+                    offset = max(offset, size)
+                else:
+                    offset = (offset + malign - 1) // malign * malign + size
+            return (offset + align - 1) // align * align, align
+        return 0, 1
 
     def x_Stringof(self, node: ast.Stringof) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
@@ -736,7 +745,7 @@ class ClauseCompiler:
             return f"({convert(a, at, rt)} if {cond} else {convert(b, bt, rt)})", rt
         if at.kind == bt.kind or {at.kind, bt.kind} <= {"ptr", "null"} or {at.kind, bt.kind} == {"int", "null"}:
             return f"({a} if {cond} else {b})", at if at.kind != "null" else bt
-        raise self.fail(D_OP_INCOMPAT, f'operator ?: operands must have compatible types: "{at}" and "{bt}"' if False else f'operands have incompatible types: "{at}" : "{bt}"', node)
+        raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{at}" : "{bt}"', node)
 
     def x_Binary(self, node: ast.Binary) -> tuple[str, ty.DType]:
         op = node.op
@@ -796,7 +805,7 @@ class ClauseCompiler:
     def x_Call(self, node: ast.Call) -> tuple[str, ty.DType]:
         name = node.name
         if name in ACTIONS:
-            raise self.fail(D_PROTO_ARG, f"{name}( ) may not be used in an expression" if name not in DATA_ACTIONS else f"{name}( ) may not be used in an expression", node)
+            raise self.fail(D_PROTO_ARG, f"{name}( ) may not be used in an expression", node)
         if name in AGG_ARITY:
             raise self.fail(D_AGG_FUNC, f"{name}( ) may only be used as the value of an aggregation", node)
         spec = SUBROUTINES.get(name)
@@ -807,8 +816,10 @@ class ClauseCompiler:
         codes = []
         for i, (arg, kind) in enumerate(zip(node.args, kinds), 1):
             code, t = self.expr(arg)
+            if kind == "s" and t.kind == "null":
+                code = "None"  # strtok(NULL, ...) continues the previous string
             ok = (
-                (kind == "s" and t.is_string)
+                (kind == "s" and t.kind in ("string", "null"))
                 or (kind == "i" and t.kind in ("int", "null"))
                 or (kind == "a" and t.kind in ("int", "ptr", "null"))
             )
@@ -894,8 +905,6 @@ class ClauseCompiler:
             current = self.current(container, key, t)
             if t.kind != "int" or vt.kind not in ("int", "null"):
                 raise self.fail(D_OP_ARITH, f"operator {node.op} requires operands of arithmetic type", node)
-            binary = ast.Binary(node.span, op, ast.IntLit(node.span, 0), ast.IntLit(node.span, 0))
-            del binary
             rt = ty.arithmetic(t, vt if vt.kind == "int" else ty.LONG)
             a, b = convert(current, t, rt), convert(value, vt, rt)
             if op == "/":

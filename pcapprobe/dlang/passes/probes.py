@@ -25,6 +25,8 @@ PROFILE_UNITS: dict[str, int] = {
     "h": 3_600_000_000_000, "hour": 3_600_000_000_000,
     "d": 86_400_000_000_000, "day": 86_400_000_000_000,
 }
+# profile.c profile_interval_min: shorter intervals create no probe.
+PROFILE_MIN_NS = 200_000
 _PROFILE_NAME = re.compile(r"(tick|profile)-([0-9]+)([a-z]*)")
 
 DTRACE_PROBES = (
@@ -65,9 +67,13 @@ def profile_interval(name: str) -> int | None:
     if count == 0:
         return None
     if unit in ("", "hz"):
-        return max(1, 1_000_000_000 // count)
-    per = PROFILE_UNITS.get(unit)
-    return None if per is None else count * per
+        interval: int | None = 1_000_000_000 // count
+    else:
+        per = PROFILE_UNITS.get(unit)
+        interval = None if per is None else count * per
+    if interval is None or interval < PROFILE_MIN_NS:
+        return None
+    return interval
 
 
 def _field_matches(pattern: str, value: str) -> bool:

@@ -15,11 +15,18 @@ State per key: count/sum/min/max an int; avg ``[n, sum]``; stddev
 ``[n, sum, sum of squares]``; the quantizing functions a dict bin -> count.
 Sums are kept unbounded and wrapped to 64 bits when read, which is what the
 kernel's wrapping ``uint64_t`` arithmetic gives.
+
+``snapshot()`` gives plain data: key tuple -> value, where avg and stddev
+are the integers DTrace prints (unnormalized) and a histogram is a dict
+from row label to count (``< base`` rows keyed by the base minus one).
+llquantize parameters must already be valid (factor >= 2, low < high,
+factor <= nsteps, nsteps a multiple of factor): the compiler checks them.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -240,7 +247,7 @@ def stddev_value(state: Sequence[int], normal: int = 1) -> int:
 # The aggregating functions
 
 
-class _Kind:
+class _Kind(ABC):
     """Behaviour of one aggregating function; subclasses per function."""
 
     name = ""
@@ -249,8 +256,9 @@ class _Kind:
     def __init__(self, params: Sequence[int]) -> None:
         self.params = tuple(params)
 
+    @abstractmethod
     def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
-        raise NotImplementedError
+        """The per-firing update function bound to ``data``."""
 
     def zero(self) -> Any:
         """The state of an entry with no data (also what clear() leaves)."""
@@ -457,7 +465,8 @@ class _Lquantize(_Kind):
             row = get(key)
             if row is None:
                 row = data[key] = {}
-            value = to_signed(value, 4)  # the kernel compares an int32_t
+            if not -0x80000000 <= value <= 0x7FFFFFFF:
+                value = to_signed(value, 4)  # the kernel compares an int32_t
             if value < base:
                 index = 0
             else:
@@ -490,11 +499,14 @@ class _Lquantize(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return lquantize_text(state, self.base, self.step, self.levels, normal)
 
+    def _label_value(self, index: int) -> int:
+        """Snapshot key of bin ``index``: its row label, "< base" as base - 1."""
+        if index == self.levels + 1:
+            return self.base + self.levels * self.step
+        return self._bin_value(index)
+
     def snapshot(self, state: Any) -> Any:
-        def label(index: int) -> int:
-            return self.base + self.levels * self.step if index == self.levels + 1 \
-                else self._bin_value(index)
-        return {label(i): c for i, c in sorted(state.items()) if c}
+        return {self._label_value(i): c for i, c in sorted(state.items()) if c}
 
 
 class _Llquantize(_Kind):
@@ -514,7 +526,9 @@ class _Llquantize(_Kind):
             row = get(key)
             if row is None:
                 row = data[key] = {}
-            index = llquantize_bucket(factor, low, high, nsteps, to_signed(value, 8))
+            if value > _INT64_MAX:
+                value -= 1 << 64
+            index = llquantize_bucket(factor, low, high, nsteps, value)
             row[index] = row.get(index, 0) + incr
 
         return update
@@ -555,13 +569,12 @@ class Aggregation:
     step])`` for lquantize, ``(factor, low, high, nsteps)`` for llquantize.
     ``key_types`` are the D types of the key tuple (they decide the key
     column widths and sort order).  ``varid`` orders aggregations in the
-    exit-time output; by default it is the creation order.
+    exit-time output (the compiler numbers them in order of appearance);
+    equal ids keep the order they are given in.
     """
 
-    _next_varid = 0
-
     def __init__(self, name: str, func: str, params: Sequence[int] = (),
-                 key_types: Sequence[DType] = (), varid: int | None = None) -> None:
+                 key_types: Sequence[DType] = (), varid: int = 0) -> None:
         if func not in _KINDS:
             raise ValueError(f"unknown aggregating function {func!r}")
         self.name = name
@@ -569,9 +582,6 @@ class Aggregation:
         self.kind = _KINDS[func](params)
         self.params = self.kind.params
         self.key_types = tuple(key_types)
-        if varid is None:
-            Aggregation._next_varid += 1
-            varid = Aggregation._next_varid
         self.varid = varid
         self.data: dict[tuple[Any, ...], Any] = {}
         self.normal = 1
@@ -595,8 +605,8 @@ class Aggregation:
         for key in self.data:
             self.data[key] = self.kind.zero()
 
-    def trunc(self, n: int = 0, key_order: Callable[[tuple[Any, ...]], Any] | None = None
-              ) -> None:
+    def trunc(self, n: int = 0,
+              key_order: Callable[[tuple[Any, ...]], Any] | None = None) -> None:
         """trunc(): keep the ``n`` largest entries (the ``-n`` smallest if negative).
 
         Unkeyed aggregations are untouched (dt_trunc_agg skips them).

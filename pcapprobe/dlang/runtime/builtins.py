@@ -78,7 +78,7 @@ class Tokenizer:
         self.rest: str | None = None
 
     def __call__(self, s: str | None, delims: str) -> str:
-        text = self.rest if s is None or s == "" else s
+        text = self.rest if not s else s
         if text is None:
             return ""
         start = 0

@@ -22,13 +22,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from pcapprobe.dlang.runtime.aggregations import Aggregation
-from pcapprobe.dlang.runtime.printf import BoundFormat, DType, to_signed, to_unsigned
+from pcapprobe.dlang.runtime.aggregations import AggDatum, Aggregation
+from pcapprobe.dlang.runtime.printf import (
+    DType,
+    FormatError,
+    to_signed,
+    to_unsigned,
+)
 from pcapprobe.dlang.runtime.trace import bytes_text, string_bytes
 
-__all__ = ["SortOptions", "key_text", "print_unprinted", "printa_text"]
+__all__ = [
+    "Renderer",
+    "SortOptions",
+    "check_printa_keys",
+    "key_text",
+    "print_unprinted",
+    "printa_text",
+]
+
+
+class Renderer(Protocol):
+    """A bound printa() format (printf.BoundFormat or a wrapper of one)."""
+
+    def render(self, values: Sequence[Any], aggs: Sequence[AggDatum]) -> str:
+        """The text for one key tuple and its aggregations' data."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +62,37 @@ class SortOptions:
 
 
 _DEFAULT = SortOptions()
+
+
+def _keys_compatible(left: DType, right: DType) -> bool:
+    """dt_node_is_argcompat: any two integers, any two strings, else same type."""
+    if left.kind == right.kind and left.kind in ("int", "string", "pointer", "stack"):
+        return True
+    return left.kind == right.kind and left.name == right.name
+
+
+def check_printa_keys(aggs: Sequence[tuple[str, Sequence[DType]]]) -> None:
+    """Check that printa()'s aggregations share a key signature.
+
+    ``aggs`` are (name without ``@``, key types) in printa argument order;
+    raises FormatError worded as dt_printa_validate words it.
+    """
+    first_name, first_keys = aggs[0]
+    for name, keys in aggs[1:]:
+        if len(keys) != len(first_keys):
+            raise FormatError(
+                f"printa( ): @{first_name} and @{name} do not have matching key "
+                f"signatures: @{first_name} has {len(first_keys)} "
+                f"key{'' if len(first_keys) == 1 else 's'}, @{name} has "
+                f"{len(keys)} key{'' if len(keys) == 1 else 's'}",
+                "D_PRINTA_AGGKEY")
+        for argn, (left, right) in enumerate(zip(first_keys, keys), start=1):
+            if not _keys_compatible(left, right):
+                raise FormatError(
+                    f"printa( ): @{name}[ ] key #{argn} is incompatible with "
+                    f"@{first_name}:\n{first_name:>9} key #{argn}: {left.name}\n"
+                    f"{name:>9} key #{argn}: {right.name}",
+                    "D_PRINTA_AGGPROTO")
 
 
 def key_text(value: Any, dtype: DType | None) -> str:
@@ -114,15 +165,15 @@ def _default_entry(aggs: Sequence[Aggregation], key: tuple[Any, ...]) -> str:
 
 
 def _mark_printed(aggs: Sequence[Aggregation], printed_any: bool) -> None:
-    # DTRACE_AGD_PRINTED is set while visiting entries: an empty
-    # aggregation stays unprinted and is printed again at exit.
+    # DTRACE_AGD_PRINTED is set while visiting entries, on every aggregation
+    # of the bundle (absent ones through their zero-filled data): a printa
+    # that printed nothing leaves them to be printed at exit.
     if printed_any:
         for agg in aggs:
-            if agg.data:
-                agg.printed = True
+            agg.printed = True
 
 
-def printa_text(aggs: Sequence[Aggregation], fmt: BoundFormat | None,
+def printa_text(aggs: Sequence[Aggregation], fmt: Renderer | None,
                 options: SortOptions = _DEFAULT) -> str:
     """The output of ``printa(@a)``, ``printa(@a, @b)`` or ``printa(fmt, ...)``.
 

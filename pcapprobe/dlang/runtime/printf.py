@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "AggValue",
@@ -379,7 +379,7 @@ class Format:
         return BoundFormat(self, _validate(self, list(arg_types), func,
                                            aggregation, foff))
 
-    def render(self, values: Sequence[object], types: Sequence[DType]) -> str:
+    def render(self, values: Sequence[Any], types: Sequence[DType]) -> str:
         """Convenience: bind to ``types`` and render ``values`` once."""
         return self.bind(types).render(values)
 
@@ -563,7 +563,7 @@ class _Plan:
 # C printf for one conversion
 
 
-def c_format(cflags: str, width: int, prec: int, conv: str, value: object) -> str:
+def c_format(cflags: str, width: int, prec: int, conv: str, value: Any) -> str:
     """Format one value as C printf ``%<cflags><width>.<prec><conv>`` would.
 
     ``width`` 0 means none, and ``prec`` 0 means none (DTrace never writes
@@ -575,14 +575,14 @@ def c_format(cflags: str, width: int, prec: int, conv: str, value: object) -> st
         cflags += "-"
         width = -width
     if conv in "diuoxX":
-        return _c_int(cflags, width, prec, conv, int(value))  # type: ignore[call-overload]
+        return _c_int(cflags, width, prec, conv, int(value))
     if conv == "c":
-        return _pad(chr(int(value) & 0xFF), cflags, width)  # type: ignore[call-overload]
+        return _pad(chr(int(value) & 0xFF), cflags, width)
     if conv in "eEfgG":
         pyflags = cflags.replace("'", "")
         spec = "%" + pyflags + (str(width) if width else "") + (
             f".{prec}" if prec > 0 else "") + conv
-        return spec % float(value)  # type: ignore[arg-type]
+        return spec % float(value)
     text = str(value)
     if prec > 0:
         text = text[:prec]
@@ -647,7 +647,7 @@ def escape_string(text: str) -> str:
         else:
             # A signed char promoted to int and printed with %o.
             byte = code & 0xFF
-            out.append("\\" + format(byte if byte < 0x80 else byte - 0x100 + (1 << 32), "o"))
+            out.append("\\" + format(to_unsigned(to_signed(byte, 1), 4), "o"))
     return "".join(out)
 
 
@@ -669,15 +669,30 @@ def _time822_text(ns: int) -> str:
 
 
 class BoundFormat:
-    """A format validated against argument types, ready to render values."""
+    """A format validated against argument types, ready to render values.
 
-    __slots__ = ("format", "_plans")
+    Binding turns each conversion into an op once, so rendering a firing's
+    printf() does no format interpretation: literal text, a per-conversion
+    formatting function, or (for ``*`` widths and ``%@``) the general path.
+    """
+
+    __slots__ = ("format", "_ops")
 
     def __init__(self, fmt: Format, plans: list[_Plan]) -> None:
         self.format = fmt
-        self._plans = {id(p.conv): p for p in plans}
+        by_conv = {id(p.conv): p for p in plans}
+        self._ops: list[tuple[int, Any]] = []
+        for piece in fmt.pieces:
+            if isinstance(piece, str):
+                self._ops.append((_LITERAL, piece))
+            elif piece.printer == "pct":
+                self._ops.append((_LITERAL, "%"))
+            elif piece.dyn_width or piece.dyn_prec or piece.agg:
+                self._ops.append((_GENERAL, by_conv[id(piece)]))
+            else:
+                self._ops.append((_VALUE, _value_formatter(by_conv[id(piece)])))
 
-    def render(self, values: Sequence[object],
+    def render(self, values: Sequence[Any],
                aggs: Sequence[AggValue] = ()) -> str:
         """Render ``values`` (the printf arguments, or the printa keys).
 
@@ -688,34 +703,87 @@ class BoundFormat:
         out: list[str] = []
         pos = 0
         curagg = 0
-        for piece in self.format.pieces:
-            if isinstance(piece, str):
-                out.append(piece)
-                continue
-            plan = self._plans[id(piece)]
-            if piece.printer == "pct":
-                out.append("%")
-                continue
-            width, prec = piece.width, piece.prec
-            if piece.dyn_width:
-                width = to_signed(int(values[pos]), 4)  # type: ignore[call-overload]
+        for kind, item in self._ops:
+            if kind == _LITERAL:
+                out.append(item)
+            elif kind == _VALUE:
+                out.append(item(values[pos]))
                 pos += 1
-            if piece.dyn_prec:
-                prec = to_signed(int(values[pos]), 4)  # type: ignore[call-overload]
-                pos += 1
-            if piece.agg:
-                agg = aggs[curagg]
-                curagg = min(curagg + 1, len(aggs) - 1)
-                signed = piece.printer == "sint" or (
-                    piece.printer == "dint" and plan.vtype is not None
-                    and plan.vtype.signed)
-                out.append(agg.printa_text(piece.cflags, width, prec,
-                                           _agg_conv_char(piece, signed), signed))
-                continue
-            value = values[pos]
-            pos += 1
-            out.append(_render_value(piece, plan.vtype, width, prec, value))
+            else:
+                text, pos, curagg = _render_general(item, values, pos, aggs, curagg)
+                out.append(text)
         return "".join(out)
+
+
+_LITERAL, _VALUE, _GENERAL = range(3)
+
+
+def _render_general(plan: _Plan, values: Sequence[Any], pos: int,
+                    aggs: Sequence[AggValue], curagg: int) -> tuple[str, int, int]:
+    """A conversion with ``*`` width/precision or ``%@``; returns the text and
+    the next value and aggregation positions."""
+    conv = plan.conv
+    width, prec = conv.width, conv.prec
+    if conv.dyn_width:
+        width = to_signed(int(values[pos]), 4)
+        pos += 1
+    if conv.dyn_prec:
+        prec = to_signed(int(values[pos]), 4)
+        pos += 1
+    if not conv.agg:
+        text = _render_value(conv, plan.vtype, width, prec, values[pos])
+        return text, pos + 1, curagg
+    agg = aggs[curagg]
+    signed = conv.printer == "sint" or (
+        conv.printer == "dint" and plan.vtype is not None and plan.vtype.signed)
+    text = agg.printa_text(conv.cflags, width, prec, _agg_conv_char(conv, signed),
+                           signed)
+    return text, pos, min(curagg + 1, len(aggs) - 1)
+
+
+def _value_formatter(plan: _Plan) -> Callable[[Any], str]:
+    """A one-argument formatter for a conversion with a fixed width and precision.
+
+    Python's ``%`` operator agrees with C for the flag sets used here; the
+    rest (``#``, zero padding with a precision) takes the general C path.
+    """
+    conv, vtype = plan.conv, plan.vtype
+    printer = conv.printer
+    if printer == "dint":
+        printer = "sint" if vtype is not None and vtype.signed else "uint"
+    flags = conv.cflags.replace("'", "")
+    simple = "#" not in flags and not ("0" in flags and conv.prec > 0)
+    spec = "%" + flags + (str(conv.width) if conv.width else "") + (
+        f".{conv.prec}" if conv.prec > 0 else "")
+    size = vtype.size if vtype is not None and vtype.kind == "int" else 8
+    if simple and printer == "sint" and conv.ofmt in ("d", "i"):
+        pattern = spec + "d"
+
+        def signed(value: Any) -> str:
+            return pattern % to_signed(value, size)
+
+        return signed
+    if simple and printer == "uint" and conv.ofmt in ("d", "u", "x", "X", "o"):
+        pattern = spec.replace("+", "").replace(" ", "") + (
+            "d" if conv.ofmt in ("d", "u") else conv.ofmt)
+        mask = _MASKS[size]
+
+        def unsigned(value: Any) -> str:
+            return pattern % (value & mask)
+
+        return unsigned
+    if printer == "cstr":
+        pattern = spec + "s"
+
+        def string(value: Any) -> str:
+            return pattern % (value,)
+
+        return string
+
+    def general(value: Any) -> str:
+        return _render_value(conv, vtype, conv.width, conv.prec, value)
+
+    return general
 
 
 def _agg_conv_char(conv: Conversion, signed: bool) -> str:
@@ -726,7 +794,7 @@ def _agg_conv_char(conv: Conversion, signed: bool) -> str:
 
 
 def _render_value(conv: Conversion, vtype: DType | None, width: int, prec: int,
-                  value: object) -> str:
+                  value: Any) -> str:
     """Print one non-aggregation value with its validated conversion."""
     cflags = conv.cflags
     printer = conv.printer
@@ -736,28 +804,28 @@ def _render_value(conv: Conversion, vtype: DType | None, width: int, prec: int,
     if printer == "sint":
         # %i is printed as %d, and the wide %lc/%wc as a plain %c.
         conv_char = {"i": "d", "lc": "c", "wc": "c"}.get(conv.ofmt, conv.ofmt)
-        number = to_signed(int(value), size)  # type: ignore[call-overload]
+        number = to_signed(int(value), size)
         return c_format(cflags, width, prec, conv_char, number)
     if printer == "uint":
         conv_char = "u" if conv.ofmt == "d" else conv.ofmt
         return c_format(cflags, width, prec, conv_char,
-                        to_unsigned(int(value), size))  # type: ignore[call-overload]
+                        to_unsigned(int(value), size))
     if printer == "cstr":
         return c_format(cflags, width, prec, "s", value)
     if printer == "estr":
         return c_format(cflags, width, prec, "s", escape_string(str(value)))
     if printer == "echr":
-        return c_format(cflags, width, prec, "s",
-                        escape_string(chr(int(value) & 0xFF)))  # type: ignore[call-overload]
+        text = escape_string(chr(int(value) & 0xFF))
+        return c_format(cflags, width, prec, "s", text)
     if printer == "addr":
         # No symbol tables: dtrace_addr2str falls back to the raw address.
         text = value if isinstance(value, str) else format(
-            to_unsigned(int(value), 8), "#x")  # type: ignore[call-overload]
+            to_unsigned(int(value), 8), "#x")
         return c_format(cflags, width, prec, "s", text)
     if printer == "time":
-        return c_format(cflags, width, prec, "s", _time_text(int(value)))  # type: ignore[call-overload]
+        return c_format(cflags, width, prec, "s", _time_text(int(value)))
     if printer == "time822":
-        return c_format(cflags, width, prec, "s", _time822_text(int(value)))  # type: ignore[call-overload]
+        return c_format(cflags, width, prec, "s", _time822_text(int(value)))
     if printer == "fp":
         return c_format(cflags, width, prec, conv.ofmt, value)
     return c_format(cflags, width, prec, "s", value)

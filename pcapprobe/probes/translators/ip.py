@@ -102,14 +102,11 @@ def _hdr_pointer(pkt: IpPacket) -> int:
     return HDR_POINTER_BASE + (getattr(pkt.frame, "index", 0) << 12)
 
 
-class Ipv4Info:
-    """ipv4info_t of an IPv4 packet."""
+class Ipv4Info(IpInfo):
+    """ipv4info_t of an IPv4 packet; also its ipinfo_t (one object per firing)."""
 
-    __slots__ = ("p",)
+    __slots__ = ()
     ipv4_ver = 4
-
-    def __init__(self, pkt: IpPacket) -> None:
-        self.p = pkt
 
     @property
     def ipv4_ihl(self) -> int:
@@ -184,14 +181,12 @@ class NullIpv4Info:
     ipv4_protostr = ipv4_saddr = ipv4_daddr = NULL_STR
 
 
-class Ipv6Info:
-    """ipv6info_t of an IPv6 packet (fixed header fields, RFC 8200 §3)."""
+class Ipv6Info(IpInfo):
+    """ipv6info_t of an IPv6 packet (fixed header fields, RFC 8200 §3); also its
+    ipinfo_t."""
 
-    __slots__ = ("p",)
+    __slots__ = ()
     ipv6_ver = 6
-
-    def __init__(self, pkt: IpPacket) -> None:
-        self.p = pkt
 
     @property
     def ipv6_tclass(self) -> int:
@@ -264,7 +259,7 @@ class IpTranslator:
         self.is_local = is_local
         self.all_local = all_local
         self._ifinfo: dict[tuple[str | None, int], IfInfo] = {}
-        self._last: tuple[object, int, IfInfo | None] = (None, -1, None)
+        self._last: tuple[object, int, IfInfo] = (None, -2, IfInfo(UNKNOWN_IF, 0))
 
     @property
     def enabled(self) -> bool:
@@ -274,9 +269,6 @@ class IpTranslator:
         frame = pkt.frame
         name = getattr(frame, "ifname", None)
         linktype = getattr(frame, "linktype", -1)
-        last_name, last_linktype, last_info = self._last
-        if last_name is name and last_linktype == linktype and last_info is not None:
-            return last_info
         key = (name, linktype)
         info = self._ifinfo.get(key)
         if info is None:
@@ -294,10 +286,16 @@ class IpTranslator:
             receive = self.receive if self.is_local(pkt.dst) else None
             if send is None and receive is None:
                 return
+        frame = pkt.frame
+        last_name, last_linktype, ifinfo = self._last
+        if last_name is not frame.ifname or last_linktype != frame.linktype:  # type: ignore[attr-defined]
+            ifinfo = self.interface(pkt)
         if pkt.ipv6:
-            args = (PKTINFO, CSINFO, IpInfo(pkt), self.interface(pkt), NULL_IPV4, Ipv6Info(pkt))
+            info6 = Ipv6Info(pkt)
+            args = (PKTINFO, CSINFO, info6, ifinfo, NULL_IPV4, info6)
         else:
-            args = (PKTINFO, CSINFO, IpInfo(pkt), self.interface(pkt), Ipv4Info(pkt), NULL_IPV6)
+            info4 = Ipv4Info(pkt)
+            args = (PKTINFO, CSINFO, info4, ifinfo, info4, NULL_IPV6)
         thread = (pkt.src, pkt.dst, pkt.proto)
         if send is not None:
             send(pkt.ts_ns, args, thread)

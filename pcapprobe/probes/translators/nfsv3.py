@@ -31,6 +31,7 @@ UNKNOWN_PATH = "<unknown>"
 UID_NOBODY = 60001
 GID_NOBODY = 60001
 MAX_DEPTH = 255  # a longer chain of names is a loop
+MAX_CREDS = 4096  # distinct credentials remembered
 
 # The handle each procedure acts on (its noi_curpath), as bytes.
 PRIMARY_HANDLE: dict[int, Callable[[Any], bytes]] = {
@@ -215,17 +216,23 @@ class Nfsv3Provider:
             proc: ctx.handler(PROVIDER, f"op-{name}-done") for proc, name in names.items()}
         self.watched = frozenset(
             proc for proc in names if self.start[proc] or self.done[proc] or proc in NAMING)
-        self._creds: dict[tuple[int, int, int], Cred] = {}
+        self._creds: dict[bytes, Cred] = {}
         self.counts = ctx.report.layer("nfsv3")
 
     def cred(self, call: RpcCall) -> Cred:
-        auth = call.cred
-        if call.flavor != AUTH_SYS or not isinstance(auth, AuthSys):
+        """cred_t of the caller, cached by the raw credential (a client repeats it)."""
+        if call.flavor != AUTH_SYS:
             return NOBODY
-        key = (auth.uid, auth.gid, len(auth.gids))
-        cred = self._creds.get(key)
+        cred = self._creds.get(call.cred_body)
         if cred is None:
-            cred = self._creds[key] = Cred(*key)
+            try:
+                auth = call.cred
+            except DissectError:
+                auth = None
+            cred = NOBODY if not isinstance(auth, AuthSys) else Cred(auth.uid, auth.gid,
+                                                                      len(auth.gids))
+            if len(self._creds) < MAX_CREDS:
+                self._creds[call.cred_body] = cred
         return cred
 
     def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:

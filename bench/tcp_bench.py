@@ -1,0 +1,93 @@
+"""tcp provider throughput: tcpio.d-style printf and a keyed tcp:::receive count,
+against ``tshark -q -z conv,tcp`` on the same capture, in one run.
+
+Reuses bench/ip_bench.py's 1,000,000-packet mixed capture (generated into
+bench/out/ when missing) and measures, as packets per second:
+
+  (a) ``pcapprobe run CAP --local all -q -s tcpio.d`` (a printf per segment);
+  (b) ``pcapprobe run CAP --local all -q -n 'tcp:::receive { @[args[4]->tcp_dport] = count(); }'``;
+  (c) ``tshark -q -n -z conv,tcp``.
+
+Run: ``.venv/bin/python bench/tcp_bench.py [--packets N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ip_bench import OUT, generate  # noqa: E402
+
+# tcpio.d of the tcp provider guide, as one script (../shared/seed-scripts/tcp/tcpio.d)
+TCPIO = r"""
+#pragma D option quiet
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("\b)\n");
+}
+"""
+COUNT = "tcp:::receive { @[args[4]->tcp_dport] = count(); }"
+
+
+def timed(label: str, cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t0
+    sys.stderr.write(f"{label}: {elapsed:.2f} s\n")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packets", type=int, default=1_000_000)
+    args = parser.parse_args()
+    cap = OUT / f"mixed-{args.packets}.pcap"
+    if not cap.exists():
+        generate(cap, args.packets)
+    script = OUT / "tcpio-bench.d"
+    script.write_text(TCPIO, encoding="utf-8")
+    run = [sys.executable, "-m", "pcapprobe", "run", str(cap), "--local", "all", "-q"]
+    results = {
+        "a": timed("(a) tcpio.d", run + ["-s", str(script)]),
+        "b": timed("(b) tcp:::receive count", run + ["-n", COUNT]),
+    }
+    if shutil.which("tshark"):
+        results["c"] = timed("(c) tshark conv,tcp", ["tshark", "-q", "-n", "-r", str(cap),
+                                                     "-z", "conv,tcp"])
+    n = args.packets
+    for key, label in (("a", "tcpio.d"), ("b", "count"), ("c", "tshark")):
+        if key in results:
+            print(f"({key}) {label:8s} {n / results[key]:12,.0f} packets/s  ({results[key]:.2f} s)")
+    if "c" in results:
+        for key in ("a", "b"):
+            print(f"({key}) is {results['c'] / results[key]:.2f}x the speed of tshark (target >= 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

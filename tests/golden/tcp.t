@@ -1,0 +1,809 @@
+# tcp and udp providers: tcpstate.d, tcpio.d and every tcp/udp one-liner of
+# ../shared/seed-scripts on the fixtures of fixtures/gen/tcp.py.
+
+NAME tcpstate.d client: connect, active close, time-wait expiry
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-handshake.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999092277  state-syn-sent       -> state-established   
+   0 1699999999097277  state-established    -> state-fin-wait-1    
+   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
+   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
+   0 1700000059091277  state-time-wait      -> state-closed        
+   0            -  state-idle           -> state-bound         
+   0 1700000072105721  state-bound          -> state-syn-sent      
+
+EOT
+
+NAME tcpstate.d server: listen, passive close
+ARGS --local=10.0.0.2
+PCAP fixtures/pcaps/tcp-handshake.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-listen         -> state-syn-received  
+   0 1699999999092277  state-syn-received   -> state-established   
+   0 1699999999096277  state-established    -> state-close-wait    
+   0 1699999999093277  state-close-wait     -> state-last-ack      
+   0 1699999999092277  state-last-ack       -> state-closed        
+
+EOT
+
+NAME tcpstate.d refused connects
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-refused.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999092277  state-syn-sent       -> state-bound         
+   0 1699999999091277  state-bound          -> state-idle          
+   0 1699999999091277  state-idle           -> state-closed        
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999092277  state-syn-sent       -> state-bound         
+   0 1699999999091277  state-bound          -> state-idle          
+   0 1699999999091277  state-idle           -> state-closed        
+
+EOT
+
+NAME tcpstate.d simultaneous open, both ends
+ARGS --local=all
+PCAP fixtures/pcaps/tcp-simopen.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999091277  state-syn-sent       -> state-syn-received  
+   0 1699999999092277  state-syn-sent       -> state-syn-received  
+   0 1699999999092277  state-syn-received   -> state-established   
+   0 1699999999093277  state-syn-received   -> state-established   
+   0 1699999999095277  state-established    -> state-fin-wait-1    
+   0 1699999999094277  state-established    -> state-close-wait    
+   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
+   0 1699999999093277  state-close-wait     -> state-last-ack      
+   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
+   0 1699999999092277  state-last-ack       -> state-closed        
+
+EOT
+
+NAME tcpstate.d reset
+ARGS --local=all
+PCAP fixtures/pcaps/tcp-reset.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0            -  state-listen         -> state-syn-received  
+   0 1699999999092277  state-syn-sent       -> state-established   
+   0 1699999999092277  state-syn-received   -> state-established   
+   0 1699999999093277  state-established    -> state-closed        
+   0 1699999999094277  state-established    -> state-closed        
+
+EOT
+
+NAME tcpstate.d half-close
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-halfclose.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999092277  state-syn-sent       -> state-established   
+   0 1699999999094277  state-established    -> state-fin-wait-1    
+   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
+   0 1699999999098277  state-fin-wait-2     -> state-time-wait     
+
+EOT
+
+NAME tcpstate.d mid-stream
+ARGS --local=all
+PCAP fixtures/pcaps/tcp-midstream.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-established    -> state-fin-wait-1    
+   0            -  state-established    -> state-close-wait    
+   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
+   0 1699999999093277  state-close-wait     -> state-last-ack      
+   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
+   0 1699999999092277  state-last-ack       -> state-closed        
+
+EOT
+
+NAME tcpstate.d port reuse
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-reuse.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0 1699999999091277  state-bound          -> state-syn-sent      
+   0 1699999999092277  state-syn-sent       -> state-established   
+   0 1699999999093277  state-established    -> state-fin-wait-1    
+   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
+   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
+   0 1700000004093277  state-time-wait      -> state-closed        
+   0            -  state-idle           -> state-bound         
+   0 1700000003386245  state-bound          -> state-syn-sent      
+   0 1700000003387245  state-syn-sent       -> state-established   
+   0 1700000003388245  state-established    -> state-close-wait    
+   0 1700000003388245  state-close-wait     -> state-last-ack      
+   0 1700000003387245  state-last-ack       -> state-closed        
+
+EOT
+
+NAME tcpio.d server handshake
+ARGS --local=10.0.0.2
+PCAP fixtures/pcaps/tcp-handshake.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0         10.0.0.2:22    <-         10.0.0.1:40000      0  (SYN|)
+   0         10.0.0.2:22    ->         10.0.0.1:40000      0  (SYN|ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40000      0  (ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40000     16  (PUSH|ACK|)
+   0         10.0.0.2:22    ->         10.0.0.1:40000      0  (ACK|)
+   0         10.0.0.2:22    ->         10.0.0.1:40000    116  (PUSH|ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40000      0  (ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40000      0  (FIN|ACK|)
+   0         10.0.0.2:22    ->         10.0.0.1:40000      0  (ACK|)
+   0         10.0.0.2:22    ->         10.0.0.1:40000      0  (FIN|ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40000      0  (ACK|)
+   0         10.0.0.2:22    <-         10.0.0.1:40001      0  (SYN|)
+
+EOT
+
+NAME tcpio.d retransmissions
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-retrans.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (SYN|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (SYN|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (SYN|ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (PUSH|ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (PUSH|ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260    1000  (ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (FIN|ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (FIN|ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (ACK|)
+   0         10.0.0.1:40040 <-         10.0.0.2:3260       0  (FIN|ACK|)
+   0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (ACK|)
+
+EOT
+
+NAME tcpio.d ipv6
+ARGS --local=2001:db8::1
+PCAP fixtures/pcaps/tcp-ipv6.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0      2001:db8::1:40060 ->      2001:db8::2:22         0  (SYN|)
+   0      2001:db8::1:40060 <-      2001:db8::2:22         0  (SYN|ACK|)
+   0      2001:db8::1:40060 ->      2001:db8::2:22         0  (ACK|)
+   0      2001:db8::1:40060 ->      2001:db8::2:22         7  (PUSH|ACK|)
+   0      2001:db8::1:40060 <-      2001:db8::2:22         0  (ACK|)
+   0      2001:db8::1:40060 <-      2001:db8::2:22         0  (FIN|ACK|)
+   0      2001:db8::1:40060 ->      2001:db8::2:22         0  (ACK|)
+   0      2001:db8::1:40060 ->      2001:db8::2:22         0  (FIN|ACK|)
+   0      2001:db8::1:40060 <-      2001:db8::2:22         0  (ACK|)
+
+EOT
+
+NAME tcpio.d refused and reset
+ARGS --local=10.0.0.2
+PCAP fixtures/pcaps/tcp-refused.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0         10.0.0.2:23    <-         10.0.0.1:40010      0  (SYN|)
+   0         10.0.0.2:23    ->         10.0.0.1:40010      0  (RST|ACK|)
+   0         10.0.0.2:23    <-         10.0.0.1:40011      0  (SYN|)
+   0         10.0.0.2:23    ->         10.0.0.1:40011      0  (RST|ACK|)
+
+EOT
+
+NAME one-liner tcp:::accept-established { @[args[3]->tcps_raddr] = count(); } on tcp-reuse.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-reuse.pcap
+PROG tcp:::accept-established { @[args[3]->tcps_raddr] = count(); }
+EXPECT <<EOT
+
+  10.0.0.1                                                          2
+EOT
+
+NAME one-liner tcp:::accept-established { @[args[3]->tcps_raddr] = count(); } on tcp-ipv6.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-ipv6.pcap
+PROG tcp:::accept-established { @[args[3]->tcps_raddr] = count(); }
+EXPECT <<EOT
+
+  2001:db8::1                                                       1
+EOT
+
+NAME one-liner tcp:::accept-established { @[args[3]->tcps_lport] = count(); } on tcp-wscale.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-wscale.pcap
+PROG tcp:::accept-established { @[args[3]->tcps_lport] = count(); }
+EXPECT <<EOT
+
+   443                2
+EOT
+
+NAME one-liner tcp:::accept-established { @[args[3]->tcps_raddr, args[3]->tcps_lport] = count(); } on tcp-reuse.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-reuse.pcap
+PROG tcp:::accept-established { @[args[3]->tcps_raddr, args[3]->tcps_lport] = count(); }
+EXPECT <<EOT
+
+  10.0.0.1                                              80                2
+EOT
+
+NAME one-liner tcp:::accept-refused { @[args[2]->ip_daddr, args[4]->tcp_sport] = count(); } on tcp-refused.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-refused.pcap
+PROG tcp:::accept-refused { @[args[2]->ip_daddr, args[4]->tcp_sport] = count(); }
+EXPECT <<EOT
+
+  10.0.0.1                                              23                2
+EOT
+
+NAME one-liner tcp:::receive { @[args[2]->ip_saddr] = count(); } on tcp-retrans.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-retrans.pcap
+PROG tcp:::receive { @[args[2]->ip_saddr] = count(); }
+EXPECT <<EOT
+
+  10.0.0.2                                                          8
+  10.0.0.1                                                         13
+EOT
+
+NAME one-liner tcp:::receive { @[args[2]->ip_saddr] = count(); } on tcp-ipv6.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-ipv6.pcap
+PROG tcp:::receive { @[args[2]->ip_saddr] = count(); }
+EXPECT <<EOT
+
+  2001:db8::2                                                       4
+  2001:db8::1                                                       5
+EOT
+
+NAME one-liner tcp:::receive { @[args[4]->tcp_dport] = count(); } on tcp-halfclose.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-halfclose.pcap
+PROG tcp:::receive { @[args[4]->tcp_dport] = count(); }
+EXPECT <<EOT
+
+ 40030                6
+  2049                8
+EOT
+
+NAME one-liner tcp:::send { @[args[2]->ip_daddr] = quantize(args[2]->ip_plength); } on tcp-retrans.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/tcp-retrans.pcap
+PROG tcp:::send { @[args[2]->ip_daddr] = quantize(args[2]->ip_plength); }
+EXPECT <<EOT
+
+  10.0.0.1                                          
+           value  ------------- Distribution ------------- count    
+               8 |                                         0        
+              16 |@@@@@@@@@@@@@@@@@@@@                     4        
+              32 |@@@@@@@@@@@@@@@@@@@@                     4        
+              64 |                                         0        
+
+  10.0.0.2                                          
+           value  ------------- Distribution ------------- count    
+               8 |                                         0        
+              16 |@@@@@@@@@@@@                             4        
+              32 |@@@@@@                                   2        
+              64 |                                         0        
+             128 |                                         0        
+             256 |                                         0        
+             512 |@@@@@@@@@@@@@@@@@@@@@@                   7        
+            1024 |                                         0        
+
+EOT
+
+NAME one-liner udp:::receive { @[args[2]->ip_saddr] = count(); } on udp.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/udp.pcap
+PROG udp:::receive { @[args[2]->ip_saddr] = count(); }
+EXPECT <<EOT
+
+  2001:db8::1                                                       1
+  2001:db8::2                                                       1
+  10.0.0.1                                                          2
+  10.0.0.2                                                          2
+EOT
+
+NAME one-liner udp:::receive { @[args[4]->udp_dport] = count(); } on udp.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/udp.pcap
+PROG udp:::receive { @[args[4]->udp_dport] = count(); }
+EXPECT <<EOT
+
+   123                1
+ 33000                1
+ 33001                1
+ 33002                1
+    53                2
+EOT
+
+NAME one-liner udp:::send { @[args[2]->ip_daddr] = quantize(args[2]->ip_plength); } on udp.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/udp.pcap
+PROG udp:::send { @[args[2]->ip_daddr] = quantize(args[2]->ip_plength); }
+EXPECT <<EOT
+
+  2001:db8::1                                       
+           value  ------------- Distribution ------------- count    
+              16 |                                         0        
+              32 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 1        
+              64 |                                         0        
+
+  2001:db8::2                                       
+           value  ------------- Distribution ------------- count    
+              16 |                                         0        
+              32 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 1        
+              64 |                                         0        
+
+  10.0.0.2                                          
+           value  ------------- Distribution ------------- count    
+              16 |                                         0        
+              32 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 2        
+              64 |                                         0        
+
+  10.0.0.1                                          
+           value  ------------- Distribution ------------- count    
+              64 |                                         0        
+             128 |@@@@@@@@@@@@@@@@@@@@                     1        
+             256 |@@@@@@@@@@@@@@@@@@@@                     1        
+             512 |                                         0        
+
+EOT

@@ -374,8 +374,8 @@ class Program:
     def make_format(self, source: Source, text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
         try:
             fmt = printf.compile_format(text)
-            stringified = integer_string_positions(fmt, arg_types)
-            types = [printf.STRING if i in stringified else output_type(t) for i, t in enumerate(arg_types)]
+            stringified = frozenset[int]()
+            types = [output_type(t) for t in arg_types]
             if func.startswith("printa:"):
                 bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
             else:

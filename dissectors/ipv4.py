@@ -98,9 +98,9 @@ class IpPacket:
 
     def reassembled(self, payload: bytes) -> IpPacket:
         """The same packet carrying a whole reassembled datagram payload."""
-        whole = IpPacket(self.frame, self.ts_ns, self.ipv6, self.src, self.dst, self.proto,
-                         self._view, self._off, self._hlen, 0, 0, len(payload),
-                         self.plength, None)
+        whole = type(self)(self.frame, self.ts_ns, self.ipv6, self.src, self.dst, self.proto,
+                           self._view, self._off, self._hlen, 0, 0, len(payload),
+                           self.plength, None)
         whole._payload = memoryview(payload)
         return whole
 
@@ -160,8 +160,13 @@ class IpPacket:
         return self.header[6] if self.ipv6 else self.header[9]
 
 
-def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
-    """Decode the IPv4 header at ``off``; raises Truncated / Malformed."""
+def decode(frame: object, ts_ns: int, view: memoryview, off: int,
+           cls: type[IpPacket] = IpPacket) -> IpPacket:
+    """Decode the IPv4 header at ``off`` into a ``cls``; raises Truncated / Malformed.
+
+    ``cls`` lets a consumer have its own IpPacket subclass built directly
+    (the ip translator's argument objects) instead of wrapping this one.
+    """
     avail = len(view) - off
     if avail < MIN_HEADER_LEN:
         raise Truncated(MIN_HEADER_LEN, avail, "IPv4 header")
@@ -184,5 +189,5 @@ def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
     cache = _ADDR_CACHE
     s = cache.get(src) or addr_str(src)
     d = cache.get(dst) or addr_str(dst)
-    return IpPacket(frame, ts_ns, False, s, d, proto, view, off, ihl, off + ihl, end,
-                    total - ihl, total - ihl, frag)
+    return cls(frame, ts_ns, False, s, d, proto, view, off, ihl, off + ihl, end,
+               total - ihl, total - ihl, frag)

@@ -42,8 +42,10 @@ def addr_str(raw: bytes) -> str:
     return text
 
 
-def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
-    """Decode the IPv6 header and extension headers at ``off``."""
+def decode(frame: object, ts_ns: int, view: memoryview, off: int,
+           cls: type[IpPacket] = IpPacket) -> IpPacket:
+    """Decode the IPv6 header and extension headers at ``off`` into a ``cls``
+    (see ``dissectors.ipv4.decode``)."""
     avail = len(view) - off
     if avail < HEADER_LEN:
         raise Truncated(HEADER_LEN, avail, "IPv6 header")
@@ -80,5 +82,5 @@ def decode(frame: object, ts_ns: int, view: memoryview, off: int) -> IpPacket:
         raise Truncated(pos - off, end - off, "IPv6 extension headers")
     src = addr_str(bytes(view[off + 8 : off + 24]))
     dst = addr_str(bytes(view[off + 24 : off + 40]))
-    return IpPacket(frame, ts_ns, True, src, dst, nxt, view, off, HEADER_LEN, pos, end,
-                    off + HEADER_LEN + plen - pos, plen, frag)
+    return cls(frame, ts_ns, True, src, dst, nxt, view, off, HEADER_LEN, pos, end,
+               off + HEADER_LEN + plen - pos, plen, frag)

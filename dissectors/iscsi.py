@@ -191,33 +191,66 @@ def _padded(n: int) -> int:
     return (n + 3) & ~3
 
 
-def pdu_length(view: memoryview, header_digest: bool, data_digest: bool) -> int | None:
-    """Length of the PDU at the front of ``view`` (at least 48 bytes); never raises.
+_HEAD = struct.Struct(">BBxxI")  # opcode byte, flags, TotalAHSLength<<24 | DataSegmentLength
 
-    ``None`` when the bytes are not a plausible BHS (the framer resyncs).
-    """
-    if len(view) < BHS_LEN:
+# Per first BHS byte, what a plausible PDU with it may be: -1 not a PDU, else
+# these bits (built once from the opcode tables above).
+_RULE_FINAL = 1  # the F bit must be set
+_RULE_NO_DATA = 2  # no data segment
+_RULE_AHS = 4  # may carry AHS
+_RULE_LOGIN = 8  # never carries digests (§13.1)
+_LOGIN_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP})
+
+
+def _rules(opcodes: frozenset[int]) -> tuple[int, ...]:
+    table = []
+    for first in range(256):
+        opcode = first & 0x3F
+        if first & 0x80 or opcode not in opcodes or (opcode >= 0x20 and first & 0x40):
+            table.append(-1)  # the top bit is reserved; only initiator PDUs have an I bit
+            continue
+        table.append((_RULE_FINAL if opcode in _FINAL_ALWAYS else 0)
+                     | (_RULE_NO_DATA if opcode in _NO_DATA_OPCODES else 0)
+                     | (_RULE_AHS if opcode == ISCSI_OP_SCSI_CMD else 0)
+                     | (_RULE_LOGIN if opcode in _LOGIN_OPCODES else 0))
+    return tuple(table)
+
+
+_RULES_ANY = _rules(frozenset(OPCODE_NAMES))
+_RULES_INITIATOR = _rules(INITIATOR_OPCODES)
+_RULES_TARGET = _rules(TARGET_OPCODES)
+
+
+def _length(view: memoryview, rules: tuple[int, ...], header_digest: bool,
+            data_digest: bool) -> int | None:
+    """pdu_length() against one side's opcode rules; ``view`` holds the BHS."""
+    first, flags, word = _HEAD.unpack_from(view)
+    rule = rules[first]
+    if rule < 0 or (rule & _RULE_FINAL and not flags & FLAG_FINAL):
         return None
-    first = view[0]
-    opcode = first & 0x3F
-    ahs_words = view[4]
-    data_len = (view[5] << 16) | (view[6] << 8) | view[7]
-    if first & 0x80 or opcode not in OPCODE_NAMES:
+    ahs_words = word >> 24
+    data_len = word & 0xFFFFFF
+    if (ahs_words and not rule & _RULE_AHS) or (data_len and rule & _RULE_NO_DATA):
         return None
-    if opcode >= 0x20 and first & 0x40:
-        return None  # only initiator PDUs have an I bit
-    if opcode in _FINAL_ALWAYS and not view[1] & FLAG_FINAL:
-        return None
-    if ahs_words and opcode != ISCSI_OP_SCSI_CMD:
-        return None
-    if data_len and opcode in _NO_DATA_OPCODES:
-        return None
-    length = BHS_LEN + ahs_words * 4 + _padded(data_len)
+    length = BHS_LEN + ahs_words * 4 + ((data_len + 3) & ~3)
+    if rule & _RULE_LOGIN:
+        return length
     if header_digest:
         length += DIGEST_LEN
     if data_digest and data_len:
         length += DIGEST_LEN
     return length
+
+
+def pdu_length(view: memoryview, header_digest: bool, data_digest: bool) -> int | None:
+    """Length of the PDU at the front of ``view`` (at least 48 bytes); never raises.
+
+    ``None`` when the bytes are not a plausible BHS (the framer resyncs).  Login
+    PDUs never carry digests (§13.1), whatever the flags say.
+    """
+    if len(view) < BHS_LEN:
+        return None
+    return _length(view, _RULES_ANY, header_digest, data_digest)
 
 
 def has_header_digest(view: memoryview) -> bool:
@@ -404,7 +437,7 @@ class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
-                 "target_dir", "resync", "last_cmdsn")
+                 "target_dir", "resync", "last_cmdsn", "_rules")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
@@ -415,19 +448,28 @@ class IscsiConnection:
         self.in_login = False
         self._pending: dict[int, bytearray] = {}  # opcode -> continued key text
         self.target_dir: int | None = None  # stream direction the target sends on
+        # The opcode rules of what each direction may carry (once target_dir is known).
+        self._rules = (_RULES_ANY, _RULES_ANY)
         self.resync = [False, False]  # bytes were lost in that direction
         self.last_cmdsn: int | None = None
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
         """The framer's length function, honouring (or detecting) digests."""
-        if self.target_dir is not None:
-            opcodes = TARGET_OPCODES if direction == self.target_dir else INITIATOR_OPCODES
-            if view[0] & 0x3F not in opcodes:
-                return None
-        if self.resync[direction] and not self._resumes(view):
+        rules = self._rules[direction]
+        if self.resync[direction] and (rules[view[0]] < 0 or not self._resumes(view)):
             return None
-        if view[0] & 0x3F in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
-            return pdu_length(view, False, False)  # login PDUs never carry digests (§13.1)
+        hdig = self.header_digest
+        ddig = self.data_digest
+        if hdig is None or ddig is None:
+            return self._detect(view, rules)
+        return _length(view, rules, hdig, ddig)
+
+    def _detect(self, view: memoryview, rules: tuple[int, ...]) -> int | None:
+        """pdu_length() while the digests are unknown (a capture without the login)."""
+        if rules[view[0]] < 0:
+            return None
+        if view[0] & 0x3F in _LOGIN_OPCODES:
+            return _length(view, rules, False, False)
         hdig = self.header_digest
         if hdig is None:
             # Mid-session: a header digest shows as the BHS's CRC32C after it.
@@ -441,14 +483,14 @@ class IscsiConnection:
             # Mid-session: verify a data digest once the bytes to check it are
             # here; until then guess "none" (again, never hold a PDU back).
             ddig = False
-            length = pdu_length(view, hdig, True)
+            length = _length(view, rules, hdig, True)
             data_len = (view[5] << 16) | (view[6] << 8) | view[7]
             if length is not None and data_len and len(view) >= length:
                 start = BHS_LEN + view[4] * 4 + (DIGEST_LEN if hdig else 0)
                 end = start + _padded(data_len)
                 ddig = self.data_digest = (
                     _DIGEST.unpack_from(view, end)[0] == crc32c(view[start:end]))
-        return pdu_length(view, hdig, ddig)
+        return _length(view, rules, hdig, ddig)
 
     def _resumes(self, view: memoryview) -> bool:
         """After lost bytes, a candidate BHS must also fit the session's state:
@@ -469,7 +511,10 @@ class IscsiConnection:
         if pdu.opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
         if self.target_dir is None:
-            self.target_dir = direction if pdu.opcode in TARGET_OPCODES else 1 - direction
+            target = self.target_dir = (
+                direction if pdu.opcode in TARGET_OPCODES else 1 - direction)
+            self._rules = ((_RULES_TARGET, _RULES_INITIATOR) if target == 0
+                           else (_RULES_INITIATOR, _RULES_TARGET))
         return pdu
 
     def login_or_text(self, pdu: Pdu) -> list[tuple[str, str]] | None:

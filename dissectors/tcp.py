@@ -32,14 +32,15 @@ TCP_MAX_WINSHIFT = 14
 
 
 class TcpSegment:
-    """One decoded TCP header with its payload (views into the packet)."""
+    """One decoded TCP header; ``header`` and ``payload`` are views into the
+    packet, sliced only when read (most segments only need the fixed fields)."""
 
     __slots__ = ("sport", "dport", "seq", "ack", "offset", "flags", "window",
-                 "checksum", "urgent", "header", "payload", "datalen")
+                 "checksum", "urgent", "datalen", "_view")
 
     def __init__(self, sport: int, dport: int, seq: int, ack: int, offset: int, flags: int,
-                 window: int, checksum: int, urgent: int, header: memoryview,
-                 payload: memoryview, datalen: int) -> None:
+                 window: int, checksum: int, urgent: int, view: memoryview,
+                 datalen: int) -> None:
         self.sport = sport
         self.dport = dport
         self.seq = seq
@@ -49,9 +50,19 @@ class TcpSegment:
         self.window = window
         self.checksum = checksum
         self.urgent = urgent
-        self.header = header
-        self.payload = payload  # as captured (a snap length may cut it)
         self.datalen = datalen  # data bytes the segment carried on the wire
+        self._view = view
+
+    @property
+    def header(self) -> memoryview:
+        """The header with its options (shorter than ``offset`` when a snap
+        length cut the options)."""
+        return self._view[: self.offset]
+
+    @property
+    def payload(self) -> memoryview:
+        """The data as captured (a snap length may cut it)."""
+        return self._view[self.offset :]
 
 
 class TcpOptions:
@@ -78,10 +89,12 @@ def decode(view: memoryview, length: int | None = None) -> TcpSegment:
         raise Malformed(f"TCP data offset {offset} below 20", "tcp.bad_offset")
     # A snap length may cut the options: the fixed header is still good (the
     # caller sees len(header) < offset and records it), the payload is empty.
-    payload = view[offset:]
-    datalen = len(payload) if length is None else max(length - offset, len(payload))
-    return TcpSegment(sport, dport, seq, ack, offset, flags, window, checksum, urgent,
-                      view[:offset], payload, datalen)
+    captured = len(view) - offset
+    if captured < 0:
+        captured = 0
+    datalen = captured if length is None or length - offset < captured else length - offset
+    return TcpSegment(sport, dport, seq, ack, offset, flags, window, checksum, urgent, view,
+                      datalen)
 
 
 def parse_options(header: memoryview) -> TcpOptions:

@@ -8,6 +8,7 @@ docs/architecture.md "IP layer").  ``DissectError`` is caught once per frame in
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -22,8 +23,6 @@ from dissectors.ipv6 import decode as decode_ipv6
 from pcapprobe.capture import linktypes
 from pcapprobe.capture.frame import Frame
 from pcapprobe.flows.ipfrag import Reassembler
-from pcapprobe.flows.tcp import TcpLayer
-from pcapprobe.flows.udp import UdpLayer
 from pcapprobe.probes import catalog
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.probes.constants import IPPROTO_TCP, IPPROTO_UDP
@@ -103,7 +102,12 @@ class IpLayer:
         self.protocols: dict[int, IpHandler] = {}
         translator = IpTranslator(ctx.handler("ip", "send"), ctx.handler("ip", "receive"),
                                   ctx.local.is_local, ctx.local.all)
-        self.fire: IpHandler | None = translator if translator.enabled else None
+        self.fire: IpHandler | None = None
+        self.ipv4_class = self.ipv6_class = IpPacket
+        if translator.enabled:
+            self.fire = translator
+            # packets are decoded straight into the translator's argument objects
+            self.ipv4_class, self.ipv6_class = translator.ipv4_class, translator.ipv6_class
         self.frags = Reassembler(self._weird)
         self.counts = ctx.report.layer("ip")
 
@@ -111,7 +115,7 @@ class IpLayer:
         self.ctx.report.weird(name, pkt.frame, detail)
 
     def on_ipv4(self, frame: Frame, view: memoryview, off: int) -> None:
-        pkt = decode_ipv4(frame, frame.ts_ns, view, off)
+        pkt = decode_ipv4(frame, frame.ts_ns, view, off, self.ipv4_class)
         if self.fire is not None:
             self.fire(pkt)
         if pkt.frag is not None:
@@ -122,7 +126,7 @@ class IpLayer:
             handler(pkt)
 
     def on_ipv6(self, frame: Frame, view: memoryview, off: int) -> None:
-        pkt = decode_ipv6(frame, frame.ts_ns, view, off)
+        pkt = decode_ipv6(frame, frame.ts_ns, view, off, self.ipv6_class)
         if self.fire is not None:
             self.fire(pkt)
         if pkt.frag is not None:
@@ -171,19 +175,21 @@ class Layers:
 
 
 def _ethernet(layers: Layers, counts: Counter[str]) -> LinkHandler:
-    """Ethernet, with a shortcut for the common untagged IPv4 frame."""
-    ethertypes = layers.ethertypes
+    """Ethernet, with a shortcut for the common untagged IPv4 frame (call after
+    the ethertype table is filled: the IPv4 handler is looked up once)."""
+    ipv4 = layers.ethertypes.get(ethernet.ETHERTYPE_IPV4)
     slow = _link(ethernet.decode, layers, counts)
+    if ipv4 is None:
+        return slow
+    header_len = ethernet.HEADER_LEN
 
     def on_frame(frame: Frame) -> None:
         view = frame.data
         # untagged IPv4 (ethertype 0x0800 at offset 12) skips the general decoder
-        if len(view) > 14 and view[12] == 8 and view[13] == 0:
-            ipv4 = ethertypes.get(ethernet.ETHERTYPE_IPV4)
-            if ipv4 is not None:
-                ipv4(frame, view, ethernet.HEADER_LEN)
-                return
-        slow(frame)
+        if len(view) > header_len and view[12] == 8 and view[13] == 0:
+            ipv4(frame, view, header_len)
+        else:
+            slow(frame)
 
     return on_frame
 
@@ -211,6 +217,9 @@ def build_layers(ctx: RunContext) -> Layers:
     link_counts = ctx.report.layer("link")
     ip = layers.ip = IpLayer(ctx)
 
+    layers.ethertypes[ethernet.ETHERTYPE_IPV4] = ip.on_ipv4
+    layers.ethertypes[ethernet.ETHERTYPE_IPV6] = ip.on_ipv6
+
     layers.linktypes[linktypes.LINKTYPE_ETHERNET] = _ethernet(layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_LINUX_SLL] = _link(sll.decode_v1, layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_LINUX_SLL2] = _link(sll.decode_v2, layers, link_counts)
@@ -220,12 +229,14 @@ def build_layers(ctx: RunContext) -> Layers:
                 linktypes.LINKTYPE_RAW_BSD, linktypes.LINKTYPE_IPV4, linktypes.LINKTYPE_IPV6):
         layers.linktypes[raw] = _raw_ip(ip)
 
-    layers.ethertypes[ethernet.ETHERTYPE_IPV4] = ip.on_ipv4
-    layers.ethertypes[ethernet.ETHERTYPE_IPV6] = ip.on_ipv6
-
     # everything above IP is left out when only ip probes listen: an ip-only
     # script must not pay for connection tracking
     if ctx.listens_beyond(("ip",)):
+        # imported here: the TCP/UDP stack and its applications are a fifth of
+        # the start-up time of an ip-only run
+        from pcapprobe.flows.tcp import TcpLayer
+        from pcapprobe.flows.udp import UdpLayer
+
         tcp = TcpLayer(ctx)
         udp = UdpLayer(ctx)
         ip.protocols[IPPROTO_TCP] = tcp.on_packet
@@ -277,6 +288,14 @@ class Pipeline:
         advance = driver.advance if driver is not None else None
         n = 0
         size = 0
+        import os
+        mode = os.environ.get("PP_GC", "")
+        if "f" in mode:
+            gc.freeze()
+        if "t" in mode:
+            gc.set_threshold(int(os.environ.get("PP_T0", "50000")), 20, 100)
+        if "d" in mode:
+            gc.disable()
         try:
             # the per-packet hot loop: keep it flat
             for frame in frames:

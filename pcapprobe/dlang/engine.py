@@ -82,49 +82,6 @@ def output_type(t: ty.DType) -> printf.DType:
     return printf.DType("other", 0, False, t.name)
 
 
-def integer_string_positions(fmt: printf.Format, arg_types: list[ty.DType]) -> frozenset[int]:
-    """Argument positions where ``%s`` receives an integer.
-
-    Solaris rejects this (D_PRINTF_ARG_TYPE), but the provider documents'
-    own iscsixfer.d and iscsixfersnoop.d print the integer ``xfer_type`` with
-    ``%s``; the seed scripts must run unchanged, so the integer prints in
-    decimal instead.
-    """
-    positions = set()
-    j = 0
-    for conv in fmt.conversions:
-        if conv.printer == "pct" or conv.agg:
-            continue
-        j += int(conv.dyn_width) + int(conv.dyn_prec)
-        if j < len(arg_types) and conv.name == "s" and arg_types[j].kind == "int":
-            positions.add(j)
-        j += 1
-    return frozenset(positions)
-
-
-def consumed_arguments(fmt: printf.Format) -> int:
-    """How many printf() value arguments a format's conversions consume."""
-    count = 0
-    for conv in fmt.conversions:
-        if conv.printer != "pct" and not conv.agg:
-            count += 1 + int(conv.dyn_width) + int(conv.dyn_prec)
-    return count
-
-
-class StringifyingFormat:
-    """A bound format whose integer ``%s`` arguments are rendered as decimal."""
-
-    __slots__ = ("bound", "positions")
-
-    def __init__(self, bound: Any, positions: frozenset[int]) -> None:
-        self.bound = bound
-        self.positions = positions
-
-    def render(self, values: Sequence[object], aggs: Sequence[Any] = ()) -> str:
-        values = [str(v) if i in self.positions else v for i, v in enumerate(values)]
-        return str(self.bound.render(values, aggs))
-
-
 @dataclass(slots=True)
 class Enabling:
     """One clause compiled for one probe: an ECB in DTrace's terms."""
@@ -167,7 +124,13 @@ class RuntimeState:
             self.quiet = bool(self.program.options["quiet"])
 
     def trunc(self, agg: Aggregation, n: int) -> None:
-        agg.trunc(n)
+        # dt_trunc walks by value (dtrace_aggregate_walk_val[rev]sorted), whose
+        # qsort honours aggsortrev and aggsortkeypos like printa's: under
+        # aggsortrev, trunc(@, n) keeps the n *smallest* (and -n the largest).
+        opts = self.program.sort_options()
+        if opts.aggsortrev:
+            n = -n
+        agg.trunc(n, key_order=lambda k: agg.key_sort_key(k, opts.aggsortkeypos))
 
     def printa(self, aggs: tuple[Aggregation, ...], fmt: Any) -> str:
         return printa_lib.printa_text(aggs, fmt, self.program.sort_options())
@@ -195,6 +158,10 @@ class Program:
         self.all_enablings: list[Enabling] = []
         self.aggs: dict[str, Aggregation] = {}
         self.state = RuntimeState(self)
+        # timestamp's origin (DTrace counts from boot; pcapprobe from the first
+        # packet, or 0 on the virtual clock): a one-item list the clauses read.
+        self.origin = [0]
+        self.now = 0  # the latest time seen: END's timestamp
         self.names: dict[str, Any] = self.runtime_names()
         self.ticks: list[tuple[int, int, Probe]] = []
         self.clock_started = False
@@ -206,6 +173,7 @@ class Program:
     def runtime_names(self) -> dict[str, Any]:
         names: dict[str, Any] = {
             "ST": self.state,
+            "T0": self.origin,
             "G": {},
             "S": {},
             "AGG": self.aggs,
@@ -311,6 +279,17 @@ class Program:
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         sym = self.symbols
+        keys = []
+        for k in item.key_types or ():
+            kt = ty.named(k.base, k.pointers)
+            if kt is None:
+                raise self.fail(D_DECL_TYPE, f"undefined type name: {k.base}", source, k.span)
+            keys.append(kt)
+        if item.scope == "self" and item.key_types is not None:
+            if item.name in sym.self_vars or item.name in sym.self_arrays:
+                raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+            sym.self_arrays[item.name] = ArrayInfo(tuple(keys), t)
+            return
         if item.scope != "global":
             table = sym.self_vars if item.scope == "self" else sym.this_vars
             table[item.name] = t
@@ -318,12 +297,6 @@ class Program:
         if item.name in sym.globals or item.name in sym.arrays or item.name in sym.inlines:
             raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
         if item.key_types is not None:
-            keys = []
-            for k in item.key_types:
-                kt = ty.named(k.base, k.pointers)
-                if kt is None:
-                    raise self.fail(D_DECL_TYPE, f"undefined type name: {k.base}", source, k.span)
-                keys.append(kt)
             sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
             self.names[f"A_{item.name}"] = {}
         else:
@@ -374,20 +347,19 @@ class Program:
     def make_format(self, source: Source, text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
         try:
             fmt = printf.compile_format(text)
-            stringified = frozenset[int]()
+            # No leniency: an integer under %s is D_PRINTF_ARG_TYPE and an extra
+            # printf() argument D_PRINTF_ARG_EXTRA, as in Solaris (so the guide's
+            # iscsixfer.d and iscsixfersnoop.d fail to compile, as they do there).
             types = [output_type(t) for t in arg_types]
             if func.startswith("printa:"):
                 bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
             else:
-                # Like stringified %s, extra printf() arguments are tolerated
-                # (D_PRINTF_ARG_EXTRA in Solaris) because the guide's own
-                # iscsixfersnoop.d passes one more than its format uses.
-                bound = fmt.bind(types[: consumed_arguments(fmt)], func)
+                bound = fmt.bind(types, func)
         except printf.FormatError as exc:
             err = error(exc.tag, exc.message, source, node.span)
             err.errtags = bool(self.options.get("errtags"))
             raise err from None
-        return StringifyingFormat(bound, stringified) if stringified else bound
+        return bound
 
     def make_aggregation(self, info: AggInfo) -> Any:
         agg = Aggregation(info.name, info.func, info.params, [output_type(k) for k in info.keys], varid=info.index)
@@ -432,6 +404,7 @@ class Program:
 
     def begin(self, ts_ns: int) -> None:
         """Fire BEGIN and start the profile clocks at ``ts_ns``."""
+        self.origin[0] = self.now = ts_ns
         self.ticks = [(ts_ns + interval, order, probe) for interval, order, probe in self.ticks]
         self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
         heapq.heapify(self.ticks)
@@ -443,10 +416,13 @@ class Program:
         ticks = self.ticks
         while ticks and ticks[0][0] <= ts_ns and not self.state.exited:
             when, order, probe = ticks[0]
+            self.now = when
             heapq.heapreplace(ticks, (when + self.intervals[probe], order, probe))
             fire = self.handler(probe)
             if fire is not None:
                 fire(when, (), None)
+        if ts_ns > self.now and not self.state.exited:
+            self.now = ts_ns
 
     def run_without_capture(self, limit_ns: int = VIRTUAL_LIMIT_NS) -> None:
         """``run -s x.d`` with no capture: BEGIN, then ticks on a virtual clock
@@ -464,7 +440,7 @@ class Program:
 
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
-        self.fire_special("END", self.last_tick_time())
+        self.fire_special("END", self.now)
         self.out.write("\n")
         self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
         return self.state.status
@@ -481,9 +457,6 @@ class Program:
         return printa_lib.SortOptions(
             bool(opts.get("aggsortkey")), bool(opts.get("aggsortrev")), number("aggsortpos"), number("aggsortkeypos")
         )
-
-    def last_tick_time(self) -> int:
-        return max((when for when, _, _ in self.ticks), default=0)
 
     def aggregations(self) -> dict[str, dict[tuple, object]]:
         return {name: agg.snapshot() for name, agg in self.aggs.items()}

@@ -9,7 +9,7 @@ server port first, then each heuristic on the first payload of the flow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from dissectors import iscsi
 from pcapprobe.flows.framing import AppBinding
@@ -31,18 +31,21 @@ class DatagramApp(Protocol):
 class DatagramBinding:
     """How a UDP application is found: ports on either side, or a heuristic.
 
-    ``factory`` is called once per run, the first time a datagram matches.
+    ``factory`` is called once per run, the first time a datagram matches; it
+    may return None to decline (nothing listens to what the app would fire).
     """
 
     name: str
     ports: frozenset[int]
     heuristic: Callable[[memoryview], bool] | None
-    factory: Callable[["RunContext"], DatagramApp]
+    factory: Callable[["RunContext"], DatagramApp | None]
 
 
 STREAM_APPS: list[AppBinding] = [
-    AppBinding("iscsi", frozenset({iscsi.ISCSI_PORT}), iscsi.heuristic, iscsi_translator.stream_app),
-    AppBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.stream_heuristic, oncrpc.stream_app),
+    AppBinding("iscsi", frozenset({iscsi.ISCSI_PORT}), iscsi.heuristic, iscsi_translator.stream_app,
+               enabled=iscsi_translator.enabled),
+    AppBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.stream_heuristic, oncrpc.stream_app,
+               enabled=oncrpc.enabled),
 ]
 
 DATAGRAM_APPS: list[DatagramBinding] = [
@@ -62,9 +65,16 @@ def stream_by_port(client_port: int, server_port: int) -> AppBinding | None:
     return None
 
 
-def stream_by_heuristic(payload: memoryview) -> AppBinding | None:
-    """The first binding whose heuristic accepts the first payload of a flow."""
-    for binding in STREAM_APPS:
+def enabled_stream_apps(ctx: RunContext) -> tuple[AppBinding, ...]:
+    """The stream bindings a run can use (see ``AppBinding.enabled``)."""
+    return tuple(b for b in STREAM_APPS if b.enabled is None or b.enabled(ctx))
+
+
+def stream_by_heuristic(payload: memoryview,
+                        bindings: Iterable[AppBinding] | None = None) -> AppBinding | None:
+    """The first binding (of ``bindings``, default all) whose heuristic accepts
+    the first payload of a flow."""
+    for binding in STREAM_APPS if bindings is None else bindings:
         if binding.heuristic is not None and binding.heuristic(payload):
             return binding
     return None

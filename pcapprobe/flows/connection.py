@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from pcapprobe.flows import apps
 from pcapprobe.flows.framing import StreamFramer
 from pcapprobe.flows.reassembly import Budget, Reassembler
 
@@ -80,17 +79,9 @@ class Connection:
 
     def stream(self, direction: int, seq: int, payload: memoryview, syn: bool, fin: bool,
                ack: int | None, ts_ns: int) -> None:
-        """Feed one segment's bytes (and its ACK of the other direction) to the app."""
-        if self.framer is None:
-            if not payload or not self.tries:
-                return
-            self.tries -= 1
-            binding = apps.stream_by_heuristic(payload)
-            if binding is None:
-                return
-            self.bind(binding)
-            if self.framer is None:
-                return
+        """Feed one segment's bytes (and its ACK of the other direction) to the
+        bound app (``framer`` is set)."""
+        assert self.framer is not None
         reasm = self.reasm[direction]
         if syn:
             seq = (seq + 1) & 0xFFFFFFFF

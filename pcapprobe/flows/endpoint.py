@@ -131,7 +131,7 @@ class Endpoint:
         self.ipv6 = ipv6
         self.mss = MSS_DEFAULT_IPV6 if ipv6 else MSS_DEFAULT_IPV4
         self.loopback = int(loopback)
-        self.active = False
+        self.active = 0  # tcps_active as D reads it
         self.state = TCPS_ESTABLISHED if midstream else TCPS_IDLE
         self.iss = 0
         self.suna = 0
@@ -176,9 +176,11 @@ class Endpoint:
 
     def _update_mss(self) -> None:
         """mss: the smaller MSS option of the two SYNs, else the default."""
-        offers = [o.mss for o in (self.my_opts, self.peer_opts) if o is not None and o.mss]
-        if offers:
-            self.mss = min(offers)
+        mine = self.my_opts.mss if self.my_opts is not None else None
+        peer = self.peer_opts.mss if self.peer_opts is not None else None
+        offer = min(mine, peer) if mine and peer else mine or peer
+        if offer:
+            self.mss = offer
 
     def _initial_cwnd(self) -> int:
         mss = self.mss
@@ -263,7 +265,7 @@ class Endpoint:
             # A bare SYN is an active open; after the peer's SYN was received
             # (presumed listening) it is the second half of a simultaneous open.
             self.state = TCPS_IDLE
-            self.active = True
+            self.active = 1
             self.set_state(TCPS_BOUND, ts_ns)
             self.set_state(TCPS_SYN_SENT, ts_ns)
             self._event(self.fire.connect_request, ts_ns, info)
@@ -406,7 +408,7 @@ class Endpoint:
             return
         if state == TCPS_IDLE:
             # SYN/ACK seen before (or without) our SYN: the SYN is presumed.
-            self.active = True
+            self.active = 1
             self.iss = (seg.ack - 1) & MASK
             self.suna = self.iss
             self.sbase = self.iss

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 if TYPE_CHECKING:
     from pcapprobe.flows.connection import Connection
+    from pcapprobe.pipeline import RunContext
 
 # A PDU larger than this is taken as a framing error (a bogus length after a
 # gap), not buffered: it bounds the memory one direction of one connection
@@ -53,8 +54,11 @@ class AppBinding:
     name: str
     ports: frozenset[int]
     heuristic: Callable[[memoryview], bool] | None
-    factory: Callable[["Connection"], StreamApp]
+    factory: Callable[["Connection"], StreamApp | None]  # None: declines the flow
     max_pdu: int = MAX_PDU
+    # Whether the run enables anything the app fires; a disabled app is never
+    # bound or offered a flow (its port still marks the server mid-stream).
+    enabled: Callable[["RunContext"], bool] | None = None
 
 
 class _Direction:

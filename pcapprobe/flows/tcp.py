@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
 
 _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
+_NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carries
 
 
 def is_loopback(local: str, remote: str) -> bool:
@@ -56,8 +57,11 @@ class TcpLayer:
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         self.next_cid = 1
-        self.heuristics = any(b.heuristic is not None for b in apps.STREAM_APPS)
+        self.bindings = apps.enabled_stream_apps(ctx)
+        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
         self._pkt: IpPacket | None = None
+        self._opts_seg: TcpSegment | None = None
+        self._opts = _NO_OPTIONS
 
     # -- the per-packet path ---------------------------------------------
 
@@ -104,11 +108,25 @@ class TcpLayer:
         if flags & TH_RST:
             conn.close_stream(ts)
             return
+        if conn.framer is None and not self._try_heuristics(conn, seg.payload):
+            return
         ack = seg.ack if flags & TH_ACK else None
         conn.stream(direction, seg.seq, seg.payload, bool(flags & TH_SYN), bool(flags & TH_FIN),
                     ack, ts)
         if conn.closed:
             conn.close_stream(ts)
+
+    def _try_heuristics(self, conn: Connection, payload: memoryview) -> bool:
+        """Offer a payload of a flow without application to the heuristics;
+        True once an application is bound."""
+        if not payload:
+            return False
+        conn.tries -= 1
+        binding = apps.stream_by_heuristic(payload, self.heuristics)
+        if binding is None:
+            return False
+        conn.bind(binding)
+        return conn.framer is not None
 
     # -- connections -----------------------------------------------------
 
@@ -131,17 +149,17 @@ class TcpLayer:
                 endpoint = conn.endpoints[d] = Endpoint(
                     self.fire, self.next_cid, local[0], local[1], remote[0], remote[1],
                     pkt.ipv6, is_loopback(local[0], remote[0]), midstream)
-                endpoint.active = midstream and d == 0  # the guessed client
+                endpoint.active = int(midstream and d == 0)  # the guessed client
                 self.next_cid += 1
         if conn.endpoints == [None, None]:
             self.next_cid += 1
         if syn and not flags & TH_ACK:
             conn.client_iss = seg.seq
         binding = apps.stream_by_port(client[1], server[1])
-        if binding is not None:
+        if binding is not None and binding in self.bindings:
             conn.bind(binding)
-        elif not self.heuristics:
-            conn.tries = 0
+        elif binding is not None or not self.heuristics:
+            conn.tries = 0  # a disabled app's port, or nothing to try
         self.table.add(conn)
         self.counts["connections"] += 1
         if midstream:
@@ -182,14 +200,23 @@ class TcpLayer:
             endpoint.expire_time_wait(endpoint.tw_expiry)
 
     def _options(self, seg: TcpSegment) -> TcpOptions:
-        """Options of the segment being processed; a bad list is a weird, not fatal."""
+        """Options of the segment being processed, parsed once however many
+        endpoints ask (with --local all both ends read a SYN's)."""
+        if seg is not self._opts_seg:
+            self._opts = _NO_OPTIONS if seg.offset == 20 else self._parse_options(seg)
+            self._opts_seg = seg
+        return self._opts
+
+    def _parse_options(self, seg: TcpSegment) -> TcpOptions:
+        """A bad option list is a weird, not fatal: the segment has no options."""
         frame = self._pkt.frame if self._pkt is not None else None
-        if len(seg.header) < seg.offset:
+        header = seg.header
+        if len(header) < seg.offset:
             self.report.weird("tcp.options_truncated", frame,
-                              f"TCP header of {seg.offset} bytes cut at {len(seg.header)}")
+                              f"TCP header of {seg.offset} bytes cut at {len(header)}")
             return TcpOptions()
         try:
-            return tcp_dissector.parse_options(seg.header)
+            return tcp_dissector.parse_options(header)
         except DissectError as exc:
             self.report.weird(exc.weird, frame, str(exc))
             return TcpOptions()

@@ -28,7 +28,7 @@ class UdpLayer:
         self.send = ctx.handler("udp", "send")
         self.receive = ctx.handler("udp", "receive")
         self.counts = ctx.report.layer("udp")
-        self.apps: dict[str, DatagramApp] = {}
+        self.apps: dict[str, DatagramApp | None] = {}
 
     def on_packet(self, pkt: IpPacket) -> None:
         dgram = udp_dissector.decode(pkt.payload)
@@ -55,9 +55,13 @@ class UdpLayer:
         binding = apps.datagram_binding(dgram.sport, dgram.dport, dgram.payload)
         if binding is None:
             return
-        app = self.apps.get(binding.name)
-        if app is None:
-            app = self.apps[binding.name] = binding.factory(self.ctx)
         self.counts[f"datagrams: {binding.name}"] += 1
+        name = binding.name
+        if name in self.apps:
+            app = self.apps[name]
+        else:
+            app = self.apps[name] = binding.factory(self.ctx)
+        if app is None:
+            return  # declined: nothing listens to this application
         app.on_datagram(dgram.payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
                         pkt.ipv6, pkt.ts_ns)

@@ -141,3 +141,33 @@ def test_midsession_digests_are_detected() -> None:
     fresh = iscsi.IscsiConnection()
     assert fresh.pdu_length(memoryview(plain + bytes(8)), 1) == len(plain)
     assert fresh.header_digest is None and fresh.data_digest is False
+
+
+def test_crc32c_check_value_and_both_implementations_agree() -> None:
+    import random
+
+    from dissectors import crc32c as crc
+
+    # RFC 3720 §B.4 test vectors and the standard check value.
+    assert crc.crc32c_python(b"123456789") == 0xE3069283
+    assert crc.crc32c_python(bytes(32)) == 0x8A9136AA
+    assert crc.crc32c_python(b"\xff" * 32) == 0x62A8AB43
+    assert crc.crc32c_python(bytes(range(32))) == 0x46DD794E
+    rng = random.Random(7)
+    samples = [b"", b"a", bytes(range(256)), rng.randbytes(8192 + 3), rng.randbytes(48)]
+    for data in samples:
+        expected = crc.crc32c_python(data)
+        assert crc.crc32c(data) == expected
+        assert crc.crc32c(memoryview(data)) == expected
+        assert crc.crc32c(bytearray(data)) == expected
+        half = len(data) // 2
+        assert crc.crc32c(data[half:], crc.crc32c(data[:half])) == expected
+        assert crc.crc32c_python(data[half:], crc.crc32c_python(data[:half])) == expected
+
+
+def test_crc32c_uses_the_c_extension_when_installed() -> None:
+    pytest.importorskip("google_crc32c")
+    from dissectors import crc32c as crc
+
+    assert crc.IMPLEMENTATION == "c"
+    assert crc.crc32c is not crc.crc32c_python

@@ -329,3 +329,44 @@ EXPECT <<EOT
   END                                                               1
   tick-1sec                                                         3
 EOT
+
+NAME count, printa and trunc in a tick clause
+ARGS -q
+PROG <<END
+BEGIN { n = 0; }
+profile:::tick-10ms { @x[n % 4] = count(); n++; }
+profile:::tick-100ms
+{
+	trunc(@x, 2);
+	printa("%d %@d\n", @x);
+	trunc(@x);
+	printf("--\n");
+}
+profile:::tick-100ms /++t == 2/ { exit(0); }
+END
+EXPECT <<EOT
+0 3
+1 3
+--
+2 3
+3 3
+--
+
+EOT
+
+NAME aggsortrev makes trunc keep the smallest
+ARGS -q
+PROG <<END
+#pragma D option aggsortrev
+BEGIN
+{
+	@a["one"] = sum(1); @a["two"] = sum(2); @a["three"] = sum(3); @a["four"] = sum(4);
+	trunc(@a, 2);
+	exit(0);
+}
+END
+EXPECT <<EOT
+
+  two                                                               2
+  one                                                               1
+EOT

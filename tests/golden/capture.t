@@ -41,3 +41,43 @@ EXPECT <<EOT
   UDP                                                               3
   TCP                                                              10
 EOT
+
+NAME timestamp counts from the first packet, walltimestamp is capture time
+ARGS -q --local all
+PCAP fixtures/pcaps/tcp-handshake.pcap
+PROG <<END
+BEGIN { printf("BEGIN %d %d %Y\n", timestamp, walltimestamp, walltimestamp); }
+tcp:::send /self->first[0] == 0/
+{
+	self->first[0] = timestamp + 1;
+	printf("thread %d at %d (%d)\n", ++threads, timestamp, vtimestamp);
+}
+END { printf("END %d %Y\n", timestamp, walltimestamp); }
+END
+EXPECT <<EOT
+BEGIN 0 1700000000001000000 2023 Nov 14 22:13:20
+thread 1 at 0 (0)
+thread 2 at 1000000 (1000000)
+thread 3 at 70011000000 (70011000000)
+END 70011000000 2023 Nov 14 22:14:30
+
+EOT
+
+NAME int storage of timestamp: exact below 2^31 ns, truncated beyond
+ARGS -q --local all
+PCAP fixtures/pcaps/tcp-handshake.pcap
+PROG <<END
+int last[int];
+ip:::send /timestamp <= 2000000 || timestamp > 60000000000/
+{
+	last[1] = timestamp;
+	printf("%d %d\n", timestamp, last[1]);
+}
+END
+EXPECT <<EOT
+0 0
+1000000 1000000
+2000000 2000000
+70011000000 1291523264
+
+EOT

@@ -158,3 +158,51 @@ EOT
 STDERR <<EOT
 pcapprobe: error on enabled probe ID 1 (ID 1: dtrace:::BEGIN): divide-by-zero in action #2
 EOT
+
+NAME printf %s given an integer is a type error
+PROG BEGIN { x = 1; printf("%s\n", x); }
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: printf( ) argument #2 is incompatible with conversion #1 prototype:
+	conversion: %s
+	 prototype: char [] or string (or use stringof)
+	  argument: int
+EOT
+EXIT 1
+
+NAME extra printf argument
+PROG BEGIN { printf("%d %%d\n", 1, 2); }
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: printf( ) prototype mismatch: only 1 arguments required by this format string
+EOT
+EXIT 1
+
+NAME %% is a conversion: numbering as in iscsixfersnoop.d
+PROG BEGIN { printf("%26s %%8d %108s\n", "a", 1, "b"); }
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: printf( ) argument #3 is incompatible with conversion #3 prototype:
+	conversion: %s
+	 prototype: char [] or string (or use stringof)
+	  argument: int
+EOT
+EXIT 1
+
+NAME printa %s given an integer key, as in iscsixfer.d
+PROG <<END
+BEGIN { @["a", (uint32_t)1] = sum(2); }
+END { printa("%26s %10s %15@d\n", @); }
+END
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 2: printa( ) argument #3 is incompatible with conversion #2 prototype:
+	conversion: %s
+	 prototype: char [] or string (or use stringof)
+	  argument: uint32_t
+EOT
+EXIT 1

@@ -168,3 +168,40 @@ EOT
 STDERR <<EOT
 pcapprobe: no capture given and exit() was not called: stopped after 3600 s of virtual time
 EOT
+
+NAME printf %Y of walltimestamp
+ARGS -q
+PROG profile:::tick-1sec /++n == 2/ { printf("%Y|%d\n", walltimestamp, walltimestamp / 1000000000); exit(0); }
+EXPECT <<EOT
+1970 Jan  1 00:00:02|2
+
+EOT
+
+NAME several probe descriptions with compatible argument types
+ARGS -q --local all
+PCAP fixtures/pcaps/udp.pcap
+PROG <<END
+ip:::send, udp:::send { @[probeprov, args[2]->ip_saddr] = count(); }
+END
+EXPECT <<EOT
+
+  ip                                                  2001:db8::1                                                       1
+  ip                                                  2001:db8::2                                                       1
+  udp                                                 2001:db8::1                                                       1
+  udp                                                 2001:db8::2                                                       1
+  ip                                                  10.0.0.1                                                          2
+  ip                                                  10.0.0.2                                                          2
+  udp                                                 10.0.0.1                                                          2
+  udp                                                 10.0.0.2                                                          2
+EOT
+
+NAME several probe descriptions with incompatible argument types
+ARGS -q --local all
+PCAP fixtures/pcaps/udp.pcap
+PROG tcp:::send, udp:::send { @[args[4]->tcp_sport] = count(); }
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: tcp_sport is not a member of udpinfo_t
+EOT
+EXIT 1

@@ -71,3 +71,16 @@ EXPECT <<EOT
 42 x
 
 EOT
+
+NAME string comparisons in predicates
+ARGS -q
+PROG <<END
+BEGIN /probename == "BEGIN" && execname != "init"/ { printf("1 "); }
+BEGIN /probeprov < "dtracf" && probename >= "BEGIN"/ { printf("2 "); }
+BEGIN /probename == "END"/ { printf("never "); }
+BEGIN /strjoin(probeprov, lltostr(-42)) == "dtrace-42"/ { printf("3\n"); exit(0); }
+END
+EXPECT <<EOT
+1 2 3
+
+EOT

@@ -40,14 +40,14 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999092277  state-syn-sent       -> state-established   
-   0 1699999999097277  state-established    -> state-fin-wait-1    
-   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
-   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
-   0 1700000059091277  state-time-wait      -> state-closed        
+   0            -  state-bound          -> state-syn-sent      
+   0            -  state-syn-sent       -> state-established   
+   0         6000  state-established    -> state-fin-wait-1    
+   0         1000  state-fin-wait-1     -> state-fin-wait-2    
+   0         1000  state-fin-wait-2     -> state-time-wait     
+   0     60000000  state-time-wait      -> state-closed        
    0            -  state-idle           -> state-bound         
-   0 1700000072105721  state-bound          -> state-syn-sent      
+   0     68719476  state-bound          -> state-syn-sent      
 
 EOT
 
@@ -90,10 +90,10 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-listen         -> state-syn-received  
-   0 1699999999092277  state-syn-received   -> state-established   
-   0 1699999999096277  state-established    -> state-close-wait    
-   0 1699999999093277  state-close-wait     -> state-last-ack      
-   0 1699999999092277  state-last-ack       -> state-closed        
+   0         1000  state-syn-received   -> state-established   
+   0         5000  state-established    -> state-close-wait    
+   0         2000  state-close-wait     -> state-last-ack      
+   0         1000  state-last-ack       -> state-closed        
 
 EOT
 
@@ -136,15 +136,15 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999092277  state-syn-sent       -> state-bound         
-   0 1699999999091277  state-bound          -> state-idle          
-   0 1699999999091277  state-idle           -> state-closed        
+   0            -  state-bound          -> state-syn-sent      
+   0            -  state-syn-sent       -> state-bound         
+   0            0  state-bound          -> state-idle          
+   0            0  state-idle           -> state-closed        
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999092277  state-syn-sent       -> state-bound         
-   0 1699999999091277  state-bound          -> state-idle          
-   0 1699999999091277  state-idle           -> state-closed        
+   0            0  state-bound          -> state-syn-sent      
+   0         1000  state-syn-sent       -> state-bound         
+   0            0  state-bound          -> state-idle          
+   0            0  state-idle           -> state-closed        
 
 EOT
 
@@ -187,19 +187,19 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
+   0            -  state-bound          -> state-syn-sent      
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999091277  state-syn-sent       -> state-syn-received  
-   0 1699999999092277  state-syn-sent       -> state-syn-received  
-   0 1699999999092277  state-syn-received   -> state-established   
-   0 1699999999093277  state-syn-received   -> state-established   
-   0 1699999999095277  state-established    -> state-fin-wait-1    
-   0 1699999999094277  state-established    -> state-close-wait    
-   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
-   0 1699999999093277  state-close-wait     -> state-last-ack      
-   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
-   0 1699999999092277  state-last-ack       -> state-closed        
+   0            0  state-bound          -> state-syn-sent      
+   0            0  state-syn-sent       -> state-syn-received  
+   0            -  state-syn-sent       -> state-syn-received  
+   0         1000  state-syn-received   -> state-established   
+   0         2000  state-syn-received   -> state-established   
+   0         4000  state-established    -> state-fin-wait-1    
+   0         3000  state-established    -> state-close-wait    
+   0         1000  state-fin-wait-1     -> state-fin-wait-2    
+   0         2000  state-close-wait     -> state-last-ack      
+   0         1000  state-fin-wait-2     -> state-time-wait     
+   0         1000  state-last-ack       -> state-closed        
 
 EOT
 
@@ -242,12 +242,12 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
+   0            -  state-bound          -> state-syn-sent      
    0            -  state-listen         -> state-syn-received  
-   0 1699999999092277  state-syn-sent       -> state-established   
-   0 1699999999092277  state-syn-received   -> state-established   
-   0 1699999999093277  state-established    -> state-closed        
-   0 1699999999094277  state-established    -> state-closed        
+   0            -  state-syn-sent       -> state-established   
+   0         1000  state-syn-received   -> state-established   
+   0         2000  state-established    -> state-closed        
+   0         3000  state-established    -> state-closed        
 
 EOT
 
@@ -290,11 +290,11 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999092277  state-syn-sent       -> state-established   
-   0 1699999999094277  state-established    -> state-fin-wait-1    
-   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
-   0 1699999999098277  state-fin-wait-2     -> state-time-wait     
+   0            -  state-bound          -> state-syn-sent      
+   0            -  state-syn-sent       -> state-established   
+   0         3000  state-established    -> state-fin-wait-1    
+   0         1000  state-fin-wait-1     -> state-fin-wait-2    
+   0         7000  state-fin-wait-2     -> state-time-wait     
 
 EOT
 
@@ -338,10 +338,10 @@ EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-established    -> state-fin-wait-1    
    0            -  state-established    -> state-close-wait    
-   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
-   0 1699999999093277  state-close-wait     -> state-last-ack      
-   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
-   0 1699999999092277  state-last-ack       -> state-closed        
+   0         1000  state-fin-wait-1     -> state-fin-wait-2    
+   0         2000  state-close-wait     -> state-last-ack      
+   0         1000  state-fin-wait-2     -> state-time-wait     
+   0         1000  state-last-ack       -> state-closed        
 
 EOT
 
@@ -384,18 +384,18 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0 1699999999091277  state-bound          -> state-syn-sent      
-   0 1699999999092277  state-syn-sent       -> state-established   
-   0 1699999999093277  state-established    -> state-fin-wait-1    
-   0 1699999999092277  state-fin-wait-1     -> state-fin-wait-2    
-   0 1699999999092277  state-fin-wait-2     -> state-time-wait     
-   0 1700000004093277  state-time-wait      -> state-closed        
+   0            -  state-bound          -> state-syn-sent      
+   0            -  state-syn-sent       -> state-established   
+   0         2000  state-established    -> state-fin-wait-1    
+   0         1000  state-fin-wait-1     -> state-fin-wait-2    
+   0         1000  state-fin-wait-2     -> state-time-wait     
+   0      5002000  state-time-wait      -> state-closed        
    0            -  state-idle           -> state-bound         
-   0 1700000003386245  state-bound          -> state-syn-sent      
-   0 1700000003387245  state-syn-sent       -> state-established   
-   0 1700000003388245  state-established    -> state-close-wait    
-   0 1700000003388245  state-close-wait     -> state-last-ack      
-   0 1700000003387245  state-last-ack       -> state-closed        
+   0      4294967  state-bound          -> state-syn-sent      
+   0      4295967  state-syn-sent       -> state-established   
+   0      4296967  state-established    -> state-close-wait    
+   0      4296967  state-close-wait     -> state-last-ack      
+   0      4295967  state-last-ack       -> state-closed        
 
 EOT
 

@@ -128,3 +128,64 @@ EXPECT <<EOT
 500 500000000
 
 EOT
+
+NAME thread-local associative arrays
+ARGS -q
+PROG <<END
+BEGIN
+{
+	self->ts[1] = 100; self->ts[2] = 200; self->ts[1] += 5;
+	self->k["a", 7] = 1; self->name[3] = "three";
+	printf("%d %d %d %d %s|\n", self->ts[1], self->ts[2], self->ts[9], self->k["a", 7], self->name[3]);
+	self->ts[1] = 0; self->name[3] = "";
+	printf("%d %d %s|\n", self->ts[1], self->ts[2], self->name[3]);
+	exit(0);
+}
+END
+EXPECT <<EOT
+105 200 0 1 three|
+0 200 |
+
+EOT
+
+NAME declared thread-local associative array keeps its types
+ARGS -q
+PROG <<END
+self uint8_t small[int];
+BEGIN { self->small[1] = 257; printf("%d\n", self->small[1]); exit(0); }
+END
+EXPECT <<EOT
+1
+
+EOT
+
+NAME thread-local associative array needs a subscript
+ARGS -q
+PROG BEGIN { self->ts[1] = 5; x = self->ts; }
+EXPECT <<EOT
+EOT
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: ts[ ] must be referenced with a subscript
+EOT
+EXIT 1
+
+NAME self->start predicate, then deletion by zero
+ARGS -q
+PROG <<END
+BEGIN { self->start = timestamp + 1; }
+profile:::tick-1ms /self->start/ { printf("once %d\n", self->start); self->start = 0; }
+profile:::tick-1ms /!self->start && ++n == 3/ { printf("n=%d start=%d\n", n, self->start); exit(0); }
+END
+EXPECT <<EOT
+once 1
+n=3 start=0
+
+EOT
+
+NAME self++ and += before any assignment are int
+ARGS -q
+PROG BEGIN { self->n++; self->n++; self->m += 5; this->t++; printf("%d %d %d\n", self->n, self->m, this->t); exit(0); }
+EXPECT <<EOT
+2 5 1
+
+EOT

@@ -536,8 +536,12 @@ class ClauseCompiler:
         return repr(inline.value), inline.type
 
     def builtin(self, name: str) -> str:
-        if name in ("timestamp", "vtimestamp", "walltimestamp"):
-            return "ts"
+        if name == "walltimestamp":
+            return "ts"  # ns since the epoch, from capture time
+        if name in ("timestamp", "vtimestamp"):
+            # ns since the run's origin T0[0] (the first packet; 0 without a
+            # capture); a packet stamped before the first reads 0, never less.
+            return "(ts - T0[0] if ts > T0[0] else 0)"
         if name.startswith("arg") and name[3:].isdigit():
             return f"ARG(args, {name[3:]})"
         return {
@@ -555,6 +559,8 @@ class ClauseCompiler:
         # Unlike globals, a self-> or this-> variable read before any
         # assignment is implicitly an int (dt_parser.c dt_xcook_ident).
         if node.scope == "self":
+            if node.name in self.sym.self_arrays:
+                raise self.fail(D_OP_SCALAR, f"{node.name}[ ] must be referenced with a subscript", node)
             t = self.sym.self_vars.setdefault(node.name, ty.INT)
             return f"S.get((thread, {node.name!r}), {self.zero(t)})", t
         t = self.sym.this_vars.setdefault(node.name, ty.INT)
@@ -593,7 +599,27 @@ class ClauseCompiler:
                 raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", base)
             key = self.array_key(node, info)
             return f"A_{name}.get({key}, {self.zero(info.value)})", info.value
+        if isinstance(base, ast.VarRef) and base.scope == "self" and base.name not in self.sym.self_vars:
+            info = self.self_array(node, None)
+            key = self.self_array_key(node, info)
+            return f"S.get({key}, {self.zero(info.value)})", info.value
         return self.pointer_index(node)
+
+    def self_array(self, node: ast.Index, value_type: ty.DType | None) -> ArrayInfo:
+        """The thread-local associative array ``self->name[...]``; like a
+        self-> scalar, it is implicitly ``int`` when read before any assignment."""
+        name = node.base.name  # type: ignore[attr-defined]
+        info = self.sym.self_arrays.get(name)
+        if info is None:
+            key_types = tuple(self.storage_type(self.expr(i)[1], i) for i in node.indexes)
+            value = self.storage_type(value_type, node) if value_type is not None else ty.INT
+            info = self.sym.self_arrays[name] = ArrayInfo(key_types, value)
+        return info
+
+    def self_array_key(self, node: ast.Index, info: ArrayInfo) -> str:
+        """S's key for one element: (thread, name, key, ...)."""
+        name = node.base.name  # type: ignore[attr-defined]
+        return f"(thread, {name!r}, {', '.join(self.array_key_parts(node, info))})"
 
     def args_index(self, node: ast.Index) -> tuple[str, ty.DType]:
         if len(node.indexes) != 1:
@@ -621,6 +647,10 @@ class ClauseCompiler:
         return f"BYTE({code}, {index})", t.target
 
     def array_key(self, node: ast.Index, info: ArrayInfo) -> str:
+        parts = self.array_key_parts(node, info)
+        return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+    def array_key_parts(self, node: ast.Index, info: ArrayInfo) -> list[str]:
         if len(node.indexes) != len(info.keys):
             raise self.fail(D_PROTO_LEN, f"{self.base_name(node)}[ ] prototype mismatch: {len(node.indexes)} arg{'s' if len(node.indexes) != 1 else ''} passed, {len(info.keys)} expected", node)
         parts = []
@@ -631,10 +661,12 @@ class ClauseCompiler:
             elif kt.kind != t.kind and not (kt.kind == "ptr" and t.kind == "null"):
                 raise self.fail(D_PROTO_ARG, f"{self.base_name(node)}[ ] argument #{i} is incompatible with prototype:\n\tprototype: {kt}\n\t argument: {t}", index)
             parts.append(code)
-        return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+        return parts
 
     @staticmethod
     def base_name(node: ast.Index) -> str:
+        if isinstance(node.base, ast.VarRef):
+            return f"{node.base.scope}->{node.base.name}"
         return node.base.name if isinstance(node.base, ast.Ident) else "array"
 
     def x_Member(self, node: ast.Member) -> tuple[str, ty.DType]:
@@ -865,11 +897,13 @@ class ClauseCompiler:
                 self.env.names["G"][name] = "" if value_type.is_string else (None if value_type.kind == "ptr" else 0)
             return "G", repr(name), sym.globals[name], False
         if isinstance(target, ast.VarRef):
+            if target.scope == "self" and target.name in sym.self_arrays:
+                raise self.fail(D_OP_SCALAR, f"{target.name}[ ] must be referenced with a subscript", target)
             table = sym.self_vars if target.scope == "self" else sym.this_vars
             if target.name not in table:
-                if value_type is None:
-                    raise self.fail(D_IDENT_UNDEF, f"failed to resolve {target.scope}->{target.name}: Unknown variable name", target)
-                table[target.name] = self.storage_type(value_type, target)
+                # read before any assignment (as by ++ or +=) it is an int,
+                # as when it is read (dt_xcook_ident)
+                table[target.name] = ty.INT if value_type is None else self.storage_type(value_type, target)
             if target.scope == "self":
                 return "S", f"(thread, {target.name!r})", table[target.name], True
             self.uses_this = True
@@ -888,6 +922,10 @@ class ClauseCompiler:
                 self.env.names[f"A_{name}"] = {}
             key = self.array_key(target, info)
             return f"A_{name}", key, info.value, True
+        if isinstance(target, ast.Index) and isinstance(target.base, ast.VarRef) and target.base.scope == "self" \
+                and target.base.name not in sym.self_vars:
+            info = self.self_array(target, value_type)
+            return "S", self.self_array_key(target, info), info.value, True
         raise self.fail(D_OP_LVAL, f"operator {getattr(node, 'op', '=')} requires a modifiable lvalue as an operand", target)
 
     def storage_type(self, t: ty.DType, node: ast.Node) -> ty.DType:

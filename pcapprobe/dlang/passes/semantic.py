@@ -101,6 +101,7 @@ class Symbols:
     globals: dict[str, ty.DType] = field(default_factory=dict)
     arrays: dict[str, ArrayInfo] = field(default_factory=dict)
     self_vars: dict[str, ty.DType] = field(default_factory=dict)
+    self_arrays: dict[str, ArrayInfo] = field(default_factory=dict)  # self->a[k]
     this_vars: dict[str, ty.DType] = field(default_factory=dict)
     inlines: dict[str, Inline] = field(default_factory=builtin_inlines)
     aggs: dict[str, AggInfo] = field(default_factory=dict)

@@ -1,8 +1,9 @@
 """ip:::send and ip:::receive (Solaris 11.3 DTrace guide, "ip Provider";
 member semantics follow libdtrace's ip.d translators).
 
-Argument objects compute members lazily from the decoded ``IpPacket``, so a
-script that reads only ``ip_saddr`` never pays for the rest.  For an IPv4 packet
+The argument objects are the decoded packets themselves (``IpPacket``
+subclasses whose members are computed lazily), so a script that reads only
+``ip_saddr`` pays for one slot read and no extra object.  For an IPv4 packet
 the ipv6info_t members are "<null>"/0/NULL and the reverse.
 """
 
@@ -73,29 +74,16 @@ class IfInfo:
         self.if_addr = 0
 
 
-class IpInfo:
-    """ipinfo_t: ip_plength excludes the IP header (ip.d)."""
+class IpInfo(IpPacket):
+    """ipinfo_t: the decoded packet is its own argument object (the pipeline
+    decodes into these classes), so a firing allocates nothing but its tuples.
+    ip_plength excludes the IP header (ip.d)."""
 
-    __slots__ = ("p",)
-
-    def __init__(self, pkt: IpPacket) -> None:
-        self.p = pkt
-
-    @property
-    def ip_ver(self) -> int:
-        return 6 if self.p.ipv6 else 4
-
-    @property
-    def ip_plength(self) -> int:
-        return self.p.plength
-
-    @property
-    def ip_saddr(self) -> str:
-        return self.p.src
-
-    @property
-    def ip_daddr(self) -> str:
-        return self.p.dst
+    __slots__ = ()
+    # the packet's own slots, read as fast as any attribute
+    ip_plength = IpPacket.plength
+    ip_saddr = IpPacket.src
+    ip_daddr = IpPacket.dst
 
 
 def _hdr_pointer(pkt: IpPacket) -> int:
@@ -103,72 +91,66 @@ def _hdr_pointer(pkt: IpPacket) -> int:
 
 
 class Ipv4Info(IpInfo):
-    """ipv4info_t of an IPv4 packet; also its ipinfo_t (one object per firing)."""
+    """An IPv4 packet as its ipinfo_t and ipv4info_t (one object per firing)."""
 
     __slots__ = ()
-    ipv4_ver = 4
+    ip_ver = ipv4_ver = 4
+    ipv4_saddr = IpPacket.src
+    ipv4_daddr = IpPacket.dst
 
     @property
     def ipv4_ihl(self) -> int:
-        return self.p.ihl
+        return self.ihl
 
     @property
     def ipv4_tos(self) -> int:
-        return self.p.tos
+        return self.tos
 
     @property
     def ipv4_length(self) -> int:
-        return self.p.total_length
+        return self.total_length
 
     @property
     def ipv4_ident(self) -> int:
-        return self.p.ident
+        return self.ident
 
     @property
     def ipv4_flags(self) -> int:
-        return self.p.flags
+        return self.flags
 
     @property
     def ipv4_offset(self) -> int:
-        return self.p.frag_offset
+        return self.frag_offset
 
     @property
     def ipv4_ttl(self) -> int:
-        return self.p.ttl
+        return self.ttl
 
     @property
     def ipv4_protocol(self) -> int:
-        return self.p.nexthdr
+        return self.nexthdr
 
     @property
     def ipv4_protostr(self) -> str:
-        return protocol_name(self.p.nexthdr)
+        return protocol_name(self.nexthdr)
 
     @property
     def ipv4_checksum(self) -> int:
-        return self.p.checksum
+        return self.checksum
 
     # ipaddr_t holds the address in network byte order in memory; read as an
     # integer on x86 (little-endian), as Solaris x86 DTrace prints it
     @property
     def ipv4_src(self) -> int:
-        return struct.unpack_from("<I", self.p.header, 12)[0]
+        return struct.unpack_from("<I", self.header, 12)[0]
 
     @property
     def ipv4_dst(self) -> int:
-        return struct.unpack_from("<I", self.p.header, 16)[0]
-
-    @property
-    def ipv4_saddr(self) -> str:
-        return self.p.src
-
-    @property
-    def ipv4_daddr(self) -> str:
-        return self.p.dst
+        return struct.unpack_from("<I", self.header, 16)[0]
 
     @property
     def ipv4_hdr(self) -> int:
-        return _hdr_pointer(self.p)
+        return _hdr_pointer(self)
 
 
 class NullIpv4Info:
@@ -182,55 +164,46 @@ class NullIpv4Info:
 
 
 class Ipv6Info(IpInfo):
-    """ipv6info_t of an IPv6 packet (fixed header fields, RFC 8200 §3); also its
-    ipinfo_t."""
+    """An IPv6 packet as its ipinfo_t and ipv6info_t (fixed header fields, RFC
+    8200 §3)."""
 
     __slots__ = ()
-    ipv6_ver = 6
+    ip_ver = ipv6_ver = 6
+    ipv6_plen = IpPacket.plength
+    ipv6_saddr = IpPacket.src
+    ipv6_daddr = IpPacket.dst
 
     @property
     def ipv6_tclass(self) -> int:
-        return self.p.tos
+        return self.tos
 
     @property
     def ipv6_flow(self) -> int:
-        return struct.unpack_from(">I", self.p.header)[0] & 0xFFFFF
-
-    @property
-    def ipv6_plen(self) -> int:
-        return self.p.plength
+        return struct.unpack_from(">I", self.header)[0] & 0xFFFFF
 
     @property
     def ipv6_nexthdr(self) -> int:
-        return self.p.nexthdr
+        return self.nexthdr
 
     @property
     def ipv6_nextstr(self) -> str:
-        return protocol_name(self.p.nexthdr)
+        return protocol_name(self.nexthdr)
 
     @property
     def ipv6_hlim(self) -> int:
-        return self.p.ttl
+        return self.ttl
 
     @property
     def ipv6_src(self) -> bytes:
-        return bytes(self.p.header[8:24])
+        return bytes(self.header[8:24])
 
     @property
     def ipv6_dst(self) -> bytes:
-        return bytes(self.p.header[24:40])
-
-    @property
-    def ipv6_saddr(self) -> str:
-        return self.p.src
-
-    @property
-    def ipv6_daddr(self) -> str:
-        return self.p.dst
+        return bytes(self.header[24:40])
 
     @property
     def ipv6_hdr(self) -> int:
-        return _hdr_pointer(self.p)
+        return _hdr_pointer(self)
 
 
 class NullIpv6Info:
@@ -250,7 +223,14 @@ NULL_IPV6 = NullIpv6Info()
 
 
 class IpTranslator:
-    """Fires ip:::send at a local source and ip:::receive at a local destination."""
+    """Fires ip:::send at a local source and ip:::receive at a local destination.
+
+    The packets it is given must have been decoded as ``ipv4_class`` /
+    ``ipv6_class``: they are their own argument objects.
+    """
+
+    ipv4_class = Ipv4Info
+    ipv6_class = Ipv6Info
 
     def __init__(self, send: Fire | None, receive: Fire | None,
                  is_local: Callable[[str], bool], all_local: bool) -> None:
@@ -290,12 +270,11 @@ class IpTranslator:
         last_name, last_linktype, ifinfo = self._last
         if last_name is not frame.ifname or last_linktype != frame.linktype:  # type: ignore[attr-defined]
             ifinfo = self.interface(pkt)
+        # pkt was decoded as an Ipv4Info / Ipv6Info (ipv4_class, ipv6_class)
         if pkt.ipv6:
-            info6 = Ipv6Info(pkt)
-            args = (PKTINFO, CSINFO, info6, ifinfo, NULL_IPV4, info6)
+            args = (PKTINFO, CSINFO, pkt, ifinfo, NULL_IPV4, pkt)
         else:
-            info4 = Ipv4Info(pkt)
-            args = (PKTINFO, CSINFO, info4, ifinfo, info4, NULL_IPV6)
+            args = (PKTINFO, CSINFO, pkt, ifinfo, pkt, NULL_IPV6)
         thread = (pkt.src, pkt.dst, pkt.proto)
         if send is not None:
             send(pkt.ts_ns, args, thread)

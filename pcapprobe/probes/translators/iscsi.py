@@ -230,6 +230,8 @@ class IscsiProvider:
                 self.fire[opcode] = handler
         self.xfer_start = ctx.handler(PROVIDER, "xfer-start")
         self.xfer_done = ctx.handler(PROVIDER, "xfer-done")
+        self.xfers = self.xfer_start is not None or self.xfer_done is not None
+        self.listening = bool(self.fire) or self.xfers
 
     def app(self, client: str, server: str, ipv6: bool) -> IscsiApp:
         """The StreamApp of one TCP connection between ``client`` and ``server``."""
@@ -265,34 +267,43 @@ class IscsiApp:
             self._weird("iscsi.header_digest_mismatch", f"iSCSI {pdu.name}: header digest mismatch")
         if pdu.data_digest_ok is False:
             self._weird("iscsi.data_digest_mismatch", f"iSCSI {pdu.name}: data digest mismatch")
-        if self.conninfo is None:
-            target = self.addresses[1 - direction if pdu.opcode < 0x20 else direction]
-            initiator = self.addresses[direction if pdu.opcode < 0x20 else 1 - direction]
-            self.conninfo = ConnInfo(target, initiator, self.ipv6)
         opcode = pdu.opcode
+        conninfo = self.conninfo
+        if conninfo is None:
+            target = self.addresses[1 - direction if opcode < 0x20 else direction]
+            initiator = self.addresses[direction if opcode < 0x20 else 1 - direction]
+            conninfo = self.conninfo = ConnInfo(target, initiator, self.ipv6)
+        if opcode in _KEY_OPCODES:
+            self._keys(pdu)
+        provider = self.provider
+        task = state.track(pdu) if opcode in _TASK_OPCODES else None
+        fire = provider.fire.get(opcode)
+        if fire is not None:
+            session = state.session
+            if opcode == ISCSI_OP_SCSI_CMD:
+                fire(ts_ns, (conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode]),
+                             ScsiCmd(pdu.cdb)), session)
+            else:
+                fire(ts_ns, (conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode])), session)
+        if task is not None:
+            if provider.xfers:
+                self._transfer(pdu, task, ts_ns)
+            if opcode == ISCSI_OP_SCSI_RSP or (opcode == ISCSI_OP_DATA_IN
+                                               and pdu.flags & FLAG_STATUS):
+                state.finish(task)
+
+    def _keys(self, pdu: Pdu) -> None:
+        """Login and text PDUs: collect their keys into the session."""
+        state = self.state
         try:
-            if opcode in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
+            if pdu.opcode in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
                 state.on_login(pdu, state.login_or_text(pdu), self.provider.sessions)
-            elif opcode in (ISCSI_OP_TEXT_REQ, ISCSI_OP_TEXT_RSP):
+            else:
                 pairs = state.login_or_text(pdu)
                 if pairs:
                     state.session.learn_keys(pairs, login=False)
         except DissectError as exc:
             self._weird(exc.weird, f"iSCSI {pdu.name}: {exc}")
-        task = state.track(pdu) if opcode in _TASK_OPCODES else None
-        provider = self.provider
-        fire = provider.fire.get(opcode)
-        if fire is not None:
-            session = state.session
-            args: tuple = (self.conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode]))
-            if opcode == ISCSI_OP_SCSI_CMD:
-                args += (ScsiCmd(pdu.cdb),)
-            fire(ts_ns, args, session)
-        if task is not None and (provider.xfer_start is not None or provider.xfer_done is not None):
-            self._transfer(pdu, task, ts_ns)
-        if task is not None and (opcode == ISCSI_OP_SCSI_RSP
-                                 or (opcode == ISCSI_OP_DATA_IN and pdu.flags & FLAG_STATUS)):
-            state.finish(task)
 
     def _transfer(self, pdu: Pdu, task: Task, ts_ns: int) -> None:
         """xfer-start/xfer-done for the burst this PDU starts, continues or ends."""
@@ -362,18 +373,33 @@ class IscsiApp:
 
 _TASK_OPCODES = frozenset({ISCSI_OP_SCSI_CMD, ISCSI_OP_SCSI_RSP, ISCSI_OP_DATA_IN,
                            ISCSI_OP_DATA_OUT, ISCSI_OP_R2T})
+_KEY_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP, ISCSI_OP_TEXT_REQ,
+                          ISCSI_OP_TEXT_RSP})
 
 
 # One IscsiProvider (session table, handlers) per run, found from a connection's ctx.
 _RUNS: dict[int, tuple[weakref.ref[RunContext], IscsiProvider]] = {}
 
 
-def stream_app(conn: Connection) -> IscsiApp:
-    """AppBinding factory: the iSCSI StreamApp of one TCP connection."""
-    ctx = conn.ctx
+def _provider(ctx: RunContext) -> IscsiProvider:
+    """The run's IscsiProvider (created on first use)."""
     entry = _RUNS.get(id(ctx))
     if entry is None or entry[0]() is not ctx:
         for key in [k for k, (ref, _) in _RUNS.items() if ref() is None]:
             del _RUNS[key]
         entry = _RUNS[id(ctx)] = (weakref.ref(ctx), IscsiProvider(ctx))
-    return entry[1].app(conn.client[0], conn.server[0], conn.ipv6)
+    return entry[1]
+
+
+def enabled(ctx: RunContext) -> bool:
+    """AppBinding.enabled: some iscsi probe is enabled in this run."""
+    return _provider(ctx).listening
+
+
+def stream_app(conn: Connection) -> IscsiApp | None:
+    """AppBinding factory: the iSCSI StreamApp of one TCP connection (None when
+    no iscsi probe is enabled: the flow is then neither framed nor decoded)."""
+    provider = _provider(conn.ctx)
+    if not provider.listening:
+        return None
+    return provider.app(conn.client[0], conn.server[0], conn.ipv6)

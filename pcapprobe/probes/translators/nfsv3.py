@@ -216,6 +216,8 @@ class Nfsv3Provider:
             proc: ctx.handler(PROVIDER, f"op-{name}-done") for proc, name in names.items()}
         self.watched = frozenset(
             proc for proc in names if self.start[proc] or self.done[proc] or proc in NAMING)
+        # Without a single handler the RPC layer has nothing to decode for.
+        self.listening = any(self.start.values()) or any(self.done.values())
         self._creds: dict[bytes, Cred] = {}
         self.counts = ctx.report.layer("nfsv3")
 

@@ -81,6 +81,9 @@ class RpcService:
         if seed:
             self.paths.load(Path(seed).read_text().splitlines())
         self.programs = {key: factory(ctx, self.paths) for key, factory in RPC_PROGRAMS.items()}
+        # MOUNT only names handles for NFS: the NFS probes decide whether RPC is decoded.
+        self.listening = any(getattr(program, "listening", False)
+                             for program in self.programs.values())
         self.counts = ctx.report.layer("rpc")
         self.session: RpcSession[tuple[RpcProgram, Any]] = RpcSession(self.counts)
         self._udp_peers: dict[tuple, Peer] = {}
@@ -243,14 +246,25 @@ class RpcStreamApp:
         self.records[1].reset()
 
 
-def stream_app(conn: Connection) -> RpcStreamApp:
-    """AppBinding factory: the ONC RPC StreamApp of one TCP connection."""
-    return RpcService.of(conn.ctx).app(conn.client, conn.server, conn.ipv6, conn.thread)
+def enabled(ctx: RunContext) -> bool:
+    """AppBinding.enabled: some RPC program's probe is enabled in this run."""
+    return RpcService.of(ctx).listening
 
 
-def datagram_app(ctx: RunContext) -> RpcService:
-    """DatagramBinding factory: the run's RPC service takes UDP datagrams itself."""
-    return RpcService.of(ctx)
+def stream_app(conn: Connection) -> RpcStreamApp | None:
+    """AppBinding factory: the ONC RPC StreamApp of one TCP connection (None when
+    no RPC program's probe is enabled: the flow is then neither framed nor decoded)."""
+    service = RpcService.of(conn.ctx)
+    if not service.listening:
+        return None
+    return service.app(conn.client, conn.server, conn.ipv6, conn.thread)
+
+
+def datagram_app(ctx: RunContext) -> RpcService | None:
+    """DatagramBinding factory: the run's RPC service takes UDP datagrams itself
+    (None when no RPC program's probe is enabled)."""
+    service = RpcService.of(ctx)
+    return service if service.listening else None
 
 
 def stream_heuristic(payload: memoryview) -> bool:

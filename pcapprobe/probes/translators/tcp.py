@@ -10,6 +10,7 @@ member is reconstructed from the capture.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from pcapprobe.probes.constants import TCP_STATE_STRING
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
 
 
 PKTINFO = PktInfo()
+
+
+def _segment(name: str) -> property:
+    """A tcpinfo_t member read straight from the segment (C-level getter: the
+    members are read per firing)."""
+    return property(attrgetter(f"_s.{name}"))
+
+
+def _endpoint(name: str) -> property:
+    """A tcpsinfo_t member read straight from the endpoint's state."""
+    return property(attrgetter(f"_e.{name}"))
 
 
 class CsInfo:
@@ -79,15 +91,15 @@ class TcpInfo:
     def __init__(self, seg: TcpSegment) -> None:
         self._s = seg
 
-    tcp_sport = property(lambda self: self._s.sport)
-    tcp_dport = property(lambda self: self._s.dport)
-    tcp_seq = property(lambda self: self._s.seq)
-    tcp_ack = property(lambda self: self._s.ack)
-    tcp_offset = property(lambda self: self._s.offset)
-    tcp_flags = property(lambda self: self._s.flags)
-    tcp_window = property(lambda self: self._s.window)
-    tcp_checksum = property(lambda self: self._s.checksum)
-    tcp_urgent = property(lambda self: self._s.urgent)
+    tcp_sport = _segment("sport")
+    tcp_dport = _segment("dport")
+    tcp_seq = _segment("seq")
+    tcp_ack = _segment("ack")
+    tcp_offset = _segment("offset")
+    tcp_flags = _segment("flags")
+    tcp_window = _segment("window")
+    tcp_checksum = _segment("checksum")
+    tcp_urgent = _segment("urgent")
 
     @property
     def tcp_hdr(self) -> TcpHdr:
@@ -104,29 +116,29 @@ class TcpsInfo:
     def __init__(self, endpoint: Endpoint) -> None:
         self._e = endpoint
 
-    tcps_local = property(lambda self: self._e.loopback)
-    tcps_active = property(lambda self: int(self._e.active))
-    tcps_lport = property(lambda self: self._e.lport)
-    tcps_rport = property(lambda self: self._e.rport)
-    tcps_laddr = property(lambda self: self._e.laddr)
-    tcps_raddr = property(lambda self: self._e.raddr)
-    tcps_state = property(lambda self: self._e.state)
-    tcps_iss = property(lambda self: self._e.iss)
-    tcps_suna = property(lambda self: self._e.suna)
-    tcps_snxt = property(lambda self: self._e.snxt)
-    tcps_rack = property(lambda self: self._e.rack)
-    tcps_rnxt = property(lambda self: self._e.rnxt)
-    tcps_swnd = property(lambda self: self._e.swnd)
-    tcps_snd_ws = property(lambda self: self._e.snd_ws)
-    tcps_rwnd = property(lambda self: self._e.rwnd)
-    tcps_rcv_ws = property(lambda self: self._e.rcv_ws)
-    tcps_cwnd = property(lambda self: self._e.cwnd)
-    tcps_cwnd_ssthresh = property(lambda self: self._e.ssthresh)
-    tcps_sack_fack = property(lambda self: self._e.sack_fack)
-    tcps_sack_snxt = property(lambda self: self._e.sack_snxt)
-    tcps_rto = property(lambda self: self._e.rto)
-    tcps_mss = property(lambda self: self._e.mss)
-    tcps_retransmit = property(lambda self: self._e.retransmit)
+    tcps_local = _endpoint("loopback")
+    tcps_active = _endpoint("active")
+    tcps_lport = _endpoint("lport")
+    tcps_rport = _endpoint("rport")
+    tcps_laddr = _endpoint("laddr")
+    tcps_raddr = _endpoint("raddr")
+    tcps_state = _endpoint("state")
+    tcps_iss = _endpoint("iss")
+    tcps_suna = _endpoint("suna")
+    tcps_snxt = _endpoint("snxt")
+    tcps_rack = _endpoint("rack")
+    tcps_rnxt = _endpoint("rnxt")
+    tcps_swnd = _endpoint("swnd")
+    tcps_snd_ws = _endpoint("snd_ws")
+    tcps_rwnd = _endpoint("rwnd")
+    tcps_rcv_ws = _endpoint("rcv_ws")
+    tcps_cwnd = _endpoint("cwnd")
+    tcps_cwnd_ssthresh = _endpoint("ssthresh")
+    tcps_sack_fack = _endpoint("sack_fack")
+    tcps_sack_snxt = _endpoint("sack_snxt")
+    tcps_rto = _endpoint("rto")
+    tcps_mss = _endpoint("mss")
+    tcps_retransmit = _endpoint("retransmit")
 
 
 class TcpLsInfo:

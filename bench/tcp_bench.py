@@ -8,12 +8,15 @@ bench/out/ when missing) and measures, as packets per second:
   (b) ``pcapprobe run CAP --local all -q -n 'tcp:::receive { @[args[4]->tcp_dport] = count(); }'``;
   (c) ``tshark -q -n -z conv,tcp``.
 
+Rates are per CPU second of each command (the machine may be shared).
+
 Run: ``.venv/bin/python bench/tcp_bench.py [--packets N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,12 +57,19 @@ tcp:::receive
 COUNT = "tcp:::receive { @[args[4]->tcp_dport] = count(); }"
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, cmd: list[str]) -> float:
-    t0 = time.perf_counter()
+    """CPU seconds of one command (wall time is printed too): unlike wall
+    time, CPU time is not inflated when other work shares the machine."""
+    t0, c0 = time.perf_counter(), _children_cpu()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - t0
-    sys.stderr.write(f"{label}: {elapsed:.2f} s\n")
-    return elapsed
+    elapsed, cpu = time.perf_counter() - t0, _children_cpu() - c0
+    sys.stderr.write(f"{label}: {cpu:.2f} s CPU, {elapsed:.2f} s wall\n")
+    return cpu
 
 
 def main() -> int:
@@ -82,7 +92,7 @@ def main() -> int:
     n = args.packets
     for key, label in (("a", "tcpio.d"), ("b", "count"), ("c", "tshark")):
         if key in results:
-            print(f"({key}) {label:8s} {n / results[key]:12,.0f} packets/s  ({results[key]:.2f} s)")
+            print(f"({key}) {label:8s} {n / results[key]:12,.0f} packets/s  ({results[key]:.2f} s CPU)")
     if "c" in results:
         for key in ("a", "b"):
             print(f"({key}) is {results['c'] / results[key]:.2f}x the speed of tshark (target >= 3)")

@@ -37,7 +37,9 @@ IP_MF = 0x2000  # more fragments (bit 2)
 IP_OFFMASK = 0x1FFF  # fragment offset, 8-byte units
 MIN_HEADER_LEN = 20
 
-_HEADER = struct.Struct(">BBHHHBBHII").unpack_from
+# the fields decode() needs: version/IHL, total length, id, flags/offset,
+# protocol, addresses (TOS, TTL and checksum are read lazily from ``header``)
+_HEADER = struct.Struct(">BxHHHxBxxII").unpack_from
 _ADDR_CACHE: dict[int, str] = {}
 _ADDR_CACHE_MAX = 1 << 16
 _pack_u32 = struct.Struct(">I").pack
@@ -160,6 +162,18 @@ class IpPacket:
         return self.header[6] if self.ipv6 else self.header[9]
 
 
+def _header_length(vhl: int, avail: int) -> int:
+    """IHL in bytes of a header that is not plain version 4 without options."""
+    if vhl >> 4 != 4:
+        raise Malformed(f"IPv4 header with version {vhl >> 4}", "ipv4.bad_version")
+    ihl = (vhl & 0xF) << 2
+    if ihl < MIN_HEADER_LEN:
+        raise Malformed(f"IPv4 header length {ihl} < 20", "ipv4.bad_header_length")
+    if avail < ihl:
+        raise Truncated(ihl, avail, "IPv4 options")
+    return ihl
+
+
 def decode(frame: object, ts_ns: int, view: memoryview, off: int,
            cls: type[IpPacket] = IpPacket) -> IpPacket:
     """Decode the IPv4 header at ``off`` into a ``cls``; raises Truncated / Malformed.
@@ -170,14 +184,8 @@ def decode(frame: object, ts_ns: int, view: memoryview, off: int,
     avail = len(view) - off
     if avail < MIN_HEADER_LEN:
         raise Truncated(MIN_HEADER_LEN, avail, "IPv4 header")
-    vhl, _tos, total, ident, fo, _ttl, proto, _csum, src, dst = _HEADER(view, off)
-    if vhl >> 4 != 4:
-        raise Malformed(f"IPv4 header with version {vhl >> 4}", "ipv4.bad_version")
-    ihl = (vhl & 0xF) << 2
-    if ihl < MIN_HEADER_LEN:
-        raise Malformed(f"IPv4 header length {ihl} < 20", "ipv4.bad_header_length")
-    if avail < ihl:
-        raise Truncated(ihl, avail, "IPv4 options")
+    vhl, total, ident, fo, proto, src, dst = _HEADER(view, off)
+    ihl = MIN_HEADER_LEN if vhl == 0x45 else _header_length(vhl, avail)
     if total == 0:
         total = avail  # TSO: length left for the NIC to fill in
     elif total < ihl:

@@ -78,9 +78,14 @@ class TcpOptions:
         self.timestamp: tuple[int, int] | None = None
 
 
-def decode(view: memoryview, length: int | None = None) -> TcpSegment:
-    """Decode the header at the start of ``view`` (the IP payload as captured);
-    ``length`` is the segment length the IP header declares."""
+def decode(view: memoryview, length: int | None = None,
+           cls: type[TcpSegment] = TcpSegment) -> TcpSegment:
+    """Decode the header at the start of ``view`` (the IP payload as captured)
+    into a ``cls``; ``length`` is the segment length the IP header declares.
+
+    ``cls`` lets a consumer have its own TcpSegment subclass built directly
+    (the tcp provider's argument object), saving an object per segment.
+    """
     if len(view) < TCP_HEADER_MIN:
         raise Truncated(TCP_HEADER_MIN, len(view), "TCP header")
     sport, dport, seq, ack, off, flags, window, checksum, urgent = _unpack_header(view)
@@ -93,8 +98,7 @@ def decode(view: memoryview, length: int | None = None) -> TcpSegment:
     if captured < 0:
         captured = 0
     datalen = captured if length is None or length - offset < captured else length - offset
-    return TcpSegment(sport, dport, seq, ack, offset, flags, window, checksum, urgent, view,
-                      datalen)
+    return cls(sport, dport, seq, ack, offset, flags, window, checksum, urgent, view, datalen)
 
 
 def parse_options(header: memoryview) -> TcpOptions:

@@ -92,6 +92,10 @@ class Enabling:
     uses_this: bool
 
 
+# How long before the first packet pcapprobe's notional boot happened.
+BOOT_LEAD_NS = 1_000_000
+
+
 class RuntimeState:
     """The mutable state generated clause code reaches through ``ST``."""
 
@@ -158,8 +162,10 @@ class Program:
         self.all_enablings: list[Enabling] = []
         self.aggs: dict[str, Aggregation] = {}
         self.state = RuntimeState(self)
-        # timestamp's origin (DTrace counts from boot; pcapprobe from the first
-        # packet, or 0 on the virtual clock): a one-item list the clauses read.
+        # timestamp's origin (DTrace counts from boot; pcapprobe from a "boot"
+        # one millisecond before the first packet (or before 0 on the virtual clock),
+        # so no firing sees timestamp 0, which D arrays would read as unset):
+        # a one-item list the clauses read.
         self.origin = [0]
         self.now = 0  # the latest time seen: END's timestamp
         self.names: dict[str, Any] = self.runtime_names()
@@ -404,7 +410,8 @@ class Program:
 
     def begin(self, ts_ns: int) -> None:
         """Fire BEGIN and start the profile clocks at ``ts_ns``."""
-        self.origin[0] = self.now = ts_ns
+        self.origin[0] = ts_ns - BOOT_LEAD_NS
+        self.now = ts_ns
         self.ticks = [(ts_ns + interval, order, probe) for interval, order, probe in self.ticks]
         self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
         heapq.heapify(self.ticks)

@@ -19,9 +19,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from pcapprobe.flows.framing import StreamFramer
+from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.flows.reassembly import Budget, Reassembler
 
 if TYPE_CHECKING:
+    from dissectors.tcp import TcpSegment
     from pcapprobe.flows.endpoint import Endpoint
     from pcapprobe.flows.framing import AppBinding
     from pcapprobe.pipeline import RunContext
@@ -77,21 +79,33 @@ class Connection:
             self.binding = binding
             self.framer = StreamFramer(app, binding.max_pdu)
 
-    def stream(self, direction: int, seq: int, payload: memoryview, syn: bool, fin: bool,
-               ack: int | None, ts_ns: int) -> None:
+    def stream(self, direction: int, seg: TcpSegment, ts_ns: int) -> None:
         """Feed one segment's bytes (and its ACK of the other direction) to the
-        bound app (``framer`` is set)."""
-        assert self.framer is not None
-        reasm = self.reasm[direction]
-        if syn:
+        bound app (``framer`` is set); a RST or the last FIN closes the stream."""
+        flags = seg.flags
+        if flags & TH_RST:
+            self.close_stream(ts_ns)
+            return
+        seq = seg.seq
+        if flags & TH_SYN:
             seq = (seq + 1) & 0xFFFFFFFF
+        reasm = self.reasm[direction]
         if reasm is None:
-            reasm = self.reasm[direction] = Reassembler(self.framer, direction, seq, self.budget)
-        reasm.segment(seq, payload, fin, ts_ns)
-        if ack is not None:
+            reasm = self._start_direction(direction, seq)
+        reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns)
+        if flags & TH_ACK:
             other = self.reasm[1 - direction]
             if other is not None:
-                other.acked(ack, ts_ns)
+                other.acked(seg.ack, ts_ns)
+        if self.reset or self.fins == 3:
+            self.close_stream(ts_ns)
+
+    def _start_direction(self, direction: int, seq: int) -> Reassembler:
+        """The reassembler of a direction, from its first segment's sequence."""
+        framer = self.framer
+        assert framer is not None  # only called while an app is bound
+        reasm = self.reasm[direction] = Reassembler(framer, direction, seq, self.budget)
+        return reasm
 
     def close_stream(self, ts_ns: int) -> None:
         """The connection is over for the application: flush and close it."""

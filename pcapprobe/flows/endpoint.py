@@ -60,6 +60,7 @@ from pcapprobe.probes.translators.tcp import PKTINFO, TCPLSINFO, CsInfo, TcpsInf
 
 if TYPE_CHECKING:
     from dissectors.tcp import TcpOptions
+    from pcapprobe.probes.translators.tcp import IpInfo
 
 Fire = Callable[[int, tuple, Hashable], None]
 
@@ -197,29 +198,31 @@ class Endpoint:
         if new == TCPS_TIME_WAIT:
             self.fire.time_wait(self, ts_ns)
 
-    def _event(self, fire: Fire | None, ts_ns: int, info: tuple | None) -> None:
-        if fire is not None and info is not None:
-            fire(ts_ns, (PKTINFO, self.csinfo, info[0], self.view, info[1]), self.thread)
+    def _event(self, fire: Fire | None, seg: TcpSegment, ts_ns: int,
+               ipinfo: IpInfo | None) -> None:
+        if fire is not None and ipinfo is not None:
+            fire(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
 
     # -- sends -----------------------------------------------------------
 
-    def on_send(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
-        """A segment this endpoint sent; ``info`` is (ipinfo, tcpinfo) or None."""
+    def on_send(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
+        """A segment this endpoint sent (decoded as its tcpinfo_t); ``ipinfo`` is
+        None when no packet-level probe is enabled."""
         flags = seg.flags
         fire = self.fire
         state = self.state
         if flags & TH_RST:
             self.retransmit = 0
             if state == TCPS_LISTEN:
-                self._event(fire.accept_refused, ts_ns, info)
+                self._event(fire.accept_refused, seg, ts_ns, ipinfo)
                 self.state = TCPS_CLOSED
                 state = TCPS_CLOSED
-            self._event(fire.send, ts_ns, info)
+            self._event(fire.send, seg, ts_ns, ipinfo)
             if state not in (TCPS_CLOSED, TCPS_IDLE, TCPS_TIME_WAIT):
                 self._closed(ts_ns)
             return
         if flags & TH_SYN:
-            self._send_syn(seg, ts_ns, info)
+            self._send_syn(seg, ts_ns, ipinfo)
         length = seg.datalen + (1 if flags & TH_SYN else 0) + (1 if flags & TH_FIN else 0)
         self.retransmit = self._sent(seg.seq, length, ts_ns)
         if self.retransmit:
@@ -239,11 +242,11 @@ class Endpoint:
             elif state == TCPS_CLOSE_WAIT:
                 self.set_state(TCPS_LAST_ACK, ts_ns)
         send = fire.send
-        if send is not None and info is not None:
-            send(ts_ns, (PKTINFO, self.csinfo, info[0], self.view, info[1]), self.thread)
+        if send is not None and ipinfo is not None:
+            send(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
         self.retransmit = 0
 
-    def _send_syn(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
+    def _send_syn(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         """State changes (and connect-request) a SYN or SYN/ACK causes, before its send."""
         state = self.state
         if self.my_opts is None:
@@ -268,7 +271,7 @@ class Endpoint:
             self.active = 1
             self.set_state(TCPS_BOUND, ts_ns)
             self.set_state(TCPS_SYN_SENT, ts_ns)
-            self._event(self.fire.connect_request, ts_ns, info)
+            self._event(self.fire.connect_request, seg, ts_ns, ipinfo)
             if state == TCPS_LISTEN:
                 self._negotiate()
                 self.set_state(TCPS_SYN_RCVD, ts_ns)
@@ -342,7 +345,7 @@ class Endpoint:
 
     # -- receives --------------------------------------------------------
 
-    def on_receive(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
+    def on_receive(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         """A segment the peer sent to this endpoint."""
         flags = seg.flags
         fire = self.fire
@@ -350,12 +353,12 @@ class Endpoint:
         if state == TCPS_IDLE and flags & TH_SYN and not flags & TH_ACK:
             self.state = state = TCPS_LISTEN  # a listener: no connection state yet
         receive = fire.receive
-        if receive is not None and info is not None:
-            receive(ts_ns, (PKTINFO, self.csinfo, info[0], self.view, info[1]), self.thread)
+        if receive is not None and ipinfo is not None:
+            receive(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
         if flags & TH_RST:
             if state == TCPS_SYN_SENT:
                 if flags & TH_ACK:
-                    self._event(fire.connect_refused, ts_ns, info)
+                    self._event(fire.connect_refused, seg, ts_ns, ipinfo)
                 self.set_state(TCPS_BOUND, ts_ns)
                 self.set_state(TCPS_IDLE, ts_ns)
                 self.set_state(TCPS_CLOSED, ts_ns)
@@ -365,7 +368,7 @@ class Endpoint:
                 self._closed(ts_ns)
             return
         if flags & TH_SYN:
-            self._receive_syn(seg, ts_ns, info)
+            self._receive_syn(seg, ts_ns, ipinfo)
             state = self.state
         elif not self.rcv_known:
             self.rcv_known = True
@@ -379,7 +382,7 @@ class Endpoint:
         if 0 < ((end - self.rnxt) & MASK) < HALF:
             self.rnxt = end
         if flags & TH_ACK:
-            self._receive_ack(seg, ts_ns, info)
+            self._receive_ack(seg, ts_ns, ipinfo)
             state = self.state
         if flags & TH_FIN:
             fin_end = (end + 1) & MASK
@@ -393,7 +396,7 @@ class Endpoint:
                 elif state == TCPS_FIN_WAIT_2:
                     self.set_state(TCPS_TIME_WAIT, ts_ns)
 
-    def _receive_syn(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
+    def _receive_syn(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         state = self.state
         if self.peer_opts is None:
             self.peer_opts = self.fire.options(seg)
@@ -419,7 +422,7 @@ class Endpoint:
             state = TCPS_SYN_SENT
         if state == TCPS_SYN_SENT and seg.ack == ((self.iss + 1) & MASK):
             self._negotiate()
-            self._establish(seg, ts_ns, info)
+            self._establish(seg, ts_ns, ipinfo)
 
     def _negotiate(self) -> None:
         """Window scaling and SACK are on only when both SYNs offered them."""
@@ -432,21 +435,21 @@ class Endpoint:
         self.sack_ok = mine.sack_permitted and peer.sack_permitted
         self.cwnd = self._initial_cwnd()
 
-    def _establish(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
+    def _establish(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         self._new_ack(seg.ack, ts_ns)
         self.set_state(TCPS_ESTABLISHED, ts_ns)
         if self.sack_ok:
             self.sack_fack = self.sack_snxt = self.suna
         fire = self.fire.connect_established if self.active else self.fire.accept_established
-        self._event(fire, ts_ns, info)
+        self._event(fire, seg, ts_ns, ipinfo)
 
-    def _receive_ack(self, seg: TcpSegment, ts_ns: int, info: tuple | None) -> None:
+    def _receive_ack(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         ack = seg.ack
         state = self.state
         if state == TCPS_SYN_RCVD:
             if not seq_lt(self.iss, ack):
                 return
-            self._establish(seg, ts_ns, info)
+            self._establish(seg, ts_ns, ipinfo)
             state = self.state
         elif 0 < ((ack - self.suna) & MASK) <= ((self.snxt - self.suna) & MASK):
             self._new_ack(ack, ts_ns)

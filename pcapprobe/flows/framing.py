@@ -95,13 +95,13 @@ class StreamFramer:
         state = self._dirs[direction]
         buf = state.buf
         if buf:
-            if state.need and len(buf) + len(data) < state.need:
-                buf += data
+            buf += data
+            if len(buf) < state.need:
                 return
             # Frame from an immutable copy: the app may keep PDU views.
-            whole = bytes(buf) + bytes(data)
+            whole = memoryview(bytes(buf))
             buf.clear()
-            consumed = self._frame(memoryview(whole), direction, ts_ns, state)
+            consumed = self._frame(whole, direction, ts_ns, state)
             buf += whole[consumed:]
             return
         # Nothing pending: frame straight out of the segment, copy only a tail.

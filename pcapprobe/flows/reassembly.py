@@ -69,13 +69,13 @@ class Reassembler:
 
     def segment(self, seq: int, payload: memoryview, fin: bool, ts_ns: int) -> None:
         """One captured segment of this direction (payload may be empty)."""
-        start = self.offset(seq)
+        nxt = self.nxt
+        start = nxt + ((seq - self.base - nxt + _HALF) % _MOD - _HALF)  # self.offset(seq)
         n = len(payload)
         if fin and self.fin is None:
             self.fin = start + n
         if not n:
             return
-        nxt = self.nxt
         if start > nxt:
             self._hold(start, payload, ts_ns)
             return

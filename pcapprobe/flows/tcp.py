@@ -53,6 +53,9 @@ class TcpLayer:
         self.packet_probes = any((fire.send, fire.receive, fire.connect_request,
                                   fire.connect_established, fire.connect_refused,
                                   fire.accept_established, fire.accept_refused))
+        # Endpoint state is only ever seen through tcp probes: without one
+        # enabled, connections carry no endpoints (cids are numbered the same).
+        self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
@@ -66,7 +69,7 @@ class TcpLayer:
     # -- the per-packet path ---------------------------------------------
 
     def on_packet(self, pkt: IpPacket) -> None:
-        seg = tcp_dissector.decode(pkt.payload, pkt.payload_len)
+        seg = tcp_dissector.decode(pkt.payload, pkt.payload_len, TcpInfo)
         ts = pkt.ts_ns
         if self.time_wait and self.time_wait[0].tw_expiry <= ts:
             self._expire(ts)
@@ -88,33 +91,22 @@ class TcpLayer:
         sender = conn.endpoints[direction]
         receiver = conn.endpoints[1 - direction]
         if sender is not None or receiver is not None:
-            info = (IpInfo(pkt), TcpInfo(seg)) if self.packet_probes else None
+            ipinfo = IpInfo(pkt) if self.packet_probes else None
             self._pkt = pkt
             if sender is not None:
-                sender.on_send(seg, ts, info)
+                sender.on_send(seg, ts, ipinfo)
             if receiver is not None:
-                receiver.on_receive(seg, ts, info)
+                receiver.on_receive(seg, ts, ipinfo)
             self._pkt = None
         if flags & (TH_FIN | TH_RST):
             if flags & TH_RST:
                 conn.reset = True
             else:
                 conn.fins |= 1 << direction
-        if conn.framer is not None or conn.tries:
-            self._stream(conn, direction, seg, ts)
-
-    def _stream(self, conn: Connection, direction: int, seg: TcpSegment, ts: int) -> None:
-        flags = seg.flags
-        if flags & TH_RST:
-            conn.close_stream(ts)
-            return
-        if conn.framer is None and not self._try_heuristics(conn, seg.payload):
-            return
-        ack = seg.ack if flags & TH_ACK else None
-        conn.stream(direction, seg.seq, seg.payload, bool(flags & TH_SYN), bool(flags & TH_FIN),
-                    ack, ts)
-        if conn.closed:
-            conn.close_stream(ts)
+        if conn.framer is not None:
+            conn.stream(direction, seg, ts)
+        elif conn.tries and not flags & TH_RST and self._try_heuristics(conn, seg.payload):
+            conn.stream(direction, seg, ts)
 
     def _try_heuristics(self, conn: Connection, payload: memoryview) -> bool:
         """Offer a payload of a flow without application to the heuristics;
@@ -144,14 +136,17 @@ class TcpLayer:
             client, server = _guess_roles(src, dst)
         conn = Connection(self.ctx, client, server, pkt.ipv6, self.next_cid, self.budget)
         midstream = not syn
+        local_hosts = 0
         for d, (local, remote) in enumerate(((client, server), (server, client))):
             if self.is_local(local[0]):
-                endpoint = conn.endpoints[d] = Endpoint(
-                    self.fire, self.next_cid, local[0], local[1], remote[0], remote[1],
-                    pkt.ipv6, is_loopback(local[0], remote[0]), midstream)
-                endpoint.active = int(midstream and d == 0)  # the guessed client
+                local_hosts += 1
+                if self.tracking:
+                    endpoint = conn.endpoints[d] = Endpoint(
+                        self.fire, self.next_cid, local[0], local[1], remote[0], remote[1],
+                        pkt.ipv6, is_loopback(local[0], remote[0]), midstream)
+                    endpoint.active = int(midstream and d == 0)  # the guessed client
                 self.next_cid += 1
-        if conn.endpoints == [None, None]:
+        if not local_hosts:
             self.next_cid += 1
         if syn and not flags & TH_ACK:
             conn.client_iss = seg.seq

@@ -71,7 +71,8 @@ def test_self_variables_are_per_thread() -> None:
 
 
 def test_ticks_fire_on_the_capture_clock() -> None:
-    text = 'profile:::tick-1sec { printf("tick %d\\n", timestamp); } ip:::receive { printf("pkt %d\\n", timestamp); }'
+    text = ('profile:::tick-1sec { printf("tick %d\\n", timestamp); } '
+            'ip:::receive { printf("pkt %d %d\\n", timestamp, walltimestamp); }')
     program, out, _ = compiled(text, quiet=True)
     fire = program.handler(receive())  # type: ignore[attr-defined]
     base = 1_700_000_000_000_000_000
@@ -79,8 +80,11 @@ def test_ticks_fire_on_the_capture_clock() -> None:
     for ts in (base + 500_000_000, base + 2_500_000_000):
         program.advance(ts)  # type: ignore[attr-defined]
         fire(ts, ip_args(), "t")
+    # timestamp counts from a notional boot 1 ms before BEGIN (the first
+    # packet); walltimestamp is capture time
     assert out.getvalue().split("\n")[:4] == [
-        f"pkt {base + 500_000_000}", f"tick {base + 1_000_000_000}", f"tick {base + 2_000_000_000}", f"pkt {base + 2_500_000_000}"]
+        f"pkt 501000000 {base + 500_000_000}", "tick 1001000000", "tick 2001000000",
+        f"pkt 2501000000 {base + 2_500_000_000}"]
 
 
 def test_exit_stops_and_sets_status() -> None:

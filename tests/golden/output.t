@@ -70,10 +70,10 @@ profile:::tick-500us /++c == 1/ { printf("500us at %d\n", timestamp); }
 profile:::profile-1sec { printf("1s at %d\n", timestamp); exit(0); }
 END
 EXPECT <<EOT
-500us at 500000
-1000hz at 1000000
-2ms at 2000000
-1s at 1000000000
+500us at 1500000
+1000hz at 2000000
+2ms at 3000000
+1s at 1001000000
 
 EOT
 

@@ -40,8 +40,8 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
-   0            -  state-syn-sent       -> state-established   
+   0            0  state-bound          -> state-syn-sent      
+   0         1000  state-syn-sent       -> state-established   
    0         6000  state-established    -> state-fin-wait-1    
    0         1000  state-fin-wait-1     -> state-fin-wait-2    
    0         1000  state-fin-wait-2     -> state-time-wait     
@@ -136,8 +136,8 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
-   0            -  state-syn-sent       -> state-bound         
+   0            0  state-bound          -> state-syn-sent      
+   0         1000  state-syn-sent       -> state-bound         
    0            0  state-bound          -> state-idle          
    0            0  state-idle           -> state-closed        
    0            -  state-idle           -> state-bound         
@@ -187,11 +187,11 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
+   0            0  state-bound          -> state-syn-sent      
    0            -  state-idle           -> state-bound         
    0            0  state-bound          -> state-syn-sent      
    0            0  state-syn-sent       -> state-syn-received  
-   0            -  state-syn-sent       -> state-syn-received  
+   0         1000  state-syn-sent       -> state-syn-received  
    0         1000  state-syn-received   -> state-established   
    0         2000  state-syn-received   -> state-established   
    0         4000  state-established    -> state-fin-wait-1    
@@ -242,9 +242,9 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
+   0            0  state-bound          -> state-syn-sent      
    0            -  state-listen         -> state-syn-received  
-   0            -  state-syn-sent       -> state-established   
+   0         1000  state-syn-sent       -> state-established   
    0         1000  state-syn-received   -> state-established   
    0         2000  state-established    -> state-closed        
    0         3000  state-established    -> state-closed        
@@ -290,8 +290,8 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
-   0            -  state-syn-sent       -> state-established   
+   0            0  state-bound          -> state-syn-sent      
+   0         1000  state-syn-sent       -> state-established   
    0         3000  state-established    -> state-fin-wait-1    
    0         1000  state-fin-wait-1     -> state-fin-wait-2    
    0         7000  state-fin-wait-2     -> state-time-wait     
@@ -384,8 +384,8 @@ END
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
-   0            -  state-bound          -> state-syn-sent      
-   0            -  state-syn-sent       -> state-established   
+   0            0  state-bound          -> state-syn-sent      
+   0         1000  state-syn-sent       -> state-established   
    0         2000  state-established    -> state-fin-wait-1    
    0         1000  state-fin-wait-1     -> state-fin-wait-2    
    0         1000  state-fin-wait-2     -> state-time-wait     

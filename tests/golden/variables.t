@@ -177,7 +177,7 @@ profile:::tick-1ms /self->start/ { printf("once %d\n", self->start); self->start
 profile:::tick-1ms /!self->start && ++n == 3/ { printf("n=%d start=%d\n", n, self->start); exit(0); }
 END
 EXPECT <<EOT
-once 1
+once 1000001
 n=3 start=0
 
 EOT

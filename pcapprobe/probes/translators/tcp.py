@@ -13,11 +13,11 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from dissectors.tcp import TcpSegment
 from pcapprobe.probes.constants import TCP_STATE_STRING
 from pcapprobe.probes.translators.ip import PktInfo
 
 if TYPE_CHECKING:
-    from dissectors.tcp import TcpSegment
     from pcapprobe.flows.endpoint import Endpoint
     from pcapprobe.pipeline import IpPacket
 
@@ -25,14 +25,9 @@ if TYPE_CHECKING:
 PKTINFO = PktInfo()
 
 
-def _segment(name: str) -> property:
-    """A tcpinfo_t member read straight from the segment (C-level getter: the
-    members are read per firing)."""
-    return property(attrgetter(f"_s.{name}"))
-
-
 def _endpoint(name: str) -> property:
-    """A tcpsinfo_t member read straight from the endpoint's state."""
+    """A tcpsinfo_t member read straight from the endpoint's state (a C-level
+    getter: members are read per firing)."""
     return property(attrgetter(f"_e.{name}"))
 
 
@@ -49,19 +44,25 @@ class CsInfo:
 
 
 class IpInfo:
-    """ipinfo_t as the tcp and udp providers see it (the whole datagram).
+    """ipinfo_t as the tcp and udp providers see it (the whole datagram), a
+    view of the packet.
 
     ``ip_plength`` is the upper-layer length declared by the IP header(s), i.e.
     after IPv6 extension headers and after fragment reassembly.
     """
 
-    __slots__ = ("ip_ver", "ip_plength", "ip_saddr", "ip_daddr")
+    __slots__ = ("_p",)
 
     def __init__(self, pkt: IpPacket) -> None:
-        self.ip_ver = 6 if pkt.ipv6 else 4
-        self.ip_plength = pkt.payload_len
-        self.ip_saddr = pkt.src
-        self.ip_daddr = pkt.dst
+        self._p = pkt
+
+    ip_plength = property(attrgetter("_p.payload_len"))
+    ip_saddr = property(attrgetter("_p.src"))
+    ip_daddr = property(attrgetter("_p.dst"))
+
+    @property
+    def ip_ver(self) -> int:
+        return 6 if self._p.ipv6 else 4
 
 
 class TcpHdr:
@@ -83,28 +84,27 @@ class TcpHdr:
     th_urp = property(lambda self: self._h[18:20])
 
 
-class TcpInfo:
-    """tcpinfo_t: the segment's header; window unscaled, offset in bytes."""
+class TcpInfo(TcpSegment):
+    """tcpinfo_t: the decoded segment is its own argument object (the tcp layer
+    decodes into this class), so a firing allocates nothing for it; window
+    unscaled, offset in bytes."""
 
-    __slots__ = ("_s",)
-
-    def __init__(self, seg: TcpSegment) -> None:
-        self._s = seg
-
-    tcp_sport = _segment("sport")
-    tcp_dport = _segment("dport")
-    tcp_seq = _segment("seq")
-    tcp_ack = _segment("ack")
-    tcp_offset = _segment("offset")
-    tcp_flags = _segment("flags")
-    tcp_window = _segment("window")
-    tcp_checksum = _segment("checksum")
-    tcp_urgent = _segment("urgent")
+    __slots__ = ()
+    # the segment's own slots, read as fast as any attribute
+    tcp_sport = TcpSegment.sport
+    tcp_dport = TcpSegment.dport
+    tcp_seq = TcpSegment.seq
+    tcp_ack = TcpSegment.ack
+    tcp_offset = TcpSegment.offset
+    tcp_flags = TcpSegment.flags
+    tcp_window = TcpSegment.window
+    tcp_checksum = TcpSegment.checksum
+    tcp_urgent = TcpSegment.urgent
 
     @property
     def tcp_hdr(self) -> TcpHdr:
         # Copied: the packet buffer does not outlive the firing.
-        return TcpHdr(bytes(self._s.header))
+        return TcpHdr(bytes(self.header))
 
 
 class TcpsInfo:

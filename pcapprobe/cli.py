@@ -142,12 +142,18 @@ def _matches(probe: Probe, description: str) -> bool:
 
 
 def _list_probes(provider: str | None, description: str | None) -> list[Probe]:
-    probes = catalog.all_probes()
+    probes = _numbered()
     if provider:
         probes = [p for p in probes if fnmatch.fnmatchcase(p.provider, provider)]
     if description:
         probes = [p for p in probes if _matches(p, description)]
     return probes
+
+
+def _numbered() -> list[Probe]:
+    from pcapprobe.dlang.passes.probes import numbered_probes  # the engine's probe IDs
+
+    return numbered_probes()
 
 
 @cli.command("list", context_settings=CONTEXT)
@@ -174,8 +180,9 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
         counts = sink.counts
     head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
     env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
-    for number, probe in enumerate(catalog.all_probes(), 1):
-        if probe not in probes:
+    listed = set(probes)
+    for number, probe in enumerate(_numbered(), 1):
+        if probe not in listed:
             continue
         line = f"{number:>5} {probe.provider:>10} {probe.module:>17} {probe.function:>33} {probe.name}"
         if counts is not None:
@@ -185,6 +192,7 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
             env.stdout.write("\n\tArgument Types\n")
             for i, ctype in enumerate(probe.args):
                 env.stdout.write(f"\t\targs[{i}]: {ctype}\n")
+            env.stdout.write("" if probe.args else "\t\tNone\n")
             env.stdout.write("\n")
 
 
@@ -212,6 +220,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if env is None and hasattr(sys.stderr, "reconfigure"):
+        # D errors quote raw bytes as dtrace does (dlang.lexer.first_byte).
+        sys.stderr.reconfigure(errors="surrogateescape")
     env = env or Environment()
     try:
         status = cli.main(args=args, prog_name="pcapprobe", standalone_mode=False,

@@ -150,13 +150,9 @@ def run_cli(case: Case, flags: list[str], macro_args: list[str], tmp_path: Path,
             pytest.skip(f"{pcap} is absent: this golden case needs ../shared")
     else:
         pcap = ROOT / pcap_text
-        if not pcap.exists():
-            pytest.skip(f"fixture {pcap_text} does not exist yet")
-    try:
-        from pcapprobe.cli import main
-        from pcapprobe.env import Environment
-    except ImportError:
-        pytest.skip("pcapprobe.cli is not available")
+        assert pcap.exists(), f"fixture {pcap_text} is missing"
+    from pcapprobe.cli import main
+    from pcapprobe.env import Environment
     monkeypatch.chdir(tmp_path)
     argv = ["run", str(pcap)]
     if "-n" in flags:

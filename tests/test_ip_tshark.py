@@ -28,15 +28,10 @@ from tests.tshark import fields
 PROGRAM = "ip:::receive { @[args[2]->ip_saddr] = count(); }"
 FIELDS = ["frame.protocols", "ip.src", "ipv6.src", "ip.ttl", "ip.id", "ip.proto", "ip.len",
           "ip.hdr_len", "ip.flags", "ip.frag_offset", "ipv6.hlim", "ipv6.nxt", "ipv6.plen"]
-# link types another issue adds; strict xfail turns green-by-accident into a failure
-NOT_YET = {"infiniband-erf.pcap": "ERF (linktype 197) InfiniBand decoding is the IB issue's"}
 
 
 def _params() -> list:
-    caps = shared_captures() or [Path("absent")]
-    return [pytest.param(c, id=c.name,
-                         marks=[pytest.mark.xfail(strict=True, reason=NOT_YET[c.name])]
-                         if c.name in NOT_YET else []) for c in caps]
+    return [pytest.param(c, id=c.name) for c in shared_captures() or [Path("absent")]]
 
 
 def _first(value: str) -> str:

@@ -44,6 +44,13 @@ D_CAST_INVAL = "D_CAST_INVAL"  # invalid cast
 D_SIZEOF_TYPE = "D_SIZEOF_TYPE"  # sizeof of an unsized type
 D_ACT_SPEC = "D_ACT_SPEC"  # speculation misuse
 D_TYPE_ERR = "D_TYPE_ERR"  # unknown type
+# llquantize() parameters (dt_cc.c dt_compile_agg), per argument #1-#4:
+# D_LLQUANT_{FACTOR,LOW,HIGH,NSTEP}{TYPE,VAL,MATCH}.
+D_LLQUANT_FACTORSMALL = "D_LLQUANT_FACTORSMALL"  # factor < 2
+D_LLQUANT_MAGRANGE = "D_LLQUANT_MAGRANGE"  # high magnitude <= low magnitude
+D_LLQUANT_FACTORNSTEPS = "D_LLQUANT_FACTORNSTEPS"  # steps < factor
+D_LLQUANT_FACTOREVEN = "D_LLQUANT_FACTOREVEN"  # steps and factor do not divide
+D_LLQUANT_MAGTOOBIG = "D_LLQUANT_MAGTOOBIG"  # factor^(high+1) overflows
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,7 @@ class Program:
         self.clock_started = False
         self.in_error = False
         self.counter = [0]  # names generated constants uniquely across clauses
+        self.notices: list[str] = []  # "matched N probes", see notice_matches
 
     # Compilation -------------------------------------------------------
 
@@ -218,6 +219,15 @@ class Program:
         return trace.bytes_text(raw, 0, quiet, force_raw=True)
 
     def compile_sources(self, sources: Sequence[Source]) -> None:
+        try:
+            self._compile_sources(sources)
+        except DCompileError as exc:
+            # Every error path (lexer, parser, pragmas, probes, clauses,
+            # formats) is tagged under -x errtags, as dtrace does.
+            exc.errtags = exc.errtags or bool(self.options.get("errtags"))
+            raise
+
+    def _compile_sources(self, sources: Sequence[Source]) -> None:
         type_names = ty.type_names()
         parsed = [parse(source, type_names) for source in sources]
         for program in parsed:
@@ -373,11 +383,19 @@ class Program:
         return agg.update
 
     def notice_matches(self, source: Source, count: int) -> None:
+        """Queue dtrace's "matched N probes" notice; ``compile_program`` writes
+        the queue once every program has compiled (dtrace.c exec_prog), unless
+        told not to (``dtrace -e`` skips it)."""
         if self.options.get("quiet"):
             return
         what = "script" if source.kind == "script" else "description"
         name = source.name if source.kind == "script" else source.text
-        self.err.write(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
+        self.notices.append(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
+
+    def write_notices(self) -> None:
+        for notice in self.notices:
+            self.err.write(notice)
+        self.notices.clear()
 
     # Runtime ------------------------------------------------------------
 
@@ -498,12 +516,18 @@ def compile_program(
     macro_args: Sequence[str] = (),
     out: IO[str] | None = None,
     err: IO[str] | None = None,
+    *,
+    notices: bool = True,
 ) -> Program:
     """Compile D sources (``-s``/``-n``, in command-line order) into a Program.
 
     ``options`` are dtrace's option names (``quiet``, ``zdefs`` for -Z,
     ``errtags``, ``aggsortkey``, ... as from ``-x``); raises ``DCompileError``.
+    Unless quiet, dtrace's "matched N probes" notices go to ``err`` once every
+    source has compiled; ``notices=False`` (``run -e``) leaves them out.
     """
     program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err)
     program.compile_sources(sources)
+    if notices:  # dtrace -e (compile only) prints no "matched N probes"
+        program.write_notices()
     return program

@@ -18,6 +18,7 @@ from pcapprobe.dlang.tokens import KEYWORDS, OPERATORS, T, Token
 _PSPEC = re.compile(r"[-$:a-zA-Z_.?*\\\[\]!][-$:0-9a-zA-Z_.`?*\\\[\]!]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uUlL]*)([A-Za-z0-9_.]*)")
+_MACRO = re.compile(r"\$(\$?)([0-9]+|[A-Za-z_][A-Za-z0-9_]*)")
 _WS = re.compile(r"(?:[ \t\r\f\v\n]+|/\*.*?\*/|//[^\n]*)*", re.S)
 _ESCAPES = {
     "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
@@ -84,14 +85,14 @@ class Lexer:
                 self.emit(T.PSPEC, match.group(), pos, match.end())
                 self.expect_pspec = False
                 return
-        if c.isalpha() or c == "_":
+        if c.isascii() and (c.isalpha() or c == "_"):
             word = _IDENT.match(text, pos).group()
             kind = T.KEYWORD if word in KEYWORDS else T.IDENT
             self.emit(kind, word, pos, pos + len(word))
             if self.depth == 0 and (kind is T.KEYWORD or word in self.type_names):
                 self.expect_pspec = False
             return
-        if c.isdigit():
+        if "0" <= c <= "9":
             self.scan_number()
             return
         if c == '"':
@@ -112,8 +113,7 @@ class Lexer:
             if text.startswith(op, pos):
                 self.scan_operator(op)
                 return
-        shown = c if c.isprintable() else f"\\{ord(c):03o}"
-        raise self.fail(f'syntax error near "{shown}"', pos)
+        raise self.fail(f'syntax error near "{first_byte(c)}"', pos)
 
     def starts_declaration(self, word: str) -> bool:
         ident = _IDENT.match(word)
@@ -229,10 +229,27 @@ class Lexer:
 
     def scan_macro(self) -> None:
         start = self.pos
-        match = re.compile(r"\$(\$?)([0-9]+|[A-Za-z_]\w*)").match(self.text, start)
+        match = _MACRO.match(self.text, start)
         if match is None:
             raise self.fail('syntax error near "$"', start)
         self.emit(T.MACRO, match.group(), start, match.end(), (bool(match.group(1)), match.group(2)))
+
+
+def first_byte(c: str) -> str:
+    """What dt_lex.l's ``"%c", yytext[0]`` prints for the character ``c``.
+
+    lex reads bytes: an unexpected character is reported as its raw first
+    byte.  A non-ASCII character's first UTF-8 byte (0x80-0xff) is returned
+    in surrogateescape form (U+DC80-U+DCFF), which a stream with
+    ``errors="surrogateescape"`` writes as that byte.
+    """
+    if c.isascii():
+        return c
+    try:
+        raw = c.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate outside U+DC80-U+DCFF
+        raw = c.encode("utf-8", "surrogatepass")
+    return chr(0xDC00 + raw[0])
 
 
 def tokenize(source: Source, type_names: frozenset[str] = frozenset()) -> list[Token]:

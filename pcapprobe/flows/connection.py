@@ -38,6 +38,9 @@ MAX_CONNECTIONS = 500_000
 HEURISTIC_TRIES = 2
 
 
+_NO_STREAM = (None, None)  # the reassemblers of a flow without application
+
+
 class Connection:
     """One incarnation of a TCP 4-tuple (see docs/architecture.md, StreamApp)."""
 
@@ -78,6 +81,7 @@ class Connection:
         if app is not None:
             self.binding = binding
             self.framer = StreamFramer(app, binding.max_pdu)
+            self.reasm = [None, None]
 
     def stream(self, direction: int, seg: TcpSegment, ts_ns: int) -> None:
         """Feed one segment's bytes (and its ACK of the other direction) to the
@@ -91,8 +95,11 @@ class Connection:
             seq = (seq + 1) & 0xFFFFFFFF
         reasm = self.reasm[direction]
         if reasm is None:
-            reasm = self._start_direction(direction, seq)
+            reasm = self._start_direction(direction, seq, flags & TH_SYN != 0)
         reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns)
+        if self.framer.mismatch:  # type: ignore[union-attr]  # set while streaming
+            self._unbind(ts_ns)
+            return
         if flags & TH_ACK:
             other = self.reasm[1 - direction]
             if other is not None:
@@ -100,12 +107,26 @@ class Connection:
         if self.reset or self.fins == 3:
             self.close_stream(ts_ns)
 
-    def _start_direction(self, direction: int, seq: int) -> Reassembler:
-        """The reassembler of a direction, from its first segment's sequence."""
+    def _start_direction(self, direction: int, seq: int, syn: bool) -> Reassembler:
+        """The reassembler of a direction, from its first segment's sequence
+        (after the SYN, the start of the stream)."""
         framer = self.framer
         assert framer is not None  # only called while an app is bound
-        reasm = self.reasm[direction] = Reassembler(framer, direction, seq, self.budget)
+        if syn:
+            framer.stream_start(direction)
+        reasm = Reassembler(framer, direction, seq, self.budget)
+        self.reasm[direction] = reasm  # type: ignore[index]  # a list while bound
         return reasm
+
+    def _unbind(self, ts_ns: int) -> None:
+        """The stream did not open with a PDU of the bound app: the flow is
+        pinned to no application from here on."""
+        binding = self.binding
+        self.close_stream(ts_ns)
+        self.binding = None
+        self.reasm = _NO_STREAM
+        if binding is not None:
+            self.ctx.report.layer("tcp")[f"flows not {binding.name}"] += 1
 
     def close_stream(self, ts_ns: int) -> None:
         """The connection is over for the application: flush and close it."""

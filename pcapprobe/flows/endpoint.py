@@ -56,7 +56,6 @@ from pcapprobe.probes.constants import (
     TCPS_FIN_WAIT_1, TCPS_FIN_WAIT_2, TCPS_IDLE, TCPS_LAST_ACK, TCPS_LISTEN,
     TCPS_SYN_RCVD, TCPS_SYN_SENT, TCPS_TIME_WAIT, TH_ACK, TH_FIN, TH_RST, TH_SYN,
 )
-from pcapprobe.probes.translators.tcp import PKTINFO, TCPLSINFO, CsInfo, TcpsInfo
 
 if TYPE_CHECKING:
     from dissectors.tcp import TcpOptions
@@ -85,15 +84,22 @@ def seq_lt(a: int, b: int) -> bool:
 
 class Firing:
     """What endpoints call back into: the tcp probes' handlers (None when nothing
-    listens), the time-wait clock and option parsing of the run."""
+    listens), the time-wait clock and option parsing of the run, and the
+    constant argument objects (pktinfo_t, tcplsinfo_t per state, the csinfo_t
+    class) from the translators."""
 
     __slots__ = ("send", "receive", "state_change", "connect_request", "connect_established",
                  "connect_refused", "accept_established", "accept_refused", "time_wait",
-                 "options")
+                 "options", "pktinfo", "lsinfo", "csinfo")
 
     def __init__(self, handler: Callable[[str], Fire | None],
                  time_wait: Callable[["Endpoint", int], None],
-                 options: Callable[[TcpSegment], "TcpOptions"]) -> None:
+                 options: Callable[[TcpSegment], "TcpOptions"],
+                 pktinfo: object, lsinfo: dict[int, object],
+                 csinfo: Callable[[int], object]) -> None:
+        self.pktinfo = pktinfo
+        self.lsinfo = lsinfo
+        self.csinfo = csinfo
         self.send = handler("send")
         self.receive = handler("receive")
         self.state_change = handler("state-change")
@@ -107,10 +113,11 @@ class Firing:
 
 
 class Endpoint:
-    """The TCP of one local host on one connection incarnation."""
+    """The TCP of one local host on one connection incarnation (created as its
+    tcpsinfo_t, ``translators.tcp.TcpsInfo``, which is a subclass)."""
 
     __slots__ = (
-        "fire", "cid", "csinfo", "view", "thread", "laddr", "lport", "raddr", "rport",
+        "fire", "cid", "csinfo", "thread", "laddr", "lport", "raddr", "rport",
         "loopback", "ipv6", "active", "state", "iss", "suna", "rack", "rnxt", "swnd",
         "snd_ws", "rwnd", "rcv_ws", "cwnd", "ssthresh", "sack_ok", "sack_fack", "sack_snxt",
         "rto", "srtt", "rttvar", "retransmit", "sbase", "shigh", "holes", "snd_known",
@@ -122,8 +129,7 @@ class Endpoint:
                  ipv6: bool, loopback: bool, midstream: bool) -> None:
         self.fire = fire
         self.cid = cid
-        self.csinfo = CsInfo(cid)
-        self.view = TcpsInfo(self)
+        self.csinfo = fire.csinfo(cid)
         self.thread = ("tcp", cid)
         self.laddr = laddr
         self.lport = lport
@@ -154,7 +160,9 @@ class Endpoint:
         # Sent sequence space as offsets from ``sbase``: [0, shigh) minus holes.
         self.sbase = 0
         self.shigh = 0
-        self.holes: list[tuple[int, int, int]] = []  # (start, end, opened at)
+        # (start, end, opened at); a list once there is a hole (most
+        # connections never have one: no list for them)
+        self.holes: list[tuple[int, int, int]] | tuple[()] = ()
         self.snd_known = False
         self.rcv_known = False
         self.fin_end: int | None = None  # our FIN's sequence + 1
@@ -194,14 +202,14 @@ class Endpoint:
         self.state = new
         fire = self.fire.state_change
         if fire is not None:
-            fire(ts_ns, (None, self.csinfo, None, self.view, None, TCPLSINFO[old]), self.thread)
+            fire(ts_ns, (None, self.csinfo, None, self, None, self.fire.lsinfo[old]), self.thread)
         if new == TCPS_TIME_WAIT:
             self.fire.time_wait(self, ts_ns)
 
     def _event(self, fire: Fire | None, seg: TcpSegment, ts_ns: int,
                ipinfo: IpInfo | None) -> None:
         if fire is not None and ipinfo is not None:
-            fire(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
+            fire(ts_ns, (self.fire.pktinfo, self.csinfo, ipinfo, self, seg), self.thread)
 
     # -- sends -----------------------------------------------------------
 
@@ -243,7 +251,7 @@ class Endpoint:
                 self.set_state(TCPS_LAST_ACK, ts_ns)
         send = fire.send
         if send is not None and ipinfo is not None:
-            send(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
+            send(ts_ns, (fire.pktinfo, self.csinfo, ipinfo, self, seg), self.thread)
         self.retransmit = 0
 
     def _send_syn(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
@@ -300,9 +308,12 @@ class Endpoint:
         shigh = self.shigh
         if start >= shigh:
             if start > shigh:
-                self.holes.append((shigh, start, ts_ns))
-                if len(self.holes) > MAX_HOLES:
-                    del self.holes[0]
+                holes = self.holes
+                if not isinstance(holes, list):
+                    holes = self.holes = []
+                holes.append((shigh, start, ts_ns))
+                if len(holes) > MAX_HOLES:
+                    del holes[0]
             self.shigh = end
             return 0
         if end > shigh:
@@ -354,7 +365,7 @@ class Endpoint:
             self.state = state = TCPS_LISTEN  # a listener: no connection state yet
         receive = fire.receive
         if receive is not None and ipinfo is not None:
-            receive(ts_ns, (PKTINFO, self.csinfo, ipinfo, self.view, seg), self.thread)
+            receive(ts_ns, (fire.pktinfo, self.csinfo, ipinfo, self, seg), self.thread)
         if flags & TH_RST:
             if state == TCPS_SYN_SENT:
                 if flags & TH_ACK:

@@ -64,19 +64,21 @@ class AppBinding:
 class _Direction:
     """The bytes of one direction not yet handed over as a whole PDU."""
 
-    __slots__ = ("buf", "need")
+    __slots__ = ("buf", "need", "at_start")
 
     def __init__(self) -> None:
         self.buf = bytearray()
         # Bytes the current partial PDU needs in total (0: not known yet);
         # lets a big PDU accumulate without re-asking pdu_length per segment.
         self.need = 0
+        # The next bytes are the very first of the stream (its SYN was seen).
+        self.at_start = False
 
 
 class StreamFramer:
     """Feeds one connection's in-order bytes, both directions, to one StreamApp."""
 
-    __slots__ = ("app", "max_pdu", "_dirs", "delivered", "skipped")
+    __slots__ = ("app", "max_pdu", "_dirs", "delivered", "skipped", "mismatch")
 
     def __init__(self, app: StreamApp, max_pdu: int = MAX_PDU) -> None:
         self.app = app
@@ -84,6 +86,15 @@ class StreamFramer:
         self._dirs = (_Direction(), _Direction())
         self.delivered = 0  # PDUs handed over
         self.skipped = 0  # bytes dropped while resynchronising
+        # The stream does not start with a PDU: not this app's protocol.
+        self.mismatch = False
+
+    def stream_start(self, direction: int) -> None:
+        """The next bytes of ``direction`` open its stream: a stream protocol
+        starts with a PDU, so if they do not frame the flow is not the app's
+        (``mismatch``; nothing is delivered) instead of being resynchronised
+        segment after segment."""
+        self._dirs[direction].at_start = True
 
     @property
     def buffered(self) -> int:
@@ -106,6 +117,11 @@ class StreamFramer:
             return
         # Nothing pending: frame straight out of the segment, copy only a tail.
         view = data if isinstance(data, memoryview) else memoryview(data)
+        if state.at_start:
+            state.at_start = False
+            if not self._opens_stream(view, direction):
+                self.mismatch = True
+                return
         consumed = self._frame(view, direction, ts_ns, state)
         if consumed < len(view):
             buf += view[consumed:]
@@ -113,6 +129,7 @@ class StreamFramer:
     def gap(self, direction: int, size: int) -> None:
         """``size`` bytes of ``direction`` were never captured."""
         state = self._dirs[direction]
+        state.at_start = False
         lost = size + len(state.buf)
         state.buf.clear()
         state.need = 0
@@ -159,6 +176,13 @@ class StreamFramer:
             self._report_skip(direction, skipped)
         state.need = 0
         return pos
+
+    def _opens_stream(self, view: memoryview, direction: int) -> bool:
+        """Whether the first bytes of a stream can be a PDU (too few to tell: yes)."""
+        if len(view) < self.app.min_header:
+            return True
+        length = self.app.pdu_length(view, direction)
+        return length is not None and 0 < length <= self.max_pdu
 
     def _report_skip(self, direction: int, size: int) -> None:
         self.skipped += size

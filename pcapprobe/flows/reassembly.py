@@ -62,15 +62,11 @@ class Reassembler:
         self.gaps = 0
         self.gap_bytes = 0
 
-    def offset(self, seq: int) -> int:
-        """The stream offset of ``seq``: the nearest one to the delivery point."""
-        nxt = self.nxt
-        return nxt + ((seq - self.base - nxt + _HALF) % _MOD - _HALF)
-
     def segment(self, seq: int, payload: memoryview, fin: bool, ts_ns: int) -> None:
         """One captured segment of this direction (payload may be empty)."""
         nxt = self.nxt
-        start = nxt + ((seq - self.base - nxt + _HALF) % _MOD - _HALF)  # self.offset(seq)
+        # the stream offset of seq: the one nearest the delivery point (inline: per segment)
+        start = nxt + ((seq - self.base - nxt + _HALF) % _MOD - _HALF)
         n = len(payload)
         if fin and self.fin is None:
             self.fin = start + n
@@ -82,16 +78,18 @@ class Reassembler:
         if start + n <= nxt:
             return  # every byte already delivered
         self.nxt = start + n
-        self.sink.data(self.direction, payload[nxt - start:], ts_ns)
+        # in order (the usual case): the segment's own view, no new slice
+        self.sink.data(self.direction, payload if start == nxt else payload[nxt - start:], ts_ns)
         if self.held:
             self._drain(ts_ns)
 
     def acked(self, ack: int, ts_ns: int) -> None:
         """The peer acknowledged up to ``ack``: bytes before it were sent."""
-        target = self.offset(ack)
+        nxt = self.nxt
+        target = nxt + ((ack - self.base - nxt + _HALF) % _MOD - _HALF)  # as in segment()
         if self.fin is not None and target > self.fin:
             target = self.fin
-        if target > self.nxt:
+        if target > nxt:
             self._skip_to(target, ts_ns)
 
     def close(self, ts_ns: int) -> None:

@@ -22,7 +22,9 @@ from pcapprobe.flows.connection import NS, Connection, ConnectionTable
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.reassembly import Budget
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
-from pcapprobe.probes.translators.tcp import IpInfo, TcpInfo
+from pcapprobe.probes.translators.tcp import (
+    PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo,
+)
 
 if TYPE_CHECKING:
     from pcapprobe.pipeline import IpPacket, RunContext
@@ -47,7 +49,7 @@ class TcpLayer:
         self.counts = ctx.report.layer("tcp")
         self.is_local = ctx.local.is_local
         self.fire = Firing(lambda name: ctx.handler("tcp", name), self._enter_time_wait,
-                           self._options)
+                           self._options, PKTINFO, TCPLSINFO, CsInfo)
         fire = self.fire
         # ipinfo_t/tcpinfo_t are built only when a packet-level probe listens.
         self.packet_probes = any((fire.send, fire.receive, fire.connect_request,
@@ -92,12 +94,11 @@ class TcpLayer:
         receiver = conn.endpoints[1 - direction]
         if sender is not None or receiver is not None:
             ipinfo = IpInfo(pkt) if self.packet_probes else None
-            self._pkt = pkt
+            self._pkt = pkt  # for the weirds of option parsing
             if sender is not None:
                 sender.on_send(seg, ts, ipinfo)
             if receiver is not None:
                 receiver.on_receive(seg, ts, ipinfo)
-            self._pkt = None
         if flags & (TH_FIN | TH_RST):
             if flags & TH_RST:
                 conn.reset = True
@@ -141,7 +142,7 @@ class TcpLayer:
             if self.is_local(local[0]):
                 local_hosts += 1
                 if self.tracking:
-                    endpoint = conn.endpoints[d] = Endpoint(
+                    endpoint = conn.endpoints[d] = TcpsInfo(
                         self.fire, self.next_cid, local[0], local[1], remote[0], remote[1],
                         pkt.ipv6, is_loopback(local[0], remote[0]), midstream)
                     endpoint.active = int(midstream and d == 0)  # the guessed client

@@ -29,6 +29,9 @@ class UdpLayer:
         self.receive = ctx.handler("udp", "receive")
         self.counts = ctx.report.layer("udp")
         self.apps: dict[str, DatagramApp | None] = {}
+        # Bindings not yet declined: once every app has declined (nothing
+        # listens to them) datagrams are no longer matched at all.
+        self.undeclined = len(apps.DATAGRAM_APPS)
 
     def on_packet(self, pkt: IpPacket) -> None:
         dgram = udp_dissector.decode(pkt.payload)
@@ -48,20 +51,22 @@ class UdpLayer:
                     info = (IpInfo(pkt), UdpInfo(dgram))
                 receive(ts, (PKTINFO, UDP_CSINFO, info[0], UdpsInfo(dst, dport, src, sport),
                              info[1]), thread)
-        if apps.DATAGRAM_APPS:
+        if self.undeclined:
             self._deliver(dgram, pkt)
 
     def _deliver(self, dgram: udp_dissector.UdpDatagram, pkt: IpPacket) -> None:
         binding = apps.datagram_binding(dgram.sport, dgram.dport, dgram.payload)
         if binding is None:
             return
-        self.counts[f"datagrams: {binding.name}"] += 1
         name = binding.name
         if name in self.apps:
             app = self.apps[name]
         else:
             app = self.apps[name] = binding.factory(self.ctx)
+            if app is None:
+                self.undeclined -= 1
         if app is None:
             return  # declined: nothing listens to this application
+        self.counts[f"datagrams: {name}"] += 1
         app.on_datagram(dgram.payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
                         pkt.ipv6, pkt.ts_ns)

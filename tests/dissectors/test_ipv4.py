@@ -67,3 +67,13 @@ def test_truncation_sweep():
             decode(data[:i])
         except DissectError:
             pytest.fail(f"header complete at {i} bytes")
+
+
+class Tagged(ipv4.IpPacket):
+    __slots__ = ()
+
+
+def test_decodes_into_the_given_class_and_reassembly_keeps_it():
+    data = build("1.2.3.4", "5.6.7.8", 17, PAYLOAD, mf=True)
+    pkt = ipv4.decode(None, 0, memoryview(data), 0, Tagged)
+    assert type(pkt) is Tagged and type(pkt.reassembled(b"whole")) is Tagged

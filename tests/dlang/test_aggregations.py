@@ -101,10 +101,18 @@ def test_llquantize_bins() -> None:
 
 
 def test_llquantize_coarse_steps() -> None:
-    # factor 10, 5 steps: in [100, 1000) the bins are 200 wide from 100.
-    assert llquantize_bucket(10, 0, 5, 5, 320) == llquantize_bucket(10, 0, 5, 5, 300)
-    agg = fill("llquantize", [320], (10, 2, 3, 5))
-    assert agg.snapshot() == {(): {300: 1}}
+    # factor 10, 20 steps: [100, 1000) in 18 bins 50 wide, [1000, 10000) in
+    # 18 bins 500 wide (dtrace_aggregate_llquantize_bucket; checked by hand).
+    assert llquantize_bins(10, 2, 3, 20) == 38
+    assert llquantize_bucket(10, 2, 3, 20, 99) == 0
+    assert llquantize_bucket(10, 2, 3, 20, 320) == 5
+    assert llquantize_bucket(10, 2, 3, 20, 999) == 18
+    assert llquantize_bucket(10, 2, 3, 20, 1499) == 19
+    assert llquantize_bucket(10, 2, 3, 20, 10_000) == 37
+    agg = fill("llquantize", [320, 1499, 10**6], (10, 2, 3, 20))
+    assert agg.snapshot() == {(): {300: 1, 1000: 1, 10_000: 1}}
+    # factor 2, 4 steps: < 1 | 1 | 2 3 | 4 6 | 8 12 | >= 16
+    assert [llquantize_bucket(2, 0, 3, 4, v) for v in (0, 1, 2, 3, 5, 7, 13, 16)] == [0, 1, 2, 3, 4, 5, 7, 8]
 
 
 def test_normalize_and_denormalize_keep_data() -> None:

@@ -66,3 +66,24 @@ def test_command_line_option_error() -> None:
 )
 def test_messages(text: str, message: str) -> None:
     assert failure(text).diagnostic.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("BEGIN{ x = y + ; }", "D_SYNTAX"),  # parser
+        ("BEGIN { x = 1 \x01 2; }", "D_SYNTAX"),  # lexer
+        ("BEGIN { x = \"abc", "D_SYNTAX"),
+        ("#pragma D option nope\nBEGIN { }", "D_PRAGMA_OPTSET"),  # pragma pass
+        ("tcp:::recieve { }", "D_PDESC_ZERO"),  # probe matching
+        ("BEGIN { x = nosuch; }", "D_IDENT_UNDEF"),  # clause compiler
+        ('BEGIN { printf("%s", 1); }', "D_PRINTF_ARG_TYPE"),  # formats
+        ("BEGIN { @ = llquantize(1, 10, 0, 5, 5); }", "D_LLQUANT_FACTORNSTEPS"),
+        ("int x; int x;", "D_DECL_IDRED"),  # declarations
+    ],
+)
+def test_errtags_on_every_error_path(text: str, tag: str) -> None:
+    # dtrace -x errtags: "[D_TAG] " precedes the message for every compile error.
+    err = failure(text, kind="program", errtags=True)
+    assert f": [{tag}] " in err.render()
+    assert f"[{tag}]" not in failure(text, kind="program").render()

@@ -58,7 +58,20 @@ def test_aggregations_macros_and_arrows() -> None:
         ('BEGIN { x = "a\nb"; }', "newline encountered in string literal"),
         ("BEGIN { } /* open", "end-of-file encountered before matching */"),
         ("BEGIN { x = 09; }", "invalid digit in octal constant: 09"),
-        ("BEGIN { x = 1 \x01 2; }", 'syntax error near "\\001"'),
+        # dt_lex.l: `<S0>.  yyerror("syntax error near \"%c\"\n", yytext[0])` --
+        # the raw first byte, so a control character is shown as itself and a
+        # non-ASCII character as the first byte of its UTF-8 encoding (here in
+        # surrogateescape form, written to stderr as that byte).
+        ("BEGIN { x = 1 \x01 2; }", 'syntax error near "\x01"'),
+        ("BEGIN { \u00e9 = 1; }", 'syntax error near "\udcc3"'),
+        ("BEGIN { x\u00e9 = 1; }", 'syntax error near "\udcc3"'),
+        ("BEGIN { x = \u00b2; }", 'syntax error near "\udcc2"'),
+        ("BEGIN { x = \u0663; }", 'syntax error near "\udcd9"'),
+        ("BEGIN { x = $a\u00e9; }", 'syntax error near "\udcc3"'),
+        ("\u00e9:::x { }", 'syntax error near "\udcc3"'),
+        ("BEGIN\x02 { }", 'syntax error near "\x02"'),
+        ("BEGIN { x = 1; }\x7f", 'syntax error near "\x7f"'),
+        ("BEGIN { x = \udcff; }", 'syntax error near "\udcff"'),
         ("#include <x.h>\nBEGIN { }", "invalid control directive: #include"),
     ],
 )

@@ -62,6 +62,37 @@ def test_midstream_binding_by_port_resolves_roles(bound):
     assert b"".join(p for d, p in app.pdus if d == 1) == b"n" * 60
 
 
+class Refuser(Bytes):
+    """A StreamApp whose length function never accepts a position."""
+
+    def pdu_length(self, view, direction):
+        return None
+
+
+def test_stream_not_opening_with_a_pdu_unbinds_the_flow(monkeypatch):
+    # The SYN was captured, so the first bytes open the stream: a protocol that
+    # cannot frame them is not on this flow (no resynchronisation per segment).
+    Bytes.instances = []
+    monkeypatch.setattr(apps, "STREAM_APPS", [
+        AppBinding("refuser", frozenset({2049}), None, Refuser)])
+    _, report = run(FIXTURES / "tcp-halfclose.pcap", ("192.0.2.99",))
+    (app,) = Bytes.instances
+    assert app.pdus == [] and app.gaps == [] and app.closed
+    assert app.conn.framer is None and app.conn.binding is None
+    assert report.layer("tcp")["flows not refuser"] == 1
+
+
+def test_midstream_flow_resynchronises_instead(monkeypatch):
+    # Without the SYN the first bytes seen may be inside a PDU: keep trying.
+    Bytes.instances = []
+    monkeypatch.setattr(apps, "STREAM_APPS", [
+        AppBinding("refuser", frozenset({2049}), None, Refuser)])
+    _, report = run(FIXTURES / "tcp-midstream.pcap")
+    (app,) = Bytes.instances
+    assert app.gaps and app.closed
+    assert report.layer("tcp")["flows not refuser"] == 0
+
+
 def test_heuristic_binding(monkeypatch):
     Bytes.instances = []
     monkeypatch.setattr(apps, "STREAM_APPS", [

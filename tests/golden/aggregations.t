@@ -194,19 +194,118 @@ EXPECT <<EOT
 
 EOT
 
-NAME llquantize
-XFAIL runtime/aggregations.py llquantize rows: DTrace shows 100, 200, 400 (d-output-rules.md section 3)
-ARGS -q
+NAME llquantize factor above steps is DTrace's compile error
+# dt_cc.c dt_compile_agg: nsteps (argument #4) < factor (argument #1) is
+# D_LLQUANT_FACTORNSTEPS, so llquantize(320, 10, 0, 5, 5) never runs on illumos.
 PROG BEGIN { @l = llquantize(320, 10, 0, 5, 5); exit(0); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) factor (argument #1) must be less than or equal to the number of linear steps per magnitude (argument #4)
+EOT
+EXIT 1
+
+NAME llquantize factor 10, magnitudes 2-3, 20 steps
+# [100, 1000) in 18 bins 50 wide, [1000, 10000) in 18 bins 500 wide:
+# 320 -> bin 1 + (320 - 100) / 50 = 5, labelled 100 + 4 * 50 = 300;
+# one empty row each side (dt_print_llquantize first_bin/last_bin).
+ARGS -q
+PROG BEGIN { @l = llquantize(320, 10, 2, 3, 20); exit(0); }
 EXPECT <<EOT
 
 
            value  ------------- Distribution ------------- count    
-             100 |                                         0        
+             250 |                                         0        
              300 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 1        
-             500 |                                         0        
+             350 |                                         0        
 
 EOT
+
+NAME llquantize factor 2, magnitudes 0-3, 4 steps, every row
+# labels (dt_print_llquantize): < 1 | 1 | 2 3 | 4 6 | 8 12 | >= 16;
+# buckets (dtrace_aggregate_llquantize_bucket): 0 -> "< 1", 3 -> "3",
+# 7 -> 4 + (7 - 4) / 2 = bin 5 "6", 100 -> the top bin ">= 16".
+ARGS -q
+PROG <<END
+BEGIN
+{
+	@ = llquantize(0, 2, 0, 3, 4);
+	@ = llquantize(3, 2, 0, 3, 4);
+	@ = llquantize(7, 2, 0, 3, 4);
+	@ = llquantize(6, 2, 0, 3, 4);
+	@ = llquantize(100, 2, 0, 3, 4);
+	exit(0);
+}
+END
+EXPECT <<EOT
+
+
+           value  ------------- Distribution ------------- count    
+             < 1 |@@@@@@@@                                 1        
+               1 |                                         0        
+               2 |                                         0        
+               3 |@@@@@@@@                                 1        
+               4 |                                         0        
+               6 |@@@@@@@@@@@@@@@@                         2        
+               8 |                                         0        
+              12 |                                         0        
+           >= 16 |@@@@@@@@                                 1        
+
+EOT
+
+NAME llquantize factor 10, magnitude 1-2, 100 steps is linear by 1 then 10
+# [10, 100): steps = 100, not more than factor^2, so 90 bins 1 wide;
+# [100, 1000): 90 bins 10 wide.  50 -> "50", 155 -> "150", incr 3.
+ARGS -q
+PROG BEGIN { @ = llquantize(50, 10, 1, 2, 100); @ = llquantize(155, 10, 1, 2, 100, 3); exit(0); }
+EXPECT_FILE llquantize_linear.txt
+
+NAME llquantize parameter errors, in dt_cc.c's order and words
+PROG BEGIN { @a = llquantize(1, 1, 0, 6, 20); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) factor (argument #1) must be two or more
+EOT
+EXIT 1
+
+NAME llquantize high magnitude must exceed low
+PROG BEGIN { @a = llquantize(1, 10, 3, 3, 10); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) high magnitude (argument #3) must be greater than low magnitude (argument #2)
+EOT
+EXIT 1
+
+NAME llquantize steps must divide a power of the factor
+PROG BEGIN { @a = llquantize(1, 10, 2, 6, 80); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) factor (argument #1) must evenly divide the number of steps per magnitude (argument #4), and the number of steps per magnitude must evenly divide a power of the factor
+EOT
+EXIT 1
+
+NAME llquantize non-constant steps
+PROG BEGIN { s = 10; @a = llquantize(1, 10, 0, 6, s); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) argument #4 (linear steps per magnitude) must be an integer constant
+EOT
+EXIT 1
+
+NAME llquantize 16-bit parameters
+PROG BEGIN { @a = llquantize(1, 10, 0, 70000, 10); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) argument #3 (high magnitude) must be an unsigned 16-bit quantity
+EOT
+EXIT 1
+
+NAME llquantize overflowing 64 bits
+PROG BEGIN { @a = llquantize(1, 10, 0, 18, 10); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) factor (10) raised to power of high magnitude (18) plus 1 overflows 64-bits
+EOT
+EXIT 1
+
+NAME llquantize redeclared with other parameters
+PROG BEGIN { @a = llquantize(1, 10, 0, 6, 10); @a = llquantize(1, 10, 0, 5, 10); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) high magnitude (argument #3) doesn't match previous declaration: expected 6, found 5
+EOT
+EXIT 1
 
 NAME printa with format and keys
 ARGS -q

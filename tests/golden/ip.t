@@ -202,3 +202,29 @@ EXPECT <<EOT
 <null> IP 64 2001:db8:0:1::7 0 0 0
 
 EOT
+
+# link-raw-ipv4.pcap (LINKTYPE_IPV4, 228) and link-raw-ipv6.pcap (LINKTYPE_IPV6,
+# 229) hold ip-mixed's 14 IPv4 and 5 IPv6 packets respectively (fixtures/gen/ip.py
+# splits by version; tshark counts the same): together they give link-raw.pcap's
+# per-source counts, and neither holds a packet of the other version.
+
+NAME ip:::send per version and source on link-raw-ipv4.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/link-raw-ipv4.pcap
+PROG ip:::send { @[args[2]->ip_ver, args[2]->ip_saddr] = count(); }
+EXPECT <<EOT
+
+   4  203.0.113.99                                                      2
+   4  198.51.100.7                                                      3
+   4  192.0.2.10                                                        9
+EOT
+
+NAME ip:::send per version and source on link-raw-ipv6.pcap
+ARGS --local=all -n
+PCAP fixtures/pcaps/link-raw-ipv6.pcap
+PROG ip:::send { @[args[2]->ip_ver, args[2]->ip_saddr] = count(); }
+EXPECT <<EOT
+
+   6  2001:db8:0:1::7                                                   2
+   6  2001:db8::10                                                      3
+EOT

@@ -807,3 +807,276 @@ EXPECT <<EOT
              512 |                                         0        
 
 EOT
+
+# tcp-synack-first.pcap (fixtures/gen/tcp.py synack_first): the server's SYN/ACK
+# (t=0) is captured 1 ms before the client's SYN, then the client's ACK (2 ms),
+# 7 bytes "GET /\r\n" (3 ms) and the server's ACK (4 ms).  The SYN/ACK presumes
+# the SYN: the client goes idle -> bound -> syn-sent -> established all at the
+# SYN/ACK (deltas 0); the server goes listen -> syn-received at the SYN/ACK and
+# established at the ACK 2000 us later; the late SYN changes no state.
+
+NAME tcpstate.d SYN/ACK before SYN, client
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-synack-first.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-idle           -> state-bound         
+   0            0  state-bound          -> state-syn-sent      
+   0            0  state-syn-sent       -> state-established   
+
+EOT
+
+NAME tcpstate.d SYN/ACK before SYN, server
+ARGS --local=10.0.0.2
+PCAP fixtures/pcaps/tcp-synack-first.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
+
+#pragma D option quiet
+#pragma D option switchrate=10
+
+int last[int];
+
+dtrace:::BEGIN
+{
+        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] /
+{
+        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
+        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+
+tcp:::state-change
+/ last[args[1]->cs_cid] == 0 /
+{
+        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
+            tcp_state_string[args[5]->tcps_state],
+            tcp_state_string[args[3]->tcps_state]);
+        last[args[1]->cs_cid] = timestamp;
+}
+END
+EXPECT <<EOT
+ CPU    DELTA(us)  OLD                     NEW                 
+   0            -  state-listen         -> state-syn-received  
+   0         2000  state-syn-received   -> state-established   
+
+EOT
+
+NAME tcpio.d SYN/ACK before SYN, client
+ARGS --local=10.0.0.1
+PCAP fixtures/pcaps/tcp-synack-first.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0         10.0.0.1:40080 <-         10.0.0.2:80         0  (SYN|ACK|)
+   0         10.0.0.1:40080 ->         10.0.0.2:80         0  (SYN|)
+   0         10.0.0.1:40080 ->         10.0.0.2:80         0  (ACK|)
+   0         10.0.0.1:40080 ->         10.0.0.2:80         7  (PUSH|ACK|)
+   0         10.0.0.1:40080 <-         10.0.0.2:80         0  (ACK|)
+
+EOT
+
+NAME tcpio.d SYN/ACK before SYN, server
+ARGS --local=10.0.0.2
+PCAP fixtures/pcaps/tcp-synack-first.pcap
+PROG <<END
+#!/usr/sbin/dtrace -s
+
+#pragma D option quiet
+#pragma D option switchrate=10hz
+
+dtrace:::BEGIN
+{
+        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
+            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
+}
+
+tcp:::send
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
+            args[2]->ip_saddr, args[4]->tcp_sport,
+            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
+}
+
+tcp:::receive
+{
+        this->length = args[2]->ip_plength - args[4]->tcp_offset;
+        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
+            args[2]->ip_daddr, args[4]->tcp_dport,
+            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
+}
+
+tcp:::send,
+tcp:::receive
+{
+        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
+        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
+        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
+        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
+        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
+        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
+        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
+        printf("\b)\n");
+}
+END
+EXPECT <<EOT
+ CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
+   0         10.0.0.2:80    ->         10.0.0.1:40080      0  (SYN|ACK|)
+   0         10.0.0.2:80    <-         10.0.0.1:40080      0  (SYN|)
+   0         10.0.0.2:80    <-         10.0.0.1:40080      0  (ACK|)
+   0         10.0.0.2:80    <-         10.0.0.1:40080      7  (PUSH|ACK|)
+   0         10.0.0.2:80    ->         10.0.0.1:40080      0  (ACK|)
+
+EOT
+
+# Window scaling, tcp-wscale.pcap (fixtures/gen/tcp.py window_scaling), from
+# each end.  Connection 40050: client SYN MSS 1460 WS 7 win 64240, server
+# SYN/ACK MSS 1460 without WS win 29200 -> no scaling either way (RFC 7323
+# needs both SYNs), mss 1460; then ACK/PA win 64240, server ACK win 29200.
+# Connection 40051: SYN MSS 1460 WS 7 win 64240, SYN/ACK MSS 1400 WS 8 win
+# 65160 -> server snd_ws 7 / rcv_ws 8, client snd_ws 8 / rcv_ws 7, mss
+# min(1460, 1400) = 1400; then ACK win 502, PA win 501, server ACK win 255.
+# rwnd/swnd are the raw window fields last sent/received.  receive shows the
+# state before the segment (mss 536 = IPv4 default before any SYN is seen);
+# the passive side takes swnd from the third ACK, not from the SYN, and the
+# active side from the SYN/ACK (RFC 9293 3.10.7: SND.WND <- SEG.WND in
+# SYN-SENT on the SYN/ACK and in SYN-RECEIVED on the ACK).
+
+NAME tcpsinfo_t window scaling from 10.0.0.2
+ARGS --local=10.0.0.2 -q
+PCAP fixtures/pcaps/tcp-wscale.pcap
+PROG <<END
+tcp:::send, tcp:::receive
+{
+        printf("%-7s %5d -> %5d %-3s snd_ws %d rcv_ws %d rwnd %5d swnd %5d mss %d\n",
+            probename, args[4]->tcp_sport, args[4]->tcp_dport,
+            args[4]->tcp_flags & TH_SYN ? (args[4]->tcp_flags & TH_ACK ? "SA" : "S") : "A",
+            args[3]->tcps_snd_ws, args[3]->tcps_rcv_ws, args[3]->tcps_rwnd,
+            args[3]->tcps_swnd, args[3]->tcps_mss);
+}
+END
+EXPECT <<EOT
+receive 40050 ->   443 S   snd_ws 0 rcv_ws 0 rwnd     0 swnd     0 mss 536
+send      443 -> 40050 SA  snd_ws 0 rcv_ws 0 rwnd 29200 swnd     0 mss 1460
+receive 40050 ->   443 A   snd_ws 0 rcv_ws 0 rwnd 29200 swnd     0 mss 1460
+receive 40050 ->   443 A   snd_ws 0 rcv_ws 0 rwnd 29200 swnd 64240 mss 1460
+send      443 -> 40050 A   snd_ws 0 rcv_ws 0 rwnd 29200 swnd 64240 mss 1460
+receive 40051 ->   443 S   snd_ws 0 rcv_ws 0 rwnd     0 swnd     0 mss 536
+send      443 -> 40051 SA  snd_ws 7 rcv_ws 8 rwnd 65160 swnd     0 mss 1400
+receive 40051 ->   443 A   snd_ws 7 rcv_ws 8 rwnd 65160 swnd     0 mss 1400
+receive 40051 ->   443 A   snd_ws 7 rcv_ws 8 rwnd 65160 swnd   502 mss 1400
+send      443 -> 40051 A   snd_ws 7 rcv_ws 8 rwnd   255 swnd   501 mss 1400
+
+EOT
+
+NAME tcpsinfo_t window scaling from 10.0.0.1
+ARGS --local=10.0.0.1 -q
+PCAP fixtures/pcaps/tcp-wscale.pcap
+PROG <<END
+tcp:::send, tcp:::receive
+{
+        printf("%-7s %5d -> %5d %-3s snd_ws %d rcv_ws %d rwnd %5d swnd %5d mss %d\n",
+            probename, args[4]->tcp_sport, args[4]->tcp_dport,
+            args[4]->tcp_flags & TH_SYN ? (args[4]->tcp_flags & TH_ACK ? "SA" : "S") : "A",
+            args[3]->tcps_snd_ws, args[3]->tcps_rcv_ws, args[3]->tcps_rwnd,
+            args[3]->tcps_swnd, args[3]->tcps_mss);
+}
+END
+EXPECT <<EOT
+send    40050 ->   443 S   snd_ws 0 rcv_ws 0 rwnd 64240 swnd     0 mss 1460
+receive   443 -> 40050 SA  snd_ws 0 rcv_ws 0 rwnd 64240 swnd     0 mss 1460
+send    40050 ->   443 A   snd_ws 0 rcv_ws 0 rwnd 64240 swnd 29200 mss 1460
+send    40050 ->   443 A   snd_ws 0 rcv_ws 0 rwnd 64240 swnd 29200 mss 1460
+receive   443 -> 40050 A   snd_ws 0 rcv_ws 0 rwnd 64240 swnd 29200 mss 1460
+send    40051 ->   443 S   snd_ws 0 rcv_ws 0 rwnd 64240 swnd     0 mss 1460
+receive   443 -> 40051 SA  snd_ws 0 rcv_ws 0 rwnd 64240 swnd     0 mss 1460
+send    40051 ->   443 A   snd_ws 8 rcv_ws 7 rwnd   502 swnd 65160 mss 1400
+send    40051 ->   443 A   snd_ws 8 rcv_ws 7 rwnd   501 swnd 65160 mss 1400
+receive   443 -> 40051 A   snd_ws 8 rcv_ws 7 rwnd   501 swnd 65160 mss 1400
+
+EOT

@@ -26,6 +26,11 @@ from pcapprobe.dlang.diagnostics import (
     D_CAST_INVAL,
     D_DECL_TYPE,
     D_IDENT_UNDEF,
+    D_LLQUANT_FACTOREVEN,
+    D_LLQUANT_FACTORNSTEPS,
+    D_LLQUANT_FACTORSMALL,
+    D_LLQUANT_MAGRANGE,
+    D_LLQUANT_MAGTOOBIG,
     D_MACRO_UNDEF,
     D_MEMBER_NAME,
     D_OP_ARITH,
@@ -50,6 +55,10 @@ from pcapprobe.dlang.passes.semantic import (
 from pcapprobe.dlang.source import Source
 from pcapprobe.probes import catalog
 
+_U64 = 0xFFFFFFFFFFFFFFFF
+# llquantize()'s parameters: (tag stem, dt_cc.c's name), arguments #1-#4.
+_LLQUANT_ARGS = (("FACTOR", "factor"), ("LOW", "low magnitude"), ("HIGH", "high magnitude"),
+                 ("NSTEP", "linear steps per magnitude"))
 _MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
 
 AGG_ARITY: dict[str, tuple[int, int]] = {
@@ -285,7 +294,9 @@ class ClauseCompiler:
             value_code, vt = self.expr(node.args[0])
             if not vt.is_scalar:
                 raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #1 is incompatible with prototype:\n\tprototype: int\n\t argument: {vt}", node.args[0])
-        nparams = {"lquantize": 2, "llquantize": 4}.get(node.func, 0)
+        nparams = {"lquantize": 2}.get(node.func, 0)
+        if node.func == "llquantize":
+            params = self.llquantize_params(node)
         for i, param in enumerate(node.args[1 : 1 + nparams], 2):
             value = self.const_eval(param)
             if value is None:
@@ -309,6 +320,12 @@ class ClauseCompiler:
                 raise self.fail(D_PROTO_ARG, str(exc), node) from None
             self.sym.aggs[node.name] = info
             self.env.names[f"AU_{info.index}"] = update
+        elif info.func == node.func == "llquantize" and info.params != tuple(params):
+            i, (expected, found) = next((i, pair) for i, pair in enumerate(zip(info.params, params))
+                                        if pair[0] != pair[1])
+            raise self.fail(f"D_LLQUANT_{_LLQUANT_ARGS[i][0]}MATCH", f"llquantize( ) {_LLQUANT_ARGS[i][1]} "
+                            f"(argument #{i + 1}) doesn't match previous declaration: "
+                            f"expected {expected}, found {found}", node)
         elif info.func != node.func or info.params != tuple(params) or len(info.keys) != len(key_types):
             raise self.fail(D_AGG_REDEF, f"aggregation redefined: @{node.name}", node)
         else:
@@ -320,6 +337,45 @@ class ClauseCompiler:
         ) + ")"
         self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
 
+    def llquantize_params(self, node: ast.AggStmt) -> list[int]:
+        """llquantize()'s factor, low, high and steps, checked in the order and
+        words of dt_cc.c dt_compile_agg (arguments numbered from the factor)."""
+        values: list[int] = []
+        for i, (tag, what) in enumerate(_LLQUANT_ARGS):
+            param = node.args[1 + i]
+            value = self.const_eval(param)
+            if value is None:
+                raise self.fail(f"D_LLQUANT_{tag}TYPE", f"llquantize( ) argument #{i + 1} ({what}) "
+                                "must be an integer constant", param)
+            if value & _U64 > 0xFFFF:
+                raise self.fail(f"D_LLQUANT_{tag}VAL", f"llquantize( ) argument #{i + 1} ({what}) "
+                                "must be an unsigned 16-bit quantity", param)
+            values.append(value)
+        factor, low, high, nsteps = values
+        if factor < 2:
+            raise self.fail(D_LLQUANT_FACTORSMALL, "llquantize( ) factor (argument #1) must be two or more", node)
+        if low >= high:
+            raise self.fail(D_LLQUANT_MAGRANGE, "llquantize( ) high magnitude (argument #3) must be "
+                            "greater than low magnitude (argument #2)", node)
+        if nsteps < factor:
+            raise self.fail(D_LLQUANT_FACTORNSTEPS, "llquantize( ) factor (argument #1) must be less "
+                            "than or equal to the number of linear steps per magnitude (argument #4)", node)
+        power = factor
+        while power < nsteps:
+            power *= factor
+        if nsteps % factor or power % nsteps:
+            raise self.fail(D_LLQUANT_FACTOREVEN, "llquantize( ) factor (argument #1) must evenly divide "
+                            "the number of steps per magnitude (argument #4), and the number of steps "
+                            "per magnitude must evenly divide a power of the factor", node)
+        order = 1
+        for _ in range(high + 2):
+            if (order * factor) & _U64 > order:
+                order *= factor
+                continue
+            raise self.fail(D_LLQUANT_MAGTOOBIG, f"llquantize( ) factor ({factor}) raised to power of "
+                            f"high magnitude ({high}) plus 1 overflows 64-bits", node)
+        return values
+
     def check_agg_params(self, node: ast.AggStmt, params: list[int]) -> None:
         if node.func == "lquantize":
             base, limit = params[0], params[1]
@@ -330,16 +386,6 @@ class ClauseCompiler:
                 raise self.fail(D_PROTO_ARG, "lquantize( ) upper bound must be greater than lower bound", node)
             if (limit - base) // step == 0:
                 raise self.fail(D_PROTO_ARG, "lquantize( ) step must be less than upper bound minus lower bound", node)
-        elif node.func == "llquantize":
-            factor, low, high, steps = params
-            if factor < 2:
-                raise self.fail(D_PROTO_ARG, "llquantize( ) factor (argument #2) must be greater than one", node)
-            if low < 0:
-                raise self.fail(D_PROTO_ARG, "llquantize( ) low magnitude (argument #3) must be non-negative", node)
-            if high < low:
-                raise self.fail(D_PROTO_ARG, "llquantize( ) high magnitude (argument #4) must be greater than or equal to low magnitude (argument #3)", node)
-            if steps <= 0 or (steps > factor and steps % factor) or (steps < factor and factor % steps):
-                raise self.fail(D_PROTO_ARG, "llquantize( ) factor (argument #2) must evenly divide the number of steps per magnitude (argument #5), or the number of steps per magnitude must evenly divide the factor", node)
 
     @staticmethod
     def arity_message(name: str, given: int, low: int, high: int) -> str:

@@ -84,16 +84,24 @@ def _field_matches(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern.replace("[^", "[!"))
 
 
-class ProbeTable:
-    """Every probe a program can enable, with DTrace-style stable IDs.
+def numbered_probes() -> list[catalog.Probe]:
+    """Every listed probe in ID order: ID N is element N - 1.
 
-    BEGIN, END and ERROR are IDs 1-3 as in DTrace; catalog probes follow in
-    declaration order; profile probes get IDs when first named.
+    The one place probe IDs come from (``run`` and ``list`` both use it):
+    dtrace:::BEGIN, END and ERROR are 1-3 as in DTrace, then the catalog's
+    probes in declaration order, so IDs are stable for a given catalog.
+    """
+    catalog.load()
+    return list(DTRACE_PROBES) + catalog.all_probes()
+
+
+class ProbeTable:
+    """Every probe a program can enable, with DTrace-style stable IDs
+    (``numbered_probes``); profile probes get the next IDs when first named.
     """
 
     def __init__(self) -> None:
-        catalog.load()
-        self.probes: list[catalog.Probe] = list(DTRACE_PROBES) + catalog.all_probes()
+        self.probes: list[catalog.Probe] = numbered_probes()
         self.ids: dict[catalog.Probe, int] = {p: i + 1 for i, p in enumerate(self.probes)}
         self.intervals: dict[catalog.Probe, int] = {}
 

@@ -1,11 +1,12 @@
 """tcp provider arguments: decoded segments and endpoint state -> probe args.
 
 Like illumos ``tcp.d``'s translators, each struct is a view: a member is
-computed when a D clause reads it, during the firing.  ``TcpsInfo`` wraps a
-live ``Endpoint`` (one object per endpoint, reused by every firing), so its
-members show the state at the moment of the firing.  ``tcpsinfo_t`` is the
-local endpoint's state; see ``pcapprobe/flows/endpoint.py`` for how each
-member is reconstructed from the capture.
+read when a D clause reads it, during the firing.  The decoded segment is its
+own ``tcpinfo_t`` (``TcpInfo``) and a live local endpoint its own
+``tcpsinfo_t`` (``TcpsInfo``, reused by every firing of the endpoint), so
+members show the state at the moment of the firing.  See
+``pcapprobe/flows/endpoint.py`` for how each tcpsinfo_t member is
+reconstructed from the capture.
 """
 
 from __future__ import annotations
@@ -14,21 +15,15 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from dissectors.tcp import TcpSegment
+from pcapprobe.flows.endpoint import Endpoint
 from pcapprobe.probes.constants import TCP_STATE_STRING
 from pcapprobe.probes.translators.ip import PktInfo
 
 if TYPE_CHECKING:
-    from pcapprobe.flows.endpoint import Endpoint
     from pcapprobe.pipeline import IpPacket
 
 
 PKTINFO = PktInfo()
-
-
-def _endpoint(name: str) -> property:
-    """A tcpsinfo_t member read straight from the endpoint's state (a C-level
-    getter: members are read per firing)."""
-    return property(attrgetter(f"_e.{name}"))
 
 
 class CsInfo:
@@ -107,38 +102,37 @@ class TcpInfo(TcpSegment):
         return TcpHdr(bytes(self.header))
 
 
-class TcpsInfo:
-    """tcpsinfo_t of one local endpoint (a live view, see the module docstring)."""
+class TcpsInfo(Endpoint):
+    """tcpsinfo_t: a local endpoint is its own argument object (the tcp layer
+    creates its endpoints as this class), so members read its live state at
+    the moment of the firing and a firing allocates nothing for it."""
 
-    __slots__ = ("_e",)
+    __slots__ = ()
     tcps_addr = 0
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._e = endpoint
-
-    tcps_local = _endpoint("loopback")
-    tcps_active = _endpoint("active")
-    tcps_lport = _endpoint("lport")
-    tcps_rport = _endpoint("rport")
-    tcps_laddr = _endpoint("laddr")
-    tcps_raddr = _endpoint("raddr")
-    tcps_state = _endpoint("state")
-    tcps_iss = _endpoint("iss")
-    tcps_suna = _endpoint("suna")
-    tcps_snxt = _endpoint("snxt")
-    tcps_rack = _endpoint("rack")
-    tcps_rnxt = _endpoint("rnxt")
-    tcps_swnd = _endpoint("swnd")
-    tcps_snd_ws = _endpoint("snd_ws")
-    tcps_rwnd = _endpoint("rwnd")
-    tcps_rcv_ws = _endpoint("rcv_ws")
-    tcps_cwnd = _endpoint("cwnd")
-    tcps_cwnd_ssthresh = _endpoint("ssthresh")
-    tcps_sack_fack = _endpoint("sack_fack")
-    tcps_sack_snxt = _endpoint("sack_snxt")
-    tcps_rto = _endpoint("rto")
-    tcps_mss = _endpoint("mss")
-    tcps_retransmit = _endpoint("retransmit")
+    # the endpoint's own slots (and snxt, computed), read as fast as any attribute
+    tcps_local = Endpoint.loopback
+    tcps_active = Endpoint.active
+    tcps_lport = Endpoint.lport
+    tcps_rport = Endpoint.rport
+    tcps_laddr = Endpoint.laddr
+    tcps_raddr = Endpoint.raddr
+    tcps_state = Endpoint.state
+    tcps_iss = Endpoint.iss
+    tcps_suna = Endpoint.suna
+    tcps_snxt = Endpoint.snxt
+    tcps_rack = Endpoint.rack
+    tcps_rnxt = Endpoint.rnxt
+    tcps_swnd = Endpoint.swnd
+    tcps_snd_ws = Endpoint.snd_ws
+    tcps_rwnd = Endpoint.rwnd
+    tcps_rcv_ws = Endpoint.rcv_ws
+    tcps_cwnd = Endpoint.cwnd
+    tcps_cwnd_ssthresh = Endpoint.ssthresh
+    tcps_sack_fack = Endpoint.sack_fack
+    tcps_sack_snxt = Endpoint.sack_snxt
+    tcps_rto = Endpoint.rto
+    tcps_mss = Endpoint.mss
+    tcps_retransmit = Endpoint.retransmit
 
 
 class TcpLsInfo:

@@ -4,6 +4,10 @@ Total length 0 is taken as "use the captured length" (TCP segmentation offload
 captures); the payload is trimmed to the total length so Ethernet padding never
 reaches upper layers.  Rarely read header fields are decoded lazily from
 ``header``.
+
+Own struct decoders rather than dpkt: on bench/ip_bench.py's frames,
+Ethernet + this decode take 0.8 µs a packet, ``dpkt.ethernet.Ethernet`` 6.7 µs
+(it also parses TCP/UDP eagerly) and ``dpkt.ip.IP`` alone 4.4 µs.
 """
 
 from __future__ import annotations

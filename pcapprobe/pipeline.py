@@ -108,7 +108,8 @@ class IpLayer:
         self.fire: IpHandler | None = None
         self.ipv4_class = self.ipv6_class = IpPacket
         if translator.enabled:
-            self.fire = translator
+            # the bound method: calling the object itself costs twice as much
+            self.fire = translator.__call__
             # packets are decoded straight into the translator's argument objects
             self.ipv4_class, self.ipv6_class = translator.ipv4_class, translator.ipv6_class
         self.frags = Reassembler(self._weird)
@@ -138,7 +139,7 @@ class IpLayer:
         """The Ethernet link handler: untagged IPv4, nearly every frame of most
         captures, is decoded and delivered here in one call (``_deliver``
         inlined); everything else goes to ``slow``.  Saves two calls a packet
-        (bench/ip_bench.py: ~7% of the per-packet time)."""
+        (bench/ip_bench.py: ~3% of the per-packet time)."""
         ip = self
         cls = self.ipv4_class
         header_len = ethernet.HEADER_LEN
@@ -270,7 +271,7 @@ def _raw_ip(ip: IpLayer) -> LinkHandler:
 # objects that die at once, but flow state (connections, reassembly buffers,
 # sessions) lives long: at the default threshold (700, 10, 10) the collector
 # traverses that state again and again, a fifth of a TCP run's time
-# (bench/tcp_bench.py's tcp:::receive count, 1M packets: 10.5 s -> 8.3 s CPU).
+# (bench/tcp_bench.py's tcp:::receive count, 1M packets: ~10 s -> ~8 s CPU).
 # Reference cycles are rare on the packet path, so memory stays bounded.
 GC_THRESHOLDS = (50_000, 20, 100)
 

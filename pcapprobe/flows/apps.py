@@ -71,10 +71,9 @@ def enabled_stream_apps(ctx: RunContext) -> tuple[AppBinding, ...]:
 
 
 def stream_by_heuristic(payload: memoryview,
-                        bindings: Iterable[AppBinding] | None = None) -> AppBinding | None:
-    """The first binding (of ``bindings``, default all) whose heuristic accepts
-    the first payload of a flow."""
-    for binding in STREAM_APPS if bindings is None else bindings:
+                        bindings: Iterable[AppBinding]) -> AppBinding | None:
+    """The first of ``bindings`` whose heuristic accepts the first payload of a flow."""
+    for binding in bindings:
         if binding.heuristic is not None and binding.heuristic(payload):
             return binding
     return None

@@ -95,48 +95,22 @@ class Ipv4Info(IpInfo):
 
     __slots__ = ()
     ip_ver = ipv4_ver = 4
+    # members that are IpPacket fields as they are
+    ipv4_ihl = IpPacket.ihl
+    ipv4_tos = IpPacket.tos
+    ipv4_length = IpPacket.total_length
+    ipv4_ident = IpPacket.ident
+    ipv4_flags = IpPacket.flags
+    ipv4_offset = IpPacket.frag_offset
+    ipv4_ttl = IpPacket.ttl
+    ipv4_protocol = IpPacket.nexthdr
+    ipv4_checksum = IpPacket.checksum
     ipv4_saddr = IpPacket.src
     ipv4_daddr = IpPacket.dst
 
     @property
-    def ipv4_ihl(self) -> int:
-        return self.ihl
-
-    @property
-    def ipv4_tos(self) -> int:
-        return self.tos
-
-    @property
-    def ipv4_length(self) -> int:
-        return self.total_length
-
-    @property
-    def ipv4_ident(self) -> int:
-        return self.ident
-
-    @property
-    def ipv4_flags(self) -> int:
-        return self.flags
-
-    @property
-    def ipv4_offset(self) -> int:
-        return self.frag_offset
-
-    @property
-    def ipv4_ttl(self) -> int:
-        return self.ttl
-
-    @property
-    def ipv4_protocol(self) -> int:
-        return self.nexthdr
-
-    @property
     def ipv4_protostr(self) -> str:
         return protocol_name(self.nexthdr)
-
-    @property
-    def ipv4_checksum(self) -> int:
-        return self.checksum
 
     # ipaddr_t holds the address in network byte order in memory; read as an
     # integer on x86 (little-endian), as Solaris x86 DTrace prints it
@@ -169,29 +143,21 @@ class Ipv6Info(IpInfo):
 
     __slots__ = ()
     ip_ver = ipv6_ver = 6
+    # members that are IpPacket fields as they are
+    ipv6_tclass = IpPacket.tos
+    ipv6_nexthdr = IpPacket.nexthdr
+    ipv6_hlim = IpPacket.ttl
     ipv6_plen = IpPacket.plength
     ipv6_saddr = IpPacket.src
     ipv6_daddr = IpPacket.dst
-
-    @property
-    def ipv6_tclass(self) -> int:
-        return self.tos
 
     @property
     def ipv6_flow(self) -> int:
         return struct.unpack_from(">I", self.header)[0] & 0xFFFFF
 
     @property
-    def ipv6_nexthdr(self) -> int:
-        return self.nexthdr
-
-    @property
     def ipv6_nextstr(self) -> str:
         return protocol_name(self.nexthdr)
-
-    @property
-    def ipv6_hlim(self) -> int:
-        return self.ttl
 
     @property
     def ipv6_src(self) -> bytes:

@@ -199,7 +199,9 @@ class RpcStreamApp:
         # (a capture that began mid-connection) the roles swap.
         self.peers = (Peer(ConnInfo(server[0], client[0], ipv6), thread, service),
                       Peer(ConnInfo(client[0], server[0], ipv6), thread, service))
-        self.thread = thread
+        # The xid table key of each call direction, shared by every call (the
+        # table remembers up to 64 Ki answered xids).
+        self.keys = ((thread, 0), (thread, 1))
         self.resync = [False, False]
         self.frame: Any = None
 
@@ -227,12 +229,12 @@ class RpcStreamApp:
         if record is None:
             return
         peers = self.peers
-        thread = self.thread
+        keys = self.keys
 
         def peer_of(is_call: bool) -> tuple[Peer, Hashable]:
             # Calls may travel both ways (callbacks): the xid table is per direction.
             call_direction = direction if is_call else 1 - direction
-            return peers[call_direction], (thread, call_direction)
+            return peers[call_direction], keys[call_direction]
 
         self.service.message(record, peer_of, ts_ns, self.frame)
 

@@ -165,6 +165,21 @@ class IpPacket:
         """The protocol named by the fixed header (IPv6: first next header)."""
         return self.header[6] if self.ipv6 else self.header[9]
 
+    @property
+    def src_bytes(self) -> bytes:
+        """The source address as it is on the wire (4 or 16 bytes)."""
+        return bytes(self.header[8:24] if self.ipv6 else self.header[12:16])
+
+    @property
+    def dst_bytes(self) -> bytes:
+        """The destination address as it is on the wire (4 or 16 bytes)."""
+        return bytes(self.header[24:40] if self.ipv6 else self.header[16:20])
+
+    @property
+    def flow_label(self) -> int:
+        """IPv6 flow label (RFC 8200 §3); 0 for IPv4."""
+        return struct.unpack_from(">I", self.header)[0] & 0xFFFFF if self.ipv6 else 0
+
 
 def _header_length(vhl: int, avail: int) -> int:
     """IHL in bytes of a header that is not plain version 4 without options."""

@@ -286,6 +286,57 @@ class RecordAssembler:
         return bool(self._parts)
 
 
+class RecordStream:
+    """Record marking over one TCP connection, both directions (§11): the
+    framing half of a stream application (``min_header``/``pdu_length`` as
+    the framing contract asks) and the fragments -> records step.
+
+    ``pdu_length`` accepts a fragment mark only where an RPC message can
+    start: a record's first fragment opens with xid and msg_type, and after a
+    gap (``lost``) any 4 bytes can pass for a mark, so a whole plausible call
+    to one of ``programs`` or reply must follow it.  Never raises.
+    """
+
+    __slots__ = ("programs", "_records", "_resync")
+
+    min_header = RECORD_MARK_LEN
+
+    def __init__(self, programs: frozenset[int] | None = None) -> None:
+        self.programs = programs
+        self._records = (RecordAssembler(), RecordAssembler())
+        self._resync = [False, False]
+
+    def pdu_length(self, view: memoryview, direction: int) -> int | None:
+        length = fragment_length(view)
+        if length is None or self._records[direction].pending:
+            return length
+        if self._resync[direction]:
+            if length < RECORD_MARK_LEN + MIN_MESSAGE:
+                return None
+            body = view[RECORD_MARK_LEN:]
+            if not (looks_like_call(body, self.programs) or looks_like_reply(body)):
+                return None
+            return length
+        if len(view) >= 12 and int.from_bytes(view[8:12], "big") > REPLY:
+            return None
+        return length
+
+    def record(self, fragment: memoryview, direction: int) -> memoryview | None:
+        """One whole fragment (as framed); the complete record (one RPC message)
+        once its last fragment is in, else None."""
+        self._resync[direction] = False
+        return self._records[direction].add(fragment)
+
+    def lost(self, direction: int) -> None:
+        """Bytes of ``direction`` were lost: drop the partial record, resynchronise."""
+        self._records[direction].reset()
+        self._resync[direction] = True
+
+    def close(self) -> None:
+        self._records[0].reset()
+        self._records[1].reset()
+
+
 T = TypeVar("T")
 
 

@@ -65,6 +65,26 @@ class TcpSegment:
         return self._view[self.offset :]
 
 
+class RawHeader:
+    """A copy of the fixed header as its fields' wire bytes (big-endian byte
+    arrays, RFC 9293 §3.1 order), for consumers that want the raw layout."""
+
+    __slots__ = ("_h",)
+
+    def __init__(self, header: bytes | memoryview) -> None:
+        self._h = bytes(header[:TCP_HEADER_MIN])
+
+    sport_bytes = property(lambda self: self._h[0:2])
+    dport_bytes = property(lambda self: self._h[2:4])
+    seq_bytes = property(lambda self: self._h[4:8])
+    ack_bytes = property(lambda self: self._h[8:12])
+    offset_reserved_bytes = property(lambda self: self._h[12:13])
+    flags_bytes = property(lambda self: self._h[13:14])
+    window_bytes = property(lambda self: self._h[14:16])
+    checksum_bytes = property(lambda self: self._h[16:18])
+    urgent_bytes = property(lambda self: self._h[18:20])
+
+
 class TcpOptions:
     """The options a flow tracker uses; absent ones are ``None``/empty."""
 

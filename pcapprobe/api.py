@@ -1,28 +1,28 @@
 """Running pcapprobe: the Python API ``run()`` and the orchestration the CLI uses.
 
-A run is: resolve --local (``auto`` needs a pre-pass over the captures), compile
-the D sources, fire BEGIN at the first packet's time, stream every frame through
-the pipeline (stopping when the program calls exit()), finish the layers, fire
-END.  Only D output goes to ``env.stdout``.
+A run is: compile the D sources, resolve --local (``auto`` looks at a bounded
+prefix of the capture, only when an ip/tcp/udp probe is enabled), fire BEGIN at
+the first packet's time, stream every frame through the pipeline (stopping when
+the program calls exit()), finish the layers, fire END.  Every capture is read
+once.  Only D output goes to ``env.stdout``.
 """
 
 from __future__ import annotations
 
 import io
 import ipaddress
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from pcapprobe.capture import Capture, Frame, merge
 from pcapprobe.env import Environment
 from pcapprobe.errors import CaptureError, PcapProbeError, UsageError
 from pcapprobe.pipeline import LocalHosts, NoSink, Pipeline, ProbeSink, RunContext
+from pcapprobe.probes import catalog
 from pcapprobe.report import Report
 from pcapprobe.status import ExitStatus
 
@@ -39,8 +39,7 @@ class RunResult:
 
 
 class Inputs:
-    """The capture paths of a run; standard input is spooled to disk once when a
-    second pass (``--local auto``) needs to read it again."""
+    """The capture paths of a run (each one is read once, standard input too)."""
 
     def __init__(self, paths: Sequence[str], env: Environment, report: Report) -> None:
         if not paths:
@@ -48,18 +47,9 @@ class Inputs:
         self.paths = list(paths)
         self.env = env
         self.report = report
-        self._spool: BinaryIO | None = None
-
-    def spool_stdin(self) -> None:
-        if "-" in self.paths and self._spool is None:
-            self._spool = tempfile.TemporaryFile()
-            shutil.copyfileobj(self.env.stdin, self._spool)
 
     def captures(self, quiet: bool = False) -> list[Capture]:
         stdin = self.env.stdin
-        if self._spool is not None:
-            self._spool.seek(0)
-            stdin = self._spool
         report = self.report
 
         def warn_for(name: str):  # type: ignore[no-untyped-def]
@@ -71,40 +61,67 @@ class Inputs:
         return [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin) for p in self.paths]
 
     def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
+        """Nothing to release: captures close themselves at their end."""
 
 
-def resolve_local(spec: Sequence[str], inputs: Inputs, env: Environment) -> LocalHosts:
-    """--local: ``all``, explicit addresses, or ``auto`` (the busiest address)."""
+# --local auto looks at most at this prefix of the (merged) capture, whichever
+# limit comes first; only those frames are held in memory.
+INFER_MAX_PACKETS = 10_000  # IP packets
+INFER_MAX_NS = 5_000_000_000  # capture time from the first frame
+LOCAL_PROVIDERS = ("ip", "tcp", "udp")  # the only providers --local changes
+
+
+def local_matters(sink: ProbeSink) -> bool:
+    """Whether an enabled probe depends on --local (iscsi, nfsv3, ... take the
+    server's point of view from the protocol itself)."""
+    return any(sink.handler(p) is not None for p in catalog.all_probes()
+               if p.provider in LOCAL_PROVIDERS)
+
+
+def parse_local(spec: Sequence[str]) -> tuple[bool, list[str]]:
+    """(``all`` given, the explicit addresses normalised); validates the spec."""
     spec = list(spec) or ["auto"]
-    if "all" in spec:
-        return LocalHosts(all_hosts=True)
     addrs = []
     for item in spec:
-        if item == "auto":
+        if item in ("auto", "all"):
             continue
         try:
             addrs.append(str(ipaddress.ip_address(item)))
         except ValueError:
             raise UsageError(f"--local: '{item}' is not an IP address, 'auto' or 'all'") from None
-    if "auto" in spec and not addrs:
-        busiest = infer_local(inputs)
-        if busiest is None:
-            env.stderr.write("pcapprobe: --local auto: no IP packets seen\n")
-            return LocalHosts()
-        addr, seen, total = busiest
-        env.stderr.write(f"pcapprobe: --local auto: local host is {addr} "
-                         f"(in {seen} of {total} IP packets; use --local to choose)\n")
-        return LocalHosts([addr])
-    return LocalHosts(addrs)
+    return "all" in spec, addrs
 
 
-def infer_local(inputs: Inputs) -> tuple[str, int, int] | None:
-    """(address in the most IP packets, its packet count, all IP packets)."""
-    inputs.spool_stdin()
+def resolve_local(spec: Sequence[str], frames: Iterator[Frame], sink: ProbeSink,
+                  env: Environment) -> tuple[LocalHosts, Iterator[Frame]]:
+    """--local: ``all``, explicit addresses, or ``auto`` (the busiest address of
+    a bounded prefix).  Returns the hosts and the frames to run on (the
+    inspected prefix replayed, then the rest, still streaming)."""
+    all_hosts, addrs = parse_local(spec)
+    if all_hosts:
+        return LocalHosts(all_hosts=True), frames
+    if addrs:
+        return LocalHosts(addrs), frames
+    if not local_matters(sink):
+        return LocalHosts(), frames
+    prefix, busiest = infer_local(frames)
+    if busiest is None:
+        env.stderr.write("pcapprobe: --local auto: no IP packets seen\n")
+        return LocalHosts(), chain(prefix, frames)
+    addr, seen, total = busiest
+    which = f"the first {total}" if total >= INFER_MAX_PACKETS else str(total)
+    env.stderr.write(f"pcapprobe: --local auto: local host is {addr} "
+                     f"(in {seen} of {which} IP packets; use --local to choose)\n")
+    return LocalHosts([addr]), chain(prefix, frames)
+
+
+def infer_local(frames: Iterator[Frame]) -> tuple[list[Frame], tuple[str, int, int] | None]:
+    """Read a bounded prefix of ``frames`` (INFER_MAX_PACKETS IP packets or
+    INFER_MAX_NS of capture time): (its frames, (address in the most IP
+    packets, its packet count, IP packets looked at) or None)."""
     seen: Counter[str] = Counter()
     total = 0
+    prefix: list[Frame] = []
 
     def count(pkt: Any) -> None:
         nonlocal total
@@ -113,18 +130,43 @@ def infer_local(inputs: Inputs) -> tuple[str, int, int] | None:
         if pkt.dst != pkt.src:
             seen[pkt.dst] += 1
 
+    def bounded() -> Iterator[Frame]:
+        first_ts: int | None = None
+        for frame in frames:
+            prefix.append(frame)
+            if first_ts is None:
+                first_ts = frame.ts_ns
+            elif frame.ts_ns - first_ts >= INFER_MAX_NS:
+                return
+            yield frame
+            if total >= INFER_MAX_PACKETS:
+                return
+
     report = Report(io.StringIO(), quiet_weirds=True)
     pipeline = Pipeline(RunContext(NoSink(), report))
     ip = pipeline.layers.ip
     assert ip is not None
     ip.fire = count
     ip.protocols = {}
-    pipeline.run(merge(inputs.captures(quiet=True)))
+    pipeline.run(bounded())
     if not seen:
-        return None
+        return prefix, None
     # ties go to the address seen first (Counter keeps insertion order)
     addr, n = max(seen.items(), key=lambda kv: kv[1])
-    return addr, n, total
+    return prefix, (addr, n, total)
+
+
+def _watch_local(pipeline: Pipeline, hosts: LocalHosts, sink: ProbeSink) -> set[str]:
+    """The explicit --local addresses still unseen (shrinks during the run)."""
+    if hosts.all or not hosts.addrs or pipeline.layers.ip is None or not local_matters(sink):
+        return set()
+    return pipeline.layers.ip.watch_addresses(hosts.addrs)
+
+
+def _warn_unseen(spec: Sequence[str], unseen: set[str], env: Environment) -> None:
+    for addr in parse_local(spec)[1]:
+        if addr in unseen:
+            env.stderr.write(f"pcapprobe: --local {addr}: no packet to or from this address\n")
 
 
 def stream(inputs: Inputs, env: Environment) -> Iterator[Frame]:
@@ -144,13 +186,16 @@ def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
                     report: Report | None = None) -> Report:
     """Feed captures to a non-D sink (events, list counts); returns the report."""
     report = report or Report(env.stderr)
+    parse_local(local)
     inputs = Inputs(paths, env, report)
     try:
-        hosts = resolve_local(local, inputs, env)
+        hosts, frames = resolve_local(local, stream(inputs, env), sink, env)
         ctx = RunContext(sink, report, hosts, dict(options or {}))
         pipeline = Pipeline(ctx)
-        pipeline.run(stream(inputs, env))
+        unseen = _watch_local(pipeline, hosts, sink)
+        pipeline.run(frames)
         pipeline.finish()
+        _warn_unseen(local, unseen, env)
     finally:
         inputs.close()
     return report
@@ -200,6 +245,13 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
 
     if not request.sources:
         raise UsageError("no D program given (use -s SCRIPT or -n PROGRAM)")
+    parse_local(request.local)
+    nfs_paths = request.options.get("nfs_paths")
+    if nfs_paths:
+        # checked before anything runs: a bad file is a usage error, exit 2
+        from pcapprobe.probes.translators.nfsv3 import PathMap
+
+        PathMap().load_file(str(nfs_paths))
     try:
         program = compile_program(load_sources(request.sources), request.dopts,
                                   request.macro_args, env.stdout, env.stderr,
@@ -226,14 +278,15 @@ def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -
     """BEGIN at the first packet's time, then every frame until exit()."""
     inputs = Inputs(request.captures, env, report)
     try:
-        hosts = resolve_local(request.local, inputs, env)
+        hosts, frames = resolve_local(request.local, stream(inputs, env), program, env)
         pipeline = Pipeline(RunContext(program, report, hosts, request.options))
-        frames = stream(inputs, env)
+        unseen = _watch_local(pipeline, hosts, program)
         first = next(frames, None)
         program.begin(first.ts_ns if first is not None else 0)
         if first is not None and not program.exited:
             pipeline.run(chain((first,), frames), program)
         pipeline.finish()
+        _warn_unseen(request.local, unseen, env)
     finally:
         inputs.close()
 

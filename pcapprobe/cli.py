@@ -3,14 +3,18 @@
 Every failure is one ``pcapprobe: ...`` line on stderr and an ExitStatus; a
 Python traceback means a bug.  Positional arguments of ``run`` are capture files
 up to the first that is not one; the rest are the macro arguments $1..$9
-(``dtrace -s x.d arg1 arg2``).
+(``dtrace -s x.d arg1 arg2``).  An argument is a capture when it is ``-``, names
+an existing path (a directory is then an error, not a macro argument), or looks
+like a capture path (contains ``/`` or ends in a capture suffix).  A reader
+that goes away (``| head``) ends the command quietly with status 0.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -35,11 +39,36 @@ def _env(ctx: click.Context) -> Environment:
     return env if env is not None else Environment()
 
 
+class PipeClosed(Exception):
+    """Standard output's reader went away (``pcapprobe events X | head -1``)."""
+
+
+def _pipe_safe(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn BrokenPipeError into PipeClosed before click sees it (click would
+    exit 1 on EPIPE)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            raise PipeClosed() from None
+
+    return wrapper
+
+
+def is_capture_arg(arg: str) -> bool:
+    """Whether a positional argument is a capture: ``-``, an existing path, or
+    something that looks like a capture path (a missing one is then an error,
+    never silently ``$1``)."""
+    return (arg == "-" or os.path.exists(arg) or "/" in arg
+            or arg.lower().endswith(CAPTURE_SUFFIXES))
+
+
 def _split_positionals(args: Sequence[str]) -> tuple[list[str], list[str]]:
     """(captures, macro args): captures end at the first argument that is not one."""
     captures: list[str] = []
     for i, arg in enumerate(args):
-        if arg == "-" or os.path.isfile(arg) or arg.lower().endswith(CAPTURE_SUFFIXES):
+        if is_capture_arg(arg):
             captures.append(arg)
         else:
             return captures, list(args[i:])
@@ -102,9 +131,10 @@ def cli() -> None:
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
 @click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
-@click.option("--nfs-paths", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
 @click.pass_context
+@_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
@@ -164,6 +194,7 @@ def _numbered() -> list[Probe]:
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
 @click.pass_context
+@_pipe_safe
 def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | None,
                  description: str | None, verbose: bool, local: tuple[str, ...]) -> None:
     """List probes like dtrace -l; with CAPTURE files, how often each fires."""
@@ -203,6 +234,7 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
 @click.pass_context
+@_pipe_safe
 def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tuple[str, ...],
                    local: tuple[str, ...]) -> None:
     """Every probe firing as one JSON object per line."""
@@ -212,6 +244,16 @@ def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tup
     if unknown:
         raise UsageError(f"unknown provider '{unknown[0]}' (known: {', '.join(sorted(known))})")
     api.decode_captures(captures, EventsSink(env.stdout, providers), env, local)
+
+
+def _silence_stdout() -> None:
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -243,8 +285,12 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except PcapProbeError as exc:
         env.stderr.write(f"pcapprobe: {exc}\n")
         return ExitStatus.ERROR
-    except BrokenPipeError:
-        return ExitStatus.ERROR
+    except (PipeClosed, BrokenPipeError):
+        # like a tool killed by SIGPIPE, but status 0 and no message; the
+        # interpreter's final flush of the dead pipe must not complain either
+        if env.stdout is sys.stdout:
+            _silence_stdout()
+        return ExitStatus.SUCCESS
     except KeyboardInterrupt:
         return ExitStatus.ERROR
     # without standalone mode click returns ctx.exit()'s code instead of raising

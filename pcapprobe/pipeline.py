@@ -44,11 +44,16 @@ class ProbeSink(Protocol):
 
 
 class Driver(Protocol):
-    """What the packet loop needs from a D program."""
+    """What the packet loop needs from a D program (docs/architecture.md
+    "The D engine API")."""
 
     exited: bool
+    next_tick_ns: int  # advance() is due once a frame's time reaches it
+    pending: list[str]  # output held while output is held; flush() writes it
 
     def advance(self, ts_ns: int) -> None: ...
+    def hold_output(self, hold: bool = True) -> None: ...
+    def flush(self) -> None: ...
 
 
 class NoSink:
@@ -80,6 +85,8 @@ class RunContext:
     report: Report
     local: LocalHosts = field(default_factory=lambda: LocalHosts(all_hosts=True))
     options: dict[str, Any] = field(default_factory=dict)
+    # Per-run state of the applications (e.g. "oncrpc", "iscsi"), freed with the run.
+    apps: dict[str, Any] = field(default_factory=dict)
 
     def handler(self, provider: str, name: str) -> Fire | None:
         """The sink's handler for catalog probe provider:::name, or None."""
@@ -114,6 +121,7 @@ class IpLayer:
             self.ipv4_class, self.ipv6_class = translator.ipv4_class, translator.ipv6_class
         self.frags = Reassembler(self._weird)
         self.counts = ctx.report.layer("ip")
+        self.frag_counts: Counter[str] | None = None  # created at the first fragment
 
     def _weird(self, name: str, pkt: IpPacket, detail: str) -> None:
         self.ctx.report.weird(name, pkt.frame, detail)
@@ -163,12 +171,35 @@ class IpLayer:
 
         return on_frame
 
+    def watch_addresses(self, addrs: Iterable[str]) -> set[str]:
+        """The addresses of ``addrs`` no packet has come from or gone to yet; the
+        set shrinks as the run goes on.  The check costs a call per packet only
+        until every address has been seen (``--local ADDR`` that matches nothing)."""
+        missing = set(addrs)
+        fire = self.fire
+
+        def watch(pkt: IpPacket) -> None:
+            if pkt.src in missing or pkt.dst in missing:
+                missing.discard(pkt.src)
+                missing.discard(pkt.dst)
+                if not missing:
+                    self.fire = fire
+            if fire is not None:
+                fire(pkt)
+
+        if missing:
+            self.fire = watch
+        return missing
+
     def _fragment(self, pkt: IpPacket) -> None:
-        self.counts["fragments"] += 1
+        counts = self.frag_counts
+        if counts is None:
+            counts = self.frag_counts = self.ctx.report.layer("fragments")
+        counts["decoded"] += 1
         whole = self.frags.add(pkt)
         if whole is None:
             return
-        self.counts["reassembled"] += 1
+        counts["datagrams reassembled"] += 1
         handler = self.protocols.get(whole.proto)
         if handler is not None:
             handler(whole)
@@ -189,6 +220,7 @@ class IpLayer:
         left = self.frags.finish()
         if left:
             self.ctx.report.weirds["ipfrag.incomplete"] += left
+            self.ctx.report.layer("fragments")["skipped: datagram incomplete"] += left
 
 
 @dataclass
@@ -252,12 +284,69 @@ def build_layers(ctx: RunContext) -> Layers:
 
         tcp = TcpLayer(ctx)
         udp = UdpLayer(ctx)
-        ip.protocols[IPPROTO_TCP] = tcp.on_packet
-        ip.protocols[IPPROTO_UDP] = udp.on_packet
+        ip.protocols[IPPROTO_TCP] = _counted(tcp.on_packet, "tcp", ctx.report, layers)
+        ip.protocols[IPPROTO_UDP] = _counted(udp.on_packet, "udp", ctx.report, layers)
         layers.finishers.append(tcp.finish)
 
     layers.finishers.insert(0, ip.finish)
     return layers
+
+
+def _counted(handler: IpHandler, layer: str, report: Report, layers: Layers) -> IpHandler:
+    """``handler`` counting the packets it took without a DissectError as the
+    layer's "decoded" (an int per packet; the Counter is updated at finish)."""
+    n = 0
+
+    def on_packet(pkt: IpPacket) -> None:
+        nonlocal n
+        handler(pkt)
+        n += 1
+
+    def flush() -> None:
+        nonlocal n
+        report.layer(layer)["decoded"] += n  # 0 too: the layer listened
+        n = 0
+
+    report.layer(layer)
+    layers.finishers.append(flush)
+    return on_packet
+
+
+# Where a DissectError escaped to the packet loop: the dissector module that
+# raised it names the layer whose --stats counts the packet as skipped.
+_ERROR_LAYERS = {
+    "dissectors.ethernet": "link", "dissectors.sll": "link", "dissectors.null": "link",
+    "dissectors.erf": "link", "dissectors.infiniband": "link", "pcapprobe.iblinks": "link",
+    "dissectors.ipv4": "ip", "dissectors.ipv6": "ip", "pcapprobe.pipeline": "ip",
+    "dissectors.tcp": "tcp", "dissectors.udp": "udp", "dissectors.oncrpc": "rpc",
+}
+
+
+def _error_layer(exc: DissectError) -> str:
+    """The layer a DissectError came from (the innermost decoding module)."""
+    layer = "link"
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module in _ERROR_LAYERS:
+            layer = _ERROR_LAYERS[module]
+        elif module.startswith(("dissectors.", "pcapprobe.flows.", "pcapprobe.probes.")) \
+                and not module.startswith("dissectors._"):
+            layer = module.rpartition(".")[2]
+        tb = tb.tb_next
+    return layer
+
+
+def skip_reason(exc: DissectError) -> str:
+    """A stable, short reason for --stats (no byte counts): "IPv4 header
+    truncated", "ipv4.bad_version"."""
+    if isinstance(exc, Truncated):
+        return f"{exc.what or 'data'} truncated"
+    return exc.weird if exc.weird != DissectError.weird else str(exc)
+
+
+def _no_flush() -> None:
+    pass
 
 
 def _raw_ip(ip: IpLayer) -> LinkHandler:
@@ -300,7 +389,9 @@ class Pipeline:
         self.report = ctx.report
         self._linktypes = self.layers.linktypes
         self._link_counts = ctx.report.layer("link")
+        self._ip_counts = ctx.report.layer("ip")
         self._unknown_seen: set[tuple[str, int]] = set()
+        self._frames = 0  # frames handed to the link layer, for its "decoded"
 
     def feed(self, frame: Frame) -> None:
         """Decode one frame; bad input becomes a weird, never an exception."""
@@ -326,16 +417,26 @@ class Pipeline:
     def _run(self, frames: Iterable[Frame], driver: Driver | None) -> None:
         get = self._linktypes.get
         weird = self.report.weird
-        advance = driver.advance if driver is not None else None
+        if driver is not None:
+            driver.hold_output()
+            pending, flush = driver.pending, driver.flush
+        else:
+            pending, flush = [], _no_flush
         n = 0
         size = 0
+        latest = -1  # the latest frame time (END's timestamp)
         try:
             # the per-packet hot loop: keep it flat
             for frame in frames:
-                if advance is not None:
-                    advance(frame.ts_ns)
-                    if driver.exited:  # type: ignore[union-attr]
+                if pending:  # the previous frame's D output
+                    flush()
+                ts = frame.ts_ns
+                if driver is not None and ts >= driver.next_tick_ns:
+                    driver.advance(ts)
+                    if driver.exited:
                         break
+                if ts > latest:
+                    latest = ts
                 n += 1
                 size += frame.wirelen
                 handler = get(frame.linktype)
@@ -346,10 +447,27 @@ class Pipeline:
                     handler(frame)
                 except DissectError as exc:
                     weird(exc.weird, frame, str(exc))
+                    self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
         finally:
+            if driver is not None:
+                if latest >= 0:
+                    driver.advance(latest)  # no tick is due: just the clock
+                driver.hold_output(False)
             self.report.frames += n
             self.report.bytes += size
+            self._frames += n
 
     def finish(self) -> None:
         for finish in self.layers.finishers:
             finish()
+        # Every frame the link layer did not skip went up to IP, and every IP
+        # packet IP did not skip was decoded: no count on the per-packet path.
+        link, ip = self._link_counts, self._ip_counts
+        link_decoded = self._frames - _skipped(link)
+        link["decoded"] += link_decoded
+        ip["decoded"] += link_decoded - _skipped(ip)
+        self._frames = 0
+
+
+def _skipped(counts: Counter[str]) -> int:
+    return sum(v for k, v in counts.items() if k.startswith("skipped: "))

@@ -54,16 +54,31 @@ class Report:
         return {
             "frames": self.frames,
             "bytes": self.bytes,
-            "layers": {k: dict(v) for k, v in self.layers.items()},
+            "layers": {k: dict(v) for k, v in self.layers.items() if v},
             "weirds": dict(self.weirds),
             "firings": dict(self.firings),
         }
 
     def __str__(self) -> str:
+        """The --stats text: per layer, packets decoded and skipped, then one
+        indented line per skip reason and per other counter::
+
+            link: 7 decoded, 1 skipped
+              skipped: ethertype 0x0806: 1
+        """
         lines = [f"frames: {self.frames} ({self.bytes} bytes)"]
         for layer, counter in self.layers.items():
-            parts = ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
-            lines.append(f"{layer}: {parts}")
+            skipped = {k: v for k, v in counter.items() if k.startswith("skipped: ")}
+            if "decoded" in counter or skipped:
+                lines.append(f"{layer}: {counter.get('decoded', 0)} decoded, "
+                             f"{sum(skipped.values())} skipped")
+            elif counter:
+                lines.append(f"{layer}:")  # an application's own counters only
+            else:
+                continue
+            lines.extend(f"  {k}: {v}" for k, v in sorted(skipped.items()))
+            lines.extend(f"  {k}: {v}" for k, v in sorted(counter.items())
+                         if k != "decoded" and k not in skipped)
         if self.firings:
             lines.append("firings: " + ", ".join(f"{k} {v}" for k, v in sorted(self.firings.items())))
         if self.weirds:

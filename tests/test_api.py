@@ -17,7 +17,52 @@ def test_aggregations_as_plain_data():
                                         ("2001:db8:0:1::7",): 2}}
     assert "192.0.2.10" in result.output
     assert result.stats["frames"] == 19
-    assert result.stats["layers"]["ip"] == {}
+    assert result.stats["layers"] == {"link": {"decoded": 19}, "ip": {"decoded": 19}}
+
+
+def test_stats_layers_count_decoded_and_skipped_with_reasons():
+    result = pcapprobe.run(FIXTURES / "bad-short-packets.pcap", local="all",
+                           program="tcp:::receive { @ = count(); }")
+    assert result.stats["layers"] == {
+        "link": {"decoded": 5, "skipped: Ethernet header truncated": 1},
+        "ip": {"decoded": 1, "skipped: IPv4 header truncated": 2,
+               "skipped: IPv6 header truncated": 1, "skipped: ipv4.bad_version": 1},
+        "tcp": {"decoded": 0},
+        "udp": {"decoded": 1},
+    }
+
+
+def test_stats_fragments_layer():
+    result = pcapprobe.run(FIXTURES / "ip-frag.pcap", local="all",
+                           program="udp:::receive { @ = count(); }")
+    layers = result.stats["layers"]
+    assert layers["fragments"] == {"decoded": 6, "datagrams reassembled": 2,
+                                   "skipped: datagram incomplete": 1}
+    assert layers["udp"] == {"decoded": 2}
+
+
+def test_nfs_paths_errors_are_one_line_usage_errors(tmp_path):
+    missing = pcapprobe.run(MIXED, program="BEGIN { exit(0); }", nfs_paths=tmp_path / "nope")
+    assert missing.status == 2
+    assert missing.errors == (f"pcapprobe: --nfs-paths {tmp_path / 'nope'}: cannot open: "
+                              "No such file or directory\n")
+    bad = tmp_path / "paths"
+    bad.write_text("# handles\n0a0b /export\nzz /home\n")
+    result = pcapprobe.run(MIXED, program="BEGIN { exit(0); }", nfs_paths=bad)
+    assert result.status == 2
+    assert result.errors == f"pcapprobe: --nfs-paths {bad}: line 3: 'zz' is not a hex file handle\n"
+
+
+def test_nfs_paths_error_from_the_translator_is_a_project_error(tmp_path):
+    import pytest
+
+    from pcapprobe.errors import UsageError
+    from pcapprobe.probes.translators.nfsv3 import PathMap
+
+    bad = tmp_path / "paths"
+    bad.write_text("0a0b\n")
+    with pytest.raises(UsageError, match=r"^--nfs-paths .*: line 1: no path after the handle$"):
+        PathMap().load_file(str(bad))
 
 
 def test_script_file_macro_args_and_exit_status(tmp_path):

@@ -113,10 +113,127 @@ def test_stdin_and_merge():
     assert len(merged) == 38
 
 
-def test_stdin_with_local_auto_is_read_twice():
+def test_stdin_with_local_auto_is_read_once():
     data = (FIXTURES / "ip-mixed.pcap").read_bytes()
     result = pcapprobe("events", "-P", "ip", "-", stdin=data)
     assert result.status == 0 and len(result.splitlines()) == 14
+
+
+def test_local_auto_looks_at_a_bounded_prefix_then_streams(monkeypatch):
+    from pcapprobe import api
+
+    monkeypatch.setattr(api, "INFER_MAX_PACKETS", 4)
+    pulled = []
+    real = api.stream
+
+    def counting_stream(inputs, env):
+        for frame in real(inputs, env):
+            pulled.append(frame.index)
+            yield frame
+
+    monkeypatch.setattr(api, "stream", counting_stream)
+    seen_at_first_firing = []
+    from pcapprobe.events import EventsSink
+
+    class Sink(EventsSink):
+        def handler(self, probe):
+            fire = super().handler(probe)
+            if fire is None:
+                return None
+
+            def first(ts, args, thread):
+                if not seen_at_first_firing:
+                    seen_at_first_firing.append(len(pulled))
+                fire(ts, args, thread)
+            return first
+
+    err = io.StringIO()
+    env = Environment(io.StringIO(), err, io.BytesIO(), show_progress=False)
+    api.decode_captures([str(FIXTURES / "ip-mixed.pcap")], Sink(env.stdout, ["ip"]), env)
+    assert "local host is 192.0.2.10 (in 4 of the first 4 IP packets" in err.getvalue()
+    assert seen_at_first_firing == [4]  # fired after the prefix, not after the whole file
+    assert len(pulled) == 19  # every frame read once
+
+
+def test_local_auto_is_silent_when_no_enabled_probe_depends_on_it():
+    result = pcapprobe("events", "-P", "nfsv3", str(FIXTURES / "ip-mixed.pcap"))
+    assert result.status == 0 and result.stderr == ""
+    run = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "-q", "-n", "iscsi:::scsi-command {}")
+    assert run.status == 0 and run.stderr == ""
+
+
+def test_local_address_that_matches_nothing_is_warned():
+    result = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "--local", "10.9.9.9",
+                       "--local", "192.0.2.10", "-q", "-n", "ip:::send {}")
+    assert result.status == 0
+    assert result.stderr == "pcapprobe: --local 10.9.9.9: no packet to or from this address\n"
+
+
+def test_directory_or_missing_capture_is_not_a_macro_argument(tmp_path):
+    result = pcapprobe("run", str(tmp_path), "-q", "-n", "BEGIN { exit(0); }")
+    assert (result.status, result.stderr) == (1, f"pcapprobe: {tmp_path}: is a directory\n")
+    for name in ("captures/today.pcap", "today.pcapng", "x.cap", "y.gz", "dir/file"):
+        missing = pcapprobe("run", name, "-q", "-n", "BEGIN { exit(0); }")
+        assert (missing.status, missing.stderr) == (
+            1, f"pcapprobe: {name}: No such file or directory\n"), name
+    macro = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "10.0.0.1", "-q", "--local", "all",
+                      "-n", "BEGIN { printf(\"%s\\n\", $$1); exit(0); }")
+    assert macro.status == 0 and macro.startswith("10.0.0.1\n")
+
+
+def test_nfs_paths_errors_exit_2_with_one_line(tmp_path):
+    missing = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "--nfs-paths", "nope.txt",
+                        "-n", "BEGIN { exit(0); }")
+    assert missing.status == 2
+    assert missing.stderr == ("pcapprobe: --nfs-paths nope.txt: cannot open: "
+                              "No such file or directory\n")
+    bad = tmp_path / "p"
+    bad.write_text("0a0b\n")
+    result = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "--nfs-paths", str(bad),
+                       "-n", "BEGIN { exit(0); }")
+    assert result.status == 2
+    assert result.stderr == f"pcapprobe: --nfs-paths {bad}: line 1: no path after the handle\n"
+
+
+def test_stats_text_on_stderr():
+    result = pcapprobe("run", str(FIXTURES / "ip-frag.pcap"), "--local", "all", "--stats", "-q",
+                       "-n", "udp:::receive {}")
+    assert result.status == 0
+    assert result.stderr.splitlines() == [
+        "frames: 6 (4176 bytes)",
+        "link: 6 decoded, 0 skipped",
+        "ip: 6 decoded, 0 skipped",
+        "tcp: 0 decoded, 0 skipped",
+        "udp: 2 decoded, 0 skipped",
+        "fragments: 6 decoded, 1 skipped",
+        "  skipped: datagram incomplete: 1",
+        "  datagrams reassembled: 2",
+        "weirds: ipfrag.incomplete 1",
+    ]
+
+
+class ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("args", [
+    ("events", str(FIXTURES / "ip-mixed.pcap"), "--local", "all"),
+    ("run", str(FIXTURES / "ip-mixed.pcap"), "--local", "all", "-q", "-n", "ip:::send { trace(1); }"),
+])
+def test_broken_pipe_exits_0_quietly(args):
+    err = io.StringIO()
+    env = Environment(ClosedPipe(), err, io.BytesIO(), show_progress=False)
+    assert main(list(args), env) == 0
+    assert err.getvalue() == ""
+
+
+def test_broken_pipe_in_a_real_pipeline():
+    proc = subprocess.run(
+        f"{sys.executable} -m pcapprobe events {FIXTURES / 'ip-mixed.pcap'} --local all | head -1",
+        shell=True, capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.count("\n") == 1
+    assert proc.stderr == ""
 
 
 @pytest.mark.parametrize("name,lines", [

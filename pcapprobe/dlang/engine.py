@@ -51,6 +51,8 @@ VALUE_OPTIONS = frozenset(
     statusrate ustackframes aggsortpos aggsortkeypos version linkmode evaltime
     zone incdir define undef cpppath ctypes dtypes grabanon""".split()
 )
+# next_tick_ns when no profile tick is pending: later than any capture time.
+NEVER = 1 << 127
 # Virtual clock bound for runs without a capture that never call exit().
 VIRTUAL_LIMIT_NS = 3_600 * 1_000_000_000
 
@@ -90,6 +92,7 @@ class Enabling:
     probe: Probe
     fire: Any
     uses_this: bool
+    members: dict[int, frozenset[str] | None]
 
 
 # How long before the first packet pcapprobe's notional boot happened.
@@ -115,6 +118,7 @@ class RuntimeState:
     def exit(self, status: int) -> None:
         if not self.exited:
             self.exited = True
+            self.program.next_tick_ns = -1  # the packet loop looks at once
             self.status = status & 0xFF if status >= 0 else status & 0xFF
 
     def setopt(self, name: str, value: str | None) -> None:
@@ -122,6 +126,7 @@ class RuntimeState:
             self.program.options[name] = option_value(name, value)
         except ValueError:
             # setopt() of an unknown option only warns in dtrace(1M).
+            self.program.flush()
             self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": Invalid option name\n")
             return
         if name == "quiet":
@@ -170,6 +175,14 @@ class Program:
         self.now = 0  # the latest time seen: END's timestamp
         self.names: dict[str, Any] = self.runtime_names()
         self.ticks: list[tuple[int, int, Probe]] = []
+        # capture time at or after which advance() has something to do (a
+        # profile tick is due, or exit() ran): the packet loop compares each
+        # frame's time with it instead of calling advance() per frame
+        self.next_tick_ns = 0
+        # output held between flush()es while the pipeline feeds a batch of
+        # frames (see hold_output); the generated code's W appends to it
+        self.pending: list[str] = []
+        self.namespaces: list[dict[str, Any]] = []
         self.clock_started = False
         self.in_error = False
         self.counter = [0]  # names generated constants uniquely across clauses
@@ -330,18 +343,19 @@ class Program:
                 raise self.fail(D_PDESC_ZERO, f"probe description {desc} does not match any probes", source, desc_node.span)
             matched.extend(p for p in found if p not in matched)
         env = self.env(source)
-        compiled: dict[tuple, tuple[Any, bool]] = {}
+        compiled: dict[tuple, tuple[Any, bool, dict[int, frozenset[str] | None]]] = {}
         for probe in matched:
             signature = probe.args
             if signature not in compiled:
                 code = ClauseCompiler(env, clause, probe).compile()
-                compiled[signature] = (compile(code.text, f"<D clause {source.name}>", "exec"), code.uses_this)
-            code_object, uses_this = compiled[signature]
+                compiled[signature] = (compile(code.text, f"<D clause {source.name}>", "exec"), code.uses_this, code.members)
+            code_object, uses_this, members = compiled[signature]
             epid = len(self.all_enablings) + 1
             namespace = dict(self.names)
             namespace.update(self.probe_names(probe, epid))
             exec(code_object, namespace)  # noqa: S102 - our own generated code
-            enabling = Enabling(epid, probe, namespace["fire"], uses_this)
+            self.namespaces.append(namespace)
+            enabling = Enabling(epid, probe, namespace["fire"], uses_this, members)
             self.all_enablings.append(enabling)
             self.enablings.setdefault(probe, []).append(enabling)
             if probe in self.table.intervals and not any(p is probe for _, _, p in self.ticks):
@@ -416,9 +430,44 @@ class Program:
 
         return fire_all
 
+    def members_read(self, probe: Probe, arg: int | None = None) -> frozenset[str] | None:
+        """The members the enabled clauses of ``probe`` read through
+        ``args[N]->member`` (top-level members, of args[``arg``] only when
+        given); None when unknown, i.e. some clause uses the argument whole
+        (passes, compares or dereferences ``args[N]`` itself), so a provider
+        must fill in everything.  Empty when the probe is not enabled."""
+        names: set[str] = set()
+        for enabling in self.enablings.get(probe, ()):
+            for n, read in enabling.members.items():
+                if arg is not None and n != arg:
+                    continue
+                if read is None:
+                    return None
+                names |= read
+        return frozenset(names)
+
     @property
     def exited(self) -> bool:
         return self.state.exited
+
+    def hold_output(self, hold: bool = True) -> None:
+        """While held, D output collects in ``pending`` until ``flush()`` (the
+        pipeline flushes after each frame), saving a write per printf();
+        releasing flushes.  Anything the engine writes to stderr flushes first,
+        so the two streams stay in order."""
+        write = self.pending.append if hold else self.out.write
+        if not hold:
+            self.flush()
+        for namespace in (self.names, *self.namespaces):
+            namespace["W"] = write
+        self.names["SPEC"].write = write
+
+    def flush(self) -> None:
+        """Write the held output."""
+        pending = self.pending
+        if pending:
+            self.out.write("".join(pending))
+            pending.clear()
 
     def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
         probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)
@@ -434,7 +483,10 @@ class Program:
         self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
         heapq.heapify(self.ticks)
         self.clock_started = True
+        self.next_tick_ns = self.ticks[0][0] if self.ticks else NEVER
         self.fire_special("BEGIN", ts_ns)
+        if self.state.exited:
+            self.next_tick_ns = -1
 
     def advance(self, ts_ns: int) -> None:
         """Fire every profile tick due at or before ``ts_ns``, in time order."""
@@ -448,6 +500,10 @@ class Program:
                 fire(when, (), None)
         if ts_ns > self.now and not self.state.exited:
             self.now = ts_ns
+        if self.state.exited:
+            self.next_tick_ns = -1
+        elif self.clock_started:
+            self.next_tick_ns = ticks[0][0] if ticks else NEVER
 
     def run_without_capture(self, limit_ns: int = VIRTUAL_LIMIT_NS) -> None:
         """``run -s x.d`` with no capture: BEGIN, then ticks on a virtual clock
@@ -459,6 +515,7 @@ class Program:
             self.advance(limit_ns)
         if not self.state.exited:
             seconds = limit_ns // 1_000_000_000
+            self.flush()
             self.err.write(
                 f"pcapprobe: no capture given and exit() was not called: stopped after {seconds} s of virtual time\n"
             )
@@ -466,6 +523,7 @@ class Program:
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
         self.fire_special("END", self.now)
+        self.flush()
         self.out.write("\n")
         self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
         return self.state.status
@@ -496,6 +554,7 @@ class Program:
             fault = context.DFault("invalid address", 0)
         where = "predicate" if action == 0 else f"action #{action}"
         probe_id = self.table.ids[probe]
+        self.flush()
         self.err.write(
             f"pcapprobe: error on enabled probe ID {epid} (ID {probe_id}: {probe.fullname}): "
             f"{fault.text()} in {where}\n"

@@ -17,14 +17,16 @@ from pcapprobe.probes.translators import iscsi as iscsi_translator
 from pcapprobe.probes.translators import oncrpc
 
 if TYPE_CHECKING:
+    from pcapprobe.capture.frame import Frame
     from pcapprobe.pipeline import RunContext
 
 
 class DatagramApp(Protocol):
-    """An application fed one call per (reassembled) UDP datagram."""
+    """An application fed one call per (reassembled) UDP datagram; ``frame`` is
+    the packet that completed it (for the file and packet number of a weird)."""
 
     def on_datagram(self, payload: memoryview, src: tuple[str, int], dst: tuple[str, int],
-                    ipv6: bool, ts_ns: int) -> None: ...
+                    ipv6: bool, ts_ns: int, frame: Frame) -> None: ...
 
 
 @dataclass(frozen=True)

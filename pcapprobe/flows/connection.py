@@ -24,6 +24,7 @@ from pcapprobe.flows.reassembly import Budget, Reassembler
 
 if TYPE_CHECKING:
     from dissectors.tcp import TcpSegment
+    from pcapprobe.capture.frame import Frame
     from pcapprobe.flows.endpoint import Endpoint
     from pcapprobe.flows.framing import AppBinding
     from pcapprobe.pipeline import RunContext
@@ -46,7 +47,7 @@ class Connection:
 
     __slots__ = ("client", "server", "ipv6", "cid", "thread", "ctx", "endpoints",
                  "client_iss", "server_spoke", "last_ts", "fins", "reset", "binding",
-                 "framer", "reasm", "tries", "budget")
+                 "framer", "reasm", "tries", "budget", "frame")
 
     def __init__(self, ctx: RunContext, client: tuple[str, int], server: tuple[str, int],
                  ipv6: bool, cid: int, budget: Budget) -> None:
@@ -68,6 +69,9 @@ class Connection:
         self.reasm: list[Reassembler | None] = [None, None]
         self.tries = HEURISTIC_TRIES
         self.budget = budget
+        # The frame whose segment is being streamed: a PDU handed to the app
+        # was completed by it (set per delivered segment, for apps' weirds).
+        self.frame: Frame | None = None
 
     @property
     def closed(self) -> bool:

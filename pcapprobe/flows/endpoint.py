@@ -90,7 +90,7 @@ class Firing:
 
     __slots__ = ("send", "receive", "state_change", "connect_request", "connect_established",
                  "connect_refused", "accept_established", "accept_refused", "time_wait",
-                 "options", "pktinfo", "lsinfo", "csinfo")
+                 "options", "pktinfo", "lsinfo", "csinfo", "estimate")
 
     def __init__(self, handler: Callable[[str], Fire | None],
                  time_wait: Callable[["Endpoint", int], None],
@@ -110,6 +110,10 @@ class Firing:
         self.accept_refused = handler("accept-refused")
         self.time_wait = time_wait  # registers an endpoint entering time-wait
         self.options = options  # parses a segment's options, recording weirds
+        # False when no enabled clause reads an estimated member (cwnd,
+        # cwnd_ssthresh, rto, sack_fack, sack_snxt): the Reno model and SACK
+        # parsing are skipped (translators.tcp.estimates_read)
+        self.estimate = True
 
 
 class Endpoint:
@@ -343,7 +347,7 @@ class Endpoint:
     def _on_retransmit(self) -> None:
         """Karn's rule and the Reno reaction to a retransmission by this endpoint."""
         self.timed_end = None
-        if self.recover is not None:
+        if self.recover is not None or not self.fire.estimate:
             return  # the fast retransmission of RFC 5681 §3.2
         self.rto = min(self.rto * 2, RTO_MAX_MS)
         if self.state >= TCPS_ESTABLISHED:
@@ -465,10 +469,10 @@ class Endpoint:
         elif 0 < ((ack - self.suna) & MASK) <= ((self.snxt - self.suna) & MASK):
             self._new_ack(ack, ts_ns)
         elif ack == self.suna and not seg.datalen and seg.window == self.swnd \
-                and self.snxt != self.suna:
+                and self.snxt != self.suna and self.fire.estimate:
             self._dupack()
         self.swnd = seg.window
-        if self.sack_ok and seg.offset > 20:
+        if self.sack_ok and seg.offset > 20 and self.fire.estimate:
             self._sack(seg)
         fin_end = self.fin_end
         if fin_end is not None and not seq_lt(ack, fin_end):
@@ -488,7 +492,7 @@ class Endpoint:
         if timed is not None and not seq_lt(ack, timed):
             self._rtt_sample((ts_ns - self.timed_ts) / 1e6)
             self.timed_end = None
-        if self.state < TCPS_ESTABLISHED:
+        if self.state < TCPS_ESTABLISHED or not self.fire.estimate:
             return
         mss = self.mss
         if self.recover is not None:

@@ -23,7 +23,7 @@ from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.reassembly import Budget
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
-    PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo,
+    PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class TcpLayer:
         self.fire = Firing(lambda name: ctx.handler("tcp", name), self._enter_time_wait,
                            self._options, PKTINFO, TCPLSINFO, CsInfo)
         fire = self.fire
+        fire.estimate = estimates_read(ctx)
         # ipinfo_t/tcpinfo_t are built only when a packet-level probe listens.
         self.packet_probes = any((fire.send, fire.receive, fire.connect_request,
                                   fire.connect_established, fire.connect_refused,
@@ -105,8 +106,10 @@ class TcpLayer:
             else:
                 conn.fins |= 1 << direction
         if conn.framer is not None:
+            conn.frame = pkt.frame
             conn.stream(direction, seg, ts)
         elif conn.tries and not flags & TH_RST and self._try_heuristics(conn, seg.payload):
+            conn.frame = pkt.frame
             conn.stream(direction, seg, ts)
 
     def _try_heuristics(self, conn: Connection, payload: memoryview) -> bool:

@@ -69,4 +69,4 @@ class UdpLayer:
             return  # declined: nothing listens to this application
         self.counts[f"datagrams: {name}"] += 1
         app.on_datagram(dgram.payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
-                        pkt.ipv6, pkt.ts_ns)
+                        pkt.ipv6, pkt.ts_ns, pkt.frame)

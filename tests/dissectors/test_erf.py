@@ -75,7 +75,7 @@ def test_fixture_counts_and_skip_reasons():
     assert got == {"10.1.0.1": 2, "10.1.0.2": 1, "fe80::2:c903:0:a": 1,
                    "192.0.2.1": 1, "192.0.2.2": 1, "2001:db8::1": 1}
     link = result.stats["layers"]["link"]
-    assert link == {"skipped: ERF type 24 (RAW_LINK)": 1,
+    assert link == {"decoded": 7, "skipped: ERF type 24 (RAW_LINK)": 1,
                     "skipped: InfiniBand RC ACKNOWLEDGE": 1,
                     "skipped: InfiniBand UD SEND_ONLY to QP0 (SMP)": 1,
                     "skipped: InfiniBand UD SEND_ONLY to QP1 (MAD)": 1,

@@ -179,3 +179,17 @@ def test_gss_privacy_is_reported_not_misparsed() -> None:
     assert sink.firings == []
     assert report.weirds["rpc.gss_body_undecodable"] == 1
     assert service.counts["replies without a call"] == 1
+
+
+def test_record_stream_framing_lives_in_the_dissector() -> None:
+    stream = oncrpc.RecordStream(frozenset({100003}))
+    call = gen.record(gen.rpc_call(9, 100003, 3, 0))
+    view = memoryview(call)
+    assert stream.min_header == oncrpc.RECORD_MARK_LEN
+    assert stream.pdu_length(view, 0) == len(call)
+    assert stream.pdu_length(memoryview(call[:4] + b"\x00" * 4 + b"\x00\x00\x00\x07"), 0) is None
+    stream.lost(0)  # after a gap a mark alone is not enough: a whole header must follow
+    assert stream.pdu_length(memoryview(call[:4] + b"\x00" * 20), 0) is None
+    assert stream.pdu_length(view, 0) == len(call)
+    record = stream.record(view, 0)
+    assert record is not None and oncrpc.decode_message(record).xid == 9

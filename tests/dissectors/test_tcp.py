@@ -59,3 +59,14 @@ def test_short_and_inconsistent_headers():
     bad[12] = 8 << 4  # 32-byte header cut to 20 by the snap length
     seg = tcp.decode(memoryview(bytes(bad)))
     assert seg.offset == 32 and len(seg.header) == 20 and len(seg.payload) == 0
+
+
+def test_raw_header_and_tcph_t_byte_arrays() -> None:
+    from dissectors.tcp import RawHeader
+    from pcapprobe.probes.translators.tcp import TcpHdr
+
+    raw = bytes(range(20)) + b"\x01\x01\x01\x01"  # options are not part of it
+    assert RawHeader(memoryview(raw)).window_bytes == b"\x0e\x0f"
+    hdr = TcpHdr(memoryview(raw))
+    assert (hdr.th_lport, hdr.th_seq, hdr.th_flags, hdr.th_urp) == (
+        b"\x00\x01", b"\x04\x05\x06\x07", b"\x0d", b"\x12\x13")

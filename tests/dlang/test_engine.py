@@ -333,3 +333,27 @@ def test_list_shows_the_dtrace_provider() -> None:
     status, out, _ = cli_run("list")
     rows = out.splitlines()[1:]
     assert [int(r.split()[0]) for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_members_read_per_probe_and_argument() -> None:
+    from pcapprobe.probes import catalog
+
+    catalog.load()
+    receive_, send_ = catalog.PROVIDERS["tcp"]["receive"], catalog.PROVIDERS["tcp"]["send"]
+    program, _, _ = compiled("tcp:::receive /args[3]->tcps_cwnd/ { @[args[4]->tcp_dport] = count(); trace(arg3); }", quiet=True)
+    assert program.members_read(receive_) == {"tcps_cwnd", "tcp_dport"}  # type: ignore[attr-defined]
+    assert program.members_read(receive_, 4) == {"tcp_dport"}  # type: ignore[attr-defined]
+    assert program.members_read(send_) == frozenset()  # type: ignore[attr-defined]
+    # args[3] used whole: any member may be read
+    program, _, _ = compiled("tcp:::receive { trace(args[3] == NULL); @[args[4]->tcp_dport] = count(); }", quiet=True)
+    assert program.members_read(receive_) is None  # type: ignore[attr-defined]
+    assert program.members_read(receive_, 4) == {"tcp_dport"}  # type: ignore[attr-defined]
+
+
+def test_next_tick_ns_tells_when_advance_is_due() -> None:
+    program, out, _ = compiled('profile:::tick-1sec { printf("tick\\n"); } ip:::receive /0/ {}', quiet=True)
+    program.begin(5_000_000_000)  # type: ignore[attr-defined]
+    assert program.next_tick_ns == 6_000_000_000  # type: ignore[attr-defined]
+    program.advance(7_500_000_000)  # type: ignore[attr-defined]
+    assert out.getvalue() == "tick\ntick\n"
+    assert program.next_tick_ns == 8_000_000_000  # type: ignore[attr-defined]

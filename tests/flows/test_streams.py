@@ -111,7 +111,7 @@ def test_datagram_apps_get_each_payload(monkeypatch):
         def __init__(self, ctx):
             pass
 
-        def on_datagram(self, payload, src, dst, ipv6, ts_ns):
+        def on_datagram(self, payload, src, dst, ipv6, ts_ns, frame):
             seen.append((bytes(payload[:1]), src, dst, ipv6))
 
     monkeypatch.setattr(apps, "DATAGRAM_APPS", [DatagramBinding("dns", frozenset({53}), None, Dns)])

@@ -177,6 +177,9 @@ class ClauseCode:
     text: str
     uses_this: bool
     records: bool
+    # per args[] index, the top-level members the clause reads through
+    # ``args[N]->member`` (None: the argument is used whole, so any member)
+    members: dict[int, frozenset[str] | None] = field(default_factory=dict)
 
 
 class ClauseCompiler:
@@ -192,6 +195,8 @@ class ClauseCompiler:
         self.indent = 2
         self.uses_this = False
         self.temps = 0
+        self.members: dict[int, set[str] | None] = {}
+        self.member_base = False  # args_index() is compiling the base of ``->``
 
     # Emission -----------------------------------------------------------
 
@@ -239,7 +244,8 @@ class ClauseCompiler:
             "        ST.fault(e, _EPID, _a, _PROBE, ts)",
         ]
         text = "\n".join(head + self.lines + tail) + "\n"
-        return ClauseCode(text, self.uses_this, records)
+        members = {n: None if names is None else frozenset(names) for n, names in self.members.items()}
+        return ClauseCode(text, self.uses_this, records, members)
 
     @staticmethod
     def is_call(statement: ast.Node, name: str) -> bool:
@@ -320,6 +326,9 @@ class ClauseCompiler:
                 raise self.fail(D_PROTO_ARG, str(exc), node) from None
             self.sym.aggs[node.name] = info
             self.env.names[f"AU_{info.index}"] = update
+            agg = self.env.names["AGG"].get(node.name)
+            if agg is not None:
+                self.env.names[f"AD_{info.index}"] = agg.data
         elif info.func == node.func == "llquantize" and info.params != tuple(params):
             i, (expected, found) = next((i, pair) for i, pair in enumerate(zip(info.params, params))
                                         if pair[0] != pair[1])
@@ -335,6 +344,13 @@ class ClauseCompiler:
         key = "(" + "".join(
             f"{convert(c, t, old) if old.kind == 'int' else c}, " for (c, t), old in zip(keys, info.keys)
         ) + ")"
+        if info.func in ("count", "sum") and f"AD_{info.index}" in self.env.names:
+            # count()/sum() inline: the update of _Count/_Sum.updater without a call
+            k = self.temp()
+            data = f"AD_{info.index}"
+            self.emit(f"{k} = {key}")
+            self.emit(f"{data}[{k}] = {data}.get({k}, 0) + {'1' if info.func == 'count' else value_code}")
+            return
         self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
 
     def llquantize_params(self, node: ast.AggStmt) -> list[int]:
@@ -507,9 +523,33 @@ class ClauseCompiler:
             raise self.fail(D_PROTO_ARG, f"printf( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: {t}", args[0])
         values = [self.expr(a) for a in args[1:]]
         bound = self.env.make_format(args[0].value, [t for _, t in values], "printf", args[0])
+        python = getattr(bound, "python", None)
+        if python is not None:
+            # The whole format is one Python %-pattern built here, once: the
+            # call site renders with a single ``%`` and no runtime dispatch.
+            pattern, kinds = python
+            if not kinds:
+                self.emit(f"w({pattern.replace('%%', '%')!r})")
+                return
+            codes = [self.reduced(code, kind, size) for (code, _), (kind, size) in zip(values, kinds)]
+            fmt = self.env.constant("PF", pattern)
+            self.emit(f"w({fmt} % ({''.join(f'{c}, ' for c in codes)}))")
+            return
         fmt = self.env.constant("PF", bound)
         tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
         self.emit(f"w({fmt}.render({tuple_code}))")
+
+    @staticmethod
+    def reduced(code: str, kind: str, size: int) -> str:
+        """``code`` reduced as printf's ``kind`` conversion needs it (see
+        ``printf._python_spec``); integer literals are reduced here."""
+        if kind == "str":
+            return code
+        t = ty.integer("int", size, kind == "signed")
+        try:
+            return str(const_wrap(int(code), t))
+        except ValueError:
+            return wrap(code, t)
 
     def require_int(self, t: ty.DType, node: ast.Node, func: str, position: int) -> None:
         if t.kind not in ("int", "null"):
@@ -668,6 +708,7 @@ class ClauseCompiler:
         return f"(thread, {name!r}, {', '.join(self.array_key_parts(node, info))})"
 
     def args_index(self, node: ast.Index) -> tuple[str, ty.DType]:
+        direct, self.member_base = self.member_base, False
         if len(node.indexes) != 1:
             raise self.fail(D_PROTO_LEN, f"args[ ] prototype mismatch: {len(node.indexes)} args passed, 1 expected", node)
         n = self.const_eval(node.indexes[0])
@@ -678,6 +719,10 @@ class ClauseCompiler:
         t = self.arg_types[n]
         if t.kind == "void":
             raise self.fail(D_ARGS_TYPE, f"args[{n}] is not available for {self.probe_name()}", node)
+        if direct:
+            self.members.setdefault(n, set())
+        else:
+            self.members[n] = None  # used whole: any member may be read
         return f"args[{n}]", t
 
     def probe_name(self) -> str:
@@ -716,7 +761,20 @@ class ClauseCompiler:
         return node.base.name if isinstance(node.base, ast.Ident) else "array"
 
     def x_Member(self, node: ast.Member) -> tuple[str, ty.DType]:
-        code, t = self.expr(node.base)
+        base = node.base
+        arg = None
+        if (node.arrow and isinstance(base, ast.Index) and isinstance(base.base, ast.Ident)
+                and base.base.name == "args" and len(base.indexes) == 1):
+            arg = self.const_eval(base.indexes[0])
+            self.member_base = True
+        try:
+            code, t = self.expr(base)
+        finally:
+            self.member_base = False
+        if arg is not None:
+            names = self.members.get(arg)
+            if names is not None:
+                names.add(node.name)
         if node.arrow:
             if t.kind != "ptr" or t.struct is None or (t.target is not None and t.target.kind != "struct"):
                 raise self.fail(D_OP_STRUCT, f"operator -> must be applied to a pointer to a structure or union", node)

@@ -676,12 +676,13 @@ class BoundFormat:
     formatting function, or (for ``*`` widths and ``%@``) the general path.
     """
 
-    __slots__ = ("format", "_ops")
+    __slots__ = ("format", "_ops", "python")
 
     def __init__(self, fmt: Format, plans: list[_Plan]) -> None:
         self.format = fmt
         by_conv = {id(p.conv): p for p in plans}
         self._ops: list[tuple[int, Any]] = []
+        self.python = _python_format(fmt, by_conv)
         for piece in fmt.pieces:
             if isinstance(piece, str):
                 self._ops.append((_LITERAL, piece))
@@ -718,6 +719,28 @@ class BoundFormat:
 _LITERAL, _VALUE, _GENERAL = range(3)
 
 
+def _python_format(fmt: Format, by_conv: dict[int, _Plan]) -> tuple[str, list[tuple[str, int]]] | None:
+    """The whole format as one Python ``%`` pattern and, per value, how the
+    value must be reduced first (see ``_python_spec``); None if some
+    conversion has no exact Python equivalent.  Lets a compiled printf()
+    call site render with a single ``pattern % (values...)``."""
+    parts: list[str] = []
+    kinds: list[tuple[str, int]] = []
+    for piece in fmt.pieces:
+        if isinstance(piece, str):
+            parts.append(piece.replace("%", "%%"))
+        elif piece.printer == "pct":
+            parts.append("%%")
+        else:
+            plan = by_conv.get(id(piece))
+            spec = _python_spec(plan) if plan is not None else None
+            if spec is None:
+                return None
+            parts.append(spec[0])
+            kinds.append((spec[1], spec[2]))
+    return "".join(parts), kinds
+
+
 def _render_general(plan: _Plan, values: Sequence[Any], pos: int,
                     aggs: Sequence[AggValue], curagg: int) -> tuple[str, int, int]:
     """A conversion with ``*`` width/precision or ``%@``; returns the text and
@@ -741,13 +764,15 @@ def _render_general(plan: _Plan, values: Sequence[Any], pos: int,
     return text, pos, min(curagg + 1, len(aggs) - 1)
 
 
-def _value_formatter(plan: _Plan) -> Callable[[Any], str]:
-    """A one-argument formatter for a conversion with a fixed width and precision.
-
-    Python's ``%`` operator agrees with C for the flag sets used here; the
-    rest (``#``, zero padding with a precision) takes the general C path.
-    """
+def _python_spec(plan: _Plan) -> tuple[str, str, int] | None:
+    """``(pattern, kind, size)`` when Python's ``%`` operator prints this
+    conversion exactly as C does, given the value reduced per ``kind``:
+    ``"signed"`` (``to_signed(value, size)``), ``"unsigned"``
+    (``to_unsigned(value, size)``) or ``"str"`` (as is).  None otherwise
+    (``#``, zero padding with a precision, ``*`` widths, ``%@``, ...)."""
     conv, vtype = plan.conv, plan.vtype
+    if conv.dyn_width or conv.dyn_prec or conv.agg:
+        return None
     printer = conv.printer
     if printer == "dint":
         printer = "sint" if vtype is not None and vtype.signed else "uint"
@@ -756,24 +781,41 @@ def _value_formatter(plan: _Plan) -> Callable[[Any], str]:
     spec = "%" + flags + (str(conv.width) if conv.width else "") + (
         f".{conv.prec}" if conv.prec > 0 else "")
     size = vtype.size if vtype is not None and vtype.kind == "int" else 8
+    if size not in _MASKS:
+        return None
     if simple and printer == "sint" and conv.ofmt in ("d", "i"):
-        pattern = spec + "d"
-
-        def signed(value: Any) -> str:
-            return pattern % to_signed(value, size)
-
-        return signed
+        return spec + "d", "signed", size
     if simple and printer == "uint" and conv.ofmt in ("d", "u", "x", "X", "o"):
-        pattern = spec.replace("+", "").replace(" ", "") + (
-            "d" if conv.ofmt in ("d", "u") else conv.ofmt)
-        mask = _MASKS[size]
-
-        def unsigned(value: Any) -> str:
-            return pattern % (value & mask)
-
-        return unsigned
+        return spec.replace("+", "").replace(" ", "") + (
+            "d" if conv.ofmt in ("d", "u") else conv.ofmt), "unsigned", size
     if printer == "cstr":
-        pattern = spec + "s"
+        return spec + "s", "str", 0
+    return None
+
+
+def _value_formatter(plan: _Plan) -> Callable[[Any], str]:
+    """A one-argument formatter for a conversion with a fixed width and precision.
+
+    Python's ``%`` operator agrees with C for the flag sets used here; the
+    rest (``#``, zero padding with a precision) takes the general C path.
+    """
+    conv, vtype = plan.conv, plan.vtype
+    python = _python_spec(plan)
+    if python is not None:
+        pattern, kind, size = python
+        if kind == "signed":
+
+            def signed(value: Any) -> str:
+                return pattern % to_signed(value, size)
+
+            return signed
+        if kind == "unsigned":
+            mask = _MASKS[size]
+
+            def unsigned(value: Any) -> str:
+                return pattern % (value & mask)
+
+            return unsigned
 
         def string(value: Any) -> str:
             return pattern % (value,)

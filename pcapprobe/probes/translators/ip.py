@@ -9,7 +9,6 @@ the ipv6info_t members are "<null>"/0/NULL and the reverse.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Hashable
 
 from dissectors.ipv4 import IpPacket
@@ -116,11 +115,11 @@ class Ipv4Info(IpInfo):
     # integer on x86 (little-endian), as Solaris x86 DTrace prints it
     @property
     def ipv4_src(self) -> int:
-        return struct.unpack_from("<I", self.header, 12)[0]
+        return int.from_bytes(self.src_bytes, "little")
 
     @property
     def ipv4_dst(self) -> int:
-        return struct.unpack_from("<I", self.header, 16)[0]
+        return int.from_bytes(self.dst_bytes, "little")
 
     @property
     def ipv4_hdr(self) -> int:
@@ -151,21 +150,14 @@ class Ipv6Info(IpInfo):
     ipv6_saddr = IpPacket.src
     ipv6_daddr = IpPacket.dst
 
-    @property
-    def ipv6_flow(self) -> int:
-        return struct.unpack_from(">I", self.header)[0] & 0xFFFFF
+    ipv6_flow = IpPacket.flow_label
 
     @property
     def ipv6_nextstr(self) -> str:
         return protocol_name(self.nexthdr)
 
-    @property
-    def ipv6_src(self) -> bytes:
-        return bytes(self.header[8:24])
-
-    @property
-    def ipv6_dst(self) -> bytes:
-        return bytes(self.header[24:40])
+    ipv6_src = IpPacket.src_bytes
+    ipv6_dst = IpPacket.dst_bytes
 
     @property
     def ipv6_hdr(self) -> int:

@@ -33,7 +33,6 @@ The thread of every firing is the iSCSI session.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-import weakref
 from typing import TYPE_CHECKING
 
 from dissectors import iscsi
@@ -58,6 +57,7 @@ from dissectors.iscsi import (
     SessionTable,
     Task,
 )
+from pcapprobe.probes.translators.conninfo import ConnInfo, from_iscsi_connection
 
 if TYPE_CHECKING:
     from pcapprobe.flows.connection import Connection
@@ -124,17 +124,6 @@ def _member(index: int) -> property:
         return source if isinstance(source, int) else getattr(self.pdu, source)
 
     return property(get)
-
-
-class ConnInfo:
-    """conninfo_t: the target is local, the initiator remote."""
-
-    __slots__ = ("ci_local", "ci_remote", "ci_protocol")
-
-    def __init__(self, local: str, remote: str, ipv6: bool) -> None:
-        self.ci_local = local
-        self.ci_remote = remote
-        self.ci_protocol = "ipv6" if ipv6 else "ipv4"
 
 
 class IscsiInfo:
@@ -233,9 +222,11 @@ class IscsiProvider:
         self.xfers = self.xfer_start is not None or self.xfer_done is not None
         self.listening = bool(self.fire) or self.xfers
 
-    def app(self, client: str, server: str, ipv6: bool) -> IscsiApp:
-        """The StreamApp of one TCP connection between ``client`` and ``server``."""
-        return IscsiApp(self, client, server, ipv6)
+    def app(self, client: str, server: str, ipv6: bool,
+            conn: Connection | None = None) -> IscsiApp:
+        """The StreamApp of one TCP connection between ``client`` and ``server``;
+        ``conn.frame`` names the packet of a weird."""
+        return IscsiApp(self, client, server, ipv6, conn)
 
 
 class IscsiApp:
@@ -243,8 +234,10 @@ class IscsiApp:
 
     min_header = iscsi.BHS_LEN
 
-    def __init__(self, provider: IscsiProvider, client: str, server: str, ipv6: bool) -> None:
+    def __init__(self, provider: IscsiProvider, client: str, server: str, ipv6: bool,
+                 conn: Connection | None = None) -> None:
         self.provider = provider
+        self.conn = conn
         self.state = IscsiConnection()
         self.addresses = (client, server)
         self.ipv6 = ipv6
@@ -252,8 +245,9 @@ class IscsiApp:
         self.pdu_length = self.state.pdu_length
 
     def _weird(self, name: str, detail: str) -> None:
-        # A PDU may span frames: the message names no single packet.
-        self.provider.ctx.report.weird(name, None, detail)
+        # The packet named is the one whose segment completed the PDU.
+        conn = self.conn
+        self.provider.ctx.report.weird(name, conn.frame if conn is not None else None, detail)
 
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
         state = self.state
@@ -272,7 +266,7 @@ class IscsiApp:
         if conninfo is None:
             target = self.addresses[1 - direction if opcode < 0x20 else direction]
             initiator = self.addresses[direction if opcode < 0x20 else 1 - direction]
-            conninfo = self.conninfo = ConnInfo(target, initiator, self.ipv6)
+            conninfo = self.conninfo = from_iscsi_connection(initiator, target, self.ipv6)
         if opcode in _KEY_OPCODES:
             self._keys(pdu)
         provider = self.provider
@@ -377,18 +371,13 @@ _KEY_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP, ISCSI_OP_TEXT_
                           ISCSI_OP_TEXT_RSP})
 
 
-# One IscsiProvider (session table, handlers) per run, found from a connection's ctx.
-_RUNS: dict[int, tuple[weakref.ref[RunContext], IscsiProvider]] = {}
-
-
 def _provider(ctx: RunContext) -> IscsiProvider:
-    """The run's IscsiProvider (created on first use)."""
-    entry = _RUNS.get(id(ctx))
-    if entry is None or entry[0]() is not ctx:
-        for key in [k for k, (ref, _) in _RUNS.items() if ref() is None]:
-            del _RUNS[key]
-        entry = _RUNS[id(ctx)] = (weakref.ref(ctx), IscsiProvider(ctx))
-    return entry[1]
+    """The run's IscsiProvider (session table, handlers), created on first use
+    and kept in ``ctx.apps``: it goes when the run does."""
+    provider = ctx.apps.get(PROVIDER)
+    if provider is None:
+        provider = ctx.apps[PROVIDER] = IscsiProvider(ctx)
+    return provider
 
 
 def enabled(ctx: RunContext) -> bool:
@@ -402,4 +391,4 @@ def stream_app(conn: Connection) -> IscsiApp | None:
     provider = _provider(conn.ctx)
     if not provider.listening:
         return None
-    return provider.app(conn.client[0], conn.server[0], conn.ipv6)
+    return provider.app(conn.client[0], conn.server[0], conn.ipv6, conn)

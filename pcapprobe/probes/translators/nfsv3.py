@@ -141,6 +141,24 @@ class PathMap:
         self._cache[fh] = path
         return path
 
+    def load_file(self, path: str) -> int:
+        """``--nfs-paths FILE``; a missing file or a bad line raises UsageError
+        ``--nfs-paths FILE: line N: reason`` (never a traceback)."""
+        from pcapprobe.errors import UsageError
+
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except UnicodeDecodeError:
+            raise UsageError(f"--nfs-paths {path}: not a text file") from None
+        except OSError as exc:
+            raise UsageError(f"--nfs-paths {path}: cannot open: "
+                             f"{exc.strerror or exc}") from None
+        try:
+            return self.load(lines)
+        except ValueError as exc:
+            raise UsageError(f"--nfs-paths {path}: {exc}") from None
+
     def load(self, lines: list[str]) -> int:
         """``--nfs-paths``: lines of ``HANDLE-HEX PATH`` ('#' comments); returns count."""
         count = 0

@@ -4,21 +4,21 @@ One ``RpcService`` per run owns what must be shared across transports (MOUNT
 over UDP names the handles NFS over TCP uses): the file-handle path map, the
 xid table (keyed by the flow's thread and the xid, RFC 5531 §9: an xid is
 only unique per client) and the programs' translators.  ``RpcStreamApp`` is the
-StreamApp of one TCP connection (record marking, RFC 5531 §11); UDP datagrams
-go to ``RpcService.on_datagram``.  Counters land in the report's "rpc" layer.
+StreamApp of one TCP connection (record marking, RFC 5531 §11, is the
+dissector's ``RecordStream``); UDP datagrams go to ``RpcService.on_datagram``.
+The service lives in ``ctx.apps`` (freed with the run).  Counters land in the report's "rpc" layer.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Hashable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dissectors import nfs3, oncrpc
 from dissectors._reader import DissectError
 from dissectors.mount import MOUNT_PROGRAM
-from dissectors.oncrpc import RecordAssembler, RpcCall, RpcReply, RpcSession
+from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession
+from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 
 if TYPE_CHECKING:
@@ -45,17 +45,6 @@ class RpcProgram(Protocol):
     def on_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None: ...
 
 
-class ConnInfo:
-    """conninfo_t from the server's side: local = server, remote = client."""
-
-    __slots__ = ("ci_local", "ci_remote", "ci_protocol")
-
-    def __init__(self, local: str, remote: str, ipv6: bool) -> None:
-        self.ci_local = local
-        self.ci_remote = remote
-        self.ci_protocol = "ipv6" if ipv6 else "ipv4"
-
-
 class Peer:
     """Who a call came from: its conninfo_t, its D thread, where to report."""
 
@@ -79,7 +68,7 @@ class RpcService:
         self.paths = PathMap()
         seed = ctx.options.get("nfs_paths")
         if seed:
-            self.paths.load(Path(seed).read_text().splitlines())
+            self.paths.load_file(seed)
         self.programs = {key: factory(ctx, self.paths) for key, factory in RPC_PROGRAMS.items()}
         # MOUNT only names handles for NFS: the NFS probes decide whether RPC is decoded.
         self.listening = any(getattr(program, "listening", False)
@@ -88,21 +77,21 @@ class RpcService:
         self.session: RpcSession[tuple[RpcProgram, Any]] = RpcSession(self.counts)
         self._udp_peers: dict[tuple, Peer] = {}
         self._udp_servers: set[tuple[str, int]] = set()
-        self.frame: Any = None
 
     @classmethod
     def of(cls, ctx: RunContext) -> RpcService:
-        """The run's one service (TCP and UDP bindings are created separately)."""
-        service = _SERVICES.get(id(ctx))
-        if service is None or service.ctx is not ctx:
-            service = _SERVICES[id(ctx)] = cls(ctx)
-            weakref.finalize(ctx, _SERVICES.pop, id(ctx), None)
+        """The run's one service (TCP and UDP bindings are created separately),
+        kept in ``ctx.apps``: it goes when the run does."""
+        service = ctx.apps.get("oncrpc")
+        if service is None:
+            service = ctx.apps["oncrpc"] = cls(ctx)
         return service
 
     def app(self, client: tuple[str, int], server: tuple[str, int], ipv6: bool,
-            thread: Hashable) -> RpcStreamApp:
-        """The StreamApp of one TCP connection (``client`` sent the SYN)."""
-        return RpcStreamApp(self, client, server, ipv6, thread)
+            thread: Hashable, conn: Connection | None = None) -> RpcStreamApp:
+        """The StreamApp of one TCP connection (``client`` sent the SYN);
+        ``conn.frame`` names the packet of a weird."""
+        return RpcStreamApp(self, client, server, ipv6, thread, conn)
 
     def message(self, data: memoryview, peer_of: Any, ts_ns: int, frame: Any) -> None:
         """One RPC message; ``peer_of(is_call)`` gives the Peer and the pairing key."""
@@ -154,7 +143,7 @@ class RpcService:
     # UDP (RFC 5531 over datagrams: one message per datagram, no record marks)
 
     def on_datagram(self, payload: memoryview, src: tuple[str, int], dst: tuple[str, int],
-                    ipv6: bool, ts_ns: int) -> None:
+                    ipv6: bool, ts_ns: int, frame: Any = None) -> None:
         def peer_of(is_call: bool) -> tuple[Peer | None, Hashable]:
             client, server = (src, dst) if is_call else (dst, src)
             key = (client, server)
@@ -165,11 +154,11 @@ class RpcService:
             peer = self._udp_peers.get(key)
             if peer is None:
                 thread = ("udp", client[0], client[1], server[0], server[1])
-                peer = self._udp_peers[key] = Peer(ConnInfo(server[0], client[0], ipv6), thread,
-                                                   self)
+                peer = self._udp_peers[key] = Peer(from_rpc_flow(client[0], server[0], ipv6),
+                                                   thread, self)
             return peer, key
 
-        self.message(payload, peer_of, ts_ns, self.frame)
+        self.message(payload, peer_of, ts_ns, frame)
 
 
 class _Ignored:
@@ -183,49 +172,30 @@ class _Ignored:
 
 
 _IGNORED = _Ignored()
-_SERVICES: dict[int, RpcService] = {}
 
 
 class RpcStreamApp:
-    """ONC RPC over one TCP connection: fragments -> records -> messages."""
+    """ONC RPC over one TCP connection: the dissector's record framing
+    (``RecordStream``) -> RPC messages -> the service."""
 
     min_header = oncrpc.RECORD_MARK_LEN
 
     def __init__(self, service: RpcService, client: tuple[str, int], server: tuple[str, int],
-                 ipv6: bool, thread: Hashable) -> None:
+                 ipv6: bool, thread: Hashable, conn: Connection | None = None) -> None:
         self.service = service
-        self.records = (RecordAssembler(), RecordAssembler())
+        self.conn = conn
+        self.framing = RecordStream(PROGRAMS)
+        self.pdu_length = self.framing.pdu_length
         # A call travels client -> server; if the first call arrives the other way
         # (a capture that began mid-connection) the roles swap.
-        self.peers = (Peer(ConnInfo(server[0], client[0], ipv6), thread, service),
-                      Peer(ConnInfo(client[0], server[0], ipv6), thread, service))
+        self.peers = (Peer(from_rpc_flow(client[0], server[0], ipv6), thread, service),
+                      Peer(from_rpc_flow(server[0], client[0], ipv6), thread, service))
         # The xid table key of each call direction, shared by every call (the
         # table remembers up to 64 Ki answered xids).
         self.keys = ((thread, 0), (thread, 1))
-        self.resync = [False, False]
-        self.frame: Any = None
-
-    def pdu_length(self, view: memoryview, direction: int) -> int | None:
-        length = oncrpc.fragment_length(view)
-        if length is None or self.records[direction].pending:
-            return length
-        if self.resync[direction]:
-            # After a gap any 4 bytes can pass for a record mark: demand a whole
-            # plausible RPC header behind it before trusting the length.
-            if length < oncrpc.RECORD_MARK_LEN + oncrpc.MIN_MESSAGE:
-                return None
-            body = view[oncrpc.RECORD_MARK_LEN:]
-            if not (oncrpc.looks_like_call(body, PROGRAMS) or oncrpc.looks_like_reply(body)):
-                return None
-            return length
-        # A record's first fragment starts with an RPC header: xid, msg_type.
-        if len(view) >= 12 and int.from_bytes(view[8:12], "big") > oncrpc.REPLY:
-            return None
-        return length
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
-        self.resync[direction] = False
-        record = self.records[direction].add(pdu)
+        record = self.framing.record(pdu, direction)
         if record is None:
             return
         peers = self.peers
@@ -236,16 +206,15 @@ class RpcStreamApp:
             call_direction = direction if is_call else 1 - direction
             return peers[call_direction], keys[call_direction]
 
-        self.service.message(record, peer_of, ts_ns, self.frame)
+        conn = self.conn
+        self.service.message(record, peer_of, ts_ns, conn.frame if conn is not None else None)
 
     def on_gap(self, direction: int, size: int) -> None:
-        self.records[direction].reset()
-        self.resync[direction] = True
+        self.framing.lost(direction)
         self.service.counts["bytes lost in gaps"] += size
 
     def on_close(self) -> None:
-        self.records[0].reset()
-        self.records[1].reset()
+        self.framing.close()
 
 
 def enabled(ctx: RunContext) -> bool:
@@ -259,7 +228,7 @@ def stream_app(conn: Connection) -> RpcStreamApp | None:
     service = RpcService.of(conn.ctx)
     if not service.listening:
         return None
-    return service.app(conn.client, conn.server, conn.ipv6, conn.thread)
+    return service.app(conn.client, conn.server, conn.ipv6, conn.thread, conn)
 
 
 def datagram_app(ctx: RunContext) -> RpcService | None:

@@ -14,16 +14,36 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from dissectors.tcp import TcpSegment
+from dissectors.tcp import RawHeader, TcpSegment
 from pcapprobe.flows.endpoint import Endpoint
+from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TCP_STATE_STRING
 from pcapprobe.probes.translators.ip import PktInfo
 
 if TYPE_CHECKING:
-    from pcapprobe.pipeline import IpPacket
+    from pcapprobe.pipeline import IpPacket, RunContext
 
 
 PKTINFO = PktInfo()
+
+# tcpsinfo_t members flows/endpoint.py estimates rather than reads off the
+# segments (Reno cwnd/ssthresh, RFC 6298 rto, SACK scoreboard)
+ESTIMATED = frozenset({"tcps_cwnd", "tcps_cwnd_ssthresh", "tcps_rto", "tcps_sack_fack", "tcps_sack_snxt"})
+
+
+def estimates_read(ctx: RunContext) -> bool:
+    """Whether any enabled tcp clause may read an ESTIMATED member of its
+    tcpsinfo_t (args[3] of every tcp probe); True for sinks that cannot say
+    (``pcapprobe events``) and when a clause uses args[3] whole."""
+    members_read = getattr(ctx.sink, "members_read", None)
+    if members_read is None:
+        return True
+    catalog.load()
+    for probe in catalog.PROVIDERS["tcp"].values():
+        read = members_read(probe, 3)
+        if read is None or read & ESTIMATED:
+            return True
+    return False
 
 
 class CsInfo:
@@ -60,23 +80,20 @@ class IpInfo:
         return 6 if self._p.ipv6 else 4
 
 
-class TcpHdr:
+class TcpHdr(RawHeader):
     """tcph_t: the raw header as byte arrays in wire order (illumos inet/tcp.h)."""
 
-    __slots__ = ("_h",)
+    __slots__ = ()
 
-    def __init__(self, header: bytes) -> None:
-        self._h = header
-
-    th_lport = property(lambda self: self._h[0:2])
-    th_fport = property(lambda self: self._h[2:4])
-    th_seq = property(lambda self: self._h[4:8])
-    th_ack = property(lambda self: self._h[8:12])
-    th_offset_and_rsrvd = property(lambda self: self._h[12:13])
-    th_flags = property(lambda self: self._h[13:14])
-    th_win = property(lambda self: self._h[14:16])
-    th_sum = property(lambda self: self._h[16:18])
-    th_urp = property(lambda self: self._h[18:20])
+    th_lport = RawHeader.sport_bytes
+    th_fport = RawHeader.dport_bytes
+    th_seq = RawHeader.seq_bytes
+    th_ack = RawHeader.ack_bytes
+    th_offset_and_rsrvd = RawHeader.offset_reserved_bytes
+    th_flags = RawHeader.flags_bytes
+    th_win = RawHeader.window_bytes
+    th_sum = RawHeader.checksum_bytes
+    th_urp = RawHeader.urgent_bytes
 
 
 class TcpInfo(TcpSegment):
@@ -99,7 +116,7 @@ class TcpInfo(TcpSegment):
     @property
     def tcp_hdr(self) -> TcpHdr:
         # Copied: the packet buffer does not outlive the firing.
-        return TcpHdr(bytes(self.header))
+        return TcpHdr(self.header)
 
 
 class TcpsInfo(Endpoint):

@@ -15,7 +15,6 @@ Run: ``.venv/bin/python bench/ip_bench.py [--packets N]``.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import shutil
@@ -26,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "out"
+from _common import OUT, command_env
 PROGRAM = "ip:::receive { @[args[2]->ip_saddr] = count(); }"
 TCP_FLAGS = (0x02, 0x12, 0x10, 0x18, 0x10, 0x18, 0x10, 0x11, 0x10, 0x11, 0x10)  # SYN .. last ACK
 START_NS = 1_700_000_000 * 1_000_000_000
@@ -117,16 +116,6 @@ def floor(path: Path) -> tuple[int, dict[bytes, int]]:
     return n, counts
 
 
-def installed_env() -> dict[str, str]:
-    """(b)'s environment: pcapprobe runs from cached bytecode, as an installed
-    copy does (pip writes .pyc files).  A PYTHONDONTWRITEBYTECODE inherited from
-    the caller would make every start recompile the sources (~0.1 s, a tenth
-    of the 1M-packet budget), which no user pays; the cache lives in bench/out/."""
-    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(OUT / "pycache"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
 def _cpu() -> float:
     """CPU seconds of this process and its finished children: unlike wall time,
     not inflated when other work shares the machine."""
@@ -151,7 +140,7 @@ def main() -> int:
     if not cap.exists():
         timed("generate", lambda: generate(cap, args.packets))
     pcapprobe = [sys.executable, "-m", "pcapprobe", "run", str(cap), "--local", "all", "-q", "-n", PROGRAM]
-    env = installed_env()
+    env = command_env()
     # fill the bytecode cache first, as installing does
     subprocess.run(pcapprobe[:4] + ["-e", "-n", PROGRAM], check=True, env=env)
     results = {}

@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import iscsi as gen  # noqa: E402
 from fixtures.gen import nfs as wire_gen  # noqa: E402
+from _common import OUT, generate_apart, measure  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 SEED = ROOT.parent / "shared" / "seed-scripts" / "iscsi" / "iscsiwho.d"
 TARGET = "192.0.2.20"
 SIZES = (4096, 8192, 16384, 32768, 65536, 8192)
@@ -124,25 +122,6 @@ def generate(packets: int, path: Path) -> int:
     return len(wire.records)
 
 
-def generate_apart(packets: int, path: Path) -> int:
-    """Generate in a child process, so the measuring process stays small."""
-    out = subprocess.run([sys.executable, __file__, "--packets", str(packets),
-                          "--generate-only", str(path)], check=True, capture_output=True,
-                         text=True).stdout
-    return int(out.split()[-1])
-
-
-def measure(cmd: list[str]) -> float:
-    """Wall seconds of one command, its output discarded."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env={**os.environ, "HOME": "/tmp"}, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]!r}")
-    return elapsed
-
-
 def pcapprobe_cmd(capture: Path, script: Path) -> list[str]:
     return [sys.executable, "-m", "pcapprobe", "run", str(capture), "-s", str(script)]
 
@@ -172,7 +151,7 @@ def main() -> None:
         return
     capture = OUT / f"iscsi-{opts.packets}.pcap"
     start = time.perf_counter()
-    count = generate_apart(opts.packets, capture)
+    count = generate_apart(__file__, opts.packets, capture)
     print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB, "
           f"generated in {time.perf_counter() - start:.1f} s)")
     script = OUT / "iscsiwho.d"
@@ -180,15 +159,15 @@ def main() -> None:
     if opts.profile:
         profile(capture, script)
         return
-    seconds = measure(pcapprobe_cmd(capture, script))
+    seconds = measure("pcapprobe", pcapprobe_cmd(capture, script))[0]
     rate = count / seconds
-    print(f"pcapprobe -s iscsiwho.d    {seconds:7.2f} s {rate:10,.0f} pkt/s")
+    print(f"pcapprobe -s iscsiwho.d    {seconds:7.2f} s CPU {rate:10,.0f} pkt/s")
     if shutil.which("tshark") is None:
         print("tshark not found: no ratio")
         return
-    tseconds = measure(["tshark", "-r", str(capture), "-q", "-z", "scsi,srt,0"])
+    tseconds = measure("tshark", ["tshark", "-r", str(capture), "-q", "-z", "scsi,srt,0"])[0]
     trate = count / tseconds
-    print(f"tshark -q -z scsi,srt,0    {tseconds:7.2f} s {trate:10,.0f} pkt/s")
+    print(f"tshark -q -z scsi,srt,0    {tseconds:7.2f} s CPU {trate:10,.0f} pkt/s")
     print(f"ratio: pcapprobe is {rate / trate:.2f}x tshark (target >= 3x)")
 
 

@@ -14,19 +14,16 @@ Run: ``.venv/bin/python bench/nfs_bench.py [--packets N] [--no-4x]``.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import nfs as gen  # noqa: E402
+from _common import OUT, generate_apart, measure  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 SCRIPTS = ROOT.parent / "shared" / "seed-scripts" / "nfsv3"
 SIZES = (4096, 8192, 8192, 16384, 32768)
 
@@ -69,31 +66,6 @@ def generate(packets: int, path: Path) -> int:
     return len(wire.records)
 
 
-def generate_apart(packets: int, path: Path) -> int:
-    """Generate in a child process: a forked child's peak RSS counts the parent's
-    pages, so the measuring process must stay small."""
-    out = subprocess.run([sys.executable, __file__, "--packets", str(packets),
-                          "--generate-only", str(path)], check=True, capture_output=True,
-                         text=True).stdout
-    return int(out.split()[-1])
-
-
-def measure(cmd: list[str]) -> tuple[float, int]:
-    """CPU seconds and peak RSS (KiB) of one command, its output discarded.
-
-    CPU time, unlike wall time, is not inflated when other work shares the
-    machine; the wall time goes to stderr."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "HOME": "/tmp"})
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"failed ({status}): {' '.join(cmd)}")
-    sys.stderr.write(f"{os.path.basename(cmd[0])}: {elapsed:.2f} s wall\n")
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
 def pcapprobe(capture: Path, script: str) -> list[str]:
     return [sys.executable, "-m", "pcapprobe", "run", str(capture), "--local", gen.SERVER,
             "-s", str(SCRIPTS / script)]
@@ -109,24 +81,24 @@ def main() -> None:
         print(generate(opts.packets, Path(opts.generate_only)))
         return
     capture = OUT / f"nfs-{opts.packets}.pcap"
-    count = generate_apart(opts.packets, capture)
+    count = generate_apart(__file__, opts.packets, capture)
     print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB)")
     rates = {}
     for script in ("nfsv3io.d", "nfsv3rwtime.d"):
-        seconds, rss = measure(pcapprobe(capture, script))
+        seconds, rss = measure(f"pcapprobe {script}", pcapprobe(capture, script))
         rates[script] = count / seconds
         print(f"pcapprobe -s {script:14} {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
               f"peak RSS {rss >> 10} MiB")
     if shutil.which("tshark"):
-        seconds, rss = measure(["tshark", "-r", str(capture), "-q", "-z", "rpc,srt,100003,3"])
+        seconds, rss = measure("tshark", ["tshark", "-r", str(capture), "-q", "-z", "rpc,srt,100003,3"])
         print(f"tshark -z rpc,srt,100003,3 {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
               f"peak RSS {rss >> 10} MiB")
         for script, rate in rates.items():
             print(f"ratio {script}: {rate / (count / seconds):.2f}x tshark")
     if not opts.no_4x:
         big = OUT / f"nfs-{opts.packets * 4}.pcap"
-        big_count = generate_apart(opts.packets * 4, big)
-        seconds, rss = measure(pcapprobe(big, "nfsv3io.d"))
+        big_count = generate_apart(__file__, opts.packets * 4, big)
+        seconds, rss = measure("pcapprobe 4x", pcapprobe(big, "nfsv3io.d"))
         print(f"4x ({big_count} packets) nfsv3io.d {seconds:7.2f} s CPU "
               f"{big_count / seconds:10,.0f} pkt/s peak RSS {rss >> 10} MiB")
         big.unlink()

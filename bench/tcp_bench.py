@@ -16,15 +16,13 @@ Run: ``.venv/bin/python bench/tcp_bench.py [--packets N]``.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ip_bench import OUT, generate  # noqa: E402
+from _common import OUT, measure  # noqa: E402
+from ip_bench import generate  # noqa: E402
 
 # tcpio.d of the tcp provider guide, as one script (../shared/seed-scripts/tcp/tcpio.d)
 TCPIO = r"""
@@ -57,21 +55,6 @@ tcp:::receive
 COUNT = "tcp:::receive { @[args[4]->tcp_dport] = count(); }"
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(label: str, cmd: list[str]) -> float:
-    """CPU seconds of one command (wall time is printed too): unlike wall
-    time, CPU time is not inflated when other work shares the machine."""
-    t0, c0 = time.perf_counter(), _children_cpu()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    elapsed, cpu = time.perf_counter() - t0, _children_cpu() - c0
-    sys.stderr.write(f"{label}: {cpu:.2f} s CPU, {elapsed:.2f} s wall\n")
-    return cpu
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=1_000_000)
@@ -83,12 +66,12 @@ def main() -> int:
     script.write_text(TCPIO, encoding="utf-8")
     run = [sys.executable, "-m", "pcapprobe", "run", str(cap), "--local", "all", "-q"]
     results = {
-        "a": timed("(a) tcpio.d", run + ["-s", str(script)]),
-        "b": timed("(b) tcp:::receive count", run + ["-n", COUNT]),
+        "a": measure("(a) tcpio.d", run + ["-s", str(script)])[0],
+        "b": measure("(b) tcp:::receive count", run + ["-n", COUNT])[0],
     }
     if shutil.which("tshark"):
-        results["c"] = timed("(c) tshark conv,tcp", ["tshark", "-q", "-n", "-r", str(cap),
-                                                     "-z", "conv,tcp"])
+        results["c"] = measure("(c) tshark conv,tcp", ["tshark", "-q", "-n", "-r", str(cap),
+                                                       "-z", "conv,tcp"])[0]
     n = args.packets
     for key, label in (("a", "tcpio.d"), ("b", "count"), ("c", "tshark")):
         if key in results:

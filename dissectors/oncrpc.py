@@ -10,7 +10,7 @@ program or procedure, so decoding it needs the matching call).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Generic, Hashable, TypeVar
 
 from dissectors._reader import Malformed, Reader
@@ -338,24 +338,45 @@ class RecordStream:
 
 
 T = TypeVar("T")
+# How long an answered xid is remembered (capture time after its reply), so a
+# second reply within it counts as a duplicate rather than as an orphan.
+DUPLICATE_WINDOW_NS = 10_000_000_000
+_NEVER = 1 << 127
 
 
 class RpcSession(Generic[T]):
     """Pairs replies with calls by (client, xid) (Zeek's RPC_Interpreter call map).
 
     ``T`` is whatever the caller keeps about a pending call.  A reply takes its
-    call out of the table; the xid then stays remembered (bounded) so a second
-    reply is counted as a duplicate, not as a reply without a call.  ``counts``
-    (a Counter) is kept up to date as messages arrive.
+    call out of the table; the xid then stays remembered so a second reply is
+    counted as a duplicate, not as a reply without a call.  ``counts`` (a
+    Counter) is kept up to date as messages arrive.
+
+    Both tables are bounded, with O(1) eviction (``OrderedDict``: a plain
+    dict's ``next(iter(d))`` scans the holes its deletions leave at the front,
+    which made every eviction cost up to tens of thousands of slot visits):
+
+    * pending calls: at most ``max_pending``, the oldest forgotten first (its
+      reply then counts as one without a call);
+    * answered xids: dropped once ``duplicate_window_ns`` of capture time has
+      passed since the reply (by the ``ts_ns`` given to ``reply``), and never
+      more than ``max_pending`` of them.  The table only tells a duplicate
+      reply from an orphan (a counter); no probe depends on it.  A call
+      repeated after its reply is a new request either way.
     """
 
-    __slots__ = ("_pending", "_answered", "counts", "max_pending")
+    __slots__ = ("_pending", "_answered", "counts", "max_pending", "duplicate_window_ns",
+                 "_next_expiry")
 
-    def __init__(self, counts: Counter[str] | None = None, max_pending: int = 65536) -> None:
-        self._pending: dict[Hashable, T] = {}
-        self._answered: dict[Hashable, None] = {}
+    def __init__(self, counts: Counter[str] | None = None, max_pending: int = 65536,
+                 duplicate_window_ns: int = DUPLICATE_WINDOW_NS) -> None:
+        self._pending: OrderedDict[Hashable, T] = OrderedDict()
+        # answered key -> capture time of its reply, oldest reply first
+        self._answered: OrderedDict[Hashable, int] = OrderedDict()
         self.counts: Counter[str] = Counter() if counts is None else counts
         self.max_pending = max_pending
+        self.duplicate_window_ns = duplicate_window_ns
+        self._next_expiry = _NEVER  # when the oldest answered xid leaves the window
 
     def call(self, key: Hashable, state: T) -> bool:
         """Record a call; False when it retransmits one still pending."""
@@ -366,31 +387,57 @@ class RpcSession(Generic[T]):
             counts["retransmitted calls"] += 1
             return False
         if len(pending) >= self.max_pending:
-            # Oldest first: dicts keep insertion order.
-            del pending[next(iter(pending))]
+            pending.popitem(last=False)  # the oldest call
             counts["calls forgotten (table full)"] += 1
         pending[key] = state
         counts["calls awaiting a reply"] = len(pending)
         return True
 
-    def reply(self, key: Hashable) -> T | None:
-        """The pending call a reply answers, or None (duplicate or unknown)."""
+    def reply(self, key: Hashable, ts_ns: int = 0) -> T | None:
+        """The pending call a reply answers, or None (duplicate or unknown).
+        ``ts_ns``: the reply's capture time (ages the answered xids)."""
         counts = self.counts
         counts["replies"] += 1
+        answered = self._answered
+        if ts_ns >= self._next_expiry:
+            self._expire(ts_ns)
         pending = self._pending
         state = pending.pop(key, None)
-        answered = self._answered
         if state is not None:
             counts["calls awaiting a reply"] = len(pending)
-            answered[key] = None
-            if len(answered) > self.max_pending:
-                del answered[next(iter(answered))]
+            if key in answered:  # answered before: a call repeated after its reply
+                del answered[key]
+            elif len(answered) >= self.max_pending:
+                answered.popitem(last=False)
+            if not answered:
+                self._next_expiry = ts_ns + self.duplicate_window_ns
+            answered[key] = ts_ns
             return state
         if key in answered:
             counts["duplicate replies"] += 1
         else:
             counts["replies without a call"] += 1
         return None
+
+    def _expire(self, now_ns: int) -> None:
+        """Forget the answered xids whose reply is older than the duplicate
+        window (replies come in capture order; a clock going backwards only
+        delays expiry, the count bound still holds)."""
+        answered = self._answered
+        cutoff = now_ns - self.duplicate_window_ns
+        while answered:
+            key, ts = answered.popitem(last=False)
+            if ts > cutoff:
+                answered[key] = ts
+                answered.move_to_end(key, last=False)
+                self._next_expiry = ts + self.duplicate_window_ns
+                return
+        self._next_expiry = _NEVER
+
+    @property
+    def remembered(self) -> int:
+        """Answered xids still remembered (to tell duplicate replies)."""
+        return len(self._answered)
 
     def is_pending(self, key: Hashable) -> bool:
         return key in self._pending

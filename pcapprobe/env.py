@@ -26,5 +26,14 @@ class Environment:
         return bool(isatty and isatty())
 
     @property
+    def stdout_isatty(self) -> bool:
+        isatty = getattr(self.stdout, "isatty", None)
+        return bool(isatty and isatty())
+
+    @property
     def progress_enabled(self) -> bool:
-        return self.stderr_isatty if self.show_progress is None else self.show_progress
+        """By default a bar only when stderr is a terminal that D output, going
+        elsewhere, cannot be interleaved with (a bar redraw would garble it)."""
+        if self.show_progress is not None:
+            return self.show_progress
+        return self.stderr_isatty and not self.stdout_isatty

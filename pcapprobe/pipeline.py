@@ -420,6 +420,8 @@ class Pipeline:
         if driver is not None:
             driver.hold_output()
             pending, flush = driver.pending, driver.flush
+            # a message about a packet follows the D output that came before it
+            self.report.flush_output = flush
         else:
             pending, flush = [], _no_flush
         n = 0
@@ -428,8 +430,6 @@ class Pipeline:
         try:
             # the per-packet hot loop: keep it flat
             for frame in frames:
-                if pending:  # the previous frame's D output
-                    flush()
                 ts = frame.ts_ns
                 if driver is not None and ts >= driver.next_tick_ns:
                     driver.advance(ts)
@@ -442,12 +442,15 @@ class Pipeline:
                 handler = get(frame.linktype)
                 if handler is None:
                     self._unknown_linktype(frame)
-                    continue
-                try:
-                    handler(frame)
-                except DissectError as exc:
-                    weird(exc.weird, frame, str(exc))
-                    self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
+                else:
+                    try:
+                        handler(frame)
+                    except DissectError as exc:
+                        weird(exc.weird, frame, str(exc))
+                        self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
+                # this frame's D output, written before the next read may block
+                if pending:
+                    flush()
         finally:
             if driver is not None:
                 if latest >= 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, TextIO
 
 MAX_MESSAGES_PER_WEIRD = 20  # after that a weird is only counted
@@ -26,6 +27,8 @@ class Report:
     layers: dict[str, Counter[str]] = field(default_factory=dict)
     firings: Counter[str] = field(default_factory=Counter)
     quiet_weirds: bool = False
+    # writes the D output held for the current frame (set by the pipeline)
+    flush_output: Callable[[], None] | None = None
 
     def weird(self, name: str, frame: Any, detail: str) -> None:
         """Count a named weird; print its message (the first few of each name)."""
@@ -37,6 +40,8 @@ class Report:
         count = self.weirds[name] = self.weirds[name] + 1
         if self.quiet_weirds:
             return
+        if self.flush_output is not None:
+            self.flush_output()
         if count <= MAX_MESSAGES_PER_WEIRD:
             where = f"packet {index}: " if index else ""
             self.stderr.write(f"pcapprobe: {source}: {where}{detail}\n")

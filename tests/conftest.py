@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """``--update-goldens`` rewrites tests/golden expectations (test_golden.py)."""
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite the expected outputs of tests/golden/*.t")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def utc_time_zone() -> None:
+    """%Y and walltimestamp goldens are written in UTC, whatever TZ says."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()

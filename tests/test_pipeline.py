@@ -93,3 +93,28 @@ def test_collector_policy_applies_during_the_run_only():
     pipeline.run([Frame(1, 0, 1, memoryview(data), len(data), None, "t.pcap")])
     assert seen == [GC_THRESHOLDS]
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
+class _Terminal(io.StringIO):
+    """One stream standing for a terminal that shows stdout and stderr."""
+
+
+def test_a_packets_message_follows_the_d_output_before_it(tmp_path):
+    from fixtures.gen import pcap_bytes, tcp
+    from pcapprobe import api
+    from pcapprobe.env import Environment
+
+    whole = ethernet(ipv4("192.0.2.1", "192.0.2.2", 6, tcp(1000, 80, 1, 0, 0x02)))
+    # the IPv4 header is fine (ip:::receive fires), the TCP header is cut short
+    cut = ethernet(ipv4("192.0.2.1", "192.0.2.2", 6, tcp(1000, 80, 1, 0, 0x02)[:12]))
+    capture = tmp_path / "cut.pcap"
+    capture.write_bytes(pcap_bytes([(1_000_000_000, whole), (2_000_000_000, cut)]))
+    screen = _Terminal()
+    # tcp:::receive makes the TCP layer decode (and report) the cut header
+    program = 'ip:::receive { printf("recv %d\\n", args[2]->ip_plength); } tcp:::receive {}'
+    request = api.RunRequest(captures=[str(capture)], sources=[("program", program)],
+                             dopts={"quiet": True}, local=["all"])
+    api.execute(request, Environment(screen, screen, io.BytesIO(), show_progress=False))
+    lines = screen.getvalue().splitlines()
+    assert lines[:2] == ["recv 20", "recv 12"]
+    assert lines[2].startswith(f"pcapprobe: {capture}: packet 2: TCP header")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
-from pcapprobe.capture.pcap import Warn, byte_order, read_pcap
+from pcapprobe.capture.pcap import READ_ERRORS, Warn, byte_order, read_pcap
 from pcapprobe.capture.pcapng import read_pcapng
 from pcapprobe.errors import CaptureError
 
@@ -54,7 +54,7 @@ class Capture:
             if stream.peek(2)[:2] == GZIP_MAGIC:
                 stream = _buffered(gzip.GzipFile(fileobj=stream, mode="rb"))
             magic = stream.peek(4)[:4]
-        except (OSError, EOFError) as exc:
+        except READ_ERRORS as exc:
             self._close(raw)
             raise CaptureError(f"{self.name}: cannot read: {exc}") from None
         if magic == PCAPNG_MAGIC:

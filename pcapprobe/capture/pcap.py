@@ -8,10 +8,15 @@ are parsed out of large chunks so that reading costs a few operations per packet
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
+
+# What reading a damaged gzip stream raises: a cut stream (EOFError), a bad
+# header or CRC (gzip.BadGzipFile, an OSError) or corrupt deflate data (zlib.error).
+READ_ERRORS = (OSError, EOFError, zlib.error)
 
 MAGIC_USEC = 0xA1B2C3D4
 MAGIC_NSEC = 0xA1B23C4D
@@ -88,7 +93,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
             yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
                         view[start:end], wirelen, None, source)
             pos = end
-    except (OSError, EOFError) as exc:  # a damaged gzip stream; what was read stands
+    except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
         close()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
-from pcapprobe.capture.pcap import Warn
+from pcapprobe.capture.pcap import READ_ERRORS, Warn
 
 BLOCK_SHB = 0x0A0D0D0A
 BLOCK_IDB = 0x00000001
@@ -155,7 +155,7 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
             last_ts = ts
             yield Frame(index, ts, iface.linktype, memoryview(body)[data_at : data_at + caplen],
                         wirelen, iface.name, source)
-    except (OSError, EOFError) as exc:  # a damaged gzip stream; what was read stands
+    except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
         close()

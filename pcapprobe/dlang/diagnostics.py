@@ -44,6 +44,7 @@ D_CAST_INVAL = "D_CAST_INVAL"  # invalid cast
 D_SIZEOF_TYPE = "D_SIZEOF_TYPE"  # sizeof of an unsized type
 D_ACT_SPEC = "D_ACT_SPEC"  # speculation misuse
 D_TYPE_ERR = "D_TYPE_ERR"  # unknown type
+D_NOREG = "D_NOREG"  # expression too complex to generate code for (EDT_NOREG)
 # llquantize() parameters (dt_cc.c dt_compile_agg), per argument #1-#4:
 # D_LLQUANT_{FACTOR,LOW,HIGH,NSTEP}{TYPE,VAL,MATCH}.
 D_LLQUANT_FACTORSMALL = "D_LLQUANT_FACTORSMALL"  # factor < 2

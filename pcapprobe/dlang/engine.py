@@ -20,6 +20,7 @@ from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_DECL_IDRED,
     D_DECL_TYPE,
+    D_NOREG,
     D_OP_INCOMPAT,
     D_PDESC_INVAL,
     D_PDESC_ZERO,
@@ -347,8 +348,14 @@ class Program:
         for probe in matched:
             signature = probe.args
             if signature not in compiled:
-                code = ClauseCompiler(env, clause, probe).compile()
-                compiled[signature] = (compile(code.text, f"<D clause {source.name}>", "exec"), code.uses_this, code.members)
+                try:
+                    code = ClauseCompiler(env, clause, probe).compile()
+                    code_object = compile(code.text, f"<D clause {source.name}>", "exec")
+                except (RecursionError, SyntaxError, MemoryError):
+                    # an expression too deep for the passes or for Python's
+                    # compiler (nested parentheses): dtrace's EDT_NOREG
+                    raise self.fail(D_NOREG, "Insufficient registers to generate code", source, clause.span) from None
+                compiled[signature] = (code_object, code.uses_this, code.members)
             code_object, uses_this, members = compiled[signature]
             epid = len(self.all_enablings) + 1
             namespace = dict(self.names)

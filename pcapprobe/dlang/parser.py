@@ -7,6 +7,7 @@ variables, ``stringof`` and the logical exclusive-or ``^^``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 from pcapprobe.dlang import ast
@@ -54,6 +55,12 @@ BINARY_PRECEDENCE: dict[str, Precedence] = {
     "%": Precedence.MULTIPLICATIVE,
 }
 
+# Deepest expression nesting accepted, counted in assignment and unary levels
+# (one pair of parentheses costs two): dtrace's yacc parser has a bounded stack
+# too, and deeper input would exhaust Python's recursion limit here or in the
+# later passes.
+MAX_NESTING = 100
+
 ASSIGN_OPS = frozenset("= += -= *= /= %= &= |= ^= <<= >>=".split())
 UNARY_OPS = frozenset("- + ! ~ * &".split())
 
@@ -66,6 +73,7 @@ class Parser:
         self.type_names = type_names
         self.tokens = tokenize(source, type_names)
         self.i = 0
+        self.depth = 0
 
     # Token helpers -------------------------------------------------------
 
@@ -285,7 +293,20 @@ class Parser:
         """expr := assignment (',' assignment)* -- D has no comma operator here."""
         return self.parse_assignment()
 
+    def nested(self, parse: Callable[[], ast.Node]) -> ast.Node:
+        """Run one recursive expression rule, refusing absurd nesting."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise error(D_SYNTAX, f'syntax error near "{self.tok.text}": expression nested too deeply',
+                        self.source, self.tok.span)
+        node = parse()
+        self.depth -= 1
+        return node
+
     def parse_assignment(self) -> ast.Node:
+        return self.nested(self._parse_assignment)
+
+    def _parse_assignment(self) -> ast.Node:
         left = self.parse_ternary()
         token = self.tok
         if token.kind is T.OP and token.text in ASSIGN_OPS:
@@ -318,6 +339,9 @@ class Parser:
             left = ast.Binary(left.span.join(right.span), token.text, left, right)
 
     def parse_unary(self) -> ast.Node:
+        return self.nested(self._parse_unary)
+
+    def _parse_unary(self) -> ast.Node:
         token = self.tok
         if token.kind is T.OP:
             if token.text in ("++", "--"):

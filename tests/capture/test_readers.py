@@ -126,3 +126,28 @@ def test_damaged_gzip_keeps_what_was_read(tmp_path):
     frames, warnings = read(path)
     assert len(frames) < 19
     assert [w[0] for w in warnings] in (["capture.bad_compression"], ["capture.truncated"])
+
+
+def test_corrupt_deflate_data_is_a_warning_not_a_crash(tmp_path):
+    # found by tests/test_fuzz_captures.py: a flipped byte inside the deflate
+    # stream raised zlib.error (neither OSError nor EOFError) out of the reader
+    import gzip
+
+    from fixtures.gen import pcap_bytes
+
+    data = pcap_bytes([(T0 + i * STEP, b"".join(b"%06d frame payload " % (i * j) for j in range(50)))
+                       for i in range(400)])
+    packed = gzip.compress(data, mtime=0)
+    path = tmp_path / "bad.pcap.gz"
+    for k in range(1, 40):
+        damaged = bytearray(packed)
+        damaged[len(packed) * k // 40] ^= 0x55
+        path.write_bytes(bytes(damaged))
+        try:
+            frames, warnings = read(path)
+        except CaptureError as exc:  # damage inside the first block read
+            assert "cannot read" in str(exc)
+            continue
+        assert len(frames) <= 400
+        assert all(w[0] in ("capture.bad_compression", "capture.truncated", "capture.bad_record")
+                   for w in warnings), warnings

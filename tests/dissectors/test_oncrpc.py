@@ -193,3 +193,52 @@ def test_record_stream_framing_lives_in_the_dissector() -> None:
     assert stream.pdu_length(view, 0) == len(call)
     record = stream.record(view, 0)
     assert record is not None and oncrpc.decode_message(record).xid == 9
+
+
+def test_session_tables_stay_bounded() -> None:
+    """Answered xids leave after the duplicate window (capture time); pending
+    calls and answered xids never exceed the cap, and eviction stays O(1)."""
+    counts: Counter[str] = Counter()
+    session: oncrpc.RpcSession[int] = oncrpc.RpcSession(
+        counts, max_pending=1000, duplicate_window_ns=1_000_000_000)
+    ms = 1_000_000
+    for xid in range(200_000):  # one call and its reply every millisecond
+        assert session.call(("c", xid), xid)
+        assert session.reply(("c", xid), xid * ms) == xid
+        assert session.remembered <= 1000
+    assert session.unanswered == 0
+    # 1 s window at 1000 replies/s: the cap, not the window, is what bounds here.
+    assert session.remembered == 1000
+    # A duplicate of a recent reply is still known; one long gone is an orphan.
+    assert session.reply(("c", 199_999), 200_000 * ms) is None
+    assert counts["duplicate replies"] == 1
+    assert session.reply(("c", 5), 200_000 * ms) is None
+    assert counts["replies without a call"] == 1
+    # Time-based expiry: a slow stream keeps only the window's replies.
+    slow: oncrpc.RpcSession[int] = oncrpc.RpcSession(
+        Counter(), max_pending=1000, duplicate_window_ns=1_000_000_000)
+    for xid in range(10_000):
+        slow.call(("c", xid), xid)
+        slow.reply(("c", xid), xid * 10 * ms)  # 100 replies/s
+        assert slow.remembered <= 101
+    # Unanswered calls: the oldest is forgotten once the table is full.
+    for xid in range(5000):
+        slow.call(("d", xid), xid)
+    assert slow.unanswered == 1000
+    assert slow.reply(("d", 0), 10**11) is None
+    assert slow.reply(("d", 4999), 10**11) == 4999
+
+
+def test_service_xid_table_bounded_by_capture_time() -> None:
+    """Many calls/replies through the translator: the xid table stays small."""
+    service, sink, _ = _service()
+    framer = _framer(service)
+    ts = 0
+    for call, reply in _pairs(30_000):
+        ts += 1_000_000  # 1000 RPCs per second of capture time
+        framer.data(0, gen.record(call), ts)
+        framer.data(1, gen.record(reply), ts + 100_000)
+        assert service.session.remembered <= 10_001  # the 10 s duplicate window
+    assert service.session.unanswered == 0
+    assert service.counts["replies"] == 30_000
+    assert len(sink.firings) == 60_000

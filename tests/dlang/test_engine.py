@@ -357,3 +357,10 @@ def test_next_tick_ns_tells_when_advance_is_due() -> None:
     program.advance(7_500_000_000)  # type: ignore[attr-defined]
     assert out.getvalue() == "tick\ntick\n"
     assert program.next_tick_ns == 8_000_000_000  # type: ignore[attr-defined]
+
+
+def test_expression_too_deep_for_code_generation_is_a_compile_error() -> None:
+    # found by tests/test_fuzz_captures.py: a long sum compiled to Python with
+    # more than 200 nested parentheses and Python's SyntaxError escaped
+    with pytest.raises(DCompileError, match="Insufficient registers to generate code"):
+        compiled("BEGIN { x = 1" + " + 1" * 200 + "; }")

@@ -110,3 +110,15 @@ def test_syntax_errors(text: str, message: str) -> None:
     with pytest.raises(DCompileError) as info:
         parse(Source("x.d", text))
     assert info.value.diagnostic.message == message
+
+
+@pytest.mark.parametrize("text", ["(" * 5000 + "1" + ")" * 5000, "-" * 5001 + "1",
+                                  "x = " * 5000 + "1", "!" * 5000 + "1"])
+def test_absurd_nesting_is_a_syntax_error_not_a_recursion_error(text: str) -> None:
+    # found by tests/test_fuzz_captures.py: RecursionError escaped the parser
+    with pytest.raises(DCompileError, match="nested too deeply"):
+        parse(Source("x.d", f"BEGIN {{ y = {text}; }}"))
+
+
+def test_reasonable_nesting_still_parses() -> None:
+    assert show(expr("x = " + "(" * 40 + "1" + ")" * 40)) == "(x = 1)"

@@ -309,36 +309,33 @@ class _Sum(_Kind):
         return update
 
 
-class _Min(_Kind):
+class _Extreme(_Kind):
+    """min() and max(): keep the value that ``wins`` against the one held."""
+
+    wins: Callable[[int, int], bool]  # min: int.__lt__, max: int.__gt__
+
+    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+        get = data.get
+        wins = self.wins
+
+        def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
+            if value > _INT64_MAX:
+                value -= 1 << 64
+            old = get(key)
+            if old is None or wins(value, old):
+                data[key] = value
+
+        return update
+
+
+class _Min(_Extreme):
     name = "min"
-
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
-        get = data.get
-
-        def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
-            if value > _INT64_MAX:
-                value -= 1 << 64
-            old = get(key)
-            if old is None or value < old:
-                data[key] = value
-
-        return update
+    wins = staticmethod(int.__lt__)
 
 
-class _Max(_Kind):
+class _Max(_Extreme):
     name = "max"
-
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
-        get = data.get
-
-        def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
-            if value > _INT64_MAX:
-                value -= 1 << 64
-            old = get(key)
-            if old is None or value > old:
-                data[key] = value
-
-        return update
+    wins = staticmethod(int.__gt__)
 
 
 class _Avg(_Kind):

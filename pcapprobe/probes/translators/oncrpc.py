@@ -124,7 +124,7 @@ class RpcService:
         peer, key = peer_of(False)
         if peer is None:
             return
-        entry = session.reply((key, msg.xid))
+        entry = session.reply((key, msg.xid), ts_ns)
         if entry is not None:
             peer.frame = frame
             entry[0].on_reply(msg, entry[1], ts_ns)
@@ -191,7 +191,7 @@ class RpcStreamApp:
         self.peers = (Peer(from_rpc_flow(client[0], server[0], ipv6), thread, service),
                       Peer(from_rpc_flow(server[0], client[0], ipv6), thread, service))
         # The xid table key of each call direction, shared by every call (the
-        # table remembers up to 64 Ki answered xids).
+        # table forgets an answered xid once its duplicate window has passed).
         self.keys = ((thread, 0), (thread, 1))
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:

@@ -1,0 +1,50 @@
+"""What every bench shares: running a command and measuring its CPU time and
+peak RSS, and generating a capture in a child process.
+
+CPU time, unlike wall time, is not inflated when other work shares the
+machine; wall time goes to stderr for reference.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def command_env() -> dict[str, str]:
+    """The measured commands' environment: pcapprobe runs from cached bytecode,
+    as an installed copy does (pip writes .pyc files).  An inherited
+    PYTHONDONTWRITEBYTECODE would make every start recompile the sources, which
+    no user pays; the cache lives in bench/out/."""
+    env = dict(os.environ, HOME="/tmp", PYTHONPYCACHEPREFIX=str(OUT / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def measure(label: str, cmd: list[str]) -> tuple[float, int]:
+    """CPU seconds and peak RSS (KiB) of one command, its output discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=command_env())
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(cmd)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    sys.stderr.write(f"{label}: {cpu:.2f} s CPU, {elapsed:.2f} s wall\n")
+    return cpu, usage.ru_maxrss
+
+
+def generate_apart(bench: str, packets: int, path: Path) -> int:
+    """Run ``bench --generate-only`` in a child process (a forked child's peak
+    RSS counts the parent's pages, so the measuring process must stay small);
+    returns the packet count it prints last."""
+    out = subprocess.run([sys.executable, bench, "--packets", str(packets),
+                          "--generate-only", str(path)], check=True, capture_output=True,
+                         text=True).stdout
+    return int(out.split()[-1])

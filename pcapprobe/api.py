@@ -58,7 +58,9 @@ class Inputs:
                     report.bad_input(weird, name, index, reason)
             return warn
 
-        return [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin) for p in self.paths]
+        flush = self.env.stdout.flush
+        return [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin, flush)
+                for p in self.paths]
 
     def close(self) -> None:
         """Nothing to release: captures close themselves at their end."""

@@ -12,7 +12,7 @@ import heapq
 import io
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
@@ -29,8 +29,10 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 class Capture:
     """One capture file; ``warn(weird, packet_no, reason)`` receives bad-input reports."""
 
-    def __init__(self, path: str, warn: Warn, stdin: BinaryIO | None = None) -> None:
+    def __init__(self, path: str, warn: Warn, stdin: BinaryIO | None = None,
+                 before_wait: Callable[[], None] | None = None) -> None:
         self.path = path
+        self.before_wait = before_wait  # flushes output before a live pipe waits
         self.name = "<stdin>" if path == "-" else path
         self.warn = warn
         self._stdin = stdin
@@ -58,9 +60,11 @@ class Capture:
             self._close(raw)
             raise CaptureError(f"{self.name}: cannot read: {exc}") from None
         if magic == PCAPNG_MAGIC:
-            reader = read_pcapng(stream, self.name, self.warn, lambda: self._close(raw))
+            reader = read_pcapng(stream, self.name, self.warn, lambda: self._close(raw),
+                                 self.before_wait)
         elif len(magic) == 4 and byte_order(magic) is not None:
-            reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw))
+            reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw),
+                               self.before_wait)
         else:
             self._close(raw)
             if not magic:

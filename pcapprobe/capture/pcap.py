@@ -39,9 +39,41 @@ def byte_order(magic: bytes) -> tuple[str, int] | None:
     return None
 
 
+def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None) -> Callable[[int, int], bytes]:
+    """``read(want, need)``: up to ``want`` bytes, fewer than ``need`` only at
+    the end of input.
+
+    A file gets one read of ``want`` bytes.  A live pipe (``tcpdump -w - |
+    pcapprobe run -``) returns what has arrived once ``need`` bytes are there,
+    so packets are decoded as they come, not a megabyte at a time; and
+    ``before_wait`` (which flushes the output so far) runs before a read that
+    may wait for the writer.
+    """
+    read1 = getattr(f, "read1", None)
+    if read1 is None or f.seekable():
+        return lambda want, need: f.read(want)
+    wait = before_wait or (lambda: None)
+
+    def read_live(want: int, need: int) -> bytes:
+        parts = []
+        got = 0
+        while got < need:
+            wait()
+            data = read1(want - got)
+            if not data:
+                break
+            parts.append(data)
+            got += len(data)
+        return b"".join(parts)
+
+    return read_live
+
+
 def read_pcap(f: BinaryIO, source: str, warn: Warn,
-              close: Callable[[], None] = lambda: None) -> Iterator[Frame]:
+              close: Callable[[], None] = lambda: None,
+              before_wait: Callable[[], None] | None = None) -> Iterator[Frame]:
     """Yield every record of a classic pcap file; stop cleanly at a bad record."""
+    read = chunk_reader(f, before_wait)
     try:
         header = f.read(FILE_HEADER_LEN)
         found = byte_order(header[:4])
@@ -52,7 +84,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         # linktype: low 16 bits; upper bits may carry FCS length (pcap §4 LinkType)
         linktype = struct.unpack_from(order + "I", header, 20)[0] & 0xFFFF
         record = struct.Struct(order + "IIII").unpack_from
-        buf = f.read(CHUNK)
+        buf = read(CHUNK, RECORD_HEADER_LEN)
         view = memoryview(buf)
         buflen = len(buf)
         pos = 0
@@ -60,7 +92,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         while True:
             # refill when the next record header or its data runs past the chunk
             if buflen - pos < RECORD_HEADER_LEN:
-                buf = buf[pos:] + f.read(CHUNK)
+                buf = buf[pos:] + read(CHUNK, RECORD_HEADER_LEN - (buflen - pos))
                 view = memoryview(buf)
                 buflen = len(buf)
                 pos = 0
@@ -77,7 +109,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
                     warn("capture.bad_record", index,
                          f"record length {caplen} is not plausible; rest of file skipped")
                     return
-                buf = buf[pos:] + f.read(max(CHUNK, end - pos))
+                buf = buf[pos:] + read(max(CHUNK, end - pos), end - buflen)
                 view = memoryview(buf)
                 buflen = len(buf)
                 pos = 0

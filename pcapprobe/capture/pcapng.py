@@ -81,14 +81,22 @@ def _interface(body: bytes, order: str) -> Interface:
 
 
 def read_pcapng(f: BinaryIO, source: str, warn: Warn,
-                close: Callable[[], None] = lambda: None) -> Iterator[Frame]:
-    """Yield every packet block of a pcapng file, in file order."""
+                close: Callable[[], None] = lambda: None,
+                before_wait: Callable[[], None] | None = None) -> Iterator[Frame]:
+    """Yield every packet block of a pcapng file, in file order.
+
+    Blocks are read whole, so a live pipe is decoded as it comes; there
+    ``before_wait`` (which flushes the output so far) runs before each block.
+    """
+    wait = None if f.seekable() else before_wait
     try:
         order = "<"
         interfaces: list[Interface] = []
         index = 0
         last_ts = 0
         while True:
+            if wait is not None:
+                wait()
             head = f.read(12)
             if len(head) < 12:
                 if head:

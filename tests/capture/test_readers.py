@@ -151,3 +151,32 @@ def test_corrupt_deflate_data_is_a_warning_not_a_crash(tmp_path):
         assert len(frames) <= 400
         assert all(w[0] in ("capture.bad_compression", "capture.truncated", "capture.bad_record")
                    for w in warnings), warnings
+
+
+def test_a_live_pipe_is_decoded_as_packets_arrive() -> None:
+    """tcpdump -w - | pcapprobe run -: a frame is yielded while the writer is
+    still running, and the output is flushed before the reader waits."""
+    import io as _io
+    import os
+    import threading
+
+    from fixtures.gen import ethernet, ipv4, pcap_bytes, udp
+    from pcapprobe.capture.pcap import read_pcap
+
+    packet = ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(1, 2, b"x")))
+    data = pcap_bytes([(1_000_000_000, packet), (2_000_000_000, packet)])
+    first = len(data) - (16 + len(packet))  # file header and the first record
+    rfd, wfd = os.pipe()
+    os.write(wfd, data[:first])
+    waits: list[int] = []
+    stream = _io.open(rfd, "rb")
+    frames = read_pcap(stream, "<stdin>", lambda *a: None, stream.close,
+                       before_wait=lambda: waits.append(1))
+    got: list[int] = []
+    reader = threading.Thread(target=lambda: got.append(next(frames).index), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    assert got == [1] and waits  # the first frame came without the rest of the file
+    os.write(wfd, data[first:])
+    os.close(wfd)
+    assert [f.index for f in frames] == [2]

@@ -149,15 +149,13 @@ class Ipv6Info(IpInfo):
     ipv6_plen = IpPacket.plength
     ipv6_saddr = IpPacket.src
     ipv6_daddr = IpPacket.dst
-
     ipv6_flow = IpPacket.flow_label
+    ipv6_src = IpPacket.src_bytes
+    ipv6_dst = IpPacket.dst_bytes
 
     @property
     def ipv6_nextstr(self) -> str:
         return protocol_name(self.nexthdr)
-
-    ipv6_src = IpPacket.src_bytes
-    ipv6_dst = IpPacket.dst_bytes
 
     @property
     def ipv6_hdr(self) -> int:

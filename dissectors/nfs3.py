@@ -163,6 +163,15 @@ class Result(NamedTuple):
 
 _FATTR3 = struct.Struct(">5I2Q2I2Q6I")
 _WCC_ATTR = struct.Struct(">Q4I")
+_U32 = struct.Struct(">I")
+# READ3resok with attributes (§3.3.6): attributes_follow, fattr3, count, eof,
+# then the data's length.
+_READ_OK_HEAD = struct.Struct(">I5I2Q2I2Q6I3I")
+# WRITE3args after the handle (§3.3.7): offset, count, stable, the data's length.
+_WRITE_ARGS_TAIL = struct.Struct(">Q3I")
+# WRITE3resok with both wcc attributes: attributes_follow, wcc_attr,
+# attributes_follow, fattr3, count, committed, verf.
+_WRITE_OK = struct.Struct(">IQ4II5I2Q2I2Q6I2I8s")
 _NO_BYTES = b""
 ZERO_TIME = nfstime3(0, 0)
 ZERO_FH = nfs_fh3(Opaque(0, _NO_BYTES))
@@ -178,6 +187,14 @@ ZERO_SATTR = sattr3(set_mode3(0, 0), set_uid3(0, 0), set_gid3(0, 0), set_size3(0
 # Basic data types (§2.5, §2.6)
 
 def fh3(r: Reader) -> nfs_fh3:
+    pos = r.pos
+    if pos + 4 <= r.end:
+        # Fast path: a whole handle of whole XDR units (what servers send).
+        size = _U32.unpack_from(r.view, pos)[0]
+        end = pos + 4 + size
+        if size <= NFS3_FHSIZE and not size & 3 and end <= r.end:
+            r.pos = end
+            return nfs_fh3(Opaque(size, bytes(r.view[pos + 4 : end])))
     data = r.xdr_opaque(NFS3_FHSIZE, "nfs_fh3")
     return nfs_fh3(Opaque(len(data), bytes(data)))
 
@@ -195,7 +212,11 @@ def time3(r: Reader) -> nfstime3:
 
 
 def attr3(r: Reader) -> fattr3:
-    v = _FATTR3.unpack(r.take(84, "fattr3"))
+    return _fattr3(_FATTR3.unpack(r.take(84, "fattr3")))
+
+
+def _fattr3(v: tuple[int, ...]) -> fattr3:
+    """fattr3 from its 17 unpacked words (_FATTR3's layout)."""
     return fattr3(v[0], v[1], v[2], v[3], v[4], v[5], v[6], specdata3(v[7], v[8]), v[9],
                   v[10], nfstime3(v[11], v[12]), nfstime3(v[13], v[14]), nfstime3(v[15], v[16]))
 
@@ -653,6 +674,16 @@ def read_call(r: Reader) -> READ3args:
 
 def write_call(r: Reader) -> WRITE3args:
     file = fh3(r)
+    pos = r.pos
+    if pos + _WRITE_ARGS_TAIL.size <= r.end:
+        # Fast path: the fixed members in one unpack.
+        offset, count, stable, size = _WRITE_ARGS_TAIL.unpack_from(r.view, pos)
+        start = pos + _WRITE_ARGS_TAIL.size
+        end = start + size + (-size % 4)  # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
+        if end <= r.end:
+            r.pos = end
+            return WRITE3args(file, offset, count, stable,
+                              Opaque(size, bytes(r.view[start : start + size])))
     offset = r.u64()
     count = r.u32()
     stable = r.u32()
@@ -738,11 +769,35 @@ def _new_obj(r: Reader) -> NewObjResok:
 
 
 def _read_ok(r: Reader) -> READ3resok:
+    pos = r.pos
+    if pos + _READ_OK_HEAD.size <= r.end:
+        # Fast path: attributes, count, eof and the data length in one unpack.
+        v = _READ_OK_HEAD.unpack_from(r.view, pos)
+        size = v[20]
+        start = pos + _READ_OK_HEAD.size
+        end = start + size + (-size % 4)  # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
+        if v[0] == 1 and end <= r.end:
+            r.pos = end
+            return READ3resok(post_op_attr(1, _fattr3(v[1:18])), v[18], v[19],
+                              Opaque(size, bytes(r.view[start : start + size])))
     attrs = post_attr(r)
     count = r.u32()
     eof = r.u32()
     data = r.xdr_opaque(None, "read data")
     return READ3resok(attrs, count, eof, Opaque(len(data), bytes(data)))
+
+
+def _write_ok(r: Reader) -> WRITE3resok:
+    pos = r.pos
+    if pos + _WRITE_OK.size <= r.end:
+        # Fast path: both wcc attributes present, everything in one unpack.
+        v = _WRITE_OK.unpack_from(r.view, pos)
+        if v[0] == 1 and v[6] == 1:
+            r.pos = pos + _WRITE_OK.size
+            before = pre_op_attr(1, wcc_attr(v[1], nfstime3(v[2], v[3]), nfstime3(v[4], v[5])))
+            return WRITE3resok(wcc_data(before, post_op_attr(1, _fattr3(v[7:24]))),
+                               v[24], v[25], v[26])
+    return WRITE3resok(wcc(r), r.u32(), r.u32(), bytes(r.take(8, "writeverf3")))
 
 
 def _entries(r: Reader) -> entry3 | None:
@@ -801,9 +856,7 @@ access_reply = _res(ACCESS3resok, lambda r: ACCESS3resok(post_attr(r), r.u32()),
 readlink_reply = _res(READLINK3resok, lambda r: READLINK3resok(post_attr(r), nfspath3(r)),
                       READLINK3resfail, lambda r: READLINK3resfail(post_attr(r)))
 read_reply = _res(READ3resok, _read_ok, READ3resfail, lambda r: READ3resfail(post_attr(r)))
-write_reply = _res(WRITE3resok,
-                   lambda r: WRITE3resok(wcc(r), r.u32(), r.u32(), bytes(r.take(8, "writeverf3"))),
-                   FileWccFail, _file_wcc_fail)
+write_reply = _res(WRITE3resok, _write_ok, FileWccFail, _file_wcc_fail)
 new_obj_reply = _res(NewObjResok, _new_obj, DirWccFail, _dir_wcc_fail)
 remove_reply = _res(DirWccResok, lambda r: DirWccResok(wcc(r)), DirWccFail, _dir_wcc_fail)
 rename_reply = _res(RENAME3wcc, lambda r: RENAME3wcc(wcc(r), wcc(r)),

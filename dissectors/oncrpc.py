@@ -10,6 +10,7 @@ program or procedure, so decoding it needs the matching call).
 
 from __future__ import annotations
 
+import struct
 from collections import Counter, OrderedDict
 from typing import Generic, Hashable, TypeVar
 
@@ -62,6 +63,13 @@ MAX_AUTH_SYS_GIDS = 16
 MAX_FRAGMENT = 4 * 1024 * 1024 + 1024
 # Smallest message: a reply is xid, mtype, reply_stat, verifier(8), accept_stat.
 MIN_MESSAGE = 24
+
+# The fixed front of a message (§9): xid, msg_type, then for a reply
+# reply_stat and the verifier's flavor and length; for a call rpcvers, then
+# (_CALL_TAIL, at offset 12) prog, vers, proc and the credential's flavor and length.
+_REPLY_HEAD = struct.Struct(">5I")
+_CALL_TAIL = struct.Struct(">5I")
+_U32 = struct.Struct(">I")
 
 
 class AuthSys:
@@ -148,7 +156,7 @@ def fragment_length(view: memoryview) -> int | None:
     """
     if len(view) < RECORD_MARK_LEN:
         return None
-    size = int.from_bytes(view[:4], "big") & ~LAST_FRAGMENT
+    size = _U32.unpack_from(view)[0] & ~LAST_FRAGMENT
     if size == 0 or size > MAX_FRAGMENT:
         return None
     return size + RECORD_MARK_LEN
@@ -224,6 +232,34 @@ def decode_cred(flavor: int, body: bytes) -> AuthSys | GssCred | None:
 
 def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     """One whole RPC message (one record, or one UDP datagram)."""
+    # Fast path: a well-formed call (not RPCSEC_GSS) or accepted reply, one
+    # unpack for the fixed part.  Anything else (short, bad version, oversized
+    # auth, GSS, denied) takes the field-by-field decode, which names the fault.
+    size = len(message)
+    if size >= MIN_MESSAGE:
+        xid, mtype, stat_or_rpcvers, flavor, auth_len = _REPLY_HEAD.unpack_from(message)
+        if mtype == REPLY:
+            if stat_or_rpcvers == MSG_ACCEPTED and auth_len <= MAX_AUTH_BYTES:
+                # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
+                accept = 20 + auth_len + (-auth_len % 4)
+                if accept + 4 <= size:
+                    return RpcReply(xid, MSG_ACCEPTED, _U32.unpack_from(message, accept)[0],
+                                    Reader(message, accept + 4))
+        elif mtype == CALL and stat_or_rpcvers == RPC_VERSION and size >= 40:
+            prog, vers, proc, flavor, cred_len = _CALL_TAIL.unpack_from(message, 12)
+            if cred_len <= MAX_AUTH_BYTES and flavor != RPCSEC_GSS:
+                verf = 32 + cred_len + (-cred_len % 4)
+                if verf + 8 <= size:
+                    verf_len = _U32.unpack_from(message, verf + 4)[0]
+                    body = verf + 8 + verf_len + (-verf_len % 4)
+                    if verf_len <= MAX_AUTH_BYTES and body <= size:
+                        return RpcCall(xid, prog, vers, proc, flavor,
+                                       bytes(message[32 : 32 + cred_len]), Reader(message, body))
+    return _decode_message(message)
+
+
+def _decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
+    """``decode_message`` field by field (every fault raised where it is found)."""
     r = Reader(message)
     xid = r.u32()
     mtype = r.u32()
@@ -317,7 +353,7 @@ class RecordStream:
             if not (looks_like_call(body, self.programs) or looks_like_reply(body)):
                 return None
             return length
-        if len(view) >= 12 and int.from_bytes(view[8:12], "big") > REPLY:
+        if len(view) >= 12 and _U32.unpack_from(view, 8)[0] > REPLY:  # msg_type
             return None
         return length
 

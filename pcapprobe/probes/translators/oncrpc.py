@@ -105,21 +105,22 @@ class RpcService:
         if type(msg) is RpcCall:
             program = self.programs.get((msg.prog, msg.vers))
             peer, key = peer_of(True)
+            xid_key = (key, msg.xid)
             if program is None:
                 # Paired all the same, so its reply is not taken for an orphan.
                 self.counts[f"calls to program {msg.prog} v{msg.vers}"] += 1
-                session.call((key, msg.xid), (_IGNORED, None))
+                session.call(xid_key, (_IGNORED, None))
                 return
             peer.frame = frame
             if msg.flavor == oncrpc.RPCSEC_GSS and not msg.cred.body_decodable:  # type: ignore[union-attr]
                 self._gss(msg, peer)
                 return
-            if session.is_pending((key, msg.xid)):
-                session.call((key, msg.xid), None)  # counted as a retransmission
+            if session.is_pending(xid_key):
+                session.call(xid_key, None)  # counted as a retransmission
                 return
             pending = program.on_call(msg, peer, ts_ns)
             if pending is not None:
-                session.call((key, msg.xid), (program, pending))
+                session.call(xid_key, (program, pending))
             return
         peer, key = peer_of(False)
         if peer is None:
@@ -193,21 +194,22 @@ class RpcStreamApp:
         # The xid table key of each call direction, shared by every call (the
         # table forgets an answered xid once its duplicate window has passed).
         self.keys = ((thread, 0), (thread, 1))
+        self._direction = 0  # of the PDU being decoded (for _peer_of)
+        self._peer_of = self.peer_of  # bound once, not per PDU
+
+    def peer_of(self, is_call: bool) -> tuple[Peer, Hashable]:
+        """The Peer and xid table key of the message being decoded."""
+        # Calls may travel both ways (callbacks): the xid table is per direction.
+        call_direction = self._direction if is_call else 1 - self._direction
+        return self.peers[call_direction], self.keys[call_direction]
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
         record = self.framing.record(pdu, direction)
         if record is None:
             return
-        peers = self.peers
-        keys = self.keys
-
-        def peer_of(is_call: bool) -> tuple[Peer, Hashable]:
-            # Calls may travel both ways (callbacks): the xid table is per direction.
-            call_direction = direction if is_call else 1 - direction
-            return peers[call_direction], keys[call_direction]
-
+        self._direction = direction
         conn = self.conn
-        self.service.message(record, peer_of, ts_ns, conn.frame if conn is not None else None)
+        self.service.message(record, self._peer_of, ts_ns, conn.frame if conn is not None else None)
 
     def on_gap(self, direction: int, size: int) -> None:
         self.framing.lost(direction)

@@ -32,9 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import iscsi as gen  # noqa: E402
 from fixtures.gen import nfs as wire_gen  # noqa: E402
-from _common import OUT, generate_apart, measure  # noqa: E402
+from _common import OUT, SCRIPTS, generate_apart, measure  # noqa: E402
 
-SEED = ROOT.parent / "shared" / "seed-scripts" / "iscsi" / "iscsiwho.d"
 TARGET = "192.0.2.20"
 SIZES = (4096, 8192, 16384, 32768, 65536, 8192)
 PER_PDU = 8192
@@ -155,7 +154,7 @@ def main() -> None:
     print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB, "
           f"generated in {time.perf_counter() - start:.1f} s)")
     script = OUT / "iscsiwho.d"
-    script.write_text(SEED.read_text())
+    script.write_text((SCRIPTS / "iscsiwho.d").read_text())
     if opts.profile:
         profile(capture, script)
         return

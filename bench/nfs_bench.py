@@ -22,9 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import nfs as gen  # noqa: E402
-from _common import OUT, generate_apart, measure  # noqa: E402
+from _common import OUT, SCRIPTS, generate_apart, measure  # noqa: E402
 
-SCRIPTS = ROOT.parent / "shared" / "seed-scripts" / "nfsv3"
 SIZES = (4096, 8192, 8192, 16384, 32768)
 
 

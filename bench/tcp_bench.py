@@ -21,37 +21,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, measure  # noqa: E402
+from _common import OUT, SCRIPTS, measure  # noqa: E402
 from ip_bench import generate  # noqa: E402
 
-# tcpio.d of the tcp provider guide, as one script (../shared/seed-scripts/tcp/tcpio.d)
-TCPIO = r"""
-#pragma D option quiet
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("\b)\n");
-}
-"""
 COUNT = "tcp:::receive { @[args[4]->tcp_dport] = count(); }"
 
 
@@ -62,11 +34,9 @@ def main() -> int:
     cap = OUT / f"mixed-{args.packets}.pcap"
     if not cap.exists():
         generate(cap, args.packets)
-    script = OUT / "tcpio-bench.d"
-    script.write_text(TCPIO, encoding="utf-8")
     run = [sys.executable, "-m", "pcapprobe", "run", str(cap), "--local", "all", "-q"]
     results = {
-        "a": measure("(a) tcpio.d", run + ["-s", str(script)])[0],
+        "a": measure("(a) tcpio.d", run + ["-s", str(SCRIPTS / "tcpio.d")])[0],
         "b": measure("(b) tcp:::receive count", run + ["-n", COUNT])[0],
     }
     if shutil.which("tshark"):

@@ -6,12 +6,14 @@ A case is a block of directives::
     ARGS -q -x aggsortkey 42       (optional: dtrace flags, then $1.. macro args)
     PCAP fixtures/pcaps/x.pcap     (optional; "shared:captures/..." for ../shared)
     PROG BEGIN { exit(0); }        (or "PROG <<END", lines, "END")
+    SCRIPT tcpstate.d              (instead of PROG: tests/golden/scripts/tcpstate.d)
     EXPECT text | EXPECT <<END ... END | EXPECT_FILE name.txt (tests/golden/outputs)
     STDERR <<END ... END           (optional: exact stderr)
     EXIT 0                         (optional, default 0)
     XFAIL reason                   (optional: a known bug elsewhere; xfails only on mismatch)
 
-PROG is a ``-s`` script named ``prog.d`` unless ARGS has ``-n``.  Cases with
+PROG is a ``-s`` script named ``prog.d`` unless ARGS has ``-n``; SCRIPT runs a
+seed script kept verbatim in ``tests/golden/scripts/`` under its own name.  Cases with
 PCAP run the real CLI in-process (``pcapprobe.cli.main``); cases without run
 the engine with no capture (BEGIN, virtual-clock ticks until exit(), END).
 ``pytest --update-goldens`` rewrites EXPECT blocks and EXPECT_FILE outputs.
@@ -30,7 +32,8 @@ from tests.conftest import ROOT, SHARED
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 OUTPUTS = GOLDEN / "outputs"
-DIRECTIVES = ("NAME", "ARGS", "PCAP", "PROG", "EXPECT", "EXPECT_FILE", "STDERR", "EXIT", "XFAIL")
+SCRIPTS = GOLDEN / "scripts"
+DIRECTIVES = ("NAME", "ARGS", "PCAP", "PROG", "SCRIPT", "EXPECT", "EXPECT_FILE", "STDERR", "EXIT", "XFAIL")
 
 
 @dataclass
@@ -73,6 +76,9 @@ def parse_cases(path: Path) -> list[Case]:
             cases.append(Case(path, rest.strip()))
         elif not cases:
             raise ValueError(f"{path.name}:{i}: {word} before NAME")
+        elif word == "SCRIPT":
+            cases[-1].fields["SCRIPT"] = rest.strip()
+            cases[-1].fields["PROG"] = (SCRIPTS / rest.strip()).read_text(encoding="utf-8")
         else:
             cases[-1].fields[word] = value
     return cases
@@ -96,14 +102,15 @@ def split_args(text: str) -> tuple[list[str], list[str]]:
     i = 0
     while i < len(words) and words[i].startswith("-"):
         flags.append(words[i])
-        if words[i] in ("-x", "--local") and i + 1 < len(words):
+        if words[i] in ("-x", "--local", "--nfs-paths") and i + 1 < len(words):
             flags.append(words[i + 1])
             i += 1
         i += 1
     return flags, words[i:]
 
 
-def run_engine(program_text: str, flags: list[str], macro_args: list[str]) -> Result:
+def run_engine(program_text: str, flags: list[str], macro_args: list[str],
+               script_name: str = "prog.d") -> Result:
     """No capture: the engine directly, as ``pcapprobe run -s prog.d`` would."""
     from pcapprobe.dlang import DCompileError, Source, compile_program
 
@@ -127,7 +134,7 @@ def run_engine(program_text: str, flags: list[str], macro_args: list[str]) -> Re
             i += 1
         i += 1
     out, err = io.StringIO(), io.StringIO()
-    source = Source("prog.d" if kind == "script" else "-n", program_text, kind)
+    source = Source(script_name if kind == "script" else "-n", program_text, kind)
     try:
         program = compile_program([source], options, macro_args, out, err)
     except DCompileError as exc:
@@ -154,12 +161,16 @@ def run_cli(case: Case, flags: list[str], macro_args: list[str], tmp_path: Path,
     from pcapprobe.cli import main
     from pcapprobe.env import Environment
     monkeypatch.chdir(tmp_path)
+    # an option's file, like the capture, is named relative to the repository
+    flags = [str(ROOT / f) if prev == "--nfs-paths" else f
+             for prev, f in zip(["", *flags], flags)]
     argv = ["run", str(pcap)]
     if "-n" in flags:
         argv += [f for f in flags if f != "-n"] + ["-n", case.fields["PROG"]]
     else:
-        (tmp_path / "prog.d").write_text(case.fields["PROG"], encoding="utf-8")
-        argv += flags + ["-s", "prog.d"]
+        script = case.fields.get("SCRIPT", "prog.d")
+        (tmp_path / script).write_text(case.fields["PROG"], encoding="utf-8")
+        argv += flags + ["-s", script]
     argv += macro_args
     out, err = io.StringIO(), io.StringIO()
     status = main(argv, Environment(out, err, io.BytesIO(), False))
@@ -206,7 +217,8 @@ def test_golden(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     if "PCAP" in case.fields:
         result = run_cli(case, flags, macro_args, tmp_path, monkeypatch)
     else:
-        result = run_engine(case.fields["PROG"], flags, macro_args)
+        result = run_engine(case.fields["PROG"], flags, macro_args,
+                            case.fields.get("SCRIPT", "prog.d"))
     if request.config.getoption("--update-goldens") and "XFAIL" not in case.fields:
         update_case(case, result)
         assert result.status == int(case.fields.get("EXIT", "0").strip() or 0), result.stderr
@@ -227,3 +239,18 @@ def test_golden_files_parse() -> None:
     assert CASES, "no golden cases found"
     names = [c.id for c in CASES]
     assert len(names) == len(set(names)), "duplicate golden case names"
+
+
+def test_golden_scripts_are_the_seed_scripts_unchanged() -> None:
+    """tests/golden/scripts/ holds seed scripts verbatim, so goldens run without ../shared."""
+    seeds = SHARED / "seed-scripts"
+    if not seeds.is_dir():
+        pytest.skip("../shared/seed-scripts is absent: nothing to compare the copies with")
+    for script in sorted(SCRIPTS.glob("*.d")):
+        (seed,) = seeds.rglob(script.name)
+        assert script.read_bytes() == seed.read_bytes(), script.name
+
+
+def test_every_output_file_is_expected_by_a_case() -> None:
+    used = {c.fields["EXPECT_FILE"].strip() for c in CASES if "EXPECT_FILE" in c.fields}
+    assert {p.name for p in OUTPUTS.iterdir()} == used

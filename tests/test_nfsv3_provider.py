@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pcapprobe.probes.translators.nfsv3 import UNKNOWN_PATH, PathMap
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from tests.nfs_sink import collect
 
 
@@ -83,3 +83,12 @@ def test_udp_retransmission_fires_once() -> None:
     assert report.layers["rpc"]["retransmitted calls"] == 1
     reads = [f for f in firings if f.name == "op-read-done"]
     assert [f.args[2].res_u.ok.data.data_len for f in reads] == [32768, 32768, 70000 - 65536]
+
+
+def test_seeded_paths_resolve_in_the_goldens() -> None:
+    """Without --nfs-paths the midstream capture's paths are unknown; with it, known
+    (tests/golden/nfsv3.t)."""
+    outputs = ROOT / "tests" / "golden" / "outputs"
+    assert "<unknown>" in (outputs / "nfsv3-midstream-nfsv3rwsnoop.txt").read_text()
+    seeded = (outputs / "nfsv3-midstream-nfsv3rwsnoop-seeded.txt").read_text()
+    assert "/export/stuff/bin/ecpg" in seeded and "<unknown>" not in seeded

@@ -62,30 +62,7 @@ EOT
 NAME ipproto.d: both directions with protocol names, IPv4 and IPv6
 ARGS --local=all
 PCAP fixtures/pcaps/ip-mixed.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-
-dtrace:::BEGIN
-{
-        printf("Tracing... Hit Ctrl-C to end.\n");
-}
-
-ip:::send,
-ip:::receive
-{
-        this->protostr = args[2]->ip_ver == 4 ?
-            args[4]->ipv4_protostr : args[5]->ipv6_nextstr;
-        @num[args[2]->ip_saddr, args[2]->ip_daddr, this->protostr] = count();
-}
-
-dtrace:::END
-{
-        printf("   %-28s %-28s %6s %8s\n", "SADDR", "DADDR", "PROTO", "COUNT");
-        printa("   %-28s %-28s %6s %@8d\n", @num);
-}
-END
+SCRIPT ipproto.d
 EXPECT <<EOT
 Tracing... Hit Ctrl-C to end.
    SADDR                        DADDR                         PROTO    COUNT
@@ -108,37 +85,7 @@ EOT
 NAME ipio.d: pcapng interface names, two local addresses
 ARGS --local=192.0.2.10 --local=2001:db8::10
 PCAP fixtures/pcaps/fmt-pcapng-le.pcapng
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %10s %15s    %15s %8s %6s\n", "CPU", "DELTA(us)",
-            "SOURCE", "DEST", "INT", "BYTES");
-        last = timestamp;
-}
-
-ip:::send
-{
-        this->elapsed = (timestamp - last) / 1000;
-        printf(" %3d %10d %15s -> %15s %8s %6d\n", cpu, this->elapsed,
-            args[2]->ip_saddr, args[2]->ip_daddr, args[3]->if_name,
-            args[2]->ip_plength);
-        last = timestamp;
-}
-
-ip:::receive
-{
-        this->elapsed = (timestamp - last) / 1000;
-        printf(" %3d %10d %15s <- %15s %8s %6d\n", cpu, this->elapsed,
-            args[2]->ip_daddr, args[2]->ip_saddr, args[3]->if_name,
-            args[2]->ip_plength);
-        last = timestamp;
-}
-END
+SCRIPT ipio.d
 EXPECT <<EOT
  CPU  DELTA(us)          SOURCE               DEST      INT  BYTES
    0          0      192.0.2.10 ->    198.51.100.7     eth0     20

@@ -14,27 +14,7 @@
 
 NAME iscsiwho.d: every PDU probe and transfer of two sessions
 PCAP fixtures/pcaps/iscsi-session.pcap
-PROG <<EOF_PROG
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-
-dtrace:::BEGIN
-{
-        printf("Tracing... Hit Ctrl-C to end.\n");
-}
-
-iscsi*:::
-{
-        @events[args[0]->ci_remote, probename] = count();
-}
-
-dtrace:::END
-{
-        printf("   %-26s %14s %8s\n", "REMOTE IP", "iSCSI EVENT", "COUNT");
-        printa("   %-26s %14s %@8d\n", @events);
-}
-EOF_PROG
+SCRIPT iscsiwho.d
 EXPECT <<EOT
 Tracing... Hit Ctrl-C to end.
    REMOTE IP                     iSCSI EVENT    COUNT
@@ -62,27 +42,7 @@ EOT
 # counted and reported (stderr), the PDU still fires data-send.
 NAME iscsiwho.d: digests on, one corrupt data digest still fires
 PCAP fixtures/pcaps/iscsi-digests.pcap
-PROG <<EOF_PROG
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-
-dtrace:::BEGIN
-{
-        printf("Tracing... Hit Ctrl-C to end.\n");
-}
-
-iscsi*:::
-{
-        @events[args[0]->ci_remote, probename] = count();
-}
-
-dtrace:::END
-{
-        printf("   %-26s %14s %8s\n", "REMOTE IP", "iSCSI EVENT", "COUNT");
-        printa("   %-26s %14s %@8d\n", @events);
-}
-EOF_PROG
+SCRIPT iscsiwho.d
 EXPECT <<EOT
 Tracing... Hit Ctrl-C to end.
    REMOTE IP                     iSCSI EVENT    COUNT
@@ -107,27 +67,7 @@ EOT
 # No handshake, no login: header digests detected from the stream.
 NAME iscsiwho.d: capture starting mid-session, 536-byte segments
 PCAP fixtures/pcaps/iscsi-midsession.pcap
-PROG <<EOF_PROG
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-
-dtrace:::BEGIN
-{
-        printf("Tracing... Hit Ctrl-C to end.\n");
-}
-
-iscsi*:::
-{
-        @events[args[0]->ci_remote, probename] = count();
-}
-
-dtrace:::END
-{
-        printf("   %-26s %14s %8s\n", "REMOTE IP", "iSCSI EVENT", "COUNT");
-        printa("   %-26s %14s %@8d\n", @events);
-}
-EOF_PROG
+SCRIPT iscsiwho.d
 EXPECT <<EOT
 Tracing... Hit Ctrl-C to end.
    REMOTE IP                     iSCSI EVENT    COUNT
@@ -147,26 +87,11 @@ EOT
 
 NAME iscsixfer.d: %s on uint32_t xfer_type is DTrace's compile error
 PCAP fixtures/pcaps/iscsi-session.pcap
-PROG <<EOF_PROG
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-
-iscsi:::xfer-start
-{
-      @[args[0]->ci_remote, args[2]->xfer_type] = sum(args[2]->xfer_len);
-}
-
-END
-{
-      printf("%26s %10s %8s\n",  "REMOTE IP", "READ/WRITE", "BYTES");
-      printa("%26s %10s %15@d\n", @);
-}
-EOF_PROG
+SCRIPT iscsixfer.d
 EXPECT <<EOT
 EOT
 STDERR <<EOT
-pcapprobe: failed to compile script prog.d: line 13: printa( ) argument #3 is incompatible with conversion #2 prototype:
+pcapprobe: failed to compile script iscsixfer.d: line 13: printa( ) argument #3 is incompatible with conversion #2 prototype:
 	conversion: %s
 	 prototype: char [] or string (or use stringof)
 	  argument: uint32_t
@@ -175,28 +100,11 @@ EXIT 1
 
 NAME iscsixfersnoop.d: %108s on uint32_t xfer_len is DTrace's compile error
 PCAP fixtures/pcaps/iscsi-session.pcap
-PROG <<EOF_PROG
-#!/usr/sbin/dtrace -s
-/* As printed in the Solaris 11.3 guide, including its odd "%%8d %108s". */
-
-#pragma D option quiet
-
-BEGIN
-{
- printf(" %-26s %8s %10s\n", "REMOTE IP", "BYTES", "READ/WRITE");
-
-}
-
-iscsi:::xfer-start
-{
-  printf("%26s %%8d %108s\n", args[0]->ci_remote,
-args[2]->xfer_len, args[2]->xfer_type);
-}
-EOF_PROG
+SCRIPT iscsixfersnoop.d
 EXPECT <<EOT
 EOT
 STDERR <<EOT
-pcapprobe: failed to compile script prog.d: line 14: printf( ) argument #3 is incompatible with conversion #3 prototype:
+pcapprobe: failed to compile script iscsixfersnoop.d: line 14: printf( ) argument #3 is incompatible with conversion #3 prototype:
 	conversion: %s
 	 prototype: char [] or string (or use stringof)
 	  argument: uint32_t

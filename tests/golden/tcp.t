@@ -4,39 +4,7 @@
 NAME tcpstate.d client: connect, active close, time-wait expiry
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-handshake.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -54,39 +22,7 @@ EOT
 NAME tcpstate.d server: listen, passive close
 ARGS --local=10.0.0.2
 PCAP fixtures/pcaps/tcp-handshake.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-listen         -> state-syn-received  
@@ -100,39 +36,7 @@ EOT
 NAME tcpstate.d refused connects
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-refused.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -151,39 +55,7 @@ EOT
 NAME tcpstate.d simultaneous open, both ends
 ARGS --local=all
 PCAP fixtures/pcaps/tcp-simopen.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -206,39 +78,7 @@ EOT
 NAME tcpstate.d reset
 ARGS --local=all
 PCAP fixtures/pcaps/tcp-reset.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -254,39 +94,7 @@ EOT
 NAME tcpstate.d half-close
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-halfclose.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -301,39 +109,7 @@ EOT
 NAME tcpstate.d mid-stream
 ARGS --local=all
 PCAP fixtures/pcaps/tcp-midstream.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-established    -> state-fin-wait-1    
@@ -348,39 +124,7 @@ EOT
 NAME tcpstate.d port reuse
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-reuse.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -402,49 +146,7 @@ EOT
 NAME tcpio.d server handshake
 ARGS --local=10.0.0.2
 PCAP fixtures/pcaps/tcp-handshake.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0         10.0.0.2:22    <-         10.0.0.1:40000      0  (SYN|)
@@ -465,49 +167,7 @@ EOT
 NAME tcpio.d retransmissions
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-retrans.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0         10.0.0.1:40040 ->         10.0.0.2:3260       0  (SYN|)
@@ -537,49 +197,7 @@ EOT
 NAME tcpio.d ipv6
 ARGS --local=2001:db8::1
 PCAP fixtures/pcaps/tcp-ipv6.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0      2001:db8::1:40060 ->      2001:db8::2:22         0  (SYN|)
@@ -597,49 +215,7 @@ EOT
 NAME tcpio.d refused and reset
 ARGS --local=10.0.0.2
 PCAP fixtures/pcaps/tcp-refused.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0         10.0.0.2:23    <-         10.0.0.1:40010      0  (SYN|)
@@ -818,39 +394,7 @@ EOT
 NAME tcpstate.d SYN/ACK before SYN, client
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-synack-first.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-idle           -> state-bound         
@@ -862,39 +406,7 @@ EOT
 NAME tcpstate.d SYN/ACK before SYN, server
 ARGS --local=10.0.0.2
 PCAP fixtures/pcaps/tcp-synack-first.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-/* From the Solaris 11.3 guide, whose listing lost the last clause's closing brace. */
-
-#pragma D option quiet
-#pragma D option switchrate=10
-
-int last[int];
-
-dtrace:::BEGIN
-{
-        printf(" %3s %12s  %-20s    %-20s\n", "CPU", "DELTA(us)", "OLD", "NEW");
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] /
-{
-        this->elapsed = (timestamp - last[args[1]->cs_cid]) / 1000;
-        printf(" %3d %12d  %-20s -> %-20s\n", cpu, this->elapsed,
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-
-tcp:::state-change
-/ last[args[1]->cs_cid] == 0 /
-{
-        printf(" %3d %12s  %-20s -> %-20s\n", cpu, "-",
-            tcp_state_string[args[5]->tcps_state],
-            tcp_state_string[args[3]->tcps_state]);
-        last[args[1]->cs_cid] = timestamp;
-}
-END
+SCRIPT tcpstate.d
 EXPECT <<EOT
  CPU    DELTA(us)  OLD                     NEW                 
    0            -  state-listen         -> state-syn-received  
@@ -905,49 +417,7 @@ EOT
 NAME tcpio.d SYN/ACK before SYN, client
 ARGS --local=10.0.0.1
 PCAP fixtures/pcaps/tcp-synack-first.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0         10.0.0.1:40080 <-         10.0.0.2:80         0  (SYN|ACK|)
@@ -961,49 +431,7 @@ EOT
 NAME tcpio.d SYN/ACK before SYN, server
 ARGS --local=10.0.0.2
 PCAP fixtures/pcaps/tcp-synack-first.pcap
-PROG <<END
-#!/usr/sbin/dtrace -s
-
-#pragma D option quiet
-#pragma D option switchrate=10hz
-
-dtrace:::BEGIN
-{
-        printf(" %3s %15s:%-5s      %15s:%-5s %6s  %s\n", "CPU",
-            "LADDR", "LPORT", "RADDR", "RPORT", "BYTES", "FLAGS");
-}
-
-tcp:::send
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d -> %16s:%-5d %6d  (", cpu,
-            args[2]->ip_saddr, args[4]->tcp_sport,
-            args[2]->ip_daddr, args[4]->tcp_dport, this->length);
-}
-
-tcp:::receive
-{
-        this->length = args[2]->ip_plength - args[4]->tcp_offset;
-        printf(" %3d %16s:%-5d <- %16s:%-5d %6d  (", cpu,
-            args[2]->ip_daddr, args[4]->tcp_dport,
-            args[2]->ip_saddr, args[4]->tcp_sport, this->length);
-}
-
-tcp:::send,
-tcp:::receive
-{
-        printf("%s", args[4]->tcp_flags & TH_FIN ? "FIN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_SYN ? "SYN|" : "");
-        printf("%s", args[4]->tcp_flags & TH_RST ? "RST|" : "");
-        printf("%s", args[4]->tcp_flags & TH_PUSH ? "PUSH|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ACK ? "ACK|" : "");
-        printf("%s", args[4]->tcp_flags & TH_URG ? "URG|" : "");
-        printf("%s", args[4]->tcp_flags & TH_ECE ? "ECE|" : "");
-        printf("%s", args[4]->tcp_flags & TH_CWR ? "CWR|" : "");
-        printf("%s", args[4]->tcp_flags == 0 ? "null " : "");
-        printf("\b)\n");
-}
-END
+SCRIPT tcpio.d
 EXPECT <<EOT
  CPU           LADDR:LPORT                RADDR:RPORT  BYTES  FLAGS
    0         10.0.0.2:80    ->         10.0.0.1:40080      0  (SYN|ACK|)

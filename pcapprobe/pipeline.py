@@ -393,10 +393,6 @@ class Pipeline:
         self._unknown_seen: set[tuple[str, int]] = set()
         self._frames = 0  # frames handed to the link layer, for its "decoded"
 
-    def feed(self, frame: Frame) -> None:
-        """Decode one frame; bad input becomes a weird, never an exception."""
-        self.run((frame,))
-
     def _unknown_linktype(self, frame: Frame) -> None:
         name = linktypes.name(frame.linktype)
         self._link_counts[f"skipped: {name}"] += 1

@@ -66,13 +66,10 @@ _KEYWORD_INTEGERS: dict[str, tuple[int, bool]] = {
     "short int": (2, True),
     "unsigned short int": (2, False),
     "signed short": (2, True),
-    "unsigned char": (1, False),
-    "signed char": (1, True),
     "long long int": (8, True),
     "unsigned long long int": (8, False),
     "processorid_t": (4, True),
     "id_t": (4, True),
-    "uint_t": (4, False),
 }
 
 

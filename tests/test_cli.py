@@ -292,3 +292,16 @@ def test_console_script_runs_without_traceback():
     proc = subprocess.run([sys.executable, "-m", "pcapprobe", "events",
                            str(FIXTURES / "bad-garbage.pcap")], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_when_d_output_is_not_on_the_same_terminal() -> None:
+    from pcapprobe.env import Environment
+
+    assert Environment(io.StringIO(), _Tty(), io.BytesIO()).progress_enabled
+    assert not Environment(_Tty(), _Tty(), io.BytesIO()).progress_enabled
+    assert not Environment(io.StringIO(), io.StringIO(), io.BytesIO()).progress_enabled

@@ -7,10 +7,14 @@ are parsed out of large chunks so that reading costs a few operations per packet
 
 from __future__ import annotations
 
+import io
+import mmap
+import os
+import stat
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from pcapprobe.capture.frame import Frame
 
@@ -28,6 +32,23 @@ CHUNK = 1 << 20
 Warn = Callable[[str, int, str], None]
 
 
+class Scanner(Protocol):
+    """What may consume records before they become Frames (pcapprobe._fastpath.FlowIndex)."""
+
+    def scan(self, buf: bytes, pos: int, end: int, index: int, linktype: int,
+             big_endian: bool, frac_ns: int, source: str) -> tuple[int, int]: ...
+
+
+class ScanSlot:
+    """Where a run puts its Scanner once the packet loop starts (None: every
+    record becomes a Frame).  The reader looks before each record."""
+
+    __slots__ = ("scanner",)
+
+    def __init__(self) -> None:
+        self.scanner: Scanner | None = None
+
+
 def byte_order(magic: bytes) -> tuple[str, int] | None:
     """(struct byte-order prefix, ns per timestamp fraction unit) for a pcap magic."""
     for order in ("<", ">"):
@@ -39,7 +60,8 @@ def byte_order(magic: bytes) -> tuple[str, int] | None:
     return None
 
 
-def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None) -> Callable[[int, int], bytes]:
+def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None
+                 ) -> Callable[[int, int], bytes | memoryview]:
     """``read(want, need)``: up to ``want`` bytes, fewer than ``need`` only at
     the end of input.
 
@@ -50,6 +72,8 @@ def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None) -> Callabl
     may wait for the writer.
     """
     read1 = getattr(f, "read1", None)
+    if _mappable(f):
+        return _mapped(f)
     if read1 is None or f.seekable():
         return lambda want, need: f.read(want)
     wait = before_wait or (lambda: None)
@@ -69,10 +93,45 @@ def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None) -> Callabl
     return read_live
 
 
+def _mappable(f: BinaryIO) -> bool:
+    """A plain file on disk (not standard input, not a decompressor)."""
+    if not isinstance(f, io.BufferedReader) or not isinstance(f.raw, io.FileIO):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except OSError:
+        return False
+
+
+def _mapped(f: BinaryIO) -> Callable[[int, int], bytes | memoryview]:
+    """The rest of a plain file as one memory map: frames are views into the
+    page cache, no chunk is copied (reading 1 MiB chunks into fresh buffers
+    cost more in page faults than the copies)."""
+    served = False
+
+    def read(want: int, need: int) -> bytes | memoryview:
+        nonlocal served
+        if served:
+            return b""
+        served = True
+        start = f.tell()
+        try:
+            whole = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # an empty rest, or a file that cannot be mapped
+            f.seek(start)
+            return f.read()
+        whole.madvise(mmap.MADV_SEQUENTIAL)
+        return memoryview(whole)[start:]
+
+    return read
+
+
 def read_pcap(f: BinaryIO, source: str, warn: Warn,
               close: Callable[[], None] = lambda: None,
-              before_wait: Callable[[], None] | None = None) -> Iterator[Frame]:
-    """Yield every record of a classic pcap file; stop cleanly at a bad record."""
+              before_wait: Callable[[], None] | None = None,
+              slot: ScanSlot | None = None) -> Iterator[Frame]:
+    """Yield every record of a classic pcap file; stop cleanly at a bad record.
+    Records ``slot``'s scanner consumes are not yielded (their numbers are used)."""
     read = chunk_reader(f, before_wait)
     try:
         header = f.read(FILE_HEADER_LEN)
@@ -84,6 +143,8 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         # linktype: low 16 bits; upper bits may carry FCS length (pcap §4 LinkType)
         linktype = struct.unpack_from(order + "I", header, 20)[0] & 0xFFFF
         record = struct.Struct(order + "IIII").unpack_from
+        big_endian = order == ">"
+        slot = slot or ScanSlot()
         buf = read(CHUNK, RECORD_HEADER_LEN)
         view = memoryview(buf)
         buflen = len(buf)
@@ -92,7 +153,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         while True:
             # refill when the next record header or its data runs past the chunk
             if buflen - pos < RECORD_HEADER_LEN:
-                buf = buf[pos:] + read(CHUNK, RECORD_HEADER_LEN - (buflen - pos))
+                buf = bytes(buf[pos:]) + read(CHUNK, RECORD_HEADER_LEN - (buflen - pos))
                 view = memoryview(buf)
                 buflen = len(buf)
                 pos = 0
@@ -100,6 +161,13 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
                     if buflen:
                         warn("capture.truncated", index + 1, "truncated record header at end of file")
                     return
+            scanner = slot.scanner
+            if scanner is not None:
+                scanned, index = scanner.scan(buf, pos, buflen, index, linktype, big_endian,
+                                              frac_ns, source)
+                if scanned != pos:
+                    pos = scanned
+                    continue
             sec, frac, caplen, wirelen = record(buf, pos)
             index += 1
             start = pos + RECORD_HEADER_LEN
@@ -109,7 +177,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
                     warn("capture.bad_record", index,
                          f"record length {caplen} is not plausible; rest of file skipped")
                     return
-                buf = buf[pos:] + read(max(CHUNK, end - pos), end - buflen)
+                buf = bytes(buf[pos:]) + read(max(CHUNK, end - pos), end - buflen)
                 view = memoryview(buf)
                 buflen = len(buf)
                 pos = 0

@@ -47,6 +47,7 @@ class Inputs:
         self.paths = list(paths)
         self.env = env
         self.report = report
+        self._captures: list[Capture] = []
 
     def captures(self, quiet: bool = False) -> list[Capture]:
         stdin = self.env.stdin
@@ -59,8 +60,15 @@ class Inputs:
             return warn
 
         flush = self.env.stdout.flush
-        return [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin, flush)
-                for p in self.paths]
+        self._captures = [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin, flush)
+                          for p in self.paths]
+        return self._captures
+
+    def accelerate(self, pipeline: Pipeline) -> None:
+        """Let the pipeline's scanner consume records from here on; only for a
+        single capture (a merge must see every frame to order them)."""
+        if len(self._captures) == 1:
+            self._captures[0].scan_slot.scanner = pipeline.scanner
 
     def close(self) -> None:
         """Nothing to release: captures close themselves at their end."""
@@ -195,6 +203,7 @@ def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
         ctx = RunContext(sink, report, hosts, dict(options or {}))
         pipeline = Pipeline(ctx)
         unseen = _watch_local(pipeline, hosts, sink)
+        inputs.accelerate(pipeline)
         pipeline.run(frames)
         pipeline.finish()
         _warn_unseen(local, unseen, env)
@@ -286,6 +295,7 @@ def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -
         first = next(frames, None)
         program.begin(first.ts_ns if first is not None else 0)
         if first is not None and not program.exited:
+            inputs.accelerate(pipeline)  # after BEGIN: nothing may fire before it
             pipeline.run(chain((first,), frames), program)
         pipeline.finish()
         _warn_unseen(request.local, unseen, env)

@@ -22,6 +22,7 @@ from dissectors.ipv4 import IpPacket
 from dissectors.ipv4 import decode as decode_ipv4
 from dissectors.ipv6 import decode as decode_ipv6
 from pcapprobe import iblinks
+from pcapprobe._fastpath import FlowIndex
 from pcapprobe.capture import linktypes
 from pcapprobe.capture.frame import Frame
 from pcapprobe.flows.ipfrag import Reassembler
@@ -231,6 +232,8 @@ class Layers:
     ethertypes: dict[int, EtherHandler] = field(default_factory=dict)
     finishers: list[Callable[[], None]] = field(default_factory=list)
     ip: IpLayer | None = None
+    # consumes the records of plain data segments ahead of the layers (flows/tcp.py)
+    scanner: FlowIndex | None = None
 
 
 def _link(decode: Callable[[memoryview, int], tuple[int, int]], layers: Layers,
@@ -287,6 +290,7 @@ def build_layers(ctx: RunContext) -> Layers:
         ip.protocols[IPPROTO_TCP] = _counted(tcp.on_packet, "tcp", ctx.report, layers)
         ip.protocols[IPPROTO_UDP] = _counted(udp.on_packet, "udp", ctx.report, layers)
         layers.finishers.append(tcp.finish)
+        layers.scanner = tcp.index
 
     layers.finishers.insert(0, ip.finish)
     return layers
@@ -404,15 +408,31 @@ class Pipeline:
         self.report.weird("link.unknown_linktype", frame,
                           f"unsupported {name}; its packets are skipped")
 
+    @property
+    def scanner(self) -> FlowIndex | None:
+        """What may consume capture records before they become Frames (see
+        ``pcapprobe.capture.pcap.ScanSlot``); it counts what it consumed."""
+        return self.layers.scanner
+
     def run(self, frames: Iterable[Frame], driver: Driver | None = None) -> None:
         """Feed every frame.  ``driver`` (the D program) is advanced to each
         frame's time first and stops the run once it has exited."""
+        scanner = self.layers.scanner
+        if scanner is not None:
+            scanner.driver = driver
+            scanner.ip_layer = self.layers.ip
+            scanner.on_error = self._dissect_error
         with _collector_tuned():
             self._run(frames, driver)
 
+    def _dissect_error(self, frame: Frame, exc: DissectError) -> None:
+        """A frame the layers could not decode: a weird, counted where it failed."""
+        self.report.weird(exc.weird, frame, str(exc))
+        self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
+
     def _run(self, frames: Iterable[Frame], driver: Driver | None) -> None:
         get = self._linktypes.get
-        weird = self.report.weird
+        dissect_error = self._dissect_error
         if driver is not None:
             driver.hold_output()
             pending, flush = driver.pending, driver.flush
@@ -442,12 +462,14 @@ class Pipeline:
                     try:
                         handler(frame)
                     except DissectError as exc:
-                        weird(exc.weird, frame, str(exc))
-                        self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
+                        dissect_error(frame, exc)
                 # this frame's D output, written before the next read may block
                 if pending:
                     flush()
         finally:
+            scanner = self.layers.scanner
+            if scanner is not None:
+                latest = max(latest, scanner.latest_ts)
             if driver is not None:
                 if latest >= 0:
                     driver.advance(latest)  # no tick is due: just the clock
@@ -459,6 +481,13 @@ class Pipeline:
     def finish(self) -> None:
         for finish in self.layers.finishers:
             finish()
+        scanner = self.layers.scanner
+        if scanner is not None:
+            # every record the scanner consumed was a whole TCP segment
+            self.report.frames += scanner.frames
+            self.report.bytes += scanner.bytes
+            self._frames += scanner.frames
+            self.report.layer("tcp")["decoded"] += scanner.segments
         # Every frame the link layer did not skip went up to IP, and every IP
         # packet IP did not skip was decoded: no count on the per-packet path.
         link, ip = self._link_counts, self._ip_counts

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
-from pcapprobe.capture.pcap import READ_ERRORS, Warn, byte_order, read_pcap
+from pcapprobe.capture.pcap import READ_ERRORS, ScanSlot, Warn, byte_order, read_pcap
 from pcapprobe.capture.pcapng import read_pcapng
 from pcapprobe.errors import CaptureError
 
@@ -38,6 +38,8 @@ class Capture:
         self._stdin = stdin
         self.size = 0 if path == "-" else _size(path)
         self._raw: BinaryIO | None = None
+        # classic pcap only: pcapng records are always Frames
+        self.scan_slot = ScanSlot()
 
     @property
     def bytes_read(self) -> int:
@@ -64,7 +66,7 @@ class Capture:
                                  self.before_wait)
         elif len(magic) == 4 and byte_order(magic) is not None:
             reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw),
-                               self.before_wait)
+                               self.before_wait, self.scan_slot)
         else:
             self._close(raw)
             if not magic:

@@ -11,6 +11,7 @@ import io
 import mmap
 import os
 import stat
+import sys
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ FILE_HEADER_LEN = 24
 RECORD_HEADER_LEN = 16
 MAX_CAPLEN = 0x40000  # libpcap's MAXIMUM_SNAPLEN (262144): anything larger is corrupt
 CHUNK = 1 << 20
+RELEASE_EVERY = 4 << 20  # bytes of a mapped file read between releases of its pages
 
 Warn = Callable[[str, int, str], None]
 
@@ -73,7 +75,7 @@ def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None
     """
     read1 = getattr(f, "read1", None)
     if _mappable(f):
-        return _mapped(f)
+        return _Mapped(f)
     if read1 is None or f.seekable():
         return lambda want, need: f.read(want)
     wait = before_wait or (lambda: None)
@@ -103,27 +105,36 @@ def _mappable(f: BinaryIO) -> bool:
         return False
 
 
-def _mapped(f: BinaryIO) -> Callable[[int, int], bytes | memoryview]:
-    """The rest of a plain file as one memory map: frames are views into the
-    page cache, no chunk is copied (reading 1 MiB chunks into fresh buffers
-    cost more in page faults than the copies)."""
-    served = False
+class _Mapped:
+    """``read`` over the rest of a plain file as one memory map: frames are
+    views into the page cache and no chunk is copied (reading 1 MiB chunks
+    into fresh buffers cost more in page faults than the copies did)."""
 
-    def read(want: int, need: int) -> bytes | memoryview:
-        nonlocal served
-        if served:
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.map: mmap.mmap | None = None
+        self.start = 0  # file offset of buffer position 0
+
+    def __call__(self, want: int, need: int) -> bytes | memoryview:
+        if self.map is not None:
             return b""
-        served = True
-        start = f.tell()
+        f = self.f
+        self.start = f.tell()
         try:
-            whole = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # an empty rest, or a file that cannot be mapped
-            f.seek(start)
             return f.read()
-        whole.madvise(mmap.MADV_SEQUENTIAL)
-        return memoryview(whole)[start:]
+        self.map.madvise(mmap.MADV_SEQUENTIAL)
+        return memoryview(self.map)[self.start:]
 
-    return read
+    def done_with(self, pos: int) -> None:
+        """The pages before buffer position ``pos`` leave this process's
+        resident memory (peak RSS stays flat however big the file); a view an
+        application kept still reads them, from the page cache."""
+        if self.map is not None:
+            end = (self.start + pos) // mmap.PAGESIZE * mmap.PAGESIZE
+            if end:
+                self.map.madvise(mmap.MADV_DONTNEED, 0, end)
 
 
 def read_pcap(f: BinaryIO, source: str, warn: Warn,
@@ -150,7 +161,12 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         buflen = len(buf)
         pos = 0
         index = 0
+        done_with = getattr(read, "done_with", None)
+        release_at = RELEASE_EVERY if done_with is not None else sys.maxsize
         while True:
+            if pos >= release_at:
+                done_with(pos)  # type: ignore[misc]  # set with release_at
+                release_at = pos + RELEASE_EVERY
             # refill when the next record header or its data runs past the chunk
             if buflen - pos < RECORD_HEADER_LEN:
                 buf = bytes(buf[pos:]) + read(CHUNK, RECORD_HEADER_LEN - (buflen - pos))
@@ -163,8 +179,9 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
                     return
             scanner = slot.scanner
             if scanner is not None:
-                scanned, index = scanner.scan(buf, pos, buflen, index, linktype, big_endian,
-                                              frac_ns, source)
+                # up to the next release of mapped pages at most
+                scanned, index = scanner.scan(buf, pos, min(buflen, release_at), index,
+                                              linktype, big_endian, frac_ns, source)
                 if scanned != pos:
                     pos = scanned
                     continue

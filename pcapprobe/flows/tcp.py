@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from dissectors import tcp as tcp_dissector
 from dissectors._reader import DissectError
 from dissectors.tcp import TcpOptions, TcpSegment
+from pcapprobe._fastpath import FlowIndex
+from pcapprobe.capture.frame import Frame
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable
 from pcapprobe.flows.endpoint import Endpoint, Firing
@@ -60,6 +62,9 @@ class TcpLayer:
         # enabled, connections carry no endpoints (cids are numbered the same).
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
+        # Connections without endpoints have their plain data segments taken
+        # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
+        self.index = None if self.tracking else FlowIndex(Frame, DissectError)
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         self.next_cid = 1
@@ -79,6 +84,8 @@ class TcpLayer:
         table = self.table
         if ts >= table.next_sweep:
             table.sweep(ts)
+            if self.index is not None:
+                self.index.deadline = table.next_sweep
         flags = seg.flags
         found = table.flows.get((pkt.src, seg.sport, pkt.dst, seg.dport))
         if found is None:
@@ -108,13 +115,14 @@ class TcpLayer:
         if conn.framer is not None:
             conn.frame = pkt.frame
             conn.stream(direction, seg, ts)
-        elif conn.tries and not flags & TH_RST and self._try_heuristics(conn, seg.payload):
+        elif conn.tries and not flags & TH_RST and self._try_heuristics(conn, pkt, seg):
             conn.frame = pkt.frame
             conn.stream(direction, seg, ts)
 
-    def _try_heuristics(self, conn: Connection, payload: memoryview) -> bool:
+    def _try_heuristics(self, conn: Connection, pkt: IpPacket, seg: TcpSegment) -> bool:
         """Offer a payload of a flow without application to the heuristics;
         True once an application is bound."""
+        payload = seg.payload
         if not payload:
             return False
         conn.tries -= 1
@@ -122,6 +130,7 @@ class TcpLayer:
         if binding is None:
             return False
         conn.bind(binding)
+        self._hand_over(conn, pkt, seg)
         return conn.framer is not None
 
     # -- connections -----------------------------------------------------
@@ -157,6 +166,7 @@ class TcpLayer:
         binding = apps.stream_by_port(client[1], server[1])
         if binding is not None and binding in self.bindings:
             conn.bind(binding)
+            self._hand_over(conn, pkt, seg)
         elif binding is not None or not self.heuristics:
             conn.tries = 0  # a disabled app's port, or nothing to try
         self.table.add(conn)
@@ -164,6 +174,14 @@ class TcpLayer:
         if midstream:
             self.counts["connections mid-stream"] += 1
         return conn, 0 if src == client else 1
+
+    def _hand_over(self, conn: Connection, pkt: IpPacket, seg: TcpSegment) -> None:
+        """A connection with its application bound: the scanner may take its
+        plain data segments from now on (``pkt`` is one of them)."""
+        if self.index is not None and conn.framer is not None:
+            direction = 0 if (pkt.src, seg.sport) == conn.client else 1
+            self.index.adopt(pkt.src_bytes, seg.sport, pkt.dst_bytes, seg.dport, conn,
+                             direction)
 
     @staticmethod
     def _new_incarnation(conn: Connection, direction: int, seg: TcpSegment) -> bool:

@@ -1,0 +1,50 @@
+/* pcapprobe._fastpath: the packet hot path in C.
+ *
+ * stream.c: Budget, Reassembler and StreamFramer, the only implementation of
+ *   TCP stream reassembly (RFC 9293 byte order, bounded holding, gaps) and PDU
+ *   framing (see pcapprobe/flows/framing.py for the StreamApp contract).  Python
+ *   drives them through their methods; the scanner calls them directly.
+ * scan.c: FlowIndex, which consumes the pcap records of plain in-order data
+ *   segments of connections whose application is bound and nothing else listens
+ *   to (no ip/tcp probe, no local endpoint), handing their bytes straight to the
+ *   connection's reassembler.  Every other record is left to the Python layers.
+ */
+#ifndef PCAPPROBE_FASTPATH_H
+#define PCAPPROBE_FASTPATH_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* Bytes [off, off + len) of owner, an object with the buffer protocol that the
+ * caller keeps alive for the call; data points at the first of them.  A PDU
+ * view handed to an app is memoryview(owner)[off + i : off + j], so the app
+ * may keep it. */
+typedef struct {
+    PyObject *owner;
+    const unsigned char *data;
+    Py_ssize_t off;
+    Py_ssize_t len;
+} Span;
+
+/* stream.c */
+extern PyTypeObject Budget_Type;
+extern PyTypeObject Reassembler_Type;
+extern PyTypeObject StreamFramer_Type;
+int stream_add_types(PyObject *module);
+/* Reassembler.segment / .acked without a Python call: 0, or -1 with an exception set. */
+int reassembler_segment(PyObject *reasm, uint32_t seq, const Span *payload, int fin,
+                        int64_t ts_ns);
+int reassembler_acked(PyObject *reasm, uint32_t ack, int64_t ts_ns);
+/* StreamFramer.mismatch */
+int framer_mismatch(PyObject *framer);
+
+/* scan.c */
+int scan_add_types(PyObject *module);
+/* Called by stream.c before every call into Python code (an app's methods, a
+ * Python sink): when the scanner is consuming a record, the record becomes a
+ * Frame object first and its connection's ``frame`` is set, so whatever the
+ * app reports names the right packet.  0, or -1 with an exception set. */
+int before_python(void);
+
+#endif

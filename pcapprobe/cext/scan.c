@@ -1,0 +1,818 @@
+/* FlowIndex: the pcap record scanner of the packet hot path.
+ *
+ * Most packets of a storage capture are data segments of a few long TCP
+ * connections whose application (ONC RPC, iSCSI) is bound and where nothing
+ * else listens: no ip or tcp probe, no local TCP endpoint.  For those the
+ * Python layers would only decode the headers, find the connection and hand
+ * the payload to its reassembler.  The scanner does exactly that, in C,
+ * straight out of the reader's buffer, for every record it can; it stops at
+ * the first record that needs anything more (another link type or protocol,
+ * a fragment, a SYN/FIN/RST, a connection it does not know, a record the
+ * capture cut short, a profile tick or flow-table sweep that is due) and the
+ * Python layers take that one as usual.  The Python TCP layer decides which
+ * connections are handed over (``adopt``); an entry whose connection has no
+ * framer any more (closed, evicted, unbound) is dropped at its next packet.
+ *
+ * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
+ * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
+ * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
+ * Anything unusual is left to dissectors/, which report it.
+ */
+#include "fastpath.h"
+
+#include <string.h>
+
+#include "structmember.h"
+
+#define RECORD_HEADER_LEN 16
+#define MAX_CAPLEN 0x40000
+#define LINKTYPE_ETHERNET 1
+#define ETH_HEADER_LEN 14
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86DD
+#define MAX_TAGS 2
+#define IPPROTO_TCP 6
+#define TCP_HEADER_MIN 20
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+/* ---- the flow table: open addressing on (addresses, ports) ------------- */
+
+typedef struct {
+    uint8_t addr_len;  /* 4 or 16; 0 marks an empty slot */
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint16_t sport;
+    uint16_t dport;
+} FlowKey;
+
+typedef struct {
+    FlowKey key;
+    PyObject *conn;  /* strong; NULL with key.addr_len != 0: a deleted slot */
+    int direction;
+} Slot;
+
+#define MIN_SLOTS 64
+
+typedef struct {
+    PyObject_HEAD
+    Slot *slots;
+    Py_ssize_t size;    /* a power of two */
+    Py_ssize_t filled;  /* live and deleted slots: what probing walks over */
+    Py_ssize_t live;
+    PyObject *driver;      /* the D program (next_tick_ns, pending, flush) or None */
+    PyObject *ip_layer;    /* consumed only while its ``fire`` is None */
+    PyObject *frame_class;
+    PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
+    PyObject *error_class;
+    int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
+    long long frames, bytes, segments;
+    int64_t latest_ts;
+} FlowIndexObject;
+
+static uint64_t key_hash(const FlowKey *k)
+{
+    /* FNV-1a over the meaningful bytes */
+    uint64_t h = 1469598103934665603ULL;
+    const uint8_t *parts[2] = {k->src, k->dst};
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < k->addr_len; i++)
+            h = (h ^ parts[p][i]) * 1099511628211ULL;
+    h = (h ^ k->sport) * 1099511628211ULL;
+    h = (h ^ k->dport) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static int key_equal(const FlowKey *a, const FlowKey *b)
+{
+    return a->addr_len == b->addr_len && a->sport == b->sport && a->dport == b->dport
+           && memcmp(a->src, b->src, a->addr_len) == 0
+           && memcmp(a->dst, b->dst, a->addr_len) == 0;
+}
+
+/* The slot holding ``key``, or the slot where it would go (an empty one, or
+ * the first deleted one on the way). */
+static Slot *table_find(FlowIndexObject *self, const FlowKey *key, int *found)
+{
+    size_t mask = (size_t)self->size - 1;
+    size_t i = (size_t)key_hash(key) & mask;
+    Slot *reuse = NULL;
+    for (;;) {
+        Slot *slot = &self->slots[i];
+        if (slot->key.addr_len == 0) {
+            *found = 0;
+            return reuse != NULL ? reuse : slot;
+        }
+        if (slot->conn == NULL) {
+            if (reuse == NULL)
+                reuse = slot;
+        } else if (key_equal(&slot->key, key)) {
+            *found = 1;
+            return slot;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static void slot_delete(FlowIndexObject *self, Slot *slot)
+{
+    Py_CLEAR(slot->conn);
+    self->live--;
+}
+
+static PyObject *str_framer, *str_reasm, *str_last_ts, *str_server_spoke, *str_frame,
+    *str_unbind, *str_fire, *str_next_tick_ns, *str_pending, *str_flush;
+
+/* Whether a connection still has its application bound: a closed, evicted or
+ * unbound one has no framer.  -1 on error. */
+static int conn_streaming(PyObject *conn)
+{
+    PyObject *framer = PyObject_GetAttr(conn, str_framer);
+    if (framer == NULL)
+        return -1;
+    int streaming = framer != Py_None;
+    Py_DECREF(framer);
+    return streaming;
+}
+
+/* Rebuild the table at ``size`` slots, leaving deleted slots and connections
+ * that stopped streaming behind (this is what bounds the table). */
+static int table_rebuild(FlowIndexObject *self, Py_ssize_t size)
+{
+    Slot *old = self->slots;
+    Py_ssize_t old_size = self->size;
+    Slot *slots = PyMem_Calloc((size_t)size, sizeof(Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->slots = slots;
+    self->size = size;
+    self->filled = self->live = 0;
+    int status = 0;
+    for (Py_ssize_t i = 0; i < old_size; i++) {
+        Slot *slot = &old[i];
+        if (slot->conn == NULL)
+            continue;
+        int streaming = status == 0 ? conn_streaming(slot->conn) : 0;
+        if (streaming < 0)
+            status = -1;
+        if (streaming > 0) {
+            int found;
+            Slot *to = table_find(self, &slot->key, &found);
+            *to = *slot;
+            self->filled++;
+            self->live++;
+        } else {
+            Py_DECREF(slot->conn);
+        }
+    }
+    PyMem_Free(old);
+    return status;
+}
+
+static int table_put(FlowIndexObject *self, const FlowKey *key, PyObject *conn, int direction)
+{
+    if ((self->filled + 1) * 2 > self->size) {
+        Py_ssize_t size = self->size;
+        while ((self->live + 1) * 4 > size)
+            size *= 2;
+        if (table_rebuild(self, size) < 0)
+            return -1;
+    }
+    int found;
+    Slot *slot = table_find(self, key, &found);
+    if (found) {
+        Py_SETREF(slot->conn, Py_NewRef(conn));
+    } else {
+        if (slot->key.addr_len == 0)
+            self->filled++;
+        slot->key = *key;
+        slot->conn = Py_NewRef(conn);
+        self->live++;
+    }
+    slot->direction = direction;
+    return 0;
+}
+
+/* ---- the record being consumed, materialised only when Python looks ---- */
+
+static struct {
+    int active;
+    PyObject *frame_class, *buf, *source, *conn;  /* borrowed for the record */
+    Py_ssize_t start, caplen;
+    long long index, wirelen;
+    int64_t ts;
+    int linktype;
+    PyObject *frame;  /* new reference once materialised */
+} current;
+
+static PyObject *frame_of_current(void)
+{
+    PyObject *view = PyMemoryView_FromObject(current.buf);
+    if (view == NULL)
+        return NULL;
+    PyObject *data = PySequence_GetSlice(view, current.start, current.start + current.caplen);
+    Py_DECREF(view);
+    if (data == NULL)
+        return NULL;
+    PyObject *frame = PyObject_CallFunction(current.frame_class, "LLiNLOO", current.index,
+                                            (long long)current.ts, current.linktype, data,
+                                            current.wirelen, Py_None, current.source);
+    return frame;
+}
+
+int before_python(void)
+{
+    if (!current.active || current.frame != NULL)
+        return 0;
+    current.frame = frame_of_current();
+    if (current.frame == NULL)
+        return -1;
+    return PyObject_SetAttr(current.conn, str_frame, current.frame);
+}
+
+/* ---- decoding one record ------------------------------------------------ */
+
+static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static inline uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint32_t file32(const uint8_t *p, int big_endian)
+{
+    return big_endian ? be32(p)
+                      : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
+}
+
+/* A plain TCP segment: its key, header fields and payload within the frame. */
+typedef struct {
+    FlowKey key;
+    uint32_t seq, ack;
+    uint8_t flags;
+    Py_ssize_t payload_off, payload_len;
+} Segment;
+
+/* Fill ``seg`` from an Ethernet frame; 0 when the frame is anything else than
+ * a whole, unfragmented, plain TCP segment (the Python layers take it). */
+static int decode_segment(const uint8_t *p, Py_ssize_t caplen, Segment *seg)
+{
+    Py_ssize_t off = ETH_HEADER_LEN;
+    if (caplen < off)
+        return 0;
+    uint16_t ethertype = be16(p + 12);
+    for (int tags = 0; (ethertype == 0x8100 || ethertype == 0x88A8) && tags < MAX_TAGS; tags++) {
+        if (caplen < off + 4)
+            return 0;
+        ethertype = be16(p + off + 2);
+        off += 4;
+    }
+    const uint8_t *ip = p + off;
+    Py_ssize_t avail = caplen - off;
+    Py_ssize_t tcp_off, tcp_len;
+    memset(&seg->key, 0, sizeof seg->key);
+    if (ethertype == ETHERTYPE_IPV4) {
+        if (avail < 20 || ip[0] >> 4 != 4)
+            return 0;
+        Py_ssize_t ihl = (ip[0] & 0xF) * 4;
+        Py_ssize_t total = be16(ip + 2);
+        if (ihl < 20 || total < ihl || total > avail || (be16(ip + 6) & 0x3FFF) != 0
+            || ip[9] != IPPROTO_TCP)
+            return 0;
+        seg->key.addr_len = 4;
+        memcpy(seg->key.src, ip + 12, 4);
+        memcpy(seg->key.dst, ip + 16, 4);
+        tcp_off = off + ihl;
+        tcp_len = total - ihl;
+    } else if (ethertype == ETHERTYPE_IPV6) {
+        if (avail < 40 || ip[0] >> 4 != 6 || ip[6] != IPPROTO_TCP)
+            return 0;
+        Py_ssize_t plen = be16(ip + 4);
+        if (plen == 0 || 40 + plen > avail)
+            return 0;
+        seg->key.addr_len = 16;
+        memcpy(seg->key.src, ip + 8, 16);
+        memcpy(seg->key.dst, ip + 24, 16);
+        tcp_off = off + 40;
+        tcp_len = plen;
+    } else {
+        return 0;
+    }
+    if (tcp_len < TCP_HEADER_MIN)
+        return 0;
+    const uint8_t *tcp = p + tcp_off;
+    Py_ssize_t hlen = (tcp[12] >> 4) * 4;
+    if (hlen < TCP_HEADER_MIN || hlen > tcp_len)
+        return 0;
+    seg->flags = tcp[13];
+    if (seg->flags & (TH_SYN | TH_FIN | TH_RST))
+        return 0;
+    seg->key.sport = be16(tcp);
+    seg->key.dport = be16(tcp + 2);
+    seg->seq = be32(tcp + 4);
+    seg->ack = be32(tcp + 8);
+    seg->payload_off = tcp_off + hlen;
+    seg->payload_len = tcp_len - hlen;
+    return 1;
+}
+
+/* ---- consuming one segment ---------------------------------------------- */
+
+/* conn.reasm[direction] as a C Reassembler (borrowed), or NULL when that
+ * direction has no reassembler yet (the Python layer starts it). */
+static PyObject *reassembler_of(PyObject *reasm_list, int direction)
+{
+    if (!PyList_Check(reasm_list) || PyList_GET_SIZE(reasm_list) != 2)
+        return NULL;
+    PyObject *reasm = PyList_GET_ITEM(reasm_list, direction);
+    return Py_IS_TYPE(reasm, &Reassembler_Type) ? reasm : NULL;
+}
+
+/* What Connection.stream does with a data segment: its bytes to this
+ * direction's reassembler, its ACK to the other's.  0, or -1 with an
+ * exception set. */
+static int stream_segment(PyObject *conn, PyObject *framer, PyObject *reasm_list,
+                          PyObject *reasm, int direction, const Segment *seg, PyObject *buf,
+                          const uint8_t *frame, Py_ssize_t frame_off, int64_t ts)
+{
+    PyObject *ts_obj = PyLong_FromLongLong(ts);
+    if (ts_obj == NULL)
+        return -1;
+    int status = PyObject_SetAttr(conn, str_last_ts, ts_obj);
+    if (status == 0 && direction == 1)
+        status = PyObject_SetAttr(conn, str_server_spoke, Py_True);
+    if (status < 0) {
+        Py_DECREF(ts_obj);
+        return -1;
+    }
+    Span payload = {buf, frame + seg->payload_off, frame_off + seg->payload_off,
+                    seg->payload_len};
+    if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0) {
+        Py_DECREF(ts_obj);
+        return -1;
+    }
+    if (framer_mismatch(framer)) {
+        if (before_python() < 0) {
+            Py_DECREF(ts_obj);
+            return -1;
+        }
+        PyObject *r = PyObject_CallMethodOneArg(conn, str_unbind, ts_obj);
+        Py_DECREF(ts_obj);
+        Py_XDECREF(r);
+        return r == NULL ? -1 : 0;
+    }
+    Py_DECREF(ts_obj);
+    if (seg->flags & TH_ACK) {
+        PyObject *other = reassembler_of(reasm_list, 1 - direction);
+        if (other != NULL)
+            return reassembler_acked(other, seg->ack, ts);
+    }
+    return 0;
+}
+
+/* A DissectError from an application is a weird about this frame (as the
+ * Python packet loop reports it); anything else propagates.  0 when handled. */
+static int report_dissect_error(FlowIndexObject *self)
+{
+    if (self->on_error == Py_None || !PyErr_ExceptionMatches(self->error_class))
+        return -1;
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL)
+        PyException_SetTraceback(exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    if (before_python() < 0) {
+        Py_DECREF(exc);
+        return -1;
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(self->on_error, current.frame, exc, NULL);
+    Py_DECREF(exc);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* A time in ns as an int64_t; later than any capture time saturates (the
+ * engine's "never" is 2**127).  -1 with an exception set. */
+static int time_of(PyObject *v, int64_t *ns)
+{
+    int overflow;
+    long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    *ns = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value;
+    return 0;
+}
+
+/* The D program's next_tick_ns (ticks and exit() stop the scanner), or the
+ * largest time when no program drives the run.  -1 with an exception set. */
+static int next_tick(FlowIndexObject *self, int64_t *tick)
+{
+    if (self->driver == Py_None) {
+        *tick = INT64_MAX;
+        return 0;
+    }
+    PyObject *v = PyObject_GetAttr(self->driver, str_next_tick_ns);
+    if (v == NULL)
+        return -1;
+    int status = time_of(v, tick);
+    Py_DECREF(v);
+    return status;
+}
+
+/* Output the D program held while the record was consumed goes out now, as
+ * the Python packet loop flushes after every frame. */
+static int flush_output(FlowIndexObject *self)
+{
+    if (self->driver == Py_None)
+        return 0;
+    PyObject *pending = PyObject_GetAttr(self->driver, str_pending);
+    if (pending == NULL)
+        return -1;
+    int any = PyObject_IsTrue(pending);
+    Py_DECREF(pending);
+    if (any <= 0)
+        return any;
+    PyObject *r = PyObject_CallMethodNoArgs(self->driver, str_flush);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* Whether the IP layer fires probes (then every packet goes through it). */
+static int ip_fires(FlowIndexObject *self)
+{
+    if (self->ip_layer == Py_None)
+        return 0;
+    PyObject *fire = PyObject_GetAttr(self->ip_layer, str_fire);
+    if (fire == NULL)
+        return -1;
+    int fires = fire != Py_None;
+    Py_DECREF(fire);
+    return fires;
+}
+
+/* Consume one record whose segment belongs to ``slot``: 1 when consumed, 0
+ * when the Python layers must take it, -1 on error. */
+static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObject *buf,
+                   const uint8_t *frame, Py_ssize_t frame_off, int64_t ts)
+{
+    PyObject *conn = slot->conn;
+    PyObject *framer = PyObject_GetAttr(conn, str_framer);
+    if (framer == NULL)
+        return -1;
+    if (framer == Py_None) {  /* the connection is over: the Python layers decide */
+        Py_DECREF(framer);
+        slot_delete(self, slot);
+        return 0;
+    }
+    PyObject *reasm_list = PyObject_GetAttr(conn, str_reasm);
+    if (reasm_list == NULL) {
+        Py_DECREF(framer);
+        return -1;
+    }
+    int direction = slot->direction;
+    PyObject *reasm = reassembler_of(reasm_list, direction);
+    int status = 0;
+    if (reasm == NULL) {
+        status = 0;
+    } else {
+        Py_INCREF(conn);
+        current.conn = conn;
+        current.active = 1;
+        if (stream_segment(conn, framer, reasm_list, reasm, direction, seg, buf, frame,
+                           frame_off, ts) == 0
+            || report_dissect_error(self) == 0)
+            status = 1;
+        else
+            status = -1;
+        Py_DECREF(conn);
+    }
+    Py_DECREF(reasm_list);
+    Py_DECREF(framer);
+    return status;
+}
+
+static void current_clear(void)
+{
+    current.active = 0;
+    Py_CLEAR(current.frame);
+}
+
+/* ---- the FlowIndex type ------------------------------------------------- */
+
+static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t pos, end;
+    long long index;
+    int linktype, big_endian;
+    long long frac_ns;
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError,
+                        "scan(buf, pos, end, index, linktype, big_endian, frac_ns, source)");
+        return NULL;
+    }
+    PyObject *buf = args[0];
+    pos = PyLong_AsSsize_t(args[1]);
+    end = PyLong_AsSsize_t(args[2]);
+    index = PyLong_AsLongLong(args[3]);
+    linktype = PyLong_AsLong(args[4]);
+    big_endian = PyObject_IsTrue(args[5]);
+    frac_ns = PyLong_AsLongLong(args[6]);
+    if (PyErr_Occurred())
+        return NULL;
+    int fires = ip_fires(self);
+    if (fires < 0)
+        return NULL;
+    int64_t tick;
+    if (linktype != LINKTYPE_ETHERNET || fires || next_tick(self, &tick) < 0)
+        goto done;
+    /* buf (bytes, or a view of the mapped file) is never written: PDU views
+     * into it that apps keep stay valid and unchanged */
+    Py_buffer whole;
+    if (PyObject_GetBuffer(buf, &whole, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (end > whole.len || pos < 0)
+        end = pos;  /* nothing sensible to scan */
+    const uint8_t *data = (const uint8_t *)whole.buf;
+    current.frame_class = self->frame_class;
+    current.buf = buf;
+    current.source = args[7];
+    current.linktype = linktype;
+    while (end - pos >= RECORD_HEADER_LEN) {
+        const uint8_t *rec = data + pos;
+        uint32_t caplen = file32(rec + 8, big_endian);
+        if (caplen > MAX_CAPLEN || (Py_ssize_t)caplen > end - pos - RECORD_HEADER_LEN)
+            break;
+        int64_t ts = (int64_t)file32(rec, big_endian) * 1000000000LL
+                     + (int64_t)file32(rec + 4, big_endian) * frac_ns;
+        if (ts >= self->deadline || ts >= tick)
+            break;
+        Segment seg;
+        const uint8_t *frame = rec + RECORD_HEADER_LEN;
+        if (!decode_segment(frame, caplen, &seg))
+            break;
+        int found;
+        Slot *slot = table_find(self, &seg.key, &found);
+        if (!found)
+            break;
+        current.index = index + 1;
+        current.ts = ts;
+        current.start = pos + RECORD_HEADER_LEN;
+        current.caplen = caplen;
+        current.wirelen = file32(rec + 12, big_endian);
+        int consumed = consume(self, slot, &seg, buf, frame, pos + RECORD_HEADER_LEN, ts);
+        int called_python = current.frame != NULL;
+        current_clear();
+        if (consumed < 0) {
+            PyBuffer_Release(&whole);
+            return NULL;
+        }
+        if (consumed == 0)
+            break;
+        index++;
+        pos += RECORD_HEADER_LEN + caplen;
+        self->frames++;
+        self->bytes += current.wirelen;
+        self->segments++;
+        if (ts > self->latest_ts)
+            self->latest_ts = ts;
+        if (called_python && (flush_output(self) < 0 || next_tick(self, &tick) < 0)) {
+            PyBuffer_Release(&whole);
+            return NULL;
+        }
+    }
+    PyBuffer_Release(&whole);
+done:
+    if (PyErr_Occurred())
+        return NULL;
+    return Py_BuildValue("nL", pos, index);
+}
+
+static PyObject *key_from_args(PyObject *src, PyObject *sport, PyObject *dst, PyObject *dport,
+                               FlowKey *key)
+{
+    Py_buffer s, d;
+    memset(key, 0, sizeof *key);
+    if (PyObject_GetBuffer(src, &s, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(dst, &d, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&s);
+        return NULL;
+    }
+    int ok = s.len == d.len && (s.len == 4 || s.len == 16);
+    if (ok) {
+        key->addr_len = (uint8_t)s.len;
+        memcpy(key->src, s.buf, s.len);
+        memcpy(key->dst, d.buf, d.len);
+    }
+    PyBuffer_Release(&s);
+    PyBuffer_Release(&d);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "addresses must both be 4 or 16 bytes");
+        return NULL;
+    }
+    long sp = PyLong_AsLong(sport), dp = PyLong_AsLong(dport);
+    if (PyErr_Occurred())
+        return NULL;
+    key->sport = (uint16_t)sp;
+    key->dport = (uint16_t)dp;
+    return Py_None;
+}
+
+static PyObject *FlowIndex_adopt(FlowIndexObject *self, PyObject *args)
+{
+    PyObject *src, *sport, *dst, *dport, *conn;
+    int direction;
+    if (!PyArg_ParseTuple(args, "OOOOOi:adopt", &src, &sport, &dst, &dport, &conn, &direction))
+        return NULL;
+    FlowKey key, reverse;
+    if (key_from_args(src, sport, dst, dport, &key) == NULL
+        || key_from_args(dst, dport, src, sport, &reverse) == NULL)
+        return NULL;
+    if (table_put(self, &key, conn, direction != 0) < 0
+        || table_put(self, &reverse, conn, direction == 0) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *frame_class, *error_class;
+    static char *kwlist[] = {"frame_class", "error_class", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:FlowIndex", kwlist, &frame_class,
+                                     &error_class))
+        return NULL;
+    FlowIndexObject *self = (FlowIndexObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->slots = PyMem_Calloc(MIN_SLOTS, sizeof(Slot));
+    if (self->slots == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->size = MIN_SLOTS;
+    self->frame_class = Py_NewRef(frame_class);
+    self->error_class = Py_NewRef(error_class);
+    self->driver = Py_NewRef(Py_None);
+    self->ip_layer = Py_NewRef(Py_None);
+    self->on_error = Py_NewRef(Py_None);
+    self->deadline = INT64_MAX;
+    self->latest_ts = -1;
+    return (PyObject *)self;
+}
+
+static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
+{
+    for (Py_ssize_t i = 0; i < self->size; i++)
+        Py_VISIT(self->slots[i].conn);
+    Py_VISIT(self->driver);
+    Py_VISIT(self->ip_layer);
+    Py_VISIT(self->frame_class);
+    Py_VISIT(self->on_error);
+    Py_VISIT(self->error_class);
+    return 0;
+}
+
+static int FlowIndex_clear(FlowIndexObject *self)
+{
+    for (Py_ssize_t i = 0; i < self->size; i++)
+        Py_CLEAR(self->slots[i].conn);
+    self->live = 0;
+    Py_CLEAR(self->driver);
+    Py_CLEAR(self->ip_layer);
+    Py_CLEAR(self->frame_class);
+    Py_CLEAR(self->on_error);
+    Py_CLEAR(self->error_class);
+    return 0;
+}
+
+static void FlowIndex_dealloc(FlowIndexObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    FlowIndex_clear(self);
+    PyMem_Free(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The settable references: a Python value, None allowed. */
+static int set_ref(PyObject **field, PyObject *value)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete this attribute");
+        return -1;
+    }
+    Py_XSETREF(*field, Py_NewRef(value));
+    return 0;
+}
+
+#define REF_PROPERTY(name)                                                          \
+    static PyObject *get_##name(FlowIndexObject *self, void *c)                     \
+    {                                                                               \
+        return Py_NewRef(self->name);                                               \
+    }                                                                               \
+    static int set_##name(FlowIndexObject *self, PyObject *v, void *c)              \
+    {                                                                               \
+        return set_ref(&self->name, v);                                             \
+    }
+
+REF_PROPERTY(driver)
+REF_PROPERTY(ip_layer)
+REF_PROPERTY(on_error)
+
+static PyObject *get_deadline(FlowIndexObject *self, void *c)
+{
+    return PyLong_FromLongLong(self->deadline);
+}
+
+static int set_deadline(FlowIndexObject *self, PyObject *v, void *c)
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete deadline");
+        return -1;
+    }
+    return time_of(v, &self->deadline);
+}
+
+static PyObject *get_latest_ts(FlowIndexObject *self, void *c)
+{
+    return PyLong_FromLongLong(self->latest_ts);
+}
+
+static PyObject *get_live(FlowIndexObject *self, void *c)
+{
+    return PyLong_FromSsize_t(self->live);
+}
+
+static PyGetSetDef FlowIndex_getset[] = {
+    {"driver", (getter)get_driver, (setter)set_driver,
+     "the D program: its next_tick_ns stops the scan; its held output is flushed per record"},
+    {"ip_layer", (getter)get_ip_layer, (setter)set_ip_layer,
+     "records are consumed only while this object's fire is None"},
+    {"on_error", (getter)get_on_error, (setter)set_on_error,
+     "on_error(frame, exc): a DissectError raised while a record was consumed"},
+    {"deadline", (getter)get_deadline, (setter)set_deadline,
+     "records at or after this time (ns) are left to the Python layers"},
+    {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
+    {"live", (getter)get_live, NULL, "table entries (two per connection)"},
+    {NULL},
+};
+
+static PyMemberDef FlowIndex_members[] = {
+    {"frames", T_LONGLONG, offsetof(FlowIndexObject, frames), READONLY, "records consumed"},
+    {"bytes", T_LONGLONG, offsetof(FlowIndexObject, bytes), READONLY,
+     "their wire length in bytes"},
+    {"segments", T_LONGLONG, offsetof(FlowIndexObject, segments), READONLY,
+     "TCP segments among them (all of them)"},
+    {NULL},
+};
+
+static PyMethodDef FlowIndex_methods[] = {
+    {"scan", (PyCFunction)(void (*)(void))FlowIndex_scan, METH_FASTCALL,
+     "scan(buf, pos, end, index, linktype, big_endian, frac_ns, source) -> (pos, index):\n"
+     "consume the pcap records of buf[pos:end] from pos on while they can be; return\n"
+     "where the first record left to the Python layers starts and the packet number\n"
+     "of the record before it."},
+    {"adopt", (PyCFunction)FlowIndex_adopt, METH_VARARGS,
+     "adopt(src, sport, dst, dport, conn, direction): segments from src:sport to dst:dport\n"
+     "(wire address bytes) are direction ``direction`` of conn, the reverse the other."},
+    {NULL},
+};
+
+static PyTypeObject FlowIndex_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.FlowIndex",
+    .tp_doc = "FlowIndex(frame_class, error_class): the connections whose plain data\n"
+              "segments the scanner hands straight to their reassemblers.",
+    .tp_basicsize = sizeof(FlowIndexObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = FlowIndex_new,
+    .tp_dealloc = (destructor)FlowIndex_dealloc,
+    .tp_traverse = (traverseproc)FlowIndex_traverse,
+    .tp_clear = (inquiry)FlowIndex_clear,
+    .tp_methods = FlowIndex_methods,
+    .tp_members = FlowIndex_members,
+    .tp_getset = FlowIndex_getset,
+};
+
+int scan_add_types(PyObject *module)
+{
+    struct { PyObject **var; const char *text; } names[] = {
+        {&str_framer, "framer"}, {&str_reasm, "reasm"}, {&str_last_ts, "last_ts"},
+        {&str_server_spoke, "server_spoke"}, {&str_frame, "frame"}, {&str_unbind, "_unbind"},
+        {&str_fire, "fire"}, {&str_next_tick_ns, "next_tick_ns"}, {&str_pending, "pending"},
+        {&str_flush, "flush"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        *names[i].var = PyUnicode_InternFromString(names[i].text);
+        if (*names[i].var == NULL)
+            return -1;
+    }
+    if (PyType_Ready(&FlowIndex_Type) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, "FlowIndex", (PyObject *)&FlowIndex_Type);
+}

@@ -1,0 +1,19 @@
+"""The C part of pcapprobe: the packet hot path (pcapprobe/cext/).
+
+Everything else is declared in pyproject.toml; setuptools reads both.
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "pcapprobe._fastpath",
+            sources=["pcapprobe/cext/module.c", "pcapprobe/cext/stream.c",
+                     "pcapprobe/cext/scan.c"],
+            depends=["pcapprobe/cext/fastpath.h"],
+            extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                                "-Wno-missing-field-initializers"],
+        ),
+    ],
+)

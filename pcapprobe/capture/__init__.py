@@ -38,7 +38,6 @@ class Capture:
         self._stdin = stdin
         self.size = 0 if path == "-" else _size(path)
         self._raw: BinaryIO | None = None
-        # classic pcap only: pcapng records are always Frames
         self.scan_slot = ScanSlot()
 
     @property
@@ -63,7 +62,7 @@ class Capture:
             raise CaptureError(f"{self.name}: cannot read: {exc}") from None
         if magic == PCAPNG_MAGIC:
             reader = read_pcapng(stream, self.name, self.warn, lambda: self._close(raw),
-                                 self.before_wait)
+                                 self.before_wait, self.scan_slot)
         elif len(magic) == 4 and byte_order(magic) is not None:
             reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw),
                                self.before_wait, self.scan_slot)

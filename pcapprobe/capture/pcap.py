@@ -37,8 +37,12 @@ Warn = Callable[[str, int, str], None]
 class Scanner(Protocol):
     """What may consume records before they become Frames (pcapprobe._fastpath.FlowIndex)."""
 
-    def scan(self, buf: bytes, pos: int, end: int, index: int, linktype: int,
+    def scan(self, buf: bytes | memoryview, pos: int, end: int, index: int, linktype: int,
              big_endian: bool, frac_ns: int, source: str) -> tuple[int, int]: ...
+
+    def scan_pcapng(self, buf: bytes | memoryview, pos: int, end: int, index: int,
+                    big_endian: bool, interfaces: tuple[tuple[int, int, int, int, str | None], ...],
+                    source: str) -> tuple[int, int, int]: ...
 
 
 class ScanSlot:

@@ -10,11 +10,14 @@ block type is skipped by its length, as §3.1 asks.
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
-from pcapprobe.capture.pcap import READ_ERRORS, Warn
+from pcapprobe.capture.pcap import (
+    CHUNK, READ_ERRORS, RELEASE_EVERY, ScanSlot, Warn, chunk_reader,
+)
 
 BLOCK_SHB = 0x0A0D0D0A
 BLOCK_IDB = 0x00000001
@@ -82,26 +85,49 @@ def _interface(body: bytes, order: str) -> Interface:
 
 def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                 close: Callable[[], None] = lambda: None,
-                before_wait: Callable[[], None] | None = None) -> Iterator[Frame]:
+                before_wait: Callable[[], None] | None = None,
+                slot: ScanSlot | None = None) -> Iterator[Frame]:
     """Yield every packet block of a pcapng file, in file order.
 
-    Blocks are read whole, so a live pipe is decoded as it comes; there
-    ``before_wait`` (which flushes the output so far) runs before each block.
+    Blocks are parsed out of the reader's chunks (a plain file: one memory
+    map); a live pipe returns what has arrived, so its blocks are decoded as
+    they come, and ``before_wait`` (which flushes the output so far) runs
+    before a read that may wait.  Enhanced Packet Blocks ``slot``'s scanner
+    consumes are not yielded (their numbers are used).
     """
-    wait = None if f.seekable() else before_wait
+    read = chunk_reader(f, before_wait)
+    slot = slot or ScanSlot()
     try:
         order = "<"
         interfaces: list[Interface] = []
+        table: tuple[tuple[int, int, int, int, str | None], ...] = ()  # for the scanner
         index = 0
         last_ts = 0
+        buf: bytes | memoryview = b""
+        buflen = pos = 0
+        done_with = getattr(read, "done_with", None)
+        release_at = RELEASE_EVERY if done_with is not None else sys.maxsize
         while True:
-            if wait is not None:
-                wait()
-            head = f.read(12)
-            if len(head) < 12:
-                if head:
-                    warn("capture.truncated", index + 1, "truncated block header at end of file")
-                return
+            if pos >= release_at:
+                done_with(pos)  # type: ignore[misc]  # set with release_at
+                release_at = pos + RELEASE_EVERY
+            if buflen - pos < 12:
+                buf = bytes(buf[pos:]) + read(CHUNK, 12 - (buflen - pos))
+                buflen = len(buf)
+                pos = 0
+                if buflen < 12:
+                    if buflen:
+                        warn("capture.truncated", index + 1, "truncated block header at end of file")
+                    return
+            scanner = slot.scanner
+            if scanner is not None and table:
+                scanned, index, ts = scanner.scan_pcapng(buf, pos, min(buflen, release_at), index,
+                                                         order == ">", table, source)
+                if scanned != pos:
+                    pos = scanned
+                    last_ts = ts
+                    continue
+            head = bytes(buf[pos : pos + 12])
             if head[:4] == b"\x0a\x0d\x0d\x0a":
                 magic = head[8:12]
                 if magic == b"\x4d\x3c\x2b\x1a":
@@ -112,23 +138,29 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                     warn("capture.bad_block", index + 1, "section header with bad byte-order magic; rest of file skipped")
                     return
                 interfaces = []
+                table = ()
             btype, blen = struct.unpack_from(order + "II", head)
             if blen < 12 or blen % 4 or blen > MAX_BLOCK:
                 warn("capture.bad_block", index + 1,
                      f"block type 0x{btype:08x} has impossible length {blen}; rest of file skipped")
                 return
-            rest = f.read(blen - 12)
-            if len(rest) < blen - 12:
-                warn("capture.truncated", index + 1, f"truncated block (type 0x{btype:08x}) at end of file")
-                return
-            body = head[8:] + rest[:-4]
+            if buflen - pos < blen:
+                buf = bytes(buf[pos:]) + read(max(CHUNK, blen), blen - (buflen - pos))
+                buflen = len(buf)
+                pos = 0
+                if buflen < blen:
+                    warn("capture.truncated", index + 1, f"truncated block (type 0x{btype:08x}) at end of file")
+                    return
+            body = memoryview(buf)[pos + 8 : pos + blen - 4]
+            pos += blen
             if btype == BLOCK_SHB:
                 continue
             if btype == BLOCK_IDB:
                 if len(body) < 8:
                     warn("capture.bad_block", index + 1, "interface description block too short")
                     continue
-                interfaces.append(_interface(body, order))
+                interfaces.append(_interface(bytes(body), order))
+                table = tuple((i.linktype, i.num, i.den, i.offset_ns, i.name) for i in interfaces)
                 continue
             if btype not in (BLOCK_EPB, BLOCK_SPB, BLOCK_OPB):
                 continue
@@ -161,7 +193,7 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                 ts = iface.ts_ns((hi << 32) | lo)
                 data_at = 20
             last_ts = ts
-            yield Frame(index, ts, iface.linktype, memoryview(body)[data_at : data_at + caplen],
+            yield Frame(index, ts, iface.linktype, body[data_at : data_at + caplen],
                         wirelen, iface.name, source)
     except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")

@@ -201,7 +201,7 @@ static int table_put(FlowIndexObject *self, const FlowKey *key, PyObject *conn, 
 
 static struct {
     int active;
-    PyObject *frame_class, *buf, *source, *conn;  /* borrowed for the record */
+    PyObject *frame_class, *buf, *source, *ifname, *conn;  /* borrowed for the record */
     Py_ssize_t start, caplen;
     long long index, wirelen;
     int64_t ts;
@@ -220,7 +220,7 @@ static PyObject *frame_of_current(void)
         return NULL;
     PyObject *frame = PyObject_CallFunction(current.frame_class, "LLiNLOO", current.index,
                                             (long long)current.ts, current.linktype, data,
-                                            current.wirelen, Py_None, current.source);
+                                            current.wirelen, current.ifname, current.source);
     return frame;
 }
 
@@ -505,92 +505,225 @@ static void current_clear(void)
 
 /* ---- the FlowIndex type ------------------------------------------------- */
 
+/* One record offered to the scanner: the frame is bytes [off, off + caplen)
+ * of the reader's buffer. */
+typedef struct {
+    const uint8_t *frame;
+    Py_ssize_t off, caplen;
+    long long wirelen;
+    int64_t ts;
+} Record;
+
+/* A scan over one buffer: what stays the same from record to record. */
+typedef struct {
+    Py_buffer whole;
+    const uint8_t *data;
+    Py_ssize_t end;
+    int64_t tick;
+} Scan;
+
+/* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none
+ * can be (ip probes fire), -1 on error.  On 1, scan_end() must follow. */
+static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize_t pos,
+                      Py_ssize_t end, PyObject *source)
+{
+    int fires = ip_fires(self);
+    if (fires != 0)
+        return fires < 0 ? -1 : 0;
+    if (next_tick(self, &scan->tick) < 0)
+        return -1;
+    /* buf (bytes, or a view of the mapped file) is never written: PDU views
+     * into it that apps keep stay valid and unchanged */
+    if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0)
+        return -1;
+    scan->data = (const uint8_t *)scan->whole.buf;
+    scan->end = end > scan->whole.len || pos < 0 ? pos : end;
+    current.frame_class = self->frame_class;
+    current.buf = buf;
+    current.source = source;
+    current.ifname = Py_None;
+    return 1;
+}
+
+static void scan_end(Scan *scan)
+{
+    PyBuffer_Release(&scan->whole);
+}
+
+/* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
+ * -1 on error.  ``index`` is its packet number. */
+static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
+{
+    if (rec->ts >= self->deadline || rec->ts >= scan->tick)
+        return 0;
+    Segment seg;
+    if (!decode_segment(rec->frame, rec->caplen, &seg))
+        return 0;
+    int found;
+    Slot *slot = table_find(self, &seg.key, &found);
+    if (!found)
+        return 0;
+    current.index = index;
+    current.ts = rec->ts;
+    current.start = rec->off;
+    current.caplen = rec->caplen;
+    current.wirelen = rec->wirelen;
+    int consumed = consume(self, slot, &seg, current.buf, rec->frame, rec->off, rec->ts);
+    int called_python = current.frame != NULL;
+    current_clear();
+    if (consumed <= 0)
+        return consumed;
+    self->frames++;
+    self->bytes += rec->wirelen;
+    self->segments++;
+    if (rec->ts > self->latest_ts)
+        self->latest_ts = rec->ts;
+    if (called_python && (flush_output(self) < 0 || next_tick(self, &scan->tick) < 0))
+        return -1;
+    return 1;
+}
+
 static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t pos, end;
-    long long index;
-    int linktype, big_endian;
-    long long frac_ns;
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError,
                         "scan(buf, pos, end, index, linktype, big_endian, frac_ns, source)");
         return NULL;
     }
-    PyObject *buf = args[0];
-    pos = PyLong_AsSsize_t(args[1]);
-    end = PyLong_AsSsize_t(args[2]);
-    index = PyLong_AsLongLong(args[3]);
-    linktype = PyLong_AsLong(args[4]);
-    big_endian = PyObject_IsTrue(args[5]);
-    frac_ns = PyLong_AsLongLong(args[6]);
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t end = PyLong_AsSsize_t(args[2]);
+    long long index = PyLong_AsLongLong(args[3]);
+    long linktype = PyLong_AsLong(args[4]);
+    int big_endian = PyObject_IsTrue(args[5]);
+    long long frac_ns = PyLong_AsLongLong(args[6]);
     if (PyErr_Occurred())
         return NULL;
-    int fires = ip_fires(self);
-    if (fires < 0)
+    Scan scan;
+    int status = linktype == LINKTYPE_ETHERNET ? scan_begin(self, &scan, args[0], pos, end, args[7])
+                                               : 0;
+    if (status < 0)
         return NULL;
-    int64_t tick;
-    if (linktype != LINKTYPE_ETHERNET || fires || next_tick(self, &tick) < 0)
-        goto done;
-    /* buf (bytes, or a view of the mapped file) is never written: PDU views
-     * into it that apps keep stay valid and unchanged */
-    Py_buffer whole;
-    if (PyObject_GetBuffer(buf, &whole, PyBUF_SIMPLE) < 0)
-        return NULL;
-    if (end > whole.len || pos < 0)
-        end = pos;  /* nothing sensible to scan */
-    const uint8_t *data = (const uint8_t *)whole.buf;
-    current.frame_class = self->frame_class;
-    current.buf = buf;
-    current.source = args[7];
-    current.linktype = linktype;
-    while (end - pos >= RECORD_HEADER_LEN) {
-        const uint8_t *rec = data + pos;
-        uint32_t caplen = file32(rec + 8, big_endian);
-        if (caplen > MAX_CAPLEN || (Py_ssize_t)caplen > end - pos - RECORD_HEADER_LEN)
-            break;
-        int64_t ts = (int64_t)file32(rec, big_endian) * 1000000000LL
-                     + (int64_t)file32(rec + 4, big_endian) * frac_ns;
-        if (ts >= self->deadline || ts >= tick)
-            break;
-        Segment seg;
-        const uint8_t *frame = rec + RECORD_HEADER_LEN;
-        if (!decode_segment(frame, caplen, &seg))
-            break;
-        int found;
-        Slot *slot = table_find(self, &seg.key, &found);
-        if (!found)
-            break;
-        current.index = index + 1;
-        current.ts = ts;
-        current.start = pos + RECORD_HEADER_LEN;
-        current.caplen = caplen;
-        current.wirelen = file32(rec + 12, big_endian);
-        int consumed = consume(self, slot, &seg, buf, frame, pos + RECORD_HEADER_LEN, ts);
-        int called_python = current.frame != NULL;
-        current_clear();
-        if (consumed < 0) {
-            PyBuffer_Release(&whole);
-            return NULL;
+    if (status > 0) {
+        current.linktype = (int)linktype;
+        while (scan.end - pos >= RECORD_HEADER_LEN) {
+            const uint8_t *head = scan.data + pos;
+            uint32_t caplen = file32(head + 8, big_endian);
+            if (caplen > MAX_CAPLEN || (Py_ssize_t)caplen > scan.end - pos - RECORD_HEADER_LEN)
+                break;
+            Record rec = {head + RECORD_HEADER_LEN, pos + RECORD_HEADER_LEN, caplen,
+                          file32(head + 12, big_endian),
+                          (int64_t)file32(head, big_endian) * 1000000000LL
+                              + (int64_t)file32(head + 4, big_endian) * frac_ns};
+            status = scan_record(self, &scan, &rec, index + 1);
+            if (status <= 0)
+                break;
+            index++;
+            pos += RECORD_HEADER_LEN + caplen;
         }
-        if (consumed == 0)
-            break;
-        index++;
-        pos += RECORD_HEADER_LEN + caplen;
-        self->frames++;
-        self->bytes += current.wirelen;
-        self->segments++;
-        if (ts > self->latest_ts)
-            self->latest_ts = ts;
-        if (called_python && (flush_output(self) < 0 || next_tick(self, &tick) < 0)) {
-            PyBuffer_Release(&whole);
+        scan_end(&scan);
+        if (status < 0)
             return NULL;
+    }
+    return Py_BuildValue("nL", pos, index);
+}
+
+/* ---- pcapng: Enhanced Packet Blocks (draft-ietf-opsawg-pcapng §4.3) ------ */
+
+#define BLOCK_EPB 6
+#define EPB_FIXED_LEN 32  /* block header 8, fields 20, trailing length 4 */
+#define MAX_BLOCK (1 << 24)
+#define MAX_INTERFACES 64
+
+/* What an IDB says (pcapprobe/capture/pcapng.py Interface): ticks * num / den
+ * + offset_ns is the time in ns. */
+typedef struct {
+    long linktype;
+    long long num, den, offset_ns;
+    PyObject *name;  /* borrowed from the caller's table */
+} Interface;
+
+/* The reader's interface table: a tuple of (linktype, num, den, offset_ns,
+ * name) tuples.  Returns how many were read (at most MAX_INTERFACES), -1 on
+ * error. */
+static Py_ssize_t interfaces_of(PyObject *table, Interface *ifaces)
+{
+    if (!PyTuple_Check(table)) {
+        PyErr_SetString(PyExc_TypeError, "interfaces must be a tuple");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(table);
+    if (n > MAX_INTERFACES)
+        n = MAX_INTERFACES;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Interface *iface = &ifaces[i];
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(table, i), "lLLLO", &iface->linktype, &iface->num,
+                              &iface->den, &iface->offset_ns, &iface->name))
+            return -1;
+        if (iface->den <= 0) {
+            PyErr_SetString(PyExc_ValueError, "interface time resolution denominator <= 0");
+            return -1;
         }
     }
-    PyBuffer_Release(&whole);
-done:
+    return n;
+}
+
+static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *args,
+                                       Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "scan_pcapng(buf, pos, end, index, big_endian, interfaces, source)");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t end = PyLong_AsSsize_t(args[2]);
+    long long index = PyLong_AsLongLong(args[3]);
+    int big_endian = PyObject_IsTrue(args[4]);
     if (PyErr_Occurred())
         return NULL;
-    return Py_BuildValue("nL", pos, index);
+    Interface ifaces[MAX_INTERFACES];
+    Py_ssize_t n_ifaces = interfaces_of(args[5], ifaces);
+    if (n_ifaces < 0)
+        return NULL;
+    int64_t last_ts = -1;
+    Scan scan;
+    int status = scan_begin(self, &scan, args[0], pos, end, args[6]);
+    if (status < 0)
+        return NULL;
+    if (status > 0) {
+        while (scan.end - pos >= EPB_FIXED_LEN) {
+            const uint8_t *block = scan.data + pos;
+            uint32_t blen = file32(block + 4, big_endian);
+            if (file32(block, big_endian) != BLOCK_EPB || blen < EPB_FIXED_LEN || blen % 4
+                || blen > MAX_BLOCK || (Py_ssize_t)blen > scan.end - pos)
+                break;
+            uint32_t ifid = file32(block + 8, big_endian);
+            uint32_t caplen = file32(block + 20, big_endian);
+            if (ifid >= n_ifaces || caplen > blen - EPB_FIXED_LEN
+                || ifaces[ifid].linktype != LINKTYPE_ETHERNET)
+                break;
+            const Interface *iface = &ifaces[ifid];
+            uint64_t ticks = (uint64_t)file32(block + 12, big_endian) << 32
+                             | file32(block + 16, big_endian);
+            __int128 ns = (__int128)ticks * iface->num / iface->den + iface->offset_ns;
+            if (ns >= INT64_MAX)
+                break;
+            Record rec = {block + 28, pos + 28, caplen, file32(block + 24, big_endian),
+                          (int64_t)ns};
+            current.linktype = (int)iface->linktype;
+            current.ifname = iface->name;
+            status = scan_record(self, &scan, &rec, index + 1);
+            if (status <= 0)
+                break;
+            index++;
+            last_ts = rec.ts;
+            pos += blen;
+        }
+        scan_end(&scan);
+        if (status < 0)
+            return NULL;
+    }
+    return Py_BuildValue("nLL", pos, index, (long long)last_ts);
 }
 
 static PyObject *key_from_args(PyObject *src, PyObject *sport, PyObject *dst, PyObject *dport,
@@ -777,6 +910,11 @@ static PyMethodDef FlowIndex_methods[] = {
      "consume the pcap records of buf[pos:end] from pos on while they can be; return\n"
      "where the first record left to the Python layers starts and the packet number\n"
      "of the record before it."},
+    {"scan_pcapng", (PyCFunction)(void (*)(void))FlowIndex_scan_pcapng, METH_FASTCALL,
+     "scan_pcapng(buf, pos, end, index, big_endian, interfaces, source)\n"
+     "-> (pos, index, last_ts): the same over the Enhanced Packet Blocks of a pcapng\n"
+     "section; interfaces: a tuple of (linktype, num, den, offset_ns, name), one per\n"
+     "IDB; last_ts: the time of the last block consumed (-1: none)."},
     {"adopt", (PyCFunction)FlowIndex_adopt, METH_VARARGS,
      "adopt(src, sport, dst, dport, conn, direction): segments from src:sport to dst:dport\n"
      "(wire address bytes) are direction ``direction`` of conn, the reverse the other."},

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import pcapprobe
-from pcapprobe.capture import pcap
+from fixtures.gen import pcapng_bytes
+from pcapprobe.capture import Capture, pcap
 from pcapprobe.pipeline import Pipeline
 from tests.conftest import FIXTURES, shared_captures
 
@@ -30,8 +31,9 @@ STREAM_FIXTURES = {"nfsv3-tcp.pcap": "nfs", "nfsv3-midstream.pcap": "nfs",
                    "iscsi-session.pcap": "iscsi", "iscsi-digests.pcap": "iscsi",
                    "iscsi-midsession.pcap": "iscsi"}
 
-CAPTURES = sorted(PCAPS.glob("*.pcap")) + [
-    p for p in shared_captures("nfsv3", "iscsi", "real-peers", "tcp") if p.suffix == ".pcap"]
+CAPTURES = sorted(PCAPS.glob("*.pcap*")) + [
+    p for p in shared_captures("nfsv3", "iscsi", "real-peers", "tcp", "format")
+    if p.suffix in (".pcap", ".pcapng")]
 
 
 @pytest.fixture
@@ -98,3 +100,24 @@ def test_ticks_between_scanned_records(monkeypatch: pytest.MonkeyPatch) -> None:
     program = ("profile:::tick-1ms { @ticks = count(); } "
                "iscsi:::data-send { printf(\"%d %d\\n\", timestamp, args[1]->ii_datalen); }")
     _same(PCAPS / "iscsi-session.pcap", program, monkeypatch)
+
+
+def _as_pcapng(capture: Path, out: Path, big_endian: bool) -> Path:
+    """The same packets as a pcapng file (nanosecond interface "eth0")."""
+    frames = list(Capture(str(capture), lambda *args: None).frames())
+    packets = [("epb", 0, f.ts_ns, bytes(f.data)) for f in frames]
+    out.write_bytes(pcapng_bytes([(frames[0].linktype, "eth0", 9)], packets, big_endian))
+    return out
+
+
+@pytest.mark.parametrize("big_endian", [False, True], ids=["le", "be"])
+@pytest.mark.parametrize("name", sorted(STREAM_FIXTURES))
+def test_pcapng_blocks_are_scanned(name: str, big_endian: bool, tmp_path: Path,
+                                   scanned: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    capture = _as_pcapng(PCAPS / name, tmp_path / "c.pcapng", big_endian)
+    program = PROGRAMS[STREAM_FIXTURES[name]]
+    _same(capture, program, monkeypatch)
+    assert scanned[0] > 0
+    # and as pcap: the same output
+    assert _run(capture, program, monkeypatch, True).output == \
+        _run(PCAPS / name, program, monkeypatch, True).output

@@ -12,7 +12,9 @@ Initiator Task Tag (§11.2.1.8).
 
 from __future__ import annotations
 
+import functools
 import struct
+
 from dissectors import scsi
 from dissectors._reader import Malformed, Truncated
 from dissectors.crc32c import crc32c
@@ -97,17 +99,18 @@ _DIGEST = struct.Struct("<I")  # CRC32C goes least significant byte first (§13.
 
 
 class Pdu:
-    """One decoded PDU: BHS words, AHS, data segment and the digest verdicts."""
+    """One decoded PDU: the BHS words, the PDU's bytes and the digest verdicts.
 
-    __slots__ = ("opcode", "immediate", "flags", "spec", "ahs_len", "data_len", "lun",
-                 "itt", "w20", "w24", "w28", "w32", "w36", "w40", "w44", "bhs", "ahs",
-                 "data", "header_digest_ok", "data_digest_ok")
+    AHS and data segment are sliced from ``view`` when asked for: most PDUs
+    are only counted, their data never looked at.
+    """
+
+    __slots__ = ("opcode", "flags", "spec", "data_len", "lun", "itt", "w20", "w24", "w28",
+                 "w32", "w36", "w40", "w44", "view", "header_digest_ok", "data_digest_ok")
 
     opcode: int
-    immediate: bool
     flags: int
     spec: int  # bytes 2-3: opcode specific (status, versions, TMF response ...)
-    ahs_len: int  # bytes
     data_len: int
     lun: int  # bytes 8-15 as one big-endian number
     itt: int
@@ -118,11 +121,32 @@ class Pdu:
     w36: int
     w40: int
     w44: int
-    bhs: memoryview
-    ahs: memoryview
-    data: memoryview
+    view: memoryview  # the whole PDU, digests included
     header_digest_ok: bool | None  # None: no digest on this PDU
     data_digest_ok: bool | None
+
+    @property
+    def immediate(self) -> bool:
+        return bool(self.view[0] & 0x40)
+
+    @property
+    def ahs_len(self) -> int:
+        """TotalAHSLength in bytes (byte 4 counts words, §11.2.1.4)."""
+        return self.view[4] * 4
+
+    @property
+    def bhs(self) -> memoryview:
+        return self.view[:BHS_LEN]
+
+    @property
+    def ahs(self) -> memoryview:
+        return self.view[BHS_LEN : BHS_LEN + self.ahs_len]
+
+    @property
+    def data(self) -> memoryview:
+        """The data segment, without its padding (§11.2.3)."""
+        start = BHS_LEN + self.ahs_len + (DIGEST_LEN if self.header_digest_ok is not None else 0)
+        return self.view[start : start + self.data_len]
 
     @property
     def name(self) -> str:
@@ -135,7 +159,7 @@ class Pdu:
     @property
     def isid(self) -> bytes:
         """Login PDUs: the 6-byte Initiator Session ID (§11.12.5)."""
-        return bytes(self.bhs[8:14])
+        return bytes(self.view[8:14])
 
     @property
     def tsih(self) -> int:
@@ -145,7 +169,9 @@ class Pdu:
     @property
     def cdb(self) -> bytes:
         """SCSI Command: the 16-byte CDB plus any extended-CDB AHS (§11.3.5, §11.2.1.2)."""
-        cdb = bytes(self.bhs[32:48])
+        cdb = bytes(self.view[32:48])
+        if not self.view[4]:
+            return cdb  # no AHS, the usual case
         ahs = self.ahs
         pos = 0
         while pos + 4 <= len(ahs):
@@ -193,16 +219,23 @@ def _padded(n: int) -> int:
 
 _HEAD = struct.Struct(">BBxxI")  # opcode byte, flags, TotalAHSLength<<24 | DataSegmentLength
 
-# Per first BHS byte, what a plausible PDU with it may be: -1 not a PDU, else
-# these bits (built once from the opcode tables above).
+# Per first BHS byte, what a plausible PDU with it may be and what follows its
+# header: -1 not a PDU, else these bits (one table per side and digest setting).
 _RULE_FINAL = 1  # the F bit must be set
 _RULE_NO_DATA = 2  # no data segment
 _RULE_AHS = 4  # may carry AHS
-_RULE_LOGIN = 8  # never carries digests (§13.1)
+_RULE_HEADER_DIGEST = 8  # a CRC32C follows the header
+_RULE_DATA_DIGEST = 16  # a CRC32C follows a data segment
 _LOGIN_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP})
+ANY_OPCODES = frozenset(OPCODE_NAMES)
 
 
-def _rules(opcodes: frozenset[int]) -> tuple[int, ...]:
+@functools.cache
+def _rules(opcodes: frozenset[int], header_digest: bool, data_digest: bool) -> tuple[int, ...]:
+    """The framing rules of a side that sends ``opcodes``; login PDUs never
+    carry digests (§13.1), whatever the session negotiated."""
+    digests = ((_RULE_HEADER_DIGEST if header_digest else 0)
+               | (_RULE_DATA_DIGEST if data_digest else 0))
     table = []
     for first in range(256):
         opcode = first & 0x3F
@@ -212,18 +245,12 @@ def _rules(opcodes: frozenset[int]) -> tuple[int, ...]:
         table.append((_RULE_FINAL if opcode in _FINAL_ALWAYS else 0)
                      | (_RULE_NO_DATA if opcode in _NO_DATA_OPCODES else 0)
                      | (_RULE_AHS if opcode == ISCSI_OP_SCSI_CMD else 0)
-                     | (_RULE_LOGIN if opcode in _LOGIN_OPCODES else 0))
+                     | (0 if opcode in _LOGIN_OPCODES else digests))
     return tuple(table)
 
 
-_RULES_ANY = _rules(frozenset(OPCODE_NAMES))
-_RULES_INITIATOR = _rules(INITIATOR_OPCODES)
-_RULES_TARGET = _rules(TARGET_OPCODES)
-
-
-def _length(view: memoryview, rules: tuple[int, ...], header_digest: bool,
-            data_digest: bool) -> int | None:
-    """pdu_length() against one side's opcode rules; ``view`` holds the BHS."""
+def _length(view: memoryview, rules: tuple[int, ...]) -> int | None:
+    """pdu_length() by one of the ``_rules`` tables; ``view`` holds the BHS."""
     first, flags, word = _HEAD.unpack_from(view)
     rule = rules[first]
     if rule < 0 or (rule & _RULE_FINAL and not flags & FLAG_FINAL):
@@ -233,11 +260,9 @@ def _length(view: memoryview, rules: tuple[int, ...], header_digest: bool,
     if (ahs_words and not rule & _RULE_AHS) or (data_len and rule & _RULE_NO_DATA):
         return None
     length = BHS_LEN + ahs_words * 4 + ((data_len + 3) & ~3)
-    if rule & _RULE_LOGIN:
-        return length
-    if header_digest:
+    if rule & _RULE_HEADER_DIGEST:
         length += DIGEST_LEN
-    if data_digest and data_len:
+    if data_len and rule & _RULE_DATA_DIGEST:
         length += DIGEST_LEN
     return length
 
@@ -250,7 +275,7 @@ def pdu_length(view: memoryview, header_digest: bool, data_digest: bool) -> int 
     """
     if len(view) < BHS_LEN:
         return None
-    return _length(view, _RULES_ANY, header_digest, data_digest)
+    return _length(view, _rules(ANY_OPCODES, header_digest, data_digest))
 
 
 def has_header_digest(view: memoryview) -> bool:
@@ -271,36 +296,38 @@ def heuristic(view: memoryview) -> bool:
                             b"TargetName=", b"InitiatorAlias="))
 
 
-def decode(view: memoryview, header_digest: bool, data_digest: bool) -> Pdu:
-    """Decode exactly one PDU and verify its digests (a mismatch is recorded, not raised)."""
-    if len(view) < BHS_LEN:
-        raise Truncated(BHS_LEN, len(view), "iSCSI BHS")
-    pdu = Pdu()
+def decode(view: memoryview, header_digest: bool, data_digest: bool,
+           cls: type[Pdu] = Pdu) -> Pdu:
+    """Decode exactly one PDU and verify its digests (a mismatch is recorded, not raised).
+
+    ``cls`` is Pdu or a subclass: a translator may have the PDU decoded
+    straight into its probe argument object.
+    """
+    size = len(view)
+    if size < BHS_LEN:
+        raise Truncated(BHS_LEN, size, "iSCSI BHS")
+    pdu = cls()
     (first, pdu.flags, pdu.spec, word, pdu.lun, pdu.itt, pdu.w20, pdu.w24, pdu.w28, pdu.w32,
      pdu.w36, pdu.w40, pdu.w44) = _BHS.unpack_from(view)
     pdu.opcode = first & 0x3F
-    pdu.immediate = bool(first & 0x40)
-    pdu.ahs_len = (word >> 24) * 4
     data_len = pdu.data_len = word & 0xFFFFFF
-    pdu.bhs = view[:BHS_LEN]
-    pos = BHS_LEN + pdu.ahs_len
-    if len(view) < pos:
-        raise Truncated(pos, len(view), "iSCSI AHS")
-    pdu.ahs = view[BHS_LEN:pos]
+    pdu.view = view
     pdu.header_digest_ok = pdu.data_digest_ok = None
+    pos = BHS_LEN + (word >> 24) * 4
+    if size < pos:
+        raise Truncated(pos, size, "iSCSI AHS")
     if header_digest:
-        if len(view) < pos + DIGEST_LEN:
-            raise Truncated(pos + DIGEST_LEN, len(view), "iSCSI header digest")
+        if size < pos + DIGEST_LEN:
+            raise Truncated(pos + DIGEST_LEN, size, "iSCSI header digest")
         pdu.header_digest_ok = _DIGEST.unpack_from(view, pos)[0] == crc32c(view[:pos])
         pos += DIGEST_LEN
     end = pos + data_len
-    if len(view) < end:
-        raise Truncated(end, len(view), "iSCSI data segment")
-    pdu.data = view[pos:end]
+    if size < end:
+        raise Truncated(end, size, "iSCSI data segment")
     if data_digest and data_len:
         padded = pos + _padded(data_len)
-        if len(view) < padded + DIGEST_LEN:
-            raise Truncated(padded + DIGEST_LEN, len(view), "iSCSI data digest")
+        if size < padded + DIGEST_LEN:
+            raise Truncated(padded + DIGEST_LEN, size, "iSCSI data digest")
         # The digest covers the data and its padding (§11.2.4).
         pdu.data_digest_ok = _DIGEST.unpack_from(view, padded)[0] == crc32c(view[pos:padded])
     return pdu
@@ -322,22 +349,29 @@ def parse_keys(data: bytes | memoryview) -> list[tuple[str, str]]:
 class Task:
     """One SCSI task of a session, by Initiator Task Tag."""
 
-    __slots__ = ("itt", "lun", "cdb", "expected_len", "read", "write", "r2ts",
-                 "data_in", "data_out", "status", "burst")
+    __slots__ = ("itt", "lun", "cdb", "expected_len", "flags", "r2ts", "data_in", "data_out",
+                 "status", "burst")
 
-    def __init__(self, itt: int, lun: int, cdb: bytes, expected_len: int, flags: int) -> None:
-        self.itt = itt
-        self.lun = lun
-        self.cdb = cdb
-        self.expected_len = expected_len
-        self.read = bool(flags & FLAG_READ)
-        self.write = bool(flags & FLAG_WRITE)
+    def __init__(self, command: Pdu) -> None:
+        self.itt = command.itt
+        self.lun = command.lun
+        self.cdb = command.cdb
+        self.expected_len = command.w20  # Expected Data Transfer Length (§11.3.4)
+        self.flags = command.flags
         self.r2ts = 0  # R2Ts the target sent
         self.data_in = 0  # bytes of Data-In
-        self.data_out = 0  # bytes of immediate data and Data-Out
+        self.data_out = command.data_len  # bytes of immediate data and Data-Out
         self.status: int | None = None
         # The data burst in progress, kept by the translator (xfer-start/xfer-done).
         self.burst: object = None
+
+    @property
+    def read(self) -> bool:
+        return bool(self.flags & FLAG_READ)
+
+    @property
+    def write(self) -> bool:
+        return bool(self.flags & FLAG_WRITE)
 
     @property
     def opcode_name(self) -> str:
@@ -437,39 +471,59 @@ class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
-                 "target_dir", "resync", "last_cmdsn", "_rules")
+                 "target_dir", "resync", "last_cmdsn", "_sides", "_framing")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
         self.session.connections = 1
-        # None until known: the login negotiated them, or the stream proved them.
+        # None until known: the login negotiated them, or the stream proved
+        # them.  Only on_login and _detect change them, and both reframe.
         self.header_digest: bool | None = None
         self.data_digest: bool | None = None
         self.in_login = False
         self._pending: dict[int, bytearray] = {}  # opcode -> continued key text
         self.target_dir: int | None = None  # stream direction the target sends on
-        # The opcode rules of what each direction may carry (once target_dir is known).
-        self._rules = (_RULES_ANY, _RULES_ANY)
+        # The opcodes each direction may carry (either, until target_dir is known).
+        self._sides = (ANY_OPCODES, ANY_OPCODES)
         self.resync = [False, False]  # bytes were lost in that direction
         self.last_cmdsn: int | None = None
+        self._reframe()
+
+    def _reframe(self) -> None:
+        """Choose the rules pdu_length() frames each direction by straight
+        away: none (the careful path) after lost bytes or while the digests
+        are unknown.  Called whenever one of those changes."""
+        hdig, ddig = self.header_digest, self.data_digest
+        known = hdig is not None and ddig is not None
+        self._framing: tuple[tuple[int, ...] | None, ...] = tuple(
+            _rules(side, hdig, ddig) if known and not resync else None
+            for side, resync in zip(self._sides, self.resync))
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
         """The framer's length function, honouring (or detecting) digests."""
-        rules = self._rules[direction]
-        if self.resync[direction] and (rules[view[0]] < 0 or not self._resumes(view)):
+        rules = self._framing[direction]
+        if rules is None:
+            return self._careful_length(view, direction)
+        return _length(view, rules)
+
+    def _careful_length(self, view: memoryview, direction: int) -> int | None:
+        """pdu_length() after lost bytes or while the digests are unknown."""
+        side = self._sides[direction]
+        if self.resync[direction] and (_rules(side, False, False)[view[0]] < 0
+                                       or not self._resumes(view)):
             return None
         hdig = self.header_digest
         ddig = self.data_digest
         if hdig is None or ddig is None:
-            return self._detect(view, rules)
-        return _length(view, rules, hdig, ddig)
+            return self._detect(view, side)
+        return _length(view, _rules(side, hdig, ddig))
 
-    def _detect(self, view: memoryview, rules: tuple[int, ...]) -> int | None:
+    def _detect(self, view: memoryview, side: frozenset[int]) -> int | None:
         """pdu_length() while the digests are unknown (a capture without the login)."""
-        if rules[view[0]] < 0:
+        if _rules(side, False, False)[view[0]] < 0:
             return None
         if view[0] & 0x3F in _LOGIN_OPCODES:
-            return _length(view, rules, False, False)
+            return _length(view, _rules(side, False, False))
         hdig = self.header_digest
         if hdig is None:
             # Mid-session: a header digest shows as the BHS's CRC32C after it.
@@ -478,19 +532,21 @@ class IscsiConnection:
             hdig = has_header_digest(view)
             if hdig:
                 self.header_digest = True
+                self._reframe()
         ddig = self.data_digest
         if ddig is None:
             # Mid-session: verify a data digest once the bytes to check it are
             # here; until then guess "none" (again, never hold a PDU back).
             ddig = False
-            length = _length(view, rules, hdig, True)
+            length = _length(view, _rules(side, hdig, True))
             data_len = (view[5] << 16) | (view[6] << 8) | view[7]
             if length is not None and data_len and len(view) >= length:
                 start = BHS_LEN + view[4] * 4 + (DIGEST_LEN if hdig else 0)
                 end = start + _padded(data_len)
                 ddig = self.data_digest = (
                     _DIGEST.unpack_from(view, end)[0] == crc32c(view[start:end]))
-        return _length(view, rules, hdig, ddig)
+                self._reframe()
+        return _length(view, _rules(side, hdig, ddig))
 
     def _resumes(self, view: memoryview) -> bool:
         """After lost bytes, a candidate BHS must also fit the session's state:
@@ -504,17 +560,21 @@ class IscsiConnection:
             return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
         return opcode == ISCSI_OP_SCSI_CMD and self.last_cmdsn is None
 
-    def decode(self, view: memoryview, direction: int) -> Pdu:
-        """Decode one framed PDU with this connection's digest settings."""
-        pdu = decode(view, bool(self.header_digest), bool(self.data_digest))
-        self.resync[direction] = False
-        if pdu.opcode in _CMDSN_OPCODES:
+    def decode(self, view: memoryview, direction: int, cls: type[Pdu] = Pdu) -> Pdu:
+        """Decode one framed PDU (into a ``cls``) with this connection's digest settings."""
+        pdu = decode(view, self.header_digest is True, self.data_digest is True, cls)
+        resync = self.resync
+        if resync[direction]:
+            resync[direction] = False
+            self._reframe()
+        opcode = pdu.opcode
+        if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
         if self.target_dir is None:
-            target = self.target_dir = (
-                direction if pdu.opcode in TARGET_OPCODES else 1 - direction)
-            self._rules = ((_RULES_TARGET, _RULES_INITIATOR) if target == 0
-                           else (_RULES_INITIATOR, _RULES_TARGET))
+            target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction
+            self._sides = ((TARGET_OPCODES, INITIATOR_OPCODES) if target == 0
+                           else (INITIATOR_OPCODES, TARGET_OPCODES))
+            self._reframe()
         return pdu
 
     def login_or_text(self, pdu: Pdu) -> list[tuple[str, str]] | None:
@@ -549,15 +609,18 @@ class IscsiConnection:
             self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
             self.data_digest = session.params.get("DataDigest") == "CRC32C"
             self.session = table.established(session)
+        self._reframe()
 
     def track(self, pdu: Pdu) -> Task | None:
-        """Update the task table for a SCSI-phase PDU; the task it belongs to."""
+        """Update the task table for a SCSI-phase PDU; the task it belongs to.
+
+        The PDU that carries a task's status ends it: the task is forgotten
+        (the object returned stays valid for the caller).
+        """
         tasks = self.session.tasks
         opcode = pdu.opcode
         if opcode == ISCSI_OP_SCSI_CMD:
-            task = Task(pdu.itt, pdu.lun, pdu.cdb, pdu.w20, pdu.flags)
-            task.data_out = pdu.data_len
-            tasks[pdu.itt] = task
+            task = tasks[pdu.itt] = Task(pdu)
             return task
         task = tasks.get(pdu.itt)
         if task is None:
@@ -566,12 +629,14 @@ class IscsiConnection:
             task.data_in += pdu.data_len
             if pdu.flags & FLAG_STATUS:
                 task.status = pdu.status
+                del tasks[pdu.itt]
         elif opcode == ISCSI_OP_DATA_OUT:
             task.data_out += pdu.data_len
         elif opcode == ISCSI_OP_R2T:
             task.r2ts += 1
         elif opcode == ISCSI_OP_SCSI_RSP:
             task.status = pdu.status
+            del tasks[pdu.itt]
         return task
 
     def lost(self, direction: int) -> None:
@@ -579,8 +644,4 @@ class IscsiConnection:
         and the next PDU boundary must be found with care."""
         self._pending.clear()
         self.resync[direction] = True
-
-    def finish(self, task: Task) -> None:
-        """Forget a task once its status went out."""
-        self.session.tasks.pop(task.itt, None)
-
+        self._reframe()

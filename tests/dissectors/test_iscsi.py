@@ -129,6 +129,32 @@ def test_task_tracking_counts_r2ts_and_data() -> None:
     assert task.opcode_name == "WRITE(10)" and task.lun == 1 << 48
 
 
+def test_the_pdu_carrying_the_status_ends_its_task() -> None:
+    conn, table, s = iscsi.IscsiConnection(), iscsi.SessionTable(), Session()
+    _run(conn, table, login(s))
+    tasks = conn.session.tasks
+    read = s.read_exchange(lba=0, blocks=16, per_pdu=4096)  # Data-In x2, then a Response
+    inquiry = s.simple(bytes([0x12, 0, 0, 0, 36, 0]) + bytes(10), bytes(36))  # status in Data-In
+    seen = [conn.track(conn.decode(memoryview(raw), d)) for d, raw in read + inquiry]
+    assert all(task is not None for task in seen) and not tasks
+    assert seen[0] is seen[3] and seen[3].status == 0 and seen[0].data_in == 8192
+    assert seen[4] is seen[5] and seen[5].status == 0 and seen[4].read
+
+
+def test_login_pdus_never_take_digests() -> None:
+    login_pdu = login(Session())[0][1]
+    view = memoryview(login_pdu + bytes(8))
+    assert iscsi.pdu_length(view, True, True) == iscsi.pdu_length(view, False, False) \
+        == len(login_pdu)
+
+
+def test_pdu_views_its_bytes() -> None:
+    raw = pdu(0x25, flags=0x81, itt=2, data=b"abcde", hdigest=True, ddigest=True)
+    p = iscsi.decode(memoryview(raw), True, True)
+    assert bytes(p.bhs) == raw[:48] and not p.ahs and bytes(p.data) == b"abcde"
+    assert p.view.obj is raw  # sliced when asked for, never copied
+
+
 def test_midsession_digests_are_detected() -> None:
     conn = iscsi.IscsiConnection()
     s = Session(hdigest=True, ddigest=True)

@@ -39,7 +39,6 @@ from dissectors import iscsi
 from dissectors._reader import DissectError
 from dissectors.iscsi import (
     FLAG_FINAL,
-    FLAG_STATUS,
     FLAG_WRITE,
     ISCSI_OP_DATA_IN,
     ISCSI_OP_DATA_OUT,
@@ -115,29 +114,23 @@ LAYOUTS: dict[int, tuple[_Source, ...]] = {
     iscsi.ISCSI_OP_TEXT_RSP:      ("itt", 0,     "w20",        "w28", "w24", 0,     "data_len", "flags"),
     iscsi.ISCSI_OP_ASYNC_MSG:     (0,     "lun", 0,            0,     "w24", 0,     "data_len", "flags"),
 }  # fmt: skip
-_CONNECTION_LAYOUT: tuple[_Source, ...] = (0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def _member(index: int) -> property:
-    def get(self: IscsiInfo) -> int:
-        source = self.layout[index]
-        return source if isinstance(source, int) else getattr(self.pdu, source)
+    def get(self: PduInfo) -> int:
+        source = LAYOUTS[self.opcode][index]
+        return source if isinstance(source, int) else getattr(self, source)
 
     return property(get)
 
 
-class IscsiInfo:
-    """iscsiinfo_t of one PDU (or of the connection, for xfer probes); lazy members."""
+class _SessionMembers:
+    """The iscsiinfo_t members that come from the session (read when asked for)."""
 
-    __slots__ = ("pdu", "session", "layout")
+    __slots__ = ()
 
+    session: IscsiSession
     ii_transport = TRANSPORT
-
-    def __init__(self, pdu: Pdu | None, session: IscsiSession,
-                 layout: tuple[_Source, ...]) -> None:
-        self.pdu = pdu
-        self.session = session
-        self.layout = layout
 
     @property
     def ii_target(self) -> str:
@@ -155,6 +148,14 @@ class IscsiInfo:
     def ii_tsih(self) -> str:
         return f"0x{self.session.tsih:04x}"
 
+
+class PduInfo(_SessionMembers, Pdu):
+    """iscsiinfo_t of one PDU: the decoded Pdu itself (no second object per
+    firing), its numeric members where iscsit.d takes them for its opcode.
+    ``session`` is set when it fires."""
+
+    __slots__ = ("session",)
+
     ii_itt = _member(0)
     ii_lun = _member(1)
     ii_ttt = _member(2)
@@ -163,6 +164,17 @@ class IscsiInfo:
     ii_datasn = _member(5)
     ii_datalen = _member(6)
     ii_flags = _member(7)
+
+
+class ConnectionInfo(_SessionMembers):
+    """iscsiinfo_t of the connection alone (args[1] of xfer probes): numeric members 0."""
+
+    __slots__ = ("session",)
+
+    ii_itt = ii_lun = ii_ttt = ii_cmdsn = ii_statsn = ii_datasn = ii_datalen = ii_flags = 0
+
+    def __init__(self, session: IscsiSession) -> None:
+        self.session = session
 
 
 class ScsiCmd:
@@ -195,13 +207,15 @@ class XferInfo:
         self.xfer_type = xfer_type
 
 
-class _Burst:
-    """A transfer in progress: where it started and the bytes seen so far."""
+class _Burst(XferInfo):
+    """A transfer in progress: the xferinfo_t its xfer-start fired with, and
+    the bytes seen so far (what its xfer-done reports)."""
 
-    __slots__ = ("offset", "xfer_type", "carried")
+    __slots__ = ("carried",)
 
-    def __init__(self, offset: int, xfer_type: int) -> None:
-        self.offset = offset
+    def __init__(self, offset: int, length: int, xfer_type: int) -> None:
+        self.xfer_loffset = offset
+        self.xfer_len = length
         self.xfer_type = xfer_type
         self.carried = 0
 
@@ -212,15 +226,15 @@ class IscsiProvider:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.sessions = SessionTable()
-        self.fire: dict[int, Fire] = {}
-        for opcode, name in PROBES.items():
-            handler = ctx.handler(PROVIDER, name)
-            if handler is not None:
-                self.fire[opcode] = handler
+        # Indexed by opcode (6 bits), a tuple: the handler of its probe or None;
+        # looked up for every PDU, so no dict.
+        self.fire: tuple[Fire | None, ...] = tuple(
+            ctx.handler(PROVIDER, PROBES[opcode]) if opcode in PROBES else None
+            for opcode in range(64))
         self.xfer_start = ctx.handler(PROVIDER, "xfer-start")
         self.xfer_done = ctx.handler(PROVIDER, "xfer-done")
         self.xfers = self.xfer_start is not None or self.xfer_done is not None
-        self.listening = bool(self.fire) or self.xfers
+        self.listening = any(self.fire) or self.xfers
 
     def app(self, client: str, server: str, ipv6: bool,
             conn: Connection | None = None) -> IscsiApp:
@@ -242,7 +256,11 @@ class IscsiApp:
         self.addresses = (client, server)
         self.ipv6 = ipv6
         self.conninfo: ConnInfo | None = None
+        self.connection_info: ConnectionInfo | None = None  # args[1] of xfer probes
         self.pdu_length = self.state.pdu_length
+        # The provider's, read for every PDU: one attribute away, not two.
+        self.fire = provider.fire
+        self.xfers = provider.xfers
 
     def _weird(self, name: str, detail: str) -> None:
         # The packet named is the one whose segment completed the PDU.
@@ -252,39 +270,44 @@ class IscsiApp:
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
         state = self.state
         try:
-            pdu = state.decode(view, direction)
+            pdu = state.decode(view, direction, PduInfo)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
                         f"iSCSI: {exc}")
             return
+        if pdu.header_digest_ok is False or pdu.data_digest_ok is False:
+            self._digest_mismatch(pdu)
+        opcode = pdu.opcode
+        conninfo = self.conninfo
+        if conninfo is None:
+            conninfo = self._connected(opcode, direction)
+        if opcode in _KEY_OPCODES:
+            self._keys(pdu)
+        task = state.track(pdu) if opcode in _TASK_OPCODES else None
+        fire = self.fire[opcode]
+        if fire is not None:
+            session = pdu.session = state.session
+            if opcode == ISCSI_OP_SCSI_CMD:
+                assert task is not None  # track() opens a task for every command
+                fire(ts_ns, (conninfo, pdu, ScsiCmd(task.cdb)), session)
+            else:
+                fire(ts_ns, (conninfo, pdu), session)
+        if task is not None and self.xfers:
+            self._transfer(pdu, task, ts_ns)
+
+    def _digest_mismatch(self, pdu: Pdu) -> None:
         if pdu.header_digest_ok is False:
             self._weird("iscsi.header_digest_mismatch", f"iSCSI {pdu.name}: header digest mismatch")
         if pdu.data_digest_ok is False:
             self._weird("iscsi.data_digest_mismatch", f"iSCSI {pdu.name}: data digest mismatch")
-        opcode = pdu.opcode
-        conninfo = self.conninfo
-        if conninfo is None:
-            target = self.addresses[1 - direction if opcode < 0x20 else direction]
-            initiator = self.addresses[direction if opcode < 0x20 else 1 - direction]
-            conninfo = self.conninfo = from_iscsi_connection(initiator, target, self.ipv6)
-        if opcode in _KEY_OPCODES:
-            self._keys(pdu)
-        provider = self.provider
-        task = state.track(pdu) if opcode in _TASK_OPCODES else None
-        fire = provider.fire.get(opcode)
-        if fire is not None:
-            session = state.session
-            if opcode == ISCSI_OP_SCSI_CMD:
-                fire(ts_ns, (conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode]),
-                             ScsiCmd(pdu.cdb)), session)
-            else:
-                fire(ts_ns, (conninfo, IscsiInfo(pdu, session, LAYOUTS[opcode])), session)
-        if task is not None:
-            if provider.xfers:
-                self._transfer(pdu, task, ts_ns)
-            if opcode == ISCSI_OP_SCSI_RSP or (opcode == ISCSI_OP_DATA_IN
-                                               and pdu.flags & FLAG_STATUS):
-                state.finish(task)
+
+    def _connected(self, opcode: int, direction: int) -> ConnInfo:
+        """conninfo_t, once the first PDU shows which side is the target."""
+        initiator_sent = opcode < 0x20
+        target = self.addresses[1 - direction if initiator_sent else direction]
+        initiator = self.addresses[direction if initiator_sent else 1 - direction]
+        conninfo = self.conninfo = from_iscsi_connection(initiator, target, self.ipv6)
+        return conninfo
 
     def _keys(self, pdu: Pdu) -> None:
         """Login and text PDUs: collect their keys into the session."""
@@ -301,62 +324,66 @@ class IscsiApp:
 
     def _transfer(self, pdu: Pdu, task: Task, ts_ns: int) -> None:
         """xfer-start/xfer-done for the burst this PDU starts, continues or ends."""
-        bursts = task.burst
+        bursts: dict[int, _Burst] | None = task.burst  # type: ignore[assignment]
         if bursts is None:
             bursts = task.burst = {}
-        assert isinstance(bursts, dict)
         opcode = pdu.opcode
         final = pdu.flags & FLAG_FINAL
-        if opcode == ISCSI_OP_R2T:
-            # Desired Data Transfer Length (word 44) at Buffer Offset (word 40).
-            bursts[pdu.w20] = self._start(XferInfo(pdu.w40, pdu.w44, XFER_WRITE), ts_ns)
-            return
-        if opcode == ISCSI_OP_SCSI_CMD:
-            if not (pdu.flags & FLAG_WRITE and pdu.data_len):
-                return
-            length = pdu.data_len if final else min(
-                self.state.session.param_int("FirstBurstLength"), task.expected_len)
-            burst = bursts[TTT_RESERVED] = self._start(XferInfo(0, length, XFER_WRITE), ts_ns)
-        elif opcode == ISCSI_OP_DATA_OUT:
-            burst = bursts.get(pdu.w20)
+        if opcode == ISCSI_OP_DATA_IN:
+            key = _DATA_IN_BURST
+            burst = bursts.get(key)
             if burst is None:
-                if pdu.w20 == TTT_RESERVED:
+                length = pdu.data_len if final else max(task.expected_len - pdu.w40, pdu.data_len)
+                burst = bursts[key] = self._start(pdu.w40, length, XFER_READ, ts_ns)
+        elif opcode == ISCSI_OP_DATA_OUT:
+            key = pdu.w20
+            burst = bursts.get(key)
+            if burst is None:
+                if key == TTT_RESERVED:
                     length = min(self.state.session.param_int("FirstBurstLength"),
                                  task.expected_len) - pdu.w40
                 else:  # its R2T was not captured
                     length = task.expected_len - pdu.w40
                 length = pdu.data_len if final else max(length, pdu.data_len)
-                burst = bursts[pdu.w20] = self._start(XferInfo(pdu.w40, length, XFER_WRITE), ts_ns)
-        elif opcode == ISCSI_OP_DATA_IN:
-            burst = bursts.get(_DATA_IN_BURST)
-            if burst is None:
-                length = pdu.data_len if final else max(task.expected_len - pdu.w40, pdu.data_len)
-                burst = bursts[_DATA_IN_BURST] = self._start(
-                    XferInfo(pdu.w40, length, XFER_READ), ts_ns)
+                burst = bursts[key] = self._start(pdu.w40, length, XFER_WRITE, ts_ns)
+        elif opcode == ISCSI_OP_SCSI_CMD:
+            if not (pdu.flags & FLAG_WRITE and pdu.data_len):
+                return
+            key = TTT_RESERVED
+            length = pdu.data_len if final else min(
+                self.state.session.param_int("FirstBurstLength"), task.expected_len)
+            burst = bursts[key] = self._start(0, length, XFER_WRITE, ts_ns)
+        elif opcode == ISCSI_OP_R2T:
+            # Desired Data Transfer Length (word 44) at Buffer Offset (word 40).
+            bursts[pdu.w20] = self._start(pdu.w40, pdu.w44, XFER_WRITE, ts_ns)
+            return
         else:
             return
         burst.carried += pdu.data_len
         if final:
-            key = _DATA_IN_BURST if opcode == ISCSI_OP_DATA_IN else (
-                TTT_RESERVED if opcode == ISCSI_OP_SCSI_CMD else pdu.w20)
             del bursts[key]
             self._done(burst, ts_ns)
 
-    def _xfer_args(self, xfer: XferInfo) -> tuple:
+    def _connection_info(self) -> ConnectionInfo:
+        """args[1] of xfer probes, one per connection and session."""
+        info = self.connection_info
         session = self.state.session
-        return (self.conninfo, IscsiInfo(None, session, _CONNECTION_LAYOUT), xfer)
+        if info is None or info.session is not session:
+            info = self.connection_info = ConnectionInfo(session)
+        return info
 
-    def _start(self, xfer: XferInfo, ts_ns: int) -> _Burst:
+    def _start(self, offset: int, length: int, xfer_type: int, ts_ns: int) -> _Burst:
+        burst = _Burst(offset, length, xfer_type)
         fire = self.provider.xfer_start
         if fire is not None:
-            fire(ts_ns, self._xfer_args(xfer), self.state.session)
-        return _Burst(xfer.xfer_loffset, xfer.xfer_type)
+            fire(ts_ns, (self.conninfo, self._connection_info(), burst), self.state.session)
+        return burst
 
     def _done(self, burst: _Burst, ts_ns: int) -> None:
         fire = self.provider.xfer_done
         if fire is not None:
-            xfer = XferInfo(burst.offset, burst.carried, burst.xfer_type)
-            fire(ts_ns, self._xfer_args(xfer), self.state.session)
+            xfer = XferInfo(burst.xfer_loffset, burst.carried, burst.xfer_type)
+            fire(ts_ns, (self.conninfo, self._connection_info(), xfer), self.state.session)
 
     def on_gap(self, direction: int, size: int) -> None:
         self.state.lost(direction)

@@ -5,7 +5,8 @@ Every fixture in fixtures/pcaps/ is mutated a few ways (bytes flipped inside
 packet data, packets' data cut short with a consistent caplen, the file cut at
 a random offset, records duplicated/reordered, garbage records inserted) and
 the result goes through ``pcapprobe events`` (every provider) and
-``pcapprobe run --local all`` with every implemented provider enabled.  The
+``pcapprobe run --local all`` with every implemented provider enabled, and
+with only the application providers (the C record scanner's path).  The
 run must end with status 0/1, no exception, no "Traceback", and every stderr
 line in the ``pcapprobe: ...`` one-line format.
 
@@ -38,6 +39,9 @@ SEED = int(os.environ.get("PCAPPROBE_FUZZ_SEED", "20240611"))
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 PROGRAM = "ip:::,tcp:::,udp:::,iscsi:::,nfsv3::: { @[probeprov, probename] = count(); }"
+# without ip/tcp probes the C record scanner takes the data segments of
+# application streams (pcapprobe/cext/scan.c): fuzzed too
+APPS_ONLY = "iscsi:::,nfsv3::: { @[probeprov, probename] = count(); }"
 
 CAPTURES = sorted(p for p in FIXTURES.iterdir()
                   if p.suffix in (".pcap", ".pcapng", ".gz"))
@@ -193,6 +197,7 @@ def test_mutated_capture_never_crashes(fixture: Path, tmp_path: Path) -> None:
         where = f"seed {SEED} {fixture.name} iteration {i} ({what}) -> {cap}"
         check(["events", str(cap), "--local", "all"], "events " + where)
         check(["run", str(cap), "--local", "all", "-q", "-n", PROGRAM], "run " + where)
+        check(["run", str(cap), "-q", "-n", APPS_ONLY], "run (apps only) " + where)
 
 
 # --- the D side: garbage scripts give a compile error, never a traceback ------

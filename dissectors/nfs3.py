@@ -6,6 +6,12 @@ RFC 1813 §2.5/§3.3 member names with Solaris's union layout (``status`` plus
 ``res_u.ok`` / ``res_u.fail``, ``nfs/nfs.h``), and rpcgen's shape for
 variable-length opaque data (``data.data_len``, ``data.data_val``).  The arm a
 result does not hold is a zero-valued instance, never None.
+
+READ and WRITE carry the data and GETATTR is among the most frequent calls:
+their bodies are checked whole when decoded, but their bulky members
+(attributes, data) are built from the wire only when read.  Building them
+cost more than all the rest of a message's decoding, and most D clauses read
+a count or a path.
 """
 
 from __future__ import annotations
@@ -35,20 +41,32 @@ MAX_PATH = 65536
 MAX_DIR_ENTRIES = 1 << 20
 
 
-class Opaque(NamedTuple):
-    """rpcgen's shape of ``opaque x<>``: x.data_len, x.data_val."""
+class Opaque:
+    """rpcgen's shape of ``opaque x<>``: x.data_len, x.data_val (copied off
+    the wire when read)."""
 
-    data_len: int
-    data_val: bytes
+    __slots__ = ("data_len", "_data")
 
-
-class nfs_fh3(NamedTuple):  # noqa: N801  RFC 1813 type names
-    data: Opaque
+    def __init__(self, data: bytes | memoryview) -> None:
+        self.data_len = len(data)
+        self._data = data
 
     @property
-    def key(self) -> bytes:
-        """The handle's bytes: what the file-handle -> path map is keyed by."""
-        return self.data.data_val
+    def data_val(self) -> bytes:
+        return bytes(self._data)
+
+
+class nfs_fh3:  # noqa: N801  RFC 1813 type names
+    """nfs_fh3 (§2.4): ``data`` in rpcgen's shape, built when read."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key  # the handle's bytes: what the file-handle -> path map is keyed by
+
+    @property
+    def data(self) -> Opaque:
+        return Opaque(self.key)
 
 
 class nfstime3(NamedTuple):  # noqa: N801
@@ -147,34 +165,38 @@ class sattr3(NamedTuple):  # noqa: N801
     mtime: set_mtime
 
 
-class Arms(NamedTuple):
-    """A result union (Solaris ``res_u``): the arm not taken is all zeros."""
+class Result:
+    """Every XXX3res: ``status`` and the union ``res_u`` of the arms ``ok`` and
+    ``fail``, the one not taken all zeros.  A result is its own ``res_u``: the
+    union is read once per result, not worth an object."""
 
-    ok: NamedTuple
-    fail: NamedTuple
+    __slots__ = ("status", "ok", "fail")
 
+    def __init__(self, status: int, ok: object, fail: object) -> None:
+        self.status = status
+        self.ok = ok
+        self.fail = fail
 
-class Result(NamedTuple):
-    """Every XXX3res: ``status`` and the union ``res_u``."""
-
-    status: int
-    res_u: Arms
+    @property
+    def res_u(self) -> Result:
+        return self
 
 
 _FATTR3 = struct.Struct(">5I2Q2I2Q6I")
 _WCC_ATTR = struct.Struct(">Q4I")
 _U32 = struct.Struct(">I")
-# READ3resok with attributes (§3.3.6): attributes_follow, fattr3, count, eof,
+# READ3args after the handle (§3.3.6): offset, count.
+_READ_ARGS_TAIL = struct.Struct(">QI")
+# READ3resok with attributes (§3.3.6): attributes_follow, (fattr3), count, eof,
 # then the data's length.
-_READ_OK_HEAD = struct.Struct(">I5I2Q2I2Q6I3I")
+_READ_OK_HEAD = struct.Struct(">I84x3I")
 # WRITE3args after the handle (§3.3.7): offset, count, stable, the data's length.
 _WRITE_ARGS_TAIL = struct.Struct(">Q3I")
-# WRITE3resok with both wcc attributes: attributes_follow, wcc_attr,
-# attributes_follow, fattr3, count, committed, verf.
-_WRITE_OK = struct.Struct(">IQ4II5I2Q2I2Q6I2I8s")
-_NO_BYTES = b""
+# WRITE3resok with both wcc attributes: attributes_follow, (wcc_attr),
+# attributes_follow, (fattr3), count, committed, verf.
+_WRITE_OK = struct.Struct(">I24xI84x2I8s")
 ZERO_TIME = nfstime3(0, 0)
-ZERO_FH = nfs_fh3(Opaque(0, _NO_BYTES))
+ZERO_FH = nfs_fh3(b"")
 ZERO_FATTR = fattr3(0, 0, 0, 0, 0, 0, 0, specdata3(0, 0), 0, 0, ZERO_TIME, ZERO_TIME, ZERO_TIME)
 NO_POST_OP_ATTR = post_op_attr(0, ZERO_FATTR)
 NO_PRE_OP_ATTR = pre_op_attr(0, wcc_attr(0, ZERO_TIME, ZERO_TIME))
@@ -194,9 +216,8 @@ def fh3(r: Reader) -> nfs_fh3:
         end = pos + 4 + size
         if size <= NFS3_FHSIZE and not size & 3 and end <= r.end:
             r.pos = end
-            return nfs_fh3(Opaque(size, bytes(r.view[pos + 4 : end])))
-    data = r.xdr_opaque(NFS3_FHSIZE, "nfs_fh3")
-    return nfs_fh3(Opaque(len(data), bytes(data)))
+            return nfs_fh3(bytes(r.view[pos + 4 : end]))
+    return nfs_fh3(bytes(r.xdr_opaque(NFS3_FHSIZE, "nfs_fh3")))
 
 
 def filename3(r: Reader) -> str:
@@ -261,22 +282,24 @@ def sattr(r: Reader) -> sattr3:
     return sattr3(mode, uid, gid, size, atime, mtime)
 
 
-def _result(r: Reader, ok: Callable[[Reader], NamedTuple], fail: Callable[[Reader], NamedTuple],
-            zero_ok: NamedTuple, zero_fail: NamedTuple) -> Result:
-    status = r.u32()
-    if status == NFS3_OK:
-        return Result(status, Arms(ok(r), zero_fail))
-    return Result(status, Arms(zero_ok, fail(r)))
-
-
 # The argument and result structures, in procedure order (§3.3.x).
 
 class GETATTR3args(NamedTuple):
     object: nfs_fh3
 
 
-class GETATTR3resok(NamedTuple):
-    obj_attributes: fattr3
+class GETATTR3resok:
+    """GETATTR3resok (§3.3.1): ``obj_attributes`` built when read."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view: memoryview, pos: int) -> None:
+        self._view = view
+        self._pos = pos  # of the fattr3, checked whole
+
+    @property
+    def obj_attributes(self) -> fattr3:
+        return attr3(Reader(self._view, self._pos))
 
 
 class GETATTR3resfail(NamedTuple):
@@ -341,36 +364,77 @@ class READLINK3resfail(NamedTuple):
     symlink_attributes: post_op_attr
 
 
-class READ3args(NamedTuple):
-    file: nfs_fh3
-    offset: int
-    count: int
+class READ3args:
+    """READ3args (§3.3.6)."""
+
+    __slots__ = ("file", "offset", "count")
+
+    def __init__(self, file: nfs_fh3, offset: int, count: int) -> None:
+        self.file = file
+        self.offset = offset
+        self.count = count
 
 
-class READ3resok(NamedTuple):
-    file_attributes: post_op_attr
-    count: int
-    eof: int
-    data: Opaque
+class READ3resok:
+    """READ3resok (§3.3.6): ``file_attributes`` and ``data`` built when read."""
+
+    __slots__ = ("_view", "_pos", "count", "eof", "_data")
+
+    def __init__(self, view: memoryview, pos: int, count: int, eof: int,
+                 data: bytes | memoryview) -> None:
+        self._view = view
+        self._pos = pos  # of the post_op_attr, checked whole
+        self.count = count
+        self.eof = eof
+        self._data = data
+
+    @property
+    def file_attributes(self) -> post_op_attr:
+        return post_attr(Reader(self._view, self._pos))
+
+    @property
+    def data(self) -> Opaque:
+        return Opaque(self._data)
 
 
 class READ3resfail(NamedTuple):
     file_attributes: post_op_attr
 
 
-class WRITE3args(NamedTuple):
-    file: nfs_fh3
-    offset: int
-    count: int
-    stable: int
-    data: Opaque
+class WRITE3args:
+    """WRITE3args (§3.3.7): ``data`` built when read."""
+
+    __slots__ = ("file", "offset", "count", "stable", "_data")
+
+    def __init__(self, file: nfs_fh3, offset: int, count: int, stable: int,
+                 data: bytes | memoryview) -> None:
+        self.file = file
+        self.offset = offset
+        self.count = count
+        self.stable = stable
+        self._data = data
+
+    @property
+    def data(self) -> Opaque:
+        return Opaque(self._data)
 
 
-class WRITE3resok(NamedTuple):
-    file_wcc: wcc_data
-    count: int
-    committed: int
-    verf: bytes
+class WRITE3resok:
+    """WRITE3resok (§3.3.7): ``file_wcc`` built when read."""
+
+    __slots__ = ("_view", "_pos", "count", "committed", "verf")
+
+    def __init__(self, view: memoryview, pos: int, count: int, committed: int,
+                 verf: bytes) -> None:
+        self._view = view
+        self._pos = pos  # of the wcc_data, checked whole
+        self.count = count
+        self.committed = committed
+        self.verf = verf
+
+    @property
+    def file_wcc(self) -> wcc_data:
+        return wcc(Reader(self._view, self._pos))
 
 
 class FileWccFail(NamedTuple):
@@ -594,14 +658,16 @@ class COMMIT3resok(NamedTuple):
 
 # Zero arms (the union member a result does not hold).
 
-_ZERO_OK: dict[type, NamedTuple] = {
-    GETATTR3resok: GETATTR3resok(ZERO_FATTR),
+# The zero arms of the results built when read read an all-zero body.
+_ZERO_BODY = memoryview(bytes(84))
+_ZERO_OK: dict[type, object] = {
+    GETATTR3resok: GETATTR3resok(_ZERO_BODY, 0),
     SETATTR3resok: SETATTR3resok(ZERO_WCC),
     LOOKUP3resok: LOOKUP3resok(ZERO_FH, NO_POST_OP_ATTR, NO_POST_OP_ATTR),
     ACCESS3resok: ACCESS3resok(NO_POST_OP_ATTR, 0),
     READLINK3resok: READLINK3resok(NO_POST_OP_ATTR, ""),
-    READ3resok: READ3resok(NO_POST_OP_ATTR, 0, 0, Opaque(0, _NO_BYTES)),
-    WRITE3resok: WRITE3resok(ZERO_WCC, 0, 0, bytes(8)),
+    READ3resok: READ3resok(_ZERO_BODY, 0, 0, 0, b""),
+    WRITE3resok: WRITE3resok(_ZERO_BODY, 0, 0, 0, bytes(8)),
     NewObjResok: NewObjResok(NO_POST_OP_FH, NO_POST_OP_ATTR, ZERO_WCC),
     DirWccResok: DirWccResok(ZERO_WCC),
     RENAME3wcc: RENAME3wcc(ZERO_WCC, ZERO_WCC),
@@ -613,7 +679,7 @@ _ZERO_OK: dict[type, NamedTuple] = {
     PATHCONF3resok: PATHCONF3resok(NO_POST_OP_ATTR, 0, 0, 0, 0, 0, 0),
     COMMIT3resok: COMMIT3resok(ZERO_WCC, bytes(8)),
 }
-_ZERO_FAIL: dict[type, NamedTuple] = {
+_ZERO_FAIL: dict[type, object] = {
     GETATTR3resfail: GETATTR3resfail(),
     SETATTR3resok: SETATTR3resok(ZERO_WCC),
     LOOKUP3resfail: LOOKUP3resfail(NO_POST_OP_ATTR),
@@ -628,13 +694,22 @@ _ZERO_FAIL: dict[type, NamedTuple] = {
 }
 
 
-def _res(ok_type: type, ok: Callable[[Reader], NamedTuple], fail_type: type,
-         fail: Callable[[Reader], NamedTuple]) -> Callable[[Reader], Result]:
+def _res(ok_type: type, ok: Callable[[Reader], object], fail_type: type,
+         fail: Callable[[Reader], object]) -> Callable[[Reader], Result]:
+    """The decoder of an XXX3res whose arms ``ok`` and ``fail`` decode."""
     zero_ok = _ZERO_OK[ok_type]
     zero_fail = _ZERO_FAIL[fail_type]
 
     def decode(r: Reader) -> Result:
-        return _result(r, ok, fail, zero_ok, zero_fail)
+        pos = r.pos
+        if pos + 4 <= r.end:
+            r.pos = pos + 4
+            status = _U32.unpack_from(r.view, pos)[0]
+        else:
+            status = r.u32()  # Truncated
+        if status == NFS3_OK:
+            return Result(status, ok(r), zero_fail)
+        return Result(status, zero_ok, fail(r))
 
     return decode
 
@@ -669,7 +744,13 @@ def readlink_call(r: Reader) -> READLINK3args:
 
 
 def read_call(r: Reader) -> READ3args:
-    return READ3args(fh3(r), r.u64(), r.u32())
+    file = fh3(r)
+    pos = r.pos
+    if pos + _READ_ARGS_TAIL.size <= r.end:
+        r.pos = pos + _READ_ARGS_TAIL.size
+        offset, count = _READ_ARGS_TAIL.unpack_from(r.view, pos)
+        return READ3args(file, offset, count)
+    return READ3args(file, r.u64(), r.u32())
 
 
 def write_call(r: Reader) -> WRITE3args:
@@ -682,13 +763,8 @@ def write_call(r: Reader) -> WRITE3args:
         end = start + size + (-size % 4)  # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
         if end <= r.end:
             r.pos = end
-            return WRITE3args(file, offset, count, stable,
-                              Opaque(size, bytes(r.view[start : start + size])))
-    offset = r.u64()
-    count = r.u32()
-    stable = r.u32()
-    data = r.xdr_opaque(None, "write data")
-    return WRITE3args(file, offset, count, stable, Opaque(len(data), bytes(data)))
+            return WRITE3args(file, offset, count, stable, r.view[start : start + size])
+    return WRITE3args(file, r.u64(), r.u32(), r.u32(), r.xdr_opaque(None, "write data"))
 
 
 def create_call(r: Reader) -> CREATE3args:
@@ -768,36 +844,38 @@ def _new_obj(r: Reader) -> NewObjResok:
     return NewObjResok(post_fh(r), post_attr(r), wcc(r))
 
 
+def _getattr_ok(r: Reader) -> GETATTR3resok:
+    pos = r.pos
+    r.skip(84, "fattr3")
+    return GETATTR3resok(r.view, pos)
+
+
 def _read_ok(r: Reader) -> READ3resok:
+    view = r.view
     pos = r.pos
     if pos + _READ_OK_HEAD.size <= r.end:
-        # Fast path: attributes, count, eof and the data length in one unpack.
-        v = _READ_OK_HEAD.unpack_from(r.view, pos)
-        size = v[20]
+        # Fast path: attributes present; count, eof and the data length in one unpack.
+        attributes, count, eof, size = _READ_OK_HEAD.unpack_from(view, pos)
         start = pos + _READ_OK_HEAD.size
         end = start + size + (-size % 4)  # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
-        if v[0] == 1 and end <= r.end:
+        if attributes == 1 and end <= r.end:
             r.pos = end
-            return READ3resok(post_op_attr(1, _fattr3(v[1:18])), v[18], v[19],
-                              Opaque(size, bytes(r.view[start : start + size])))
-    attrs = post_attr(r)
-    count = r.u32()
-    eof = r.u32()
-    data = r.xdr_opaque(None, "read data")
-    return READ3resok(attrs, count, eof, Opaque(len(data), bytes(data)))
+            return READ3resok(view, pos, count, eof, view[start : start + size])
+    post_attr(r)  # checked here, built again when read
+    return READ3resok(view, pos, r.u32(), r.u32(), r.xdr_opaque(None, "read data"))
 
 
 def _write_ok(r: Reader) -> WRITE3resok:
+    view = r.view
     pos = r.pos
     if pos + _WRITE_OK.size <= r.end:
-        # Fast path: both wcc attributes present, everything in one unpack.
-        v = _WRITE_OK.unpack_from(r.view, pos)
-        if v[0] == 1 and v[6] == 1:
+        # Fast path: both wcc attributes present, the rest in one unpack.
+        before, after, count, committed, verf = _WRITE_OK.unpack_from(view, pos)
+        if before == 1 and after == 1:
             r.pos = pos + _WRITE_OK.size
-            before = pre_op_attr(1, wcc_attr(v[1], nfstime3(v[2], v[3]), nfstime3(v[4], v[5])))
-            return WRITE3resok(wcc_data(before, post_op_attr(1, _fattr3(v[7:24]))),
-                               v[24], v[25], v[26])
-    return WRITE3resok(wcc(r), r.u32(), r.u32(), bytes(r.take(8, "writeverf3")))
+            return WRITE3resok(view, pos, count, committed, verf)
+    wcc(r)  # checked here, built again when read
+    return WRITE3resok(view, pos, r.u32(), r.u32(), bytes(r.take(8, "writeverf3")))
 
 
 def _entries(r: Reader) -> entry3 | None:
@@ -845,7 +923,7 @@ def iter_entries(entry: entry3 | entryplus3 | None):  # type: ignore[no-untyped-
         entry = entry.nextentry
 
 
-getattr_reply = _res(GETATTR3resok, lambda r: GETATTR3resok(attr3(r)),
+getattr_reply = _res(GETATTR3resok, _getattr_ok,
                      GETATTR3resfail, lambda r: GETATTR3resfail())
 setattr_reply = _res(SETATTR3resok, lambda r: SETATTR3resok(wcc(r)),
                      SETATTR3resok, lambda r: SETATTR3resok(wcc(r)))

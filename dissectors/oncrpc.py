@@ -64,12 +64,13 @@ MAX_FRAGMENT = 4 * 1024 * 1024 + 1024
 # Smallest message: a reply is xid, mtype, reply_stat, verifier(8), accept_stat.
 MIN_MESSAGE = 24
 
-# The fixed front of a message (§9): xid, msg_type, then for a reply
-# reply_stat and the verifier's flavor and length; for a call rpcvers, then
-# (_CALL_TAIL, at offset 12) prog, vers, proc and the credential's flavor and length.
-_REPLY_HEAD = struct.Struct(">5I")
-_CALL_TAIL = struct.Struct(">5I")
+# The fixed front of a message (§9), 8 words: xid, msg_type, then for a call
+# rpcvers, prog, vers, proc and the credential's flavor and length; for a
+# reply reply_stat, the verifier's flavor and length and, after an empty
+# verifier, accept_stat.
+_HEAD = struct.Struct(">8I")
 _U32 = struct.Struct(">I")
+_MARK_XID_TYPE = struct.Struct(">3I")  # a record mark, then a message's xid and msg_type
 
 
 class AuthSys:
@@ -137,17 +138,14 @@ class RpcCall:
 class RpcReply:
     """A reply header; ``body`` is positioned at the results (accepted SUCCESS only)."""
 
-    __slots__ = ("xid", "reply_stat", "accept_stat", "body")
+    __slots__ = ("xid", "reply_stat", "accept_stat", "body", "success")
 
     def __init__(self, xid: int, reply_stat: int, accept_stat: int, body: Reader) -> None:
         self.xid = xid
         self.reply_stat = reply_stat
         self.accept_stat = accept_stat
         self.body = body
-
-    @property
-    def success(self) -> bool:
-        return self.reply_stat == MSG_ACCEPTED and self.accept_stat == SUCCESS
+        self.success = reply_stat == MSG_ACCEPTED and accept_stat == SUCCESS
 
 
 def fragment_length(view: memoryview) -> int | None:
@@ -232,29 +230,27 @@ def decode_cred(flavor: int, body: bytes) -> AuthSys | GssCred | None:
 
 def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     """One whole RPC message (one record, or one UDP datagram)."""
-    # Fast path: a well-formed call (not RPCSEC_GSS) or accepted reply, one
-    # unpack for the fixed part.  Anything else (short, bad version, oversized
-    # auth, GSS, denied) takes the field-by-field decode, which names the fault.
+    # Fast path: a call (not RPCSEC_GSS) or an accepted reply with an empty
+    # verifier (what servers send), the fixed part in one unpack.  Anything
+    # else (short, bad version, oversized auth, GSS, denied) takes the
+    # field-by-field decode, which names the fault.
     size = len(message)
-    if size >= MIN_MESSAGE:
-        xid, mtype, stat_or_rpcvers, flavor, auth_len = _REPLY_HEAD.unpack_from(message)
+    if size >= _HEAD.size:
+        xid, mtype, w2, w3, w4, w5, flavor, cred_len = _HEAD.unpack_from(message)
         if mtype == REPLY:
-            if stat_or_rpcvers == MSG_ACCEPTED and auth_len <= MAX_AUTH_BYTES:
-                # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
-                accept = 20 + auth_len + (-auth_len % 4)
-                if accept + 4 <= size:
-                    return RpcReply(xid, MSG_ACCEPTED, _U32.unpack_from(message, accept)[0],
-                                    Reader(message, accept + 4))
-        elif mtype == CALL and stat_or_rpcvers == RPC_VERSION and size >= 40:
-            prog, vers, proc, flavor, cred_len = _CALL_TAIL.unpack_from(message, 12)
-            if cred_len <= MAX_AUTH_BYTES and flavor != RPCSEC_GSS:
-                verf = 32 + cred_len + (-cred_len % 4)
-                if verf + 8 <= size:
-                    verf_len = _U32.unpack_from(message, verf + 4)[0]
-                    body = verf + 8 + verf_len + (-verf_len % 4)
-                    if verf_len <= MAX_AUTH_BYTES and body <= size:
-                        return RpcCall(xid, prog, vers, proc, flavor,
-                                       bytes(message[32 : 32 + cred_len]), Reader(message, body))
+            if w2 == MSG_ACCEPTED and w4 == 0:  # reply_stat, verifier length
+                return RpcReply(xid, MSG_ACCEPTED, w5, Reader(message, 24))
+        elif (mtype == CALL and w2 == RPC_VERSION and cred_len <= MAX_AUTH_BYTES
+              and flavor != RPCSEC_GSS):
+            # XDR pads opaque data to 4 bytes (RFC 4506 §4.10)
+            verf = 32 + cred_len + (-cred_len % 4)
+            if verf + 8 <= size:
+                verf_len = _U32.unpack_from(message, verf + 4)[0]
+                body = verf + 8 + verf_len + (-verf_len % 4)
+                if verf_len <= MAX_AUTH_BYTES and body <= size:
+                    # w3, w4, w5: prog, vers, proc
+                    return RpcCall(xid, w3, w4, w5, flavor, bytes(message[32 : 32 + cred_len]),
+                                   Reader(message, body))
     return _decode_message(message)
 
 
@@ -287,41 +283,6 @@ def _decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     raise Malformed(f"msg_type {mtype}", "rpc.bad_msg_type")
 
 
-class RecordAssembler:
-    """Concatenates the fragments of one direction into records (RFC 5531 §11).
-
-    The stream framer hands over whole fragments; most records are a single
-    fragment, which passes through without a copy.
-    """
-
-    __slots__ = ("_parts",)
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    def add(self, fragment: memoryview) -> memoryview | None:
-        """A whole fragment with its mark; the complete record once its last
-        fragment has arrived, else None."""
-        last = fragment[0] & 0x80
-        data = fragment[RECORD_MARK_LEN:]
-        if last and not self._parts:
-            return data
-        self._parts.append(bytes(data))
-        if not last:
-            return None
-        record = b"".join(self._parts)
-        self._parts.clear()
-        return memoryview(record)
-
-    def reset(self) -> None:
-        """Bytes were lost: a partial record can never complete."""
-        self._parts.clear()
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._parts)
-
-
 class RecordStream:
     """Record marking over one TCP connection, both directions (§11): the
     framing half of a stream application (``min_header``/``pdu_length`` as
@@ -331,46 +292,64 @@ class RecordStream:
     start: a record's first fragment opens with xid and msg_type, and after a
     gap (``lost``) any 4 bytes can pass for a mark, so a whole plausible call
     to one of ``programs`` or reply must follow it.  Never raises.
+
+    Most records are a single fragment, which passes through without a copy.
     """
 
-    __slots__ = ("programs", "_records", "_resync")
+    __slots__ = ("programs", "_parts", "_resync")
 
     min_header = RECORD_MARK_LEN
 
     def __init__(self, programs: frozenset[int] | None = None) -> None:
         self.programs = programs
-        self._records = (RecordAssembler(), RecordAssembler())
+        # per direction: the fragments of the record being assembled
+        self._parts: tuple[list[bytes], list[bytes]] = ([], [])
         self._resync = [False, False]
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
-        length = fragment_length(view)
-        if length is None or self._records[direction].pending:
-            return length
+        if self._parts[direction]:  # a later fragment of the record: any mark will do
+            return fragment_length(view)
         if self._resync[direction]:
-            if length < RECORD_MARK_LEN + MIN_MESSAGE:
+            length = fragment_length(view)
+            if length is None or length < RECORD_MARK_LEN + MIN_MESSAGE:
                 return None
             body = view[RECORD_MARK_LEN:]
             if not (looks_like_call(body, self.programs) or looks_like_reply(body)):
                 return None
+            self._resync[direction] = False  # back in step: what follows is framed as usual
             return length
-        if len(view) >= 12 and _U32.unpack_from(view, 8)[0] > REPLY:  # msg_type
-            return None
-        return length
+        if len(view) < 12:  # msg_type not in yet
+            return fragment_length(view)
+        # A record's first fragment (asked once per RPC message): the mark,
+        # then the message's xid and msg_type.
+        mark, _, mtype = _MARK_XID_TYPE.unpack_from(view)
+        size = mark & ~LAST_FRAGMENT
+        if 0 < size <= MAX_FRAGMENT and mtype <= REPLY:
+            return size + RECORD_MARK_LEN
+        return None
 
     def record(self, fragment: memoryview, direction: int) -> memoryview | None:
-        """One whole fragment (as framed); the complete record (one RPC message)
-        once its last fragment is in, else None."""
-        self._resync[direction] = False
-        return self._records[direction].add(fragment)
+        """One whole fragment with its mark (as framed); the complete record
+        (one RPC message) once its last fragment is in, else None."""
+        parts = self._parts[direction]
+        last = fragment[0] & 0x80
+        if last and not parts:
+            return fragment[RECORD_MARK_LEN:]
+        parts.append(bytes(fragment[RECORD_MARK_LEN:]))
+        if not last:
+            return None
+        record = b"".join(parts)
+        parts.clear()
+        return memoryview(record)
 
     def lost(self, direction: int) -> None:
         """Bytes of ``direction`` were lost: drop the partial record, resynchronise."""
-        self._records[direction].reset()
+        self._parts[direction].clear()
         self._resync[direction] = True
 
     def close(self) -> None:
-        self._records[0].reset()
-        self._records[1].reset()
+        self._parts[0].clear()
+        self._parts[1].clear()
 
 
 T = TypeVar("T")
@@ -402,7 +381,7 @@ class RpcSession(Generic[T]):
     """
 
     __slots__ = ("_pending", "_answered", "counts", "max_pending", "duplicate_window_ns",
-                 "_next_expiry")
+                 "_next_expiry", "is_pending")
 
     def __init__(self, counts: Counter[str] | None = None, max_pending: int = 65536,
                  duplicate_window_ns: int = DUPLICATE_WINDOW_NS) -> None:
@@ -413,6 +392,9 @@ class RpcSession(Generic[T]):
         self.max_pending = max_pending
         self.duplicate_window_ns = duplicate_window_ns
         self._next_expiry = _NEVER  # when the oldest answered xid leaves the window
+        # is_pending(key): whether a call still waits for its reply (the
+        # table's own __contains__: a C call per message, not a Python method)
+        self.is_pending = self._pending.__contains__
 
     def call(self, key: Hashable, state: T) -> bool:
         """Record a call; False when it retransmits one still pending."""
@@ -474,9 +456,6 @@ class RpcSession(Generic[T]):
     def remembered(self) -> int:
         """Answered xids still remembered (to tell duplicate replies)."""
         return len(self._answered)
-
-    def is_pending(self, key: Hashable) -> bool:
-        return key in self._pending
 
     @property
     def unanswered(self) -> int:

@@ -54,6 +54,39 @@ def test_write(fs: gen.Server) -> None:
     assert ok.file_wcc.after.attr.size == 65536 + 10055
 
 
+def test_io_results_read_the_wire_when_asked(fs: gen.Server) -> None:
+    """READ, WRITE and GETATTR bodies are checked when decoded, their bulky
+    members built when read: the same values whichever layout the server sent."""
+    f = fs.add(fs.root_fh, "lazy", size=100)
+    read = nfs3.NFS3_PROCEDURES[gen.READ].decode_reply
+    with_attrs = read(Reader(fs.read(f, 0, 10)[1])).res_u.ok
+    without = read(Reader(gen.u32(0) + gen.post_op(None) + gen.u32(10) + gen.u32(0)
+                          + gen.opaque(bytes(range(10))))).res_u.ok
+    assert with_attrs.data.data_val == without.data.data_val == bytes(range(10))
+    assert (with_attrs.count, without.count, without.data.data_len) == (10, 10, 10)
+    assert with_attrs.file_attributes.attr.size == 100
+    assert without.file_attributes == nfs3.NO_POST_OP_ATTR
+    write = nfs3.NFS3_PROCEDURES[gen.WRITE].decode_reply
+    ok = write(Reader(gen.u32(0) + gen.wcc() + gen.u32(5) + gen.u32(1) + b"verifier")).res_u.ok
+    assert (ok.count, ok.committed, ok.verf) == (5, 1, b"verifier")
+    assert ok.file_wcc == nfs3.ZERO_WCC
+    args = nfs3.write_call(Reader(fs.write(f, 0, b"abcde")[0]))
+    assert (args.data.data_len, args.data.data_val) == (5, b"abcde")
+
+
+def test_zero_arms_of_io_results(fs: gen.Server) -> None:
+    """The arm a failed READ, WRITE or GETATTR does not hold reads as zeros."""
+    noent = gen.u32(nfs3.NFS3ERR_NOENT)
+    res = nfs3.read_reply(Reader(noent + gen.post_op(None)))
+    assert res.res_u.ok.file_attributes == nfs3.NO_POST_OP_ATTR
+    ok = res.res_u.ok
+    assert (ok.count, ok.data.data_len, ok.data.data_val) == (0, 0, b"")
+    res = nfs3.write_reply(Reader(noent + gen.wcc()))
+    assert res.res_u.ok.file_wcc == nfs3.ZERO_WCC and res.res_u.ok.verf == bytes(8)
+    res = nfs3.getattr_reply(Reader(noent))
+    assert res.res_u.ok.obj_attributes == nfs3.ZERO_FATTR
+
+
 def test_lookup_ok_and_fail(fs: gen.Server) -> None:
     stuff = fs.names[(fs.root_fh, "stuff")]
     args, res = decode(gen.LOOKUP, fs.lookup(fs.root_fh, "stuff"))
@@ -127,7 +160,8 @@ def test_attribute_procedures(fs: gen.Server) -> None:
 
 def test_truncated_calls_and_replies_raise_dissect_errors(fs: gen.Server) -> None:
     f = fs.add(fs.root_fh, "t", size=100)
-    for proc, pair in ((gen.READ, fs.read(f, 0, 100)), (gen.LOOKUP, fs.lookup(fs.root_fh, "t")),
+    for proc, pair in ((gen.READ, fs.read(f, 0, 100)), (gen.WRITE, fs.write(f, 0, b"x" * 9)),
+                       (gen.GETATTR, fs.getattr(f)), (gen.LOOKUP, fs.lookup(fs.root_fh, "t")),
                        (gen.READDIRPLUS, fs.readdirplus(fs.root_fh)),
                        (gen.CREATE, fs.create(fs.root_fh, "c")),
                        (gen.SETATTR, fs.setattr(f, 0o600))):

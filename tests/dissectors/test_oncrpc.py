@@ -76,13 +76,13 @@ def test_truncation_sweep() -> None:
 def test_fragment_length_and_assembly() -> None:
     msg = gen.rpc_call(1, 100003, 3, 0)
     stream = gen.record(msg, fragments=3)
-    assembler = oncrpc.RecordAssembler()
+    records = oncrpc.RecordStream()
     out = []
     view = memoryview(stream)
     while view:
         n = oncrpc.fragment_length(view)
         assert n is not None
-        whole = assembler.add(view[:n])
+        whole = records.record(view[:n], 0)
         if whole is not None:
             out.append(bytes(whole))
         view = view[n:]

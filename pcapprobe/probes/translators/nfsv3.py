@@ -35,27 +35,27 @@ MAX_CREDS = 4096  # distinct credentials remembered
 
 # The handle each procedure acts on (its noi_curpath), as bytes.
 PRIMARY_HANDLE: dict[int, Callable[[Any], bytes]] = {
-    1: attrgetter("object.data.data_val"),
-    2: attrgetter("object.data.data_val"),
-    3: attrgetter("what.dir.data.data_val"),
-    4: attrgetter("object.data.data_val"),
-    5: attrgetter("symlink.data.data_val"),
-    6: attrgetter("file.data.data_val"),
-    7: attrgetter("file.data.data_val"),
-    8: attrgetter("where.dir.data.data_val"),
-    9: attrgetter("where.dir.data.data_val"),
-    10: attrgetter("where.dir.data.data_val"),
-    11: attrgetter("where.dir.data.data_val"),
-    12: attrgetter("object.dir.data.data_val"),
-    13: attrgetter("object.dir.data.data_val"),
-    14: attrgetter("from_.dir.data.data_val"),
-    15: attrgetter("file.data.data_val"),
-    16: attrgetter("dir.data.data_val"),
-    17: attrgetter("dir.data.data_val"),
-    18: attrgetter("fsroot.data.data_val"),
-    19: attrgetter("fsroot.data.data_val"),
-    20: attrgetter("object.data.data_val"),
-    21: attrgetter("file.data.data_val"),
+    1: attrgetter("object.key"),
+    2: attrgetter("object.key"),
+    3: attrgetter("what.dir.key"),
+    4: attrgetter("object.key"),
+    5: attrgetter("symlink.key"),
+    6: attrgetter("file.key"),
+    7: attrgetter("file.key"),
+    8: attrgetter("where.dir.key"),
+    9: attrgetter("where.dir.key"),
+    10: attrgetter("where.dir.key"),
+    11: attrgetter("where.dir.key"),
+    12: attrgetter("object.dir.key"),
+    13: attrgetter("object.dir.key"),
+    14: attrgetter("from_.dir.key"),
+    15: attrgetter("file.key"),
+    16: attrgetter("dir.key"),
+    17: attrgetter("dir.key"),
+    18: attrgetter("fsroot.key"),
+    19: attrgetter("fsroot.key"),
+    20: attrgetter("object.key"),
+    21: attrgetter("file.key"),
 }
 NFSPROC3_LOOKUP = 3
 NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK, NFSPROC3_MKNOD = 8, 9, 10, 11
@@ -76,12 +76,15 @@ class PathMap:
     gets a path.  Roots (MOUNT replies, ``--nfs-paths``) carry a full path.
     """
 
-    __slots__ = ("_names", "_children", "_cache")
+    __slots__ = ("_names", "_children", "_cache", "resolved")
 
     def __init__(self) -> None:
         self._names: dict[bytes, tuple[bytes | None, str]] = {}
         self._children: dict[tuple[bytes, str], bytes] = {}
         self._cache: dict[bytes, str] = {}
+        # resolved(fh): path() of a handle asked since the last change, else
+        # None (the cache's own get: a C call, for the per-operation lookup)
+        self.resolved = self._cache.get
 
     def root(self, fh: bytes, path: str) -> None:
         """An export root or a seeded handle: its full path."""
@@ -119,9 +122,14 @@ class PathMap:
         self._children.pop((parent, name), None)
 
     def path(self, fh: bytes) -> str:
-        cached = self._cache.get(fh)
-        if cached is not None:
-            return cached
+        """The path of ``fh``, UNKNOWN_PATH until the capture names it to a root
+        (both remembered until a name changes)."""
+        path = self._cache.get(fh)
+        if path is None:
+            path = self._cache[fh] = self._resolve(fh)
+        return path
+
+    def _resolve(self, fh: bytes) -> str:
         names = self._names
         parts: list[str] = []
         node: bytes | None = fh
@@ -138,7 +146,6 @@ class PathMap:
         path = parts.pop()
         for part in reversed(parts):
             path = path + part if path.endswith("/") else f"{path}/{part}"
-        self._cache[fh] = path
         return path
 
     def load_file(self, path: str) -> int:
@@ -193,27 +200,18 @@ NOBODY = Cred(UID_NOBODY, GID_NOBODY, 0)
 
 
 class OpInfo:
-    """nfsv3opinfo_t."""
+    """nfsv3opinfo_t of one operation; it also keeps what the reply needs."""
 
-    __slots__ = ("noi_curpath", "noi_cred", "noi_xid")
+    __slots__ = ("noi_curpath", "noi_cred", "noi_xid", "proc", "fh", "args", "peer")
 
-    def __init__(self, curpath: str, cred: Cred, xid: int) -> None:
+    def __init__(self, curpath: str, cred: Cred, xid: int, proc: int, fh: bytes | None,
+                 args: Any, peer: Peer) -> None:
         self.noi_curpath = curpath
         self.noi_cred = cred
         self.noi_xid = xid
-
-
-class _Op:
-    """A call waiting for its reply."""
-
-    __slots__ = ("proc", "xid", "args", "fh", "cred", "peer")
-
-    def __init__(self, proc: int, xid: int, args: Any, fh: bytes, cred: Cred, peer: Peer) -> None:
         self.proc = proc
-        self.xid = xid
-        self.args = args
-        self.fh = fh
-        self.cred = cred
+        self.fh = fh  # None for NULL, which acts on no file
+        self.args = args  # kept only for the procedures whose results name handles
         self.peer = peer
 
 
@@ -232,72 +230,92 @@ class Nfsv3Provider:
             proc: ctx.handler(PROVIDER, f"op-{name}-start") for proc, name in names.items()}
         self.done: dict[int, Fire | None] = {
             proc: ctx.handler(PROVIDER, f"op-{name}-done") for proc, name in names.items()}
-        self.watched = frozenset(
-            proc for proc in names if self.start[proc] or self.done[proc] or proc in NAMING)
+        # Per procedure, what a call needs: None when nobody listens and it
+        # names nothing, else (procedure, its primary handle, start handler,
+        # whether its result names handles).
+        self._calls: list[tuple[nfs3.Procedure, Callable[[Any], bytes] | None, Fire | None,
+                                bool] | None] = [
+            (procedure, PRIMARY_HANDLE.get(proc), self.start[proc], proc in NAMING)
+            if self.start[proc] or self.done[proc] or proc in NAMING else None
+            for proc, procedure in nfs3.NFS3_PROCEDURES.items()]
         # Without a single handler the RPC layer has nothing to decode for.
         self.listening = any(self.start.values()) or any(self.done.values())
         self._creds: dict[bytes, Cred] = {}
         self.counts = ctx.report.layer("nfsv3")
 
-    def cred(self, call: RpcCall) -> Cred:
-        """cred_t of the caller, cached by the raw credential (a client repeats it)."""
-        if call.flavor != AUTH_SYS:
-            return NOBODY
-        cred = self._creds.get(call.cred_body)
-        if cred is None:
-            try:
-                auth = call.cred
-            except DissectError:
-                auth = None
-            cred = NOBODY if not isinstance(auth, AuthSys) else Cred(auth.uid, auth.gid,
-                                                                      len(auth.gids))
-            if len(self._creds) < MAX_CREDS:
-                self._creds[call.cred_body] = cred
+    def _new_cred(self, call: RpcCall) -> Cred:
+        """cred_t of an AUTH_SYS caller not seen before (``on_call`` looks the
+        raw credential up first: a client repeats it)."""
+        try:
+            auth = call.cred
+        except DissectError:
+            auth = None
+        cred = NOBODY if not isinstance(auth, AuthSys) else Cred(auth.uid, auth.gid,
+                                                                  len(auth.gids))
+        if len(self._creds) < MAX_CREDS:
+            self._creds[call.cred_body] = cred
         return cred
 
     def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
         proc = call.proc
-        procedure = nfs3.NFS3_PROCEDURES.get(proc)
-        if procedure is None:
+        try:
+            watched = self._calls[proc]
+        except IndexError:
             peer.weird("nfs3.bad_procedure", f"NFSv3 call with procedure {proc}")
             return None
         self.counts["calls"] += 1
-        if proc not in self.watched:
+        if watched is None:
             return _UNWATCHED
+        procedure, handle_of, fire, names = watched
         try:
             args = procedure.decode_call(call.body)
         except DissectError as exc:
             peer.weird("nfs3.bad_call", f"NFSv3 {procedure.name.upper()} call: {exc}")
             return None
-        fh = PRIMARY_HANDLE[proc](args) if proc else b""
-        op = _Op(proc, call.xid, args, fh, self.cred(call), peer)
-        fire = self.start[proc]
+        cred = (self._creds.get(call.cred_body) or self._new_cred(call)
+                if call.flavor == AUTH_SYS else NOBODY)
+        if handle_of is None:  # NULL: no file, no args[2]
+            op = OpInfo(UNKNOWN_PATH, cred, call.xid, proc, None, None, peer)
+            fired: tuple = (peer.conninfo, op)
+        else:
+            fh = handle_of(args)
+            paths = self.paths
+            op = OpInfo(paths.resolved(fh) or paths.path(fh), cred, call.xid, proc, fh,
+                        args if names else None, peer)
+            fired = (peer.conninfo, op, args)
         if fire is not None:
-            info = OpInfo(self.paths.path(fh) if proc else UNKNOWN_PATH, op.cred, call.xid)
-            fire(ts_ns, (peer.conninfo, info, args) if proc else (peer.conninfo, info), peer.thread)
+            fire(ts_ns, fired, peer.thread)
         return op
 
     def on_reply(self, reply: RpcReply, op: Any, ts_ns: int) -> None:
         self.counts["replies"] += 1
         if op is _UNWATCHED:
             return
-        peer = op.peer
         if not reply.success:
             self.counts["replies: RPC error"] += 1
             return
         proc = op.proc
+        procedure = nfs3.NFS3_PROCEDURES[proc]
         try:
-            res = nfs3.NFS3_PROCEDURES[proc].decode_reply(reply.body)
+            res = procedure.decode_reply(reply.body)
         except DissectError as exc:
-            peer.weird("nfs3.bad_reply", f"NFSv3 {nfs3.NFS3_PROCEDURES[proc].name.upper()} "
-                                         f"reply: {exc}")
+            op.peer.weird("nfs3.bad_reply", f"NFSv3 {procedure.name.upper()} reply: {exc}")
             return
-        if proc in NAMING and res.status == nfs3.NFS3_OK:
+        if op.args is not None and res.status == nfs3.NFS3_OK:
             self._learn(proc, op.args, res.res_u.ok)
         fire = self.done[proc]
-        if fire is not None:
-            info = OpInfo(self.paths.path(op.fh) if proc else UNKNOWN_PATH, op.cred, op.xid)
-            fire(ts_ns, (peer.conninfo, info, res) if proc else (peer.conninfo, info), peer.thread)
+        if fire is None:
+            return
+        peer = op.peer
+        if op.fh is None:  # NULL
+            fire(ts_ns, (peer.conninfo, op), peer.thread)
+            return
+        paths = self.paths
+        path = paths.resolved(op.fh) or paths.path(op.fh)
+        if path != op.noi_curpath:
+            # Named by a reply in between: the start keeps the opinfo it fired with.
+            op = OpInfo(path, op.noi_cred, op.noi_xid, proc, op.fh, None, peer)
+        fire(ts_ns, (peer.conninfo, op, res), peer.thread)
 
     def _learn(self, proc: int, args: Any, ok: Any) -> None:
         """Names carried by a successful result (RFC 1813 §3.3.3, 8-15, 17)."""

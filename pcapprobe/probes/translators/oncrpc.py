@@ -2,8 +2,8 @@
 
 One ``RpcService`` per run owns what must be shared across transports (MOUNT
 over UDP names the handles NFS over TCP uses): the file-handle path map, the
-xid table (keyed by the flow's thread and the xid, RFC 5531 §9: an xid is
-only unique per client) and the programs' translators.  ``RpcStreamApp`` is the
+xid table (keyed by the caller and the xid, RFC 5531 §9: an xid is only
+unique per client) and the programs' translators.  ``RpcStreamApp`` is the
 StreamApp of one TCP connection (record marking, RFC 5531 §11, is the
 dissector's ``RecordStream``); UDP datagrams go to ``RpcService.on_datagram``.
 The service lives in ``ctx.apps`` (freed with the run).  Counters land in the report's "rpc" layer.
@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from dissectors import nfs3, oncrpc
 from dissectors._reader import DissectError
 from dissectors.mount import MOUNT_PROGRAM
-from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession
+from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 
 if TYPE_CHECKING:
     from pcapprobe.flows.connection import Connection
     from pcapprobe.pipeline import RunContext
+    from pcapprobe.report import Report
 
 NFS_PORT = 2049
 # (program, version) -> the translator's factory: one line per RPC program.
@@ -46,22 +47,37 @@ class RpcProgram(Protocol):
 
 
 class Peer:
-    """Who a call came from: its conninfo_t, its D thread, where to report."""
+    """Who a call came from: its conninfo_t, its D thread, where to report.
 
-    __slots__ = ("conninfo", "thread", "service", "frame")
+    ``origin.frame`` is the packet being decoded (the TCP ``Connection``, or the
+    service for UDP), read only when there is something to report.
+    """
 
-    def __init__(self, conninfo: ConnInfo, thread: Hashable, service: RpcService) -> None:
+    __slots__ = ("conninfo", "thread", "report", "origin")
+
+    def __init__(self, conninfo: ConnInfo, thread: Hashable, report: Report, origin: Any) -> None:
         self.conninfo = conninfo
         self.thread = thread
-        self.service = service
-        self.frame: Any = None
+        self.report = report
+        self.origin = origin
 
     def weird(self, name: str, detail: str) -> None:
-        self.service.ctx.report.weird(name, self.frame, detail)
+        self.report.weird(name, self.origin.frame, detail)
+
+
+class _NoConnection:
+    """The origin of a stream app made without a Connection (tests): no packet."""
+
+    frame = None
 
 
 class RpcService:
-    """Per run: the RPC programs, the xid table and the shared path map."""
+    """Per run: the RPC programs, the xid table and the shared path map.
+
+    The xid table's keys are ints: a caller's key (one per TCP connection and
+    call direction, one per UDP client/server pair, from ``caller_key``) or'ed
+    with the xid, which is cheaper to build and hash per message than a tuple.
+    """
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
@@ -75,8 +91,10 @@ class RpcService:
                              for program in self.programs.values())
         self.counts = ctx.report.layer("rpc")
         self.session: RpcSession[tuple[RpcProgram, Any]] = RpcSession(self.counts)
-        self._udp_peers: dict[tuple, Peer] = {}
+        self._callers = 0
+        self._udp_peers: dict[tuple, tuple[Peer, int]] = {}
         self._udp_servers: set[tuple[str, int]] = set()
+        self.frame: Any = None  # of the datagram being decoded
 
     @classmethod
     def of(cls, ctx: RunContext) -> RpcService:
@@ -93,42 +111,44 @@ class RpcService:
         ``conn.frame`` names the packet of a weird."""
         return RpcStreamApp(self, client, server, ipv6, thread, conn)
 
-    def message(self, data: memoryview, peer_of: Any, ts_ns: int, frame: Any) -> None:
-        """One RPC message; ``peer_of(is_call)`` gives the Peer and the pairing key."""
-        try:
-            msg = oncrpc.decode_message(data)
-        except DissectError as exc:
-            self.ctx.report.weird(exc.weird if exc.weird.startswith("rpc.") else "rpc.bad_message",
-                                  frame, f"ONC RPC: {exc}")
-            return
+    def caller_key(self) -> int:
+        """A new caller's part of the xid table keys (xids are 32 bits)."""
+        self._callers += 1
+        return self._callers << 32
+
+    def peer(self, client: str, server: str, ipv6: bool, thread: Hashable, origin: Any) -> Peer:
+        """The Peer of calls from ``client`` to ``server``."""
+        return Peer(from_rpc_flow(client, server, ipv6), thread, self.ctx.report, origin)
+
+    def bad_message(self, exc: DissectError, frame: Any) -> None:
+        self.ctx.report.weird(exc.weird if exc.weird.startswith("rpc.") else "rpc.bad_message",
+                              frame, f"ONC RPC: {exc}")
+
+    def call(self, call: RpcCall, peer: Peer, key: int, ts_ns: int) -> None:
+        """A call from ``peer`` (``key``: its caller key)."""
+        program = self.programs.get((call.prog, call.vers))
+        xid_key = key | call.xid
         session = self.session
-        if type(msg) is RpcCall:
-            program = self.programs.get((msg.prog, msg.vers))
-            peer, key = peer_of(True)
-            xid_key = (key, msg.xid)
-            if program is None:
-                # Paired all the same, so its reply is not taken for an orphan.
-                self.counts[f"calls to program {msg.prog} v{msg.vers}"] += 1
-                session.call(xid_key, (_IGNORED, None))
-                return
-            peer.frame = frame
-            if msg.flavor == oncrpc.RPCSEC_GSS and not msg.cred.body_decodable:  # type: ignore[union-attr]
-                self._gss(msg, peer)
-                return
-            if session.is_pending(xid_key):
-                session.call(xid_key, None)  # counted as a retransmission
-                return
-            pending = program.on_call(msg, peer, ts_ns)
-            if pending is not None:
-                session.call(xid_key, (program, pending))
+        if program is None:
+            # Paired all the same, so its reply is not taken for an orphan.
+            self.counts[f"calls to program {call.prog} v{call.vers}"] += 1
+            session.call(xid_key, (_IGNORED, None))
             return
-        peer, key = peer_of(False)
-        if peer is None:
+        if call.flavor == oncrpc.RPCSEC_GSS and not call.cred.body_decodable:  # type: ignore[union-attr]
+            self._gss(call, peer)
             return
-        entry = session.reply((key, msg.xid), ts_ns)
+        if session.is_pending(xid_key):
+            session.call(xid_key, None)  # counted as a retransmission
+            return
+        pending = program.on_call(call, peer, ts_ns)
+        if pending is not None:
+            session.call(xid_key, (program, pending))
+
+    def reply(self, reply: RpcReply, key: int, ts_ns: int) -> None:
+        """A reply to the caller of ``key``."""
+        entry = self.session.reply(key | reply.xid, ts_ns)
         if entry is not None:
-            peer.frame = frame
-            entry[0].on_reply(msg, entry[1], ts_ns)
+            entry[0].on_reply(reply, entry[1], ts_ns)
 
     def _gss(self, call: RpcCall, peer: Peer) -> None:
         """RPCSEC_GSS: context set-up is not an operation; wrapped bodies are opaque."""
@@ -145,21 +165,31 @@ class RpcService:
 
     def on_datagram(self, payload: memoryview, src: tuple[str, int], dst: tuple[str, int],
                     ipv6: bool, ts_ns: int, frame: Any = None) -> None:
-        def peer_of(is_call: bool) -> tuple[Peer | None, Hashable]:
-            client, server = (src, dst) if is_call else (dst, src)
-            key = (client, server)
-            if is_call:
-                self._udp_servers.add(server)
-            elif server not in self._udp_servers:
-                return None, key  # not an RPC server we know: some other UDP traffic
-            peer = self._udp_peers.get(key)
-            if peer is None:
-                thread = ("udp", client[0], client[1], server[0], server[1])
-                peer = self._udp_peers[key] = Peer(from_rpc_flow(client[0], server[0], ipv6),
-                                                   thread, self)
-            return peer, key
+        self.frame = frame
+        try:
+            msg = decode_message(payload)
+        except DissectError as exc:
+            self.bad_message(exc, frame)
+            return
+        if isinstance(msg, RpcReply):
+            if src not in self._udp_servers:
+                return  # not an RPC server we know: some other UDP traffic
+            self.reply(msg, self._udp_caller(dst, src, ipv6)[1], ts_ns)
+            return
+        self._udp_servers.add(dst)
+        peer, key = self._udp_caller(src, dst, ipv6)
+        self.call(msg, peer, key, ts_ns)
 
-        self.message(payload, peer_of, ts_ns, frame)
+    def _udp_caller(self, client: tuple[str, int], server: tuple[str, int],
+                    ipv6: bool) -> tuple[Peer, int]:
+        """The Peer and caller key of a UDP client/server pair."""
+        pair = (client, server)
+        caller = self._udp_peers.get(pair)
+        if caller is None:
+            thread = ("udp", client[0], client[1], server[0], server[1])
+            caller = self._udp_peers[pair] = (
+                self.peer(client[0], server[0], ipv6, thread, self), self.caller_key())
+        return caller
 
 
 class _Ignored:
@@ -184,32 +214,29 @@ class RpcStreamApp:
     def __init__(self, service: RpcService, client: tuple[str, int], server: tuple[str, int],
                  ipv6: bool, thread: Hashable, conn: Connection | None = None) -> None:
         self.service = service
-        self.conn = conn
+        self.origin = conn if conn is not None else _NoConnection
         self.framing = RecordStream(PROGRAMS)
         self.pdu_length = self.framing.pdu_length
-        # A call travels client -> server; if the first call arrives the other way
-        # (a capture that began mid-connection) the roles swap.
-        self.peers = (Peer(from_rpc_flow(client[0], server[0], ipv6), thread, service),
-                      Peer(from_rpc_flow(server[0], client[0], ipv6), thread, service))
-        # The xid table key of each call direction, shared by every call (the
-        # table forgets an answered xid once its duplicate window has passed).
-        self.keys = ((thread, 0), (thread, 1))
-        self._direction = 0  # of the PDU being decoded (for _peer_of)
-        self._peer_of = self.peer_of  # bound once, not per PDU
-
-    def peer_of(self, is_call: bool) -> tuple[Peer, Hashable]:
-        """The Peer and xid table key of the message being decoded."""
-        # Calls may travel both ways (callbacks): the xid table is per direction.
-        call_direction = self._direction if is_call else 1 - self._direction
-        return self.peers[call_direction], self.keys[call_direction]
+        # Calls may travel both ways (callbacks): peers and caller keys per call
+        # direction.  A call travels client -> server; if the first call arrives
+        # the other way (a capture that began mid-connection) the roles swap.
+        self.peers = (service.peer(client[0], server[0], ipv6, thread, self.origin),
+                      service.peer(server[0], client[0], ipv6, thread, self.origin))
+        self.keys = (service.caller_key(), service.caller_key())
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
         record = self.framing.record(pdu, direction)
         if record is None:
             return
-        self._direction = direction
-        conn = self.conn
-        self.service.message(record, self._peer_of, ts_ns, conn.frame if conn is not None else None)
+        try:
+            msg = decode_message(record)
+        except DissectError as exc:
+            self.service.bad_message(exc, self.origin.frame)
+            return
+        if isinstance(msg, RpcReply):
+            self.service.reply(msg, self.keys[1 - direction], ts_ns)
+        else:
+            self.service.call(msg, self.peers[direction], self.keys[direction], ts_ns)
 
     def on_gap(self, direction: int, size: int) -> None:
         self.framing.lost(direction)

@@ -9,8 +9,8 @@ setup(
     ext_modules=[
         Extension(
             "pcapprobe._fastpath",
-            sources=["pcapprobe/cext/module.c", "pcapprobe/cext/stream.c",
-                     "pcapprobe/cext/scan.c"],
+            sources=["pcapprobe/cext/module.c", "pcapprobe/cext/frame.c",
+                     "pcapprobe/cext/stream.c", "pcapprobe/cext/scan.c"],
             depends=["pcapprobe/cext/fastpath.h"],
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                 "-Wno-missing-field-initializers"],

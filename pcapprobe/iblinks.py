@@ -8,12 +8,12 @@ types) is counted as skipped with its reason in the link layer's --stats.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 from dissectors import erf, ethernet, infiniband
 from dissectors._reader import Truncated
 from pcapprobe.capture.frame import Frame
+from pcapprobe.report import Counts
 
 LinkHandler = Callable[[Frame], None]
 EtherHandler = Callable[[Frame, memoryview, int], None]
@@ -25,7 +25,7 @@ Ethertypes = dict[int, EtherHandler]
 IPOIB_PSEUDO_HEADER_LEN = 40
 
 
-def _deliver(ethertypes: Ethertypes, counts: Counter[str], frame: Frame, view: memoryview,
+def _deliver(ethertypes: Ethertypes, counts: Counts, frame: Frame, view: memoryview,
              ethertype: int, off: int) -> None:
     handler = ethertypes.get(ethertype)
     if handler is None:
@@ -34,7 +34,7 @@ def _deliver(ethertypes: Ethertypes, counts: Counter[str], frame: Frame, view: m
         handler(frame, view, off)
 
 
-def _infiniband(ethertypes: Ethertypes, counts: Counter[str], frame: Frame,
+def _infiniband(ethertypes: Ethertypes, counts: Counts, frame: Frame,
                 view: memoryview, off: int) -> None:
     """An IB packet at ``off``: IPoIB payloads go up, the rest is counted."""
     pkt = infiniband.decode(view, off)
@@ -49,7 +49,7 @@ def _infiniband(ethertypes: Ethertypes, counts: Counter[str], frame: Frame,
                  pkt.payload + infiniband.IPOIB_HEADER_LEN)
 
 
-def infiniband_handler(ethertypes: Ethertypes, counts: Counter[str]) -> LinkHandler:
+def infiniband_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
     """LINKTYPE_INFINIBAND (247): packets starting at the LRH."""
     def on_frame(frame: Frame) -> None:
         _infiniband(ethertypes, counts, frame, frame.data, 0)
@@ -57,7 +57,7 @@ def infiniband_handler(ethertypes: Ethertypes, counts: Counter[str]) -> LinkHand
     return on_frame
 
 
-def ipoib_handler(ethertypes: Ethertypes, counts: Counter[str]) -> LinkHandler:
+def ipoib_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
     """LINKTYPE_IPOIB (242): pseudo-header, then the RFC 4391 §6 header."""
     header_len = IPOIB_PSEUDO_HEADER_LEN + infiniband.IPOIB_HEADER_LEN
 
@@ -71,7 +71,7 @@ def ipoib_handler(ethertypes: Ethertypes, counts: Counter[str]) -> LinkHandler:
     return on_frame
 
 
-def erf_handler(ethertypes: Ethertypes, counts: Counter[str]) -> LinkHandler:
+def erf_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
     """LINKTYPE_ERF (197): one ERF record per pcap record, by ERF type."""
     def on_frame(frame: Frame) -> None:
         view = frame.data

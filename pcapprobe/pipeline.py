@@ -9,7 +9,6 @@ docs/architecture.md "IP layer").  ``DissectError`` is caught once per frame in
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pcapprobe.probes import catalog
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.probes.constants import IPPROTO_TCP, IPPROTO_UDP
 from pcapprobe.probes.translators.ip import IpTranslator
-from pcapprobe.report import Report
+from pcapprobe.report import Counts, Report
 
 __all__ = ["IpPacket", "LocalHosts", "Layers", "Pipeline", "RunContext", "build_layers"]
 
@@ -122,7 +121,7 @@ class IpLayer:
             self.ipv4_class, self.ipv6_class = translator.ipv4_class, translator.ipv6_class
         self.frags = Reassembler(self._weird)
         self.counts = ctx.report.layer("ip")
-        self.frag_counts: Counter[str] | None = None  # created at the first fragment
+        self.frag_counts: Counts | None = None  # created at the first fragment
 
     def _weird(self, name: str, pkt: IpPacket, detail: str) -> None:
         self.ctx.report.weird(name, pkt.frame, detail)
@@ -237,7 +236,7 @@ class Layers:
 
 
 def _link(decode: Callable[[memoryview, int], tuple[int, int]], layers: Layers,
-          counts: Counter[str]) -> LinkHandler:
+          counts: Counts) -> LinkHandler:
     """A link-layer handler: decode the header, dispatch by ethertype."""
     ethertypes = layers.ethertypes
 
@@ -298,7 +297,7 @@ def build_layers(ctx: RunContext) -> Layers:
 
 def _counted(handler: IpHandler, layer: str, report: Report, layers: Layers) -> IpHandler:
     """``handler`` counting the packets it took without a DissectError as the
-    layer's "decoded" (an int per packet; the Counter is updated at finish)."""
+    layer's "decoded" (an int per packet; the count is updated at finish)."""
     n = 0
 
     def on_packet(pkt: IpPacket) -> None:
@@ -497,5 +496,5 @@ class Pipeline:
         self._frames = 0
 
 
-def _skipped(counts: Counter[str]) -> int:
+def _skipped(counts: Counts) -> int:
     return sum(v for k, v in counts.items() if k.startswith("skipped: "))

@@ -4,6 +4,7 @@
  *   TCP stream reassembly (RFC 9293 byte order, bounded holding, gaps) and PDU
  *   framing (see pcapprobe/flows/framing.py for the StreamApp contract).  Python
  *   drives them through their methods; the scanner calls them directly.
+ * frame.c: Frame, what the capture readers produce.
  * scan.c: FlowIndex, which consumes the pcap records of plain in-order data
  *   segments of connections whose application is bound and nothing else listens
  *   to (no ip/tcp probe, no local endpoint), handing their bytes straight to the
@@ -38,6 +39,14 @@ int reassembler_segment(PyObject *reasm, uint32_t seq, const Span *payload, int 
 int reassembler_acked(PyObject *reasm, uint32_t ack, int64_t ts_ns);
 /* StreamFramer.mismatch */
 int framer_mismatch(PyObject *framer);
+
+/* frame.c */
+extern PyTypeObject Frame_Type;
+int frame_add_type(PyObject *module);
+/* A Frame whose data is bytes [start, start + caplen) of owner, viewed when read. */
+PyObject *frame_of_record(PyObject *owner, Py_ssize_t start, Py_ssize_t caplen,
+                          long long index, int64_t ts_ns, int linktype, long long wirelen,
+                          PyObject *ifname, PyObject *source);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

@@ -1,10 +1,10 @@
-/* The pcapprobe._fastpath module: its types come from stream.c and scan.c. */
+/* The pcapprobe._fastpath module: its types come from frame.c, stream.c and scan.c. */
 #include "fastpath.h"
 
 static struct PyModuleDef fastpath_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pcapprobe._fastpath",
-    .m_doc = "The packet hot path: stream reassembly, PDU framing, pcap record scanning.",
+    .m_doc = "The packet hot path: frames, stream reassembly, PDU framing, record scanning.",
     .m_size = -1,
 };
 
@@ -13,7 +13,8 @@ PyMODINIT_FUNC PyInit__fastpath(void)
     PyObject *module = PyModule_Create(&fastpath_module);
     if (module == NULL)
         return NULL;
-    if (stream_add_types(module) < 0 || scan_add_types(module) < 0) {
+    if (frame_add_type(module) < 0 || stream_add_types(module) < 0
+        || scan_add_types(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

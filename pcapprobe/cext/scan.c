@@ -64,7 +64,6 @@ typedef struct {
     Py_ssize_t live;
     PyObject *driver;      /* the D program (next_tick_ns, pending, flush) or None */
     PyObject *ip_layer;    /* consumed only while its ``fire`` is None */
-    PyObject *frame_class;
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
@@ -201,7 +200,7 @@ static int table_put(FlowIndexObject *self, const FlowKey *key, PyObject *conn, 
 
 static struct {
     int active;
-    PyObject *frame_class, *buf, *source, *ifname, *conn;  /* borrowed for the record */
+    PyObject *buf, *source, *ifname, *conn;  /* borrowed for the record */
     Py_ssize_t start, caplen;
     long long index, wirelen;
     int64_t ts;
@@ -211,17 +210,9 @@ static struct {
 
 static PyObject *frame_of_current(void)
 {
-    PyObject *view = PyMemoryView_FromObject(current.buf);
-    if (view == NULL)
-        return NULL;
-    PyObject *data = PySequence_GetSlice(view, current.start, current.start + current.caplen);
-    Py_DECREF(view);
-    if (data == NULL)
-        return NULL;
-    PyObject *frame = PyObject_CallFunction(current.frame_class, "LLiNLOO", current.index,
-                                            (long long)current.ts, current.linktype, data,
-                                            current.wirelen, current.ifname, current.source);
-    return frame;
+    return frame_of_record(current.buf, current.start, current.caplen, current.index,
+                           current.ts, current.linktype, current.wirelen, current.ifname,
+                           current.source);
 }
 
 int before_python(void)
@@ -538,7 +529,6 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
         return -1;
     scan->data = (const uint8_t *)scan->whole.buf;
     scan->end = end > scan->whole.len || pos < 0 ? pos : end;
-    current.frame_class = self->frame_class;
     current.buf = buf;
     current.source = source;
     current.ifname = Py_None;
@@ -775,10 +765,9 @@ static PyObject *FlowIndex_adopt(FlowIndexObject *self, PyObject *args)
 
 static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *frame_class, *error_class;
-    static char *kwlist[] = {"frame_class", "error_class", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:FlowIndex", kwlist, &frame_class,
-                                     &error_class))
+    PyObject *error_class;
+    static char *kwlist[] = {"error_class", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:FlowIndex", kwlist, &error_class))
         return NULL;
     FlowIndexObject *self = (FlowIndexObject *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -789,7 +778,6 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
         return PyErr_NoMemory();
     }
     self->size = MIN_SLOTS;
-    self->frame_class = Py_NewRef(frame_class);
     self->error_class = Py_NewRef(error_class);
     self->driver = Py_NewRef(Py_None);
     self->ip_layer = Py_NewRef(Py_None);
@@ -805,7 +793,6 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
         Py_VISIT(self->slots[i].conn);
     Py_VISIT(self->driver);
     Py_VISIT(self->ip_layer);
-    Py_VISIT(self->frame_class);
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
     return 0;
@@ -818,7 +805,6 @@ static int FlowIndex_clear(FlowIndexObject *self)
     self->live = 0;
     Py_CLEAR(self->driver);
     Py_CLEAR(self->ip_layer);
-    Py_CLEAR(self->frame_class);
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
     return 0;
@@ -924,7 +910,7 @@ static PyMethodDef FlowIndex_methods[] = {
 static PyTypeObject FlowIndex_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.FlowIndex",
-    .tp_doc = "FlowIndex(frame_class, error_class): the connections whose plain data\n"
+    .tp_doc = "FlowIndex(error_class): the connections whose plain data\n"
               "segments the scanner hands straight to their reassemblers.",
     .tp_basicsize = sizeof(FlowIndexObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,

@@ -266,11 +266,15 @@ static Direction *framer_dir(FramerObject *self, long direction)
     return NULL;
 }
 
+/* A partial PDU of known length up to this size gets its whole length at
+ * once: growing by doubling copied a typical 32 KiB NFS READ reply three
+ * times over.  Larger claims grow as bytes arrive (a bogus length must not
+ * cost memory). */
+#define RESERVE_WHOLE_PDU (256 * 1024)
+
 /* Room for want bytes in st->acc (want > its size).  Growth doubles, but a
  * partial PDU of known length gets no more than it needs, and the chunk that
- * completes it exactly what it brings (the buffer is framed at once).  Bytes
- * claimed by a length but not yet received are not reserved: a bogus length
- * must not cost memory. */
+ * completes it exactly what it brings (the buffer is framed at once). */
 static int buf_grow(Direction *st, Py_ssize_t want)
 {
     Py_ssize_t cap = st->acc != NULL ? PyBytes_GET_SIZE(st->acc) : 0;
@@ -279,7 +283,9 @@ static int buf_grow(Direction *st, Py_ssize_t want)
         cap = want;
     if (cap < 256)
         cap = 256;
-    if (st->need >= want && cap > st->need)
+    if (st->need >= want && st->need <= RESERVE_WHOLE_PDU)
+        cap = st->need;
+    else if (st->need >= want && cap > st->need)
         cap = st->need;
     else if (st->need > 0 && st->need < want)
         cap = want;

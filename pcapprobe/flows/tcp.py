@@ -18,7 +18,6 @@ from dissectors import tcp as tcp_dissector
 from dissectors._reader import DissectError
 from dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex
-from pcapprobe.capture.frame import Frame
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable
 from pcapprobe.flows.endpoint import Endpoint, Firing
@@ -64,7 +63,7 @@ class TcpLayer:
         self.table = ConnectionTable(self._evicted)
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
-        self.index = None if self.tracking else FlowIndex(Frame, DissectError)
+        self.index = None if self.tracking else FlowIndex(DissectError)
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         self.next_cid = 1

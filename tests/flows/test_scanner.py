@@ -8,12 +8,13 @@ must really have consumed records (else the comparison proves nothing).
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 
 import pcapprobe
-from fixtures.gen import pcapng_bytes
+from fixtures.gen import pcap_bytes, pcapng_bytes
 from pcapprobe.capture import Capture, pcap
 from pcapprobe.pipeline import Pipeline
 from tests.conftest import FIXTURES, shared_captures
@@ -121,3 +122,78 @@ def test_pcapng_blocks_are_scanned(name: str, big_endian: bool, tmp_path: Path,
     # and as pcap: the same output
     assert _run(capture, program, monkeypatch, True).output == \
         _run(PCAPS / name, program, monkeypatch, True).output
+
+
+# --- the same streams in other shapes: each decoded by the scanner or left to
+# the Python layers, always with the Python layers' results -------------------
+
+def _records(capture: Path) -> list[tuple[int, bytes]]:
+    return [(f.ts_ns, bytes(f.data)) for f in Capture(str(capture), lambda *a: None).frames()]
+
+
+def _ipv4(frame: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(Ethernet header, IPv4 header, rest) of an untagged IPv4 frame."""
+    if frame[12:14] != b"\x08\x00":
+        return None
+    ihl = (frame[14] & 0xF) * 4
+    return frame[:14], frame[14:14 + ihl], frame[14 + ihl:]
+
+
+def _vlan(frame: bytes, i: int) -> bytes:
+    tags = b"\x81\x00\x00\x64" if i % 2 else b"\x88\xa8\x00\x0a\x81\x00\x00\x64"
+    return frame[:12] + tags + frame[12:]
+
+
+def _as_ipv6(frame: bytes, i: int) -> bytes:
+    parts = _ipv4(frame)
+    if parts is None:
+        return frame
+    eth, ip, rest = parts
+    total = struct.unpack(">H", ip[2:4])[0]
+    payload = rest[: total - len(ip)]
+    src, dst = (b"\xfd" + b"\0" * 11 + ip[12:16]), (b"\xfd" + b"\0" * 11 + ip[16:20])
+    header = struct.pack(">IHBB", 6 << 28, len(payload), ip[9], 64) + src + dst
+    return eth[:12] + b"\x86\xdd" + header + payload
+
+
+def _ip_options_and_padding(frame: bytes, i: int) -> bytes:
+    parts = _ipv4(frame)
+    if parts is None:
+        return frame
+    eth, ip, rest = parts
+    total = struct.unpack(">H", ip[2:4])[0] + 4
+    ip = bytes([0x40 | (len(ip) + 4) // 4]) + ip[1:2] + struct.pack(">H", total) + ip[4:] \
+        + b"\x01\x01\x01\x00"
+    return eth + ip + rest + b"\0" * (i % 5)  # Ethernet padding after the datagram
+
+
+def _disorder(records: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """Swap some neighbouring packets, repeat some, lose one: held segments,
+    retransmissions and a gap for the reassemblers (times stay in order)."""
+    out = list(records)
+    for i in range(5, len(out) - 1, 9):
+        (t1, a), (t2, b) = out[i], out[i + 1]
+        out[i], out[i + 1] = (t1, b), (t2, a)
+    out = [r for i, r in enumerate(out) for _ in range(2 if i % 11 == 7 else 1)]
+    del out[len(out) * 2 // 3]
+    return out
+
+
+SHAPES = {
+    "vlan": lambda records: [(t, _vlan(f, i)) for i, (t, f) in enumerate(records)],
+    "ipv6": lambda records: [(t, _as_ipv6(f, i)) for i, (t, f) in enumerate(records)],
+    "ip-options-padding": lambda records: [(t, _ip_options_and_padding(f, i))
+                                           for i, (t, f) in enumerate(records)],
+    "disorder": _disorder,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("name", ["nfsv3-tcp.pcap", "iscsi-session.pcap", "iscsi-digests.pcap"])
+def test_other_shapes_of_the_same_streams(name: str, shape: str, tmp_path: Path,
+                                          scanned: list[int],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    capture = tmp_path / f"{shape}.pcap"
+    capture.write_bytes(pcap_bytes(SHAPES[shape](_records(PCAPS / name)), nanos=True))
+    _same(capture, PROGRAMS[STREAM_FIXTURES[name]], monkeypatch)
+    assert scanned[0] > 0

@@ -325,9 +325,9 @@ _ERROR_LAYERS = {
 }
 
 
-def _error_layer(exc: DissectError) -> str:
+def _error_layer(exc: DissectError, outer: str = "link") -> str:
     """The layer a DissectError came from (the innermost decoding module)."""
-    layer = "link"
+    layer = outer
     tb = exc.__traceback__
     while tb is not None:
         module = tb.tb_frame.f_globals.get("__name__", "")
@@ -420,14 +420,21 @@ class Pipeline:
         if scanner is not None:
             scanner.driver = driver
             scanner.ip_layer = self.layers.ip
-            scanner.on_error = self._dissect_error
+            scanner.on_error = self._scanned_error
         with _collector_tuned():
             self._run(frames, driver)
 
-    def _dissect_error(self, frame: Frame, exc: DissectError) -> None:
-        """A frame the layers could not decode: a weird, counted where it failed."""
+    def _dissect_error(self, frame: Frame, exc: DissectError, outer: str = "link") -> None:
+        """A frame the layers could not decode: a weird, counted where it failed
+        (``outer``: the layer when no module on the traceback names one)."""
         self.report.weird(exc.weird, frame, str(exc))
-        self.report.layer(_error_layer(exc))[f"skipped: {skip_reason(exc)}"] += 1
+        self.report.layer(_error_layer(exc, outer))[f"skipped: {skip_reason(exc)}"] += 1
+
+    def _scanned_error(self, frame: Frame, exc: DissectError) -> None:
+        """A DissectError while the scanner streamed a segment: its traceback
+        starts in the application, below the connection the Python path
+        would have passed through (flows/connection.py)."""
+        self._dissect_error(frame, exc, "connection")
 
     def _run(self, frames: Iterable[Frame], driver: Driver | None) -> None:
         get = self._linktypes.get

@@ -56,6 +56,18 @@ typedef struct {
 
 #define MIN_SLOTS 64
 
+/* The record being consumed (borrowed references: the scan's arguments and
+ * the connection, which consume() holds), until its frame is made. */
+typedef struct {
+    int active;
+    PyObject *buf, *source, *ifname, *conn;
+    Py_ssize_t start, caplen;
+    long long index, wirelen;
+    int64_t ts;
+    int linktype;
+    PyObject *frame;  /* a new reference once made */
+} Record_context;
+
 typedef struct {
     PyObject_HEAD
     Slot *slots;
@@ -69,6 +81,7 @@ typedef struct {
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     long long frames, bytes, segments;
     int64_t latest_ts;
+    Record_context rec;
 } FlowIndexObject;
 
 static uint64_t key_hash(const FlowKey *k)
@@ -198,31 +211,26 @@ static int table_put(FlowIndexObject *self, const FlowKey *key, PyObject *conn, 
 
 /* ---- the record being consumed, materialised only when Python looks ---- */
 
-static struct {
-    int active;
-    PyObject *buf, *source, *ifname, *conn;  /* borrowed for the record */
-    Py_ssize_t start, caplen;
-    long long index, wirelen;
-    int64_t ts;
-    int linktype;
-    PyObject *frame;  /* new reference once materialised */
-} current;
+/* The record a thread's scan is consuming: before_python() finds it through
+ * a thread-local pointer (another thread's run may scan while this one's
+ * Python callback runs). */
+static _Thread_local Record_context *consuming;
 
-static PyObject *frame_of_current(void)
+static PyObject *frame_of_consumed(const Record_context *rec)
 {
-    return frame_of_record(current.buf, current.start, current.caplen, current.index,
-                           current.ts, current.linktype, current.wirelen, current.ifname,
-                           current.source);
+    return frame_of_record(rec->buf, rec->start, rec->caplen, rec->index, rec->ts,
+                           rec->linktype, rec->wirelen, rec->ifname, rec->source);
 }
 
 int before_python(void)
 {
-    if (!current.active || current.frame != NULL)
+    Record_context *rec = consuming;
+    if (rec == NULL || !rec->active || rec->frame != NULL)
         return 0;
-    current.frame = frame_of_current();
-    if (current.frame == NULL)
+    rec->frame = frame_of_consumed(rec);
+    if (rec->frame == NULL)
         return -1;
-    return PyObject_SetAttr(current.conn, str_frame, current.frame);
+    return PyObject_SetAttr(rec->conn, str_frame, rec->frame);
 }
 
 /* ---- decoding one record ------------------------------------------------ */
@@ -346,7 +354,12 @@ static int stream_segment(PyObject *conn, PyObject *framer, PyObject *reasm_list
         Py_DECREF(ts_obj);
         return -1;
     }
-    if (framer_mismatch(framer)) {
+    int mismatch = framer_mismatch(framer);
+    if (mismatch < 0) {
+        Py_DECREF(ts_obj);
+        return -1;
+    }
+    if (mismatch) {
         if (before_python() < 0) {
             Py_DECREF(ts_obj);
             return -1;
@@ -382,7 +395,7 @@ static int report_dissect_error(FlowIndexObject *self)
         Py_DECREF(exc);
         return -1;
     }
-    PyObject *r = PyObject_CallFunctionObjArgs(self->on_error, current.frame, exc, NULL);
+    PyObject *r = PyObject_CallFunctionObjArgs(self->on_error, self->rec.frame, exc, NULL);
     Py_DECREF(exc);
     Py_XDECREF(r);
     return r == NULL ? -1 : 0;
@@ -447,8 +460,11 @@ static int ip_fires(FlowIndexObject *self)
     return fires;
 }
 
-/* Consume one record whose segment belongs to ``slot``: 1 when consumed, 0
- * when the Python layers must take it, -1 on error. */
+/* Consume one record whose segment belongs to ``slot``: CONSUMED (or
+ * CONSUMED_IN_ERROR: an application raised a DissectError, reported as a
+ * weird), 0 when the Python layers must take it, -1 on error. */
+enum { CONSUMED = 1, CONSUMED_IN_ERROR = 2 };
+
 static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObject *buf,
                    const uint8_t *frame, Py_ssize_t frame_off, int64_t ts)
 {
@@ -473,12 +489,13 @@ static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObje
         status = 0;
     } else {
         Py_INCREF(conn);
-        current.conn = conn;
-        current.active = 1;
+        self->rec.conn = conn;
+        self->rec.active = 1;
         if (stream_segment(conn, framer, reasm_list, reasm, direction, seg, buf, frame,
-                           frame_off, ts) == 0
-            || report_dissect_error(self) == 0)
-            status = 1;
+                           frame_off, ts) == 0)
+            status = CONSUMED;
+        else if (report_dissect_error(self) == 0)
+            status = CONSUMED_IN_ERROR;
         else
             status = -1;
         Py_DECREF(conn);
@@ -488,10 +505,10 @@ static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObje
     return status;
 }
 
-static void current_clear(void)
+static void record_done(Record_context *rec)
 {
-    current.active = 0;
-    Py_CLEAR(current.frame);
+    rec->active = 0;
+    Py_CLEAR(rec->frame);
 }
 
 /* ---- the FlowIndex type ------------------------------------------------- */
@@ -511,6 +528,7 @@ typedef struct {
     const uint8_t *data;
     Py_ssize_t end;
     int64_t tick;
+    Record_context *outer;  /* what this thread was consuming before */
 } Scan;
 
 /* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none
@@ -529,14 +547,18 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
         return -1;
     scan->data = (const uint8_t *)scan->whole.buf;
     scan->end = end > scan->whole.len || pos < 0 ? pos : end;
-    current.buf = buf;
-    current.source = source;
-    current.ifname = Py_None;
+    self->rec.buf = buf;
+    self->rec.source = source;
+    self->rec.ifname = Py_None;
+    scan->outer = consuming;
+    consuming = &self->rec;
     return 1;
 }
 
-static void scan_end(Scan *scan)
+static void scan_end(FlowIndexObject *self, Scan *scan)
 {
+    consuming = scan->outer;
+    self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
 }
 
@@ -557,19 +579,20 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     Slot *slot = table_find(self, &seg.key, &found);
     if (!found)
         return 0;
-    current.index = index;
-    current.ts = rec->ts;
-    current.start = rec->off;
-    current.caplen = rec->caplen;
-    current.wirelen = rec->wirelen;
-    int consumed = consume(self, slot, &seg, current.buf, rec->frame, rec->off, rec->ts);
-    int called_python = current.frame != NULL;
-    current_clear();
+    self->rec.index = index;
+    self->rec.ts = rec->ts;
+    self->rec.start = rec->off;
+    self->rec.caplen = rec->caplen;
+    self->rec.wirelen = rec->wirelen;
+    int consumed = consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off, rec->ts);
+    int called_python = self->rec.frame != NULL;
+    record_done(&self->rec);
     if (consumed <= 0)
         return consumed;
     self->frames++;
     self->bytes += rec->wirelen;
-    self->segments++;
+    if (consumed == CONSUMED)  /* as the Python TCP layer counts what it decoded */
+        self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
     if (called_python && (flush_output(self) < 0 || next_tick(self, &scan->tick) < 0))
@@ -598,7 +621,7 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
     if (status < 0)
         return NULL;
     if (status > 0) {
-        current.linktype = (int)linktype;
+        self->rec.linktype = (int)linktype;
         while (scan.end - pos >= RECORD_HEADER_LEN) {
             const uint8_t *head = scan.data + pos;
             uint32_t caplen = file32(head + 8, big_endian);
@@ -614,7 +637,7 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
             index++;
             pos += RECORD_HEADER_LEN + caplen;
         }
-        scan_end(&scan);
+        scan_end(self, &scan);
         if (status < 0)
             return NULL;
     }
@@ -631,10 +654,22 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
 /* What an IDB says (pcapprobe/capture/pcapng.py Interface): ticks * num / den
  * + offset_ns is the time in ns. */
 typedef struct {
-    long linktype;
-    long long num, den, offset_ns;
+    long linktype;  /* -1: not scanned */
+    int64_t num, den, offset_ns;
     PyObject *name;  /* borrowed from the caller's table */
 } Interface;
+
+/* 1 when v fits an int64_t (stored in *out), 0 when it does not, -1 with
+ * an exception set when it is not an int. */
+static int int64_of(PyObject *v, int64_t *out)
+{
+    int overflow;
+    long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    *out = value;
+    return overflow == 0;
+}
 
 /* The reader's interface table: a tuple of (linktype, num, den, offset_ns,
  * name) tuples.  Returns how many were read (at most MAX_INTERFACES), -1 on
@@ -650,13 +685,16 @@ static Py_ssize_t interfaces_of(PyObject *table, Interface *ifaces)
         n = MAX_INTERFACES;
     for (Py_ssize_t i = 0; i < n; i++) {
         Interface *iface = &ifaces[i];
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(table, i), "lLLLO", &iface->linktype, &iface->num,
-                              &iface->den, &iface->offset_ns, &iface->name))
+        PyObject *num, *den, *offset;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(table, i), "lOOOO", &iface->linktype, &num, &den,
+                              &offset, &iface->name))
             return -1;
-        if (iface->den <= 0) {
-            PyErr_SetString(PyExc_ValueError, "interface time resolution denominator <= 0");
+        int fits = int64_of(num, &iface->num) + int64_of(den, &iface->den)
+                   + int64_of(offset, &iface->offset_ns);
+        if (PyErr_Occurred())
             return -1;
-        }
+        if (fits < 3 || iface->num <= 0 || iface->den <= 0)
+            iface->linktype = -1;  /* times beyond 64 bits: its blocks go to Python */
     }
     return n;
 }
@@ -704,8 +742,8 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
                 break;
             Record rec = {block + 28, pos + 28, caplen, file32(block + 24, big_endian),
                           (int64_t)ns};
-            current.linktype = (int)iface->linktype;
-            current.ifname = iface->name;
+            self->rec.linktype = (int)iface->linktype;
+            self->rec.ifname = iface->name;
             status = scan_record(self, &scan, &rec, index + 1);
             if (status <= 0)
                 break;
@@ -713,7 +751,7 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
             last_ts = rec.ts;
             pos += blen;
         }
-        scan_end(&scan);
+        scan_end(self, &scan);
         if (status < 0)
             return NULL;
     }

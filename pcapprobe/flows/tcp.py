@@ -64,6 +64,8 @@ class TcpLayer:
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
         self.index = None if self.tracking else FlowIndex(DissectError)
+        if self.index is not None:
+            self.index.deadline = self.table.next_sweep
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         self.next_cid = 1

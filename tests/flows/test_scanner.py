@@ -9,6 +9,9 @@ must really have consumed records (else the comparison proves nothing).
 from __future__ import annotations
 
 import struct
+import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,9 @@ import pytest
 import pcapprobe
 from fixtures.gen import pcap_bytes, pcapng_bytes
 from pcapprobe.capture import Capture, pcap
+from dissectors._reader import Malformed
 from pcapprobe.pipeline import Pipeline
+from pcapprobe.probes.translators.oncrpc import RpcStreamApp
 from tests.conftest import FIXTURES, shared_captures
 
 PCAPS = FIXTURES
@@ -197,3 +202,45 @@ def test_other_shapes_of_the_same_streams(name: str, shape: str, tmp_path: Path,
     capture.write_bytes(pcap_bytes(SHAPES[shape](_records(PCAPS / name)), nanos=True))
     _same(capture, PROGRAMS[STREAM_FIXTURES[name]], monkeypatch)
     assert scanned[0] > 0
+
+
+def test_runs_in_threads_keep_their_own_records() -> None:
+    """Scans of runs in other threads interleave with this run's Python
+    callbacks: each run still names its own packets and matches a lone run."""
+    jobs = [(PCAPS / name, PROGRAMS[app]) for name, app in sorted(STREAM_FIXTURES.items())] * 2
+    alone = [pcapprobe.run(str(c), program=p, local="all") for c, p in jobs]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns inside every callback
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            together = list(pool.map(lambda job: pcapprobe.run(str(job[0]), program=job[1],
+                                                               local="all"), jobs))
+    finally:
+        sys.setswitchinterval(interval)
+    for one, other in zip(alone, together):
+        assert (one.output, one.errors, one.stats) == (other.output, other.errors, other.stats)
+
+
+def test_dissect_error_in_a_scanned_segment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application's DissectError on a record the scanner consumed is
+    reported and counted as the Python layers report and count it."""
+    on_pdu = RpcStreamApp.on_pdu
+
+    def failing(self: RpcStreamApp, pdu: memoryview, direction: int, ts_ns: int) -> None:
+        if zlib.crc32(pdu) % 5 == 0:  # the same PDUs in both runs
+            raise Malformed("injected", "test.injected")
+        on_pdu(self, pdu, direction, ts_ns)
+
+    monkeypatch.setattr(RpcStreamApp, "on_pdu", failing)
+    _same(PCAPS / "nfsv3-tcp.pcap", NFS, monkeypatch)
+
+
+def test_pcapng_interface_times_beyond_64_bits(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interface whose time resolution cannot be computed in 64 bits is
+    left to the Python reader; the others are still scanned."""
+    frames = list(Capture(str(PCAPS / "nfsv3-tcp.pcap"), lambda *a: None).frames())
+    packets = [("epb", 0, f.ts_ns, bytes(f.data)) for f in frames]
+    capture = tmp_path / "two-interfaces.pcapng"
+    capture.write_bytes(pcapng_bytes([(1, "eth0", 9), (1, "odd", 0xC0)], packets))
+    _same(capture, NFS, monkeypatch)

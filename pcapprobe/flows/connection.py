@@ -137,10 +137,12 @@ class Connection:
         framer = self.framer
         if framer is None:
             return
+        # detached first: should closing raise, the connection streams no more
+        # (the scanner takes a connection with a framer for a streaming one)
+        self.framer = None
         for reasm in self.reasm:
             if reasm is not None:
                 reasm.close(ts_ns)
-        self.framer = None
         framer.close()
 
 

@@ -180,3 +180,33 @@ def test_a_live_pipe_is_decoded_as_packets_arrive() -> None:
     os.write(wfd, data[first:])
     os.close(wfd)
     assert [f.index for f in frames] == [2]
+
+
+def test_a_live_pcapng_pipe_is_decoded_as_blocks_arrive() -> None:
+    """The same for pcapng: a block is yielded before the next one is written."""
+    import io as _io
+    import os
+    import threading
+
+    from fixtures.gen import ethernet, ipv4, pcapng_bytes, udp
+    from pcapprobe.capture.pcapng import read_pcapng
+
+    packet = ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(1, 2, b"x")))
+    data = pcapng_bytes([(1, "eth0", None)],
+                        [("epb", 0, 1_000_000_000, packet), ("epb", 0, 2_000_000_000, packet)])
+    epb_len = 32 + len(packet) + (-len(packet) % 4)
+    first = len(data) - epb_len  # header blocks and the first packet
+    rfd, wfd = os.pipe()
+    os.write(wfd, data[:first])
+    waits: list[int] = []
+    stream = _io.open(rfd, "rb")
+    frames = read_pcapng(stream, "<stdin>", lambda *a: None, stream.close,
+                         before_wait=lambda: waits.append(1))
+    got: list[int] = []
+    reader = threading.Thread(target=lambda: got.append(next(frames).index), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    assert got == [1] and waits
+    os.write(wfd, data[first:])
+    os.close(wfd)
+    assert [f.index for f in frames] == [2]

@@ -4,12 +4,15 @@ and bad files reported as one-line warnings."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from fixtures.gen import pcap_bytes, pcapng_bytes
+from fixtures.gen import ethernet, ipv4, pcap_bytes, pcapng_bytes, udp
 from fixtures.gen.ip import T0, build, records, ip_packets
-from pcapprobe.capture import Capture, merge
+from pcapprobe.capture import Capture, Frame, merge
+from pcapprobe.capture.pcap import read_pcap
+from pcapprobe.capture.pcapng import read_pcapng
 from pcapprobe.errors import CaptureError
 from tests.conftest import FIXTURES
 
@@ -153,60 +156,40 @@ def test_corrupt_deflate_data_is_a_warning_not_a_crash(tmp_path):
                    for w in warnings), warnings
 
 
-def test_a_live_pipe_is_decoded_as_packets_arrive() -> None:
+LIVE_PACKET = ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(1, 2, b"x")))
+
+
+def _live_pcap() -> tuple[bytes, int, Callable[..., Iterator[Frame]]]:
+    data = pcap_bytes([(1_000_000_000, LIVE_PACKET), (2_000_000_000, LIVE_PACKET)])
+    return data, len(data) - (16 + len(LIVE_PACKET)), read_pcap
+
+
+def _live_pcapng() -> tuple[bytes, int, Callable[..., Iterator[Frame]]]:
+    data = pcapng_bytes([(1, "eth0", None)], [("epb", 0, 1_000_000_000, LIVE_PACKET),
+                                               ("epb", 0, 2_000_000_000, LIVE_PACKET)])
+    return data, len(data) - (32 + len(LIVE_PACKET) + (-len(LIVE_PACKET) % 4)), read_pcapng
+
+
+@pytest.mark.parametrize("make", [_live_pcap, _live_pcapng], ids=["pcap", "pcapng"])
+def test_a_live_pipe_is_decoded_as_packets_arrive(
+        make: Callable[[], tuple[bytes, int, Callable[..., Iterator[Frame]]]]) -> None:
     """tcpdump -w - | pcapprobe run -: a frame is yielded while the writer is
     still running, and the output is flushed before the reader waits."""
-    import io as _io
     import os
     import threading
 
-    from fixtures.gen import ethernet, ipv4, pcap_bytes, udp
-    from pcapprobe.capture.pcap import read_pcap
-
-    packet = ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(1, 2, b"x")))
-    data = pcap_bytes([(1_000_000_000, packet), (2_000_000_000, packet)])
-    first = len(data) - (16 + len(packet))  # file header and the first record
+    data, first, read = make()  # ``first``: the bytes up to the second packet
     rfd, wfd = os.pipe()
     os.write(wfd, data[:first])
     waits: list[int] = []
-    stream = _io.open(rfd, "rb")
-    frames = read_pcap(stream, "<stdin>", lambda *a: None, stream.close,
-                       before_wait=lambda: waits.append(1))
+    stream = io.open(rfd, "rb")
+    frames = read(stream, "<stdin>", lambda *a: None, stream.close,
+                  before_wait=lambda: waits.append(1))
     got: list[int] = []
     reader = threading.Thread(target=lambda: got.append(next(frames).index), daemon=True)
     reader.start()
     reader.join(timeout=5)
     assert got == [1] and waits  # the first frame came without the rest of the file
-    os.write(wfd, data[first:])
-    os.close(wfd)
-    assert [f.index for f in frames] == [2]
-
-
-def test_a_live_pcapng_pipe_is_decoded_as_blocks_arrive() -> None:
-    """The same for pcapng: a block is yielded before the next one is written."""
-    import io as _io
-    import os
-    import threading
-
-    from fixtures.gen import ethernet, ipv4, pcapng_bytes, udp
-    from pcapprobe.capture.pcapng import read_pcapng
-
-    packet = ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(1, 2, b"x")))
-    data = pcapng_bytes([(1, "eth0", None)],
-                        [("epb", 0, 1_000_000_000, packet), ("epb", 0, 2_000_000_000, packet)])
-    epb_len = 32 + len(packet) + (-len(packet) % 4)
-    first = len(data) - epb_len  # header blocks and the first packet
-    rfd, wfd = os.pipe()
-    os.write(wfd, data[:first])
-    waits: list[int] = []
-    stream = _io.open(rfd, "rb")
-    frames = read_pcapng(stream, "<stdin>", lambda *a: None, stream.close,
-                         before_wait=lambda: waits.append(1))
-    got: list[int] = []
-    reader = threading.Thread(target=lambda: got.append(next(frames).index), daemon=True)
-    reader.start()
-    reader.join(timeout=5)
-    assert got == [1] and waits
     os.write(wfd, data[first:])
     os.close(wfd)
     assert [f.index for f in frames] == [2]

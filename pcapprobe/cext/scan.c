@@ -68,6 +68,16 @@ typedef struct {
     PyObject *frame;  /* a new reference once made */
 } Record_context;
 
+/* A connection a scan consumed records of, and what the Python TCP layer
+ * would have set on it: its last record's time, and whether the server spoke. */
+typedef struct {
+    PyObject *conn;  /* strong */
+    int64_t ts;
+    int spoke;
+} Touched;
+
+#define MAX_TOUCHED 16
+
 typedef struct {
     PyObject_HEAD
     Slot *slots;
@@ -82,6 +92,8 @@ typedef struct {
     long long frames, bytes, segments;
     int64_t latest_ts;
     Record_context rec;
+    Touched touched[MAX_TOUCHED];
+    int n_touched;
 } FlowIndexObject;
 
 static uint64_t key_hash(const FlowKey *k)
@@ -334,42 +346,66 @@ static PyObject *reassembler_of(PyObject *reasm_list, int direction)
 /* What Connection.stream does with a data segment: its bytes to this
  * direction's reassembler, its ACK to the other's.  0, or -1 with an
  * exception set. */
-static int stream_segment(PyObject *conn, PyObject *framer, PyObject *reasm_list,
-                          PyObject *reasm, int direction, const Segment *seg, PyObject *buf,
-                          const uint8_t *frame, Py_ssize_t frame_off, int64_t ts)
+/* conn.last_ts and conn.server_spoke are read only by the Python TCP layer,
+ * never while a scan runs: they are written once per scan (write_back), not
+ * once per record. */
+static int write_back(FlowIndexObject *self)
 {
-    PyObject *ts_obj = PyLong_FromLongLong(ts);
-    if (ts_obj == NULL)
-        return -1;
-    int status = PyObject_SetAttr(conn, str_last_ts, ts_obj);
-    if (status == 0 && direction == 1)
-        status = PyObject_SetAttr(conn, str_server_spoke, Py_True);
-    if (status < 0) {
-        Py_DECREF(ts_obj);
-        return -1;
+    int status = 0;
+    for (int i = 0; i < self->n_touched; i++) {
+        Touched *t = &self->touched[i];
+        if (status == 0) {
+            PyObject *ts = PyLong_FromLongLong(t->ts);
+            if (ts == NULL || PyObject_SetAttr(t->conn, str_last_ts, ts) < 0
+                || (t->spoke && PyObject_SetAttr(t->conn, str_server_spoke, Py_True) < 0))
+                status = -1;
+            Py_XDECREF(ts);
+        }
+        Py_CLEAR(t->conn);
     }
+    self->n_touched = 0;
+    return status;
+}
+
+static int touch(FlowIndexObject *self, PyObject *conn, int64_t ts, int direction)
+{
+    for (int i = 0; i < self->n_touched; i++) {
+        Touched *t = &self->touched[i];
+        if (t->conn == conn) {
+            t->ts = ts;
+            t->spoke |= direction;
+            return 0;
+        }
+    }
+    if (self->n_touched == MAX_TOUCHED && write_back(self) < 0)
+        return -1;
+    self->touched[self->n_touched++] = (Touched){Py_NewRef(conn), ts, direction};
+    return 0;
+}
+
+static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *framer,
+                          PyObject *reasm_list, PyObject *reasm, int direction,
+                          const Segment *seg, PyObject *buf, const uint8_t *frame,
+                          Py_ssize_t frame_off, int64_t ts)
+{
+    if (touch(self, conn, ts, direction) < 0)
+        return -1;
     Span payload = {buf, frame + seg->payload_off, frame_off + seg->payload_off,
                     seg->payload_len};
-    if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0) {
-        Py_DECREF(ts_obj);
+    if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0)
         return -1;
-    }
     int mismatch = framer_mismatch(framer);
-    if (mismatch < 0) {
-        Py_DECREF(ts_obj);
+    if (mismatch < 0)
         return -1;
-    }
     if (mismatch) {
-        if (before_python() < 0) {
-            Py_DECREF(ts_obj);
+        PyObject *ts_obj = before_python() < 0 ? NULL : PyLong_FromLongLong(ts);
+        if (ts_obj == NULL)
             return -1;
-        }
         PyObject *r = PyObject_CallMethodOneArg(conn, str_unbind, ts_obj);
         Py_DECREF(ts_obj);
         Py_XDECREF(r);
         return r == NULL ? -1 : 0;
     }
-    Py_DECREF(ts_obj);
     if (seg->flags & TH_ACK) {
         PyObject *other = reassembler_of(reasm_list, 1 - direction);
         if (other != NULL)
@@ -491,7 +527,7 @@ static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObje
         Py_INCREF(conn);
         self->rec.conn = conn;
         self->rec.active = 1;
-        if (stream_segment(conn, framer, reasm_list, reasm, direction, seg, buf, frame,
+        if (stream_segment(self, conn, framer, reasm_list, reasm, direction, seg, buf, frame,
                            frame_off, ts) == 0)
             status = CONSUMED;
         else if (report_dissect_error(self) == 0)
@@ -555,11 +591,20 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
     return 1;
 }
 
-static void scan_end(FlowIndexObject *self, Scan *scan)
+/* 0, or -1 with an exception set (one already set is kept). */
+static int scan_end(FlowIndexObject *self, Scan *scan)
 {
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    int status = write_back(self);
+    if (type != NULL) {
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    return status;
 }
 
 /* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
@@ -637,8 +682,7 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
             index++;
             pos += RECORD_HEADER_LEN + caplen;
         }
-        scan_end(self, &scan);
-        if (status < 0)
+        if (scan_end(self, &scan) < 0 || status < 0)
             return NULL;
     }
     return Py_BuildValue("nL", pos, index);
@@ -751,8 +795,7 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
             last_ts = rec.ts;
             pos += blen;
         }
-        scan_end(self, &scan);
-        if (status < 0)
+        if (scan_end(self, &scan) < 0 || status < 0)
             return NULL;
     }
     return Py_BuildValue("nLL", pos, index, (long long)last_ts);
@@ -833,6 +876,8 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
 {
     for (Py_ssize_t i = 0; i < self->size; i++)
         Py_VISIT(self->slots[i].conn);
+    for (int i = 0; i < self->n_touched; i++)
+        Py_VISIT(self->touched[i].conn);
     Py_VISIT(self->driver);
     Py_VISIT(self->ip_layer);
     Py_VISIT(self->on_error);
@@ -844,6 +889,9 @@ static int FlowIndex_clear(FlowIndexObject *self)
 {
     for (Py_ssize_t i = 0; i < self->size; i++)
         Py_CLEAR(self->slots[i].conn);
+    for (int i = 0; i < self->n_touched; i++)
+        Py_CLEAR(self->touched[i].conn);
+    self->n_touched = 0;
     self->live = 0;
     Py_CLEAR(self->driver);
     Py_CLEAR(self->ip_layer);

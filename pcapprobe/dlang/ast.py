@@ -2,129 +2,171 @@
 
 Grouped as libdtrace's grammar groups them (dt_grammar.y): top-level items
 (clauses, declarations, pragmas), statements, and expressions.
+
+A node class lists its fields as annotations, after the ``span`` every node
+has (a default makes a field optional).  Nodes are immutable and compare and
+hash by value.  Not dataclasses: generating their methods for 27 classes was
+a tenth of pcapprobe's start-up; ``_NodeType`` builds the slots once and the
+methods are shared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from pcapprobe.dlang.source import Source, Span
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class _NodeType(type):
+    """Turns a node class's annotations (but the class-level ``_`` ones) into
+    ``__slots__``, ``_fields`` (its own after its base's) and ``_defaults``."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> _NodeType:
+        own = tuple(f for f in ns.get("__annotations__", {}) if not f.startswith("_"))
+        defaults = {f: ns.pop(f) for f in own if f in ns}
+        ns["__slots__"] = own
+        cls = super().__new__(mcs, name, bases, ns)
+        cls._fields = getattr(cls, "_fields", ()) + own
+        cls._defaults = {**getattr(cls, "_defaults", {}), **defaults}
+        return cls
+
+
+class Node(metaclass=_NodeType):
     span: Span
+
+    _fields: tuple[str, ...]
+    _defaults: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
+        for name, value in zip(fields, args):
+            object.__setattr__(self, name, value)
+        for name in fields[len(args):]:
+            if name in kwargs:
+                value = kwargs.pop(name)
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                raise TypeError(f"{type(self).__name__} needs its field {name!r}")
+            object.__setattr__(self, name, value)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} has no field {next(iter(kwargs))!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: nodes are immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: nodes are immutable")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self),) + self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{type(self).__qualname__}({fields})"
 
 
 # Expressions -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class IntLit(Node):
     value: int
     suffix: str = ""
     non_decimal: bool = False  # hex and octal constants may take unsigned types
 
 
-@dataclass(frozen=True, slots=True)
 class StrLit(Node):
     value: str
 
 
-@dataclass(frozen=True, slots=True)
 class Ident(Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
 class MacroArg(Node):
     name: str  # "1".."9", "target", ...
     as_string: bool  # $$1
 
 
-@dataclass(frozen=True, slots=True)
 class AggName(Node):
     name: str  # without '@'; "" for the anonymous '@'
 
 
-@dataclass(frozen=True, slots=True)
 class VarRef(Node):
     scope: str  # "self" or "this"
     name: str
 
 
-@dataclass(frozen=True, slots=True)
 class Unary(Node):
     op: str  # - + ! ~ * &
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
 class IncDec(Node):
     op: str  # ++ or --
     prefix: bool
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
 class Binary(Node):
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True, slots=True)
 class Assign(Node):
     op: str  # = += -= ...
     target: Node
     value: Node
 
 
-@dataclass(frozen=True, slots=True)
 class Ternary(Node):
     cond: Node
     then: Node
     other: Node
 
 
-@dataclass(frozen=True, slots=True)
 class Call(Node):
     name: str
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Index(Node):
     base: Node
     indexes: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Member(Node):
     base: Node
     name: str
     arrow: bool
 
 
-@dataclass(frozen=True, slots=True)
 class TypeName(Node):
     base: str
     pointers: int = 0
 
 
-@dataclass(frozen=True, slots=True)
 class Cast(Node):
     type: TypeName
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
 class Sizeof(Node):
     type: TypeName | None
     operand: Node | None
 
 
-@dataclass(frozen=True, slots=True)
 class Stringof(Node):
     operand: Node
 
@@ -132,12 +174,10 @@ class Stringof(Node):
 # Statements ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class ExprStmt(Node):
     expr: Node
 
 
-@dataclass(frozen=True, slots=True)
 class AggStmt(Node):
     name: str
     keys: tuple[Node, ...]
@@ -149,31 +189,26 @@ class AggStmt(Node):
 # Top level -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class ProbeDesc(Node):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
 class Clause(Node):
     probes: tuple[ProbeDesc, ...]
     predicate: Node | None
     body: tuple[Node, ...] | None  # None: no action block at all
 
 
-@dataclass(frozen=True, slots=True)
 class Pragma(Node):
     words: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class InlineDecl(Node):
     type: TypeName
     name: str
     value: Node
 
 
-@dataclass(frozen=True, slots=True)
 class VarDecl(Node):
     type: TypeName
     scope: str  # "global", "self" or "this"
@@ -181,7 +216,6 @@ class VarDecl(Node):
     key_types: tuple[TypeName, ...] | None  # associative array key types
 
 
-@dataclass(frozen=True, slots=True)
 class Program(Node):
     source: Source
     items: tuple[Node, ...]

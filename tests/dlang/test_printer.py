@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -49,7 +48,7 @@ def shape(node: object) -> object:
         return tuple(shape(n) for n in node)
     if isinstance(node, ast.Node):
         return (type(node).__name__,) + tuple(
-            shape(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "func_span", "source"))
+            shape(getattr(node, f)) for f in node._fields if f not in ("span", "func_span", "source"))
     return node
 
 

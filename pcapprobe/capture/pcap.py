@@ -71,7 +71,9 @@ def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None
     """``read(want, need)``: up to ``want`` bytes, fewer than ``need`` only at
     the end of input.
 
-    A file gets one read of ``want`` bytes.  A live pipe (``tcpdump -w - |
+    A plain file on disk is one memory map, returned whole by the first call
+    (``_Mapped``); another file (a decompressor) gets one read of ``want``
+    bytes.  A live pipe (``tcpdump -w - |
     pcapprobe run -``) returns what has arrived once ``need`` bytes are there,
     so packets are decoded as they come, not a megabyte at a time; and
     ``before_wait`` (which flushes the output so far) runs before a read that

@@ -1,8 +1,8 @@
 """TCP segment header (RFC 9293 §3.1) and options (§3.2, RFC 7323, RFC 2018).
 
-``decode`` reads the fixed header eagerly (one unpack: the hot path) and leaves
-the options raw; ``parse_options`` decodes them only when the flow code needs
-them (SYN segments, SACK blocks on ACKs).
+``decode`` (``TcpSegment``) reads the fixed header eagerly (one unpack: the hot
+path) and leaves the options raw; ``parse_options`` decodes them only when the
+flow code needs them (SYN segments, SACK blocks on ACKs).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from dissectors._reader import Malformed, Truncated
 
 TCP_HEADER_MIN = 20
 
-# RFC 9293 §3.1: sport, dport, seq, ack, data offset/reserved, flags, window,
-# checksum, urgent pointer.
-_HEADER = struct.Struct(">HHIIBBHHH")
-_unpack_header = _HEADER.unpack_from
+# RFC 9293 §3.1: sport, dport, seq, ack, data offset/reserved, flags, window
+# (checksum and urgent pointer follow; nearly nobody reads them: not unpacked
+# per segment).
+_FIXED = struct.Struct(">HHIIBBH")
+_unpack_fixed = _FIXED.unpack_from
+_unpack_u16 = struct.Struct(">H").unpack_from
 
 # RFC 9293 §3.2 / RFC 7323 / RFC 2018 option kinds.
 TCPOPT_EOL = 0
@@ -32,26 +34,46 @@ TCP_MAX_WINSHIFT = 14
 
 
 class TcpSegment:
-    """One decoded TCP header; ``header`` and ``payload`` are views into the
-    packet, sliced only when read (most segments only need the fixed fields)."""
+    """One decoded TCP header, built from the IP payload as captured (``view``)
+    and the segment length the IP header declares (``length``).
 
-    __slots__ = ("sport", "dport", "seq", "ack", "offset", "flags", "window",
-                 "checksum", "urgent", "datalen", "_view")
+    The fixed fields are read eagerly (one unpack: the hot path); ``header`` and
+    ``payload`` are views into the packet, sliced only when read (most segments
+    only need the fixed fields), and the rarely read checksum and urgent
+    pointer are read off the packet only when asked for.  Decoding in the
+    constructor saves a call per segment; a consumer may subclass it to have
+    its own argument object built directly (the tcp provider's ``TcpInfo``).
+    """
 
-    def __init__(self, sport: int, dport: int, seq: int, ack: int, offset: int, flags: int,
-                 window: int, checksum: int, urgent: int, view: memoryview,
-                 datalen: int) -> None:
-        self.sport = sport
-        self.dport = dport
-        self.seq = seq
-        self.ack = ack
-        self.offset = offset  # header length in bytes
-        self.flags = flags
-        self.window = window
-        self.checksum = checksum
-        self.urgent = urgent
-        self.datalen = datalen  # data bytes the segment carried on the wire
+    __slots__ = ("sport", "dport", "seq", "ack", "offset", "flags", "window", "datalen",
+                 "_view")
+
+    def __init__(self, view: memoryview, length: int | None = None) -> None:
+        captured = len(view)
+        if captured < TCP_HEADER_MIN:
+            raise Truncated(TCP_HEADER_MIN, captured, "TCP header")
+        self.sport, self.dport, self.seq, self.ack, off, self.flags, self.window = \
+            _unpack_fixed(view)
+        offset = self.offset = (off >> 4) * 4  # header length in bytes
+        if offset < TCP_HEADER_MIN:
+            raise Malformed(f"TCP data offset {offset} below 20", "tcp.bad_offset")
+        # A snap length may cut the options: the fixed header is still good (the
+        # caller sees len(header) < offset and records it), the payload is empty.
+        captured -= offset
+        if captured < 0:
+            captured = 0
+        # data bytes the segment carried on the wire
+        self.datalen = captured if length is None or length - offset < captured \
+            else length - offset
         self._view = view
+
+    @property
+    def checksum(self) -> int:
+        return _unpack_u16(self._view, 16)[0]
+
+    @property
+    def urgent(self) -> int:
+        return _unpack_u16(self._view, 18)[0]
 
     @property
     def header(self) -> memoryview:
@@ -98,27 +120,10 @@ class TcpOptions:
         self.timestamp: tuple[int, int] | None = None
 
 
-def decode(view: memoryview, length: int | None = None,
-           cls: type[TcpSegment] = TcpSegment) -> TcpSegment:
-    """Decode the header at the start of ``view`` (the IP payload as captured)
-    into a ``cls``; ``length`` is the segment length the IP header declares.
-
-    ``cls`` lets a consumer have its own TcpSegment subclass built directly
-    (the tcp provider's argument object), saving an object per segment.
-    """
-    if len(view) < TCP_HEADER_MIN:
-        raise Truncated(TCP_HEADER_MIN, len(view), "TCP header")
-    sport, dport, seq, ack, off, flags, window, checksum, urgent = _unpack_header(view)
-    offset = (off >> 4) * 4
-    if offset < TCP_HEADER_MIN:
-        raise Malformed(f"TCP data offset {offset} below 20", "tcp.bad_offset")
-    # A snap length may cut the options: the fixed header is still good (the
-    # caller sees len(header) < offset and records it), the payload is empty.
-    captured = len(view) - offset
-    if captured < 0:
-        captured = 0
-    datalen = captured if length is None or length - offset < captured else length - offset
-    return cls(sport, dport, seq, ack, offset, flags, window, checksum, urgent, view, datalen)
+def decode(view: memoryview, length: int | None = None) -> TcpSegment:
+    """Decode the header at the start of ``view`` (the IP payload as captured);
+    ``length`` is the segment length the IP header declares."""
+    return TcpSegment(view, length)
 
 
 def parse_options(header: memoryview) -> TcpOptions:

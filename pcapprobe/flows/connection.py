@@ -5,18 +5,19 @@ a bound application port, else the side with the higher port), its local
 endpoints (``flows/endpoint.py``) and, when an application is bound, one
 reassembler per direction feeding a ``StreamFramer``.
 
-The table is a dict from (src, sport, dst, dport) to (connection, direction),
-both orientations entered, so a packet costs one lookup.  A SYN that is
-neither a retransmission of the client's SYN nor the server's half of a
-simultaneous open starts a new incarnation (port reuse).  Closed connections
-linger ``CLOSED_LINGER_NS`` (late RSTs and retransmitted FINs still find
-them), idle ones are evicted after ``IDLE_TIMEOUT_NS``, both on the capture
-clock, and the table is capped at ``MAX_CONNECTIONS``.
+The table is a dict from (src, sport, dst, dport) to an ``Entry``, the tuple
+(connection, direction, sending endpoint, receiving endpoint) -- the local
+endpoints, or None -- both orientations entered, so a packet costs one
+lookup.  A SYN that is neither a retransmission of the client's SYN nor the
+server's half of a simultaneous open starts a new incarnation (port reuse).
+Closed connections linger ``CLOSED_LINGER_NS`` (late RSTs and retransmitted
+FINs still find them), idle ones are evicted after ``IDLE_TIMEOUT_NS``, both on
+the capture clock, and the table is capped at ``MAX_CONNECTIONS``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from pcapprobe.flows.framing import StreamFramer
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
@@ -146,24 +147,36 @@ class Connection:
         framer.close()
 
 
+# What a segment's 4-tuple finds: everything the per-segment path needs without
+# further lookups (a connection's endpoints never change): the connection, the
+# direction, the sending and the receiving local endpoint.  A plain tuple: two
+# are made per connection.
+Entry = tuple["Connection", int, "Endpoint | None", "Endpoint | None"]
+
+
 class ConnectionTable:
     """Every live connection, with incarnations and eviction on the capture clock."""
 
     def __init__(self, on_evict: Callable[[Connection, int], None]) -> None:
-        self.flows: dict[tuple[str, int, str, int], tuple[Connection, int]] = {}
+        self.flows: dict[tuple[str, int, str, int], Entry] = {}
         self.count = 0
         self.next_sweep = 0
         self.on_evict = on_evict
 
-    def add(self, conn: Connection) -> None:
+    def add(self, conn: Connection) -> tuple[Entry, Entry]:
+        """Enter ``conn`` (its endpoints made); its entries for direction 0 and 1."""
         (caddr, cport), (saddr, sport) = conn.client, conn.server
-        self.flows[(caddr, cport, saddr, sport)] = (conn, 0)
-        self.flows[(saddr, sport, caddr, cport)] = (conn, 1)
+        client, server = conn.endpoints
+        entries = (conn, 0, client, server), (conn, 1, server, client)
+        self.flows[(caddr, cport, saddr, sport)] = entries[0]
+        self.flows[(saddr, sport, caddr, cport)] = entries[1]
         self.count += 1
+        return entries
 
     def remove(self, conn: Connection) -> None:
         (caddr, cport), (saddr, sport) = conn.client, conn.server
-        if self.flows.pop((caddr, cport, saddr, sport), (None,))[0] is conn:
+        entry = self.flows.pop((caddr, cport, saddr, sport), None)
+        if entry is not None and entry[0] is conn:
             self.count -= 1
         self.flows.pop((saddr, sport, caddr, cport), None)
 
@@ -174,18 +187,22 @@ class ConnectionTable:
         closed_limit = now - CLOSED_LINGER_NS
         if self.count > MAX_CONNECTIONS:
             # Over the cap: keep the most recently active half.
-            times = sorted(c.last_ts for c, d in self.flows.values() if d == 0)
+            times = sorted(conn.last_ts for conn in self._connections())
             idle_limit = max(idle_limit, times[len(times) // 2])
-        stale = [conn for conn, d in self.flows.values()
-                 if d == 0 and (conn.last_ts < idle_limit
-                                or (conn.closed and conn.last_ts < closed_limit))]
+        stale = [conn for conn in self._connections()
+                 if conn.last_ts < idle_limit
+                 or (conn.closed and conn.last_ts < closed_limit)]
         for conn in stale:
             self.remove(conn)
             self.on_evict(conn, now)
 
     def drain(self) -> list[Connection]:
         """Every connection left (end of capture); the table is emptied."""
-        conns = [conn for conn, d in self.flows.values() if d == 0]
+        conns = list(self._connections())
         self.flows.clear()
         self.count = 0
         return conns
+
+    def _connections(self) -> Iterator[Connection]:
+        """Each connection once (from its direction-0 entry)."""
+        return (conn for conn, direction, _, _ in self.flows.values() if not direction)

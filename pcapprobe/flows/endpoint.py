@@ -233,22 +233,34 @@ class Endpoint:
             if state not in (TCPS_CLOSED, TCPS_IDLE, TCPS_TIME_WAIT):
                 self._closed(ts_ns)
             return
-        if flags & TH_SYN:
-            self._send_syn(seg, ts_ns, ipinfo)
-        length = seg.datalen + (1 if flags & TH_SYN else 0) + (1 if flags & TH_FIN else 0)
-        self.retransmit = self._sent(seg.seq, length, ts_ns)
-        if self.retransmit:
-            self._on_retransmit()
-        elif length and self.timed_end is None:
-            self.timed_end = (seg.seq + length) & MASK
-            self.timed_ts = ts_ns
+        seq = seg.seq
+        length = seg.datalen
+        if flags & (TH_SYN | TH_FIN):
+            if flags & TH_SYN:
+                self._send_syn(seg, ts_ns, ipinfo)
+                length += 1
+            if flags & TH_FIN:
+                length += 1
+        if not self.snd_known:
+            self._start_send_space(seq)
+        # a bare ACK occupies no sequence space: nothing to record or time
+        if length:
+            self.retransmit = self._sent(seq, length, ts_ns)
+            if self.retransmit:
+                self._on_retransmit()
+            elif self.timed_end is None:
+                self.timed_end = (seq + length) & MASK
+                self.timed_ts = ts_ns
+        else:
+            self.retransmit = 0
         if flags & TH_ACK:
             ack = seg.ack
-            if not self.rack or 0 < ((ack - self.rack) & MASK) < HALF:
+            rack = self.rack
+            if not rack or 0 < ((ack - rack) & MASK) < HALF:
                 self.rack = ack
         self.rwnd = seg.window
         if flags & TH_FIN and self.fin_end is None:
-            self.fin_end = (seg.seq + length) & MASK
+            self.fin_end = (seq + length) & MASK
             if state in (TCPS_ESTABLISHED, TCPS_SYN_RCVD):
                 self.set_state(TCPS_FIN_WAIT_1, ts_ns)
             elif state == TCPS_CLOSE_WAIT:
@@ -288,23 +300,25 @@ class Endpoint:
                 self._negotiate()
                 self.set_state(TCPS_SYN_RCVD, ts_ns)
 
+    def _start_send_space(self, seq: int) -> None:
+        """The first segment seen from this endpoint (mid-stream) starts its
+        sent sequence space."""
+        self.snd_known = True
+        self.sbase = seq
+        self.shigh = 0
+        if not self.suna:
+            self.suna = seq
+
     def _sent(self, seq: int, length: int, ts_ns: int) -> int:
-        """Record sent sequence space; 1 when any of it was sent before.
+        """Record ``length`` (> 0) bytes of sent sequence space; 1 when any of it
+        was sent before.
 
         A sender sends in order, so a segment below the highest one sent is a
         retransmission even when the capture missed the original -- unless it
         fills a hole within the reordering threshold of the hole's opening
         (network reordering before the capture point, Wireshark's
         out-of-order rule: one RTT, or 3 ms before any sample)."""
-        if not self.snd_known:
-            self.snd_known = True
-            self.sbase = seq
-            self.shigh = 0
-            if not self.suna:
-                self.suna = seq
-        if not length:
-            return 0
-        start = (seq - self.sbase + HALF) % (1 << 32) - HALF
+        start = ((seq - self.sbase + HALF) & MASK) - HALF
         if start < 0:
             # Before anything seen: treat as resent (data before the capture).
             return 1
@@ -328,21 +342,26 @@ class Endpoint:
         """Remove [start, end) from the never-seen ranges; 1 unless all of it
         was in them and came soon enough to be reordering."""
         seen_before = end - start
-        reorder_ns = int(self.srtt * 1e6) if self.srtt else REORDER_DEFAULT_NS
         late = False
         kept = []
-        for lo, hi, opened in self.holes:
+        for hole in self.holes:
+            lo, hi, opened = hole
             if hi <= start or lo >= end:
-                kept.append((lo, hi, opened))
+                kept.append(hole)
                 continue
             seen_before -= min(hi, end) - max(lo, start)
-            late = late or ts_ns - opened >= reorder_ns
+            late = late or ts_ns - opened >= self._reorder_ns()
             if lo < start:
                 kept.append((lo, start, opened))
             if hi > end:
                 kept.append((end, hi, opened))
         self.holes = kept
         return 1 if seen_before > 0 or late else 0
+
+    def _reorder_ns(self) -> int:
+        """How late a hole may fill and still be reordering: one RTT, or the
+        default before any sample."""
+        return int(self.srtt * 1e6) if self.srtt else REORDER_DEFAULT_NS
 
     def _on_retransmit(self) -> None:
         """Karn's rule and the Reno reaction to a retransmission by this endpoint."""
@@ -356,7 +375,8 @@ class Endpoint:
             self.cwnd = mss
 
     def _flight(self) -> int:
-        return (self.snxt - self.suna) & MASK
+        """snxt - suna: sequence space sent and not yet acknowledged."""
+        return (self.sbase + self.shigh - self.suna) & MASK
 
     # -- receives --------------------------------------------------------
 
@@ -382,18 +402,21 @@ class Endpoint:
             elif state not in (TCPS_CLOSED, TCPS_IDLE, TCPS_TIME_WAIT):
                 self._closed(ts_ns)
             return
+        seq = seg.seq
+        end = seq + seg.datalen
         if flags & TH_SYN:
             self._receive_syn(seg, ts_ns, ipinfo)
             state = self.state
+            end += 1
         elif not self.rcv_known:
             self.rcv_known = True
-            self.rnxt = seg.seq
-            self.rack = seg.seq
+            self.rnxt = seq
+            self.rack = seq
         if not self.snd_known and flags & TH_ACK:
             # Mid-stream: the peer's ACK tells where our sequence space stands.
             self.snd_known = True
             self.suna = self.sbase = seg.ack
-        end = (seg.seq + seg.datalen + (1 if flags & TH_SYN else 0)) & MASK
+        end &= MASK
         if 0 < ((end - self.rnxt) & MASK) < HALF:
             self.rnxt = end
         if flags & TH_ACK:
@@ -460,18 +483,23 @@ class Endpoint:
 
     def _receive_ack(self, seg: TcpSegment, ts_ns: int, ipinfo: IpInfo | None) -> None:
         ack = seg.ack
+        window = seg.window
         state = self.state
         if state == TCPS_SYN_RCVD:
             if not seq_lt(self.iss, ack):
                 return
             self._establish(seg, ts_ns, ipinfo)
             state = self.state
-        elif 0 < ((ack - self.suna) & MASK) <= ((self.snxt - self.suna) & MASK):
-            self._new_ack(ack, ts_ns)
-        elif ack == self.suna and not seg.datalen and seg.window == self.swnd \
-                and self.snxt != self.suna and self.fire.estimate:
-            self._dupack()
-        self.swnd = seg.window
+        else:
+            suna = self.suna
+            # _flight(), inlined: this runs for every ACK received
+            flight = (self.sbase + self.shigh - suna) & MASK
+            if 0 < ((ack - suna) & MASK) <= flight:
+                self._new_ack(ack, ts_ns)
+            elif ack == suna and flight and not seg.datalen and window == self.swnd \
+                    and self.fire.estimate:
+                self._dupack()
+        self.swnd = window
         if self.sack_ok and seg.offset > 20 and self.fire.estimate:
             self._sack(seg)
         fin_end = self.fin_end

@@ -19,7 +19,7 @@ from dissectors._reader import DissectError
 from dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex
 from pcapprobe.flows import apps
-from pcapprobe.flows.connection import NS, Connection, ConnectionTable
+from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.reassembly import Budget
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
@@ -61,6 +61,7 @@ class TcpLayer:
         # enabled, connections carry no endpoints (cids are numbered the same).
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
+        self.flows = self.table.flows
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
         self.index = None if self.tracking else FlowIndex(DissectError)
@@ -68,6 +69,8 @@ class TcpLayer:
             self.index.deadline = self.table.next_sweep
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
+        # The earliest of the time-wait and sweep deadlines: one test a packet.
+        self.next_clock = 0
         self.next_cid = 1
         self.bindings = apps.enabled_stream_apps(ctx)
         self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
@@ -78,29 +81,22 @@ class TcpLayer:
     # -- the per-packet path ---------------------------------------------
 
     def on_packet(self, pkt: IpPacket) -> None:
-        seg = tcp_dissector.decode(pkt.payload, pkt.payload_len, TcpInfo)
+        seg = TcpInfo(pkt.payload, pkt.payload_len)
         ts = pkt.ts_ns
-        if self.time_wait and self.time_wait[0].tw_expiry <= ts:
-            self._expire(ts)
-        table = self.table
-        if ts >= table.next_sweep:
-            table.sweep(ts)
-            if self.index is not None:
-                self.index.deadline = table.next_sweep
+        if ts >= self.next_clock:
+            self._run_clocks(ts)
         flags = seg.flags
-        found = table.flows.get((pkt.src, seg.sport, pkt.dst, seg.dport))
-        if found is None:
-            conn, direction = self._new(pkt, seg, ts)
-        else:
-            conn, direction = found
-            if flags & TH_SYN and not flags & TH_ACK and self._new_incarnation(conn, direction, seg):
-                self._retire(conn, ts)
-                conn, direction = self._new(pkt, seg, ts)
+        entry = self.flows.get((pkt.src, seg.sport, pkt.dst, seg.dport))
+        if entry is None:
+            entry = self._new(pkt, seg, ts)
+        elif flags & TH_SYN and not flags & TH_ACK \
+                and self._new_incarnation(entry[0], entry[1], seg):
+            self._retire(entry[0], ts)
+            entry = self._new(pkt, seg, ts)
+        conn, direction, sender, receiver = entry
         conn.last_ts = ts
         if direction:
             conn.server_spoke = True
-        sender = conn.endpoints[direction]
-        receiver = conn.endpoints[1 - direction]
         if sender is not None or receiver is not None:
             ipinfo = IpInfo(pkt) if self.packet_probes else None
             self._pkt = pkt  # for the weirds of option parsing
@@ -136,8 +132,9 @@ class TcpLayer:
 
     # -- connections -----------------------------------------------------
 
-    def _new(self, pkt: IpPacket, seg: TcpSegment, ts: int) -> tuple[Connection, int]:
-        """Start a connection at this segment; decide who is the client."""
+    def _new(self, pkt: IpPacket, seg: TcpSegment, ts: int) -> Entry:
+        """Start a connection at this segment; decide who is the client.  The
+        table entry for the segment's direction."""
         src = (pkt.src, seg.sport)
         dst = (pkt.dst, seg.dport)
         flags = seg.flags
@@ -170,11 +167,11 @@ class TcpLayer:
             self._hand_over(conn, pkt, seg)
         elif binding is not None or not self.heuristics:
             conn.tries = 0  # a disabled app's port, or nothing to try
-        self.table.add(conn)
+        entries = self.table.add(conn)
         self.counts["connections"] += 1
         if midstream:
             self.counts["connections mid-stream"] += 1
-        return conn, 0 if src == client else 1
+        return entries[0 if src == client else 1]
 
     def _hand_over(self, conn: Connection, pkt: IpPacket, seg: TcpSegment) -> None:
         """A connection with its application bound: the scanner may take its
@@ -207,8 +204,23 @@ class TcpLayer:
 
     # -- clocks and hooks ------------------------------------------------
 
+    def _run_clocks(self, ts: int) -> None:
+        """Expire time-waits and sweep the table when their time has come."""
+        time_wait = self.time_wait
+        if time_wait and time_wait[0].tw_expiry <= ts:
+            self._expire(ts)
+        table = self.table
+        if ts >= table.next_sweep:
+            table.sweep(ts)
+            if self.index is not None:
+                self.index.deadline = table.next_sweep
+        self.next_clock = min(time_wait[0].tw_expiry, table.next_sweep) if time_wait \
+            else table.next_sweep
+
     def _enter_time_wait(self, endpoint: Endpoint, ts: int) -> None:
-        endpoint.tw_expiry = ts + TIME_WAIT_NS
+        expiry = endpoint.tw_expiry = ts + TIME_WAIT_NS
+        if not self.time_wait and expiry < self.next_clock:
+            self.next_clock = expiry  # the new head of the queue
         self.time_wait.append(endpoint)
 
     def _expire(self, now: int) -> None:

@@ -102,7 +102,8 @@ class TcpInfo(TcpSegment):
     unscaled, offset in bytes."""
 
     __slots__ = ()
-    # the segment's own slots, read as fast as any attribute
+    # the segment's own slots (checksum and urgent read off the packet), read
+    # as fast as any attribute
     tcp_sport = TcpSegment.sport
     tcp_dport = TcpSegment.dport
     tcp_seq = TcpSegment.seq

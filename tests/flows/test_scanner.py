@@ -20,6 +20,7 @@ import pcapprobe
 from fixtures.gen import pcap_bytes, pcapng_bytes
 from pcapprobe.capture import Capture, pcap
 from dissectors._reader import Malformed
+from pcapprobe.flows.tcp import TcpLayer
 from pcapprobe.pipeline import Pipeline
 from pcapprobe.probes.translators.oncrpc import RpcStreamApp
 from tests.conftest import FIXTURES, shared_captures
@@ -244,3 +245,22 @@ def test_pcapng_interface_times_beyond_64_bits(tmp_path: Path,
     capture = tmp_path / "two-interfaces.pcapng"
     capture.write_bytes(pcapng_bytes([(1, "eth0", 9), (1, "odd", 0xC0)], packets))
     _same(capture, NFS, monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(STREAM_FIXTURES))
+def test_connections_end_with_the_same_state(name: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the TCP layer reads of a connection between packets (its last
+    packet's time, whether the server spoke) is the same after records the
+    scanner consumed as after the Python layers."""
+    seen: list[list[tuple[int, int, bool]]] = []
+    finish = TcpLayer.finish
+
+    def recording_finish(self: TcpLayer) -> None:
+        seen.append(sorted((c.cid, c.last_ts, c.server_spoke)
+                           for c, direction, _, _ in self.table.flows.values() if not direction))
+        finish(self)
+
+    monkeypatch.setattr(TcpLayer, "finish", recording_finish)
+    _same(PCAPS / name, PROGRAMS[STREAM_FIXTURES[name]], monkeypatch)
+    assert len(seen) == 2 and seen[0] and seen[0] == seen[1]

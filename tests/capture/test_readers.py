@@ -10,7 +10,7 @@ import pytest
 
 from fixtures.gen import ethernet, ipv4, pcap_bytes, pcapng_bytes, udp
 from fixtures.gen.ip import T0, build, records, ip_packets
-from pcapprobe.capture import Capture, Frame, merge
+from pcapprobe.capture import Capture, Frame, merge, pcap, pcapng
 from pcapprobe.capture.pcap import read_pcap
 from pcapprobe.capture.pcapng import read_pcapng
 from pcapprobe.errors import CaptureError
@@ -193,3 +193,29 @@ def test_a_live_pipe_is_decoded_as_packets_arrive(
     os.write(wfd, data[first:])
     os.close(wfd)
     assert [f.index for f in frames] == [2]
+
+
+@pytest.mark.parametrize("name", ["nfsv3-tcp.pcap", "fmt-pcapng-le.pcapng"])
+def test_mapped_pages_are_released_behind_the_reader(name: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain file is one memory map whose pages are given back as reading
+    goes on; frames kept from before a release still read their bytes."""
+    released: list[int] = []
+    done_with = pcap._Mapped.done_with
+
+    def recording(self: pcap._Mapped, pos: int) -> None:
+        released.append(pos)
+        done_with(self, pos)
+
+    monkeypatch.setattr(pcap, "RELEASE_EVERY", 512)
+    monkeypatch.setattr(pcapng, "RELEASE_EVERY", 512)
+    monkeypatch.setattr(pcap._Mapped, "done_with", recording)
+    path = FIXTURES / name
+    frames, warnings = read(path)
+    assert released and warnings == []
+    data = path.read_bytes()
+    for frame in frames:
+        assert bytes(frame.data) in data  # still readable, and the file's bytes
+    again, _ = read("-", stdin=io.BytesIO(data))  # not mappable: read in chunks
+    assert [(f.index, f.ts_ns, bytes(f.data)) for f in frames] == \
+        [(f.index, f.ts_ns, bytes(f.data)) for f in again]

@@ -120,12 +120,6 @@ class TcpOptions:
         self.timestamp: tuple[int, int] | None = None
 
 
-def decode(view: memoryview, length: int | None = None) -> TcpSegment:
-    """Decode the header at the start of ``view`` (the IP payload as captured);
-    ``length`` is the segment length the IP header declares."""
-    return TcpSegment(view, length)
-
-
 def parse_options(header: memoryview) -> TcpOptions:
     """Decode the option list of a header (RFC 9293 §3.2 layout: kind, length, value)."""
     opts = TcpOptions()

@@ -437,16 +437,17 @@ static int report_dissect_error(FlowIndexObject *self)
     return r == NULL ? -1 : 0;
 }
 
-/* A time in ns as an int64_t; later than any capture time saturates (the
- * engine's "never" is 2**127).  -1 with an exception set. */
-static int time_of(PyObject *v, int64_t *ns)
+/* An int as an int64_t, saturated when it does not fit (the engine's
+ * "never" is 2**127): 1 when it fits, 0 when saturated, -1 with an
+ * exception set when it is not an int. */
+static int int64_of(PyObject *v, int64_t *out)
 {
     int overflow;
     long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (value == -1 && PyErr_Occurred())
         return -1;
-    *ns = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value;
-    return 0;
+    *out = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value;
+    return overflow == 0;
 }
 
 /* The D program's next_tick_ns (ticks and exit() stop the scanner), or the
@@ -460,9 +461,9 @@ static int next_tick(FlowIndexObject *self, int64_t *tick)
     PyObject *v = PyObject_GetAttr(self->driver, str_next_tick_ns);
     if (v == NULL)
         return -1;
-    int status = time_of(v, tick);
+    int status = int64_of(v, tick);
     Py_DECREF(v);
-    return status;
+    return status < 0 ? -1 : 0;
 }
 
 /* Output the D program held while the record was consumed goes out now, as
@@ -703,18 +704,6 @@ typedef struct {
     PyObject *name;  /* borrowed from the caller's table */
 } Interface;
 
-/* 1 when v fits an int64_t (stored in *out), 0 when it does not, -1 with
- * an exception set when it is not an int. */
-static int int64_of(PyObject *v, int64_t *out)
-{
-    int overflow;
-    long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (value == -1 && PyErr_Occurred())
-        return -1;
-    *out = value;
-    return overflow == 0;
-}
-
 /* The reader's interface table: a tuple of (linktype, num, den, offset_ns,
  * name) tuples.  Returns how many were read (at most MAX_INTERFACES), -1 on
  * error. */
@@ -944,17 +933,12 @@ static int set_deadline(FlowIndexObject *self, PyObject *v, void *c)
         PyErr_SetString(PyExc_AttributeError, "cannot delete deadline");
         return -1;
     }
-    return time_of(v, &self->deadline);
+    return int64_of(v, &self->deadline) < 0 ? -1 : 0;
 }
 
 static PyObject *get_latest_ts(FlowIndexObject *self, void *c)
 {
     return PyLong_FromLongLong(self->latest_ts);
-}
-
-static PyObject *get_live(FlowIndexObject *self, void *c)
-{
-    return PyLong_FromSsize_t(self->live);
 }
 
 static PyGetSetDef FlowIndex_getset[] = {
@@ -967,7 +951,6 @@ static PyGetSetDef FlowIndex_getset[] = {
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
-    {"live", (getter)get_live, NULL, "table entries (two per connection)"},
     {NULL},
 };
 

@@ -17,7 +17,7 @@ def header(flags: int = 0x12, options: bytes = b"", payload: bytes = b"") -> byt
 
 
 def test_fixed_fields_and_payload():
-    seg = tcp.decode(memoryview(header(payload=b"data")))
+    seg = tcp.TcpSegment(memoryview(header(payload=b"data")))
     assert (seg.sport, seg.dport, seg.seq, seg.ack) == (40000, 22, 0xDEADBEEF, 7)
     assert (seg.offset, seg.flags, seg.window, seg.checksum, seg.urgent) == (20, 0x12, 65535,
                                                                              0xABCD, 3)
@@ -27,7 +27,7 @@ def test_fixed_fields_and_payload():
 def test_options():
     opts = (b"\x02\x04\x05\xb4" b"\x01\x03\x03\x0f" b"\x04\x02" b"\x08\x0a" + struct.pack(
         ">II", 11, 22) + b"\x01\x01" b"\x05\x0a" + struct.pack(">II", 100, 200) + b"\x00\x00")
-    seg = tcp.decode(memoryview(header(options=opts)))
+    seg = tcp.TcpSegment(memoryview(header(options=opts)))
     parsed = tcp.parse_options(seg.header)
     assert parsed.mss == 1460
     assert parsed.wscale == 14  # RFC 7323 §2.3: 15 is used as 14
@@ -36,14 +36,14 @@ def test_options():
 
 
 def test_empty_sack_option_is_no_blocks():
-    seg = tcp.decode(memoryview(header(options=b"\x05\x02\x01\x01")))
+    seg = tcp.TcpSegment(memoryview(header(options=b"\x05\x02\x01\x01")))
     assert tcp.parse_options(seg.header).sack == []
 
 
 @pytest.mark.parametrize("opts", [b"\x02\x00\x00\x00", b"\x02\x09\x00\x00", b"\x03\x02\x00\x00",
                                   b"\x01\x01\x01\x08"])
 def test_bad_options_are_malformed(opts):
-    seg = tcp.decode(memoryview(header(options=opts)))
+    seg = tcp.TcpSegment(memoryview(header(options=opts)))
     with pytest.raises(Malformed) as err:
         tcp.parse_options(seg.header)
     assert err.value.weird == "tcp.bad_option"
@@ -51,13 +51,13 @@ def test_bad_options_are_malformed(opts):
 
 def test_short_and_inconsistent_headers():
     with pytest.raises(Truncated):
-        tcp.decode(memoryview(header()[:19]))
+        tcp.TcpSegment(memoryview(header()[:19]))
     bad = bytearray(header())
     bad[12] = 4 << 4
     with pytest.raises(Malformed):
-        tcp.decode(memoryview(bytes(bad)))
+        tcp.TcpSegment(memoryview(bytes(bad)))
     bad[12] = 8 << 4  # 32-byte header cut to 20 by the snap length
-    seg = tcp.decode(memoryview(bytes(bad)))
+    seg = tcp.TcpSegment(memoryview(bytes(bad)))
     assert seg.offset == 32 and len(seg.header) == 20 and len(seg.payload) == 0
 
 

@@ -10,8 +10,10 @@ setup(
         Extension(
             "pcapprobe._fastpath",
             sources=["pcapprobe/cext/module.c", "pcapprobe/cext/frame.c",
-                     "pcapprobe/cext/stream.c", "pcapprobe/cext/scan.c"],
-            depends=["pcapprobe/cext/fastpath.h"],
+                     "pcapprobe/cext/stream.c", "pcapprobe/cext/scan.c",
+                     "pcapprobe/cext/endpoint.c", "pcapprobe/cext/track.c",
+                     "pcapprobe/cext/dnative.c"],
+            depends=["pcapprobe/cext/fastpath.h", "pcapprobe/cext/tcpcore.h"],
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                 "-Wno-missing-field-initializers"],
         ),

@@ -1,0 +1,4 @@
+/* STUB (being written): TcpTracker, see tcpcore.h. */
+#include "tcpcore.h"
+
+int track_add_types(PyObject *module) { return 0; }

@@ -6,10 +6,11 @@
  *   endpoint (pcapprobe/flows/endpoint.py keeps the contract in its docstring).
  *   The Python TCP layer drives endpoints through their methods (on_send,
  *   on_receive, expire_time_wait), the tracker through endpoint_send() etc.
- * track.c: TcpTracker, the TCP layer of a run in which nothing but tcp probes
- *   listens to TCP (no stream application can bind) and every enabled tcp
- *   probe runs natively: connections, incarnations, time-wait and sweeps, fed
- *   by the record scanner and by the Python IP layer.
+ * track.c: TcpTracker, the TCP layer of a run that tracks endpoints (a tcp
+ *   probe is enabled) and in which no stream application can bind:
+ *   connections, incarnations, time-wait and sweeps, fed by the record
+ *   scanner and by the Python IP layer.  Handlers that are NativeProbes run
+ *   without Python; others get Python argument objects made on demand.
  * dnative.c: NativeProbe, the clauses of one probe compiled
  *   (pcapprobe/dlang/passes/native.py) to a program run without Python.
  */
@@ -68,13 +69,17 @@ typedef struct {
 } TcpOpts;
 
 /* One segment as the endpoints of its connection see it. */
-typedef struct {
+typedef struct TcpEventS {
     TcpSeg seg;
     const IpDgram *ip;    /* tracker: the datagram; Python path: NULL */
     PyObject *py_seg;     /* Python path: the TcpInfo object (args[4]); tracker: NULL */
     PyObject *py_ipinfo;  /* Python path: the IpInfo object or None; tracker: NULL */
     int opts_state;       /* 0 not parsed yet, 1 parsed into opts */
     TcpOpts opts;
+    /* tracker: makes py_seg and py_ipinfo when a Python handler is about to
+     * be called (endpoint.c calls it first when py_seg is NULL); 0 or -1 */
+    int (*make_py)(void *maker, struct TcpEventS *ev);
+    void *maker;
 } TcpEvent;
 
 struct EndpointObject;

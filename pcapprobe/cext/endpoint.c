@@ -60,8 +60,9 @@ static const char *const probe_names[TCP_NPROBES] = {
 };
 
 static PyObject *str_tcp, *str_sport, *str_dport, *str_seq, *str_ack, *str_offset,
-    *str_flags, *str_window, *str_datalen, *str_mss, *str_wscale, *str_sack_permitted,
-    *str_sack;
+    *str_flags, *str_window, *str_datalen, *str_checksum, *str_urgent, *str_header, *str_mss,
+    *str_wscale, *str_sack_permitted, *str_sack, *str_ip_ver, *str_ip_plength, *str_ip_saddr,
+    *str_ip_daddr;
 
 /* A Python time in ns, saturated to the int64_t range. */
 static int ts_from_python(PyObject *obj, int64_t *ts)
@@ -439,6 +440,81 @@ static int call_python(PyObject *handler, int64_t ts, PyObject *args, PyObject *
     return 0;
 }
 
+static int attr_int64(PyObject *obj, PyObject *name, int64_t *out)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL)
+        return -1;
+    *out = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The datagram of a Python IpInfo (ipinfo_t members), for one firing. */
+static int ip_from_python(PyObject *ipinfo, IpDgram *ip)
+{
+    int64_t version;
+    if (attr_int64(ipinfo, str_ip_ver, &version) < 0
+        || attr_int64(ipinfo, str_ip_plength, &ip->plength) < 0)
+        return -1;
+    ip->ipv6 = version == 6;
+    ip->saddr = PyObject_GetAttr(ipinfo, str_ip_saddr);
+    if (ip->saddr == NULL)
+        return -1;
+    ip->daddr = PyObject_GetAttr(ipinfo, str_ip_daddr);
+    if (ip->daddr == NULL) {
+        Py_CLEAR(ip->saddr);
+        return -1;
+    }
+    return 0;
+}
+
+/* What a native program reads that the Python TCP layer's event lacks: the
+ * checksum, urgent pointer and raw header of the segment; ``header`` holds
+ * the header's buffer until released. */
+static int header_from_python(TcpEvent *ev, Py_buffer *header)
+{
+    int64_t checksum, urgent;
+    if (attr_int64(ev->py_seg, str_checksum, &checksum) < 0
+        || attr_int64(ev->py_seg, str_urgent, &urgent) < 0)
+        return -1;
+    PyObject *view = PyObject_GetAttr(ev->py_seg, str_header);
+    if (view == NULL)
+        return -1;
+    int rc = PyObject_GetBuffer(view, header, PyBUF_SIMPLE);
+    Py_DECREF(view);
+    if (rc < 0)
+        return -1;
+    ev->seg.checksum = (uint16_t)checksum;
+    ev->seg.urgent = (uint16_t)urgent;
+    ev->seg.header = header->buf;
+    ev->seg.header_len = header->len;
+    return 0;
+}
+
+/* A native program fired from the Python TCP layer sees the event as the
+ * tracker fills it: datagram and whole header (ev->ip is NULL again after). */
+static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEvent *ev,
+                                    int64_t ts)
+{
+    IpDgram ip = {0};
+    Py_buffer header;
+    if (ip_from_python(ev->py_ipinfo, &ip) < 0)
+        return -1;
+    int rc = header_from_python(ev, &header);
+    if (rc == 0) {
+        ev->ip = &ip;
+        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1});
+        ev->ip = NULL;
+        ev->seg.header = NULL;
+        ev->seg.header_len = 0;
+        PyBuffer_Release(&header);
+    }
+    Py_DECREF(ip.saddr);
+    Py_DECREF(ip.daddr);
+    return rc;
+}
+
 /* A packet probe (send, receive, connect-*, accept-*): fires only when the
  * event has its datagram (a packet-level probe is enabled). */
 static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
@@ -448,8 +524,11 @@ static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
         return 0;
     if (ev->ip == NULL && (ev->py_ipinfo == NULL || ev->py_ipinfo == Py_None))
         return 0;
-    if (Py_IS_TYPE(handler, &NativeProbe_Type))
+    if (Py_IS_TYPE(handler, &NativeProbe_Type)) {
+        if (ev->ip == NULL)
+            return native_fire_python_event(handler, ep, ev, ts);
         return native_fire(handler, &(NativeArgs){ts, ep, ev, -1});
+    }
     if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
         return -1;
     if (endpoint_python_args(ep) < 0)
@@ -1350,7 +1429,11 @@ int endpoint_add_types(PyObject *module)
         || intern_name(&str_dport, "dport") < 0 || intern_name(&str_seq, "seq") < 0
         || intern_name(&str_ack, "ack") < 0 || intern_name(&str_offset, "offset") < 0
         || intern_name(&str_flags, "flags") < 0 || intern_name(&str_window, "window") < 0
-        || intern_name(&str_datalen, "datalen") < 0 || intern_name(&str_mss, "mss") < 0
+        || intern_name(&str_datalen, "datalen") < 0 || intern_name(&str_checksum, "checksum") < 0
+        || intern_name(&str_urgent, "urgent") < 0 || intern_name(&str_header, "header") < 0
+        || intern_name(&str_ip_ver, "ip_ver") < 0 || intern_name(&str_ip_plength, "ip_plength") < 0
+        || intern_name(&str_ip_saddr, "ip_saddr") < 0 || intern_name(&str_ip_daddr, "ip_daddr") < 0
+        || intern_name(&str_mss, "mss") < 0
         || intern_name(&str_wscale, "wscale") < 0
         || intern_name(&str_sack_permitted, "sack_permitted") < 0
         || intern_name(&str_sack, "sack") < 0)

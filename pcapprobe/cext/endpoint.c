@@ -235,6 +235,12 @@ static int opts_from_python(PyObject *opts, TcpOpts *out)
     return opts_sack(opts, out);
 }
 
+static int firing_cleared(void)
+{
+    PyErr_SetString(PyExc_ValueError, "Firing has been cleared");
+    return -1;
+}
+
 /* The event's options, parsed once however many endpoints ask. */
 static const TcpOpts *event_options(FiringObject *fire, TcpEvent *ev)
 {
@@ -244,6 +250,10 @@ static const TcpOpts *event_options(FiringObject *fire, TcpEvent *ev)
         if (fire->c_options(fire->owner, ev) < 0)
             return NULL;
     } else {
+        if (fire->options == NULL) {
+            firing_cleared();
+            return NULL;
+        }
         if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
             return NULL;
         PyObject *opts = PyObject_CallOneArg(fire->options, ev->py_seg);
@@ -469,13 +479,15 @@ static int ip_from_python(PyObject *ipinfo, IpDgram *ip)
     return 0;
 }
 
-/* What a native program reads that the Python TCP layer's event lacks: the
- * checksum, urgent pointer and raw header of the segment; ``header`` holds
- * the header's buffer until released. */
+/* What a native program reads that the Python TCP layer's event lacks (no
+ * endpoint needs them): the ports, checksum, urgent pointer and raw header of
+ * the segment; ``header`` holds the header's buffer until released. */
 static int header_from_python(TcpEvent *ev, Py_buffer *header)
 {
-    int64_t checksum, urgent;
-    if (attr_int64(ev->py_seg, str_checksum, &checksum) < 0
+    int64_t sport, dport, checksum, urgent;
+    if (attr_int64(ev->py_seg, str_sport, &sport) < 0
+        || attr_int64(ev->py_seg, str_dport, &dport) < 0
+        || attr_int64(ev->py_seg, str_checksum, &checksum) < 0
         || attr_int64(ev->py_seg, str_urgent, &urgent) < 0)
         return -1;
     PyObject *view = PyObject_GetAttr(ev->py_seg, str_header);
@@ -485,6 +497,8 @@ static int header_from_python(TcpEvent *ev, Py_buffer *header)
     Py_DECREF(view);
     if (rc < 0)
         return -1;
+    ev->seg.sport = (uint16_t)sport;
+    ev->seg.dport = (uint16_t)dport;
     ev->seg.checksum = (uint16_t)checksum;
     ev->seg.urgent = (uint16_t)urgent;
     ev->seg.header = header->buf;
@@ -570,6 +584,8 @@ static int enter_time_wait(EndpointObject *ep, int64_t ts)
     FiringObject *fire = ep->fire;
     if (fire->c_time_wait != NULL)
         return fire->c_time_wait(fire->owner, ep, ts);
+    if (fire->time_wait == NULL)
+        return firing_cleared();
     PyObject *ts_obj = PyLong_FromLongLong(ts);
     if (ts_obj == NULL)
         return -1;
@@ -1264,20 +1280,18 @@ static int seg_u32(PyObject *seg, PyObject *name, uint32_t *out)
     return 0;
 }
 
-/* A TcpEvent of the Python TCP layer: the fixed fields of a TcpInfo (the
- * options are asked of fire.options when needed). */
+/* A TcpEvent of the Python TCP layer: the fixed fields of a TcpInfo an
+ * endpoint uses (the options are asked of fire.options when needed, the rest
+ * is read for native programs only). */
 static int event_from_python(TcpEvent *ev, PyObject *seg, PyObject *ipinfo)
 {
-    uint32_t sport, dport, window, offset, flags;
+    uint32_t window, offset, flags;
     memset(ev, 0, sizeof *ev);
-    if (seg_u32(seg, str_sport, &sport) < 0 || seg_u32(seg, str_dport, &dport) < 0
-        || seg_u32(seg, str_seq, &ev->seg.seq) < 0 || seg_u32(seg, str_ack, &ev->seg.ack) < 0
+    if (seg_u32(seg, str_seq, &ev->seg.seq) < 0 || seg_u32(seg, str_ack, &ev->seg.ack) < 0
         || seg_u32(seg, str_offset, &offset) < 0 || seg_u32(seg, str_flags, &flags) < 0
         || seg_u32(seg, str_window, &window) < 0
         || seg_u32(seg, str_datalen, &ev->seg.datalen) < 0)
         return -1;
-    ev->seg.sport = (uint16_t)sport;
-    ev->seg.dport = (uint16_t)dport;
     ev->seg.window = (uint16_t)window;
     ev->seg.offset = (int)offset;
     ev->seg.flags = (uint8_t)flags;

@@ -11,9 +11,10 @@
  *
  * The arithmetic is that of the Python original, where ints are unbounded:
  * sequence numbers are uint32_t (RFC 9293 §3.4 modular comparisons), offsets
- * in the sent sequence space are int64_t (below 2**31 + 2**17: a segment
- * moves shigh to at most its own end, itself below 2**31 plus its length),
- * the RTT estimate is a double computed in the same order as Python did.
+ * in the sent sequence space are int64_t (shigh only ever becomes the end of
+ * one segment, which starts below 2**31), cwnd is int64_t (capped, but fast
+ * recovery adds an MSS per duplicate ACK), the RTT estimate is a double
+ * computed in the same order as Python did.
  * Times are int64_t ns: a pcapng time beyond that range (after 2262) is taken
  * as the nearest one within it.
  */

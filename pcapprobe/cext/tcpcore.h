@@ -71,7 +71,8 @@ typedef struct {
 /* One segment as the endpoints of its connection see it. */
 typedef struct TcpEventS {
     TcpSeg seg;
-    const IpDgram *ip;    /* tracker: the datagram; Python path: NULL */
+    const IpDgram *ip;    /* tracker: the datagram; Python path: NULL, except during
+                           * native_fire (endpoint.c fills it from the IpInfo) */
     PyObject *py_seg;     /* Python path: the TcpInfo object (args[4]); tracker: NULL */
     PyObject *py_ipinfo;  /* Python path: the IpInfo object or None; tracker: NULL */
     int opts_state;       /* 0 not parsed yet, 1 parsed into opts */

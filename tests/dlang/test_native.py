@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pcapprobe import api
-from pcapprobe.dlang import Source, compile_program
+from pcapprobe.dlang import DCompileError, Source, compile_program
 from pcapprobe.env import Environment
 from pcapprobe.probes import catalog
 from tests.conftest import FIXTURES, SEED_SCRIPTS
@@ -225,9 +225,11 @@ def str_conversion(rng: random.Random) -> str:
 
 
 def battery(seed: int) -> str:
+    """Generated statements (those the native subset takes) in one clause."""
     rng = random.Random(seed)
-    statements = ["this->a = args[4]->tcp_seq - args[4]->tcp_ack;",
-                  "this->b = (char)args[4]->tcp_dport;"]
+    head = "tcp:::send, tcp:::receive"
+    setup = "this->a = args[4]->tcp_seq - args[4]->tcp_ack; this->b = (char)args[4]->tcp_dport;"
+    statements = []
     for _ in range(25):
         if rng.random() < 0.75:
             statements.append(f'printf("[{int_conversion(rng)}]\\n", {int_expr(rng, 3)});')
@@ -236,7 +238,17 @@ def battery(seed: int) -> str:
     if rng.random() < 0.5:
         statements.append(f"@k[{int_expr(rng, 2)}, {str_expr(rng, 1)}] = count();")
         statements.append(f"@s[{int_expr(rng, 1)}] = sum({int_expr(rng, 2)});")
-    return f"tcp:::send, tcp:::receive /{int_expr(rng, 2)} || 1/ {{ {' '.join(statements)} }}"
+    taken = [s for s in statements if native_compiles(f"{head} {{ {setup} {s} }}")]
+    return f"{head} /{int_expr(rng, 2)} || 1/ {{ {setup} {' '.join(taken)} }}"
+
+
+def native_compiles(text: str) -> bool:
+    try:
+        program: Any = compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(),
+                                       io.StringIO(), notices=False)
+    except DCompileError:  # a generated printf may not type-check (%d of a string...)
+        return False
+    return program.native_handler(tcp_probe("send")) is not None
 
 
 def extreme_firings() -> list[Firing]:
@@ -248,24 +260,10 @@ def extreme_firings() -> list[Firing]:
 @pytest.mark.parametrize("seed", range(40))
 def test_generated_expressions(seed: int, tcp_firings: list[Firing]) -> None:
     text = battery(seed)
-    firings = tcp_firings[:40] + extreme_firings()
-    try:
-        compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(), io.StringIO(), notices=False)
-    except Exception as exc:  # a generated printf may not type-check (%d of a string...)
-        pytest.skip(f"does not compile: {exc}")
-    run_both(text, firings)
-
-
-def test_generated_batteries_mostly_compile() -> None:
-    compiled = 0
-    for seed in range(40):
-        try:
-            compile_program([Source("x.d", battery(seed))], {"quiet": True}, [], io.StringIO(),
-                            io.StringIO(), notices=False)
-            compiled += 1
-        except Exception:
-            pass
-    assert compiled >= 30
+    if not native_compiles(text):  # the predicate
+        pytest.skip("predicate outside the subset")
+    assert text.count("printf") >= 10
+    run_both(text, tcp_firings[:40] + extreme_firings())
 
 
 # Faults --------------------------------------------------------------------------
@@ -308,6 +306,12 @@ def test_a_fault_reading_a_member_is_reported_as_the_python_clause_does() -> Non
     "tcp:::send { printf(\"%s\\n\", tcp_state_string[args[3]->tcps_state]); }",
     "tcp:::send { printf(\"%d\\n\", args[3] == NULL); }",
     "tcp:::send { @[args[3]] = count(); }",
+    # compile.py's code for these is misparsed (see native._unparenthesized)
+    "tcp:::send { printf(\"%d\\n\", (args[4]->tcp_sport + 1) * 2); }",
+    "tcp:::send { printf(\"%d\\n\", 2 * (args[4]->tcp_sport + 1)); }",
+    "tcp:::send { printf(\"%d\\n\", 2 - (args[4]->tcp_sport + 1)); }",
+    "tcp:::send { printf(\"%d\\n\", -((int8_t)args[4]->tcp_sport)); }",
+    "tcp:::send { printf(\"%d\\n\", ~((short)args[4]->tcp_sport)); }",
     "tcp:::send { printf(\"%d\\n\", args[4]->tcp_flags); } tcp:::send { self->y = 1; }",
 ])
 def test_outside_the_subset_is_declined_and_the_python_handler_still_runs(

@@ -53,8 +53,6 @@ def _wrap(tree: Tree, t: ty.DType) -> Tree:
     """compile.wrap: reduce to the range of ``t``."""
     if t.kind != "int":
         return tree
-    if tree[0] == "int":
-        return ("int", const_wrap(tree[1], t))
     return ("wrap", t.size, int(t.signed), tree)
 
 
@@ -66,6 +64,15 @@ def _convert(tree: Tree, src: ty.DType, dst: ty.DType) -> Tree:
         ):
             return tree
         return _wrap(tree, dst)
+    return tree
+
+
+def _unparenthesized(tree: Tree) -> Tree:
+    """``tree``, declining where compile.py's code for it is misparsed: its
+    signed wrap ends in an unparenthesized ``- half``, which binds wrongly as
+    the operand of unary - and ~, of *, and on the right of -."""
+    if tree[0] == "wrap" and tree[2]:
+        raise Decline("an expression whose Python code is misparsed")
     return tree
 
 
@@ -186,7 +193,8 @@ class ClauseTranslator:
                 if t.kind not in ("int", "null"):
                     raise Decline("integer conversion of a non-integer")
                 # compile.reduced: wrapped to the conversion's size and sign
-                tree = _wrap(tree, ty.integer("int", size, kind == "signed"))
+                reduced = ty.integer("int", size, kind == "signed")
+                tree = ("int", const_wrap(tree[1], reduced)) if tree[0] == "int" else _wrap(tree, reduced)
                 if kind == "unsigned" and conv == "d":
                     conv = "u"
             pieces.append(("conv", flags, int(width or 0), int(precision) if precision else -1, conv, tree))
@@ -301,7 +309,7 @@ class ClauseTranslator:
         rt = ty.promote(t)
         if op == "+":
             return tree, rt
-        return _wrap(("neg" if op == "-" else "inv", tree), rt), rt
+        return _wrap(("neg" if op == "-" else "inv", _unparenthesized(tree)), rt), rt
 
     def x_Cast(self, node: ast.Cast) -> tuple[Tree, ty.DType]:
         target = ty.named(node.type.base, node.type.pointers)
@@ -348,6 +356,10 @@ class ClauseTranslator:
         name = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor"}[op]
         if op in ("&", "|", "^"):
             return (name, a, b), rt
+        if op == "*":
+            a = _unparenthesized(a)
+        if op in ("*", "-"):
+            b = _unparenthesized(b)
         return _wrap((name, a, b), rt), rt
 
     def comparison(self, op: str, a: Tree, at: ty.DType, b: Tree, bt: ty.DType) -> Tree:

@@ -117,11 +117,10 @@ enum { S_PRINTF, S_THIS, S_COUNT, S_SUM, S_AGG };
 
 /* A printf piece: literal text (conv 0) or one conversion of one value. */
 typedef struct {
-    char conv;          /* 0: literal; 's'; else the integer conversion of cfmt */
-    int left;           /* %s: the '-' flag */
+    char conv;          /* 0: literal; else 's', 'd', 'i', 'u', 'x', 'X' or 'o' */
+    int left, zero, plus, space;  /* the flags - 0 + and space */
     int ascii;          /* literal: the text is ASCII */
     int width, prec;    /* %s: in characters; prec -1 when absent */
-    char cfmt[48];      /* integers: the snprintf format, "ll" sized */
     int expr;
     PyObject *text;     /* literal: its UTF-8 bytes */
 } Piece;
@@ -417,15 +416,11 @@ static int build_conversion(NativeProbeObject *np, PyObject *t, Piece *p)
     if ((p->conv == 's') != np->nodes[p->expr].is_str)
         return bad_program("conversion of the wrong kind");
     p->left = strchr(flags, '-') != NULL;
+    p->zero = strchr(flags, '0') != NULL;
+    p->plus = strchr(flags, '+') != NULL;
+    p->space = strchr(flags, ' ') != NULL;
     p->width = width;
     p->prec = prec;
-    if (p->conv != 's') {
-        char precision[16] = "";
-        if (prec >= 0)
-            snprintf(precision, sizeof precision, ".%d", prec);
-        snprintf(p->cfmt, sizeof p->cfmt, "%%%s%d%sll%c", flags, width, precision,
-                 p->conv == 'i' ? 'd' : p->conv);
-    }
     return 0;
 }
 
@@ -732,17 +727,59 @@ static int buf_string(Buf *b, const Piece *p, PyObject *s)
     return rc ? -1 : 0;
 }
 
+/* Python's (and C's) "%<flags><width>.<prec>d" (or i, u, x, X, o) of one
+ * integer, the precision being at least 1 when absent. */
 static int buf_integer(Buf *b, const Piece *p, int64_t v)
 {
-    size_t room = (size_t)p->width + (p->prec > 0 ? (size_t)p->prec : 0) + 32;
-    if (buf_reserve(b, room) < 0)
+    char digits[24];  /* 22 octal digits at most */
+    int n = 0;
+    int is_signed = p->conv == 'd' || p->conv == 'i';
+    uint64_t magnitude = is_signed && v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (p->conv == 'x' || p->conv == 'X') {
+        const char *symbols = p->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+        do {
+            digits[n++] = symbols[magnitude & 15];
+            magnitude >>= 4;
+        } while (magnitude != 0);
+    }
+    else if (p->conv == 'o') {
+        do {
+            digits[n++] = (char)('0' + (magnitude & 7));
+            magnitude >>= 3;
+        } while (magnitude != 0);
+    }
+    else {
+        do {
+            digits[n++] = (char)('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude != 0);
+    }
+    char sign = !is_signed ? 0 : v < 0 ? '-' : p->plus ? '+' : p->space ? ' ' : 0;
+    Py_ssize_t zeros = p->prec > n ? p->prec - n : 0;
+    Py_ssize_t len = (sign != 0) + zeros + n;
+    if (p->zero && !p->left && p->prec < 0 && p->width > len) {
+        zeros += p->width - len;
+        len = p->width;
+    }
+    Py_ssize_t pad = p->width > len ? p->width - len : 0;
+    if (buf_reserve(b, len + pad) < 0)
         return -1;
-    int n = p->conv == 'd' || p->conv == 'i'
-        ? snprintf(b->p + b->n, room, p->cfmt, (long long)v)
-        : snprintf(b->p + b->n, room, p->cfmt, (unsigned long long)v);
-    if (n < 0 || (size_t)n >= room)
-        return bad_program("integer conversion");
-    b->n += n;
+    char *out = b->p + b->n;
+    if (!p->left) {
+        memset(out, ' ', pad);
+        out += pad;
+    }
+    if (sign != 0)
+        *out++ = sign;
+    memset(out, '0', zeros);
+    out += zeros;
+    while (n > 0)
+        *out++ = digits[--n];
+    if (p->left) {
+        memset(out, ' ', pad);
+        out += pad;
+    }
+    b->n = out - b->p;
     return 0;
 }
 
@@ -766,6 +803,8 @@ typedef struct {
     int64_t *this_;
     Buf out;
     int failed;            /* an exception is set: evaluation stops */
+    int quiet;             /* ST.quiet as last read; -1: to be read (only Python
+                            * code run by a fault's ERROR clauses changes it) */
 } Run;
 
 /* The held output to the engine's current writer (names["W"]). */
@@ -1178,6 +1217,7 @@ static int report_fault(Run *r, const Clause *c, int action)
                                             action, r->np->probe, (long long)r->ts);
         rc = res == NULL ? -1 : 0;
         Py_XDECREF(res);
+        r->quiet = -1;
     }
     Py_XDECREF(type);
     Py_XDECREF(value);
@@ -1188,13 +1228,15 @@ static int report_fault(Run *r, const Clause *c, int action)
 /* ``if not ST.quiet: ST.record(w, _PREFIX)``: 1 quiet, 0 not, -1 error. */
 static int record_prefix(Run *r, const Clause *c)
 {
-    PyObject *quiet = PyObject_GetAttr(r->np->state, str_quiet);
-    if (quiet == NULL)
-        return -1;
-    int is_quiet = PyObject_IsTrue(quiet);
-    Py_DECREF(quiet);
-    if (is_quiet != 0)
-        return is_quiet;
+    if (r->quiet < 0) {
+        PyObject *quiet = PyObject_GetAttr(r->np->state, str_quiet);
+        if (quiet == NULL)
+            return -1;
+        r->quiet = PyObject_IsTrue(quiet);
+        Py_DECREF(quiet);
+    }
+    if (r->quiet != 0)
+        return r->quiet;
     /* the record's header and prefix come after what is held */
     if (flush_output(r) < 0)
         return -1;
@@ -1233,7 +1275,13 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
-    Run r = {.np = np, .ts = ts, .na = na, .args = args, .this_ = this_};
+    Run r;  /* not zeroed: its output buffer is large */
+    r.np = np;
+    r.ts = ts;
+    r.na = na;
+    r.args = args;
+    r.this_ = this_;
+    r.quiet = -1;
     buf_init(&r.out);
     int rc = 0;
     for (int i = 0; i < np->nclauses && rc == 0; i++) {

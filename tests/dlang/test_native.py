@@ -266,6 +266,62 @@ def test_generated_expressions(seed: int, tcp_firings: list[Firing]) -> None:
     run_both(text, tcp_firings[:40] + extreme_firings())
 
 
+# printf conversions -------------------------------------------------------------
+
+INT_VALUES = ["args[4]->tcp_seq", "args[3]->tcps_state", "args[1]->cs_cid", "args[1]->cs_pid",
+              "args[4]->tcp_window", "(long)args[3]->tcps_state", "(long)0x8000000000000000",
+              "(int8_t)args[4]->tcp_flags", "(uint16_t)args[3]->tcps_state"]
+SIGNED_VALUES = ["args[3]->tcps_state", "args[1]->cs_pid", "(long)0x8000000000000000", "(int)args[4]->tcp_window"]
+STRINGS = ["", "abc", "héllo", "€uro€", "\U0001F600x", "\udcff!", "a%d%%"]
+
+
+def member_firings() -> list[Firing]:
+    """send firings whose members take extreme values and odd strings."""
+    e = EXTREMES
+    firings = []
+    for i, (text, (state, seq, window)) in enumerate(zip(
+            STRINGS, [(-6, 0xFFFFFFFF, 0), (0, 0, 65535), (6, 1, 1), (-1, 0x80000000, 7),
+                      (1, 12345, 0x8000), (-2, 99, 100), (3, 4, 5)])):
+        tcps = SimpleNamespace(**{**vars(e.tcps), "tcps_state": state, "tcps_laddr": text,
+                                  "tcps_raddr": STRINGS[-1 - i]})
+        tcp = SimpleNamespace(**{**vars(e.tcp), "tcp_seq": seq, "tcp_window": window})
+        cs = SimpleNamespace(cs_addr=0, cs_cid=[0, 1, (1 << 64) - 1, 1 << 63][i % 4], cs_pid=[-1, 0, 5][i % 3],
+                             cs_zoneid=0)
+        firings.append((tcp_probe("send"), 10**9 + i, (None, cs, e.ip, tcps, tcp)))
+    return firings
+
+
+def conversions(convs: str, flag_sets: list[str], widths: list[str], precisions: list[str]) -> list[str]:
+    return [f"%{flags}{width}{precision}{conv}" for conv in convs for flags in flag_sets
+            for width in widths for precision in precisions
+            if not ("0" in flags and precision)]  # zero padding with a precision: declined
+
+
+FLAG_SETS = ["", "-", "0", "+", " ", "-0", "+0", " 0", "-+", "- ", "+ ", "-+ 0"]
+
+
+@pytest.mark.parametrize("conv", list("diuxXo"))
+def test_integer_conversions(conv: str) -> None:
+    values = SIGNED_VALUES if conv == "i" else INT_VALUES  # %i of an unsigned: declined
+    specs = conversions(conv, FLAG_SETS, ["", "1", "7", "22"], ["", ".1", ".5", ".21"])
+    statements = [f'printf("[{spec}]\\n", {value});' for spec in specs for value in values]
+    run_both(f"tcp:::send {{ {' '.join(statements)} }}", member_firings())
+
+
+def test_string_conversions() -> None:
+    specs = conversions("s", ["", "-", "0", "+", " ", "#", "-0"], ["", "1", "8"], ["", ".1", ".2", ".10"])
+    statements = [f'printf("<{spec}|{spec}>\\n", args[3]->tcps_laddr, args[3]->tcps_raddr);'
+                  for spec in specs]
+    output = run_both(f"tcp:::send {{ {' '.join(statements)} }}", member_firings())
+    assert "héllo" in output and "\udcff" in output
+
+
+def test_literal_text_outside_ascii() -> None:
+    output = run_both('tcp:::send { printf("é€ %s ☺ %d%%\\n", args[3]->tcps_laddr, args[4]->tcp_window); }',
+                      member_firings())
+    assert output.startswith("é€  ☺ 0%\n")
+
+
 # Faults --------------------------------------------------------------------------
 
 

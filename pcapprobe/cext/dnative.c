@@ -13,7 +13,8 @@
  * probe(ts, args, thread), from the Python argument objects by getattr.
  *
  * The program, as native.py hands it over (every node a tuple, op first):
- *   NativeProbe(probe, state, names, clauses, this_slots)
+ *   NativeProbe(probe, state, names, clauses, this_slots, quiet)
+ *   (quiet: ST.quiet, or None when some clause of the program may change it)
  *   clause: (epid, predicate or None, records, prefix, statements)
  *   statement: ("printf", action, pieces)  piece: str, or
  *                  ("conv", flags, width, precision, conversion, expr)
@@ -161,6 +162,7 @@ typedef struct {
     Clause *clauses;
     int nclauses;
     int nthis;
+    int quiet;          /* ST.quiet when no clause of the program can change it; else -1 */
 } NativeProbeObject;
 
 static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet;
@@ -547,11 +549,12 @@ static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, s
 
 static PyObject *NativeProbe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"probe", "state", "names", "clauses", "this_slots", NULL};
-    PyObject *probe, *state, *names, *clauses;
+    static char *kwlist[] = {"probe", "state", "names", "clauses", "this_slots", "quiet", NULL};
+    PyObject *probe, *state, *names, *clauses, *quiet;
     int nthis;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!i:NativeProbe", kwlist, &probe, &state,
-                                     &PyDict_Type, &names, &PyTuple_Type, &clauses, &nthis))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!iO:NativeProbe", kwlist, &probe, &state,
+                                     &PyDict_Type, &names, &PyTuple_Type, &clauses, &nthis,
+                                     &quiet))
         return NULL;
     if (nthis < 0 || nthis > 4096) {
         PyErr_SetString(PyExc_ValueError, "NativeProbe: this_slots out of range");
@@ -565,6 +568,9 @@ static PyObject *NativeProbe_new(PyTypeObject *type, PyObject *args, PyObject *k
     np->state = Py_NewRef(state);
     np->names = Py_NewRef(names);
     np->nthis = nthis;
+    np->quiet = quiet == Py_None ? -1 : PyObject_IsTrue(quiet);
+    if (PyErr_Occurred())
+        goto fail;
     np->keep = PyList_New(0);
     if (np->keep == NULL)
         goto fail;
@@ -910,10 +916,21 @@ static int ensure_str(PyObject *s)
 static int64_t eval_int(Run *r, int n);
 static PyObject *eval_str(Run *r, int n);
 
-static int64_t member_int(Run *r, const Node *node)
+/* An operand: the leaves without a call (most operands are leaves). */
+static inline int64_t operand(Run *r, int n)
 {
-    if (r->na != NULL)
+    const Node *node = &r->np->nodes[n];
+    if (node->op == X_INT)
+        return node->imm;
+    if (node->op == X_MEMBER && r->na != NULL)
         return struct_member_int(r, node->member);
+    return eval_int(r, n);
+}
+
+static __attribute__((noinline)) int64_t python_member_int(Run *r, const Node *node)
+{
+    if (r->failed)  /* no Python call with an exception set */
+        return 0;
     PyObject *v = python_member(r, node);
     if (v == NULL) {
         r->failed = 1;
@@ -926,9 +943,11 @@ static int64_t member_int(Run *r, const Node *node)
     return result;
 }
 
-static int64_t timestamp(Run *r)
+static __attribute__((noinline)) int64_t timestamp(Run *r)
 {
     /* ns since the run's origin (names["T0"][0]), never below 0 */
+    if (r->failed)
+        return 0;
     PyObject *origin = PyDict_GetItemWithError(r->np->names, str_T0);
     if (origin == NULL || !PyList_Check(origin) || PyList_GET_SIZE(origin) < 1) {
         if (!PyErr_Occurred())
@@ -959,7 +978,7 @@ static int64_t reduce(int64_t v, int size, int is_signed)
 static int truth(Run *r, int n)
 {
     if (!r->np->nodes[n].is_str)
-        return eval_int(r, n) != 0;
+        return operand(r, n) != 0;
     PyObject *s = eval_str(r, n);
     if (s == NULL)
         return 0;
@@ -980,7 +999,7 @@ static int compare(int cmp, int order)
     return order >= 0;
 }
 
-static int64_t compare_strings(Run *r, const Node *node)
+static __attribute__((noinline)) int64_t compare_strings(Run *r, const Node *node)
 {
     PyObject *a = eval_str(r, node->a);
     if (a == NULL)
@@ -1002,7 +1021,7 @@ static int64_t compare_strings(Run *r, const Node *node)
 
 static int64_t compare_ints(Run *r, const Node *node)
 {
-    int64_t a = eval_int(r, node->a), b = eval_int(r, node->b);
+    int64_t a = operand(r, node->a), b = operand(r, node->b);
     int order;
     if (node->flag)
         order = a < b ? -1 : a > b;
@@ -1011,35 +1030,34 @@ static int64_t compare_ints(Run *r, const Node *node)
     return compare(node->sub, order);
 }
 
-/* An integer expression; sets r->failed (with an exception) on a fault. */
+/* An integer expression; sets r->failed (with an exception) on a fault,
+ * after which nothing calls Python and the value is meaningless. */
 static int64_t eval_int(Run *r, int n)
 {
-    if (r->failed)
-        return 0;
     const Node *node = &r->np->nodes[n];
     switch (node->op) {
     case X_INT: return node->imm;
-    case X_MEMBER: return member_int(r, node);
+    case X_MEMBER: return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
-    case X_WRAP: return reduce(eval_int(r, node->a), node->sub, node->flag);
-    case X_NEG: return (int64_t)(0 - (uint64_t)eval_int(r, node->a));
-    case X_INV: return ~eval_int(r, node->a);
+    case X_WRAP: return reduce(operand(r, node->a), node->sub, node->flag);
+    case X_NEG: return (int64_t)(0 - (uint64_t)operand(r, node->a));
+    case X_INV: return ~operand(r, node->a);
     case X_NOT: return !truth(r, node->a);
-    case X_ADD: return (int64_t)((uint64_t)eval_int(r, node->a) + (uint64_t)eval_int(r, node->b));
-    case X_SUB: return (int64_t)((uint64_t)eval_int(r, node->a) - (uint64_t)eval_int(r, node->b));
-    case X_MUL: return (int64_t)((uint64_t)eval_int(r, node->a) * (uint64_t)eval_int(r, node->b));
-    case X_AND: return eval_int(r, node->a) & eval_int(r, node->b);
-    case X_OR: return eval_int(r, node->a) | eval_int(r, node->b);
-    case X_XOR: return eval_int(r, node->a) ^ eval_int(r, node->b);
+    case X_ADD: return (int64_t)((uint64_t)operand(r, node->a) + (uint64_t)operand(r, node->b));
+    case X_SUB: return (int64_t)((uint64_t)operand(r, node->a) - (uint64_t)operand(r, node->b));
+    case X_MUL: return (int64_t)((uint64_t)operand(r, node->a) * (uint64_t)operand(r, node->b));
+    case X_AND: return operand(r, node->a) & operand(r, node->b);
+    case X_OR: return operand(r, node->a) | operand(r, node->b);
+    case X_XOR: return operand(r, node->a) ^ operand(r, node->b);
     case X_SHL: {
-        uint64_t a = (uint64_t)eval_int(r, node->a);
-        return (int64_t)(a << ((uint64_t)eval_int(r, node->b) & 63));
+        uint64_t a = (uint64_t)operand(r, node->a);
+        return (int64_t)(a << ((uint64_t)operand(r, node->b) & 63));
     }
     case X_SHR: {
-        int64_t a = eval_int(r, node->a);
-        unsigned shift = (unsigned)((uint64_t)eval_int(r, node->b) & 63);
+        int64_t a = operand(r, node->a);
+        unsigned shift = (unsigned)((uint64_t)operand(r, node->b) & 63);
         if (node->flag)  /* arithmetic: Python's >> of a negative int */
             return a < 0 ? ~(~a >> shift) : a >> shift;
         return (int64_t)((uint64_t)a >> shift);
@@ -1048,7 +1066,7 @@ static int64_t eval_int(Run *r, int n)
     case X_SCMP: return compare_strings(r, node);
     case X_LAND: return truth(r, node->a) && truth(r, node->b);
     case X_LOR: return truth(r, node->a) || truth(r, node->b);
-    case X_COND: return truth(r, node->a) ? eval_int(r, node->b) : eval_int(r, node->c);
+    case X_COND: return truth(r, node->a) ? operand(r, node->b) : operand(r, node->c);
     }
     return 0;
 }
@@ -1056,8 +1074,6 @@ static int64_t eval_int(Run *r, int n)
 /* A string expression: a new reference, or NULL with r->failed set. */
 static PyObject *eval_str(Run *r, int n)
 {
-    if (r->failed)
-        return NULL;
     const Node *node = &r->np->nodes[n];
     PyObject *s = NULL;
     switch (node->op) {
@@ -1066,6 +1082,8 @@ static PyObject *eval_str(Run *r, int n)
     case X_MEMBER:
         if (r->na != NULL)
             s = struct_member_str(r, node->member);
+        else if (r->failed)
+            return NULL;
         else if ((s = python_member(r, node)) != NULL && ensure_str(s) < 0)
             Py_CLEAR(s);
         break;
@@ -1129,30 +1147,24 @@ static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
-    /* every value first: a fault writes nothing of the statement */
-    int n = s->npieces > 0 ? s->npieces : 1;
-    int64_t ints[n];
-    PyObject *strs[n];
-    memset(strs, 0, sizeof strs);
-    for (int k = 0; k < s->npieces && !r->failed; k++) {
-        const Piece *p = &s->pieces[k];
-        if (p->conv == 's')
-            strs[k] = eval_str(r, p->expr);
-        else if (p->conv != 0)
-            ints[k] = eval_int(r, p->expr);
-    }
-    int rc = r->failed ? -1 : 0;
+    size_t start = r->out.n;  /* a fault writes nothing of the statement */
+    int rc = 0;
     for (int k = 0; k < s->npieces && rc == 0; k++) {
         const Piece *p = &s->pieces[k];
         if (p->conv == 0)
             rc = buf_put(&r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
-        else if (p->conv == 's')
-            rc = buf_string(&r->out, p, strs[k]);
-        else
-            rc = buf_integer(&r->out, p, ints[k]);
+        else if (p->conv == 's') {
+            PyObject *text = eval_str(r, p->expr);
+            rc = text == NULL ? -1 : buf_string(&r->out, p, text);
+            Py_XDECREF(text);
+        }
+        else {
+            int64_t v = eval_int(r, p->expr);
+            rc = r->failed ? -1 : buf_integer(&r->out, p, v);
+        }
     }
-    for (int k = 0; k < s->npieces; k++)
-        Py_XDECREF(strs[k]);
+    if (rc < 0)
+        r->out.n = start;
     return rc;
 }
 
@@ -1217,7 +1229,7 @@ static int report_fault(Run *r, const Clause *c, int action)
                                             action, r->np->probe, (long long)r->ts);
         rc = res == NULL ? -1 : 0;
         Py_XDECREF(res);
-        r->quiet = -1;
+        r->quiet = r->np->quiet;
     }
     Py_XDECREF(type);
     Py_XDECREF(value);
@@ -1281,7 +1293,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     r.na = na;
     r.args = args;
     r.this_ = this_;
-    r.quiet = -1;
+    r.quiet = np->quiet;
     buf_init(&r.out);
     int rc = 0;
     for (int i = 0; i < np->nclauses && rc == 0; i++) {
@@ -1335,7 +1347,7 @@ static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, s
 PyTypeObject NativeProbe_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.NativeProbe",
-    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots): the enabled clauses of "
+    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots, quiet): the enabled clauses of "
               "one probe as a native program (built by pcapprobe.dlang.passes.native); called "
               "as probe(ts, args, thread) like the engine's handler.",
     .tp_basicsize = sizeof(NativeProbeObject),

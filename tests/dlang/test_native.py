@@ -322,6 +322,26 @@ def test_literal_text_outside_ascii() -> None:
     assert output.startswith("é€  ☺ 0%\n")
 
 
+def test_firings_leak_no_references() -> None:
+    import sys
+
+    firings = member_firings()
+    text = ('tcp:::send { printf("%s %s %d\\n", args[3]->tcps_laddr, args[4]->tcp_flags ? "x" : "y", '
+            'args[4]->tcp_seq); @[args[3]->tcps_raddr, args[4]->tcp_window] = count(); '
+            '@s[args[3]->tcps_laddr] = sum(args[4]->tcp_seq); @q = quantize(args[4]->tcp_window); }')
+    program: Any = compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(), io.StringIO(),
+                                   notices=False)
+    fire = program.native_handler(tcp_probe("send"))
+    watched = [firings[1][2][3].tcps_laddr, firings[1][2][3].tcps_raddr]
+    for _, ts, args in firings:
+        fire(ts, args, None)
+    before = [sys.getrefcount(x) for x in watched]
+    for _ in range(1000):
+        for _, ts, args in firings:
+            fire(ts, args, None)
+    assert [sys.getrefcount(x) for x in watched] == before
+
+
 # Faults --------------------------------------------------------------------------
 
 

@@ -46,7 +46,19 @@ def compile_probe(program: Program, probe: Probe, enablings: list[Enabling]) -> 
         )
     except Decline:
         return None
-    return NativeProbe(probe, program.state, program.names, clauses, len(this_slots))
+    quiet = None if any(_calls(e.clause, "setopt") for e in program.all_enablings) else program.state.quiet
+    return NativeProbe(probe, program.state, program.names, clauses, len(this_slots), quiet)
+
+
+def _calls(node: Any, name: str) -> bool:
+    """Whether ``name``() is called anywhere in the AST ``node``."""
+    if isinstance(node, ast.Call) and node.name == name:
+        return True
+    if isinstance(node, (tuple, list)):
+        return any(_calls(item, name) for item in node)
+    if isinstance(node, ast.Node):
+        return any(_calls(getattr(node, f), name) for f in node._fields)
+    return False
 
 
 def _wrap(tree: Tree, t: ty.DType) -> Tree:

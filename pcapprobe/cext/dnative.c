@@ -105,8 +105,8 @@ typedef struct {
     int op;
     int a, b, c;      /* operands: node indices */
     int is_str;       /* the value is a str object, not an integer */
-    int flag;         /* wrap/shr/cmp: signed; member: kind 'u'; cmp: CMP_* in sub */
-    int sub;          /* wrap: size in bytes; member: args index; cmp: CMP_* */
+    int flag;         /* wrap, shr, cmp: signed; member: unsigned (kind "u") */
+    int sub;          /* wrap: size in bytes; member: args index; cmp, scmp: CMP_* */
     int member;       /* M_* */
     int64_t imm;      /* int literal; this slot */
     PyObject *obj;    /* str literal; member name (for getattr) */
@@ -255,6 +255,10 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
     if (node->member < 0)
         return bad_program("member without a native reader");
     node->is_str = kind[0] == 's';
+    int str_member = node->member == M_IP_SADDR || node->member == M_IP_DADDR
+                  || node->member == M_TCPS_LADDR || node->member == M_TCPS_RADDR;
+    if (node->is_str != str_member)
+        return bad_program("member of the wrong kind");
     node->flag = kind[0] == 'u';
     node->obj = PyUnicode_FromString(member);
     if (node->obj == NULL)
@@ -528,7 +532,7 @@ static int build_clause(NativeProbeObject *np, PyObject *t, Clause *c)
 
 static void free_program(NativeProbeObject *np)
 {
-    for (int i = 0; i < np->nclauses; i++) {
+    for (int i = 0; np->clauses != NULL && i < np->nclauses; i++) {
         Clause *c = &np->clauses[i];
         for (int k = 0; c->stmts != NULL && k < c->nstmts; k++) {
             PyMem_Free(c->stmts[k].keys);
@@ -1037,7 +1041,8 @@ static int64_t eval_int(Run *r, int n)
     const Node *node = &r->np->nodes[n];
     switch (node->op) {
     case X_INT: return node->imm;
-    case X_MEMBER: return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
+    case X_MEMBER:
+        return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
@@ -1347,8 +1352,8 @@ static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, s
 PyTypeObject NativeProbe_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.NativeProbe",
-    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots, quiet): the enabled clauses of "
-              "one probe as a native program (built by pcapprobe.dlang.passes.native); called "
+    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots, quiet): the enabled "
+              "clauses of one probe as a native program (built by pcapprobe.dlang.passes.native); called "
               "as probe(ts, args, thread) like the engine's handler.",
     .tp_basicsize = sizeof(NativeProbeObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
@@ -1360,22 +1365,27 @@ PyTypeObject NativeProbe_Type = {
     .tp_call = PyVectorcall_Call,
 };
 
-/* NATIVE_MEMBERS: {struct name: frozenset of members}, what a program may read. */
+/* NATIVE_MEMBERS: {struct name: frozenset of its members a program may read}
+ * (MEMBERS lists each struct's members together). */
 static PyObject *native_members(void)
 {
     PyObject *table = PyDict_New();
-    for (size_t k = 0; table != NULL && k < sizeof MEMBERS / sizeof *MEMBERS; k++) {
-        PyObject *names = PyDict_GetItemString(table, MEMBERS[k].strct);
-        if (names == NULL) {
-            names = PySet_New(NULL);
-            if (names == NULL || PyDict_SetItemString(table, MEMBERS[k].strct, names) < 0)
-                Py_CLEAR(table);
-            Py_XDECREF(names);  /* the table holds it */
+    size_t n = sizeof MEMBERS / sizeof *MEMBERS;
+    for (size_t first = 0, end; table != NULL && first < n; first = end) {
+        PyObject *names = PyList_New(0);
+        for (end = first; names != NULL && end < n
+                          && strcmp(MEMBERS[end].strct, MEMBERS[first].strct) == 0;
+             end++) {
+            PyObject *member = PyUnicode_FromString(MEMBERS[end].member);
+            if (member == NULL || PyList_Append(names, member) < 0)
+                Py_CLEAR(names);
+            Py_XDECREF(member);
         }
-        PyObject *member = table != NULL ? PyUnicode_FromString(MEMBERS[k].member) : NULL;
-        if (member == NULL || PySet_Add(names, member) < 0)
+        PyObject *frozen = names != NULL ? PyFrozenSet_New(names) : NULL;
+        if (frozen == NULL || PyDict_SetItemString(table, MEMBERS[first].strct, frozen) < 0)
             Py_CLEAR(table);
-        Py_XDECREF(member);
+        Py_XDECREF(frozen);
+        Py_XDECREF(names);
     }
     return table;
 }

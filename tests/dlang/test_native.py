@@ -75,13 +75,15 @@ def tcp_probe(name: str) -> catalog.Probe:
     return catalog.PROVIDERS["tcp"][name]
 
 
-def run_both(text: str, firings: list[Firing], quiet: bool = True, expect_native: bool = True) -> str:
+def run_both(text: str, firings: list[Firing], quiet: bool = True, expect_native: bool = True,
+             macro_args: tuple[str, ...] = ()) -> str:
     """Run ``text`` on ``firings`` through the Python handlers and through the
     NativeProbes; assert identical results and return the output."""
     results = []
     for native in (False, True):
         out, err = io.StringIO(), io.StringIO()
-        program: Any = compile_program([Source("x.d", text)], {"quiet": quiet}, [], out, err, notices=False)
+        program: Any = compile_program([Source("x.d", text)], {"quiet": quiet}, list(macro_args), out, err,
+                                       notices=False)
         program.begin(firings[0][1] if firings else 0)
         handlers = {}
         for probe, ts, args in firings:
@@ -156,6 +158,13 @@ def test_seed_tcpio_d(tcp_firings: list[Firing]) -> None:
 def test_programs_in_the_subset(text: str, tcp_firings: list[Firing]) -> None:
     run_both(text, tcp_firings)
     run_both(text, tcp_firings, quiet=False)
+
+
+def test_macro_arguments_sizeof_and_inlines(tcp_firings: list[Firing]) -> None:
+    text = ('inline int LIMIT = 3 + 4; tcp:::send /args[4]->tcp_sport > $1/ '
+            '{ printf("%s %d %d %d %s\\n", $$2, $1, sizeof (int), LIMIT, $$0); }')
+    output = run_both(text, tcp_firings, macro_args=("1024", "tag"))
+    assert "tag 1024 4 7 x.d" in output
 
 
 def test_this_variables_are_shared_by_the_clauses_of_a_firing_and_reset_per_firing(

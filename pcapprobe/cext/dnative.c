@@ -807,6 +807,7 @@ static PyObject *buf_text(const Buf *b)
 
 typedef struct {
     NativeProbeObject *np;
+    const Node *nodes;     /* np->nodes */
     int64_t ts;
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
@@ -923,7 +924,7 @@ static PyObject *eval_str(Run *r, int n);
 /* An operand: the leaves without a call (most operands are leaves). */
 static inline int64_t operand(Run *r, int n)
 {
-    const Node *node = &r->np->nodes[n];
+    const Node *node = &r->nodes[n];
     if (node->op == X_INT)
         return node->imm;
     if (node->op == X_MEMBER && r->na != NULL)
@@ -981,7 +982,7 @@ static int64_t reduce(int64_t v, int size, int is_signed)
 
 static int truth(Run *r, int n)
 {
-    if (!r->np->nodes[n].is_str)
+    if (!r->nodes[n].is_str)
         return operand(r, n) != 0;
     PyObject *s = eval_str(r, n);
     if (s == NULL)
@@ -1038,7 +1039,7 @@ static int64_t compare_ints(Run *r, const Node *node)
  * after which nothing calls Python and the value is meaningless. */
 static int64_t eval_int(Run *r, int n)
 {
-    const Node *node = &r->np->nodes[n];
+    const Node *node = &r->nodes[n];
     switch (node->op) {
     case X_INT: return node->imm;
     case X_MEMBER:
@@ -1079,7 +1080,7 @@ static int64_t eval_int(Run *r, int n)
 /* A string expression: a new reference, or NULL with r->failed set. */
 static PyObject *eval_str(Run *r, int n)
 {
-    const Node *node = &r->np->nodes[n];
+    const Node *node = &r->nodes[n];
     PyObject *s = NULL;
     switch (node->op) {
     case X_STR:
@@ -1294,6 +1295,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     memset(this_, 0, sizeof this_);
     Run r;  /* not zeroed: its output buffer is large */
     r.np = np;
+    r.nodes = np->nodes;
     r.ts = ts;
     r.na = na;
     r.args = args;

@@ -331,6 +331,19 @@ def test_literal_text_outside_ascii() -> None:
     assert output.startswith("é€  ☺ 0%\n")
 
 
+def test_a_program_and_its_native_probes_are_collected() -> None:
+    import gc
+    import weakref
+
+    program: Any = compile_program([Source("x.d", TCPIO.read_text())], {}, [], io.StringIO(), io.StringIO(),
+                                   notices=False)
+    assert program.native_handler(tcp_probe("send")) is not None
+    gone = weakref.ref(program)
+    del program
+    gc.collect()
+    assert gone() is None
+
+
 def test_firings_leak_no_references() -> None:
     import sys
 

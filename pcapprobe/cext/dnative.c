@@ -644,10 +644,8 @@ static void buf_free(Buf *b)
         PyMem_Free(b->p);
 }
 
-static int buf_reserve(Buf *b, size_t more)
+static int buf_grow(Buf *b, size_t more)
 {
-    if (b->n + more <= b->cap)
-        return 0;
     size_t cap = b->cap * 2;
     while (cap < b->n + more)
         cap *= 2;
@@ -663,23 +661,33 @@ static int buf_reserve(Buf *b, size_t more)
     return 0;
 }
 
-static int buf_put(Buf *b, const char *s, size_t n, int ascii)
+static inline int buf_reserve(Buf *b, size_t more)
+{
+    return b->n + more <= b->cap ? 0 : buf_grow(b, more);
+}
+
+/* Output pieces are short: byte loops beat calls to memcpy and memset. */
+static inline int buf_put(Buf *b, const char *s, size_t n, int ascii)
 {
     if (buf_reserve(b, n) < 0)
         return -1;
-    memcpy(b->p + b->n, s, n);
+    char *out = b->p + b->n;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[i];
     b->n += n;
     b->ascii &= ascii;
     return 0;
 }
 
-static int buf_pad(Buf *b, Py_ssize_t n)
+static inline int buf_pad(Buf *b, Py_ssize_t n)
 {
     if (n <= 0)
         return 0;
     if (buf_reserve(b, n) < 0)
         return -1;
-    memset(b->p + b->n, ' ', n);
+    char *out = b->p + b->n;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = ' ';
     b->n += n;
     return 0;
 }
@@ -775,20 +783,16 @@ static int buf_integer(Buf *b, const Piece *p, int64_t v)
     if (buf_reserve(b, len + pad) < 0)
         return -1;
     char *out = b->p + b->n;
-    if (!p->left) {
-        memset(out, ' ', pad);
-        out += pad;
-    }
+    for (Py_ssize_t i = 0; !p->left && i < pad; i++)
+        *out++ = ' ';
     if (sign != 0)
         *out++ = sign;
-    memset(out, '0', zeros);
-    out += zeros;
+    for (Py_ssize_t i = 0; i < zeros; i++)
+        *out++ = '0';
     while (n > 0)
         *out++ = digits[--n];
-    if (p->left) {
-        memset(out, ' ', pad);
-        out += pad;
-    }
+    for (Py_ssize_t i = 0; p->left && i < pad; i++)
+        *out++ = ' ';
     b->n = out - b->p;
     return 0;
 }
@@ -869,9 +873,7 @@ static int64_t struct_member_int(const Run *r, int member)
     case M_TCPS_MSS: return ep->mss;
     case M_TCPS_RETRANSMIT: return ep->retransmit;
     case M_LS_STATE: return r->na->old_state;
-    }
     /* ipinfo_t and tcpinfo_t: not arguments of state-change, where ev is NULL */
-    switch (member) {
     case M_IP_VER: return ev->ip->ipv6 ? 6 : 4;
     case M_IP_PLENGTH: return ev->ip->plength;
     case M_TCP_SPORT: return ev->seg.sport;
@@ -1081,6 +1083,12 @@ static int64_t eval_int(Run *r, int n)
 static PyObject *eval_str(Run *r, int n)
 {
     const Node *node = &r->nodes[n];
+    while (node->op == X_COND) {
+        int yes = truth(r, node->a);
+        if (r->failed)
+            return NULL;
+        node = &r->nodes[yes ? node->b : node->c];
+    }
     PyObject *s = NULL;
     switch (node->op) {
     case X_STR:
@@ -1093,12 +1101,6 @@ static PyObject *eval_str(Run *r, int n)
         else if ((s = python_member(r, node)) != NULL && ensure_str(s) < 0)
             Py_CLEAR(s);
         break;
-    case X_COND: {
-        int yes = truth(r, node->a);
-        if (r->failed)
-            return NULL;
-        return eval_str(r, yes ? node->b : node->c);
-    }
     default:
         PyErr_SetString(PyExc_SystemError, "NativeProbe: not a string expression");
     }

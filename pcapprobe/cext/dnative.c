@@ -254,6 +254,8 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
             node->member = MEMBERS[k].id;
     if (node->member < 0)
         return bad_program("member without a native reader");
+    if (node->sub < 0)
+        return bad_program("args index");
     node->is_str = kind[0] == 's';
     int str_member = node->member == M_IP_SADDR || node->member == M_IP_DADDR
                   || node->member == M_TCPS_LADDR || node->member == M_TCPS_RADDR;

@@ -88,9 +88,11 @@ def run_both(text: str, firings: list[Firing], quiet: bool = True, expect_native
         handlers = {}
         for probe, ts, args in firings:
             if probe not in handlers:
-                handlers[probe] = program.native_handler(probe) if native else program.handler(probe)
+                handlers[probe] = program.native_handler(probe) if native else None
                 if native and expect_native and program.handler(probe) is not None:
                     assert handlers[probe] is not None, f"{probe.fullname} declined"
+                if handlers[probe] is None:  # declined: the Python handler runs
+                    handlers[probe] = program.handler(probe)
             fire = handlers[probe]
             if fire is not None:
                 fire(ts, args, ("tcp", 1))
@@ -165,6 +167,16 @@ def test_macro_arguments_sizeof_and_inlines(tcp_firings: list[Firing]) -> None:
             '{ printf("%s %d %d %d %s\\n", $$2, $1, sizeof (int), LIMIT, $$0); }')
     output = run_both(text, tcp_firings, macro_args=("1024", "tag"))
     assert "tag 1024 4 7 x.d" in output
+
+
+def test_quiet_set_at_run_time_is_seen(tcp_firings: list[Firing]) -> None:
+    text = ('BEGIN { setopt("quiet"); } tcp:::send { printf("%d\\n", args[4]->tcp_sport); } '
+            'tcp:::receive { printf("%d\\n", args[4]->tcp_dport); } '
+            'tcp:::receive /args[4]->tcp_flags & TH_FIN/ { setopt("quiet", "no"); }')
+    output = run_both(text, tcp_firings, quiet=False, expect_native=False)  # receive declines
+    assert "tcp_input:receive" in output and "tcp_output:send" in output
+    program: Any = compile_program([Source("x.d", text)], {}, [], io.StringIO(), io.StringIO(), notices=False)
+    assert program.native_handler(tcp_probe("send")) is not None
 
 
 def test_this_variables_are_shared_by_the_clauses_of_a_firing_and_reset_per_firing(
@@ -376,6 +388,12 @@ def test_a_fault_reading_a_member_is_reported_as_the_python_clause_does() -> Non
             'tcp:::send /args[2]->ip_ver == 4/ { printf("d\\n"); }')
     output = run_both(text, firings)
     assert output.startswith("a65535\nc1\na65535\nbfe80::1\nc1\n")
+    err = io.StringIO()
+    program: Any = compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(), err, notices=False)
+    program.native_handler(tcp_probe("send"))(*firings[0][1:], None)
+    assert err.getvalue() == (
+        "pcapprobe: error on enabled probe ID 1 (ID 6: tcp:tcp:tcp_output:send): invalid address (0x0) in action #2\n"
+        "pcapprobe: error on enabled probe ID 3 (ID 6: tcp:tcp:tcp_output:send): invalid address (0x0) in predicate\n")
 
 
 # Declined programs --------------------------------------------------------------

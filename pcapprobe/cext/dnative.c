@@ -26,7 +26,8 @@
  *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
  *              ("this", slot) ("walltimestamp",) ("timestamp",)
  *              ("wrap", size, signed, x) ("neg", x) ("inv", x) ("not", x)
- *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b) ("shr", signed, a, b)
+ *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b)
+ *              ("shr"|"div"|"mod", signed, a, b)
  *              ("cmp", op, signed, a, b) ("scmp", op, a, b) ("land", a, b)
  *              ("lor", a, b) ("cond", c, a, b)
  */
@@ -39,7 +40,8 @@
 
 enum {
     X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
-    X_ADD, X_SUB, X_MUL, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND, X_LOR, X_COND
+    X_ADD, X_SUB, X_MUL, X_DIV, X_MOD, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND,
+    X_LOR, X_COND
 };
 
 static const struct {
@@ -50,7 +52,7 @@ static const struct {
     {"int", X_INT, 1}, {"str", X_STR, 1}, {"member", X_MEMBER, 4}, {"this", X_THIS, 1},
     {"walltimestamp", X_WALLTIMESTAMP, 0}, {"timestamp", X_TIMESTAMP, 0}, {"wrap", X_WRAP, 3},
     {"neg", X_NEG, 1}, {"inv", X_INV, 1}, {"not", X_NOT, 1}, {"add", X_ADD, 2}, {"sub", X_SUB, 2},
-    {"mul", X_MUL, 2}, {"and", X_AND, 2}, {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
+    {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2}, {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
     {"lor", X_LOR, 2}, {"cond", X_COND, 3},
 };
@@ -105,7 +107,7 @@ typedef struct {
     int op;
     int a, b, c;      /* operands: node indices */
     int is_str;       /* the value is a str object, not an integer */
-    int flag;         /* wrap, shr, cmp: signed; member: unsigned (kind "u") */
+    int flag;         /* wrap, shr, div, mod, cmp: signed; member: unsigned (kind "u") */
     int sub;          /* wrap: size in bytes; member: args index; cmp, scmp: CMP_* */
     int member;       /* M_* */
     int64_t imm;      /* int literal; this slot */
@@ -334,7 +336,9 @@ static int build_expr(NativeProbeObject *np, PyObject *t)
         np->nodes[index].flag = is_signed;
         break;
     }
-    case X_SHR: {
+    case X_SHR:
+    case X_DIV:
+    case X_MOD: {
         int is_signed;
         if (item_int(t, 1, &is_signed) < 0)
             return -1;
@@ -1028,6 +1032,38 @@ static __attribute__((noinline)) int64_t compare_strings(Run *r, const Node *nod
     return compare(node->sub, order);
 }
 
+/* A zero divisor: the generated code's DIV or MOD raises the fault. */
+static void divide_fault(Run *r, const Node *node)
+{
+    PyObject *function = PyDict_GetItemString(r->np->names, node->op == X_DIV ? "DIV" : "MOD");
+    PyObject *res = function != NULL ? PyObject_CallFunction(function, "ii", 1, 0) : NULL;
+    if (res != NULL) {
+        Py_DECREF(res);
+        PyErr_SetString(PyExc_SystemError, "NativeProbe: division by zero did not fault");
+    }
+    else if (!PyErr_Occurred())
+        bad_program("no DIV or MOD");
+    r->failed = 1;
+}
+
+/* context.div and .mod: C's division, truncating, of values already in
+ * range for the operation's type (so only INT64_MIN / -1 overflows). */
+static __attribute__((noinline)) int64_t divide(Run *r, const Node *node)
+{
+    int64_t a = operand(r, node->a), b = operand(r, node->b);
+    if (r->failed)
+        return 0;
+    if (b == 0) {
+        divide_fault(r, node);
+        return 0;
+    }
+    if (!node->flag)
+        return (int64_t)(node->op == X_DIV ? (uint64_t)a / (uint64_t)b : (uint64_t)a % (uint64_t)b);
+    if (b == -1)
+        return node->op == X_DIV ? (int64_t)(0 - (uint64_t)a) : 0;
+    return node->op == X_DIV ? a / b : a % b;
+}
+
 static int64_t compare_ints(Run *r, const Node *node)
 {
     int64_t a = operand(r, node->a), b = operand(r, node->b);
@@ -1058,6 +1094,8 @@ static int64_t eval_int(Run *r, int n)
     case X_ADD: return (int64_t)((uint64_t)operand(r, node->a) + (uint64_t)operand(r, node->b));
     case X_SUB: return (int64_t)((uint64_t)operand(r, node->a) - (uint64_t)operand(r, node->b));
     case X_MUL: return (int64_t)((uint64_t)operand(r, node->a) * (uint64_t)operand(r, node->b));
+    case X_DIV:
+    case X_MOD: return divide(r, node);
     case X_AND: return operand(r, node->a) & operand(r, node->b);
     case X_OR: return operand(r, node->a) | operand(r, node->b);
     case X_XOR: return operand(r, node->a) ^ operand(r, node->b);

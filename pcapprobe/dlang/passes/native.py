@@ -366,7 +366,7 @@ class ClauseTranslator:
         b, bt = self.expr(node.right)
         if op in ("==", "!=", "<", "<=", ">", ">="):
             return self.comparison(op, a, at, b, bt), ty.INT
-        if at.kind not in ("int", "null") or bt.kind not in ("int", "null") or op in ("/", "%", "^^"):
+        if at.kind not in ("int", "null") or bt.kind not in ("int", "null") or op == "^^":
             raise Decline(f"operator {op}")
         if op in ("<<", ">>"):
             rt = ty.promote(at if at.kind == "int" else ty.INT)
@@ -376,6 +376,10 @@ class ClauseTranslator:
             return ("shr", int(at.kind == "int" and at.signed), a, b), rt
         rt = ty.arithmetic(at if at.kind == "int" else ty.LONG, bt if bt.kind == "int" else ty.LONG)
         a, b = _convert(a, at, rt), _convert(b, bt, rt)
+        if op == "/":  # DIV and MOD fault on a zero divisor as the Python code does
+            return _wrap(("div", int(rt.signed), a, b), rt), rt
+        if op == "%":
+            return ("mod", int(rt.signed), a, b), rt
         name = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor"}[op]
         if op in ("&", "|", "^"):
             return (name, a, b), rt

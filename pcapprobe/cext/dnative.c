@@ -29,7 +29,7 @@
  *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b)
  *              ("shr"|"div"|"mod", signed, a, b)
  *              ("cmp", op, signed, a, b) ("scmp", op, a, b) ("land", a, b)
- *              ("lor", a, b) ("cond", c, a, b)
+ *              ("lor", a, b) ("lxor", a, b) ("cond", c, a, b)
  */
 #include "tcpcore.h"
 
@@ -41,7 +41,7 @@
 enum {
     X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
     X_ADD, X_SUB, X_MUL, X_DIV, X_MOD, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND,
-    X_LOR, X_COND
+    X_LOR, X_LXOR, X_COND
 };
 
 static const struct {
@@ -54,7 +54,7 @@ static const struct {
     {"neg", X_NEG, 1}, {"inv", X_INV, 1}, {"not", X_NOT, 1}, {"add", X_ADD, 2}, {"sub", X_SUB, 2},
     {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2}, {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
-    {"lor", X_LOR, 2}, {"cond", X_COND, 3},
+    {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3},
 };
 
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
@@ -1114,6 +1114,10 @@ static int64_t eval_int(Run *r, int n)
     case X_SCMP: return compare_strings(r, node);
     case X_LAND: return truth(r, node->a) && truth(r, node->b);
     case X_LOR: return truth(r, node->a) || truth(r, node->b);
+    case X_LXOR: {
+        int a = truth(r, node->a);
+        return a != truth(r, node->b);
+    }
     case X_COND: return truth(r, node->a) ? operand(r, node->b) : operand(r, node->c);
     }
     return 0;

@@ -155,6 +155,10 @@ def test_seed_tcpio_d(tcp_firings: list[Firing]) -> None:
     "tcp:::receive /args[2]->ip_saddr < args[2]->ip_daddr || args[2]->ip_saddr == \"10.0.0.1\"/ { printf(\"%s\\n\", args[2]->ip_saddr >= \"10.0.0.2\" ? \"hi\" : \"lo\"); }",
     "tcp:::receive /!(args[4]->tcp_flags & TH_ACK) && args[4]->tcp_flags != 0/ { printf(\"%%no ack%% %s\\n\", args[3]->tcps_laddr); }",
     "tcp:::send { }",
+    "tcp:::send { this->a = args[4]->tcp_seq; this->a += 7; this->a -= args[4]->tcp_ack; this->a *= 3; this->a /= 2; this->a %= 1000; this->a &= 0xfff; this->a |= 1; this->a ^= 5; this->a <<= 3; this->a >>= 1; printf(\"%d\\n\", this->a); }",
+    "tcp:::send { this->s = (short)args[4]->tcp_sport; this->s >>= 2; this->s <<= 20; this->s /= args[4]->tcp_urgent; this->u = args[4]->tcp_seq; this->u >>= 3; this->u += -1; printf(\"%d %u\\n\", this->s, this->u); }",
+    "tcp:::send { this->x = (int8_t)args[4]->tcp_sport; this->x *= 2; printf(\"%d\\n\", this->x); }",
+    "tcp:::send { printf(\"%d %d %d\\n\", args[4]->tcp_flags ^^ 0, 1 ^^ 1, args[2]->ip_saddr ^^ \"\"); }",
     "tcp:::send { printf(\"%d %d %u %d\\n\", args[4]->tcp_seq / 1000, args[3]->tcps_state % 4, args[1]->cs_cid / 3, -7 / args[4]->tcp_offset); }",
     "tcp:::send { printf(\"%d %d\\n\", (long)0x8000000000000000 / -1, (long)0x8000000000000000 % -1); }",
     "tcp:::send, tcp:::receive { printf(\"a\\n\"); printf(\"%d\\n\", args[4]->tcp_ack / (args[4]->tcp_flags & 0)); printf(\"b\\n\"); } tcp:::send { printf(\"%d\\n\", 5 % args[4]->tcp_urgent); }",
@@ -209,7 +213,9 @@ INT_LEAVES = ["args[4]->tcp_sport", "args[4]->tcp_seq", "args[4]->tcp_flags", "a
               "9223372036854775807", "-2147483648", "1u", "3ul", "-5l"]
 CASTS = ["int8_t", "uint8_t", "char", "short", "unsigned short", "int", "unsigned", "long",
          "uint64_t", "int64_t", "uint32_t", "int16_t"]
-BINARY = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">=", "&&", "||"]
+BINARY = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">=", "&&", "||",
+          "^^"]
+COMPOUND = ["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="]
 STR_LEAVES = ['args[2]->ip_saddr', 'args[2]->ip_daddr', 'args[3]->tcps_laddr', 'args[3]->tcps_raddr',
               '"10.0.0.1"', '""', '"é€"', "probename"]
 
@@ -255,7 +261,9 @@ def battery(seed: int) -> str:
     setup = "this->a = args[4]->tcp_seq - args[4]->tcp_ack; this->b = (char)args[4]->tcp_dport;"
     statements = []
     for _ in range(25):
-        if rng.random() < 0.75:
+        if rng.random() < 0.15:
+            statements.append(f"this->{rng.choice('ab')} {rng.choice(COMPOUND)} {int_expr(rng, 2)};")
+        elif rng.random() < 0.75:
             statements.append(f'printf("[{int_conversion(rng)}]\\n", {int_expr(rng, 3)});')
         else:
             statements.append(f'printf("<{str_conversion(rng)}>\\n", {str_expr(rng, 2)});')
@@ -419,7 +427,9 @@ def test_a_fault_reading_a_member_is_reported_as_the_python_clause_does() -> Non
     "tcp:::send { printf(\"%d\\n\", args[0]->pkt_addr); }",
     "tcp:::send { this->s = args[2]->ip_saddr; }",
     "tcp:::send { this->x++; }",
-    "tcp:::send { this->x += 2; }",
+    "tcp:::send { printf(\"%d\\n\", this->x += 2); }",
+    "tcp:::send { this->x = 5; this->x *= (int8_t)args[4]->tcp_sport; }",
+    "tcp:::send { this->x = 5; this->x -= (int8_t)args[4]->tcp_sport; }",
     "tcp:::send { printf(\"%s\\n\", tcp_state_string[args[3]->tcps_state]); }",
     "tcp:::send { printf(\"%d\\n\", args[3] == NULL); }",
     "tcp:::send { @[args[3]] = count(); }",

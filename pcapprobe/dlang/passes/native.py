@@ -137,18 +137,37 @@ class ClauseTranslator:
             expr = node.expr
             if isinstance(expr, ast.Call) and expr.name == "printf":
                 return self.printf(action, expr)
-            if (isinstance(expr, ast.Assign) and expr.op == "="
-                    and isinstance(expr.target, ast.VarRef) and expr.target.scope == "this"):
+            if (isinstance(expr, ast.Assign) and isinstance(expr.target, ast.VarRef)
+                    and expr.target.scope == "this"):
                 return self.assign_this(action, expr)
         raise Decline(type(node).__name__)
 
     def assign_this(self, action: int, node: ast.Assign) -> Tree:
+        """compile.assign of ``this->name = value`` (or ``op=``)."""
         value, vt = self.expr(node.value)
         name = node.target.name  # type: ignore[attr-defined]
         t = self.sym.this_vars[name]
         if t.kind != "int" or vt.kind not in ("int", "null"):
             raise Decline("this-> of a non-integer type")
-        return ("this", action, self.this_slot(name), _convert(value, vt, t))
+        slot = self.this_slot(name)
+        if node.op != "=":
+            op = node.op[:-1]
+            rt = ty.arithmetic(t, vt if vt.kind == "int" else ty.LONG)
+            a, b = _convert(("this", slot), t, rt), _convert(value, vt, rt)
+            value, vt = _wrap(self.combined(op, rt, a, b), t), t
+        return ("this", action, slot, _convert(value, vt, t))
+
+    @staticmethod
+    def combined(op: str, rt: ty.DType, a: Tree, b: Tree) -> Tree:
+        """``(a op b)`` of a compound assignment, operands already of type ``rt``."""
+        if op in ("/", "%", ">>"):
+            return ({"/": "div", "%": "mod", ">>": "shr"}[op], int(rt.signed), a, b)
+        if op == "*":
+            a = _unparenthesized(a)
+        if op in ("*", "-"):
+            b = _unparenthesized(b)
+        return ({"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",
+                 "<<": "shl"}[op], a, b)
 
     def this_slot(self, name: str) -> int:
         return self.this_slots.setdefault(name, len(self.this_slots))
@@ -358,15 +377,15 @@ class ClauseTranslator:
 
     def x_Binary(self, node: ast.Binary) -> tuple[Tree, ty.DType]:
         op = node.op
-        if op in ("&&", "||"):
+        if op in ("&&", "||", "^^"):
             a, _ = self.scalar(node.left)
             b, _ = self.scalar(node.right)
-            return ("land" if op == "&&" else "lor", a, b), ty.INT
+            return ({"&&": "land", "||": "lor", "^^": "lxor"}[op], a, b), ty.INT
         a, at = self.expr(node.left)
         b, bt = self.expr(node.right)
         if op in ("==", "!=", "<", "<=", ">", ">="):
             return self.comparison(op, a, at, b, bt), ty.INT
-        if at.kind not in ("int", "null") or bt.kind not in ("int", "null") or op == "^^":
+        if at.kind not in ("int", "null") or bt.kind not in ("int", "null"):
             raise Decline(f"operator {op}")
         if op in ("<<", ">>"):
             rt = ty.promote(at if at.kind == "int" else ty.INT)

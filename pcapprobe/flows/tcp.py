@@ -7,6 +7,10 @@ order), then feed the payload to the bound application.  Perspective is
 ``ctx.local``: a host that is not local has no endpoint and fires nothing;
 with ``--local all`` both hosts of a connection have endpoints with their own
 ``cs_cid``.  The D thread of a firing is the endpoint's connection.
+
+A run that tracks endpoints and in which no application can bind (every run
+of the tcp scripts) has all of this done in C by ``TcpTracker``
+(pcapprobe/cext/track.c), fed by the record scanner and by ``on_packet``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 from dissectors import tcp as tcp_dissector
 from dissectors._reader import DissectError
 from dissectors.tcp import TcpOptions, TcpSegment
-from pcapprobe._fastpath import FlowIndex
+from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
@@ -34,6 +38,10 @@ TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
 
 _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 _NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carries
+
+# Whether runs without applications track endpoints in C (TcpTracker); the
+# tests turn it off to compare with the Python layer.
+TRACKER = False
 
 
 def is_loopback(local: str, remote: str) -> bool:
@@ -62,26 +70,42 @@ class TcpLayer:
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
         self.flows = self.table.flows
+        self.bindings = apps.enabled_stream_apps(ctx)
+        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
+        self.tracker = self._tracker() if self.tracking and not self.bindings and TRACKER \
+            else None
         # Connections without endpoints have their plain data segments taken
-        # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
-        self.index = None if self.tracking else FlowIndex(DissectError)
-        if self.index is not None:
+        # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
+        # with the tracker, it takes every segment it can decode.
+        self.index = None if self.tracking and self.tracker is None else FlowIndex(DissectError)
+        if self.tracker is not None:
+            self.index.tracker = self.tracker
+        elif self.index is not None:
             self.index.deadline = self.table.next_sweep
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         # The earliest of the time-wait and sweep deadlines: one test a packet.
         self.next_clock = 0
         self.next_cid = 1
-        self.bindings = apps.enabled_stream_apps(ctx)
-        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
         self._pkt: IpPacket | None = None
         self._opts_seg: TcpSegment | None = None
         self._opts = _NO_OPTIONS
+
+    def _tracker(self) -> TcpTracker:
+        """The C layer of this run; roles mid-stream come from the server ports
+        of every stream binding, enabled or not (as ``_guess_roles``)."""
+        ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
+        local = self.ctx.local
+        return TcpTracker(self.fire, local.all, local.addrs, ports, self.report, self.counts,
+                          TcpInfo, IpInfo)
 
     # -- the per-packet path ---------------------------------------------
 
     def on_packet(self, pkt: IpPacket) -> None:
         seg = TcpInfo(pkt.payload, pkt.payload_len)
+        if self.tracker is not None:
+            self.tracker.segment(pkt, seg)
+            return
         ts = pkt.ts_ns
         if ts >= self.next_clock:
             self._run_clocks(ts)
@@ -254,6 +278,8 @@ class TcpLayer:
     def finish(self) -> None:
         """End of capture: applications see their streams close; no probe fires
         (DTrace would not have seen these connections end)."""
+        if self.tracker is not None:
+            self.tracker.finish()
         for conn in self.table.drain():
             conn.close_stream(conn.last_ts)
 

@@ -495,16 +495,14 @@ static int next_tick(FlowIndexObject *self, int64_t *tick)
 }
 
 /* Output the D program held while the record was consumed goes out now, as
- * the Python packet loop flushes after every frame. */
-static int flush_output(FlowIndexObject *self)
+ * the Python packet loop flushes after every frame.  ``pending`` is the
+ * program's list of held output (NULL without a program). */
+static int flush_output(FlowIndexObject *self, PyObject *pending)
 {
-    if (self->driver == Py_None)
-        return 0;
-    PyObject *pending = PyObject_GetAttr(self->driver, str_pending);
     if (pending == NULL)
-        return -1;
-    int any = PyObject_IsTrue(pending);
-    Py_DECREF(pending);
+        return 0;
+    int any = PyList_CheckExact(pending) ? PyList_GET_SIZE(pending) != 0
+                                          : PyObject_IsTrue(pending);
     if (any <= 0)
         return any;
     PyObject *r = PyObject_CallMethodNoArgs(self->driver, str_flush);
@@ -594,6 +592,7 @@ typedef struct {
     Py_ssize_t end;
     int64_t tick;
     Record_context *outer;  /* what this thread was consuming before */
+    PyObject *pending;      /* the D program's held output (a list), or NULL */
 } Scan;
 
 /* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none
@@ -606,10 +605,16 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
         return fires < 0 ? -1 : 0;
     if (next_tick(self, &scan->tick) < 0)
         return -1;
+    scan->pending = NULL;
+    if (self->driver != Py_None
+        && (scan->pending = PyObject_GetAttr(self->driver, str_pending)) == NULL)
+        return -1;
     /* buf (bytes, or a view of the mapped file) is never written: PDU views
      * into it that apps keep stay valid and unchanged */
-    if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0)
+    if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0) {
+        Py_CLEAR(scan->pending);
         return -1;
+    }
     scan->data = (const uint8_t *)scan->whole.buf;
     scan->end = end > scan->whole.len || pos < 0 ? pos : end;
     self->rec.buf = buf;
@@ -626,6 +631,7 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
+    Py_CLEAR(scan->pending);
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     int status = write_back(self);
@@ -640,6 +646,7 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
 static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
 {
     self->rec.active = 1;
+    self->rec.conn = NULL;
     if (tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
                        self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
                        seg->tcp_len, rec->ts) < 0)
@@ -689,7 +696,8 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
-    if (called_python && (flush_output(self) < 0 || next_tick(self, &scan->tick) < 0))
+    if (called_python
+        && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
         return -1;
     return 1;
 }

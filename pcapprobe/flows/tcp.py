@@ -41,7 +41,7 @@ _NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carr
 
 # Whether runs without applications track endpoints in C (TcpTracker); the
 # tests turn it off to compare with the Python layer.
-TRACKER = False
+TRACKER = True
 
 
 def is_loopback(local: str, remote: str) -> bool:

@@ -120,37 +120,15 @@ class TcpInfo(TcpSegment):
         return TcpHdr(self.header)
 
 
-class TcpsInfo(Endpoint):
-    """tcpsinfo_t: a local endpoint is its own argument object (the tcp layer
-    creates its endpoints as this class), so members read its live state at
-    the moment of the firing and a firing allocates nothing for it."""
-
-    __slots__ = ()
-    tcps_addr = 0
-    # the endpoint's own slots (and snxt, computed), read as fast as any attribute
-    tcps_local = Endpoint.loopback
-    tcps_active = Endpoint.active
-    tcps_lport = Endpoint.lport
-    tcps_rport = Endpoint.rport
-    tcps_laddr = Endpoint.laddr
-    tcps_raddr = Endpoint.raddr
-    tcps_state = Endpoint.state
-    tcps_iss = Endpoint.iss
-    tcps_suna = Endpoint.suna
-    tcps_snxt = Endpoint.snxt
-    tcps_rack = Endpoint.rack
-    tcps_rnxt = Endpoint.rnxt
-    tcps_swnd = Endpoint.swnd
-    tcps_snd_ws = Endpoint.snd_ws
-    tcps_rwnd = Endpoint.rwnd
-    tcps_rcv_ws = Endpoint.rcv_ws
-    tcps_cwnd = Endpoint.cwnd
-    tcps_cwnd_ssthresh = Endpoint.ssthresh
-    tcps_sack_fack = Endpoint.sack_fack
-    tcps_sack_snxt = Endpoint.sack_snxt
-    tcps_rto = Endpoint.rto
-    tcps_mss = Endpoint.mss
-    tcps_retransmit = Endpoint.retransmit
+# tcpsinfo_t: a local endpoint is its own argument object (the tcp layer creates
+# its endpoints as this type), so members read its live state at the moment of
+# the firing and a firing allocates nothing for it.  Its read-only members are
+# tcps_addr (0), tcps_local, tcps_active, tcps_lport, tcps_rport, tcps_laddr,
+# tcps_raddr, tcps_state, tcps_iss, tcps_suna, tcps_snxt, tcps_rack, tcps_rnxt,
+# tcps_swnd, tcps_snd_ws, tcps_rwnd, tcps_rcv_ws, tcps_cwnd, tcps_cwnd_ssthresh,
+# tcps_sack_fack, tcps_sack_snxt, tcps_rto, tcps_mss and tcps_retransmit
+# (pcapprobe/cext/endpoint.c).
+TcpsInfo = Endpoint
 
 
 class TcpLsInfo:

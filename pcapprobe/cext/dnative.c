@@ -1,13 +1,1345 @@
-/* STUB (being written): NativeProbe, see tcpcore.h. */
+/* NativeProbe: the enabled clauses of one probe, compiled by
+ * pcapprobe/dlang/passes/native.py into a small tree program run here
+ * without calling Python for the common statements (see tcpcore.h).
+ *
+ * The program has the semantics of the Python code compile.py generates for
+ * the same clauses: native.py emits a "wrap" node wherever that code wraps an
+ * integer, so values here are 64-bit two's complement patterns of integers
+ * already in range for their D type (uint64_t values above INT64_MAX are
+ * negative patterns; "cmp" and "shr" nodes carry the signedness).
+ *
+ * Arguments are read in one of two modes: from the C structs of a tcp firing
+ * (native_fire, NativeArgs) or, when called from Python as
+ * probe(ts, args, thread), from the Python argument objects by getattr.
+ *
+ * The program, as native.py hands it over (every node a tuple, op first):
+ *   NativeProbe(probe, state, names, clauses, this_slots)
+ *   clause: (epid, predicate or None, records, prefix, statements)
+ *   statement: ("printf", action, pieces)  piece: str, or
+ *                  ("conv", flags, width, precision, conversion, expr)
+ *              ("this", action, slot, expr)
+ *              ("count", action, data, keys)
+ *              ("sum", action, data, keys, value)
+ *              ("agg", action, update, keys, value, increment)
+ *              (keys: tuple of values; value: (kind, expr), kind "i", "u" or "s")
+ *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
+ *              ("this", slot) ("walltimestamp",) ("timestamp",)
+ *              ("wrap", size, signed, x) ("neg", x) ("inv", x) ("not", x)
+ *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b) ("shr", signed, a, b)
+ *              ("cmp", op, signed, a, b) ("scmp", op, a, b) ("land", a, b)
+ *              ("lor", a, b) ("cond", c, a, b)
+ */
 #include "tcpcore.h"
 
-PyTypeObject NativeProbe_Type = {PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pcapprobe._fastpath.NativeProbe",
-                                 .tp_basicsize = sizeof(PyObject)};
+#include <stddef.h>
+#include <string.h>
 
-int native_add_types(PyObject *module) { return 0; }
+/* Expression nodes -------------------------------------------------------- */
+
+enum {
+    X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
+    X_ADD, X_SUB, X_MUL, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND, X_LOR, X_COND
+};
+
+static const struct {
+    const char *name;
+    int op;
+    int nargs;  /* tuple items after the op name */
+} OPS[] = {
+    {"int", X_INT, 1}, {"str", X_STR, 1}, {"member", X_MEMBER, 4}, {"this", X_THIS, 1},
+    {"walltimestamp", X_WALLTIMESTAMP, 0}, {"timestamp", X_TIMESTAMP, 0}, {"wrap", X_WRAP, 3},
+    {"neg", X_NEG, 1}, {"inv", X_INV, 1}, {"not", X_NOT, 1}, {"add", X_ADD, 2}, {"sub", X_SUB, 2},
+    {"mul", X_MUL, 2}, {"and", X_AND, 2}, {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
+    {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
+    {"lor", X_LOR, 2}, {"cond", X_COND, 3},
+};
+
+enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
+static const char *const CMP_NAMES[] = {"==", "!=", "<", "<=", ">", ">="};
+
+/* The members a tcp firing supplies from its C structs (tcpcore.h), as
+ * translators/tcp.py maps them. */
+enum {
+    M_CS_ADDR, M_CS_CID, M_CS_PID, M_CS_ZONEID,
+    M_IP_VER, M_IP_PLENGTH, M_IP_SADDR, M_IP_DADDR,
+    M_TCPS_ADDR, M_TCPS_LOCAL, M_TCPS_ACTIVE, M_TCPS_LPORT, M_TCPS_RPORT, M_TCPS_LADDR,
+    M_TCPS_RADDR, M_TCPS_STATE, M_TCPS_ISS, M_TCPS_SUNA, M_TCPS_SNXT, M_TCPS_RACK, M_TCPS_RNXT,
+    M_TCPS_SWND, M_TCPS_SND_WS, M_TCPS_RWND, M_TCPS_RCV_WS, M_TCPS_CWND, M_TCPS_CWND_SSTHRESH,
+    M_TCPS_SACK_FACK, M_TCPS_SACK_SNXT, M_TCPS_RTO, M_TCPS_MSS, M_TCPS_RETRANSMIT,
+    M_TCP_SPORT, M_TCP_DPORT, M_TCP_SEQ, M_TCP_ACK, M_TCP_OFFSET, M_TCP_FLAGS, M_TCP_WINDOW,
+    M_TCP_CHECKSUM, M_TCP_URGENT,
+    M_LS_STATE
+};
+
+static const struct {
+    const char *strct, *member;
+    int id;
+} MEMBERS[] = {
+    {"csinfo_t", "cs_addr", M_CS_ADDR}, {"csinfo_t", "cs_cid", M_CS_CID},
+    {"csinfo_t", "cs_pid", M_CS_PID}, {"csinfo_t", "cs_zoneid", M_CS_ZONEID},
+    {"ipinfo_t", "ip_ver", M_IP_VER}, {"ipinfo_t", "ip_plength", M_IP_PLENGTH},
+    {"ipinfo_t", "ip_saddr", M_IP_SADDR}, {"ipinfo_t", "ip_daddr", M_IP_DADDR},
+    {"tcpsinfo_t", "tcps_addr", M_TCPS_ADDR}, {"tcpsinfo_t", "tcps_local", M_TCPS_LOCAL},
+    {"tcpsinfo_t", "tcps_active", M_TCPS_ACTIVE}, {"tcpsinfo_t", "tcps_lport", M_TCPS_LPORT},
+    {"tcpsinfo_t", "tcps_rport", M_TCPS_RPORT}, {"tcpsinfo_t", "tcps_laddr", M_TCPS_LADDR},
+    {"tcpsinfo_t", "tcps_raddr", M_TCPS_RADDR}, {"tcpsinfo_t", "tcps_state", M_TCPS_STATE},
+    {"tcpsinfo_t", "tcps_iss", M_TCPS_ISS}, {"tcpsinfo_t", "tcps_suna", M_TCPS_SUNA},
+    {"tcpsinfo_t", "tcps_snxt", M_TCPS_SNXT}, {"tcpsinfo_t", "tcps_rack", M_TCPS_RACK},
+    {"tcpsinfo_t", "tcps_rnxt", M_TCPS_RNXT}, {"tcpsinfo_t", "tcps_swnd", M_TCPS_SWND},
+    {"tcpsinfo_t", "tcps_snd_ws", M_TCPS_SND_WS}, {"tcpsinfo_t", "tcps_rwnd", M_TCPS_RWND},
+    {"tcpsinfo_t", "tcps_rcv_ws", M_TCPS_RCV_WS}, {"tcpsinfo_t", "tcps_cwnd", M_TCPS_CWND},
+    {"tcpsinfo_t", "tcps_cwnd_ssthresh", M_TCPS_CWND_SSTHRESH},
+    {"tcpsinfo_t", "tcps_sack_fack", M_TCPS_SACK_FACK},
+    {"tcpsinfo_t", "tcps_sack_snxt", M_TCPS_SACK_SNXT}, {"tcpsinfo_t", "tcps_rto", M_TCPS_RTO},
+    {"tcpsinfo_t", "tcps_mss", M_TCPS_MSS}, {"tcpsinfo_t", "tcps_retransmit", M_TCPS_RETRANSMIT},
+    {"tcpinfo_t", "tcp_sport", M_TCP_SPORT}, {"tcpinfo_t", "tcp_dport", M_TCP_DPORT},
+    {"tcpinfo_t", "tcp_seq", M_TCP_SEQ}, {"tcpinfo_t", "tcp_ack", M_TCP_ACK},
+    {"tcpinfo_t", "tcp_offset", M_TCP_OFFSET}, {"tcpinfo_t", "tcp_flags", M_TCP_FLAGS},
+    {"tcpinfo_t", "tcp_window", M_TCP_WINDOW}, {"tcpinfo_t", "tcp_checksum", M_TCP_CHECKSUM},
+    {"tcpinfo_t", "tcp_urgent", M_TCP_URGENT},
+    {"tcplsinfo_t", "tcps_state", M_LS_STATE},
+};
+
+typedef struct {
+    int op;
+    int a, b, c;      /* operands: node indices */
+    int is_str;       /* the value is a str object, not an integer */
+    int flag;         /* wrap/shr/cmp: signed; member: kind 'u'; cmp: CMP_* in sub */
+    int sub;          /* wrap: size in bytes; member: args index; cmp: CMP_* */
+    int member;       /* M_* */
+    int64_t imm;      /* int literal; this slot */
+    PyObject *obj;    /* str literal; member name (for getattr) */
+} Node;
+
+/* Statements ---------------------------------------------------------------- */
+
+enum { S_PRINTF, S_THIS, S_COUNT, S_SUM, S_AGG };
+
+/* A printf piece: literal text (conv 0) or one conversion of one value. */
+typedef struct {
+    char conv;          /* 0: literal; 's'; else the integer conversion of cfmt */
+    int left;           /* %s: the '-' flag */
+    int ascii;          /* literal: the text is ASCII */
+    int width, prec;    /* %s: in characters; prec -1 when absent */
+    char cfmt[48];      /* integers: the snprintf format, "ll" sized */
+    int expr;
+    PyObject *text;     /* literal: its UTF-8 bytes */
+} Piece;
+
+typedef struct {
+    int kind;           /* 'i', 'u' or 's': how the value becomes a Python object */
+    int expr;
+} Value;
+
+typedef struct {
+    int op;
+    int action;         /* the statement's number, for faults */
+    int slot, expr;
+    PyObject *target;   /* the aggregation's data dict, or its update function */
+    Value *keys;
+    int nkeys;
+    Value value, incr;
+    Piece *pieces;
+    int npieces;
+} Stmt;
+
+typedef struct {
+    int epid;
+    int predicate;      /* -1: none */
+    int records;        /* prints the record prefix and the closing newline unless quiet */
+    PyObject *prefix;
+    Stmt *stmts;
+    int nstmts;
+} Clause;
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *probe, *state, *names;
+    PyObject *keep;     /* every object the program refers to (a list) */
+    Node *nodes;
+    int nnodes, cap;
+    Clause *clauses;
+    int nclauses;
+    int nthis;
+} NativeProbeObject;
+
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet;
+
+/* Construction: the tuples native.py makes -> nodes ----------------------- */
+
+static int bad_program(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "NativeProbe: bad program: %s", what);
+    return -1;
+}
+
+static int keep(NativeProbeObject *np, PyObject *obj)
+{
+    return PyList_Append(np->keep, obj);
+}
+
+static int add_node(NativeProbeObject *np)
+{
+    if (np->nnodes == np->cap) {
+        int cap = np->cap ? np->cap * 2 : 32;
+        Node *nodes = PyMem_Realloc(np->nodes, cap * sizeof(Node));
+        if (nodes == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        np->nodes = nodes;
+        np->cap = cap;
+    }
+    memset(&np->nodes[np->nnodes], 0, sizeof(Node));
+    return np->nnodes++;
+}
+
+static int item_int(PyObject *tuple, Py_ssize_t i, int *out)
+{
+    long v = PyLong_AsLong(PyTuple_GET_ITEM(tuple, i));
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int item_str(PyObject *tuple, Py_ssize_t i, const char **out)
+{
+    *out = PyUnicode_AsUTF8(PyTuple_GET_ITEM(tuple, i));
+    return *out == NULL ? -1 : 0;
+}
+
+static int cmp_op(PyObject *tuple, Py_ssize_t i, int *out)
+{
+    const char *name;
+    if (item_str(tuple, i, &name) < 0)
+        return -1;
+    for (int k = 0; k < (int)(sizeof CMP_NAMES / sizeof *CMP_NAMES); k++)
+        if (strcmp(name, CMP_NAMES[k]) == 0) {
+            *out = k;
+            return 0;
+        }
+    return bad_program("comparison");
+}
+
+static int build_expr(NativeProbeObject *np, PyObject *t);
+
+/* The operands from position ``first`` on: a, b, c. */
+static int build_operands(NativeProbeObject *np, PyObject *t, Py_ssize_t first, int n, int index)
+{
+    int children[3];
+    for (int k = 0; k < n; k++) {
+        children[k] = build_expr(np, PyTuple_GET_ITEM(t, first + k));
+        if (children[k] < 0)
+            return -1;
+    }
+    Node *node = &np->nodes[index];
+    node->a = n > 0 ? children[0] : -1;
+    node->b = n > 1 ? children[1] : -1;
+    node->c = n > 2 ? children[2] : -1;
+    return 0;
+}
+
+static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
+{
+    const char *strct, *member, *kind;
+    if (item_int(t, 1, &node->sub) < 0 || item_str(t, 2, &strct) < 0
+        || item_str(t, 3, &member) < 0 || item_str(t, 4, &kind) < 0)
+        return -1;
+    node->member = -1;
+    for (size_t k = 0; k < sizeof MEMBERS / sizeof *MEMBERS; k++)
+        if (strcmp(strct, MEMBERS[k].strct) == 0 && strcmp(member, MEMBERS[k].member) == 0)
+            node->member = MEMBERS[k].id;
+    if (node->member < 0)
+        return bad_program("member without a native reader");
+    node->is_str = kind[0] == 's';
+    node->flag = kind[0] == 'u';
+    node->obj = PyUnicode_FromString(member);
+    if (node->obj == NULL)
+        return -1;
+    PyUnicode_InternInPlace(&node->obj);
+    int rc = keep(np, node->obj);
+    Py_DECREF(node->obj);  /* np->keep holds it */
+    return rc;
+}
+
+/* One expression tuple -> a node index, or -1. */
+static int build_expr(NativeProbeObject *np, PyObject *t)
+{
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(t, 0)))
+        return bad_program("expression");
+    const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, 0));
+    if (name == NULL)
+        return -1;
+    int op = -1, nargs = 0;
+    for (size_t k = 0; k < sizeof OPS / sizeof *OPS; k++)
+        if (strcmp(name, OPS[k].name) == 0) {
+            op = OPS[k].op;
+            nargs = OPS[k].nargs;
+        }
+    if (op < 0 || PyTuple_GET_SIZE(t) != 1 + nargs)
+        return bad_program(name);
+    int index = add_node(np);
+    if (index < 0)
+        return -1;
+    np->nodes[index].op = op;
+    int rc = 0;
+    switch (op) {
+    case X_INT: {
+        /* the value's 64-bit pattern: uint64_t values above INT64_MAX wrap */
+        unsigned long long v = PyLong_AsUnsignedLongLongMask(PyTuple_GET_ITEM(t, 1));
+        if (v == (unsigned long long)-1 && PyErr_Occurred())
+            return -1;
+        np->nodes[index].imm = (int64_t)v;
+        break;
+    }
+    case X_STR:
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(t, 1)))
+            return bad_program("string literal");
+        np->nodes[index].obj = PyTuple_GET_ITEM(t, 1);
+        np->nodes[index].is_str = 1;
+        rc = keep(np, np->nodes[index].obj);
+        break;
+    case X_MEMBER:
+        rc = build_member(np, t, &np->nodes[index]);
+        break;
+    case X_THIS: {
+        int slot;
+        if (item_int(t, 1, &slot) < 0)
+            return -1;
+        if (slot < 0 || slot >= np->nthis)
+            return bad_program("this-> slot");
+        np->nodes[index].imm = slot;
+        break;
+    }
+    case X_WALLTIMESTAMP:
+    case X_TIMESTAMP:
+        break;
+    case X_WRAP: {
+        int size, is_signed;
+        if (item_int(t, 1, &size) < 0 || item_int(t, 2, &is_signed) < 0)
+            return -1;
+        if (size != 1 && size != 2 && size != 4 && size != 8)
+            return bad_program("wrap size");
+        rc = build_operands(np, t, 3, 1, index);
+        np->nodes[index].sub = size;
+        np->nodes[index].flag = is_signed;
+        break;
+    }
+    case X_SHR: {
+        int is_signed;
+        if (item_int(t, 1, &is_signed) < 0)
+            return -1;
+        rc = build_operands(np, t, 2, 2, index);
+        np->nodes[index].flag = is_signed;
+        break;
+    }
+    case X_CMP: {
+        int cmp, is_signed;
+        if (cmp_op(t, 1, &cmp) < 0 || item_int(t, 2, &is_signed) < 0)
+            return -1;
+        rc = build_operands(np, t, 3, 2, index);
+        np->nodes[index].sub = cmp;
+        np->nodes[index].flag = is_signed;
+        break;
+    }
+    case X_SCMP: {
+        int cmp;
+        if (cmp_op(t, 1, &cmp) < 0)
+            return -1;
+        rc = build_operands(np, t, 2, 2, index);
+        np->nodes[index].sub = cmp;
+        break;
+    }
+    case X_COND:
+        rc = build_operands(np, t, 1, 3, index);
+        if (rc == 0) {
+            Node *node = &np->nodes[index];
+            node->is_str = np->nodes[node->b].is_str;
+            if (np->nodes[node->c].is_str != node->is_str)
+                return bad_program("ternary arms of different kinds");
+        }
+        break;
+    default:
+        rc = build_operands(np, t, 1, nargs, index);
+    }
+    return rc < 0 ? -1 : index;
+}
+
+static int build_value(NativeProbeObject *np, PyObject *t, Value *out)
+{
+    const char *kind;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2)
+        return bad_program("value");
+    if (item_str(t, 0, &kind) < 0)
+        return -1;
+    out->kind = kind[0];
+    out->expr = build_expr(np, PyTuple_GET_ITEM(t, 1));
+    if (out->expr < 0)
+        return -1;
+    if ((out->kind == 's') != np->nodes[out->expr].is_str)
+        return bad_program("value kind");
+    return 0;
+}
+
+static int build_keys(NativeProbeObject *np, PyObject *keys, Stmt *s)
+{
+    if (!PyTuple_Check(keys))
+        return bad_program("keys");
+    s->nkeys = (int)PyTuple_GET_SIZE(keys);
+    s->keys = PyMem_Calloc(s->nkeys ? s->nkeys : 1, sizeof(Value));
+    if (s->keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int k = 0; k < s->nkeys; k++)
+        if (build_value(np, PyTuple_GET_ITEM(keys, k), &s->keys[k]) < 0)
+            return -1;
+    return 0;
+}
+
+/* A conversion piece: ("conv", flags, width, precision, conversion, expr). */
+static int build_conversion(NativeProbeObject *np, PyObject *t, Piece *p)
+{
+    const char *flags, *conv;
+    int width, prec;
+    if (PyTuple_GET_SIZE(t) != 6 || item_str(t, 1, &flags) < 0 || item_int(t, 2, &width) < 0
+        || item_int(t, 3, &prec) < 0 || item_str(t, 4, &conv) < 0)
+        return bad_program("conversion");
+    if (strlen(flags) > 8 || strspn(flags, "-0+ ") != strlen(flags) || strlen(conv) != 1
+        || !strchr("sdiuxXo", conv[0]) || width < 0)
+        return bad_program("conversion");
+    p->expr = build_expr(np, PyTuple_GET_ITEM(t, 5));
+    if (p->expr < 0)
+        return -1;
+    p->conv = conv[0];
+    if ((p->conv == 's') != np->nodes[p->expr].is_str)
+        return bad_program("conversion of the wrong kind");
+    p->left = strchr(flags, '-') != NULL;
+    p->width = width;
+    p->prec = prec;
+    if (p->conv != 's') {
+        char precision[16] = "";
+        if (prec >= 0)
+            snprintf(precision, sizeof precision, ".%d", prec);
+        snprintf(p->cfmt, sizeof p->cfmt, "%%%s%d%sll%c", flags, width, precision,
+                 p->conv == 'i' ? 'd' : p->conv);
+    }
+    return 0;
+}
+
+static int build_printf(NativeProbeObject *np, PyObject *pieces, Stmt *s)
+{
+    if (!PyTuple_Check(pieces))
+        return bad_program("printf");
+    s->npieces = (int)PyTuple_GET_SIZE(pieces);
+    s->pieces = PyMem_Calloc(s->npieces ? s->npieces : 1, sizeof(Piece));
+    if (s->pieces == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int k = 0; k < s->npieces; k++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, k);
+        Piece *p = &s->pieces[k];
+        if (PyUnicode_Check(piece)) {
+            /* kept as UTF-8 bytes */
+            p->text = PyUnicode_AsEncodedString(piece, "utf-8", "surrogatepass");
+            if (p->text == NULL)
+                return -1;
+            p->ascii = PyUnicode_IS_ASCII(piece);
+            int rc = keep(np, p->text);
+            Py_DECREF(p->text);
+            if (rc < 0)
+                return -1;
+        }
+        else if (!PyTuple_Check(piece) || build_conversion(np, piece, p) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("printf piece");
+    }
+    return 0;
+}
+
+static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
+{
+    const char *name;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3)
+        return bad_program("statement");
+    if (item_str(t, 0, &name) < 0 || item_int(t, 1, &s->action) < 0)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    if (strcmp(name, "printf") == 0 && n == 3) {
+        s->op = S_PRINTF;
+        return build_printf(np, PyTuple_GET_ITEM(t, 2), s);
+    }
+    if (strcmp(name, "this") == 0 && n == 4) {
+        s->op = S_THIS;
+        if (item_int(t, 2, &s->slot) < 0)
+            return -1;
+        if (s->slot < 0 || s->slot >= np->nthis)
+            return bad_program("this-> slot");
+        s->expr = build_expr(np, PyTuple_GET_ITEM(t, 3));
+        if (s->expr < 0)
+            return -1;
+        return np->nodes[s->expr].is_str ? bad_program("string this->") : 0;
+    }
+    int agg = strcmp(name, "count") == 0 && n == 4 ? S_COUNT
+            : strcmp(name, "sum") == 0 && n == 5   ? S_SUM
+            : strcmp(name, "agg") == 0 && n == 6   ? S_AGG
+                                                   : -1;
+    if (agg < 0)
+        return bad_program(name);
+    s->op = agg;
+    s->target = PyTuple_GET_ITEM(t, 2);
+    if (agg != S_AGG && !PyDict_Check(s->target))
+        return bad_program("aggregation data");
+    if (keep(np, s->target) < 0 || build_keys(np, PyTuple_GET_ITEM(t, 3), s) < 0)
+        return -1;
+    if (agg != S_COUNT && build_value(np, PyTuple_GET_ITEM(t, 4), &s->value) < 0)
+        return -1;
+    if (agg == S_AGG && build_value(np, PyTuple_GET_ITEM(t, 5), &s->incr) < 0)
+        return -1;
+    return 0;
+}
+
+static int build_clause(NativeProbeObject *np, PyObject *t, Clause *c)
+{
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5)
+        return bad_program("clause");
+    if (item_int(t, 0, &c->epid) < 0 || item_int(t, 2, &c->records) < 0)
+        return -1;
+    PyObject *predicate = PyTuple_GET_ITEM(t, 1);
+    c->predicate = predicate == Py_None ? -1 : build_expr(np, predicate);
+    if (predicate != Py_None && c->predicate < 0)
+        return -1;
+    c->prefix = PyTuple_GET_ITEM(t, 3);
+    PyObject *stmts = PyTuple_GET_ITEM(t, 4);
+    if (!PyUnicode_Check(c->prefix) || !PyTuple_Check(stmts))
+        return bad_program("clause");
+    if (keep(np, c->prefix) < 0)
+        return -1;
+    c->nstmts = (int)PyTuple_GET_SIZE(stmts);
+    c->stmts = PyMem_Calloc(c->nstmts ? c->nstmts : 1, sizeof(Stmt));
+    if (c->stmts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int k = 0; k < c->nstmts; k++)
+        if (build_stmt(np, PyTuple_GET_ITEM(stmts, k), &c->stmts[k]) < 0)
+            return -1;
+    return 0;
+}
+
+static void free_program(NativeProbeObject *np)
+{
+    for (int i = 0; i < np->nclauses; i++) {
+        Clause *c = &np->clauses[i];
+        for (int k = 0; c->stmts != NULL && k < c->nstmts; k++) {
+            PyMem_Free(c->stmts[k].keys);
+            PyMem_Free(c->stmts[k].pieces);
+        }
+        PyMem_Free(c->stmts);
+    }
+    PyMem_Free(np->clauses);
+    np->clauses = NULL;
+    np->nclauses = 0;
+    PyMem_Free(np->nodes);
+    np->nodes = NULL;
+    np->nnodes = np->cap = 0;
+}
+
+static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                        PyObject *kwnames);
+
+static PyObject *NativeProbe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"probe", "state", "names", "clauses", "this_slots", NULL};
+    PyObject *probe, *state, *names, *clauses;
+    int nthis;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!i:NativeProbe", kwlist, &probe, &state,
+                                     &PyDict_Type, &names, &PyTuple_Type, &clauses, &nthis))
+        return NULL;
+    if (nthis < 0 || nthis > 4096) {
+        PyErr_SetString(PyExc_ValueError, "NativeProbe: this_slots out of range");
+        return NULL;
+    }
+    NativeProbeObject *np = (NativeProbeObject *)type->tp_alloc(type, 0);
+    if (np == NULL)
+        return NULL;
+    np->vectorcall = NativeProbe_vectorcall;
+    np->probe = Py_NewRef(probe);
+    np->state = Py_NewRef(state);
+    np->names = Py_NewRef(names);
+    np->nthis = nthis;
+    np->keep = PyList_New(0);
+    if (np->keep == NULL)
+        goto fail;
+    np->nclauses = (int)PyTuple_GET_SIZE(clauses);
+    np->clauses = PyMem_Calloc(np->nclauses ? np->nclauses : 1, sizeof(Clause));
+    if (np->clauses == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int i = 0; i < np->nclauses; i++)
+        if (build_clause(np, PyTuple_GET_ITEM(clauses, i), &np->clauses[i]) < 0)
+            goto fail;
+    return (PyObject *)np;
+fail:
+    Py_DECREF(np);
+    return NULL;
+}
+
+static int NativeProbe_traverse(NativeProbeObject *np, visitproc visit, void *arg)
+{
+    Py_VISIT(np->probe);
+    Py_VISIT(np->state);
+    Py_VISIT(np->names);
+    Py_VISIT(np->keep);
+    return 0;
+}
+
+static int NativeProbe_clear(NativeProbeObject *np)
+{
+    /* the program's borrowed pointers die with the objects keep holds */
+    free_program(np);
+    Py_CLEAR(np->probe);
+    Py_CLEAR(np->state);
+    Py_CLEAR(np->names);
+    Py_CLEAR(np->keep);
+    return 0;
+}
+
+static void NativeProbe_dealloc(NativeProbeObject *np)
+{
+    PyObject_GC_UnTrack(np);
+    NativeProbe_clear(np);
+    Py_TYPE(np)->tp_free((PyObject *)np);
+}
+
+/* Running: the output buffer ---------------------------------------------- */
+
+/* UTF-8 output of one firing, written to the engine's writer in one piece. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int ascii;
+    char inline_[1024];
+} Buf;
+
+static void buf_init(Buf *b)
+{
+    b->p = b->inline_;
+    b->n = 0;
+    b->cap = sizeof b->inline_;
+    b->ascii = 1;
+}
+
+static void buf_free(Buf *b)
+{
+    if (b->p != b->inline_)
+        PyMem_Free(b->p);
+}
+
+static int buf_reserve(Buf *b, size_t more)
+{
+    if (b->n + more <= b->cap)
+        return 0;
+    size_t cap = b->cap * 2;
+    while (cap < b->n + more)
+        cap *= 2;
+    char *p = b->p == b->inline_ ? PyMem_Malloc(cap) : PyMem_Realloc(b->p, cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (b->p == b->inline_)
+        memcpy(p, b->inline_, b->n);
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_put(Buf *b, const char *s, size_t n, int ascii)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->ascii &= ascii;
+    return 0;
+}
+
+static int buf_pad(Buf *b, Py_ssize_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memset(b->p + b->n, ' ', n);
+    b->n += n;
+    return 0;
+}
+
+/* A str's UTF-8 bytes (surrogates passed through, as the output str will
+ * decode them back) and its length in characters.  *hold: a bytes object to
+ * release after use, or NULL. */
+static int str_utf8(PyObject *s, const char **data, Py_ssize_t *nbytes, Py_ssize_t *nchars,
+                    int *ascii, PyObject **hold)
+{
+    *hold = NULL;
+    *nchars = PyUnicode_GET_LENGTH(s);
+    if (PyUnicode_IS_ASCII(s)) {
+        *data = (const char *)PyUnicode_1BYTE_DATA(s);
+        *nbytes = *nchars;
+        *ascii = 1;
+        return 0;
+    }
+    *hold = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
+    if (*hold == NULL)
+        return -1;
+    *data = PyBytes_AS_STRING(*hold);
+    *nbytes = PyBytes_GET_SIZE(*hold);
+    *ascii = 0;
+    return 0;
+}
+
+/* The bytes of the first n characters of UTF-8 text. */
+static Py_ssize_t utf8_prefix(const char *data, Py_ssize_t nbytes, Py_ssize_t n)
+{
+    Py_ssize_t i = 0;
+    for (; i < nbytes; i++)
+        if (((unsigned char)data[i] & 0xC0) != 0x80 && n-- == 0)
+            break;
+    return i;
+}
+
+/* Python's "%-W.Ps" % s: width and precision count characters. */
+static int buf_string(Buf *b, const Piece *p, PyObject *s)
+{
+    const char *data;
+    Py_ssize_t nbytes, nchars;
+    int ascii;
+    PyObject *hold;
+    if (str_utf8(s, &data, &nbytes, &nchars, &ascii, &hold) < 0)
+        return -1;
+    if (p->prec >= 0 && nchars > p->prec) {
+        nbytes = ascii ? p->prec : utf8_prefix(data, nbytes, p->prec);
+        nchars = p->prec;
+    }
+    Py_ssize_t pad = p->width - nchars;
+    int rc = (p->left ? 0 : buf_pad(b, pad)) < 0 || buf_put(b, data, nbytes, ascii) < 0
+          || (p->left ? buf_pad(b, pad) : 0) < 0;
+    Py_XDECREF(hold);
+    return rc ? -1 : 0;
+}
+
+static int buf_integer(Buf *b, const Piece *p, int64_t v)
+{
+    size_t room = (size_t)p->width + (p->prec > 0 ? (size_t)p->prec : 0) + 32;
+    if (buf_reserve(b, room) < 0)
+        return -1;
+    int n = p->conv == 'd' || p->conv == 'i'
+        ? snprintf(b->p + b->n, room, p->cfmt, (long long)v)
+        : snprintf(b->p + b->n, room, p->cfmt, (unsigned long long)v);
+    if (n < 0 || (size_t)n >= room)
+        return bad_program("integer conversion");
+    b->n += n;
+    return 0;
+}
+
+static PyObject *buf_text(const Buf *b)
+{
+    if (!b->ascii)
+        return PyUnicode_DecodeUTF8(b->p, b->n, "surrogatepass");
+    PyObject *s = PyUnicode_New(b->n, 127);
+    if (s != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(s), b->p, b->n);
+    return s;
+}
+
+/* Running: one firing ------------------------------------------------------ */
+
+typedef struct {
+    NativeProbeObject *np;
+    int64_t ts;
+    const NativeArgs *na;  /* struct mode */
+    PyObject *args;        /* Python mode: the argument tuple */
+    int64_t *this_;
+    Buf out;
+    int failed;            /* an exception is set: evaluation stops */
+} Run;
+
+/* The held output to the engine's current writer (names["W"]). */
+static int flush_output(Run *r)
+{
+    if (r->out.n == 0)
+        return 0;
+    PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
+    if (write == NULL)
+        return PyErr_Occurred() ? -1 : bad_program("no writer W");
+    PyObject *text = buf_text(&r->out);
+    if (text == NULL)
+        return -1;
+    PyObject *res = PyObject_CallOneArg(write, text);
+    Py_DECREF(text);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    r->out.n = 0;
+    r->out.ascii = 1;
+    return 0;
+}
+
+static int64_t struct_member_int(const Run *r, int member)
+{
+    const EndpointObject *ep = r->na->ep;
+    const TcpEvent *ev = r->na->ev;
+    switch (member) {
+    case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: return 0;
+    case M_CS_CID: return ep->cid;
+    case M_CS_PID: return -1;
+    case M_TCPS_LOCAL: return ep->loopback;
+    case M_TCPS_ACTIVE: return ep->active;
+    case M_TCPS_LPORT: return ep->lport;
+    case M_TCPS_RPORT: return ep->rport;
+    case M_TCPS_STATE: return ep->state;
+    case M_TCPS_ISS: return ep->iss;
+    case M_TCPS_SUNA: return ep->suna;
+    case M_TCPS_SNXT: return endpoint_snxt(ep);
+    case M_TCPS_RACK: return ep->rack;
+    case M_TCPS_RNXT: return ep->rnxt;
+    case M_TCPS_SWND: return ep->swnd;
+    case M_TCPS_SND_WS: return ep->snd_ws;
+    case M_TCPS_RWND: return ep->rwnd;
+    case M_TCPS_RCV_WS: return ep->rcv_ws;
+    case M_TCPS_CWND: return ep->cwnd;
+    case M_TCPS_CWND_SSTHRESH: return ep->ssthresh;
+    case M_TCPS_SACK_FACK: return ep->sack_fack;
+    case M_TCPS_SACK_SNXT: return ep->sack_snxt;
+    case M_TCPS_RTO: return ep->rto;
+    case M_TCPS_MSS: return ep->mss;
+    case M_TCPS_RETRANSMIT: return ep->retransmit;
+    case M_LS_STATE: return r->na->old_state;
+    }
+    /* ipinfo_t and tcpinfo_t: not arguments of state-change, where ev is NULL */
+    switch (member) {
+    case M_IP_VER: return ev->ip->ipv6 ? 6 : 4;
+    case M_IP_PLENGTH: return ev->ip->plength;
+    case M_TCP_SPORT: return ev->seg.sport;
+    case M_TCP_DPORT: return ev->seg.dport;
+    case M_TCP_SEQ: return ev->seg.seq;
+    case M_TCP_ACK: return ev->seg.ack;
+    case M_TCP_OFFSET: return ev->seg.offset;
+    case M_TCP_FLAGS: return ev->seg.flags;
+    case M_TCP_WINDOW: return ev->seg.window;
+    case M_TCP_CHECKSUM: return ev->seg.checksum;
+    case M_TCP_URGENT: return ev->seg.urgent;
+    }
+    return 0;
+}
+
+static PyObject *struct_member_str(const Run *r, int member)
+{
+    const EndpointObject *ep = r->na->ep;
+    switch (member) {
+    case M_TCPS_LADDR: return Py_NewRef(ep->laddr);
+    case M_TCPS_RADDR: return Py_NewRef(ep->raddr);
+    case M_IP_SADDR: return Py_NewRef(r->na->ev->ip->saddr);
+    case M_IP_DADDR: return Py_NewRef(r->na->ev->ip->daddr);
+    }
+    PyErr_SetString(PyExc_SystemError, "NativeProbe: no such string member");
+    return NULL;
+}
+
+/* getattr(args[n], member): a new reference, or NULL with an exception set. */
+static PyObject *python_member(Run *r, const Node *node)
+{
+    if (node->sub >= PyTuple_GET_SIZE(r->args)) {
+        PyErr_SetString(PyExc_IndexError, "tuple index out of range");
+        return NULL;
+    }
+    return PyObject_GetAttr(PyTuple_GET_ITEM(r->args, node->sub), node->obj);
+}
+
+static int ensure_str(PyObject *s)
+{
+    if (PyUnicode_Check(s))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "string member is a %.200s", Py_TYPE(s)->tp_name);
+    return -1;
+}
+
+static int64_t eval_int(Run *r, int n);
+static PyObject *eval_str(Run *r, int n);
+
+static int64_t member_int(Run *r, const Node *node)
+{
+    if (r->na != NULL)
+        return struct_member_int(r, node->member);
+    PyObject *v = python_member(r, node);
+    if (v == NULL) {
+        r->failed = 1;
+        return 0;
+    }
+    int64_t result = node->flag ? (int64_t)PyLong_AsUnsignedLongLongMask(v) : PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    if (result == -1 && PyErr_Occurred())
+        r->failed = 1;
+    return result;
+}
+
+static int64_t timestamp(Run *r)
+{
+    /* ns since the run's origin (names["T0"][0]), never below 0 */
+    PyObject *origin = PyDict_GetItemWithError(r->np->names, str_T0);
+    if (origin == NULL || !PyList_Check(origin) || PyList_GET_SIZE(origin) < 1) {
+        if (!PyErr_Occurred())
+            bad_program("no origin T0");
+        r->failed = 1;
+        return 0;
+    }
+    long long t0 = PyLong_AsLongLong(PyList_GET_ITEM(origin, 0));
+    if (t0 == -1 && PyErr_Occurred()) {
+        r->failed = 1;
+        return 0;
+    }
+    return r->ts > t0 ? (int64_t)((uint64_t)r->ts - (uint64_t)t0) : 0;
+}
+
+static int64_t reduce(int64_t v, int size, int is_signed)
+{
+    if (size == 8)
+        return v;
+    int bits = size * 8;
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
+    uint64_t u = (uint64_t)v & mask;
+    if (is_signed && (u >> (bits - 1)))
+        u |= ~mask;
+    return (int64_t)u;
+}
+
+static int truth(Run *r, int n)
+{
+    if (!r->np->nodes[n].is_str)
+        return eval_int(r, n) != 0;
+    PyObject *s = eval_str(r, n);
+    if (s == NULL)
+        return 0;
+    int nonempty = PyUnicode_GET_LENGTH(s) != 0;
+    Py_DECREF(s);
+    return nonempty;
+}
+
+static int compare(int cmp, int order)
+{
+    switch (cmp) {
+    case CMP_EQ: return order == 0;
+    case CMP_NE: return order != 0;
+    case CMP_LT: return order < 0;
+    case CMP_LE: return order <= 0;
+    case CMP_GT: return order > 0;
+    }
+    return order >= 0;
+}
+
+static int64_t compare_strings(Run *r, const Node *node)
+{
+    PyObject *a = eval_str(r, node->a);
+    if (a == NULL)
+        return 0;
+    PyObject *b = eval_str(r, node->b);
+    if (b == NULL) {
+        Py_DECREF(a);
+        return 0;
+    }
+    int order = PyUnicode_Compare(a, b);
+    Py_DECREF(a);
+    Py_DECREF(b);
+    if (order == -1 && PyErr_Occurred()) {
+        r->failed = 1;
+        return 0;
+    }
+    return compare(node->sub, order);
+}
+
+static int64_t compare_ints(Run *r, const Node *node)
+{
+    int64_t a = eval_int(r, node->a), b = eval_int(r, node->b);
+    int order;
+    if (node->flag)
+        order = a < b ? -1 : a > b;
+    else
+        order = (uint64_t)a < (uint64_t)b ? -1 : (uint64_t)a > (uint64_t)b;
+    return compare(node->sub, order);
+}
+
+/* An integer expression; sets r->failed (with an exception) on a fault. */
+static int64_t eval_int(Run *r, int n)
+{
+    if (r->failed)
+        return 0;
+    const Node *node = &r->np->nodes[n];
+    switch (node->op) {
+    case X_INT: return node->imm;
+    case X_MEMBER: return member_int(r, node);
+    case X_THIS: return r->this_[node->imm];
+    case X_WALLTIMESTAMP: return r->ts;
+    case X_TIMESTAMP: return timestamp(r);
+    case X_WRAP: return reduce(eval_int(r, node->a), node->sub, node->flag);
+    case X_NEG: return (int64_t)(0 - (uint64_t)eval_int(r, node->a));
+    case X_INV: return ~eval_int(r, node->a);
+    case X_NOT: return !truth(r, node->a);
+    case X_ADD: return (int64_t)((uint64_t)eval_int(r, node->a) + (uint64_t)eval_int(r, node->b));
+    case X_SUB: return (int64_t)((uint64_t)eval_int(r, node->a) - (uint64_t)eval_int(r, node->b));
+    case X_MUL: return (int64_t)((uint64_t)eval_int(r, node->a) * (uint64_t)eval_int(r, node->b));
+    case X_AND: return eval_int(r, node->a) & eval_int(r, node->b);
+    case X_OR: return eval_int(r, node->a) | eval_int(r, node->b);
+    case X_XOR: return eval_int(r, node->a) ^ eval_int(r, node->b);
+    case X_SHL: {
+        uint64_t a = (uint64_t)eval_int(r, node->a);
+        return (int64_t)(a << ((uint64_t)eval_int(r, node->b) & 63));
+    }
+    case X_SHR: {
+        int64_t a = eval_int(r, node->a);
+        unsigned shift = (unsigned)((uint64_t)eval_int(r, node->b) & 63);
+        if (node->flag)  /* arithmetic: Python's >> of a negative int */
+            return a < 0 ? ~(~a >> shift) : a >> shift;
+        return (int64_t)((uint64_t)a >> shift);
+    }
+    case X_CMP: return compare_ints(r, node);
+    case X_SCMP: return compare_strings(r, node);
+    case X_LAND: return truth(r, node->a) && truth(r, node->b);
+    case X_LOR: return truth(r, node->a) || truth(r, node->b);
+    case X_COND: return truth(r, node->a) ? eval_int(r, node->b) : eval_int(r, node->c);
+    }
+    return 0;
+}
+
+/* A string expression: a new reference, or NULL with r->failed set. */
+static PyObject *eval_str(Run *r, int n)
+{
+    if (r->failed)
+        return NULL;
+    const Node *node = &r->np->nodes[n];
+    PyObject *s = NULL;
+    switch (node->op) {
+    case X_STR:
+        return Py_NewRef(node->obj);
+    case X_MEMBER:
+        if (r->na != NULL)
+            s = struct_member_str(r, node->member);
+        else if ((s = python_member(r, node)) != NULL && ensure_str(s) < 0)
+            Py_CLEAR(s);
+        break;
+    case X_COND: {
+        int yes = truth(r, node->a);
+        if (r->failed)
+            return NULL;
+        return eval_str(r, yes ? node->b : node->c);
+    }
+    default:
+        PyErr_SetString(PyExc_SystemError, "NativeProbe: not a string expression");
+    }
+    if (s == NULL)
+        r->failed = 1;
+    return s;
+}
+
+/* An evaluated value as the Python object the generated code would make. */
+static PyObject *value_object(Run *r, const Value *v)
+{
+    if (v->kind == 's')
+        return eval_str(r, v->expr);
+    int64_t x = eval_int(r, v->expr);
+    if (r->failed)
+        return NULL;
+    return v->kind == 'u' ? PyLong_FromUnsignedLongLong((uint64_t)x) : PyLong_FromLongLong(x);
+}
+
+static PyObject *key_tuple(Run *r, const Stmt *s)
+{
+    PyObject *key = PyTuple_New(s->nkeys);
+    if (key == NULL)
+        return NULL;
+    for (int k = 0; k < s->nkeys; k++) {
+        PyObject *item = value_object(r, &s->keys[k]);
+        if (item == NULL) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(key, k, item);
+    }
+    return key;
+}
+
+/* AD[key] = AD.get(key, 0) + increment: count() and sum() inline, as
+ * compile.py generates them. */
+static int add_to(PyObject *data, PyObject *key, PyObject *increment)
+{
+    PyObject *old = PyDict_GetItemWithError(data, key);
+    if (old == NULL && PyErr_Occurred())
+        return -1;
+    PyObject *sum = old == NULL ? Py_NewRef(increment) : PyNumber_Add(old, increment);
+    if (sum == NULL)
+        return -1;
+    int rc = PyDict_SetItem(data, key, sum);
+    Py_DECREF(sum);
+    return rc;
+}
+
+static PyObject *one;  /* count()'s increment */
+
+static int run_printf(Run *r, const Stmt *s)
+{
+    /* every value first: a fault writes nothing of the statement */
+    int n = s->npieces > 0 ? s->npieces : 1;
+    int64_t ints[n];
+    PyObject *strs[n];
+    memset(strs, 0, sizeof strs);
+    for (int k = 0; k < s->npieces && !r->failed; k++) {
+        const Piece *p = &s->pieces[k];
+        if (p->conv == 's')
+            strs[k] = eval_str(r, p->expr);
+        else if (p->conv != 0)
+            ints[k] = eval_int(r, p->expr);
+    }
+    int rc = r->failed ? -1 : 0;
+    for (int k = 0; k < s->npieces && rc == 0; k++) {
+        const Piece *p = &s->pieces[k];
+        if (p->conv == 0)
+            rc = buf_put(&r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
+        else if (p->conv == 's')
+            rc = buf_string(&r->out, p, strs[k]);
+        else
+            rc = buf_integer(&r->out, p, ints[k]);
+    }
+    for (int k = 0; k < s->npieces; k++)
+        Py_XDECREF(strs[k]);
+    return rc;
+}
+
+static int run_aggregation(Run *r, const Stmt *s)
+{
+    PyObject *key = key_tuple(r, s);
+    if (key == NULL)
+        return -1;
+    int rc;
+    if (s->op == S_COUNT)
+        rc = add_to(s->target, key, one);
+    else {
+        PyObject *value = value_object(r, &s->value);
+        PyObject *incr = value != NULL && s->op == S_AGG ? value_object(r, &s->incr) : NULL;
+        if (value == NULL || (s->op == S_AGG && incr == NULL))
+            rc = -1;
+        else if (s->op == S_SUM)
+            rc = add_to(s->target, key, value);
+        else {
+            PyObject *res = PyObject_CallFunctionObjArgs(s->target, key, value, incr, NULL);
+            rc = res == NULL ? -1 : 0;
+            Py_XDECREF(res);
+        }
+        Py_XDECREF(value);
+        Py_XDECREF(incr);
+    }
+    Py_DECREF(key);
+    return rc;
+}
+
+static int run_stmt(Run *r, const Stmt *s)
+{
+    switch (s->op) {
+    case S_PRINTF:
+        return run_printf(r, s);
+    case S_THIS: {
+        int64_t v = eval_int(r, s->expr);
+        if (r->failed)
+            return -1;
+        r->this_[s->slot] = v;
+        return 0;
+    }
+    }
+    return run_aggregation(r, s);
+}
+
+/* What ``except FAULTS as e: ST.fault(e, _EPID, _a, _PROBE, ts)`` does:
+ * 0 when the exception was a D fault (reported), else -1 (it propagates). */
+static int report_fault(Run *r, const Clause *c, int action)
+{
+    PyObject *faults = PyDict_GetItemWithError(r->np->names, str_FAULTS);
+    if (faults == NULL || !PyErr_ExceptionMatches(faults))
+        return -1;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL)
+        PyException_SetTraceback(value, tb);
+    int rc = flush_output(r);
+    if (rc == 0) {
+        PyObject *res = PyObject_CallMethod(r->np->state, "fault", "OiiOL", value, c->epid,
+                                            action, r->np->probe, (long long)r->ts);
+        rc = res == NULL ? -1 : 0;
+        Py_XDECREF(res);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return rc;
+}
+
+/* ``if not ST.quiet: ST.record(w, _PREFIX)``: 1 quiet, 0 not, -1 error. */
+static int record_prefix(Run *r, const Clause *c)
+{
+    PyObject *quiet = PyObject_GetAttr(r->np->state, str_quiet);
+    if (quiet == NULL)
+        return -1;
+    int is_quiet = PyObject_IsTrue(quiet);
+    Py_DECREF(quiet);
+    if (is_quiet != 0)
+        return is_quiet;
+    /* the record's header and prefix come after what is held */
+    if (flush_output(r) < 0)
+        return -1;
+    PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
+    if (write == NULL)
+        return PyErr_Occurred() ? -1 : bad_program("no writer W");
+    PyObject *res = PyObject_CallMethod(r->np->state, "record", "OO", write, c->prefix);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
+/* One clause: 0, or -1 with an exception that is not a D fault. */
+static int run_clause(Run *r, const Clause *c)
+{
+    if (c->predicate >= 0) {
+        int yes = truth(r, c->predicate);
+        if (r->failed)
+            return report_fault(r, c, 0);
+        if (!yes)
+            return 0;
+    }
+    int quiet = 1;
+    if (c->records && (quiet = record_prefix(r, c)) < 0)
+        return -1;
+    for (int k = 0; k < c->nstmts; k++) {
+        const Stmt *s = &c->stmts[k];
+        if (run_stmt(r, s) < 0)
+            return report_fault(r, c, s->action);
+    }
+    return quiet ? 0 : buf_put(&r->out, "\n", 1, 1);
+}
+
+static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, PyObject *args)
+{
+    int64_t this_[np->nthis > 0 ? np->nthis : 1];
+    memset(this_, 0, sizeof this_);
+    Run r = {.np = np, .ts = ts, .na = na, .args = args, .this_ = this_};
+    buf_init(&r.out);
+    int rc = 0;
+    for (int i = 0; i < np->nclauses && rc == 0; i++) {
+        r.failed = 0;
+        rc = run_clause(&r, &np->clauses[i]);
+    }
+    if (rc == 0)
+        rc = flush_output(&r);
+    else {
+        /* what was printed before the error was written, as in Python */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (flush_output(&r) < 0)
+            PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    buf_free(&r.out);
+    return rc;
+}
 
 int native_fire(PyObject *probe, const NativeArgs *args)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "dnative.c is a stub");
-    return -1;
+    if (!Py_IS_TYPE(probe, &NativeProbe_Type)) {
+        PyErr_SetString(PyExc_SystemError, "native_fire: not a NativeProbe");
+        return -1;
+    }
+    return run_program((NativeProbeObject *)probe, args->ts, args, NULL);
+}
+
+/* probe(ts, args, thread): the engine's handler protocol, members by getattr. */
+static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                        PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (kwnames != NULL || nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "NativeProbe takes (ts, args, thread)");
+        return NULL;
+    }
+    long long ts = PyLong_AsLongLong(args[0]);
+    if (ts == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "NativeProbe: args must be a tuple");
+        return NULL;
+    }
+    if (run_program((NativeProbeObject *)self, ts, NULL, args[1]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyTypeObject NativeProbe_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.NativeProbe",
+    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots): the enabled clauses of "
+              "one probe as a native program (built by pcapprobe.dlang.passes.native); called "
+              "as probe(ts, args, thread) like the engine's handler.",
+    .tp_basicsize = sizeof(NativeProbeObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = NativeProbe_new,
+    .tp_dealloc = (destructor)NativeProbe_dealloc,
+    .tp_traverse = (traverseproc)NativeProbe_traverse,
+    .tp_clear = (inquiry)NativeProbe_clear,
+    .tp_vectorcall_offset = offsetof(NativeProbeObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+};
+
+/* NATIVE_MEMBERS: {struct name: frozenset of members}, what a program may read. */
+static PyObject *native_members(void)
+{
+    PyObject *table = PyDict_New();
+    for (size_t k = 0; table != NULL && k < sizeof MEMBERS / sizeof *MEMBERS; k++) {
+        PyObject *names = PyDict_GetItemString(table, MEMBERS[k].strct);
+        if (names == NULL) {
+            names = PySet_New(NULL);
+            if (names == NULL || PyDict_SetItemString(table, MEMBERS[k].strct, names) < 0)
+                Py_CLEAR(table);
+            Py_XDECREF(names);  /* the table holds it */
+        }
+        PyObject *member = table != NULL ? PyUnicode_FromString(MEMBERS[k].member) : NULL;
+        if (member == NULL || PySet_Add(names, member) < 0)
+            Py_CLEAR(table);
+        Py_XDECREF(member);
+    }
+    return table;
+}
+
+int native_add_types(PyObject *module)
+{
+    str_W = PyUnicode_InternFromString("W");
+    str_T0 = PyUnicode_InternFromString("T0");
+    str_FAULTS = PyUnicode_InternFromString("FAULTS");
+    str_quiet = PyUnicode_InternFromString("quiet");
+    one = PyLong_FromLong(1);
+    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL || one == NULL)
+        return -1;
+    if (PyType_Ready(&NativeProbe_Type) < 0)
+        return -1;
+    PyObject *members = native_members();
+    if (members == NULL || PyModule_AddObject(module, "NATIVE_MEMBERS", members) < 0) {
+        Py_XDECREF(members);
+        return -1;
+    }
+    Py_INCREF(&NativeProbe_Type);
+    if (PyModule_AddObject(module, "NativeProbe", (PyObject *)&NativeProbe_Type) < 0) {
+        Py_DECREF(&NativeProbe_Type);
+        return -1;
+    }
+    return 0;
 }

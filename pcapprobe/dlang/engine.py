@@ -30,6 +30,7 @@ from pcapprobe.dlang.diagnostics import (
     error,
 )
 from pcapprobe.dlang.parser import parse
+from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
 from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
 from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
@@ -94,6 +95,8 @@ class Enabling:
     fire: Any
     uses_this: bool
     members: dict[int, frozenset[str] | None]
+    clause: ast.Clause  # what passes.native compiles again
+    source: Source
 
 
 # How long before the first packet pcapprobe's notional boot happened.
@@ -188,6 +191,7 @@ class Program:
         self.in_error = False
         self.counter = [0]  # names generated constants uniquely across clauses
         self.notices: list[str] = []  # "matched N probes", see notice_matches
+        self.natives: dict[Probe, Any] = {}  # native_handler's NativeProbes (or None)
 
     # Compilation -------------------------------------------------------
 
@@ -362,7 +366,7 @@ class Program:
             namespace.update(self.probe_names(probe, epid))
             exec(code_object, namespace)  # noqa: S102 - our own generated code
             self.namespaces.append(namespace)
-            enabling = Enabling(epid, probe, namespace["fire"], uses_this, members)
+            enabling = Enabling(epid, probe, namespace["fire"], uses_this, members, clause, source)
             self.all_enablings.append(enabling)
             self.enablings.setdefault(probe, []).append(enabling)
             if probe in self.table.intervals and not any(p is probe for _, _, p in self.ticks):
@@ -436,6 +440,16 @@ class Program:
                 fire(ts, args, thread, this)
 
         return fire_all
+
+    def native_handler(self, probe: Probe) -> Any:
+        """The enabled clauses of ``probe`` as one ``NativeProbe`` (run in C,
+        also callable as the handler is), or None when the probe is not
+        enabled or some clause uses D outside the native subset
+        (passes/native.py)."""
+        if probe not in self.natives:
+            enablings = self.enablings.get(probe)
+            self.natives[probe] = native.compile_probe(self, probe, enablings) if enablings else None
+        return self.natives[probe]
 
     def members_read(self, probe: Probe, arg: int | None = None) -> frozenset[str] | None:
         """The members the enabled clauses of ``probe`` read through

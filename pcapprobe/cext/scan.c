@@ -48,6 +48,7 @@ int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const ui
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+#define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
 
@@ -631,10 +632,11 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
-    Py_CLEAR(scan->pending);
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    int status = write_back(self);
+    /* before the reader may block on its next read */
+    int status = write_back(self) < 0 || flush_output(self, scan->pending) < 0 ? -1 : 0;
+    Py_CLEAR(scan->pending);
     if (type != NULL) {
         PyErr_Clear();
         PyErr_Restore(type, value, tb);
@@ -685,8 +687,7 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     int consumed = tracked ? track(self, &seg, rec)
                            : consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off,
                                      rec->ts);
-    /* native D clauses write output and may exit() without a Python call */
-    int called_python = tracked || self->rec.frame != NULL;
+    int called_python = self->rec.frame != NULL;
     record_done(&self->rec);
     if (consumed <= 0)
         return consumed;
@@ -696,6 +697,17 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
+    if (tracked) {
+        /* native D clauses write output and may exit() without a Python
+         * call; their output goes out in batches (records of one buffer are
+         * read without blocking, and whatever writes to stderr flushes the
+         * held output first) */
+        if ((scan->pending != NULL && PyList_CheckExact(scan->pending)
+                 ? PyList_GET_SIZE(scan->pending) >= FLUSH_BATCH : called_python)
+            && flush_output(self, scan->pending) < 0)
+            return -1;
+        return next_tick(self, &scan->tick) < 0 ? -1 : 1;
+    }
     if (called_python
         && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
         return -1;

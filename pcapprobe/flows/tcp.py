@@ -26,13 +26,14 @@ from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.reassembly import Budget
+from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
     PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
 )
 
 if TYPE_CHECKING:
-    from pcapprobe.pipeline import IpPacket, RunContext
+    from pcapprobe.pipeline import Fire, IpPacket, RunContext
 
 TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
 
@@ -57,7 +58,12 @@ class TcpLayer:
         self.report = ctx.report
         self.counts = ctx.report.layer("tcp")
         self.is_local = ctx.local.is_local
-        self.fire = Firing(lambda name: ctx.handler("tcp", name), self._enter_time_wait,
+        self.bindings = apps.enabled_stream_apps(ctx)
+        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
+        # Without applications the layer runs in C (TcpTracker) when it tracks
+        # endpoints, and so do the D clauses the native subset covers.
+        in_c = TRACKER and not self.bindings
+        self.fire = Firing(lambda name: _handler(ctx, name, in_c), self._enter_time_wait,
                            self._options, PKTINFO, TCPLSINFO, CsInfo)
         fire = self.fire
         fire.estimate = estimates_read(ctx)
@@ -70,10 +76,7 @@ class TcpLayer:
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
         self.flows = self.table.flows
-        self.bindings = apps.enabled_stream_apps(ctx)
-        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
-        self.tracker = self._tracker() if self.tracking and not self.bindings and TRACKER \
-            else None
+        self.tracker = self._tracker() if self.tracking and in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
         # with the tracker, it takes every segment it can decode.
@@ -282,6 +285,17 @@ class TcpLayer:
             self.tracker.finish()
         for conn in self.table.drain():
             conn.close_stream(conn.last_ts)
+
+
+def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:
+    """The sink's handler of tcp probe ``name``; with ``native``, the clauses
+    compiled to a NativeProbe (run in C) when the sink has them."""
+    fire = ctx.handler("tcp", name)
+    native_handler = getattr(ctx.sink, "native_handler", None)
+    if fire is None or not native or native_handler is None:
+        return fire
+    probe = native_handler(catalog.PROVIDERS["tcp"][name])
+    return fire if probe is None else probe
 
 
 def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],

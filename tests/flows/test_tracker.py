@@ -18,6 +18,7 @@ import pytest
 import pcapprobe
 import fixtures.gen as gen
 from fixtures.gen import pcap_bytes
+from pcapprobe._fastpath import NativeProbe
 from pcapprobe.flows import tcp
 from pcapprobe.flows.tcp import TcpLayer
 from tests.conftest import FIXTURES, SEED_SCRIPTS, shared_captures
@@ -336,3 +337,20 @@ def test_made_up_connections(made_up: Path, name: str, local: str, tracked: list
         counts = fast.stats["layers"]["tcp"]
         assert counts["connections reused"] and counts["connections evicted"]
         assert counts["connections mid-stream"] and "tcp.options_truncated" in fast.stats["weirds"]
+
+
+def test_tracked_runs_use_native_clauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracker's endpoints run the bench's clauses in C; the Python layer
+    (the reference) calls the Python ones."""
+    layers: list[TcpLayer] = []
+    init = TcpLayer.__init__
+
+    def keeping(self: TcpLayer, ctx: object) -> None:
+        init(self, ctx)  # type: ignore[arg-type]
+        layers.append(self)
+
+    monkeypatch.setattr(TcpLayer, "__init__", keeping)
+    _same(FIXTURES / "tcp-reuse.pcap", monkeypatch, program=COUNT_DPORT)
+    fast, slow = layers
+    assert isinstance(fast.fire.receive, NativeProbe)
+    assert not isinstance(slow.fire.receive, NativeProbe) and slow.tracker is None

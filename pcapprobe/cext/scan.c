@@ -26,14 +26,14 @@
 
 #include <string.h>
 
+#include "structmember.h"
+
 /* track.c: a TcpTracker takes the segment at buf[tcp_off:tcp_off + tcp_len]
  * (tcp points at it) of a record being consumed.  0, or -1 with an
  * exception set. */
 int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
                    PyObject *buf, const uint8_t *tcp, Py_ssize_t tcp_off, Py_ssize_t tcp_len,
                    int64_t ts);
-
-#include "structmember.h"
 
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
@@ -497,15 +497,20 @@ static int next_tick(FlowIndexObject *self, int64_t *tick)
 
 /* Output the D program held while the record was consumed goes out now, as
  * the Python packet loop flushes after every frame.  ``pending`` is the
- * program's list of held output (NULL without a program). */
-static int flush_output(FlowIndexObject *self, PyObject *pending)
+ * program's list of held output (NULL without a program); held_output() the
+ * number of pieces in it, -1 on error. */
+static Py_ssize_t held_output(PyObject *pending)
 {
     if (pending == NULL)
         return 0;
-    int any = PyList_CheckExact(pending) ? PyList_GET_SIZE(pending) != 0
-                                          : PyObject_IsTrue(pending);
-    if (any <= 0)
-        return any;
+    return PyList_CheckExact(pending) ? PyList_GET_SIZE(pending) : PyObject_Length(pending);
+}
+
+static int flush_output(FlowIndexObject *self, PyObject *pending)
+{
+    Py_ssize_t held = held_output(pending);
+    if (held <= 0)
+        return held < 0 ? -1 : 0;
     PyObject *r = PyObject_CallMethodNoArgs(self->driver, str_flush);
     Py_XDECREF(r);
     return r == NULL ? -1 : 0;
@@ -702,9 +707,8 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
          * call; their output goes out in batches (records of one buffer are
          * read without blocking, and whatever writes to stderr flushes the
          * held output first) */
-        if ((scan->pending != NULL && PyList_CheckExact(scan->pending)
-                 ? PyList_GET_SIZE(scan->pending) >= FLUSH_BATCH : called_python)
-            && flush_output(self, scan->pending) < 0)
+        Py_ssize_t held = held_output(scan->pending);
+        if (held < 0 || (held >= FLUSH_BATCH && flush_output(self, scan->pending) < 0))
             return -1;
         return next_tick(self, &scan->tick) < 0 ? -1 : 1;
     }

@@ -11,6 +11,8 @@ Each comparison also checks that the tracker really took the segments.
 from __future__ import annotations
 
 import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -223,10 +225,8 @@ def test_records_across_read_chunks(name: str, monkeypatch: pytest.MonkeyPatch) 
     _same(FIXTURES / name, monkeypatch, program=EVERY_MEMBER)
 
 
-def test_bad_options_are_weirds_naming_their_packet(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """A malformed option list in a record the scanner took: the same weird,
-    naming the same packet, as on the Python path."""
+def _bad_option_records() -> list[tuple[int, bytes]]:
+    """tcp-wscale.pcap with a malformed option list in its first packet."""
     records = _records(FIXTURES / "tcp-wscale.pcap")
     ts, frame = records[0]
     ihl = (frame[14] & 0xF) * 4
@@ -236,8 +236,15 @@ def test_bad_options_are_weirds_naming_their_packet(tmp_path: Path,
     bad[tcp_at + 20] = 2  # MSS ...
     bad[tcp_at + 21] = 1  # ... of length 1
     records[0] = (ts, bytes(bad))
+    return records
+
+
+def test_bad_options_are_weirds_naming_their_packet(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed option list in a record the scanner took: the same weird,
+    naming the same packet, as on the Python path."""
     capture = tmp_path / "bad-option.pcap"
-    capture.write_bytes(pcap_bytes(records, nanos=True))
+    capture.write_bytes(pcap_bytes(_bad_option_records(), nanos=True))
     fast = _run(capture, monkeypatch, True, program=EVERY_MEMBER)
     _same(capture, monkeypatch, program=EVERY_MEMBER)
     assert "packet 1: TCP option 2 length 1" in fast.errors
@@ -354,3 +361,23 @@ def test_tracked_runs_use_native_clauses(monkeypatch: pytest.MonkeyPatch) -> Non
     fast, slow = layers
     assert isinstance(fast.fire.receive, NativeProbe)
     assert not isinstance(slow.fire.receive, NativeProbe) and slow.tracker is None
+
+
+def test_runs_in_threads_keep_their_own_records(tmp_path: Path) -> None:
+    """Runs in other threads scan while this one's Python handlers and weirds
+    run: each still names its own packets and matches a lone run."""
+    bad = tmp_path / "bad-option.pcap"
+    bad.write_bytes(pcap_bytes(_bad_option_records(), nanos=True))
+    jobs = [(c, p) for c in (bad, FIXTURES / "tcp-retrans.pcap", FIXTURES / "tcp-reuse.pcap")
+            for p in (EVERY_MEMBER, NO_ESTIMATES)] * 2
+    alone = [pcapprobe.run(str(c), program=p, local="all") for c, p in jobs]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns inside every callback
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            together = list(pool.map(lambda job: pcapprobe.run(str(job[0]), program=job[1],
+                                                               local="all"), jobs))
+    finally:
+        sys.setswitchinterval(interval)
+    for one, other in zip(alone, together):
+        assert (one.output, one.errors, one.stats) == (other.output, other.errors, other.stats)

@@ -100,7 +100,6 @@ typedef struct {
 } TrackerObject;
 
 static PyTypeObject TcpTracker_Type;
-static PyTypeObject Datagram_Type;
 
 static PyObject *str_weird, *str_src_bytes, *str_dst_bytes, *str_src, *str_dst, *str_ipv6,
     *str_payload, *str_payload_len, *str_ts_ns, *str_frame;
@@ -225,12 +224,8 @@ static int conn_listed(const Conn *c)
 
 static void conn_free(Conn *c)
 {
-    for (int d = 0; d < 2; d++) {
-        if (c->ep[d] != NULL) {
-            c->ep[d]->conn = NULL;
-            Py_DECREF(c->ep[d]);
-        }
-    }
+    for (int d = 0; d < 2; d++)
+        Py_XDECREF(c->ep[d]);
     Py_XDECREF(c->cstr);
     Py_XDECREF(c->sstr);
     PyMem_Free(c);
@@ -418,6 +413,54 @@ static int segment_options(void *owner, TcpEvent *ev)
     return 0;
 }
 
+/* ---- Datagram: what IpInfo reads for a segment the scanner took ----------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *src, *dst, *ipv6;
+    long long payload_len;
+} DatagramObject;
+
+static void Datagram_dealloc(DatagramObject *self)
+{
+    Py_XDECREF(self->src);
+    Py_XDECREF(self->dst);
+    Py_XDECREF(self->ipv6);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMemberDef Datagram_members[] = {
+    {"src", T_OBJECT, offsetof(DatagramObject, src), READONLY, "source address"},
+    {"dst", T_OBJECT, offsetof(DatagramObject, dst), READONLY, "destination address"},
+    {"ipv6", T_OBJECT, offsetof(DatagramObject, ipv6), READONLY, "True for IPv6"},
+    {"payload_len", T_LONGLONG, offsetof(DatagramObject, payload_len), READONLY,
+     "upper-layer length the IP header declares"},
+    {NULL},
+};
+
+static PyTypeObject Datagram_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.TrackedDatagram",
+    .tp_doc = "The IP datagram of a segment the scanner took, as IpInfo reads it\n"
+              "(the attributes of an IpPacket that IpInfo uses).",
+    .tp_basicsize = sizeof(DatagramObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)Datagram_dealloc,
+    .tp_members = Datagram_members,
+};
+
+static PyObject *datagram_new(const IpDgram *ip)
+{
+    DatagramObject *self = PyObject_New(DatagramObject, &Datagram_Type);
+    if (self == NULL)
+        return NULL;
+    self->src = Py_NewRef(ip->saddr);
+    self->dst = Py_NewRef(ip->daddr);
+    self->ipv6 = Py_NewRef(ip->ipv6 ? Py_True : Py_False);
+    self->payload_len = ip->plength;
+    return (PyObject *)self;
+}
+
 /* TcpEvent.make_py: the segment's tcpinfo_t (TcpInfo) and ipinfo_t (IpInfo)
  * for a Python handler. */
 static int make_py(void *maker, TcpEvent *ev)
@@ -440,9 +483,7 @@ static int make_py(void *maker, TcpEvent *ev)
         Py_DECREF(payload);
         if (seg == NULL)
             return -1;
-        ip = PyObject_CallFunction((PyObject *)&Datagram_Type, "OOLO", ev->ip->saddr,
-                                   ev->ip->daddr, (long long)p->payload_len,
-                                   p->ipv6 ? Py_True : Py_False);
+        ip = datagram_new(ev->ip);
         if (ip == NULL) {
             Py_DECREF(seg);
             return -1;
@@ -586,7 +627,6 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
             return NULL;
         }
         ep->active = midstream && d == 0;  /* the guessed client */
-        ep->conn = c;
         c->ep[d] = ep;
         self->next_cid++;
     }
@@ -960,7 +1000,6 @@ static void Tracker_dealloc(TrackerObject *self)
 static PyMemberDef Tracker_members[] = {
     {"segments", T_LONGLONG, offsetof(TrackerObject, segments), READONLY,
      "segments tracked (from the scanner and from Python)"},
-    {"live", T_LONGLONG, offsetof(TrackerObject, nconns), READONLY, "connections in the table"},
     {NULL},
 };
 
@@ -988,59 +1027,6 @@ static PyTypeObject TcpTracker_Type = {
     .tp_members = Tracker_members,
 };
 
-/* ---- Datagram: what IpInfo reads for a segment the scanner took ----------- */
-
-typedef struct {
-    PyObject_HEAD
-    PyObject *src, *dst, *ipv6;
-    long long payload_len;
-} DatagramObject;
-
-static PyObject *Datagram_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    PyObject *src, *dst, *ipv6;
-    long long payload_len;
-    if (!PyArg_ParseTuple(args, "OOLO:Datagram", &src, &dst, &payload_len, &ipv6))
-        return NULL;
-    DatagramObject *self = (DatagramObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
-        return NULL;
-    self->src = Py_NewRef(src);
-    self->dst = Py_NewRef(dst);
-    self->ipv6 = Py_NewRef(ipv6);
-    self->payload_len = payload_len;
-    return (PyObject *)self;
-}
-
-static void Datagram_dealloc(DatagramObject *self)
-{
-    Py_XDECREF(self->src);
-    Py_XDECREF(self->dst);
-    Py_XDECREF(self->ipv6);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyMemberDef Datagram_members[] = {
-    {"src", T_OBJECT, offsetof(DatagramObject, src), READONLY, "source address"},
-    {"dst", T_OBJECT, offsetof(DatagramObject, dst), READONLY, "destination address"},
-    {"ipv6", T_OBJECT, offsetof(DatagramObject, ipv6), READONLY, "True for IPv6"},
-    {"payload_len", T_LONGLONG, offsetof(DatagramObject, payload_len), READONLY,
-     "upper-layer length the IP header declares"},
-    {NULL},
-};
-
-static PyTypeObject Datagram_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "pcapprobe._fastpath.TrackedDatagram",
-    .tp_doc = "TrackedDatagram(src, dst, payload_len, ipv6): the IP datagram of a\n"
-              "segment the scanner took, as IpInfo reads it.",
-    .tp_basicsize = sizeof(DatagramObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_new = Datagram_new,
-    .tp_dealloc = (destructor)Datagram_dealloc,
-    .tp_members = Datagram_members,
-};
-
 int track_add_types(PyObject *module)
 {
     struct { PyObject **var; const char *text; } names[] = {
@@ -1055,9 +1041,5 @@ int track_add_types(PyObject *module)
     }
     if (PyType_Ready(&TcpTracker_Type) < 0 || PyType_Ready(&Datagram_Type) < 0)
         return -1;
-    return PyModule_AddObjectRef(module, "TcpTracker", (PyObject *)&TcpTracker_Type) < 0
-                   || PyModule_AddObjectRef(module, "TrackedDatagram",
-                                            (PyObject *)&Datagram_Type) < 0
-               ? -1
-               : 0;
+    return PyModule_AddObjectRef(module, "TcpTracker", (PyObject *)&TcpTracker_Type);
 }

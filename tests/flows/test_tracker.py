@@ -182,7 +182,8 @@ def test_exit_and_ticks_stop_the_scan(capture: str, program: str,
     _same(FIXTURES / capture, monkeypatch, program=program)
 
 
-def test_events_dump_every_member(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_events_dump_every_member(tracked: list[int],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """``pcapprobe events -P tcp``: a sink without members_read gets everything."""
     for capture in TCP_FIXTURES:
         with monkeypatch.context() as m:
@@ -191,6 +192,7 @@ def test_events_dump_every_member(monkeypatch: pytest.MonkeyPatch) -> None:
         fast = cli("events", "-P", "tcp", str(capture), "--local", "all")
         assert (fast, fast.stderr, fast.status) == (slow, slow.stderr, slow.status)
         assert all(json.loads(line) for line in fast.splitlines())
+    assert any(tracked)
 
 
 # --- the same connections in other shapes ------------------------------------

@@ -49,16 +49,23 @@ typedef struct Conn {
     struct Conn *prev, *next;  /* every connection, oldest first */
 } Conn;
 
+/* A segment's (src, sport, dst, dport). */
 typedef struct {
-    uint8_t addr_len;  /* 0: an empty slot */
+    uint8_t addr_len;
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
 } Key;
 
+enum { SLOT_EMPTY, SLOT_LIVE, SLOT_DELETED };
+
+/* flows[key] = (conn, direction), the key being the connection's own for that
+ * direction: 16 bytes a slot, so a lookup touches little memory besides the
+ * connection it finds. */
 typedef struct {
-    Key key;
-    Conn *conn;  /* NULL with key.addr_len != 0: a deleted slot */
-    int direction;
+    uint32_t hash;
+    uint8_t state;
+    uint8_t direction;
+    Conn *conn;
 } Slot;
 
 #define MIN_SLOTS 64
@@ -104,7 +111,7 @@ static PyTypeObject TcpTracker_Type;
 static PyObject *str_weird, *str_src_bytes, *str_dst_bytes, *str_src, *str_dst, *str_ipv6,
     *str_payload, *str_payload_len, *str_ts_ns, *str_frame;
 
-static uint64_t key_hash(const Key *k)
+static uint32_t key_hash(const Key *k)
 {
     uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
     for (int i = 0; i < k->addr_len; i++)
@@ -113,31 +120,35 @@ static uint64_t key_hash(const Key *k)
         h = (h ^ k->dst[i]) * 1099511628211ULL;
     h = (h ^ k->sport) * 1099511628211ULL;
     h = (h ^ k->dport) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
-static int key_equal(const Key *a, const Key *b)
+/* Whether ``key`` is the connection's key for ``direction``. */
+static int conn_has_key(const Conn *c, int direction, const Key *key)
 {
-    return a->addr_len == b->addr_len && a->sport == b->sport && a->dport == b->dport
-           && memcmp(a->src, b->src, a->addr_len) == 0
-           && memcmp(a->dst, b->dst, a->addr_len) == 0;
+    uint16_t sport = direction ? c->sport : c->cport, dport = direction ? c->cport : c->sport;
+    return c->addr_len == key->addr_len && key->sport == sport && key->dport == dport
+           && memcmp(key->src, direction ? c->saddr : c->caddr, key->addr_len) == 0
+           && memcmp(key->dst, direction ? c->caddr : c->saddr, key->addr_len) == 0;
 }
 
-static Slot *table_find(TrackerObject *self, const Key *key, int *found)
+/* The live slot of ``key`` (*found = 1), or where it would go: an empty slot,
+ * or the first deleted one on the way (*found = 0). */
+static Slot *table_find(TrackerObject *self, const Key *key, uint32_t hash, int *found)
 {
     size_t mask = (size_t)self->size - 1;
-    size_t i = (size_t)key_hash(key) & mask;
+    size_t i = hash & mask;
     Slot *reuse = NULL;
     for (;;) {
         Slot *slot = &self->slots[i];
-        if (slot->key.addr_len == 0) {
+        if (slot->state == SLOT_EMPTY) {
             *found = 0;
             return reuse != NULL ? reuse : slot;
         }
-        if (slot->conn == NULL) {
+        if (slot->state == SLOT_DELETED) {
             if (reuse == NULL)
                 reuse = slot;
-        } else if (key_equal(&slot->key, key)) {
+        } else if (slot->hash == hash && conn_has_key(slot->conn, slot->direction, key)) {
             *found = 1;
             return slot;
         }
@@ -157,11 +168,14 @@ static int table_resize(TrackerObject *self, Py_ssize_t size)
     self->slots = slots;
     self->size = size;
     self->filled = self->live;
+    size_t mask = (size_t)size - 1;
     for (Py_ssize_t i = 0; i < old_size; i++) {
-        if (old[i].conn == NULL)
+        if (old[i].state != SLOT_LIVE)
             continue;
-        int found;
-        *table_find(self, &old[i].key, &found) = old[i];
+        size_t j = old[i].hash & mask;
+        while (slots[j].state != SLOT_EMPTY)
+            j = (j + 1) & mask;
+        slots[j] = old[i];
     }
     PyMem_Free(old);
     return 0;
@@ -178,24 +192,27 @@ static int table_put(TrackerObject *self, const Key *key, Conn *conn, int direct
         if (table_resize(self, size) < 0)
             return -1;
     }
+    uint32_t hash = key_hash(key);
     int found;
-    Slot *slot = table_find(self, key, &found);
+    Slot *slot = table_find(self, key, hash, &found);
     if (!found) {
-        if (slot->key.addr_len == 0)
+        if (slot->state == SLOT_EMPTY)
             self->filled++;
         self->live++;
-        slot->key = *key;
+        slot->state = SLOT_LIVE;
+        slot->hash = hash;
     }
     slot->conn = conn;
-    slot->direction = direction;
+    slot->direction = (uint8_t)direction;
     return 0;
 }
 
 static void table_pop(TrackerObject *self, const Key *key)
 {
     int found;
-    Slot *slot = table_find(self, key, &found);
+    Slot *slot = table_find(self, key, key_hash(key), &found);
     if (found) {
+        slot->state = SLOT_DELETED;
         slot->conn = NULL;
         self->live--;
     }
@@ -700,7 +717,7 @@ static int track_segment(TrackerObject *self, Packet *p)
     p->key.sport = ev.seg.sport;
     p->key.dport = ev.seg.dport;
     int found;
-    Slot *slot = table_find(self, &p->key, &found);
+    Slot *slot = table_find(self, &p->key, key_hash(&p->key), &found);
     Conn *c;
     int direction;
     if (!found) {

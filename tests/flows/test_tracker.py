@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-import pcapprobe
 import fixtures.gen as gen
+import pcapprobe
 from fixtures.gen import pcap_bytes
 from pcapprobe._fastpath import NativeProbe
 from pcapprobe.flows import tcp
@@ -77,11 +77,9 @@ def _one_liners() -> list[str]:
     return [line for line in path.read_text().splitlines() if line.startswith("tcp:")]
 
 
-TCP_FIXTURES = sorted(p for p in FIXTURES.glob("*.pcap*")
-                      if p.name.startswith(("tcp-", "nfsv3-", "iscsi-", "ip-", "fmt-",
-                                            "link-", "merge-", "bad-")))
-CAPTURES = TCP_FIXTURES + [p for p in shared_captures("tcp", "real-peers", "nfsv3", "iscsi",
-                                                      "format", "ip")]
+FIXTURE_CAPTURES = sorted(FIXTURES.glob("*.pcap*"))
+CAPTURES = FIXTURE_CAPTURES + shared_captures("tcp", "real-peers", "nfsv3", "iscsi", "format",
+                                              "ip")
 # the captures of mostly TCP, for the checks that do not need every capture
 TCP_CAPTURES = [p for p in CAPTURES if p.name.startswith("tcp-")
                 or p.parent.name in ("tcp", "real-peers")]
@@ -185,7 +183,7 @@ def test_exit_and_ticks_stop_the_scan(capture: str, program: str,
 def test_events_dump_every_member(tracked: list[int],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """``pcapprobe events -P tcp``: a sink without members_read gets everything."""
-    for capture in TCP_FIXTURES:
+    for capture in FIXTURE_CAPTURES:
         with monkeypatch.context() as m:
             m.setattr(tcp, "TRACKER", False)
             slow = cli("events", "-P", "tcp", str(capture), "--local", "all")

@@ -269,9 +269,11 @@ def _segment(src: str, sport: int, dst: str, dport: int, seq: int, ack: int, fla
 
 def _conversation(a: str, ap: int, b: str, bp: int, iss: int = 1000) -> list[bytes]:
     """Handshake, a request and its answer, a's close then b's (a ends in time-wait)."""
+    mss_wscale = b"\x02\x04\x05\xb4\x01\x03\x03\x07"
+    mss_eol = b"\x02\x04\x05\x78\x00\x00\x00\x00"
     return [
-        _segment(a, ap, b, bp, iss, 0, SYN, options=b"\x02\x04\x05\xb4\x01\x03\x03\x07"),
-        _segment(b, bp, a, ap, 5000, iss + 1, SYN | ACK, options=b"\x02\x04\x05\x78\x00\x00\x00\x00"),
+        _segment(a, ap, b, bp, iss, 0, SYN, options=mss_wscale),
+        _segment(b, bp, a, ap, 5000, iss + 1, SYN | ACK, options=mss_eol),
         _segment(a, ap, b, bp, iss + 1, 5001, ACK),
         _segment(a, ap, b, bp, iss + 1, 5001, PSH | ACK, b"hello"),
         _segment(b, bp, a, ap, 5001, iss + 6, PSH | ACK, b"world!"),

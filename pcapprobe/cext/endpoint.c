@@ -11,9 +11,10 @@
  *
  * The arithmetic is that of the Python original, where ints are unbounded:
  * sequence numbers are uint32_t (RFC 9293 §3.4 modular comparisons), offsets
- * in the sent sequence space are int64_t (below 2**31 + 2**17: a segment
- * moves shigh to at most its own end, itself below 2**31 plus its length),
- * the RTT estimate is a double computed in the same order as Python did.
+ * in the sent sequence space are int64_t (shigh only ever becomes the end of
+ * one segment, which starts below 2**31), cwnd is int64_t (capped, but fast
+ * recovery adds an MSS per duplicate ACK), the RTT estimate is a double
+ * computed in the same order as Python did.
  * Times are int64_t ns: a pcapng time beyond that range (after 2262) is taken
  * as the nearest one within it.
  */
@@ -60,8 +61,9 @@ static const char *const probe_names[TCP_NPROBES] = {
 };
 
 static PyObject *str_tcp, *str_sport, *str_dport, *str_seq, *str_ack, *str_offset,
-    *str_flags, *str_window, *str_datalen, *str_mss, *str_wscale, *str_sack_permitted,
-    *str_sack;
+    *str_flags, *str_window, *str_datalen, *str_checksum, *str_urgent, *str_header, *str_mss,
+    *str_wscale, *str_sack_permitted, *str_sack, *str_ip_ver, *str_ip_plength, *str_ip_saddr,
+    *str_ip_daddr;
 
 /* A Python time in ns, saturated to the int64_t range. */
 static int ts_from_python(PyObject *obj, int64_t *ts)
@@ -234,6 +236,12 @@ static int opts_from_python(PyObject *opts, TcpOpts *out)
     return opts_sack(opts, out);
 }
 
+static int firing_cleared(void)
+{
+    PyErr_SetString(PyExc_ValueError, "Firing has been cleared");
+    return -1;
+}
+
 /* The event's options, parsed once however many endpoints ask. */
 static const TcpOpts *event_options(FiringObject *fire, TcpEvent *ev)
 {
@@ -243,6 +251,10 @@ static const TcpOpts *event_options(FiringObject *fire, TcpEvent *ev)
         if (fire->c_options(fire->owner, ev) < 0)
             return NULL;
     } else {
+        if (fire->options == NULL) {
+            firing_cleared();
+            return NULL;
+        }
         if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
             return NULL;
         PyObject *opts = PyObject_CallOneArg(fire->options, ev->py_seg);
@@ -439,6 +451,85 @@ static int call_python(PyObject *handler, int64_t ts, PyObject *args, PyObject *
     return 0;
 }
 
+static int attr_int64(PyObject *obj, PyObject *name, int64_t *out)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL)
+        return -1;
+    *out = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The datagram of a Python IpInfo (ipinfo_t members), for one firing. */
+static int ip_from_python(PyObject *ipinfo, IpDgram *ip)
+{
+    int64_t version;
+    if (attr_int64(ipinfo, str_ip_ver, &version) < 0
+        || attr_int64(ipinfo, str_ip_plength, &ip->plength) < 0)
+        return -1;
+    ip->ipv6 = version == 6;
+    ip->saddr = PyObject_GetAttr(ipinfo, str_ip_saddr);
+    if (ip->saddr == NULL)
+        return -1;
+    ip->daddr = PyObject_GetAttr(ipinfo, str_ip_daddr);
+    if (ip->daddr == NULL) {
+        Py_CLEAR(ip->saddr);
+        return -1;
+    }
+    return 0;
+}
+
+/* What a native program reads that the Python TCP layer's event lacks (no
+ * endpoint needs them): the ports, checksum, urgent pointer and raw header of
+ * the segment; ``header`` holds the header's buffer until released. */
+static int header_from_python(TcpEvent *ev, Py_buffer *header)
+{
+    int64_t sport, dport, checksum, urgent;
+    if (attr_int64(ev->py_seg, str_sport, &sport) < 0
+        || attr_int64(ev->py_seg, str_dport, &dport) < 0
+        || attr_int64(ev->py_seg, str_checksum, &checksum) < 0
+        || attr_int64(ev->py_seg, str_urgent, &urgent) < 0)
+        return -1;
+    PyObject *view = PyObject_GetAttr(ev->py_seg, str_header);
+    if (view == NULL)
+        return -1;
+    int rc = PyObject_GetBuffer(view, header, PyBUF_SIMPLE);
+    Py_DECREF(view);
+    if (rc < 0)
+        return -1;
+    ev->seg.sport = (uint16_t)sport;
+    ev->seg.dport = (uint16_t)dport;
+    ev->seg.checksum = (uint16_t)checksum;
+    ev->seg.urgent = (uint16_t)urgent;
+    ev->seg.header = header->buf;
+    ev->seg.header_len = header->len;
+    return 0;
+}
+
+/* A native program fired from the Python TCP layer sees the event as the
+ * tracker fills it: datagram and whole header (ev->ip is NULL again after). */
+static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEvent *ev,
+                                    int64_t ts)
+{
+    IpDgram ip = {0};
+    Py_buffer header;
+    if (ip_from_python(ev->py_ipinfo, &ip) < 0)
+        return -1;
+    int rc = header_from_python(ev, &header);
+    if (rc == 0) {
+        ev->ip = &ip;
+        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1});
+        ev->ip = NULL;
+        ev->seg.header = NULL;
+        ev->seg.header_len = 0;
+        PyBuffer_Release(&header);
+    }
+    Py_DECREF(ip.saddr);
+    Py_DECREF(ip.daddr);
+    return rc;
+}
+
 /* A packet probe (send, receive, connect-*, accept-*): fires only when the
  * event has its datagram (a packet-level probe is enabled). */
 static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
@@ -448,8 +539,11 @@ static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
         return 0;
     if (ev->ip == NULL && (ev->py_ipinfo == NULL || ev->py_ipinfo == Py_None))
         return 0;
-    if (Py_IS_TYPE(handler, &NativeProbe_Type))
+    if (Py_IS_TYPE(handler, &NativeProbe_Type)) {
+        if (ev->ip == NULL)
+            return native_fire_python_event(handler, ep, ev, ts);
         return native_fire(handler, &(NativeArgs){ts, ep, ev, -1});
+    }
     if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
         return -1;
     if (endpoint_python_args(ep) < 0)
@@ -491,6 +585,8 @@ static int enter_time_wait(EndpointObject *ep, int64_t ts)
     FiringObject *fire = ep->fire;
     if (fire->c_time_wait != NULL)
         return fire->c_time_wait(fire->owner, ep, ts);
+    if (fire->time_wait == NULL)
+        return firing_cleared();
     PyObject *ts_obj = PyLong_FromLongLong(ts);
     if (ts_obj == NULL)
         return -1;
@@ -1185,20 +1281,18 @@ static int seg_u32(PyObject *seg, PyObject *name, uint32_t *out)
     return 0;
 }
 
-/* A TcpEvent of the Python TCP layer: the fixed fields of a TcpInfo (the
- * options are asked of fire.options when needed). */
+/* A TcpEvent of the Python TCP layer: the fixed fields of a TcpInfo an
+ * endpoint uses (the options are asked of fire.options when needed, the rest
+ * is read for native programs only). */
 static int event_from_python(TcpEvent *ev, PyObject *seg, PyObject *ipinfo)
 {
-    uint32_t sport, dport, window, offset, flags;
+    uint32_t window, offset, flags;
     memset(ev, 0, sizeof *ev);
-    if (seg_u32(seg, str_sport, &sport) < 0 || seg_u32(seg, str_dport, &dport) < 0
-        || seg_u32(seg, str_seq, &ev->seg.seq) < 0 || seg_u32(seg, str_ack, &ev->seg.ack) < 0
+    if (seg_u32(seg, str_seq, &ev->seg.seq) < 0 || seg_u32(seg, str_ack, &ev->seg.ack) < 0
         || seg_u32(seg, str_offset, &offset) < 0 || seg_u32(seg, str_flags, &flags) < 0
         || seg_u32(seg, str_window, &window) < 0
         || seg_u32(seg, str_datalen, &ev->seg.datalen) < 0)
         return -1;
-    ev->seg.sport = (uint16_t)sport;
-    ev->seg.dport = (uint16_t)dport;
     ev->seg.window = (uint16_t)window;
     ev->seg.offset = (int)offset;
     ev->seg.flags = (uint8_t)flags;
@@ -1350,7 +1444,11 @@ int endpoint_add_types(PyObject *module)
         || intern_name(&str_dport, "dport") < 0 || intern_name(&str_seq, "seq") < 0
         || intern_name(&str_ack, "ack") < 0 || intern_name(&str_offset, "offset") < 0
         || intern_name(&str_flags, "flags") < 0 || intern_name(&str_window, "window") < 0
-        || intern_name(&str_datalen, "datalen") < 0 || intern_name(&str_mss, "mss") < 0
+        || intern_name(&str_datalen, "datalen") < 0 || intern_name(&str_checksum, "checksum") < 0
+        || intern_name(&str_urgent, "urgent") < 0 || intern_name(&str_header, "header") < 0
+        || intern_name(&str_ip_ver, "ip_ver") < 0 || intern_name(&str_ip_plength, "ip_plength") < 0
+        || intern_name(&str_ip_saddr, "ip_saddr") < 0 || intern_name(&str_ip_daddr, "ip_daddr") < 0
+        || intern_name(&str_mss, "mss") < 0
         || intern_name(&str_wscale, "wscale") < 0
         || intern_name(&str_sack_permitted, "sack_permitted") < 0
         || intern_name(&str_sack, "sack") < 0)

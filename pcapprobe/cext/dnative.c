@@ -13,7 +13,8 @@
  * probe(ts, args, thread), from the Python argument objects by getattr.
  *
  * The program, as native.py hands it over (every node a tuple, op first):
- *   NativeProbe(probe, state, names, clauses, this_slots)
+ *   NativeProbe(probe, state, names, clauses, this_slots, quiet)
+ *   (quiet: ST.quiet, or None when some clause of the program may change it)
  *   clause: (epid, predicate or None, records, prefix, statements)
  *   statement: ("printf", action, pieces)  piece: str, or
  *                  ("conv", flags, width, precision, conversion, expr)
@@ -104,8 +105,8 @@ typedef struct {
     int op;
     int a, b, c;      /* operands: node indices */
     int is_str;       /* the value is a str object, not an integer */
-    int flag;         /* wrap/shr/cmp: signed; member: kind 'u'; cmp: CMP_* in sub */
-    int sub;          /* wrap: size in bytes; member: args index; cmp: CMP_* */
+    int flag;         /* wrap, shr, cmp: signed; member: unsigned (kind "u") */
+    int sub;          /* wrap: size in bytes; member: args index; cmp, scmp: CMP_* */
     int member;       /* M_* */
     int64_t imm;      /* int literal; this slot */
     PyObject *obj;    /* str literal; member name (for getattr) */
@@ -117,11 +118,10 @@ enum { S_PRINTF, S_THIS, S_COUNT, S_SUM, S_AGG };
 
 /* A printf piece: literal text (conv 0) or one conversion of one value. */
 typedef struct {
-    char conv;          /* 0: literal; 's'; else the integer conversion of cfmt */
-    int left;           /* %s: the '-' flag */
+    char conv;          /* 0: literal; else 's', 'd', 'i', 'u', 'x', 'X' or 'o' */
+    int left, zero, plus, space;  /* the flags - 0 + and space */
     int ascii;          /* literal: the text is ASCII */
     int width, prec;    /* %s: in characters; prec -1 when absent */
-    char cfmt[48];      /* integers: the snprintf format, "ll" sized */
     int expr;
     PyObject *text;     /* literal: its UTF-8 bytes */
 } Piece;
@@ -162,6 +162,7 @@ typedef struct {
     Clause *clauses;
     int nclauses;
     int nthis;
+    int quiet;          /* ST.quiet when no clause of the program can change it; else -1 */
 } NativeProbeObject;
 
 static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet;
@@ -254,6 +255,10 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
     if (node->member < 0)
         return bad_program("member without a native reader");
     node->is_str = kind[0] == 's';
+    int str_member = node->member == M_IP_SADDR || node->member == M_IP_DADDR
+                  || node->member == M_TCPS_LADDR || node->member == M_TCPS_RADDR;
+    if (node->is_str != str_member)
+        return bad_program("member of the wrong kind");
     node->flag = kind[0] == 'u';
     node->obj = PyUnicode_FromString(member);
     if (node->obj == NULL)
@@ -417,15 +422,11 @@ static int build_conversion(NativeProbeObject *np, PyObject *t, Piece *p)
     if ((p->conv == 's') != np->nodes[p->expr].is_str)
         return bad_program("conversion of the wrong kind");
     p->left = strchr(flags, '-') != NULL;
+    p->zero = strchr(flags, '0') != NULL;
+    p->plus = strchr(flags, '+') != NULL;
+    p->space = strchr(flags, ' ') != NULL;
     p->width = width;
     p->prec = prec;
-    if (p->conv != 's') {
-        char precision[16] = "";
-        if (prec >= 0)
-            snprintf(precision, sizeof precision, ".%d", prec);
-        snprintf(p->cfmt, sizeof p->cfmt, "%%%s%d%sll%c", flags, width, precision,
-                 p->conv == 'i' ? 'd' : p->conv);
-    }
     return 0;
 }
 
@@ -531,7 +532,7 @@ static int build_clause(NativeProbeObject *np, PyObject *t, Clause *c)
 
 static void free_program(NativeProbeObject *np)
 {
-    for (int i = 0; i < np->nclauses; i++) {
+    for (int i = 0; np->clauses != NULL && i < np->nclauses; i++) {
         Clause *c = &np->clauses[i];
         for (int k = 0; c->stmts != NULL && k < c->nstmts; k++) {
             PyMem_Free(c->stmts[k].keys);
@@ -552,11 +553,12 @@ static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, s
 
 static PyObject *NativeProbe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"probe", "state", "names", "clauses", "this_slots", NULL};
-    PyObject *probe, *state, *names, *clauses;
+    static char *kwlist[] = {"probe", "state", "names", "clauses", "this_slots", "quiet", NULL};
+    PyObject *probe, *state, *names, *clauses, *quiet;
     int nthis;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!i:NativeProbe", kwlist, &probe, &state,
-                                     &PyDict_Type, &names, &PyTuple_Type, &clauses, &nthis))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!iO:NativeProbe", kwlist, &probe, &state,
+                                     &PyDict_Type, &names, &PyTuple_Type, &clauses, &nthis,
+                                     &quiet))
         return NULL;
     if (nthis < 0 || nthis > 4096) {
         PyErr_SetString(PyExc_ValueError, "NativeProbe: this_slots out of range");
@@ -570,6 +572,9 @@ static PyObject *NativeProbe_new(PyTypeObject *type, PyObject *args, PyObject *k
     np->state = Py_NewRef(state);
     np->names = Py_NewRef(names);
     np->nthis = nthis;
+    np->quiet = quiet == Py_None ? -1 : PyObject_IsTrue(quiet);
+    if (PyErr_Occurred())
+        goto fail;
     np->keep = PyList_New(0);
     if (np->keep == NULL)
         goto fail;
@@ -639,10 +644,8 @@ static void buf_free(Buf *b)
         PyMem_Free(b->p);
 }
 
-static int buf_reserve(Buf *b, size_t more)
+static int buf_grow(Buf *b, size_t more)
 {
-    if (b->n + more <= b->cap)
-        return 0;
     size_t cap = b->cap * 2;
     while (cap < b->n + more)
         cap *= 2;
@@ -658,23 +661,33 @@ static int buf_reserve(Buf *b, size_t more)
     return 0;
 }
 
-static int buf_put(Buf *b, const char *s, size_t n, int ascii)
+static inline int buf_reserve(Buf *b, size_t more)
+{
+    return b->n + more <= b->cap ? 0 : buf_grow(b, more);
+}
+
+/* Output pieces are short: byte loops beat calls to memcpy and memset. */
+static inline int buf_put(Buf *b, const char *s, size_t n, int ascii)
 {
     if (buf_reserve(b, n) < 0)
         return -1;
-    memcpy(b->p + b->n, s, n);
+    char *out = b->p + b->n;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[i];
     b->n += n;
     b->ascii &= ascii;
     return 0;
 }
 
-static int buf_pad(Buf *b, Py_ssize_t n)
+static inline int buf_pad(Buf *b, Py_ssize_t n)
 {
     if (n <= 0)
         return 0;
     if (buf_reserve(b, n) < 0)
         return -1;
-    memset(b->p + b->n, ' ', n);
+    char *out = b->p + b->n;
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = ' ';
     b->n += n;
     return 0;
 }
@@ -732,17 +745,55 @@ static int buf_string(Buf *b, const Piece *p, PyObject *s)
     return rc ? -1 : 0;
 }
 
+/* Python's (and C's) "%<flags><width>.<prec>d" (or i, u, x, X, o) of one
+ * integer, the precision being at least 1 when absent. */
 static int buf_integer(Buf *b, const Piece *p, int64_t v)
 {
-    size_t room = (size_t)p->width + (p->prec > 0 ? (size_t)p->prec : 0) + 32;
-    if (buf_reserve(b, room) < 0)
+    char digits[24];  /* 22 octal digits at most */
+    int n = 0;
+    int is_signed = p->conv == 'd' || p->conv == 'i';
+    uint64_t magnitude = is_signed && v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    if (p->conv == 'x' || p->conv == 'X') {
+        const char *symbols = p->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+        do {
+            digits[n++] = symbols[magnitude & 15];
+            magnitude >>= 4;
+        } while (magnitude != 0);
+    }
+    else if (p->conv == 'o') {
+        do {
+            digits[n++] = (char)('0' + (magnitude & 7));
+            magnitude >>= 3;
+        } while (magnitude != 0);
+    }
+    else {
+        do {
+            digits[n++] = (char)('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude != 0);
+    }
+    char sign = !is_signed ? 0 : v < 0 ? '-' : p->plus ? '+' : p->space ? ' ' : 0;
+    Py_ssize_t zeros = p->prec > n ? p->prec - n : 0;
+    Py_ssize_t len = (sign != 0) + zeros + n;
+    if (p->zero && !p->left && p->prec < 0 && p->width > len) {
+        zeros += p->width - len;
+        len = p->width;
+    }
+    Py_ssize_t pad = p->width > len ? p->width - len : 0;
+    if (buf_reserve(b, len + pad) < 0)
         return -1;
-    int n = p->conv == 'd' || p->conv == 'i'
-        ? snprintf(b->p + b->n, room, p->cfmt, (long long)v)
-        : snprintf(b->p + b->n, room, p->cfmt, (unsigned long long)v);
-    if (n < 0 || (size_t)n >= room)
-        return bad_program("integer conversion");
-    b->n += n;
+    char *out = b->p + b->n;
+    for (Py_ssize_t i = 0; !p->left && i < pad; i++)
+        *out++ = ' ';
+    if (sign != 0)
+        *out++ = sign;
+    for (Py_ssize_t i = 0; i < zeros; i++)
+        *out++ = '0';
+    while (n > 0)
+        *out++ = digits[--n];
+    for (Py_ssize_t i = 0; p->left && i < pad; i++)
+        *out++ = ' ';
+    b->n = out - b->p;
     return 0;
 }
 
@@ -760,12 +811,15 @@ static PyObject *buf_text(const Buf *b)
 
 typedef struct {
     NativeProbeObject *np;
+    const Node *nodes;     /* np->nodes */
     int64_t ts;
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
     int64_t *this_;
     Buf out;
     int failed;            /* an exception is set: evaluation stops */
+    int quiet;             /* ST.quiet as last read; -1: to be read (only Python
+                            * code run by a fault's ERROR clauses changes it) */
 } Run;
 
 /* The held output to the engine's current writer (names["W"]). */
@@ -819,9 +873,7 @@ static int64_t struct_member_int(const Run *r, int member)
     case M_TCPS_MSS: return ep->mss;
     case M_TCPS_RETRANSMIT: return ep->retransmit;
     case M_LS_STATE: return r->na->old_state;
-    }
     /* ipinfo_t and tcpinfo_t: not arguments of state-change, where ev is NULL */
-    switch (member) {
     case M_IP_VER: return ev->ip->ipv6 ? 6 : 4;
     case M_IP_PLENGTH: return ev->ip->plength;
     case M_TCP_SPORT: return ev->seg.sport;
@@ -871,10 +923,21 @@ static int ensure_str(PyObject *s)
 static int64_t eval_int(Run *r, int n);
 static PyObject *eval_str(Run *r, int n);
 
-static int64_t member_int(Run *r, const Node *node)
+/* An operand: the leaves without a call (most operands are leaves). */
+static inline int64_t operand(Run *r, int n)
 {
-    if (r->na != NULL)
+    const Node *node = &r->nodes[n];
+    if (node->op == X_INT)
+        return node->imm;
+    if (node->op == X_MEMBER && r->na != NULL)
         return struct_member_int(r, node->member);
+    return eval_int(r, n);
+}
+
+static __attribute__((noinline)) int64_t python_member_int(Run *r, const Node *node)
+{
+    if (r->failed)  /* no Python call with an exception set */
+        return 0;
     PyObject *v = python_member(r, node);
     if (v == NULL) {
         r->failed = 1;
@@ -887,9 +950,11 @@ static int64_t member_int(Run *r, const Node *node)
     return result;
 }
 
-static int64_t timestamp(Run *r)
+static __attribute__((noinline)) int64_t timestamp(Run *r)
 {
     /* ns since the run's origin (names["T0"][0]), never below 0 */
+    if (r->failed)
+        return 0;
     PyObject *origin = PyDict_GetItemWithError(r->np->names, str_T0);
     if (origin == NULL || !PyList_Check(origin) || PyList_GET_SIZE(origin) < 1) {
         if (!PyErr_Occurred())
@@ -919,8 +984,8 @@ static int64_t reduce(int64_t v, int size, int is_signed)
 
 static int truth(Run *r, int n)
 {
-    if (!r->np->nodes[n].is_str)
-        return eval_int(r, n) != 0;
+    if (!r->nodes[n].is_str)
+        return operand(r, n) != 0;
     PyObject *s = eval_str(r, n);
     if (s == NULL)
         return 0;
@@ -941,7 +1006,7 @@ static int compare(int cmp, int order)
     return order >= 0;
 }
 
-static int64_t compare_strings(Run *r, const Node *node)
+static __attribute__((noinline)) int64_t compare_strings(Run *r, const Node *node)
 {
     PyObject *a = eval_str(r, node->a);
     if (a == NULL)
@@ -963,7 +1028,7 @@ static int64_t compare_strings(Run *r, const Node *node)
 
 static int64_t compare_ints(Run *r, const Node *node)
 {
-    int64_t a = eval_int(r, node->a), b = eval_int(r, node->b);
+    int64_t a = operand(r, node->a), b = operand(r, node->b);
     int order;
     if (node->flag)
         order = a < b ? -1 : a > b;
@@ -972,35 +1037,35 @@ static int64_t compare_ints(Run *r, const Node *node)
     return compare(node->sub, order);
 }
 
-/* An integer expression; sets r->failed (with an exception) on a fault. */
+/* An integer expression; sets r->failed (with an exception) on a fault,
+ * after which nothing calls Python and the value is meaningless. */
 static int64_t eval_int(Run *r, int n)
 {
-    if (r->failed)
-        return 0;
-    const Node *node = &r->np->nodes[n];
+    const Node *node = &r->nodes[n];
     switch (node->op) {
     case X_INT: return node->imm;
-    case X_MEMBER: return member_int(r, node);
+    case X_MEMBER:
+        return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
-    case X_WRAP: return reduce(eval_int(r, node->a), node->sub, node->flag);
-    case X_NEG: return (int64_t)(0 - (uint64_t)eval_int(r, node->a));
-    case X_INV: return ~eval_int(r, node->a);
+    case X_WRAP: return reduce(operand(r, node->a), node->sub, node->flag);
+    case X_NEG: return (int64_t)(0 - (uint64_t)operand(r, node->a));
+    case X_INV: return ~operand(r, node->a);
     case X_NOT: return !truth(r, node->a);
-    case X_ADD: return (int64_t)((uint64_t)eval_int(r, node->a) + (uint64_t)eval_int(r, node->b));
-    case X_SUB: return (int64_t)((uint64_t)eval_int(r, node->a) - (uint64_t)eval_int(r, node->b));
-    case X_MUL: return (int64_t)((uint64_t)eval_int(r, node->a) * (uint64_t)eval_int(r, node->b));
-    case X_AND: return eval_int(r, node->a) & eval_int(r, node->b);
-    case X_OR: return eval_int(r, node->a) | eval_int(r, node->b);
-    case X_XOR: return eval_int(r, node->a) ^ eval_int(r, node->b);
+    case X_ADD: return (int64_t)((uint64_t)operand(r, node->a) + (uint64_t)operand(r, node->b));
+    case X_SUB: return (int64_t)((uint64_t)operand(r, node->a) - (uint64_t)operand(r, node->b));
+    case X_MUL: return (int64_t)((uint64_t)operand(r, node->a) * (uint64_t)operand(r, node->b));
+    case X_AND: return operand(r, node->a) & operand(r, node->b);
+    case X_OR: return operand(r, node->a) | operand(r, node->b);
+    case X_XOR: return operand(r, node->a) ^ operand(r, node->b);
     case X_SHL: {
-        uint64_t a = (uint64_t)eval_int(r, node->a);
-        return (int64_t)(a << ((uint64_t)eval_int(r, node->b) & 63));
+        uint64_t a = (uint64_t)operand(r, node->a);
+        return (int64_t)(a << ((uint64_t)operand(r, node->b) & 63));
     }
     case X_SHR: {
-        int64_t a = eval_int(r, node->a);
-        unsigned shift = (unsigned)((uint64_t)eval_int(r, node->b) & 63);
+        int64_t a = operand(r, node->a);
+        unsigned shift = (unsigned)((uint64_t)operand(r, node->b) & 63);
         if (node->flag)  /* arithmetic: Python's >> of a negative int */
             return a < 0 ? ~(~a >> shift) : a >> shift;
         return (int64_t)((uint64_t)a >> shift);
@@ -1009,7 +1074,7 @@ static int64_t eval_int(Run *r, int n)
     case X_SCMP: return compare_strings(r, node);
     case X_LAND: return truth(r, node->a) && truth(r, node->b);
     case X_LOR: return truth(r, node->a) || truth(r, node->b);
-    case X_COND: return truth(r, node->a) ? eval_int(r, node->b) : eval_int(r, node->c);
+    case X_COND: return truth(r, node->a) ? operand(r, node->b) : operand(r, node->c);
     }
     return 0;
 }
@@ -1017,9 +1082,13 @@ static int64_t eval_int(Run *r, int n)
 /* A string expression: a new reference, or NULL with r->failed set. */
 static PyObject *eval_str(Run *r, int n)
 {
-    if (r->failed)
-        return NULL;
-    const Node *node = &r->np->nodes[n];
+    const Node *node = &r->nodes[n];
+    while (node->op == X_COND) {
+        int yes = truth(r, node->a);
+        if (r->failed)
+            return NULL;
+        node = &r->nodes[yes ? node->b : node->c];
+    }
     PyObject *s = NULL;
     switch (node->op) {
     case X_STR:
@@ -1027,15 +1096,11 @@ static PyObject *eval_str(Run *r, int n)
     case X_MEMBER:
         if (r->na != NULL)
             s = struct_member_str(r, node->member);
+        else if (r->failed)
+            return NULL;
         else if ((s = python_member(r, node)) != NULL && ensure_str(s) < 0)
             Py_CLEAR(s);
         break;
-    case X_COND: {
-        int yes = truth(r, node->a);
-        if (r->failed)
-            return NULL;
-        return eval_str(r, yes ? node->b : node->c);
-    }
     default:
         PyErr_SetString(PyExc_SystemError, "NativeProbe: not a string expression");
     }
@@ -1090,30 +1155,24 @@ static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
-    /* every value first: a fault writes nothing of the statement */
-    int n = s->npieces > 0 ? s->npieces : 1;
-    int64_t ints[n];
-    PyObject *strs[n];
-    memset(strs, 0, sizeof strs);
-    for (int k = 0; k < s->npieces && !r->failed; k++) {
-        const Piece *p = &s->pieces[k];
-        if (p->conv == 's')
-            strs[k] = eval_str(r, p->expr);
-        else if (p->conv != 0)
-            ints[k] = eval_int(r, p->expr);
-    }
-    int rc = r->failed ? -1 : 0;
+    size_t start = r->out.n;  /* a fault writes nothing of the statement */
+    int rc = 0;
     for (int k = 0; k < s->npieces && rc == 0; k++) {
         const Piece *p = &s->pieces[k];
         if (p->conv == 0)
             rc = buf_put(&r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
-        else if (p->conv == 's')
-            rc = buf_string(&r->out, p, strs[k]);
-        else
-            rc = buf_integer(&r->out, p, ints[k]);
+        else if (p->conv == 's') {
+            PyObject *text = eval_str(r, p->expr);
+            rc = text == NULL ? -1 : buf_string(&r->out, p, text);
+            Py_XDECREF(text);
+        }
+        else {
+            int64_t v = eval_int(r, p->expr);
+            rc = r->failed ? -1 : buf_integer(&r->out, p, v);
+        }
     }
-    for (int k = 0; k < s->npieces; k++)
-        Py_XDECREF(strs[k]);
+    if (rc < 0)
+        r->out.n = start;
     return rc;
 }
 
@@ -1178,6 +1237,7 @@ static int report_fault(Run *r, const Clause *c, int action)
                                             action, r->np->probe, (long long)r->ts);
         rc = res == NULL ? -1 : 0;
         Py_XDECREF(res);
+        r->quiet = r->np->quiet;
     }
     Py_XDECREF(type);
     Py_XDECREF(value);
@@ -1188,13 +1248,15 @@ static int report_fault(Run *r, const Clause *c, int action)
 /* ``if not ST.quiet: ST.record(w, _PREFIX)``: 1 quiet, 0 not, -1 error. */
 static int record_prefix(Run *r, const Clause *c)
 {
-    PyObject *quiet = PyObject_GetAttr(r->np->state, str_quiet);
-    if (quiet == NULL)
-        return -1;
-    int is_quiet = PyObject_IsTrue(quiet);
-    Py_DECREF(quiet);
-    if (is_quiet != 0)
-        return is_quiet;
+    if (r->quiet < 0) {
+        PyObject *quiet = PyObject_GetAttr(r->np->state, str_quiet);
+        if (quiet == NULL)
+            return -1;
+        r->quiet = PyObject_IsTrue(quiet);
+        Py_DECREF(quiet);
+    }
+    if (r->quiet != 0)
+        return r->quiet;
     /* the record's header and prefix come after what is held */
     if (flush_output(r) < 0)
         return -1;
@@ -1233,7 +1295,14 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
-    Run r = {.np = np, .ts = ts, .na = na, .args = args, .this_ = this_};
+    Run r;  /* not zeroed: its output buffer is large */
+    r.np = np;
+    r.nodes = np->nodes;
+    r.ts = ts;
+    r.na = na;
+    r.args = args;
+    r.this_ = this_;
+    r.quiet = np->quiet;
     buf_init(&r.out);
     int rc = 0;
     for (int i = 0; i < np->nclauses && rc == 0; i++) {
@@ -1287,8 +1356,8 @@ static PyObject *NativeProbe_vectorcall(PyObject *self, PyObject *const *args, s
 PyTypeObject NativeProbe_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.NativeProbe",
-    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots): the enabled clauses of "
-              "one probe as a native program (built by pcapprobe.dlang.passes.native); called "
+    .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots, quiet): the enabled "
+              "clauses of one probe as a native program (built by pcapprobe.dlang.passes.native); called "
               "as probe(ts, args, thread) like the engine's handler.",
     .tp_basicsize = sizeof(NativeProbeObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
@@ -1300,22 +1369,27 @@ PyTypeObject NativeProbe_Type = {
     .tp_call = PyVectorcall_Call,
 };
 
-/* NATIVE_MEMBERS: {struct name: frozenset of members}, what a program may read. */
+/* NATIVE_MEMBERS: {struct name: frozenset of its members a program may read}
+ * (MEMBERS lists each struct's members together). */
 static PyObject *native_members(void)
 {
     PyObject *table = PyDict_New();
-    for (size_t k = 0; table != NULL && k < sizeof MEMBERS / sizeof *MEMBERS; k++) {
-        PyObject *names = PyDict_GetItemString(table, MEMBERS[k].strct);
-        if (names == NULL) {
-            names = PySet_New(NULL);
-            if (names == NULL || PyDict_SetItemString(table, MEMBERS[k].strct, names) < 0)
-                Py_CLEAR(table);
-            Py_XDECREF(names);  /* the table holds it */
+    size_t n = sizeof MEMBERS / sizeof *MEMBERS;
+    for (size_t first = 0, end; table != NULL && first < n; first = end) {
+        PyObject *names = PyList_New(0);
+        for (end = first; names != NULL && end < n
+                          && strcmp(MEMBERS[end].strct, MEMBERS[first].strct) == 0;
+             end++) {
+            PyObject *member = PyUnicode_FromString(MEMBERS[end].member);
+            if (member == NULL || PyList_Append(names, member) < 0)
+                Py_CLEAR(names);
+            Py_XDECREF(member);
         }
-        PyObject *member = table != NULL ? PyUnicode_FromString(MEMBERS[k].member) : NULL;
-        if (member == NULL || PySet_Add(names, member) < 0)
+        PyObject *frozen = names != NULL ? PyFrozenSet_New(names) : NULL;
+        if (frozen == NULL || PyDict_SetItemString(table, MEMBERS[first].strct, frozen) < 0)
             Py_CLEAR(table);
-        Py_XDECREF(member);
+        Py_XDECREF(frozen);
+        Py_XDECREF(names);
     }
     return table;
 }

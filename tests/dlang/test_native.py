@@ -75,13 +75,15 @@ def tcp_probe(name: str) -> catalog.Probe:
     return catalog.PROVIDERS["tcp"][name]
 
 
-def run_both(text: str, firings: list[Firing], quiet: bool = True, expect_native: bool = True) -> str:
+def run_both(text: str, firings: list[Firing], quiet: bool = True, expect_native: bool = True,
+             macro_args: tuple[str, ...] = ()) -> str:
     """Run ``text`` on ``firings`` through the Python handlers and through the
     NativeProbes; assert identical results and return the output."""
     results = []
     for native in (False, True):
         out, err = io.StringIO(), io.StringIO()
-        program: Any = compile_program([Source("x.d", text)], {"quiet": quiet}, [], out, err, notices=False)
+        program: Any = compile_program([Source("x.d", text)], {"quiet": quiet}, list(macro_args), out, err,
+                                       notices=False)
         program.begin(firings[0][1] if firings else 0)
         handlers = {}
         for probe, ts, args in firings:
@@ -156,6 +158,13 @@ def test_seed_tcpio_d(tcp_firings: list[Firing]) -> None:
 def test_programs_in_the_subset(text: str, tcp_firings: list[Firing]) -> None:
     run_both(text, tcp_firings)
     run_both(text, tcp_firings, quiet=False)
+
+
+def test_macro_arguments_sizeof_and_inlines(tcp_firings: list[Firing]) -> None:
+    text = ('inline int LIMIT = 3 + 4; tcp:::send /args[4]->tcp_sport > $1/ '
+            '{ printf("%s %d %d %d %s\\n", $$2, $1, sizeof (int), LIMIT, $$0); }')
+    output = run_both(text, tcp_firings, macro_args=("1024", "tag"))
+    assert "tag 1024 4 7 x.d" in output
 
 
 def test_this_variables_are_shared_by_the_clauses_of_a_firing_and_reset_per_firing(
@@ -264,6 +273,95 @@ def test_generated_expressions(seed: int, tcp_firings: list[Firing]) -> None:
         pytest.skip("predicate outside the subset")
     assert text.count("printf") >= 10
     run_both(text, tcp_firings[:40] + extreme_firings())
+
+
+# printf conversions -------------------------------------------------------------
+
+INT_VALUES = ["args[4]->tcp_seq", "args[3]->tcps_state", "args[1]->cs_cid", "args[1]->cs_pid",
+              "args[4]->tcp_window", "(long)args[3]->tcps_state", "(long)0x8000000000000000",
+              "(int8_t)args[4]->tcp_flags", "(uint16_t)args[3]->tcps_state"]
+SIGNED_VALUES = ["args[3]->tcps_state", "args[1]->cs_pid", "(long)0x8000000000000000", "(int)args[4]->tcp_window"]
+STRINGS = ["", "abc", "héllo", "€uro€", "\U0001F600x", "\udcff!", "a%d%%"]
+
+
+def member_firings() -> list[Firing]:
+    """send firings whose members take extreme values and odd strings."""
+    e = EXTREMES
+    firings = []
+    for i, (text, (state, seq, window)) in enumerate(zip(
+            STRINGS, [(-6, 0xFFFFFFFF, 0), (0, 0, 65535), (6, 1, 1), (-1, 0x80000000, 7),
+                      (1, 12345, 0x8000), (-2, 99, 100), (3, 4, 5)])):
+        tcps = SimpleNamespace(**{**vars(e.tcps), "tcps_state": state, "tcps_laddr": text,
+                                  "tcps_raddr": STRINGS[-1 - i]})
+        tcp = SimpleNamespace(**{**vars(e.tcp), "tcp_seq": seq, "tcp_window": window})
+        cs = SimpleNamespace(cs_addr=0, cs_cid=[0, 1, (1 << 64) - 1, 1 << 63][i % 4], cs_pid=[-1, 0, 5][i % 3],
+                             cs_zoneid=0)
+        firings.append((tcp_probe("send"), 10**9 + i, (None, cs, e.ip, tcps, tcp)))
+    return firings
+
+
+def conversions(convs: str, flag_sets: list[str], widths: list[str], precisions: list[str]) -> list[str]:
+    return [f"%{flags}{width}{precision}{conv}" for conv in convs for flags in flag_sets
+            for width in widths for precision in precisions
+            if not ("0" in flags and precision)]  # zero padding with a precision: declined
+
+
+FLAG_SETS = ["", "-", "0", "+", " ", "-0", "+0", " 0", "-+", "- ", "+ ", "-+ 0"]
+
+
+@pytest.mark.parametrize("conv", list("diuxXo"))
+def test_integer_conversions(conv: str) -> None:
+    values = SIGNED_VALUES if conv == "i" else INT_VALUES  # %i of an unsigned: declined
+    specs = conversions(conv, FLAG_SETS, ["", "1", "7", "22"], ["", ".1", ".5", ".21"])
+    statements = [f'printf("[{spec}]\\n", {value});' for spec in specs for value in values]
+    run_both(f"tcp:::send {{ {' '.join(statements)} }}", member_firings())
+
+
+def test_string_conversions() -> None:
+    specs = conversions("s", ["", "-", "0", "+", " ", "#", "-0"], ["", "1", "8"], ["", ".1", ".2", ".10"])
+    statements = [f'printf("<{spec}|{spec}>\\n", args[3]->tcps_laddr, args[3]->tcps_raddr);'
+                  for spec in specs]
+    output = run_both(f"tcp:::send {{ {' '.join(statements)} }}", member_firings())
+    assert "héllo" in output and "\udcff" in output
+
+
+def test_literal_text_outside_ascii() -> None:
+    output = run_both('tcp:::send { printf("é€ %s ☺ %d%%\\n", args[3]->tcps_laddr, args[4]->tcp_window); }',
+                      member_firings())
+    assert output.startswith("é€  ☺ 0%\n")
+
+
+def test_a_program_and_its_native_probes_are_collected() -> None:
+    import gc
+    import weakref
+
+    program: Any = compile_program([Source("x.d", TCPIO.read_text())], {}, [], io.StringIO(), io.StringIO(),
+                                   notices=False)
+    assert program.native_handler(tcp_probe("send")) is not None
+    gone = weakref.ref(program)
+    del program
+    gc.collect()
+    assert gone() is None
+
+
+def test_firings_leak_no_references() -> None:
+    import sys
+
+    firings = member_firings()
+    text = ('tcp:::send { printf("%s %s %d\\n", args[3]->tcps_laddr, args[4]->tcp_flags ? "x" : "y", '
+            'args[4]->tcp_seq); @[args[3]->tcps_raddr, args[4]->tcp_window] = count(); '
+            '@s[args[3]->tcps_laddr] = sum(args[4]->tcp_seq); @q = quantize(args[4]->tcp_window); }')
+    program: Any = compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(), io.StringIO(),
+                                   notices=False)
+    fire = program.native_handler(tcp_probe("send"))
+    watched = [firings[1][2][3].tcps_laddr, firings[1][2][3].tcps_raddr]
+    for _, ts, args in firings:
+        fire(ts, args, None)
+    before = [sys.getrefcount(x) for x in watched]
+    for _ in range(1000):
+        for _, ts, args in firings:
+            fire(ts, args, None)
+    assert [sys.getrefcount(x) for x in watched] == before
 
 
 # Faults --------------------------------------------------------------------------

@@ -13,16 +13,18 @@ program format in dnative.c's opening comment), so integers are the same
 from __future__ import annotations
 
 import re
+from ast import literal_eval
 from typing import TYPE_CHECKING, Any
 
+from pcapprobe._fastpath import NATIVE_MEMBERS, NativeProbe
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.passes.compile import AGG_ARITY, ClauseCompiler, const_wrap
 from pcapprobe.dlang.passes.semantic import BUILTIN_VARIABLES
+from pcapprobe.probes import catalog
 
 if TYPE_CHECKING:
     from pcapprobe.dlang.engine import Enabling, Program
-    from pcapprobe.probes.catalog import Probe
 
 Tree = tuple[Any, ...]
 
@@ -35,18 +37,31 @@ class Decline(Exception):
     """The clause uses D outside the native subset."""
 
 
-def compile_probe(program: Program, probe: Probe, enablings: list[Enabling]) -> Any:
+def compile_probe(program: Program, probe: catalog.Probe, enablings: list[Enabling]) -> Any:
     """The NativeProbe running ``enablings`` (all of ``probe``'s), or None."""
-    from pcapprobe._fastpath import NativeProbe
-
     this_slots: dict[str, int] = {}
     try:
         clauses = tuple(
-            ClauseTranslator(program, probe, enabling, this_slots).clause() for enabling in enablings
+            ClauseTranslator(program, probe, enabling, this_slots).clause()
+            for enabling in enablings
         )
     except Decline:
         return None
-    return NativeProbe(probe, program.state, program.names, clauses, len(this_slots))
+    # ST.quiet changes at run time only through setopt()
+    changes = any(_calls(e.clause, "setopt") for e in program.all_enablings)
+    quiet = None if changes else program.state.quiet
+    return NativeProbe(probe, program.state, program.names, clauses, len(this_slots), quiet)
+
+
+def _calls(node: Any, name: str) -> bool:
+    """Whether ``name``() is called anywhere in the AST ``node``."""
+    if isinstance(node, ast.Call) and node.name == name:
+        return True
+    if isinstance(node, (tuple, list)):
+        return any(_calls(item, name) for item in node)
+    if isinstance(node, ast.Node):
+        return any(_calls(getattr(node, f), name) for f in node._fields)
+    return False
 
 
 def _wrap(tree: Tree, t: ty.DType) -> Tree:
@@ -90,7 +105,8 @@ def _kind(t: ty.DType) -> str:
 class ClauseTranslator:
     """One enabling (clause x probe) as a NativeProbe clause tuple."""
 
-    def __init__(self, program: Program, probe: Probe, enabling: Enabling, this_slots: dict[str, int]) -> None:
+    def __init__(self, program: Program, probe: catalog.Probe, enabling: Enabling,
+                 this_slots: dict[str, int]) -> None:
         self.program = program
         self.probe = probe
         self.enabling = enabling
@@ -121,8 +137,8 @@ class ClauseTranslator:
             expr = node.expr
             if isinstance(expr, ast.Call) and expr.name == "printf":
                 return self.printf(action, expr)
-            if isinstance(expr, ast.Assign) and expr.op == "=" and isinstance(expr.target, ast.VarRef) \
-                    and expr.target.scope == "this":
+            if (isinstance(expr, ast.Assign) and expr.op == "="
+                    and isinstance(expr.target, ast.VarRef) and expr.target.scope == "this"):
                 return self.assign_this(action, expr)
         raise Decline(type(node).__name__)
 
@@ -169,7 +185,8 @@ class ClauseTranslator:
         fmt_node = call.args[0]
         assert isinstance(fmt_node, ast.StrLit)
         values = [self.expr(a) for a in call.args[1:]]
-        bound = self.program.make_format(self.source, fmt_node.value, [t for _, t in values], "printf", fmt_node)
+        types = [t for _, t in values]
+        bound = self.program.make_format(self.source, fmt_node.value, types, "printf", fmt_node)
         if bound.python is None:
             raise Decline("printf conversion without a Python pattern")
         pattern, kinds = bound.python
@@ -178,7 +195,7 @@ class ClauseTranslator:
         args = iter(zip(values, kinds))
         for match in _PATTERN.finditer(pattern):
             if match.start() > position:
-                pieces.append(pattern[position:match.start()])
+                pieces.append(self.literal(pattern[position:match.start()]))
             position = match.end()
             if match.group(0) == "%%":
                 pieces.append("%")
@@ -194,13 +211,23 @@ class ClauseTranslator:
                     raise Decline("integer conversion of a non-integer")
                 # compile.reduced: wrapped to the conversion's size and sign
                 reduced = ty.integer("int", size, kind == "signed")
-                tree = ("int", const_wrap(tree[1], reduced)) if tree[0] == "int" else _wrap(tree, reduced)
+                if tree[0] == "int":
+                    tree = ("int", const_wrap(tree[1], reduced))
+                else:
+                    tree = _wrap(tree, reduced)
                 if kind == "unsigned" and conv == "d":
                     conv = "u"
-            pieces.append(("conv", flags, int(width or 0), int(precision) if precision else -1, conv, tree))
+            prec = int(precision) if precision else -1
+            pieces.append(("conv", flags, int(width or 0), prec, conv, tree))
         if position < len(pattern):
-            pieces.append(pattern[position:])
+            pieces.append(self.literal(pattern[position:]))
         return ("printf", action, tuple(pieces))
+
+    @staticmethod
+    def literal(text: str) -> str:
+        if "%" in text:  # a conversion _PATTERN does not know
+            raise Decline("printf conversion")
+        return text
 
     # Expressions ------------------------------------------------------------
 
@@ -227,7 +254,7 @@ class ClauseTranslator:
     def x_MacroArg(self, node: ast.MacroArg) -> tuple[Tree, ty.DType]:
         code, t = self.py.x_MacroArg(node)
         if t.is_string and node.as_string:
-            return ("str", eval(code, {})), t  # noqa: S307 - a repr() of a str
+            return ("str", literal_eval(code)), t  # a repr() of the str
         try:
             return ("int", int(code)), t
         except ValueError:
@@ -285,12 +312,8 @@ class ClauseTranslator:
         n = self.py.const_eval(base.indexes[0])
         assert n is not None
         struct = ty.from_ctype(self.probe.args[n]).struct
-        from pcapprobe._fastpath import NATIVE_MEMBERS
-
         if struct is None or node.name not in NATIVE_MEMBERS.get(struct, ()):
             raise Decline(f"member {node.name}")
-        from pcapprobe.probes import catalog
-
         member = catalog.STRUCTS[struct].member(node.name)
         assert member is not None
         t = ty.from_ctype(member.ctype)

@@ -193,6 +193,20 @@ def test_events_dump_every_member(tracked: list[int],
     assert any(tracked)
 
 
+def test_merged_captures(tracked: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several captures are merged frame by frame: every segment comes from
+    the Python IP layer."""
+    captures = [str(FIXTURES / "tcp-retrans.pcap"), str(FIXTURES / "tcp-reuse.pcap")]
+    results = []
+    for tracker in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(tcp, "TRACKER", tracker)
+            results.append(pcapprobe.run(captures, program=EVERY_MEMBER, local="all"))
+    fast, slow = results
+    assert (fast.output, fast.errors, fast.stats) == (slow.output, slow.errors, slow.stats)
+    assert tracked == [_decoded(fast)] and tracked[0] > 0
+
+
 # --- the same connections in other shapes ------------------------------------
 
 SHAPED = ["tcp-handshake.pcap", "tcp-retrans.pcap", "tcp-reuse.pcap", "tcp-wscale.pcap",
@@ -239,14 +253,14 @@ def _bad_option_records() -> list[tuple[int, bytes]]:
     return records
 
 
-def test_bad_options_are_weirds_naming_their_packet(tmp_path: Path,
+@pytest.mark.parametrize("name", ["every-member", "no-estimates"])
+def test_bad_options_are_weirds_naming_their_packet(name: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A malformed option list in a record the scanner took: the same weird,
-    naming the same packet, as on the Python path."""
+    naming the same packet, as on the Python path (Python and native clauses)."""
     capture = tmp_path / "bad-option.pcap"
     capture.write_bytes(pcap_bytes(_bad_option_records(), nanos=True))
-    fast = _run(capture, monkeypatch, True, program=EVERY_MEMBER)
-    _same(capture, monkeypatch, program=EVERY_MEMBER)
+    fast = _same(capture, monkeypatch, program=PROGRAMS[name])
     assert "packet 1: TCP option 2 length 1" in fast.errors
 
 

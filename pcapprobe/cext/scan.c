@@ -13,6 +13,10 @@
  * connections are handed over (``adopt``); an entry whose connection has no
  * framer any more (closed, evicted, unbound) is dropped at its next packet.
  *
+ * In a run that tracks TCP endpoints without applications (flows/tcp.py
+ * TcpLayer.tracker), every record holding a whole TCP segment with a valid
+ * fixed header, SYN/FIN/RST included, goes to the tracker (track.c) instead.
+ *
  * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
  * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
@@ -23,6 +27,13 @@
 #include <string.h>
 
 #include "structmember.h"
+
+/* track.c: a TcpTracker takes the segment at buf[tcp_off:tcp_off + tcp_len]
+ * (tcp points at it) of a record being consumed.  0, or -1 with an
+ * exception set. */
+int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
+                   PyObject *buf, const uint8_t *tcp, Py_ssize_t tcp_off, Py_ssize_t tcp_len,
+                   int64_t ts);
 
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
@@ -37,6 +48,7 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+#define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
 
@@ -57,7 +69,8 @@ typedef struct {
 #define MIN_SLOTS 64
 
 /* The record being consumed (borrowed references: the scan's arguments and
- * the connection, which consume() holds), until its frame is made. */
+ * the connection, which consume() holds; no connection for the tracker's),
+ * until its frame is made. */
 typedef struct {
     int active;
     PyObject *buf, *source, *ifname, *conn;
@@ -88,6 +101,7 @@ typedef struct {
     PyObject *ip_layer;    /* consumed only while its ``fire`` is None */
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
+    PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     long long frames, bytes, segments;
     int64_t latest_ts;
@@ -242,7 +256,19 @@ int before_python(void)
     rec->frame = frame_of_consumed(rec);
     if (rec->frame == NULL)
         return -1;
-    return PyObject_SetAttr(rec->conn, str_frame, rec->frame);
+    return rec->conn == NULL ? 0 : PyObject_SetAttr(rec->conn, str_frame, rec->frame);
+}
+
+/* The Frame of the record being consumed, for the tracker's weirds (made
+ * now; borrowed), or NULL with an exception set. */
+PyObject *scanned_frame(void)
+{
+    Record_context *rec = consuming;
+    if (rec == NULL || !rec->active) {
+        PyErr_SetString(PyExc_SystemError, "no record is being consumed");
+        return NULL;
+    }
+    return before_python() < 0 ? NULL : rec->frame;
 }
 
 /* ---- decoding one record ------------------------------------------------ */
@@ -260,16 +286,19 @@ static inline uint32_t file32(const uint8_t *p, int big_endian)
                       : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
 }
 
-/* A plain TCP segment: its key, header fields and payload within the frame. */
+/* A TCP segment: its key, header fields, and where it and its payload are
+ * within the frame. */
 typedef struct {
     FlowKey key;
     uint32_t seq, ack;
     uint8_t flags;
+    Py_ssize_t tcp_off, tcp_len;
     Py_ssize_t payload_off, payload_len;
 } Segment;
 
 /* Fill ``seg`` from an Ethernet frame; 0 when the frame is anything else than
- * a whole, unfragmented, plain TCP segment (the Python layers take it). */
+ * a whole, unfragmented TCP segment with a valid fixed header (the Python
+ * layers take it). */
 static int decode_segment(const uint8_t *p, Py_ssize_t caplen, Segment *seg)
 {
     Py_ssize_t off = ETH_HEADER_LEN;
@@ -320,12 +349,12 @@ static int decode_segment(const uint8_t *p, Py_ssize_t caplen, Segment *seg)
     if (hlen < TCP_HEADER_MIN || hlen > tcp_len)
         return 0;
     seg->flags = tcp[13];
-    if (seg->flags & (TH_SYN | TH_FIN | TH_RST))
-        return 0;
     seg->key.sport = be16(tcp);
     seg->key.dport = be16(tcp + 2);
     seg->seq = be32(tcp + 4);
     seg->ack = be32(tcp + 8);
+    seg->tcp_off = tcp_off;
+    seg->tcp_len = tcp_len;
     seg->payload_off = tcp_off + hlen;
     seg->payload_len = tcp_len - hlen;
     return 1;
@@ -467,18 +496,21 @@ static int next_tick(FlowIndexObject *self, int64_t *tick)
 }
 
 /* Output the D program held while the record was consumed goes out now, as
- * the Python packet loop flushes after every frame. */
-static int flush_output(FlowIndexObject *self)
+ * the Python packet loop flushes after every frame.  ``pending`` is the
+ * program's list of held output (NULL without a program); held_output() the
+ * number of pieces in it, -1 on error. */
+static Py_ssize_t held_output(PyObject *pending)
 {
-    if (self->driver == Py_None)
-        return 0;
-    PyObject *pending = PyObject_GetAttr(self->driver, str_pending);
     if (pending == NULL)
-        return -1;
-    int any = PyObject_IsTrue(pending);
-    Py_DECREF(pending);
-    if (any <= 0)
-        return any;
+        return 0;
+    return PyList_CheckExact(pending) ? PyList_GET_SIZE(pending) : PyObject_Length(pending);
+}
+
+static int flush_output(FlowIndexObject *self, PyObject *pending)
+{
+    Py_ssize_t held = held_output(pending);
+    if (held <= 0)
+        return held < 0 ? -1 : 0;
     PyObject *r = PyObject_CallMethodNoArgs(self->driver, str_flush);
     Py_XDECREF(r);
     return r == NULL ? -1 : 0;
@@ -566,6 +598,7 @@ typedef struct {
     Py_ssize_t end;
     int64_t tick;
     Record_context *outer;  /* what this thread was consuming before */
+    PyObject *pending;      /* the D program's held output (a list), or NULL */
 } Scan;
 
 /* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none
@@ -578,10 +611,16 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
         return fires < 0 ? -1 : 0;
     if (next_tick(self, &scan->tick) < 0)
         return -1;
+    scan->pending = NULL;
+    if (self->driver != Py_None
+        && (scan->pending = PyObject_GetAttr(self->driver, str_pending)) == NULL)
+        return -1;
     /* buf (bytes, or a view of the mapped file) is never written: PDU views
      * into it that apps keep stay valid and unchanged */
-    if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0)
+    if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0) {
+        Py_CLEAR(scan->pending);
         return -1;
+    }
     scan->data = (const uint8_t *)scan->whole.buf;
     scan->end = end > scan->whole.len || pos < 0 ? pos : end;
     self->rec.buf = buf;
@@ -600,12 +639,26 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
     PyBuffer_Release(&scan->whole);
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    int status = write_back(self);
+    /* before the reader may block on its next read */
+    int status = write_back(self) < 0 || flush_output(self, scan->pending) < 0 ? -1 : 0;
+    Py_CLEAR(scan->pending);
     if (type != NULL) {
         PyErr_Clear();
         PyErr_Restore(type, value, tb);
     }
     return status;
+}
+
+/* The tracker takes the segment: CONSUMED, or -1 on error. */
+static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
+{
+    self->rec.active = 1;
+    self->rec.conn = NULL;
+    if (tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
+                       self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
+                       seg->tcp_len, rec->ts) < 0)
+        return -1;
+    return CONSUMED;
 }
 
 /* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
@@ -621,16 +674,24 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     Segment seg;
     if (!decode_segment(rec->frame, rec->caplen, &seg))
         return 0;
-    int found;
-    Slot *slot = table_find(self, &seg.key, &found);
-    if (!found)
-        return 0;
+    int tracked = self->tracker != Py_None;
+    Slot *slot = NULL;
+    if (!tracked) {
+        if (seg.flags & (TH_SYN | TH_FIN | TH_RST))
+            return 0;
+        int found;
+        slot = table_find(self, &seg.key, &found);
+        if (!found)
+            return 0;
+    }
     self->rec.index = index;
     self->rec.ts = rec->ts;
     self->rec.start = rec->off;
     self->rec.caplen = rec->caplen;
     self->rec.wirelen = rec->wirelen;
-    int consumed = consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off, rec->ts);
+    int consumed = tracked ? track(self, &seg, rec)
+                           : consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off,
+                                     rec->ts);
     int called_python = self->rec.frame != NULL;
     record_done(&self->rec);
     if (consumed <= 0)
@@ -641,7 +702,18 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
-    if (called_python && (flush_output(self) < 0 || next_tick(self, &scan->tick) < 0))
+    if (tracked) {
+        /* native D clauses write output and may exit() without a Python
+         * call; their output goes out in batches (records of one buffer are
+         * read without blocking, and whatever writes to stderr flushes the
+         * held output first) */
+        Py_ssize_t held = held_output(scan->pending);
+        if (held < 0 || (held >= FLUSH_BATCH && flush_output(self, scan->pending) < 0))
+            return -1;
+        return next_tick(self, &scan->tick) < 0 ? -1 : 1;
+    }
+    if (called_python
+        && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
         return -1;
     return 1;
 }
@@ -856,6 +928,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->driver = Py_NewRef(Py_None);
     self->ip_layer = Py_NewRef(Py_None);
     self->on_error = Py_NewRef(Py_None);
+    self->tracker = Py_NewRef(Py_None);
     self->deadline = INT64_MAX;
     self->latest_ts = -1;
     return (PyObject *)self;
@@ -871,6 +944,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->ip_layer);
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
+    Py_VISIT(self->tracker);
     return 0;
 }
 
@@ -886,6 +960,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->ip_layer);
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
+    Py_CLEAR(self->tracker);
     return 0;
 }
 
@@ -921,6 +996,7 @@ static int set_ref(PyObject **field, PyObject *value)
 REF_PROPERTY(driver)
 REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
+REF_PROPERTY(tracker)
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -948,6 +1024,8 @@ static PyGetSetDef FlowIndex_getset[] = {
      "records are consumed only while this object's fire is None"},
     {"on_error", (getter)get_on_error, (setter)set_on_error,
      "on_error(frame, exc): a DissectError raised while a record was consumed"},
+    {"tracker", (getter)get_tracker, (setter)set_tracker,
+     "a TcpTracker that takes every TCP segment the scanner can decode, or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},

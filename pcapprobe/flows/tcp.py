@@ -7,6 +7,10 @@ order), then feed the payload to the bound application.  Perspective is
 ``ctx.local``: a host that is not local has no endpoint and fires nothing;
 with ``--local all`` both hosts of a connection have endpoints with their own
 ``cs_cid``.  The D thread of a firing is the endpoint's connection.
+
+A run that tracks endpoints and in which no application can bind (every run
+of the tcp scripts) has all of this done in C by ``TcpTracker``
+(pcapprobe/cext/track.c), fed by the record scanner and by ``on_packet``.
 """
 
 from __future__ import annotations
@@ -17,23 +21,28 @@ from typing import TYPE_CHECKING
 from dissectors import tcp as tcp_dissector
 from dissectors._reader import DissectError
 from dissectors.tcp import TcpOptions, TcpSegment
-from pcapprobe._fastpath import FlowIndex
+from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.reassembly import Budget
+from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
     PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
 )
 
 if TYPE_CHECKING:
-    from pcapprobe.pipeline import IpPacket, RunContext
+    from pcapprobe.pipeline import Fire, IpPacket, RunContext
 
 TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
 
 _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 _NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carries
+
+# Whether runs without applications track endpoints in C (TcpTracker); the
+# tests turn it off to compare with the Python layer.
+TRACKER = True
 
 
 def is_loopback(local: str, remote: str) -> bool:
@@ -49,7 +58,12 @@ class TcpLayer:
         self.report = ctx.report
         self.counts = ctx.report.layer("tcp")
         self.is_local = ctx.local.is_local
-        self.fire = Firing(lambda name: ctx.handler("tcp", name), self._enter_time_wait,
+        self.bindings = apps.enabled_stream_apps(ctx)
+        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
+        # Without applications the layer runs in C (TcpTracker) when it tracks
+        # endpoints, and so do the D clauses the native subset covers.
+        in_c = TRACKER and not self.bindings
+        self.fire = Firing(lambda name: _handler(ctx, name, in_c), self._enter_time_wait,
                            self._options, PKTINFO, TCPLSINFO, CsInfo)
         fire = self.fire
         fire.estimate = estimates_read(ctx)
@@ -62,26 +76,39 @@ class TcpLayer:
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted)
         self.flows = self.table.flows
+        self.tracker = self._tracker() if self.tracking and in_c else None
         # Connections without endpoints have their plain data segments taken
-        # by the scanner (pcapprobe/cext/scan.c) once an application is bound.
-        self.index = None if self.tracking else FlowIndex(DissectError)
-        if self.index is not None:
+        # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
+        # with the tracker, it takes every segment it can decode.
+        self.index = None if self.tracking and self.tracker is None else FlowIndex(DissectError)
+        if self.tracker is not None:
+            self.index.tracker = self.tracker
+        elif self.index is not None:
             self.index.deadline = self.table.next_sweep
         self.budget = Budget()
         self.time_wait: deque[Endpoint] = deque()
         # The earliest of the time-wait and sweep deadlines: one test a packet.
         self.next_clock = 0
         self.next_cid = 1
-        self.bindings = apps.enabled_stream_apps(ctx)
-        self.heuristics = tuple(b for b in self.bindings if b.heuristic is not None)
         self._pkt: IpPacket | None = None
         self._opts_seg: TcpSegment | None = None
         self._opts = _NO_OPTIONS
+
+    def _tracker(self) -> TcpTracker:
+        """The C layer of this run; roles mid-stream come from the server ports
+        of every stream binding, enabled or not (as ``_guess_roles``)."""
+        ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
+        local = self.ctx.local
+        return TcpTracker(self.fire, local.all, local.addrs, ports, self.report, self.counts,
+                          TcpInfo, IpInfo)
 
     # -- the per-packet path ---------------------------------------------
 
     def on_packet(self, pkt: IpPacket) -> None:
         seg = TcpInfo(pkt.payload, pkt.payload_len)
+        if self.tracker is not None:
+            self.tracker.segment(pkt, seg)
+            return
         ts = pkt.ts_ns
         if ts >= self.next_clock:
             self._run_clocks(ts)
@@ -254,8 +281,21 @@ class TcpLayer:
     def finish(self) -> None:
         """End of capture: applications see their streams close; no probe fires
         (DTrace would not have seen these connections end)."""
+        if self.tracker is not None:
+            self.tracker.finish()
         for conn in self.table.drain():
             conn.close_stream(conn.last_ts)
+
+
+def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:
+    """The sink's handler of tcp probe ``name``; with ``native``, the clauses
+    compiled to a NativeProbe (run in C) when the sink has them."""
+    fire = ctx.handler("tcp", name)
+    native_handler = getattr(ctx.sink, "native_handler", None)
+    if fire is None or not native or native_handler is None:
+        return fire
+    probe = native_handler(catalog.PROVIDERS["tcp"][name])
+    return fire if probe is None else probe
 
 
 def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],

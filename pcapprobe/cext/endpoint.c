@@ -25,11 +25,6 @@
 #include <string.h>
 #include <structmember.h>
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
-
 #define HALF 0x80000000u
 
 #define MSS_DEFAULT_IPV4 536        /* RFC 9293 §3.7.1 / Solaris tcp_mss_def_ipv4 */
@@ -41,7 +36,6 @@
 #define DUPACK_THRESHOLD 3          /* RFC 5681 §3.2 */
 #define REORDER_DEFAULT_NS 3000000  /* Wireshark's out-of-order threshold without an RTT */
 
-#define TCP_HEADER_MIN 20
 #define TCP_HEADER_MAX 60  /* data offset 15 */
 
 /* RFC 9293 §3.2 / RFC 7323 / RFC 2018 option kinds */

@@ -22,18 +22,11 @@
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
  * Anything unusual is left to dissectors/, which report it.
  */
-#include "fastpath.h"
+#include "tcpcore.h"
 
 #include <string.h>
 
 #include "structmember.h"
-
-/* track.c: a TcpTracker takes the segment at buf[tcp_off:tcp_off + tcp_len]
- * (tcp points at it) of a record being consumed.  0, or -1 with an
- * exception set. */
-int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
-                   PyObject *buf, const uint8_t *tcp, Py_ssize_t tcp_off, Py_ssize_t tcp_len,
-                   int64_t ts);
 
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
@@ -43,11 +36,6 @@ int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const ui
 #define ETHERTYPE_IPV6 0x86DD
 #define MAX_TAGS 2
 #define IPPROTO_TCP 6
-#define TCP_HEADER_MIN 20
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
@@ -259,8 +247,6 @@ int before_python(void)
     return rec->conn == NULL ? 0 : PyObject_SetAttr(rec->conn, str_frame, rec->frame);
 }
 
-/* The Frame of the record being consumed, for the tracker's weirds (made
- * now; borrowed), or NULL with an exception set. */
 PyObject *scanned_frame(void)
 {
     Record_context *rec = consuming;

@@ -19,6 +19,13 @@
 
 #include "fastpath.h"
 
+/* RFC 9293 §3.1: the fixed header's length and the flags the flow code reads */
+#define TCP_HEADER_MIN 20
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
 /* The tcp provider's probes, in this order wherever a table is kept per probe. */
 enum {
     TCP_SEND,
@@ -149,9 +156,6 @@ typedef struct EndpointObject {
     uint32_t recover;
     int64_t tw_expiry;
     int mss;
-    /* the tracker's: its connection, and the time-wait queue's link */
-    void *conn;
-    struct EndpointObject *tw_next;
 } EndpointObject;
 
 /* endpoint.c */
@@ -190,5 +194,15 @@ int native_fire(PyObject *probe, const NativeArgs *args);
 
 /* track.c */
 int track_add_types(PyObject *module);
+/* A TcpTracker takes the segment at buf[tcp_off:tcp_off + tcp_len] (tcp
+ * points at it: a valid fixed header, the whole segment captured) of the
+ * record the scanner is consuming.  0, or -1 with an exception set. */
+int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
+                   PyObject *buf, const uint8_t *tcp, Py_ssize_t tcp_off, Py_ssize_t tcp_len,
+                   int64_t ts);
+
+/* scan.c: the Frame of the record being consumed (made now; borrowed), or
+ * NULL with an exception set. */
+PyObject *scanned_frame(void);
 
 #endif

@@ -23,15 +23,6 @@
 #define IDLE_TIMEOUT_NS (3600 * NS)
 #define SWEEP_EVERY_NS (30 * NS)
 #define MAX_CONNECTIONS 500000
-#define TCP_HEADER_MIN 20
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
-
-/* scan.c: the Frame of the record being consumed (made now; borrowed), or
- * NULL with an exception set. */
-PyObject *scanned_frame(void);
 
 /* ---- connections ---------------------------------------------------------- */
 
@@ -768,9 +759,6 @@ static int track_segment(TrackerObject *self, Packet *p)
     return 0;
 }
 
-/* scan.c: the TCP segment of a record being consumed (a valid fixed header,
- * the whole segment captured) at tcp_off in buf.  0, or -1 with an exception
- * set. */
 int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
                    PyObject *buf, const uint8_t *tcp, Py_ssize_t tcp_off, Py_ssize_t tcp_len,
                    int64_t ts)

@@ -47,7 +47,7 @@ NAME precedence and associativity
 ARGS -q
 PROG BEGIN { printf("%d %d %d %d %d\n", 1 + 2 * 3, (1 + 2) * 3, 10 - 4 - 3, 1 << 4 >> 2, 6 & 3 | 8 ^ 1); exit(0); }
 EXPECT <<EOT
-7 3 3 4 11
+7 9 3 4 11
 
 EOT
 

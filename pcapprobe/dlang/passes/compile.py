@@ -122,7 +122,7 @@ def wrap(code: str, t: ty.DType) -> str:
     if not t.signed:
         return f"(({code}) & {mask})"
     half = (mask + 1) >> 1
-    return f"((({code}) + {half}) & {mask}) - {half}"
+    return f"(((({code}) + {half}) & {mask}) - {half})"
 
 
 def convert(code: str, src: ty.DType, dst: ty.DType) -> str:

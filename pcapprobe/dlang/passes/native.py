@@ -82,15 +82,6 @@ def _convert(tree: Tree, src: ty.DType, dst: ty.DType) -> Tree:
     return tree
 
 
-def _unparenthesized(tree: Tree) -> Tree:
-    """``tree``, declining where compile.py's code for it is misparsed: its
-    signed wrap ends in an unparenthesized ``- half``, which binds wrongly as
-    the operand of unary - and ~, of *, and on the right of -."""
-    if tree[0] == "wrap" and tree[2]:
-        raise Decline("an expression whose Python code is misparsed")
-    return tree
-
-
 def _kind(t: ty.DType) -> str:
     """How a value of ``t`` becomes a Python object: "s", "i" or "u"."""
     if t.is_string:
@@ -162,10 +153,6 @@ class ClauseTranslator:
         """``(a op b)`` of a compound assignment, operands already of type ``rt``."""
         if op in ("/", "%", ">>"):
             return ({"/": "div", "%": "mod", ">>": "shr"}[op], int(rt.signed), a, b)
-        if op == "*":
-            a = _unparenthesized(a)
-        if op in ("*", "-"):
-            b = _unparenthesized(b)
         return ({"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",
                  "<<": "shl"}[op], a, b)
 
@@ -351,7 +338,7 @@ class ClauseTranslator:
         rt = ty.promote(t)
         if op == "+":
             return tree, rt
-        return _wrap(("neg" if op == "-" else "inv", _unparenthesized(tree)), rt), rt
+        return _wrap(("neg" if op == "-" else "inv", tree), rt), rt
 
     def x_Cast(self, node: ast.Cast) -> tuple[Tree, ty.DType]:
         target = ty.named(node.type.base, node.type.pointers)
@@ -402,10 +389,6 @@ class ClauseTranslator:
         name = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor"}[op]
         if op in ("&", "|", "^"):
             return (name, a, b), rt
-        if op == "*":
-            a = _unparenthesized(a)
-        if op in ("*", "-"):
-            b = _unparenthesized(b)
         return _wrap((name, a, b), rt), rt
 
     def comparison(self, op: str, a: Tree, at: ty.DType, b: Tree, bt: ty.DType) -> Tree:

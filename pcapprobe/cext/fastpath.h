@@ -8,7 +8,10 @@
  * scan.c: FlowIndex, which consumes the pcap records of plain in-order data
  *   segments of connections whose application is bound and nothing else listens
  *   to (no ip/tcp probe, no local endpoint), handing their bytes straight to the
- *   connection's reassembler.  Every other record is left to the Python layers.
+ *   connection's reassembler; in a run with a TcpTracker (tcpcore.h), every
+ *   record holding a whole TCP segment goes to the tracker.  Every other record
+ *   is left to the Python layers.
+ * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
  */
 #ifndef PCAPPROBE_FASTPATH_H
 #define PCAPPROBE_FASTPATH_H

@@ -60,7 +60,7 @@ static PyObject *str_tcp, *str_sport, *str_dport, *str_seq, *str_ack, *str_offse
     *str_ip_daddr;
 
 /* A Python time in ns, saturated to the int64_t range. */
-static int ts_from_python(PyObject *obj, int64_t *ts)
+int timestamp_from_python(PyObject *obj, int64_t *ts)
 {
     int overflow;
     long long value = PyLong_AsLongLongAndOverflow(obj, &overflow);
@@ -87,17 +87,6 @@ static int seq_lt(uint32_t a, uint32_t b)
 
 /* ------------------------------------------------------------------------ */
 /* Options (dissectors/tcp.py parse_options and _option)                     */
-
-static void opts_clear(TcpOpts *opts)
-{
-    memset(opts, 0, sizeof *opts);
-    opts->wscale = -1;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* One option whose length fits the header: 0, or 1 when its value length is
  * wrong for its kind (unknown kinds are skipped). */
@@ -131,7 +120,7 @@ int tcp_parse_options(const uint8_t *header, Py_ssize_t len, TcpOpts *out,
                       const char **weird, char *detail, size_t detail_size)
 {
     Py_ssize_t pos = TCP_HEADER_MIN, end = len < TCP_HEADER_MAX ? len : TCP_HEADER_MAX;
-    opts_clear(out);
+    tcp_opts_clear(out);
     while (pos < end) {
         int kind = header[pos];
         if (kind == TCPOPT_EOL)
@@ -143,18 +132,18 @@ int tcp_parse_options(const uint8_t *header, Py_ssize_t len, TcpOpts *out,
         *weird = "tcp.bad_option";
         if (pos + 2 > end) {
             snprintf(detail, detail_size, "TCP option %d without length", kind);
-            opts_clear(out);
+            tcp_opts_clear(out);
             return 1;
         }
         int length = header[pos + 1];
         if (length < 2 || pos + length > end) {
             snprintf(detail, detail_size, "TCP option %d length %d", kind, length);
-            opts_clear(out);
+            tcp_opts_clear(out);
             return 1;
         }
         if (parse_option(out, kind, header + pos + 2, length - 2)) {
             snprintf(detail, detail_size, "TCP option %d value length %d", kind, length - 2);
-            opts_clear(out);
+            tcp_opts_clear(out);
             return 1;
         }
         pos += length;
@@ -216,7 +205,7 @@ static int opts_sack(PyObject *opts, TcpOpts *out)
  * the endpoint ignores both alike). */
 static int opts_from_python(PyObject *opts, TcpOpts *out)
 {
-    opts_clear(out);
+    tcp_opts_clear(out);
     if (opts_int(opts, str_mss, 0, &out->mss) < 0
         || opts_int(opts, str_wscale, -1, &out->wscale) < 0)
         return -1;
@@ -1250,12 +1239,20 @@ static void Endpoint_dealloc(EndpointObject *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Whether the Python methods may drive this endpoint: not once it or its
+ * Firing was cleared by the garbage collector, and not on a TcpTracker's
+ * Firing, whose hooks work only for the segment the tracker is processing. */
 static int endpoint_check(EndpointObject *self)
 {
-    if (self->fire != NULL)
-        return 0;
-    PyErr_SetString(PyExc_ValueError, "Endpoint has been cleared");
-    return -1;
+    if (self->fire == NULL || self->fire->csinfo == NULL) {
+        PyErr_SetString(PyExc_ValueError, "Endpoint has been cleared");
+        return -1;
+    }
+    if (self->fire->owner != NULL) {
+        PyErr_SetString(PyExc_ValueError, "the endpoints of a TcpTracker are driven by it");
+        return -1;
+    }
+    return 0;
 }
 
 static int seg_u32(PyObject *seg, PyObject *name, uint32_t *out)
@@ -1307,7 +1304,7 @@ static PyObject *endpoint_segment_method(EndpointObject *self, PyObject *const *
     }
     int64_t ts;
     TcpEvent ev;
-    if (ts_from_python(args[1], &ts) < 0 || endpoint_check(self) < 0
+    if (timestamp_from_python(args[1], &ts) < 0 || endpoint_check(self) < 0
         || event_from_python(&ev, args[0], args[2]) < 0
         || step(self, &ev, ts) < 0)
         return NULL;
@@ -1328,7 +1325,7 @@ static PyObject *Endpoint_on_receive(EndpointObject *self, PyObject *const *args
 static PyObject *Endpoint_expire_time_wait(EndpointObject *self, PyObject *ts_obj)
 {
     int64_t ts;
-    if (ts_from_python(ts_obj, &ts) < 0 || endpoint_check(self) < 0
+    if (timestamp_from_python(ts_obj, &ts) < 0 || endpoint_check(self) < 0
         || endpoint_expire_time_wait(self, ts) < 0)
         return NULL;
     Py_RETURN_NONE;
@@ -1366,7 +1363,7 @@ static int Endpoint_set_tw_expiry(EndpointObject *self, PyObject *value, void *c
         PyErr_SetString(PyExc_AttributeError, "cannot delete tw_expiry");
         return -1;
     }
-    return ts_from_python(value, &self->tw_expiry);
+    return timestamp_from_python(value, &self->tw_expiry);
 }
 
 static PyGetSetDef Endpoint_getset[] = {

@@ -31,6 +31,14 @@ typedef struct {
     Py_ssize_t len;
 } Span;
 
+/* Network byte order (RFC 1700) reads. */
+static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static inline uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* stream.c */
 extern PyTypeObject Budget_Type;
 extern PyTypeObject Reassembler_Type;

@@ -259,13 +259,6 @@ PyObject *scanned_frame(void)
 
 /* ---- decoding one record ------------------------------------------------ */
 
-static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static inline uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline uint32_t file32(const uint8_t *p, int big_endian)
 {
     return big_endian ? be32(p)
@@ -358,9 +351,6 @@ static PyObject *reassembler_of(PyObject *reasm_list, int direction)
     return Py_IS_TYPE(reasm, &Reassembler_Type) ? reasm : NULL;
 }
 
-/* What Connection.stream does with a data segment: its bytes to this
- * direction's reassembler, its ACK to the other's.  0, or -1 with an
- * exception set. */
 /* conn.last_ts and conn.server_spoke are read only by the Python TCP layer,
  * never while a scan runs: they are written once per scan (write_back), not
  * once per record. */
@@ -398,6 +388,9 @@ static int touch(FlowIndexObject *self, PyObject *conn, int64_t ts, int directio
     return 0;
 }
 
+/* What Connection.stream does with a data segment: its bytes to this
+ * direction's reassembler, its ACK to the other's.  0, or -1 with an
+ * exception set. */
 static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *framer,
                           PyObject *reasm_list, PyObject *reasm, int direction,
                           const Segment *seg, PyObject *buf, const uint8_t *frame,

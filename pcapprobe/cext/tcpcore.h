@@ -19,12 +19,24 @@
 
 #include "fastpath.h"
 
+#include <string.h>
+
 /* RFC 9293 §3.1: the fixed header's length and the flags the flow code reads */
 #define TCP_HEADER_MIN 20
 #define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+
+/* a + b in ns, saturated: capture times near the ends of int64 (a pcapng
+ * may declare any offset and resolution) never wrap around */
+static inline int64_t ns_add(int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(a, b, &sum))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
 
 /* The tcp provider's probes, in this order wherever a table is kept per probe. */
 enum {
@@ -74,6 +86,12 @@ typedef struct {
     int nsack;
     uint32_t sack[TCP_MAX_SACK][2];
 } TcpOpts;
+
+static inline void tcp_opts_clear(TcpOpts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->wscale = -1;
+}
 
 /* One segment as the endpoints of its connection see it. */
 typedef struct TcpEventS {
@@ -162,6 +180,9 @@ typedef struct EndpointObject {
 extern PyTypeObject Firing_Type;
 extern PyTypeObject Endpoint_Type;
 int endpoint_add_types(PyObject *module);
+/* A Python int time in ns as an int64_t, saturated (Python's are unbounded);
+ * 0, or -1 with an exception set when it is not an int. */
+int timestamp_from_python(PyObject *obj, int64_t *ts);
 /* A new endpoint (a new reference), as Endpoint(fire, cid, laddr, lport,
  * raddr, rport, ipv6, loopback, midstream) makes it. */
 EndpointObject *endpoint_new(FiringObject *fire, long long cid, PyObject *laddr, int lport,

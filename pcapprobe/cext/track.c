@@ -285,7 +285,7 @@ static int tw_push(TrackerObject *self, EndpointObject *ep)
 static int enter_time_wait(void *owner, EndpointObject *ep, int64_t ts)
 {
     TrackerObject *self = owner;
-    int64_t expiry = ep->tw_expiry = ts + TIME_WAIT_NS;
+    int64_t expiry = ep->tw_expiry = ns_add(ts, TIME_WAIT_NS);
     if (self->tw_len == 0 && expiry < self->next_clock)
         self->next_clock = expiry;  /* the new head of the queue */
     return tw_push(self, ep);
@@ -315,9 +315,9 @@ static int compare_ts(const void *a, const void *b)
  * past the timeout go; over the cap, the least recently active half too. */
 static int sweep(TrackerObject *self, int64_t now)
 {
-    self->next_sweep = now + SWEEP_EVERY_NS;
-    int64_t idle_limit = now - IDLE_TIMEOUT_NS;
-    int64_t closed_limit = now - CLOSED_LINGER_NS;
+    self->next_sweep = ns_add(now, SWEEP_EVERY_NS);
+    int64_t idle_limit = ns_add(now, -IDLE_TIMEOUT_NS);
+    int64_t closed_limit = ns_add(now, -CLOSED_LINGER_NS);
     if (self->nconns > MAX_CONNECTIONS) {
         Py_ssize_t n = 0;
         for (Conn *c = self->first; c != NULL; c = c->next)
@@ -398,10 +398,7 @@ static int segment_options(void *owner, TcpEvent *ev)
 {
     TrackerObject *self = owner;
     const TcpSeg *seg = &ev->seg;
-    if (ev->opts_state)  /* parsed once however many endpoints ask */
-        return 0;
-    memset(&ev->opts, 0, sizeof ev->opts);
-    ev->opts.wscale = -1;
+    tcp_opts_clear(&ev->opts);
     ev->opts_state = 1;
     if (seg->offset == TCP_HEADER_MIN)
         return 0;
@@ -413,11 +410,8 @@ static int segment_options(void *owner, TcpEvent *ev)
     }
     const char *name = NULL;
     if (tcp_parse_options(seg->header, seg->header_len, &ev->opts, &name, detail,
-                          sizeof detail)) {
-        memset(&ev->opts, 0, sizeof ev->opts);
-        ev->opts.wscale = -1;
-        return weird(self, name, detail);
-    }
+                          sizeof detail))
+        return weird(self, name, detail);  /* and no options, as parsed */
     return 0;
 }
 
@@ -508,13 +502,6 @@ static int make_py(void *maker, TcpEvent *ev)
     return 0;
 }
 
-static inline uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static inline uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The fixed header, as dissectors/tcp.py TcpSegment decodes it (the caller
  * checked 20 <= captured and 20 <= offset). */
 static void decode_seg(const Packet *p, TcpSeg *seg)
@@ -563,17 +550,10 @@ static int is_loopback(PyObject *local, PyObject *remote)
         return -1;
     if (same == 0 || PyUnicode_CompareWithASCIIString(remote, "::1") == 0)
         return 1;
-    const char *prefixes[] = {"127.", "::ffff:127."};
-    for (int i = 0; i < 2; i++) {
-        PyObject *prefix = PyUnicode_FromString(prefixes[i]);
-        if (prefix == NULL)
-            return -1;
-        Py_ssize_t match = PyUnicode_Tailmatch(remote, prefix, 0, PY_SSIZE_T_MAX, -1);
-        Py_DECREF(prefix);
-        if (match != 0)
-            return match < 0 ? -1 : 1;
-    }
-    return 0;
+    const char *text = PyUnicode_AsUTF8(remote);
+    if (text == NULL)
+        return -1;
+    return strncmp(text, "127.", 4) == 0 || strncmp(text, "::ffff:127.", 11) == 0;
 }
 
 static int server_port(const TrackerObject *self, uint16_t port)
@@ -601,7 +581,8 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
         return NULL;
     }
     PyObject *src = p->src_str ? Py_NewRef(p->src_str) : addr_text(p->key.src, p->key.addr_len);
-    PyObject *dst = p->dst_str ? Py_NewRef(p->dst_str) : addr_text(p->key.dst, p->key.addr_len);
+    PyObject *dst = src == NULL ? NULL
+                    : p->dst_str ? Py_NewRef(p->dst_str) : addr_text(p->key.dst, p->key.addr_len);
     c->addr_len = p->key.addr_len;
     memcpy(c->caddr, src_is_client ? p->key.src : p->key.dst, c->addr_len);
     memcpy(c->saddr, src_is_client ? p->key.dst : p->key.src, c->addr_len);
@@ -825,8 +806,7 @@ static PyObject *Tracker_segment(TrackerObject *self, PyObject *const *args, Py_
     p.dst_str = v[3];
     p.ipv6 = PyObject_IsTrue(v[4]);
     p.payload_len = PyLong_AsLongLong(v[6]);
-    p.ts = PyLong_AsLongLong(v[7]);
-    if (p.ipv6 < 0 || PyErr_Occurred())
+    if (p.ipv6 < 0 || PyErr_Occurred() || timestamp_from_python(v[7], &p.ts) < 0)
         goto done;
     Py_buffer payload;
     if (PyObject_GetBuffer(v[5], &payload, PyBUF_SIMPLE) < 0)

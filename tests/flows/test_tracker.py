@@ -10,6 +10,7 @@ Each comparison also checks that the tracker really took the segments.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,10 @@ import pcapprobe
 from fixtures.gen import pcap_bytes
 from pcapprobe._fastpath import NativeProbe
 from pcapprobe.flows import tcp
+from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.tcp import TcpLayer
+from pcapprobe.probes.translators.tcp import PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo
+from pcapprobe.report import Report
 from tests.conftest import FIXTURES, SEED_SCRIPTS, shared_captures
 from tests.flows.test_scanner import SHAPES, _as_pcapng, _records
 from tests.test_cli import pcapprobe as cli
@@ -397,3 +401,60 @@ def test_runs_in_threads_keep_their_own_records(tmp_path: Path) -> None:
         sys.setswitchinterval(interval)
     for one, other in zip(alone, together):
         assert (one.output, one.errors, one.stats) == (other.output, other.errors, other.stats)
+
+
+def _late_capture(start: int, tmp_path: Path) -> Path:
+    a, b = "10.0.0.1", "10.0.0.2"
+    packets = [_segment(a, 1000, b, 80, 100, 0, gen.TCP_SYN),
+               _segment(b, 80, a, 1000, 500, 101, gen.TCP_SYN | gen.TCP_ACK),
+               _segment(a, 1000, b, 80, 101, 501, gen.TCP_ACK),
+               _segment(a, 1000, b, 80, 101, 501, gen.TCP_FIN | gen.TCP_ACK),
+               _segment(b, 80, a, 1000, 501, 102, gen.TCP_FIN | gen.TCP_ACK),
+               _segment(a, 1000, b, 80, 102, 502, gen.TCP_ACK),
+               _segment("10.0.0.3", 5, "10.0.0.4", 6, 1, 1, gen.TCP_ACK)]
+    path = tmp_path / "late.pcapng"
+    path.write_bytes(gen.pcapng_bytes([(1, None, 9)], [
+        ("epb", 0, start + i * 10**6, frame) for i, frame in enumerate(packets)]))
+    return path
+
+
+STATES = ("tcp:::state-change { printf(\"%s -> %s\\n\", tcp_state_string[args[5]->tcps_state], "
+          "tcp_state_string[args[3]->tcps_state]); }")
+
+
+def test_deadlines_past_the_end_of_int64_saturate(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pcapng may declare times anywhere: a time-wait expiry past 2**63 ns
+    saturates instead of wrapping (a wrapped one would close the endpoint at
+    the next packet)."""
+    fast = _same(_late_capture((1 << 63) - 30 * 10**9, tmp_path), monkeypatch,
+                 local="10.0.0.1", program=STATES)
+    assert "state-fin-wait-2 -> state-time-wait" in fast.output
+    assert "state-time-wait -> state-closed" not in fast.output
+
+
+def test_times_past_the_end_of_int64_are_clamped(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Times from 2**63 ns on (after the year 2262) are taken as the last
+    int64 one, as the endpoints take them: the run completes."""
+    with monkeypatch.context() as m:
+        m.setattr(tcp, "TRACKER", True)
+        result = pcapprobe.run(str(_late_capture((1 << 63) + 10**9, tmp_path)),
+                               program=STATES, local="10.0.0.1")
+    assert result.status == 0 and "Error" not in result.errors
+    assert "state-fin-wait-2 -> state-time-wait" in result.output
+
+
+def test_a_trackers_endpoints_are_not_driven_from_python() -> None:
+    """The tracker's option and time-wait hooks work only for the segment it
+    is processing: the Python methods refuse its Firing's endpoints."""
+    fire = Firing(lambda name: None, lambda endpoint, ts: None, lambda seg: None, PKTINFO,
+                  TCPLSINFO, CsInfo)
+    report = Report(io.StringIO())
+    tracker = tcp.TcpTracker(fire, True, frozenset(), frozenset(), report, report.layer("tcp"), TcpInfo,
+                   IpInfo)
+    endpoint = Endpoint(fire, 1, "10.0.0.1", 1, "10.0.0.2", 2, False, False, False)
+    syn = gen.tcp(1, 2, 100, 0, gen.TCP_SYN)
+    with pytest.raises(ValueError, match="TcpTracker"):
+        endpoint.on_send(TcpInfo(memoryview(syn), len(syn)), 0, None)
+    assert tracker.segments == 0

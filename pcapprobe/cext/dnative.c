@@ -167,7 +167,7 @@ typedef struct {
     int quiet;          /* ST.quiet when no clause of the program can change it; else -1 */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet;
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -813,6 +813,135 @@ static PyObject *buf_text(const Buf *b)
     return s;
 }
 
+/* The held output: OutputHold ---------------------------------------------- */
+
+/* The engine's output held between flushes (Program.pending): the str pieces
+ * Python code writes, and after them the UTF-8 text native programs append
+ * in place, so a firing makes no str of its own; take() returns all of it in
+ * order, as one str.  len(): the writes held. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *pieces;   /* list of str, all written before the tail */
+    Buf tail;
+    Py_ssize_t writes;
+} OutputHoldObject;
+
+static PyTypeObject OutputHold_Type;
+
+/* The tail becomes the last piece: a Python write comes after it. */
+static int hold_close_tail(OutputHoldObject *h)
+{
+    if (h->tail.n == 0)
+        return 0;
+    PyObject *text = buf_text(&h->tail);
+    if (text == NULL)
+        return -1;
+    int rc = PyList_Append(h->pieces, text);
+    Py_DECREF(text);
+    h->tail.n = 0;
+    h->tail.ascii = 1;
+    return rc;
+}
+
+static PyObject *OutputHold_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) != 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "OutputHold() takes no arguments");
+        return NULL;
+    }
+    OutputHoldObject *h = (OutputHoldObject *)type->tp_alloc(type, 0);
+    if (h == NULL)
+        return NULL;
+    buf_init(&h->tail);
+    h->pieces = PyList_New(0);
+    if (h->pieces == NULL) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    return (PyObject *)h;
+}
+
+static void OutputHold_dealloc(OutputHoldObject *h)
+{
+    Py_XDECREF(h->pieces);
+    buf_free(&h->tail);
+    Py_TYPE(h)->tp_free((PyObject *)h);
+}
+
+static PyObject *OutputHold_write(OutputHoldObject *h, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "write() argument must be str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    if (hold_close_tail(h) < 0 || PyList_Append(h->pieces, text) < 0)
+        return NULL;
+    h->writes++;
+    Py_RETURN_NONE;
+}
+
+static PyObject *OutputHold_take(OutputHoldObject *h, PyObject *unused)
+{
+    PyObject *pieces = h->pieces;
+    PyObject *text;
+    if (PyList_GET_SIZE(pieces) == 0)  /* native output only: no copy */
+        text = buf_text(&h->tail);
+    else if (hold_close_tail(h) < 0)
+        return NULL;
+    else
+        text = PyUnicode_Join(str_empty, pieces);
+    if (text == NULL)
+        return NULL;
+    if (PyList_SetSlice(pieces, 0, PY_SSIZE_T_MAX, NULL) < 0) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    h->tail.n = 0;
+    h->tail.ascii = 1;
+    h->writes = 0;
+    return text;
+}
+
+static Py_ssize_t OutputHold_length(OutputHoldObject *h)
+{
+    return h->writes;
+}
+
+static PyMethodDef OutputHold_methods[] = {
+    {"write", (PyCFunction)OutputHold_write, METH_O, "write(text): hold text (a str)."},
+    {"take", (PyCFunction)OutputHold_take, METH_NOARGS,
+     "take() -> str: everything held, in order; the hold is empty after."},
+    {NULL},
+};
+
+static PySequenceMethods OutputHold_as_sequence = {
+    .sq_length = (lenfunc)OutputHold_length,
+};
+
+static PyTypeObject OutputHold_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.OutputHold",
+    .tp_doc = "OutputHold(): D output held between flushes; write(text) holds a str, "
+              "NativeProbes writing through its write append their text in place, "
+              "take() returns it all; len() counts the writes held.",
+    .tp_basicsize = sizeof(OutputHoldObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = OutputHold_new,
+    .tp_dealloc = (destructor)OutputHold_dealloc,
+    .tp_methods = OutputHold_methods,
+    .tp_as_sequence = &OutputHold_as_sequence,
+};
+
+/* The OutputHold whose write ``write`` is, or NULL. */
+static OutputHoldObject *hold_of(PyObject *write)
+{
+    if (!PyCFunction_Check(write))
+        return NULL;
+    PyObject *self = PyCFunction_GET_SELF(write);
+    return self != NULL && Py_IS_TYPE(self, &OutputHold_Type) ? (OutputHoldObject *)self : NULL;
+}
+
 /* Running: one firing ------------------------------------------------------ */
 
 typedef struct {
@@ -836,6 +965,15 @@ static int flush_output(Run *r)
     PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
     if (write == NULL)
         return PyErr_Occurred() ? -1 : bad_program("no writer W");
+    OutputHoldObject *hold = hold_of(write);
+    if (hold != NULL) {
+        if (buf_put(&hold->tail, r->out.p, r->out.n, r->out.ascii) < 0)
+            return -1;
+        hold->writes++;
+        r->out.n = 0;
+        r->out.ascii = 1;
+        return 0;
+    }
     PyObject *text = buf_text(&r->out);
     if (text == NULL)
         return -1;
@@ -1444,10 +1582,12 @@ int native_add_types(PyObject *module)
     str_T0 = PyUnicode_InternFromString("T0");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
+    str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
-    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL || one == NULL)
+    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL
+        || str_empty == NULL || one == NULL)
         return -1;
-    if (PyType_Ready(&NativeProbe_Type) < 0)
+    if (PyType_Ready(&NativeProbe_Type) < 0 || PyType_Ready(&OutputHold_Type) < 0)
         return -1;
     PyObject *members = native_members();
     if (members == NULL || PyModule_AddObject(module, "NATIVE_MEMBERS", members) < 0) {
@@ -1457,6 +1597,11 @@ int native_add_types(PyObject *module)
     Py_INCREF(&NativeProbe_Type);
     if (PyModule_AddObject(module, "NativeProbe", (PyObject *)&NativeProbe_Type) < 0) {
         Py_DECREF(&NativeProbe_Type);
+        return -1;
+    }
+    Py_INCREF(&OutputHold_Type);
+    if (PyModule_AddObject(module, "OutputHold", (PyObject *)&OutputHold_Type) < 0) {
+        Py_DECREF(&OutputHold_Type);
         return -1;
     }
     return 0;

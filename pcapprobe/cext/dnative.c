@@ -951,30 +951,30 @@ typedef struct {
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
     int64_t *this_;
-    Buf out;
+    Buf *out;              /* the hold's tail, or own */
+    OutputHoldObject *hold;  /* the writer's OutputHold (strong), or NULL */
+    size_t mark;           /* hold: its tail's length when nothing was written yet */
+    Buf own;               /* output to the writer at the end of the firing */
     int failed;            /* an exception is set: evaluation stops */
     int quiet;             /* ST.quiet as last read; -1: to be read (only Python
                             * code run by a fault's ERROR clauses changes it) */
 } Run;
 
-/* The held output to the engine's current writer (names["W"]). */
+/* The output of the firing so far to the engine's current writer
+ * (names["W"]), before Python code runs or at the end.  Written to an
+ * OutputHold, it is already there, in order. */
 static int flush_output(Run *r)
 {
-    if (r->out.n == 0)
+    if (r->hold != NULL) {
+        r->mark = 0;  /* Python code may take or close the tail */
+        return 0;
+    }
+    if (r->own.n == 0)
         return 0;
     PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
     if (write == NULL)
         return PyErr_Occurred() ? -1 : bad_program("no writer W");
-    OutputHoldObject *hold = hold_of(write);
-    if (hold != NULL) {
-        if (buf_put(&hold->tail, r->out.p, r->out.n, r->out.ascii) < 0)
-            return -1;
-        hold->writes++;
-        r->out.n = 0;
-        r->out.ascii = 1;
-        return 0;
-    }
-    PyObject *text = buf_text(&r->out);
+    PyObject *text = buf_text(&r->own);
     if (text == NULL)
         return -1;
     PyObject *res = PyObject_CallOneArg(write, text);
@@ -982,9 +982,38 @@ static int flush_output(Run *r)
     if (res == NULL)
         return -1;
     Py_DECREF(res);
-    r->out.n = 0;
-    r->out.ascii = 1;
+    r->own.n = 0;
+    r->own.ascii = 1;
     return 0;
+}
+
+/* Where the firing writes: the tail of the writer's OutputHold, appended to
+ * in place, or its own buffer.  0, or -1 with an exception set. */
+static int open_output(Run *r)
+{
+    buf_init(&r->own);
+    r->out = &r->own;
+    r->hold = NULL;
+    PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
+    if (write == NULL)
+        return PyErr_Occurred() ? -1 : 0;  /* no writer: an error once there is output */
+    r->hold = hold_of(write);
+    if (r->hold != NULL) {
+        Py_INCREF(r->hold);
+        r->out = &r->hold->tail;
+        r->mark = r->out->n;
+    }
+    return 0;
+}
+
+static void close_output(Run *r)
+{
+    if (r->hold != NULL) {
+        if (r->hold->tail.n > r->mark)
+            r->hold->writes++;
+        Py_DECREF(r->hold);
+    }
+    buf_free(&r->own);
 }
 
 static int64_t struct_member_int(const Run *r, int member)
@@ -1337,24 +1366,24 @@ static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
-    size_t start = r->out.n;  /* a fault writes nothing of the statement */
+    size_t start = r->out->n;  /* a fault writes nothing of the statement */
     int rc = 0;
     for (int k = 0; k < s->npieces && rc == 0; k++) {
         const Piece *p = &s->pieces[k];
         if (p->conv == 0)
-            rc = buf_put(&r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
+            rc = buf_put(r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
         else if (p->conv == 's') {
             PyObject *text = eval_str(r, p->expr);
-            rc = text == NULL ? -1 : buf_string(&r->out, p, text);
+            rc = text == NULL ? -1 : buf_string(r->out, p, text);
             Py_XDECREF(text);
         }
         else {
             int64_t v = eval_int(r, p->expr);
-            rc = r->failed ? -1 : buf_integer(&r->out, p, v);
+            rc = r->failed ? -1 : buf_integer(r->out, p, v);
         }
     }
     if (rc < 0)
-        r->out.n = start;
+        r->out->n = start;
     return rc;
 }
 
@@ -1470,14 +1499,14 @@ static int run_clause(Run *r, const Clause *c)
         if (run_stmt(r, s) < 0)
             return report_fault(r, c, s->action);
     }
-    return quiet ? 0 : buf_put(&r->out, "\n", 1, 1);
+    return quiet ? 0 : buf_put(r->out, "\n", 1, 1);
 }
 
 static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, PyObject *args)
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
-    Run r;  /* not zeroed: its output buffer is large */
+    Run r;  /* not zeroed: its own output buffer is large */
     r.np = np;
     r.nodes = np->nodes;
     r.ts = ts;
@@ -1485,7 +1514,8 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     r.args = args;
     r.this_ = this_;
     r.quiet = np->quiet;
-    buf_init(&r.out);
+    if (open_output(&r) < 0)
+        return -1;
     int rc = 0;
     for (int i = 0; i < np->nclauses && rc == 0; i++) {
         r.failed = 0;
@@ -1501,7 +1531,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
             PyErr_Clear();
         PyErr_Restore(type, value, tb);
     }
-    buf_free(&r.out);
+    close_output(&r);
     return rc;
 }
 

@@ -1016,7 +1016,7 @@ static void close_output(Run *r)
     buf_free(&r->own);
 }
 
-static int64_t struct_member_int(const Run *r, int member)
+static inline __attribute__((always_inline)) int64_t struct_member_int(const Run *r, int member)
 {
     const EndpointObject *ep = r->na->ep;
     const TcpEvent *ev = r->na->ev;

@@ -165,6 +165,7 @@ typedef struct {
     int nclauses;
     int nthis;
     int quiet;          /* ST.quiet when no clause of the program can change it; else -1 */
+    int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
 static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty;
@@ -530,9 +531,12 @@ static int build_clause(NativeProbeObject *np, PyObject *t, Clause *c)
         PyErr_NoMemory();
         return -1;
     }
-    for (int k = 0; k < c->nstmts; k++)
+    for (int k = 0; k < c->nstmts; k++) {
         if (build_stmt(np, PyTuple_GET_ITEM(stmts, k), &c->stmts[k]) < 0)
             return -1;
+        np->prints |= c->stmts[k].op == S_PRINTF;
+    }
+    np->prints |= c->records;
     return 0;
 }
 
@@ -994,6 +998,8 @@ static int open_output(Run *r)
     buf_init(&r->own);
     r->out = &r->own;
     r->hold = NULL;
+    if (!r->np->prints)  /* no writer needed (Python code run by a fault finds its own) */
+        return 0;
     PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
     if (write == NULL)
         return PyErr_Occurred() ? -1 : 0;  /* no writer: an error once there is output */

@@ -9,7 +9,7 @@ docs/architecture.md "IP layer").  ``DissectError`` is caught once per frame in
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,7 +49,7 @@ class Driver(Protocol):
 
     exited: bool
     next_tick_ns: int  # advance() is due once a frame's time reaches it
-    pending: list[str]  # output held while output is held; flush() writes it
+    pending: Sized  # the output held while output is held (true when any); flush() writes it
 
     def advance(self, ts_ns: int) -> None: ...
     def hold_output(self, hold: bool = True) -> None: ...

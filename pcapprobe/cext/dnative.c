@@ -165,9 +165,10 @@ typedef struct {
     int nclauses;
     int nthis;
     int quiet;          /* ST.quiet when no clause of the program can change it; else -1 */
+    int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet;
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -530,9 +531,12 @@ static int build_clause(NativeProbeObject *np, PyObject *t, Clause *c)
         PyErr_NoMemory();
         return -1;
     }
-    for (int k = 0; k < c->nstmts; k++)
+    for (int k = 0; k < c->nstmts; k++) {
         if (build_stmt(np, PyTuple_GET_ITEM(stmts, k), &c->stmts[k]) < 0)
             return -1;
+        np->prints |= c->stmts[k].op == S_PRINTF;
+    }
+    np->prints |= c->records;
     return 0;
 }
 
@@ -813,6 +817,135 @@ static PyObject *buf_text(const Buf *b)
     return s;
 }
 
+/* The held output: OutputHold ---------------------------------------------- */
+
+/* The engine's output held between flushes (Program.pending): the str pieces
+ * Python code writes, and after them the UTF-8 text native programs append
+ * in place, so a firing makes no str of its own; take() returns all of it in
+ * order, as one str.  len(): the writes held. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *pieces;   /* list of str, all written before the tail */
+    Buf tail;
+    Py_ssize_t writes;
+} OutputHoldObject;
+
+static PyTypeObject OutputHold_Type;
+
+/* The tail becomes the last piece: a Python write comes after it. */
+static int hold_close_tail(OutputHoldObject *h)
+{
+    if (h->tail.n == 0)
+        return 0;
+    PyObject *text = buf_text(&h->tail);
+    if (text == NULL)
+        return -1;
+    int rc = PyList_Append(h->pieces, text);
+    Py_DECREF(text);
+    h->tail.n = 0;
+    h->tail.ascii = 1;
+    return rc;
+}
+
+static PyObject *OutputHold_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) != 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "OutputHold() takes no arguments");
+        return NULL;
+    }
+    OutputHoldObject *h = (OutputHoldObject *)type->tp_alloc(type, 0);
+    if (h == NULL)
+        return NULL;
+    buf_init(&h->tail);
+    h->pieces = PyList_New(0);
+    if (h->pieces == NULL) {
+        Py_DECREF(h);
+        return NULL;
+    }
+    return (PyObject *)h;
+}
+
+static void OutputHold_dealloc(OutputHoldObject *h)
+{
+    Py_XDECREF(h->pieces);
+    buf_free(&h->tail);
+    Py_TYPE(h)->tp_free((PyObject *)h);
+}
+
+static PyObject *OutputHold_write(OutputHoldObject *h, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "write() argument must be str, not %.100s",
+                     Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    if (hold_close_tail(h) < 0 || PyList_Append(h->pieces, text) < 0)
+        return NULL;
+    h->writes++;
+    Py_RETURN_NONE;
+}
+
+static PyObject *OutputHold_take(OutputHoldObject *h, PyObject *unused)
+{
+    PyObject *pieces = h->pieces;
+    PyObject *text;
+    if (PyList_GET_SIZE(pieces) == 0)  /* native output only: no copy */
+        text = buf_text(&h->tail);
+    else if (hold_close_tail(h) < 0)
+        return NULL;
+    else
+        text = PyUnicode_Join(str_empty, pieces);
+    if (text == NULL)
+        return NULL;
+    if (PyList_SetSlice(pieces, 0, PY_SSIZE_T_MAX, NULL) < 0) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    h->tail.n = 0;
+    h->tail.ascii = 1;
+    h->writes = 0;
+    return text;
+}
+
+static Py_ssize_t OutputHold_length(OutputHoldObject *h)
+{
+    return h->writes;
+}
+
+static PyMethodDef OutputHold_methods[] = {
+    {"write", (PyCFunction)OutputHold_write, METH_O, "write(text): hold text (a str)."},
+    {"take", (PyCFunction)OutputHold_take, METH_NOARGS,
+     "take() -> str: everything held, in order; the hold is empty after."},
+    {NULL},
+};
+
+static PySequenceMethods OutputHold_as_sequence = {
+    .sq_length = (lenfunc)OutputHold_length,
+};
+
+static PyTypeObject OutputHold_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.OutputHold",
+    .tp_doc = "OutputHold(): D output held between flushes; write(text) holds a str, "
+              "NativeProbes writing through its write append their text in place, "
+              "take() returns it all; len() counts the writes held.",
+    .tp_basicsize = sizeof(OutputHoldObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = OutputHold_new,
+    .tp_dealloc = (destructor)OutputHold_dealloc,
+    .tp_methods = OutputHold_methods,
+    .tp_as_sequence = &OutputHold_as_sequence,
+};
+
+/* The OutputHold whose write ``write`` is, or NULL. */
+static OutputHoldObject *hold_of(PyObject *write)
+{
+    if (!PyCFunction_Check(write))
+        return NULL;
+    PyObject *self = PyCFunction_GET_SELF(write);
+    return self != NULL && Py_IS_TYPE(self, &OutputHold_Type) ? (OutputHoldObject *)self : NULL;
+}
+
 /* Running: one firing ------------------------------------------------------ */
 
 typedef struct {
@@ -822,21 +955,30 @@ typedef struct {
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
     int64_t *this_;
-    Buf out;
+    Buf *out;              /* the hold's tail, or own */
+    OutputHoldObject *hold;  /* the writer's OutputHold (strong), or NULL */
+    size_t mark;           /* hold: its tail's length when nothing was written yet */
+    Buf own;               /* output to the writer at the end of the firing */
     int failed;            /* an exception is set: evaluation stops */
     int quiet;             /* ST.quiet as last read; -1: to be read (only Python
                             * code run by a fault's ERROR clauses changes it) */
 } Run;
 
-/* The held output to the engine's current writer (names["W"]). */
+/* The output of the firing so far to the engine's current writer
+ * (names["W"]), before Python code runs or at the end.  Written to an
+ * OutputHold, it is already there, in order. */
 static int flush_output(Run *r)
 {
-    if (r->out.n == 0)
+    if (r->hold != NULL) {
+        r->mark = 0;  /* Python code may take or close the tail */
+        return 0;
+    }
+    if (r->own.n == 0)
         return 0;
     PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
     if (write == NULL)
         return PyErr_Occurred() ? -1 : bad_program("no writer W");
-    PyObject *text = buf_text(&r->out);
+    PyObject *text = buf_text(&r->own);
     if (text == NULL)
         return -1;
     PyObject *res = PyObject_CallOneArg(write, text);
@@ -844,12 +986,43 @@ static int flush_output(Run *r)
     if (res == NULL)
         return -1;
     Py_DECREF(res);
-    r->out.n = 0;
-    r->out.ascii = 1;
+    r->own.n = 0;
+    r->own.ascii = 1;
     return 0;
 }
 
-static int64_t struct_member_int(const Run *r, int member)
+/* Where the firing writes: the tail of the writer's OutputHold, appended to
+ * in place, or its own buffer.  0, or -1 with an exception set. */
+static int open_output(Run *r)
+{
+    buf_init(&r->own);
+    r->out = &r->own;
+    r->hold = NULL;
+    if (!r->np->prints)  /* no writer needed (Python code run by a fault finds its own) */
+        return 0;
+    PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
+    if (write == NULL)
+        return PyErr_Occurred() ? -1 : 0;  /* no writer: an error once there is output */
+    r->hold = hold_of(write);
+    if (r->hold != NULL) {
+        Py_INCREF(r->hold);
+        r->out = &r->hold->tail;
+        r->mark = r->out->n;
+    }
+    return 0;
+}
+
+static void close_output(Run *r)
+{
+    if (r->hold != NULL) {
+        if (r->hold->tail.n > r->mark)
+            r->hold->writes++;
+        Py_DECREF(r->hold);
+    }
+    buf_free(&r->own);
+}
+
+static inline __attribute__((always_inline)) int64_t struct_member_int(const Run *r, int member)
 {
     const EndpointObject *ep = r->na->ep;
     const TcpEvent *ev = r->na->ev;
@@ -1199,24 +1372,24 @@ static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
-    size_t start = r->out.n;  /* a fault writes nothing of the statement */
+    size_t start = r->out->n;  /* a fault writes nothing of the statement */
     int rc = 0;
     for (int k = 0; k < s->npieces && rc == 0; k++) {
         const Piece *p = &s->pieces[k];
         if (p->conv == 0)
-            rc = buf_put(&r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
+            rc = buf_put(r->out, PyBytes_AS_STRING(p->text), PyBytes_GET_SIZE(p->text), p->ascii);
         else if (p->conv == 's') {
             PyObject *text = eval_str(r, p->expr);
-            rc = text == NULL ? -1 : buf_string(&r->out, p, text);
+            rc = text == NULL ? -1 : buf_string(r->out, p, text);
             Py_XDECREF(text);
         }
         else {
             int64_t v = eval_int(r, p->expr);
-            rc = r->failed ? -1 : buf_integer(&r->out, p, v);
+            rc = r->failed ? -1 : buf_integer(r->out, p, v);
         }
     }
     if (rc < 0)
-        r->out.n = start;
+        r->out->n = start;
     return rc;
 }
 
@@ -1332,14 +1505,14 @@ static int run_clause(Run *r, const Clause *c)
         if (run_stmt(r, s) < 0)
             return report_fault(r, c, s->action);
     }
-    return quiet ? 0 : buf_put(&r->out, "\n", 1, 1);
+    return quiet ? 0 : buf_put(r->out, "\n", 1, 1);
 }
 
 static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, PyObject *args)
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
-    Run r;  /* not zeroed: its output buffer is large */
+    Run r;  /* not zeroed: its own output buffer is large */
     r.np = np;
     r.nodes = np->nodes;
     r.ts = ts;
@@ -1347,7 +1520,8 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     r.args = args;
     r.this_ = this_;
     r.quiet = np->quiet;
-    buf_init(&r.out);
+    if (open_output(&r) < 0)
+        return -1;
     int rc = 0;
     for (int i = 0; i < np->nclauses && rc == 0; i++) {
         r.failed = 0;
@@ -1363,7 +1537,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
             PyErr_Clear();
         PyErr_Restore(type, value, tb);
     }
-    buf_free(&r.out);
+    close_output(&r);
     return rc;
 }
 
@@ -1444,10 +1618,12 @@ int native_add_types(PyObject *module)
     str_T0 = PyUnicode_InternFromString("T0");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
+    str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
-    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL || one == NULL)
+    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL
+        || str_empty == NULL || one == NULL)
         return -1;
-    if (PyType_Ready(&NativeProbe_Type) < 0)
+    if (PyType_Ready(&NativeProbe_Type) < 0 || PyType_Ready(&OutputHold_Type) < 0)
         return -1;
     PyObject *members = native_members();
     if (members == NULL || PyModule_AddObject(module, "NATIVE_MEMBERS", members) < 0) {
@@ -1457,6 +1633,11 @@ int native_add_types(PyObject *module)
     Py_INCREF(&NativeProbe_Type);
     if (PyModule_AddObject(module, "NativeProbe", (PyObject *)&NativeProbe_Type) < 0) {
         Py_DECREF(&NativeProbe_Type);
+        return -1;
+    }
+    Py_INCREF(&OutputHold_Type);
+    if (PyModule_AddObject(module, "OutputHold", (PyObject *)&OutputHold_Type) < 0) {
+        Py_DECREF(&OutputHold_Type);
         return -1;
     }
     return 0;

@@ -749,11 +749,12 @@ static int sack(EndpointObject *ep, TcpEvent *ev)
 /* ------------------------------------------------------------------------ */
 /* The sent sequence space: [0, shigh) from sbase, minus the holes           */
 
-/* Room for n holes: 64 at first, doubled beyond (filling the middle of a hole
- * splits it, so the list may outgrow TCP_MAX_HOLES between two sends). */
+/* Room for n holes: a few at first, doubled as needed (most connections that
+ * open a hole have one at a time; filling the middle of a hole splits it, so
+ * the list may outgrow TCP_MAX_HOLES between two sends). */
 static Py_ssize_t holes_capacity(int n)
 {
-    Py_ssize_t cap = TCP_MAX_HOLES;
+    Py_ssize_t cap = 4;
     while (cap < n)
         cap *= 2;
     return cap;
@@ -836,6 +837,10 @@ static int fill_holes(EndpointObject *ep, int64_t start, int64_t end, int64_t ts
         PyMem_Free(out);
     }
     ep->nholes = kept;
+    if (kept == 0) {  /* the memory of tens of thousands of filled holes adds up */
+        PyMem_Free(ep->holes);
+        ep->holes = NULL;
+    }
     return seen_before > 0 || late;
 }
 

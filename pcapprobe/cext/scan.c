@@ -476,8 +476,8 @@ static int next_tick(FlowIndexObject *self, int64_t *tick)
 
 /* Output the D program held while the record was consumed goes out now, as
  * the Python packet loop flushes after every frame.  ``pending`` is the
- * program's list of held output (NULL without a program); held_output() the
- * number of pieces in it, -1 on error. */
+ * program's held output (an OutputHold, or any sized container; NULL without
+ * a program); held_output() the number of writes held, -1 on error. */
 static Py_ssize_t held_output(PyObject *pending)
 {
     if (pending == NULL)
@@ -577,7 +577,7 @@ typedef struct {
     Py_ssize_t end;
     int64_t tick;
     Record_context *outer;  /* what this thread was consuming before */
-    PyObject *pending;      /* the D program's held output (a list), or NULL */
+    PyObject *pending;      /* the D program's held output, or NULL */
 } Scan;
 
 /* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from pcapprobe._fastpath import OutputHold
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
@@ -184,8 +185,9 @@ class Program:
         # frame's time with it instead of calling advance() per frame
         self.next_tick_ns = 0
         # output held between flush()es while the pipeline feeds a batch of
-        # frames (see hold_output); the generated code's W appends to it
-        self.pending: list[str] = []
+        # frames (see hold_output): the generated code's W is its write, and
+        # native programs append their text to it without making a str
+        self.pending = OutputHold()
         self.namespaces: list[dict[str, Any]] = []
         self.clock_started = False
         self.in_error = False
@@ -476,7 +478,7 @@ class Program:
         pipeline flushes after each frame), saving a write per printf();
         releasing flushes.  Anything the engine writes to stderr flushes first,
         so the two streams stay in order."""
-        write = self.pending.append if hold else self.out.write
+        write = self.pending.write if hold else self.out.write
         if not hold:
             self.flush()
         for namespace in (self.names, *self.namespaces):
@@ -487,8 +489,7 @@ class Program:
         """Write the held output."""
         pending = self.pending
         if pending:
-            self.out.write("".join(pending))
-            pending.clear()
+            self.out.write(pending.take())
 
     def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
         probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)

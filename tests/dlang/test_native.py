@@ -467,6 +467,29 @@ def test_the_engine_handler_is_unchanged() -> None:
 # Output and writer ---------------------------------------------------------------
 
 
+def test_held_output_keeps_python_and_native_writes_in_order(tcp_firings: list[Firing]) -> None:
+    out = io.StringIO()
+    program: Any = compile_program([Source("x.d", TCPIO.read_text())], {}, [], out, io.StringIO(),
+                                   notices=False)
+    send = tcp_probe("send")
+    probe, ts, args = next(f for f in tcp_firings if f[0] is send)
+    fire = program.native_handler(send)
+    fire(ts, args, ("tcp", 1))  # not held: straight to out
+    line = out.getvalue()
+    program.hold_output(True)
+    program.pending.write("\u00e9\n")
+    fire(ts, args, ("tcp", 1))
+    fire(ts, args, ("tcp", 1))
+    program.pending.write("b")
+    fire(ts, args, ("tcp", 1))
+    assert len(program.pending) == 5
+    program.hold_output(False)
+    assert out.getvalue() == line + "\u00e9\n" + line + line + "b" + line
+    assert len(program.pending) == 0
+    with pytest.raises(TypeError):
+        program.pending.write(b"bytes")
+
+
 def test_held_output_goes_to_pending_in_one_piece(tcp_firings: list[Firing]) -> None:
     program: Any = compile_program([Source("x.d", TCPIO.read_text())], {}, [], io.StringIO(),
                                    io.StringIO(), notices=False)
@@ -474,5 +497,7 @@ def test_held_output_goes_to_pending_in_one_piece(tcp_firings: list[Firing]) -> 
     probe, ts, args = next(f for f in tcp_firings if f[0] is send)
     program.hold_output(True)
     program.native_handler(send)(ts, args, ("tcp", 1))
-    assert len(program.pending) == 1 and program.pending[0].startswith("   0 ")
-    assert program.pending[0].endswith(")\n")
+    assert len(program.pending) == 1
+    text = program.pending.take()
+    assert text.startswith("   0 ") and text.endswith(")\n") and text.count("\n") == 1
+    assert len(program.pending) == 0 and program.pending.take() == ""

@@ -458,3 +458,22 @@ def test_a_trackers_endpoints_are_not_driven_from_python() -> None:
     with pytest.raises(ValueError, match="TcpTracker"):
         endpoint.on_send(TcpInfo(memoryview(syn), len(syn)), 0, None)
     assert tracker.segments == 0
+
+
+def test_addresses_as_text(tmp_path: Path, tracked: list[int],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # every octet width, and more hosts than the tracker remembers the text of
+    octets = [0, 9, 10, 99, 100, 255]
+    hosts = [f"{a}.{b}.{c}.{d}" for a in octets for b in octets[::-1] for c, d in [(1, 200)]]
+    hosts += [f"192.168.{i}.{255 - i}" for i in range(40)]
+    frames: list[tuple[int, bytes]] = []
+    for i, host in enumerate(hosts):
+        for frame in _conversation(host, 30000 + i, hosts[(i * 7) % len(hosts)], 80):
+            frames.append((1_700_000_000 * S + len(frames) * S // 100, frame))
+    path = tmp_path / "addresses.pcap"
+    path.write_bytes(gen.pcap_bytes(frames, nanos=True))
+    program = ('tcp:::send, tcp:::receive { printf("%s %s %s %s\\n", args[3]->tcps_laddr, '
+               'args[3]->tcps_raddr, args[2]->ip_saddr, args[2]->ip_daddr); }')
+    fast = _same(path, monkeypatch, program=program)
+    assert tracked[0] == _decoded(fast) > 0
+    assert "0.255.1.200 " in fast.output and "255.0.1.200 " in fast.output

@@ -52,7 +52,8 @@ static const struct {
     {"int", X_INT, 1}, {"str", X_STR, 1}, {"member", X_MEMBER, 4}, {"this", X_THIS, 1},
     {"walltimestamp", X_WALLTIMESTAMP, 0}, {"timestamp", X_TIMESTAMP, 0}, {"wrap", X_WRAP, 3},
     {"neg", X_NEG, 1}, {"inv", X_INV, 1}, {"not", X_NOT, 1}, {"add", X_ADD, 2}, {"sub", X_SUB, 2},
-    {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2}, {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
+    {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2},
+    {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
     {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3},
 };
@@ -168,7 +169,7 @@ typedef struct {
     int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty;
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -981,7 +982,10 @@ static int flush_output(Run *r)
     PyObject *text = buf_text(&r->own);
     if (text == NULL)
         return -1;
+    /* held: the call may rebind W (hold_output), freeing the bound method */
+    Py_INCREF(write);
     PyObject *res = PyObject_CallOneArg(write, text);
+    Py_DECREF(write);
     Py_DECREF(text);
     if (res == NULL)
         return -1;
@@ -1208,8 +1212,11 @@ static __attribute__((noinline)) int64_t compare_strings(Run *r, const Node *nod
 /* A zero divisor: the generated code's DIV or MOD raises the fault. */
 static void divide_fault(Run *r, const Node *node)
 {
-    PyObject *function = PyDict_GetItemString(r->np->names, node->op == X_DIV ? "DIV" : "MOD");
+    PyObject *function = PyDict_GetItemWithError(r->np->names,
+                                                 node->op == X_DIV ? str_DIV : str_MOD);
+    Py_XINCREF(function);
     PyObject *res = function != NULL ? PyObject_CallFunction(function, "ii", 1, 0) : NULL;
+    Py_XDECREF(function);
     if (res != NULL) {
         Py_DECREF(res);
         PyErr_SetString(PyExc_SystemError, "NativeProbe: division by zero did not fault");
@@ -1480,7 +1487,9 @@ static int record_prefix(Run *r, const Clause *c)
     PyObject *write = PyDict_GetItemWithError(r->np->names, str_W);
     if (write == NULL)
         return PyErr_Occurred() ? -1 : bad_program("no writer W");
+    Py_INCREF(write);
     PyObject *res = PyObject_CallMethod(r->np->state, "record", "OO", write, c->prefix);
+    Py_DECREF(write);
     if (res == NULL)
         return -1;
     Py_DECREF(res);
@@ -1575,8 +1584,9 @@ PyTypeObject NativeProbe_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.NativeProbe",
     .tp_doc = "NativeProbe(probe, state, names, clauses, this_slots, quiet): the enabled "
-              "clauses of one probe as a native program (built by pcapprobe.dlang.passes.native); called "
-              "as probe(ts, args, thread) like the engine's handler.",
+              "clauses of one probe as a native program (built by "
+              "pcapprobe.dlang.passes.native); called as probe(ts, args, thread) like the "
+              "engine's handler.",
     .tp_basicsize = sizeof(NativeProbeObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_new = NativeProbe_new,
@@ -1615,12 +1625,15 @@ static PyObject *native_members(void)
 int native_add_types(PyObject *module)
 {
     str_W = PyUnicode_InternFromString("W");
+    str_DIV = PyUnicode_InternFromString("DIV");
+    str_MOD = PyUnicode_InternFromString("MOD");
     str_T0 = PyUnicode_InternFromString("T0");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
     str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
-    if (str_W == NULL || str_T0 == NULL || str_FAULTS == NULL || str_quiet == NULL
+    if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL
+        || str_FAULTS == NULL || str_quiet == NULL
         || str_empty == NULL || one == NULL)
         return -1;
     if (PyType_Ready(&NativeProbe_Type) < 0 || PyType_Ready(&OutputHold_Type) < 0)

@@ -627,7 +627,8 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
         PyErr_NoMemory();
         return NULL;
     }
-    PyObject *src = p->src_str ? Py_NewRef(p->src_str) : addr_text(self, p->key.src, p->key.addr_len);
+    PyObject *src = p->src_str ? Py_NewRef(p->src_str)
+                    : addr_text(self, p->key.src, p->key.addr_len);
     PyObject *dst = src == NULL ? NULL
                     : p->dst_str ? Py_NewRef(p->dst_str)
                     : addr_text(self, p->key.dst, p->key.addr_len);

@@ -290,8 +290,9 @@ class ClauseTranslator:
             return ("walltimestamp",)
         if name in ("timestamp", "vtimestamp"):
             return ("timestamp",)
-        strings = {"probeprov": probe.provider, "probemod": probe.module, "probefunc": probe.function,
-                   "probename": probe.name, "execname": "sched", "zonename": "global"}
+        strings = {"probeprov": probe.provider, "probemod": probe.module,
+                   "probefunc": probe.function, "probename": probe.name,
+                   "execname": "sched", "zonename": "global"}
         if name in strings:
             return ("str", strings[name])
         if name == "epid":

@@ -275,104 +275,160 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
     return rc;
 }
 
-/* One expression tuple -> a node index, or -1. */
-static int build_expr(NativeProbeObject *np, PyObject *t)
+static int build_int(NativeProbeObject *np, PyObject *t, int index)
+{
+    /* the value's 64-bit pattern: uint64_t values above INT64_MAX wrap */
+    unsigned long long v = PyLong_AsUnsignedLongLongMask(PyTuple_GET_ITEM(t, 1));
+    if (v == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    np->nodes[index].imm = (int64_t)v;
+    return 0;
+}
+
+static int build_str(NativeProbeObject *np, PyObject *t, int index)
+{
+    if (!PyUnicode_Check(PyTuple_GET_ITEM(t, 1)))
+        return bad_program("string literal");
+    np->nodes[index].obj = PyTuple_GET_ITEM(t, 1);
+    np->nodes[index].is_str = 1;
+    return keep(np, np->nodes[index].obj);
+}
+
+static int build_this(NativeProbeObject *np, PyObject *t, int index)
+{
+    int slot;
+    if (item_int(t, 1, &slot) < 0)
+        return -1;
+    if (slot < 0 || slot >= np->nthis)
+        return bad_program("this-> slot");
+    np->nodes[index].imm = slot;
+    return 0;
+}
+
+/* The node's fields are set after its operands are built: building them
+ * may move np->nodes. */
+static int build_wrap(NativeProbeObject *np, PyObject *t, int index)
+{
+    int size, is_signed;
+    if (item_int(t, 1, &size) < 0 || item_int(t, 2, &is_signed) < 0)
+        return -1;
+    if (size != 1 && size != 2 && size != 4 && size != 8)
+        return bad_program("wrap size");
+    if (build_operands(np, t, 3, 1, index) < 0)
+        return -1;
+    np->nodes[index].sub = size;
+    np->nodes[index].flag = is_signed;
+    return 0;
+}
+
+/* shr, div, mod: signedness, then two operands. */
+static int build_signed_binary(NativeProbeObject *np, PyObject *t, int index)
+{
+    int is_signed;
+    if (item_int(t, 1, &is_signed) < 0)
+        return -1;
+    if (build_operands(np, t, 2, 2, index) < 0)
+        return -1;
+    np->nodes[index].flag = is_signed;
+    return 0;
+}
+
+static int build_int_compare(NativeProbeObject *np, PyObject *t, int index)
+{
+    int cmp, is_signed;
+    if (cmp_op(t, 1, &cmp) < 0 || item_int(t, 2, &is_signed) < 0)
+        return -1;
+    if (build_operands(np, t, 3, 2, index) < 0)
+        return -1;
+    np->nodes[index].sub = cmp;
+    np->nodes[index].flag = is_signed;
+    return 0;
+}
+
+static int build_str_compare(NativeProbeObject *np, PyObject *t, int index)
+{
+    int cmp;
+    if (cmp_op(t, 1, &cmp) < 0)
+        return -1;
+    if (build_operands(np, t, 2, 2, index) < 0)
+        return -1;
+    np->nodes[index].sub = cmp;
+    return 0;
+}
+
+static int build_ternary(NativeProbeObject *np, PyObject *t, int index)
+{
+    if (build_operands(np, t, 1, 3, index) < 0)
+        return -1;
+    Node *node = &np->nodes[index];
+    node->is_str = np->nodes[node->b].is_str;
+    if (np->nodes[node->c].is_str != node->is_str)
+        return bad_program("ternary arms of different kinds");
+    return 0;
+}
+
+/* The expression tuple's op (X_*) and its item count after the name; -1
+ * with an exception set when it is not one. */
+static int expr_op(PyObject *t, int *nargs)
 {
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(t, 0)))
         return bad_program("expression");
     const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, 0));
     if (name == NULL)
         return -1;
-    int op = -1, nargs = 0;
     for (size_t k = 0; k < sizeof OPS / sizeof *OPS; k++)
-        if (strcmp(name, OPS[k].name) == 0) {
-            op = OPS[k].op;
-            nargs = OPS[k].nargs;
+        if (strcmp(name, OPS[k].name) == 0 && PyTuple_GET_SIZE(t) == 1 + OPS[k].nargs) {
+            *nargs = OPS[k].nargs;
+            return OPS[k].op;
         }
-    if (op < 0 || PyTuple_GET_SIZE(t) != 1 + nargs)
-        return bad_program(name);
+    return bad_program(name);
+}
+
+/* One expression tuple -> a node index, or -1. */
+static int build_expr(NativeProbeObject *np, PyObject *t)
+{
+    int nargs;
+    int op = expr_op(t, &nargs);
+    if (op < 0)
+        return -1;
     int index = add_node(np);
     if (index < 0)
         return -1;
     np->nodes[index].op = op;
-    int rc = 0;
+    int rc;
     switch (op) {
-    case X_INT: {
-        /* the value's 64-bit pattern: uint64_t values above INT64_MAX wrap */
-        unsigned long long v = PyLong_AsUnsignedLongLongMask(PyTuple_GET_ITEM(t, 1));
-        if (v == (unsigned long long)-1 && PyErr_Occurred())
-            return -1;
-        np->nodes[index].imm = (int64_t)v;
+    case X_INT:
+        rc = build_int(np, t, index);
         break;
-    }
     case X_STR:
-        if (!PyUnicode_Check(PyTuple_GET_ITEM(t, 1)))
-            return bad_program("string literal");
-        np->nodes[index].obj = PyTuple_GET_ITEM(t, 1);
-        np->nodes[index].is_str = 1;
-        rc = keep(np, np->nodes[index].obj);
+        rc = build_str(np, t, index);
         break;
     case X_MEMBER:
         rc = build_member(np, t, &np->nodes[index]);
         break;
-    case X_THIS: {
-        int slot;
-        if (item_int(t, 1, &slot) < 0)
-            return -1;
-        if (slot < 0 || slot >= np->nthis)
-            return bad_program("this-> slot");
-        np->nodes[index].imm = slot;
+    case X_THIS:
+        rc = build_this(np, t, index);
         break;
-    }
-    case X_WALLTIMESTAMP:
-    case X_TIMESTAMP:
+    case X_WRAP:
+        rc = build_wrap(np, t, index);
         break;
-    case X_WRAP: {
-        int size, is_signed;
-        if (item_int(t, 1, &size) < 0 || item_int(t, 2, &is_signed) < 0)
-            return -1;
-        if (size != 1 && size != 2 && size != 4 && size != 8)
-            return bad_program("wrap size");
-        rc = build_operands(np, t, 3, 1, index);
-        np->nodes[index].sub = size;
-        np->nodes[index].flag = is_signed;
-        break;
-    }
     case X_SHR:
     case X_DIV:
-    case X_MOD: {
-        int is_signed;
-        if (item_int(t, 1, &is_signed) < 0)
-            return -1;
-        rc = build_operands(np, t, 2, 2, index);
-        np->nodes[index].flag = is_signed;
+    case X_MOD:
+        rc = build_signed_binary(np, t, index);
         break;
-    }
-    case X_CMP: {
-        int cmp, is_signed;
-        if (cmp_op(t, 1, &cmp) < 0 || item_int(t, 2, &is_signed) < 0)
-            return -1;
-        rc = build_operands(np, t, 3, 2, index);
-        np->nodes[index].sub = cmp;
-        np->nodes[index].flag = is_signed;
+    case X_CMP:
+        rc = build_int_compare(np, t, index);
         break;
-    }
-    case X_SCMP: {
-        int cmp;
-        if (cmp_op(t, 1, &cmp) < 0)
-            return -1;
-        rc = build_operands(np, t, 2, 2, index);
-        np->nodes[index].sub = cmp;
+    case X_SCMP:
+        rc = build_str_compare(np, t, index);
         break;
-    }
     case X_COND:
-        rc = build_operands(np, t, 1, 3, index);
-        if (rc == 0) {
-            Node *node = &np->nodes[index];
-            node->is_str = np->nodes[node->b].is_str;
-            if (np->nodes[node->c].is_str != node->is_str)
-                return bad_program("ternary arms of different kinds");
-        }
+        rc = build_ternary(np, t, index);
+        break;
+    case X_WALLTIMESTAMP:
+    case X_TIMESTAMP:
+        rc = 0;
         break;
     default:
         rc = build_operands(np, t, 1, nargs, index);

@@ -608,20 +608,25 @@ static int server_port(const TrackerObject *self, uint16_t port)
     return self->server_ports[port >> 3] >> (port & 7) & 1;
 }
 
-/* TcpLayer._new: a connection starting at this segment, entered in the
- * table; *direction is the segment's.  NULL with an exception set. */
-static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, int *direction)
+/* TcpLayer._new: whether the segment's source is the client.  A SYN says;
+ * mid-stream, _guess_roles: an application's bound port marks the server,
+ * else the lower port. */
+static int source_is_client(const TrackerObject *self, const TcpSeg *seg)
 {
-    int syn = seg->flags & TH_SYN, ack = seg->flags & TH_ACK;
-    int src_is_client;
-    if (syn)
-        src_is_client = !ack;
-    else if (server_port(self, seg->dport))  /* _guess_roles */
-        src_is_client = 1;
-    else if (server_port(self, seg->sport))
-        src_is_client = 0;
-    else
-        src_is_client = seg->dport <= seg->sport;
+    if (seg->flags & TH_SYN)
+        return !(seg->flags & TH_ACK);
+    if (server_port(self, seg->dport))
+        return 1;
+    if (server_port(self, seg->sport))
+        return 0;
+    return seg->dport <= seg->sport;
+}
+
+/* A connection between the packet's two ends, client first; no endpoints
+ * yet.  NULL with an exception set. */
+static Conn *conn_alloc(TrackerObject *self, const Packet *p, const TcpSeg *seg,
+                        int src_is_client)
+{
     Conn *c = PyMem_Calloc(1, sizeof *c);
     if (c == NULL) {
         PyErr_NoMemory();
@@ -644,42 +649,47 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
         conn_free(c);
         return NULL;
     }
-    int midstream = !syn;
+    return c;
+}
+
+/* An endpoint for each end of the connection on a local host, each with its
+ * own cid (a connection with no local end still uses one).  -1 with an
+ * exception set. */
+static int add_local_endpoints(TrackerObject *self, Conn *c, int midstream)
+{
     int local_hosts = 0;
     for (int d = 0; d < 2; d++) {
         PyObject *local = d ? c->sstr : c->cstr, *remote = d ? c->cstr : c->sstr;
         int lport = d ? c->sport : c->cport, rport = d ? c->cport : c->sport;
         int here = is_local(self, local);
         int loopback = here > 0 ? is_loopback(local, remote) : 0;
-        if (here < 0 || loopback < 0) {
-            conn_free(c);
-            return NULL;
-        }
+        if (here < 0 || loopback < 0)
+            return -1;
         if (!here)
             continue;
         local_hosts++;
         EndpointObject *ep = endpoint_new(self->fire, self->next_cid, local, lport, remote,
                                           rport, c->ipv6, loopback, midstream);
-        if (ep == NULL) {
-            conn_free(c);
-            return NULL;
-        }
+        if (ep == NULL)
+            return -1;
         ep->active = midstream && d == 0;  /* the guessed client */
         c->ep[d] = ep;
         self->next_cid++;
     }
     if (!local_hosts)
         self->next_cid++;
-    if (syn && !ack) {
-        c->has_client_iss = 1;
-        c->client_iss = seg->seq;
-    }
+    return 0;
+}
+
+/* ConnectionTable.add: both directions' entries, and the connection last in
+ * creation order.  -1 with an exception set, nothing entered. */
+static int conn_enter(TrackerObject *self, Conn *c)
+{
     Key k0, k1;
     conn_keys(c, &k0, &k1);
     if (table_put(self, &k0, c, 0) < 0 || table_put(self, &k1, c, 1) < 0) {
         table_pop(self, &k0);
-        conn_free(c);
-        return NULL;
+        return -1;
     }
     c->prev = self->last;
     if (self->last != NULL)
@@ -688,6 +698,31 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
         self->first = c;
     self->last = c;
     self->nconns++;
+    return 0;
+}
+
+/* TcpLayer._new: a connection starting at this segment, entered in the
+ * table; *direction is the segment's.  NULL with an exception set. */
+static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, int *direction)
+{
+    int syn = seg->flags & TH_SYN, ack = seg->flags & TH_ACK;
+    int src_is_client = source_is_client(self, seg);
+    Conn *c = conn_alloc(self, p, seg, src_is_client);
+    if (c == NULL)
+        return NULL;
+    int midstream = !syn;
+    if (add_local_endpoints(self, c, midstream) < 0) {
+        conn_free(c);
+        return NULL;
+    }
+    if (syn && !ack) {
+        c->has_client_iss = 1;
+        c->client_iss = seg->seq;
+    }
+    if (conn_enter(self, c) < 0) {
+        conn_free(c);
+        return NULL;
+    }
     self->connections++;
     self->midstream += midstream;
     /* the segment's entry: direction 0 when its source is the client (a

@@ -46,6 +46,7 @@ AGG_FUNCTIONS = ("count", "sum", "avg", "min", "max", "stddev", "quantize",
 _U64 = (1 << 64) - 1
 _U128 = (1 << 128) - 1
 _INT64_MAX = (1 << 63) - 1
+_SIGN64 = 1 << 63
 _QUANTIZE_ZERO = 63  # DTRACE_QUANTIZE_ZEROBUCKET
 _QUANTIZE_NBUCKETS = 127
 _HEADER = "\n%16s %41s %-9s\n" % ("value", "------------- Distribution -------------",
@@ -278,11 +279,43 @@ class _Kind(ABC):
         """The value column of the default output (dt_print_datum)."""
         return f" {_udiv_signed(state, normal):16d}"
 
+    def sort_values(self, states: list[Any]) -> list[Any]:
+        """``sort_value`` of every state, for sorting a whole aggregation."""
+        sort_value = self.sort_value
+        return [sort_value(state) for state in states]
+
+    def value_column(self, states: list[Any], normal: int) -> tuple[str, list[Any]]:
+        """The value column of every state as a %-format and its arguments:
+        ``fmt % arg`` is ``value_text(state, normal)``."""
+        value_text = self.value_text
+        return "%s", [value_text(state, normal) for state in states]
+
     def snapshot(self, state: Any) -> Any:
         return to_signed(state, 8)
 
 
-class _Count(_Kind):
+def _signed64(values: list[int]) -> list[int]:
+    """Each value as int64 (to_signed at 8 bytes), without a call per value
+    when they all are in range already (the usual case)."""
+    if not values or (min(values) >= -_SIGN64 and max(values) < _SIGN64):
+        return values
+    return [((v & _U64) ^ _SIGN64) - _SIGN64 for v in values]
+
+
+class _Int64(_Kind):
+    """count, sum, min, max: one integer per key, compared as int64."""
+
+    def sort_values(self, states: list[Any]) -> list[Any]:
+        return _signed64(states)
+
+    def value_column(self, states: list[Any], normal: int) -> tuple[str, list[Any]]:
+        if normal == 1:
+            return " %16d", _signed64(states)
+        # _udiv_signed of each state.
+        return " %16d", [(((s & _U64) // normal) ^ _SIGN64) - _SIGN64 for s in states]
+
+
+class _Count(_Int64):
     name = "count"
 
     def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
@@ -297,7 +330,7 @@ class _Count(_Kind):
         return to_unsigned(state, 8)
 
 
-class _Sum(_Kind):
+class _Sum(_Int64):
     name = "sum"
 
     def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
@@ -309,7 +342,7 @@ class _Sum(_Kind):
         return update
 
 
-class _Extreme(_Kind):
+class _Extreme(_Int64):
     """min() and max(): keep the value that ``wins`` against the one held."""
 
     wins: Callable[[int, int], bool]  # min: int.__lt__, max: int.__gt__
@@ -371,6 +404,27 @@ class _Avg(_Kind):
         n, total = state
         value = _cdiv(_cdiv(to_signed(total, 8), normal), n) if n else 0
         return f" {value:16d}"
+
+    def sort_values(self, states: list[Any]) -> list[Any]:
+        # sort_value of each: n is a count (never negative), so C's
+        # truncating division is floor division of the magnitude.
+        if states and min(n for n, _ in states) > 0:
+            totals = [total for _, total in states]
+            if min(totals) >= 0 and max(totals) < _SIGN64:
+                return [total // n for n, total in states]
+        averages = []
+        for n, total in states:
+            if not n:
+                averages.append(0)
+                continue
+            total = ((total & _U64) ^ _SIGN64) - _SIGN64
+            averages.append(total // n if total >= 0 else -(-total // n))
+        return averages
+
+    def value_column(self, states: list[Any], normal: int) -> tuple[str, list[Any]]:
+        if normal == 1:
+            return " %16d", self.sort_values(states)
+        return super().value_column(states, normal)
 
     def snapshot(self, state: Any) -> Any:
         return self.sort_value(state)

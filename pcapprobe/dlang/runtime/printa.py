@@ -164,6 +164,94 @@ def _default_entry(aggs: Sequence[Aggregation], key: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
+def _general_entries(agg: Aggregation, options: SortOptions) -> str:
+    """Every entry of ``agg`` in the default layout, one key at a time."""
+    return "".join(_default_entry([agg], key) for key in _entry_order(agg, options))
+
+
+_MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: (1 << 64) - 1}
+
+
+def _int_column(values: list[int], dtype: DType) -> tuple[str, list[int], list[int]]:
+    """key_text's format, its arguments and key_sort_key's part for an
+    integer key column, as whole columns (the widths of key_text)."""
+    size = dtype.size if dtype.kind == "int" and dtype.size in _MASK else 8
+    mask = _MASK[size]
+    fmt = {1: " %3d", 2: " %5d", 4: " %8d"}.get(size, " %16d")
+    # 1 and 2-byte keys print unsigned, 4 and 8-byte ones signed.
+    sign = (mask + 1) >> 1 if size >= 4 else mask + 1
+    if not values or (min(values) >= 0 and max(values) < sign):
+        return fmt, values, values  # each value is its own printed and sort form
+    unsigned = [v & mask for v in values]
+    if size < 4:
+        return fmt, unsigned, unsigned
+    return fmt, [(v ^ sign) - sign for v in unsigned], unsigned
+
+
+def _string_column(values: list[str], dtype: DType) -> tuple[str, list[str], list[str]]:
+    """key_text of a string key column: the plain padded text for a short
+    printable ASCII string, key_text itself for anything else."""
+    size = dtype.size
+    texts = ["  " + v.ljust(50) if 0 < len(v) < size and v.isascii() and v.isprintable()
+             else key_text(v, dtype) for v in values]
+    return "%s", texts, values
+
+
+def _key_columns(agg: Aggregation) -> list[tuple[str, list[Any], list[Any]]] | None:
+    """Per key position: its %-format, the format's argument and the sort
+    part of every entry (in ``agg.data`` order); None unless every key has
+    one record per key type and every position holds only ints or only
+    strings, which is what _fast_entries handles."""
+    types = agg.key_types
+    if set(map(len, agg.data)) - {len(types)}:
+        return None
+    columns = []
+    for pos, values in enumerate(zip(*agg.data)):
+        held = set(map(type, values))
+        if held == {int}:
+            columns.append(_int_column(list(values), types[pos]))
+        elif held == {str}:
+            columns.append(_string_column(list(values), types[pos]))
+        else:
+            return None
+    return columns
+
+
+def _fast_entries(agg: Aggregation, columns: list[tuple[str, list[Any], list[Any]]],
+                  options: SortOptions) -> str:
+    """_general_entries by whole columns: the sort keys and lines of all
+    entries are built first, then the entry indexes are sorted (stably, so
+    entries that compare equal keep the order of ``agg.data`` as sorted()
+    keeps them)."""
+    states = list(agg.data.values())
+    value_fmt, value_args = agg.kind.value_column(states, agg.normal)
+    line_fmt = "".join(fmt for fmt, _, _ in columns) + value_fmt + "\n"
+    rows = zip(*(args for _, args, _ in columns), value_args)
+    lines = [line_fmt % row for row in rows]
+    nkeys = len(columns)
+    keypos = options.aggsortkeypos if options.aggsortkeypos < nkeys else 0
+    sort_parts = [columns[(i + keypos) % nkeys][2] for i in range(nkeys)]
+    if not options.aggsortkey:
+        sort_parts.insert(0, agg.kind.sort_values(states))
+    order = list(range(len(lines)))
+    # One stable sort per part, least significant first, orders as one sort
+    # by the tuple of parts would; one type per sort keeps each comparison
+    # cheap.
+    for part in reversed(sort_parts):
+        order.sort(key=part.__getitem__)
+    if options.aggsortrev:
+        order.reverse()
+    return "".join([lines[i] for i in order])
+
+
+def _default_entries(agg: Aggregation, options: SortOptions) -> str:
+    """Every entry of ``agg`` in the default layout and walk order."""
+    columns = _key_columns(agg)
+    if columns is None:
+        return _general_entries(agg, options)
+    return _fast_entries(agg, columns, options)
+
+
 def _mark_printed(aggs: Sequence[Aggregation], printed_any: bool) -> None:
     # DTRACE_AGD_PRINTED is set while visiting entries, on every aggregation
     # of the bundle (absent ones through their zero-filled data): a printa
@@ -180,6 +268,9 @@ def printa_text(aggs: Sequence[Aggregation], fmt: Renderer | None,
     ``fmt`` must be bound with the first aggregation's key types and
     ``aggregation=`` its function (see printf.Format.bind).
     """
+    if len(aggs) == 1 and fmt is None:
+        _mark_printed(aggs, bool(aggs[0].data))
+        return "\n" + _default_entries(aggs[0], options)
     if len(aggs) == 1:
         keys = _entry_order(aggs[0], options)
     else:
@@ -199,7 +290,4 @@ def print_unprinted(aggs: Sequence[Aggregation], options: SortOptions = _DEFAULT
     variable order, with no blank line between them (dtrace_aggregate_print)."""
     pending = sorted((a for a in aggs if not a.printed), key=lambda a: a.varid,
                      reverse=options.aggsortrev)
-    out = []
-    for agg in pending:
-        out.extend(_default_entry([agg], key) for key in _entry_order(agg, options))
-    return "".join(out)
+    return "".join([_default_entries(agg, options) for agg in pending])

@@ -209,6 +209,12 @@ def test_runs_in_threads_keep_their_own_records() -> None:
     """Scans of runs in other threads interleave with this run's Python
     callbacks: each run still names its own packets and matches a lone run."""
     jobs = [(PCAPS / name, PROGRAMS[app]) for name, app in sorted(STREAM_FIXTURES.items())] * 2
+    assert_threads_match_lone_runs(jobs)
+
+
+def assert_threads_match_lone_runs(jobs: list[tuple[Path, str]]) -> None:
+    """Each (capture, program) run in its own thread, all at once, gives what
+    it gives run alone."""
     alone = [pcapprobe.run(str(c), program=p, local="all") for c, p in jobs]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads take turns inside every callback

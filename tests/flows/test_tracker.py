@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -28,7 +26,7 @@ from pcapprobe.flows.tcp import TcpLayer
 from pcapprobe.probes.translators.tcp import PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo
 from pcapprobe.report import Report
 from tests.conftest import FIXTURES, SEED_SCRIPTS, shared_captures
-from tests.flows.test_scanner import SHAPES, _as_pcapng, _records
+from tests.flows.test_scanner import SHAPES, _as_pcapng, _records, assert_threads_match_lone_runs
 from tests.test_cli import pcapprobe as cli
 
 SCRIPTS = Path(__file__).parent.parent / "golden" / "scripts"
@@ -390,17 +388,7 @@ def test_runs_in_threads_keep_their_own_records(tmp_path: Path) -> None:
     bad.write_bytes(pcap_bytes(_bad_option_records(), nanos=True))
     jobs = [(c, p) for c in (bad, FIXTURES / "tcp-retrans.pcap", FIXTURES / "tcp-reuse.pcap")
             for p in (EVERY_MEMBER, NO_ESTIMATES)] * 2
-    alone = [pcapprobe.run(str(c), program=p, local="all") for c, p in jobs]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads take turns inside every callback
-    try:
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            together = list(pool.map(lambda job: pcapprobe.run(str(job[0]), program=job[1],
-                                                               local="all"), jobs))
-    finally:
-        sys.setswitchinterval(interval)
-    for one, other in zip(alone, together):
-        assert (one.output, one.errors, one.stats) == (other.output, other.errors, other.stats)
+    assert_threads_match_lone_runs(jobs)
 
 
 def _late_capture(start: int, tmp_path: Path) -> Path:
@@ -451,8 +439,8 @@ def test_a_trackers_endpoints_are_not_driven_from_python() -> None:
     fire = Firing(lambda name: None, lambda endpoint, ts: None, lambda seg: None, PKTINFO,
                   TCPLSINFO, CsInfo)
     report = Report(io.StringIO())
-    tracker = tcp.TcpTracker(fire, True, frozenset(), frozenset(), report, report.layer("tcp"), TcpInfo,
-                   IpInfo)
+    tracker = tcp.TcpTracker(fire, True, frozenset(), frozenset(), report, report.layer("tcp"),
+                             TcpInfo, IpInfo)
     endpoint = Endpoint(fire, 1, "10.0.0.1", 1, "10.0.0.2", 2, False, False, False)
     syn = gen.tcp(1, 2, 100, 0, gen.TCP_SYN)
     with pytest.raises(ValueError, match="TcpTracker"):

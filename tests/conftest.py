@@ -33,6 +33,15 @@ def require_shared() -> None:
         pytest.skip("../shared/captures is absent: real-capture tests need the shared folder")
 
 
+def shared_file(relative: str) -> Path:
+    """``../shared/RELATIVE``, or skip the calling test when it is absent (a fresh
+    clone has no ../shared)."""
+    path = SHARED / relative
+    if not path.is_file():
+        pytest.skip(f"../shared/{relative} is absent: this test reads the shared folder")
+    return path
+
+
 def require_tshark() -> str:
     """Skip the calling test when tshark is not installed; return its path."""
     path = shutil.which("tshark")

@@ -20,7 +20,7 @@ from pcapprobe import api
 from pcapprobe.dlang import DCompileError, Source, compile_program
 from pcapprobe.env import Environment
 from pcapprobe.probes import catalog
-from tests.conftest import FIXTURES, SEED_SCRIPTS
+from tests.conftest import FIXTURES, shared_file
 
 TCPIO = Path(__file__).resolve().parent.parent / "golden" / "scripts" / "tcpio.d"
 Firing = tuple[catalog.Probe, int, tuple]
@@ -119,7 +119,7 @@ def test_tcpio_d_not_quiet_prints_the_record_prefix(tcp_firings: list[Firing]) -
 
 
 def one_liners() -> list[str]:
-    lines = (SEED_SCRIPTS / "ONE-LINERS.txt").read_text().splitlines()
+    lines = shared_file("seed-scripts/ONE-LINERS.txt").read_text().splitlines()
     return [line for line in lines if line.startswith("tcp:::")]
 
 
@@ -131,7 +131,7 @@ def test_the_tcp_one_liners(tcp_firings: list[Firing]) -> None:
 
 
 def test_seed_tcpio_d(tcp_firings: list[Firing]) -> None:
-    run_both((SEED_SCRIPTS / "tcp" / "tcpio.d").read_text(), tcp_firings)
+    run_both(shared_file("seed-scripts/tcp/tcpio.d").read_text(), tcp_firings)
 
 
 @pytest.mark.parametrize("text", [

@@ -13,6 +13,7 @@ import io
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -62,6 +63,11 @@ class Inputs:
         flush = self.env.stdout.flush
         self._captures = [Capture(p, warn_for("<stdin>" if p == "-" else p), stdin, flush)
                           for p in self.paths]
+        return self._captures
+
+    @property
+    def opened(self) -> list[Capture]:
+        """The captures ``captures()`` opened."""
         return self._captures
 
     def accelerate(self, pipeline: Pipeline) -> None:
@@ -179,16 +185,20 @@ def _warn_unseen(spec: Sequence[str], unseen: set[str], env: Environment) -> Non
             env.stderr.write(f"pcapprobe: --local {addr}: no packet to or from this address\n")
 
 
-def stream(inputs: Inputs, env: Environment) -> Iterator[Frame]:
-    """Every frame of every input, merged by time, with a progress bar on a TTY."""
-    captures = inputs.captures()
+def stream(inputs: Inputs) -> Iterator[Frame]:
+    """Every frame of every input, merged by time."""
+    return merge(inputs.captures())
+
+
+def reading_progress(inputs: Inputs, env: Environment) -> AbstractContextManager[object]:
+    """A progress bar on stderr while the body reads the inputs ``stream``
+    opened, when ``env`` wants one (stderr a terminal, stdout not)."""
     if not env.progress_enabled:
         # without a bar, rich (a sixth of the start-up time) is never imported
-        return merge(captures)
-    from pcapprobe.progress import track
+        return nullcontext()
+    from pcapprobe.progress import ReadProgress
 
-    total = sum(c.size for c in captures)
-    return track(merge(captures), env, total, lambda: sum(c.bytes_read for c in captures))
+    return ReadProgress(inputs.opened, env)
 
 
 def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
@@ -199,12 +209,13 @@ def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
     parse_local(local)
     inputs = Inputs(paths, env, report)
     try:
-        hosts, frames = resolve_local(local, stream(inputs, env), sink, env)
+        hosts, frames = resolve_local(local, stream(inputs), sink, env)
         ctx = RunContext(sink, report, hosts, dict(options or {}))
         pipeline = Pipeline(ctx)
         unseen = _watch_local(pipeline, hosts, sink)
         inputs.accelerate(pipeline)
-        pipeline.run(frames)
+        with reading_progress(inputs, env):
+            pipeline.run(frames)
         pipeline.finish()
         _warn_unseen(local, unseen, env)
     finally:
@@ -289,14 +300,15 @@ def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -
     """BEGIN at the first packet's time, then every frame until exit()."""
     inputs = Inputs(request.captures, env, report)
     try:
-        hosts, frames = resolve_local(request.local, stream(inputs, env), program, env)
+        hosts, frames = resolve_local(request.local, stream(inputs), program, env)
         pipeline = Pipeline(RunContext(program, report, hosts, request.options))
         unseen = _watch_local(pipeline, hosts, program)
         first = next(frames, None)
         program.begin(first.ts_ns if first is not None else 0)
         if first is not None and not program.exited:
             inputs.accelerate(pipeline)  # after BEGIN: nothing may fire before it
-            pipeline.run(chain((first,), frames), program)
+            with reading_progress(inputs, env):
+                pipeline.run(chain((first,), frames), program)
         pipeline.finish()
         _warn_unseen(request.local, unseen, env)
     finally:

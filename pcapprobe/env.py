@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 
 def _stdin() -> BinaryIO:
     return sys.stdin.buffer
+
+
+class Stderr:
+    """The process's stderr as pcapprobe writes to it.  While a progress bar
+    is live it sets ``divert`` and the run's messages (bad input, D errors)
+    go through it, printed above the bar instead of into its line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.divert: Callable[[str], object] | None = None
+
+    def write(self, text: str) -> int:
+        if self.divert is None:
+            return self.stream.write(text)
+        self.divert(text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding...
+        return getattr(self.stream, name)
 
 
 @dataclass
@@ -16,7 +36,7 @@ class Environment:
     """stdout carries only D output; everything else goes to stderr."""
 
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stderr: TextIO = field(default_factory=lambda: Stderr(sys.stderr))  # type: ignore[arg-type]
     stdin: BinaryIO = field(default_factory=_stdin)
     show_progress: bool | None = None  # None: only when stderr is a terminal
 

@@ -126,8 +126,8 @@ def test_local_auto_looks_at_a_bounded_prefix_then_streams(monkeypatch):
     pulled = []
     real = api.stream
 
-    def counting_stream(inputs, env):
-        for frame in real(inputs, env):
+    def counting_stream(inputs):
+        for frame in real(inputs):
             pulled.append(frame.index)
             yield frame
 

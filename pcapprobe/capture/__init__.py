@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
-from pcapprobe.capture.pcap import READ_ERRORS, ScanSlot, Warn, byte_order, read_pcap
+from pcapprobe.capture.pcap import (
+    READ_ERRORS, ReadMeter, ScanSlot, Warn, byte_order, read_pcap,
+)
 from pcapprobe.capture.pcapng import read_pcapng
 from pcapprobe.errors import CaptureError
 
@@ -38,14 +40,23 @@ class Capture:
         self._stdin = stdin
         self.size = 0 if path == "-" else _size(path)
         self._raw: BinaryIO | None = None
+        self._compressed = False
         self.scan_slot = ScanSlot()
+        self.meter = ReadMeter()
 
     @property
     def bytes_read(self) -> int:
-        """How far into the (compressed) file reading has got, for progress."""
-        if self._raw is None or self._raw.closed or self.path == "-":
-            return 0
-        return self._raw.tell()
+        """How far into the file reading has got, for progress (a compressed
+        file: into its compressed bytes; standard input: bytes of capture)."""
+        raw = self._raw
+        if raw is not None and self._compressed and self.path != "-":
+            return self.size if raw.closed else raw.tell()
+        return self.meter.offset
+
+    @property
+    def packets_read(self) -> int:
+        """Records read so far, for progress."""
+        return self.meter.records
 
     def frames(self) -> Iterator[Frame]:
         """Stream the file's frames; a file that is not a capture raises CaptureError
@@ -55,6 +66,7 @@ class Capture:
         try:
             stream = _buffered(raw)
             if stream.peek(2)[:2] == GZIP_MAGIC:
+                self._compressed = True
                 stream = _buffered(gzip.GzipFile(fileobj=stream, mode="rb"))
             magic = stream.peek(4)[:4]
         except READ_ERRORS as exc:
@@ -62,10 +74,10 @@ class Capture:
             raise CaptureError(f"{self.name}: cannot read: {exc}") from None
         if magic == PCAPNG_MAGIC:
             reader = read_pcapng(stream, self.name, self.warn, lambda: self._close(raw),
-                                 self.before_wait, self.scan_slot)
+                                 self.before_wait, self.scan_slot, self.meter)
         elif len(magic) == 4 and byte_order(magic) is not None:
             reader = read_pcap(stream, self.name, self.warn, lambda: self._close(raw),
-                               self.before_wait, self.scan_slot)
+                               self.before_wait, self.scan_slot, self.meter)
         else:
             self._close(raw)
             if not magic:

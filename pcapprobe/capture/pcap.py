@@ -55,6 +55,31 @@ class ScanSlot:
         self.scanner: Scanner | None = None
 
 
+class ReadMeter:
+    """How far a reader has got, for the progress bar.  Readers update it
+    where they refill their buffer or release mapped pages (every 1 to 4 MiB)
+    and when they stop, never per record: the C scanner consumes most records
+    without the reader seeing them."""
+
+    __slots__ = ("base", "offset", "records")
+
+    def __init__(self) -> None:
+        self.base = 0  # stream offset of the reader's buffer position 0
+        self.offset = 0  # stream offset reached
+        self.records = 0  # records read (packets, or packet blocks)
+
+    def at(self, pos: int, records: int) -> None:
+        """The reader is at buffer position ``pos``."""
+        self.offset = self.base + pos
+        self.records = records
+
+    def rebase(self, pos: int, records: int) -> None:
+        """The reader's buffer is about to restart at its position ``pos``."""
+        self.base += pos
+        self.offset = self.base
+        self.records = records
+
+
 def byte_order(magic: bytes) -> tuple[str, int] | None:
     """(struct byte-order prefix, ns per timestamp fraction unit) for a pcap magic."""
     for order in ("<", ">"):
@@ -146,12 +171,16 @@ class _Mapped:
 def read_pcap(f: BinaryIO, source: str, warn: Warn,
               close: Callable[[], None] = lambda: None,
               before_wait: Callable[[], None] | None = None,
-              slot: ScanSlot | None = None) -> Iterator[Frame]:
+              slot: ScanSlot | None = None, meter: ReadMeter | None = None) -> Iterator[Frame]:
     """Yield every record of a classic pcap file; stop cleanly at a bad record.
-    Records ``slot``'s scanner consumes are not yielded (their numbers are used)."""
+    Records ``slot``'s scanner consumes are not yielded (their numbers are used);
+    ``meter`` follows the reading (offsets count from the start of the file)."""
     read = chunk_reader(f, before_wait)
+    meter = meter or ReadMeter()
+    pos = index = 0
     try:
         header = f.read(FILE_HEADER_LEN)
+        meter.base = len(header)
         found = byte_order(header[:4])
         if found is None or len(header) < FILE_HEADER_LEN:
             warn("capture.truncated_header", 0, "truncated pcap file header")
@@ -165,16 +194,16 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
         buf = read(CHUNK, RECORD_HEADER_LEN)
         view = memoryview(buf)
         buflen = len(buf)
-        pos = 0
-        index = 0
         done_with = getattr(read, "done_with", None)
         release_at = RELEASE_EVERY if done_with is not None else sys.maxsize
         while True:
             if pos >= release_at:
                 done_with(pos)  # type: ignore[misc]  # set with release_at
                 release_at = pos + RELEASE_EVERY
+                meter.at(pos, index)
             # refill when the next record header or its data runs past the chunk
             if buflen - pos < RECORD_HEADER_LEN:
+                meter.rebase(pos, index)
                 buf = bytes(buf[pos:]) + read(CHUNK, RECORD_HEADER_LEN - (buflen - pos))
                 view = memoryview(buf)
                 buflen = len(buf)
@@ -200,6 +229,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
                     warn("capture.bad_record", index,
                          f"record length {caplen} is not plausible; rest of file skipped")
                     return
+                meter.rebase(pos, index - 1)
                 buf = bytes(buf[pos:]) + read(max(CHUNK, end - pos), end - buflen)
                 view = memoryview(buf)
                 buflen = len(buf)
@@ -219,4 +249,5 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
     except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
+        meter.at(pos, index)
         close()

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
 from pcapprobe.capture.pcap import (
-    CHUNK, READ_ERRORS, RELEASE_EVERY, ScanSlot, Warn, chunk_reader,
+    CHUNK, READ_ERRORS, RELEASE_EVERY, ReadMeter, ScanSlot, Warn, chunk_reader,
 )
 
 BLOCK_SHB = 0x0A0D0D0A
@@ -86,32 +86,35 @@ def _interface(body: bytes, order: str) -> Interface:
 def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                 close: Callable[[], None] = lambda: None,
                 before_wait: Callable[[], None] | None = None,
-                slot: ScanSlot | None = None) -> Iterator[Frame]:
+                slot: ScanSlot | None = None, meter: ReadMeter | None = None) -> Iterator[Frame]:
     """Yield every packet block of a pcapng file, in file order.
 
     Blocks are parsed out of the reader's chunks (a plain file: one memory
     map); a live pipe returns what has arrived, so its blocks are decoded as
     they come, and ``before_wait`` (which flushes the output so far) runs
     before a read that may wait.  Enhanced Packet Blocks ``slot``'s scanner
-    consumes are not yielded (their numbers are used).
+    consumes are not yielded (their numbers are used).  ``meter`` follows the
+    reading (offsets count from the start of the file).
     """
     read = chunk_reader(f, before_wait)
     slot = slot or ScanSlot()
+    meter = meter or ReadMeter()
+    buflen = pos = index = 0
     try:
         order = "<"
         interfaces: list[Interface] = []
         table: tuple[tuple[int, int, int, int, str | None], ...] = ()  # for the scanner
-        index = 0
         last_ts = 0
         buf: bytes | memoryview = b""
-        buflen = pos = 0
         done_with = getattr(read, "done_with", None)
         release_at = RELEASE_EVERY if done_with is not None else sys.maxsize
         while True:
             if pos >= release_at:
                 done_with(pos)  # type: ignore[misc]  # set with release_at
                 release_at = pos + RELEASE_EVERY
+                meter.at(pos, index)
             if buflen - pos < 12:
+                meter.rebase(pos, index)
                 buf = bytes(buf[pos:]) + read(CHUNK, 12 - (buflen - pos))
                 buflen = len(buf)
                 pos = 0
@@ -145,6 +148,7 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                      f"block type 0x{btype:08x} has impossible length {blen}; rest of file skipped")
                 return
             if buflen - pos < blen:
+                meter.rebase(pos, index)
                 buf = bytes(buf[pos:]) + read(max(CHUNK, blen), blen - (buflen - pos))
                 buflen = len(buf)
                 pos = 0
@@ -198,4 +202,5 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
     except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
+        meter.at(pos, index)
         close()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pcapprobe.probes import catalog
 
-OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "providers.md"
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+OUTPUT = SOURCE_TREE / "docs" / "providers.md"
 
 # Document order (the seed documents' order, storage providers last).
 ORDER = ("ip", "tcp", "udp", "iscsi", "nfsv3", "nfsv4", "fc", "srp", "io")
@@ -239,6 +240,12 @@ def update_readme(text: str) -> str:
     return head + sep + section + nxt + tail
 
 
+def in_source_tree() -> bool:
+    """Whether this pcapprobe runs from its source tree (pyproject.toml and
+    docs/ beside the package), not from an installed copy in site-packages."""
+    return (SOURCE_TREE / "pyproject.toml").is_file() and OUTPUT.parent.is_dir()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write docs/providers.md, or with --check report whether it is stale."""
     parser = argparse.ArgumentParser(prog="python -m pcapprobe.probes.docs")
@@ -248,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, nargs="?", const=README, default=None,
                         help="also regenerate README.md's provider table")
     args = parser.parse_args(argv)
+    if not in_source_tree() and (args.output == OUTPUT or args.readme == README):
+        # an installed copy: the default paths would be inside site-packages
+        sys.stderr.write(f"{parser.prog}: {SOURCE_TREE} is an installed pcapprobe, not its "
+                         "source tree: generate the docs in a git clone or an unpacked sdist "
+                         "(or give --output FILE)\n")
+        return 2
     if args.readme is not None and not args.check:
         args.readme.write_text(update_readme(args.readme.read_text()))
     text = render()

@@ -35,10 +35,11 @@ except ModuleNotFoundError as exc:
 
 
 def run(captures, script=None, program=None, **options):  # type: ignore[no-untyped-def]
-    """Run a D script/program over captures; see ``pcapprobe.api.run``."""
+    """Run a D script/program over captures; see ``pcapprobe.api.run`` (its
+    options are keyword-only: a misspelt one raises TypeError)."""
     from pcapprobe.api import run as _run
 
-    return _run(captures, script=script, program=program, **options)
+    return _run(captures, script, program, **options)
 
 
 __all__ = ["__version__", "run"]

@@ -30,13 +30,33 @@ from pcapprobe.status import ExitStatus
 
 @dataclass
 class RunResult:
-    """What ``pcapprobe.run()`` returns."""
+    """What ``pcapprobe.run()`` returns.
+
+    Attributes:
+        output: everything the D program printed, exactly what ``pcapprobe
+            run`` prints on standard output.
+        status: the exit status as a plain ``int``: 0, the value given to D's
+            ``exit()``, 1 for a compile error or an unreadable capture, 2 for a
+            usage error (the values of ``pcapprobe.status.ExitStatus``).
+        aggregations: each aggregation's final values, ``{name: {key tuple:
+            value}}`` (the unnamed ``@`` is ``""``, a key-less one's key ``()``);
+            count, sum, avg, min, max and stddev are ints, as D computes them,
+            and quantize, lquantize and llquantize ``{bucket: count}``.
+        stats: the per-layer counts that ``--stats`` prints (``"layers"``:
+            decoded/skipped per layer and why, ``"weirds"``, ``"firings"``,
+            ``"frames"``, ``"bytes"``); empty when the run did not start.
+        errors: everything written to standard error (D errors, bad-input
+            lines, the ``--local auto`` choice).
+    """
 
     output: str
     status: int
     aggregations: dict[str, dict[tuple, Any]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     errors: str = ""
+
+    def __post_init__(self) -> None:
+        self.status = int(self.status)  # an ExitStatus member becomes its value
 
 
 class Inputs:
@@ -126,8 +146,7 @@ def resolve_local(spec: Sequence[str], frames: Iterator[Frame], sink: ProbeSink,
         return LocalHosts(), chain(prefix, frames)
     addr, seen, total = busiest
     which = f"the first {total}" if total >= INFER_MAX_PACKETS else str(total)
-    env.stderr.write(f"pcapprobe: --local auto: local host is {addr} "
-                     f"(in {seen} of {which} IP packets; use --local to choose)\n")
+    env.stderr.write(f"pcapprobe: --local auto: {addr} ({seen} of {which} IP packets)\n")
     return LocalHosts([addr]), chain(prefix, frames)
 
 
@@ -316,20 +335,28 @@ def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -
 
 
 def run(captures: str | Path | Sequence[str | Path], script: str | Path | None = None,
-        program: str | None = None, **options: Any) -> RunResult:
+        program: str | None = None, *, local: str | Sequence[str] = "auto",
+        args: Sequence[object] = (), quiet: bool = False, zdefs: bool = False,
+        defines: dict[str, str | bool] | None = None,
+        nfs_paths: str | Path | None = None) -> RunResult:
     """Run a D script or program over captures and return what it printed.
+
+    The options are keyword-only, so a misspelt one is a TypeError.
 
     Args:
         captures: one capture path or a list of them (merged by timestamp).
         script: path of a D script (like ``dtrace -s``).
         program: D program text (like ``dtrace -n``).
-        **options: ``local`` ("auto", "all", an address or a list of addresses),
-            ``args`` (macro arguments $1..), ``quiet`` (-q), ``zdefs`` (-Z),
-            ``defines`` ({option: value} as -x), ``nfs_paths`` (file).
+        local: "auto", "all", an address or a list of addresses (``--local``).
+        args: the macro arguments $1..$9.
+        quiet: ``-q``.
+        zdefs: ``-Z``.
+        defines: D options, ``{option: value}`` as ``-x option=value``
+            (``True`` for a flag).
+        nfs_paths: a file of ``filehandle path`` lines (``--nfs-paths``).
 
     Returns:
-        RunResult with ``output`` (stdout text), ``status`` (exit status),
-        ``aggregations`` ({name: {key tuple: value}}), ``stats`` and ``errors``.
+        A RunResult (its docstring describes the fields).
     """
     if isinstance(captures, (str, Path)):
         captures = [captures]
@@ -338,19 +365,18 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         sources.append(("script", str(script)))
     if program is not None:
         sources.append(("program", program))
-    local = options.pop("local", "auto")
-    dopts: dict[str, str | bool] = dict(options.pop("defines", {}) or {})
-    if options.pop("quiet", False):
+    dopts: dict[str, str | bool] = dict(defines or {})
+    if quiet:
         dopts["quiet"] = True
-    if options.pop("zdefs", False):
+    if zdefs:
         dopts["zdefs"] = True
     request = RunRequest(
         captures=[str(c) for c in captures],
         sources=sources,
-        macro_args=[str(a) for a in options.pop("args", ())],
+        macro_args=[str(a) for a in args],
         dopts=dopts,
         local=[local] if isinstance(local, str) else list(local),
-        options=options,
+        options={"nfs_paths": str(nfs_paths)} if nfs_paths is not None else {},
     )
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=io.BytesIO(), show_progress=False)
@@ -359,7 +385,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
     except PcapProbeError as exc:
         err.write(f"pcapprobe: {exc}\n")
         status = ExitStatus.USAGE if isinstance(exc, UsageError) else ExitStatus.ERROR
-        return RunResult(out.getvalue(), int(status), errors=err.getvalue())
+        return RunResult(out.getvalue(), status, errors=err.getvalue())
     stats = outcome.report.as_dict() if outcome.report is not None else {}
     return RunResult(out.getvalue(), outcome.status, outcome.aggregations, stats, err.getvalue())
 

@@ -28,6 +28,7 @@ from pcapprobe.probes.catalog import Probe
 from pcapprobe.status import ExitStatus
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+COUNT_NAME_WIDTH = 14  # list CAPTURE: the NAME column's least width
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz", ".pcap.gz", ".ntar")
 LOCAL_HELP = ("Which host the probes run on: 'auto' (the address in the most packets), "
               "'all' (every host; send at the source, receive at the destination) or an "
@@ -126,7 +127,7 @@ def cli() -> None:
 @click.option("-Z", "zdefs", is_flag=True, help="Permit probe descriptions that match no probes.")
 @click.option("-e", "compile_only", is_flag=True, help="Compile the program and exit.")
 @click.option("-x", "xopts", multiple=True, metavar="OPT[=VAL]", help="Set a D option.")
-@click.option("-o", "output", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("-o", "output", metavar="FILE",
               help="Append D output to FILE instead of standard output.")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
@@ -209,15 +210,18 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
         sink = CountingSink()
         api.decode_captures(captures, sink, env, local)
         counts = sink.counts
-    head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
-    env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
+    # with counts, NAME is as wide as the longest name listed, so COUNT lines up
+    width = max([COUNT_NAME_WIDTH] + [len(p.name) for p in probes]) if counts is not None else 0
+    head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} {'NAME':<{width}}"
+    env.stdout.write(head + ("" if counts is None else f" {'COUNT':>10}") + "\n")
     listed = set(probes)
     for number, probe in enumerate(_numbered(), 1):
         if probe not in listed:
             continue
-        line = f"{number:>5} {probe.provider:>10} {probe.module:>17} {probe.function:>33} {probe.name}"
+        line = (f"{number:>5} {probe.provider:>10} {probe.module:>17} {probe.function:>33} "
+                f"{probe.name:<{width}}")
         if counts is not None:
-            line = f"{line:<87} {counts.get(probe.fullname, 0):>10}"
+            line += f" {counts.get(probe.fullname, 0):>10}"
         env.stdout.write(line + "\n")
         if verbose:
             env.stdout.write("\n\tArgument Types\n")
@@ -266,6 +270,11 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         # D errors quote raw bytes as dtrace does (dlang.lexer.first_byte).
         sys.stderr.reconfigure(errors="surrogateescape")
     env = env or Environment()
+    if not args:
+        # no command at all: the help on stderr, status 2, as dtrace prints its usage
+        with click.Context(cli, info_name="pcapprobe") as ctx:
+            env.stderr.write(ctx.get_help() + "\n")
+        return ExitStatus.USAGE
     try:
         status = cli.main(args=args, prog_name="pcapprobe", standalone_mode=False,
                           obj={"env": env, "argv": args})

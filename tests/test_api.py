@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 import pcapprobe
+from pcapprobe import api
 from tests.conftest import FIXTURES
 
 MIXED = FIXTURES / "ip-mixed.pcap"
@@ -96,3 +101,28 @@ def test_exit_stops_the_capture_early(tmp_path):
     script.write_text("int n;\nip:::receive { n++; }\nip:::receive /n == 3/ { exit(0); }\n")
     result = pcapprobe.run(MIXED, script=script, local="all", quiet=True)
     assert result.status == 0 and result.stats["frames"] == 3
+
+
+def test_a_misspelt_option_is_a_type_error():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'qiuet'"):
+        pcapprobe.run(MIXED, program="BEGIN { exit(0); }", qiuet=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'locale'"):
+        api.run(MIXED, program="BEGIN { exit(0); }", locale="all")
+
+
+@pytest.mark.parametrize(("captures", "program", "local", "status"), [
+    (MIXED, "BEGIN { exit(0); }", "auto", 0),
+    (MIXED, "BEGIN { exit(3); }", "auto", 3),
+    (MIXED, "BEGIN {", "auto", 1),  # compile error
+    ("missing.pcap", "BEGIN { exit(0); }", "auto", 1),  # unreadable capture
+    (MIXED, "BEGIN { exit(0); }", "nohost", 2),  # usage error
+], ids=["success", "exit", "compile-error", "missing-capture", "usage-error"])
+def test_status_is_always_a_plain_int(captures, program, local, status):
+    result = pcapprobe.run(captures, program=program, local=local)
+    assert type(result.status) is int and result.status == status, result.errors
+
+
+def test_run_result_docstring_describes_every_field():
+    doc = api.RunResult.__doc__ or ""
+    for f in dataclasses.fields(api.RunResult):
+        assert f"\n        {f.name}: " in doc, f.name

@@ -61,7 +61,7 @@ def test_events_every_member_of_ipv4_and_ipv6_packets():
 
 def test_local_auto_picks_busiest_address_and_ignores_other_hosts():
     result = pcapprobe("events", "-P", "ip", str(FIXTURES / "ip-mixed.pcap"))
-    assert "local host is 192.0.2.10 (in 14 of 19 IP packets" in result.stderr
+    assert "pcapprobe: --local auto: 192.0.2.10 (14 of 19 IP packets)\n" in result.stderr
     evs = [json.loads(line) for line in result.splitlines()]
     assert len(evs) == 14  # the IPv6 packets touch no local address
     for e in evs:
@@ -150,7 +150,7 @@ def test_local_auto_looks_at_a_bounded_prefix_then_streams(monkeypatch):
     err = io.StringIO()
     env = Environment(io.StringIO(), err, io.BytesIO(), show_progress=False)
     api.decode_captures([str(FIXTURES / "ip-mixed.pcap")], Sink(env.stdout, ["ip"]), env)
-    assert "local host is 192.0.2.10 (in 4 of the first 4 IP packets" in err.getvalue()
+    assert "pcapprobe: --local auto: 192.0.2.10 (4 of the first 4 IP packets)\n" in err.getvalue()
     assert seen_at_first_firing == [4]  # fired after the prefix, not after the whole file
     assert len(pulled) == 19  # every frame read once
 
@@ -286,6 +286,38 @@ def test_list_with_captures_counts_firings():
     rows = result.splitlines()
     assert rows[0].endswith("COUNT")
     assert rows[1].split()[-1] == "19" and rows[2].split()[-1] == "19"
+
+
+def test_list_counts_line_up_whatever_the_probe_names():
+    result = pcapprobe("list", "--local", "all", str(FIXTURES / "nfsv3-tcp.pcap"))
+    rows = result.splitlines()
+    assert any(len(r.split()[-2]) > 20 for r in rows[1:])  # op-readdirplus-start, ...
+    assert len({len(r) for r in rows}) == 1, {len(r) for r in rows}  # COUNT right-aligned
+    assert rows[0].endswith(" COUNT")
+    readdirplus = next(r for r in rows if "op-readdirplus-start" in r)
+    assert readdirplus.split()[-1] == "1"
+
+
+@pytest.mark.parametrize(("output", "reason"), [
+    ("/tmp", "Is a directory"), ("/missing/x", "No such file or directory")])
+def test_output_file_that_cannot_be_opened_is_one_line_status_1(output, reason):
+    result = pcapprobe("run", "-o", output, "-n", "BEGIN { exit(0); }")
+    assert (result.status, result) == (1, "")
+    assert result.stderr == f"pcapprobe: failed to open output file '{output}': {reason}\n"
+
+
+def test_no_command_prints_the_help_on_stderr_with_status_2():
+    result = pcapprobe()
+    assert (result.status, result) == (2, "")
+    assert result.stderr.startswith("Usage: pcapprobe [OPTIONS] COMMAND [ARGS]...\n")
+    assert "Commands:\n" in result.stderr and "pcapprobe: " not in result.stderr
+
+
+def test_local_auto_reports_its_choice_in_one_short_line_even_with_q():
+    result = pcapprobe("run", str(FIXTURES / "ip-mixed.pcap"), "-q",
+                       "-n", "ip:::receive { @n = count(); }")
+    assert result.status == 0
+    assert result.stderr == "pcapprobe: --local auto: 192.0.2.10 (14 of 19 IP packets)\n"
 
 
 def test_console_script_runs_without_traceback():

@@ -12,7 +12,7 @@ EXPECT <<EOT
 EOT
 STDERR <<EOT
 pcapprobe: description 'ip:::receive { @[args[2]->ip_saddr] = count(); }' matched 1 probe
-pcapprobe: --local auto: local host is 192.0.2.10 (in 14 of 19 IP packets; use --local to choose)
+pcapprobe: --local auto: 192.0.2.10 (14 of 19 IP packets)
 EOT
 
 NAME ip one-liner: sent payload size distribution, --local all

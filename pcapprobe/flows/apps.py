@@ -16,6 +16,7 @@ from dissectors import iscsi
 from pcapprobe.flows import rdma
 from pcapprobe.flows.framing import AppBinding
 from pcapprobe.probes.translators import iscsi as iscsi_translator
+from pcapprobe.probes.translators import iser
 from pcapprobe.probes.translators import oncrpc
 from pcapprobe.probes.translators import srp as srp_translator
 
@@ -62,6 +63,7 @@ DATAGRAM_APPS: list[DatagramBinding] = [
 # Protocols over RDMA connections, recognised by the CM REQ's private data.
 RDMA_APPS: list[rdma.UpperBinding] = [
     ("srp", srp_translator.carries_login, srp_translator.factory),
+    ("iser", iser.iser_service, iser.factory),
 ]
 
 

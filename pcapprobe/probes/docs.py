@@ -184,7 +184,8 @@ def render() -> str:
         out += ["| probe | arguments |", "|---|---|"]
         for probe in probes:
             args = ", ".join(f"args[{i}]: `{a}`" for i, a in enumerate(probe.args))
-            out.append(f"| `{name}:{probe.module}:{probe.function}:{probe.name}` "
+            mark = " (pcapprobe extension, not in Solaris)" if probe.extension else ""
+            out.append(f"| `{name}:{probe.module}:{probe.function}:{probe.name}`{mark} "
                        f"| {args or '(none)'} |")
         out.append("")
         for struct_name in _structs_of(probes):

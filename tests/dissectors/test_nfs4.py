@@ -147,6 +147,8 @@ def test_every_decoded_argument_has_the_declared_members(code: int) -> None:
     probe = catalog.PROVIDERS["nfsv4"][f"op-{op.name}-start"]
     if len(probe.args) < 3:
         pytest.skip(f"op-{op.name}-start has no args[2]")
-    args = op.decode_args(Reader(bytes(4096)))
+    # zero is no netloc_type4: COPY_NOTIFY's destination is an NL4_NAME
+    data = bytes(16) + gen.u32(nfs4.NL4_NAME) + bytes(4096) if code == 61 else bytes(4096)
+    args = op.decode_args(Reader(data))
     for member in catalog.STRUCTS[probe.args[2].base].members:
         assert hasattr(args, member), f"{probe.args[2].base}.{member}"

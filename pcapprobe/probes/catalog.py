@@ -192,9 +192,11 @@ def provider(
 
 
 def all_probes() -> list[Probe]:
-    """Every declared probe, in declaration order."""
+    """Every declared probe, in declaration order, pcapprobe's extensions last
+    (so the documented probes keep their IDs)."""
     load()
-    return [p for table in PROVIDERS.values() for p in table.values()]
+    probes = [p for table in PROVIDERS.values() for p in table.values()]
+    return [p for p in probes if not p.extension] + [p for p in probes if p.extension]
 
 
 def load() -> None:

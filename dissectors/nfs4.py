@@ -22,10 +22,11 @@ error, so the operations before it still fire.
 
 from __future__ import annotations
 
+import struct as _struct
 from collections import namedtuple
 from typing import Any, Callable, NamedTuple
 
-from dissectors._reader import DissectError, Malformed, Reader
+from dissectors._reader import DissectError, Malformed, Reader, Truncated
 
 NFS_PROGRAM = 100003
 NFS_V4 = 4
@@ -70,6 +71,11 @@ NFS4_CONTENT_DATA, NFS4_CONTENT_HOLE = 0, 1
 
 _U32 = Reader.u32
 _U64 = Reader.u64
+
+
+# Builds a named tuple without its Python-level __new__ (a C call): for the
+# structs decoded once per operation or more.
+_new = tuple.__new__
 
 
 def _t(name: str, members: str) -> type:
@@ -153,8 +159,31 @@ ZERO_DELEGATION = open_delegation4(0, open_delegation4_u(
     open_write_delegation4(ZERO_STATEID, 0, ZERO_SPACE_LIMIT, ZERO_ACE)))
 
 
+_U32_AT = _struct.Struct(">I").unpack_from
+
+
 def u32(r: Reader) -> int:
-    return r.u32()
+    pos = r.pos
+    if pos + 4 > r.end:
+        raise Truncated(4, r.end - pos, "u32")
+    r.pos = pos + 4
+    return _U32_AT(r.view, pos)[0]
+
+
+def fixed(layout: _struct.Struct, what: str) -> Callable[[Reader], tuple]:
+    """A reader of a fixed-size run of XDR fields in one unpack (the hot
+    operations' bodies: a call per field costs more than the rest of them)."""
+    size = layout.size
+    unpack = layout.unpack_from
+
+    def read(r: Reader) -> tuple:
+        pos = r.pos
+        if pos + size > r.end:
+            raise Truncated(size, r.end - pos, what)
+        r.pos = pos + size
+        return unpack(r.view, pos)
+
+    return read
 
 
 def u64(r: Reader) -> int:
@@ -167,8 +196,10 @@ def boolean(r: Reader) -> int:
 
 def utf8(r: Reader) -> utf8string:
     """utf8string / component4 / linktext4 (RFC 7530 §2.2)."""
-    value = r.xdr_string(MAX_NAME, "utf8string")
-    return utf8string(len(value.encode("utf-8", "surrogateescape")), value)
+    raw = r.xdr_opaque(MAX_NAME, "utf8string")
+    if not raw:
+        return EMPTY  # the usual COMPOUND tag
+    return _new(utf8string, (len(raw), str(raw, "utf-8", "surrogateescape")))
 
 
 def string(r: Reader) -> str:
@@ -181,11 +212,14 @@ def opaque_bytes(r: Reader) -> bytes:
 
 def fh(r: Reader) -> nfs_fh4:
     data = bytes(r.xdr_opaque(NFS4_FHSIZE, "nfs_fh4"))
-    return nfs_fh4(len(data), data)
+    return _new(nfs_fh4, (len(data), data))
+
+
+_read_stateid = fixed(_struct.Struct(">I12s"), "stateid4")
 
 
 def stateid(r: Reader) -> stateid4:
-    return stateid4(r.u32(), bytes(r.take(12, "stateid4.other")))
+    return _new(stateid4, _read_stateid(r))
 
 
 def fixed16(r: Reader) -> bytes:
@@ -193,8 +227,24 @@ def fixed16(r: Reader) -> bytes:
     return bytes(r.take(16, "16-byte id"))
 
 
+# The operations of nearly every NFSv4.1 COMPOUND: SEQUENCE, PUTFH, READ, WRITE.
+_read_sequence_args = fixed(_struct.Struct(">16s4I"), "SEQUENCE4args")
+_read_sequence_ok = fixed(_struct.Struct(">16s5I"), "SEQUENCE4resok")
+_read_io_args = fixed(_struct.Struct(">I12sQI"), "READ4args / WRITE4args")
+_read_write_ok = fixed(_struct.Struct(">IIQ"), "WRITE4resok")
+
+
+_BITMAP2 = _struct.Struct(">3I")
+
+
 def bitmap(r: Reader) -> int:
     """bitmap4: uint32<>, kept as one 64-bit value of words 0 and 1 (illumos)."""
+    pos = r.pos
+    if pos + 12 <= r.end:  # the usual two words in one unpack
+        count, word0, word1 = _BITMAP2.unpack_from(r.view, pos)
+        if count == 2:
+            r.pos = pos + 12
+            return word0 | (word1 << 32)
     count = r.xdr_array_len(MAX_LIST, "bitmap4")
     words = [r.u32() for _ in range(count)]
     return (words[0] if count else 0) | ((words[1] << 32) if count > 1 else 0)
@@ -203,7 +253,7 @@ def bitmap(r: Reader) -> int:
 def fattr(r: Reader) -> fattr4:
     mask = bitmap(r)
     values = bytes(r.xdr_opaque(MAX_DATA, "attrlist4"))
-    return fattr4(mask, values, len(values))
+    return _new(fattr4, (mask, values, len(values)))
 
 
 def cinfo(r: Reader) -> change_info4:
@@ -242,7 +292,7 @@ def struct(cls: type, *fields: Callable[[Reader], Any]) -> Callable[[Reader], An
     """The decoder of a struct whose members are ``fields`` in wire order."""
 
     def decode(r: Reader) -> Any:
-        return cls(*[field(r) for field in fields])
+        return _new(cls, [field(r) for field in fields])
 
     return decode
 
@@ -257,8 +307,19 @@ def res(cls: type, *fields: Callable[[Reader], Any], zero: tuple = ()) -> Callab
     """The decoder of ``XXX4res``: ``status`` then, on NFS4_OK, ``fields``;
     on an error the members are ``zero`` (the union arm not held)."""
 
+    if len(fields) == 1:
+        (only,) = fields
+
+        def decode_one(r: Reader) -> Any:
+            status = u32(r)
+            if status != NFS4_OK:
+                return _new(cls, (status, *zero))
+            return _new(cls, (status, only(r)))
+
+        return decode_one
+
     def decode(r: Reader) -> Any:
-        status = r.u32()
+        status = u32(r)
         if status != NFS4_OK:
             return cls(status, *zero)
         return cls(status, *[field(r) for field in fields])
@@ -268,7 +329,11 @@ def res(cls: type, *fields: Callable[[Reader], Any], zero: tuple = ()) -> Callab
 
 def status_only(name: str) -> tuple[type, Callable[[Reader], Any]]:
     cls = _t(name, "status")
-    return cls, res(cls)
+
+    def decode(r: Reader) -> Any:
+        return _new(cls, (u32(r),))
+
+    return cls, decode
 
 
 # -- the operations (RFC 7530 §16, RFC 8881 §18, RFC 7862 §15) -----------------
@@ -467,13 +532,18 @@ def secinfo_res(r: Reader) -> Any:
     return SECINFO4res(status, *secinfo_list(r))
 
 
+def read_args(r: Reader) -> Any:
+    seqid, other, offset, count = _read_io_args(r)
+    return _new(READ4args, (_new(stateid4, (seqid, other)), offset, count))
+
+
 def read_res(r: Reader) -> Any:
-    status = r.u32()
+    status = u32(r)
     if status != NFS4_OK:
         return READ4res(status, 0, 0, b"")
     eof = boolean(r)
     data = r.xdr_opaque(MAX_DATA, "READ4resok.data")
-    return READ4res(status, eof, len(data), data)
+    return _new(READ4res, (status, eof, len(data), data))
 
 
 def readdir_res(r: Reader) -> Any:
@@ -514,9 +584,34 @@ def setclientid_res(r: Reader) -> Any:
 
 
 def write_args(r: Reader) -> Any:
-    sid, offset, stable = stateid(r), r.u64(), r.u32()
+    seqid, other, offset, stable = _read_io_args(r)
     data = r.xdr_opaque(MAX_DATA, "WRITE4args.data")
-    return WRITE4args(sid, offset, stable, len(data), data)
+    return _new(WRITE4args, (_new(stateid4, (seqid, other)), offset, stable, len(data), data))
+
+
+def write_res(r: Reader) -> Any:
+    status = u32(r)
+    if status != NFS4_OK:
+        return WRITE4res(status, 0, 0, 0)
+    return _new(WRITE4res, (status, *_read_write_ok(r)))
+
+
+def sequence_args(r: Reader) -> Any:
+    args = _new(SEQUENCE4args, _read_sequence_args(r))
+    if args.sa_cachethis > 1:
+        raise Malformed(f"XDR boolean {args.sa_cachethis}", "xdr.bad_bool")
+    return args
+
+
+def sequence_res(r: Reader) -> Any:
+    status = u32(r)
+    if status != NFS4_OK:
+        return SEQUENCE4res(status, *_ZERO_SEQUENCE)
+    return _new(SEQUENCE4res, (status, *_read_sequence_ok(r)))
+
+
+def putfh_args(r: Reader) -> Any:
+    return _new(PUTFH4args, (fh(r),))
 
 
 # -- NFSv4.1 (RFC 8881 §18.33-58) ----------------------------------------------
@@ -967,7 +1062,7 @@ def _ext(name: str, args: Callable[[Reader], Any], result: Callable[[Reader], An
 _STATEID_ARGS = {name: struct(_t(name, member), stateid) for name, member in (
     ("FREE_STATEID4args", "fsa_stateid"), ("OFFLOAD_CANCEL4args", "oca_stateid"),
     ("OFFLOAD_STATUS4args", "osa_stateid"))}
-_ZERO_SEQUENCE = (b"", 0, 0, 0, 0, 0)
+_ZERO_SEQUENCE = (bytes(16), 0, 0, 0, 0, 0)
 _ZERO_SESSION = (bytes(16), 0, 0, _ZERO_CHANNEL, _ZERO_CHANNEL)
 
 # RFC 7530 §16, RFC 8881 §18, RFC 7862 §15, RFC 8276 §8.4: {opcode: Operation}
@@ -998,10 +1093,10 @@ NFS4_OPERATIONS: dict[int, Operation] = {
                   res(OPEN_CONFIRM4res, stateid, zero=(ZERO_STATEID,))),
     21: Operation("open-downgrade", struct(OPEN_DOWNGRADE4args, stateid, u32, u32, u32),
                   res(OPEN_DOWNGRADE4res, stateid, zero=(ZERO_STATEID,))),
-    22: Operation("putfh", struct(PUTFH4args, fh), _status("PUTFH4res")),
+    22: Operation("putfh", putfh_args, _status("PUTFH4res")),
     23: Operation("putpubfh", no_args, _status("PUTPUBFH4res")),
     24: Operation("putrootfh", no_args, _status("PUTROOTFH4res")),
-    25: Operation("read", struct(READ4args, stateid, u64, u32), read_res),
+    25: Operation("read", read_args, read_res),
     26: Operation("readdir", struct(READDIR4args, u64, u64, u32, u32, bitmap), readdir_res),
     27: Operation("readlink", no_args, res(READLINK4res, utf8, zero=(EMPTY,))),
     28: Operation("remove", struct(REMOVE4args, utf8), res(REMOVE4res, cinfo, zero=(ZERO_CINFO,))),
@@ -1016,7 +1111,7 @@ NFS4_OPERATIONS: dict[int, Operation] = {
     36: Operation("setclientid-confirm", struct(SETCLIENTID_CONFIRM4args, u64, u64),
                   _status("SETCLIENTID_CONFIRM4res")),
     37: Operation("verify", struct(VERIFY4args, fattr), _status("VERIFY4res")),
-    38: Operation("write", write_args, res(WRITE4res, u32, u32, u64, zero=(0, 0, 0))),
+    38: Operation("write", write_args, write_res),
     39: Operation("release-lockowner", struct(RELEASE_LOCKOWNER4args, owner),
                   _status("RELEASE_LOCKOWNER4res")),
     # NFSv4.1 (RFC 8881 §18.33-58)
@@ -1043,8 +1138,7 @@ NFS4_OPERATIONS: dict[int, Operation] = {
              layoutget_res),
     51: _ext("layoutreturn", layoutreturn_args, layoutreturn_res),
     52: _ext("secinfo-no-name", struct(SECINFO_NO_NAME4args, u32), secinfo_res),
-    53: _ext("sequence", struct(SEQUENCE4args, fixed16, u32, u32, u32, boolean),
-             res(SEQUENCE4res, fixed16, u32, u32, u32, u32, u32, zero=_ZERO_SEQUENCE)),
+    53: _ext("sequence", sequence_args, sequence_res),
     54: _ext("set-ssv", set_ssv_args, res(SET_SSV4res, _length_of_opaque, zero=(0,))),
     55: _ext("test-stateid", test_stateid_args, test_stateid_res),
     56: _ext("want-delegation", want_delegation_args,
@@ -1200,14 +1294,14 @@ def _ops(r: Reader, table: dict[int, Operation], args: bool) -> tuple[int, list,
     ops: list = []
     try:
         for _ in range(count):
-            opcode = r.u32()
+            opcode = u32(r)
             operation = table.get(opcode)
             if operation is None:
                 raise Malformed(f"unknown operation {opcode}", "nfs4.bad_opcode")
             if args:
-                ops.append(ArgOp(opcode, operation.decode_args(r)))
+                ops.append(_new(ArgOp, (opcode, operation.decode_args(r))))
             else:
-                ops.append(ResOp(opcode, operation.decode_res(r)))
+                ops.append(_new(ResOp, (opcode, operation.decode_res(r))))
     except DissectError as exc:
         return count, ops, exc
     return count, ops, None

@@ -118,8 +118,7 @@ def _opened_name(args: Any) -> str | None:
 
 class Compound:
     """Walks one COMPOUND's operations as the server does, moving the current
-    and saved filehandles; ``step`` returns the current filehandle after an
-    operation.  Learning (``learn=True``, replies only) names handles in the map."""
+    and saved filehandles.  Results (replies only) also name handles in the map."""
 
     __slots__ = ("paths", "current", "saved")
 
@@ -143,50 +142,84 @@ class Compound:
 
     def step(self, opcode: int, args: Any, res: Any = None) -> None:
         """Operation ``opcode`` succeeded (``res``: its result, from a reply)."""
-        if opcode == nfs4.OP_PUTFH:
-            key = args.object.nfs_fh4_val
-            self.current = CurrentFh(key, self.paths.path(key))
-        elif opcode == nfs4.OP_PUTROOTFH:
-            self.current = CurrentFh(None, ROOT_PATH)
-        elif opcode == nfs4.OP_PUTPUBFH or opcode == nfs4.OP_OPENATTR:
-            self.current = NO_FH
-        elif opcode == nfs4.OP_LOOKUP or opcode == nfs4.OP_CREATE:
-            self.current = self._child(args.objname.utf8string_val)
-        elif opcode == nfs4.OP_OPEN:
-            name = _opened_name(args)
-            if name is not None:
-                self.current = self._child(name)
-        elif opcode == nfs4.OP_LOOKUPP:
-            self.current = CurrentFh(None, parent_path(self.path()))
-        elif opcode == nfs4.OP_SAVEFH:
-            self.saved = self.current
-        elif opcode == nfs4.OP_RESTOREFH:
-            self.current = self.saved
-        elif res is not None:
-            self._learn(opcode, args, res)
+        move = _MOVES.get(opcode)
+        if move is not None:
+            move(self, args, res)
 
-    def _learn(self, opcode: int, args: Any, res: Any) -> None:
-        """What a successful result tells the path map (RFC 7530 §16.8, .9, .24, .25)."""
-        paths = self.paths
+    def _putfh(self, args: Any, res: Any) -> None:
+        key = args.object.nfs_fh4_val
+        self.current = CurrentFh(key, self.paths.path(key))
+
+    def _putrootfh(self, args: Any, res: Any) -> None:
+        self.current = CurrentFh(None, ROOT_PATH)
+
+    def _no_fh(self, args: Any, res: Any) -> None:
+        """PUTPUBFH, OPENATTR: a handle whose path the capture does not give."""
+        self.current = NO_FH
+
+    def _lookup(self, args: Any, res: Any) -> None:
+        """LOOKUP, CREATE: the named object."""
+        self.current = self._child(args.objname.utf8string_val)
+
+    def _open(self, args: Any, res: Any) -> None:
+        name = _opened_name(args)
+        if name is not None:
+            self.current = self._child(name)
+
+    def _lookupp(self, args: Any, res: Any) -> None:
+        self.current = CurrentFh(None, parent_path(self.path()))
+
+    def _savefh(self, args: Any, res: Any) -> None:
+        self.saved = self.current
+
+    def _restorefh(self, args: Any, res: Any) -> None:
+        self.current = self.saved
+
+    def _getfh(self, args: Any, res: Any) -> None:
+        """A GETFH result names the current handle in the map (RFC 7530 §16.8)."""
+        if res is None:
+            return
         current = self.current
-        if opcode == nfs4.OP_GETFH:
-            key = res.object.nfs_fh4_val
-            if current.parent is not None and current.name is not None:
-                paths.name(key, current.parent, current.name)
-            elif current.fh is None and current.path != UNKNOWN_PATH:
-                paths.root(key, current.path)
-            self.current = CurrentFh(key, current.path, current.parent, current.name)
-            return
-        directory = current.fh
-        if directory is None:
-            return
-        if opcode == nfs4.OP_REMOVE:
-            paths.unlink(directory, args.target.utf8string_val)
-        elif opcode == nfs4.OP_RENAME and self.saved.fh is not None:
-            paths.rename(self.saved.fh, args.oldname.utf8string_val, directory,
-                         args.newname.utf8string_val)
-        elif opcode == nfs4.OP_LINK and self.saved.fh is not None:
-            paths.link(self.saved.fh, directory, args.newname.utf8string_val)
+        key = res.object.nfs_fh4_val
+        if current.parent is not None and current.name is not None:
+            self.paths.name(key, current.parent, current.name)
+        elif current.fh is None and current.path != UNKNOWN_PATH:
+            self.paths.root(key, current.path)
+        self.current = CurrentFh(key, current.path, current.parent, current.name)
+
+    def _remove(self, args: Any, res: Any) -> None:
+        if res is not None and self.current.fh is not None:
+            self.paths.unlink(self.current.fh, args.target.utf8string_val)
+
+    def _rename(self, args: Any, res: Any) -> None:
+        """RENAME: the saved handle is the source directory (RFC 7530 §16.26)."""
+        if res is not None and self.current.fh is not None and self.saved.fh is not None:
+            self.paths.rename(self.saved.fh, args.oldname.utf8string_val, self.current.fh,
+                              args.newname.utf8string_val)
+
+    def _link(self, args: Any, res: Any) -> None:
+        """LINK: the saved handle is the file, the current one the directory (§16.9)."""
+        if res is not None and self.current.fh is not None and self.saved.fh is not None:
+            self.paths.link(self.saved.fh, self.current.fh, args.newname.utf8string_val)
+
+
+# How each operation moves the current filehandle or names handles.
+_MOVES: dict[int, Callable[[Compound, Any, Any], None]] = {
+    nfs4.OP_PUTFH: Compound._putfh,
+    nfs4.OP_PUTROOTFH: Compound._putrootfh,
+    nfs4.OP_PUTPUBFH: Compound._no_fh,
+    nfs4.OP_OPENATTR: Compound._no_fh,
+    nfs4.OP_LOOKUP: Compound._lookup,
+    nfs4.OP_CREATE: Compound._lookup,
+    nfs4.OP_OPEN: Compound._open,
+    nfs4.OP_LOOKUPP: Compound._lookupp,
+    nfs4.OP_SAVEFH: Compound._savefh,
+    nfs4.OP_RESTOREFH: Compound._restorefh,
+    nfs4.OP_GETFH: Compound._getfh,
+    nfs4.OP_REMOVE: Compound._remove,
+    nfs4.OP_RENAME: Compound._rename,
+    nfs4.OP_LINK: Compound._link,
+}
 
 
 class Pending:

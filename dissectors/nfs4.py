@@ -170,6 +170,24 @@ def u32(r: Reader) -> int:
     return _U32_AT(r.view, pos)[0]
 
 
+def opaque(r: Reader, limit: int, what: str) -> memoryview:
+    """opaque<limit> (RFC 4506 §4.10): the bytes, a view of the message;
+    ``Reader.xdr_opaque`` in one bounds check."""
+    pos = r.pos
+    end = r.end
+    if pos + 4 > end:
+        raise Truncated(4, end - pos, what)
+    size = _U32_AT(r.view, pos)[0]
+    if size > limit:
+        raise Malformed(f"{what} length {size} exceeds {limit}", "xdr.too_long")
+    start = pos + 4
+    stop = start + size + (-size % 4)
+    if stop > end:
+        raise Truncated(stop - start, end - start, what)
+    r.pos = stop
+    return r.view[start : start + size]
+
+
 def fixed(layout: _struct.Struct, what: str) -> Callable[[Reader], tuple]:
     """A reader of a fixed-size run of XDR fields in one unpack (the hot
     operations' bodies: a call per field costs more than the rest of them)."""
@@ -196,7 +214,7 @@ def boolean(r: Reader) -> int:
 
 def utf8(r: Reader) -> utf8string:
     """utf8string / component4 / linktext4 (RFC 7530 §2.2)."""
-    raw = r.xdr_opaque(MAX_NAME, "utf8string")
+    raw = opaque(r, MAX_NAME, "utf8string")
     if not raw:
         return EMPTY  # the usual COMPOUND tag
     return _new(utf8string, (len(raw), str(raw, "utf-8", "surrogateescape")))
@@ -211,7 +229,7 @@ def opaque_bytes(r: Reader) -> bytes:
 
 
 def fh(r: Reader) -> nfs_fh4:
-    data = bytes(r.xdr_opaque(NFS4_FHSIZE, "nfs_fh4"))
+    data = bytes(opaque(r, NFS4_FHSIZE, "nfs_fh4"))
     return _new(nfs_fh4, (len(data), data))
 
 
@@ -252,7 +270,7 @@ def bitmap(r: Reader) -> int:
 
 def fattr(r: Reader) -> fattr4:
     mask = bitmap(r)
-    values = bytes(r.xdr_opaque(MAX_DATA, "attrlist4"))
+    values = bytes(opaque(r, MAX_DATA, "attrlist4"))
     return _new(fattr4, (mask, values, len(values)))
 
 
@@ -542,7 +560,7 @@ def read_res(r: Reader) -> Any:
     if status != NFS4_OK:
         return READ4res(status, 0, 0, b"")
     eof = boolean(r)
-    data = r.xdr_opaque(MAX_DATA, "READ4resok.data")
+    data = opaque(r, MAX_DATA, "READ4resok.data")
     return _new(READ4res, (status, eof, len(data), data))
 
 
@@ -585,7 +603,7 @@ def setclientid_res(r: Reader) -> Any:
 
 def write_args(r: Reader) -> Any:
     seqid, other, offset, stable = _read_io_args(r)
-    data = r.xdr_opaque(MAX_DATA, "WRITE4args.data")
+    data = opaque(r, MAX_DATA, "WRITE4args.data")
     return _new(WRITE4args, (_new(stateid4, (seqid, other)), offset, stable, len(data), data))
 
 
@@ -1288,7 +1306,7 @@ CB_COMPOUND4res = COMPOUND4res
 
 def _ops(r: Reader, table: dict[int, Operation], args: bool) -> tuple[int, list, DissectError | None]:
     """The operations of a COMPOUND call (``args``) or reply; what stopped them."""
-    count = r.u32()
+    count = u32(r)
     if count > MAX_OPS:
         return count, [], Malformed(f"{count} operations", "nfs4.too_many_ops")
     ops: list = []
@@ -1310,14 +1328,14 @@ def _ops(r: Reader, table: dict[int, Operation], args: bool) -> tuple[int, list,
 def decode_compound_call(r: Reader) -> COMPOUND4args:
     """COMPOUND4args (RFC 7530 §16.2.1); raises only when the header is cut."""
     tag = utf8(r)
-    minor = r.u32()
+    minor = u32(r)
     count, ops, error = _ops(r, NFS4_OPERATIONS, True)
     return COMPOUND4args(tag, minor, count, tuple(ops), error)
 
 
 def decode_compound_reply(r: Reader, table: dict[int, Operation] | None = None) -> COMPOUND4res:
     """COMPOUND4res (RFC 7530 §16.2.2); raises only when the header is cut."""
-    status = r.u32()
+    status = u32(r)
     tag = utf8(r)
     count, ops, error = _ops(r, NFS4_OPERATIONS if table is None else table, False)
     return COMPOUND4res(status, tag, count, tuple(ops), error)

@@ -117,8 +117,10 @@ def _opened_name(args: Any) -> str | None:
 
 
 class Compound:
-    """Walks one COMPOUND's operations as the server does, moving the current
-    and saved filehandles.  Results (replies only) also name handles in the map."""
+    """One COMPOUND's current and saved filehandles, moved operation by
+    operation as the server does (``_MOVES``: each move gets the operation's
+    arguments and, from a reply, its successful result, which may also name
+    handles in the map)."""
 
     __slots__ = ("paths", "current", "saved")
 
@@ -139,12 +141,6 @@ class Compound:
     def _child(self, name: str) -> CurrentFh:
         current = self.current
         return CurrentFh(None, child_path(self.path(), name), current.fh, name)
-
-    def step(self, opcode: int, args: Any, res: Any = None) -> None:
-        """Operation ``opcode`` succeeded (``res``: its result, from a reply)."""
-        move = _MOVES.get(opcode)
-        if move is not None:
-            move(self, args, res)
 
     def _putfh(self, args: Any, res: Any) -> None:
         key = args.object.nfs_fh4_val
@@ -275,8 +271,8 @@ class Nfsv4Provider:
         self._private_noticed = False
 
     def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
-        if call.proc == nfs4.NFSPROC4_NULL:
-            return _NULL_CALL
+        if call.proc == nfs4.NFSPROC4_NULL or not self.listening:
+            return _NULL_CALL  # (paired, so the reply is not taken for an orphan)
         if call.proc != nfs4.NFSPROC4_COMPOUND:
             peer.weird("nfs4.bad_procedure", f"NFSv4 call with procedure {call.proc}")
             return None
@@ -293,14 +289,16 @@ class Nfsv4Provider:
                                 thread)
         compound = Compound(self.paths)
         start = self.start
-        for op in args.array:
-            opcode = op.argop
+        for opcode, op_args in args.array:
             fire = start[opcode]
             if fire is not None:
-                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, call.xid), op.args), thread)
-            compound.step(opcode, op.args)
+                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, call.xid), op_args), thread)
+            move = _MOVES.get(opcode)
+            if move is not None:
+                move(compound, op_args, None)
+                continue
             if opcode in _CALLBACK_SETUP:
-                self._callback_program(opcode, op.args)
+                self._callback_program(opcode, op_args)
         if args.error is not None:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
@@ -322,18 +320,22 @@ class Nfsv4Provider:
         compound = Compound(self.paths)
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
         done = self.done
-        for index, result in enumerate(res.array):
-            opcode = result.resop
-            if index >= len(calls) or calls[index].argop != opcode:
+        if len(res.array) > len(calls):
+            peer.weird("nfs4.reply_mismatch",
+                       f"NFSv4 COMPOUND reply: {len(res.array)} results to {len(calls)} operations")
+            return
+        for (opcode, result), (call_opcode, op_args) in zip(res.array, calls):
+            if call_opcode != opcode:
                 peer.weird("nfs4.reply_mismatch",
-                           f"NFSv4 COMPOUND reply: result {index + 1} is operation {opcode}, "
-                           "not the call's")
+                           f"NFSv4 COMPOUND reply: result of operation {opcode} to {call_opcode}")
                 return
-            if result.res[0] == nfs4.NFS4_OK:
-                compound.step(opcode, calls[index].args, result.res)
+            if result[0] == nfs4.NFS4_OK:
+                move = _MOVES.get(opcode)
+                if move is not None:
+                    move(compound, op_args, result)
             fire = done[opcode]
             if fire is not None:
-                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, xid), result.res), thread)
+                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, xid), result), thread)
         if res.error is not None:
             peer.weird(res.error.weird if res.error.weird.startswith("nfs4.") else
                        "nfs4.bad_reply", f"NFSv4 COMPOUND reply: {res.error}")

@@ -221,10 +221,10 @@ _MOVES: dict[int, Callable[[Compound, Any, Any], None]] = {
 class Pending:
     """What a COMPOUND's reply needs from its call."""
 
-    __slots__ = ("args", "cred", "xid", "peer")
+    __slots__ = ("ops", "cred", "xid", "peer")
 
-    def __init__(self, args: nfs4.COMPOUND4args | None, cred: Cred, xid: int, peer: Peer) -> None:
-        self.args = args  # None: a krb5p call, whose operations are encrypted
+    def __init__(self, ops: list[tuple[int, Any]], cred: Cred, xid: int, peer: Peer) -> None:
+        self.ops = ops  # (opcode, arguments the reply's walk needs, else None)
         self.cred = cred
         self.xid = xid
         self.peer = peer
@@ -289,6 +289,9 @@ class Nfsv4Provider:
                                 thread)
         compound = Compound(self.paths)
         start = self.start
+        # What the reply needs: the opcodes, and the arguments of the operations
+        # that move the filehandle (not READ/WRITE data: the table holds them).
+        kept = []
         for opcode, op_args in args.array:
             fire = start[opcode]
             if fire is not None:
@@ -296,13 +299,15 @@ class Nfsv4Provider:
             move = _MOVES.get(opcode)
             if move is not None:
                 move(compound, op_args, None)
+                kept.append((opcode, op_args))
                 continue
+            kept.append((opcode, None))
             if opcode in _CALLBACK_SETUP:
                 self._callback_program(opcode, op_args)
         if args.error is not None:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
-        return Pending(args, cred, call.xid, peer)
+        return Pending(kept, cred, call.xid, peer)
 
     def on_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
         if pending is _NULL_CALL:
@@ -316,7 +321,7 @@ class Nfsv4Provider:
         except DissectError as exc:
             peer.weird("nfs4.bad_reply", f"NFSv4 COMPOUND reply: {exc}")
             return
-        calls = pending.args.array
+        calls = pending.ops
         compound = Compound(self.paths)
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
         done = self.done
@@ -359,7 +364,7 @@ class Nfsv4Provider:
         if self.compound_start is not None:
             self.compound_start(ts_ns, (peer.conninfo, OpInfo(UNKNOWN_PATH, cred, call.xid),
                                         None), peer.thread)
-        return Pending(None, cred, call.xid, peer)
+        return Pending([], cred, call.xid, peer)  # krb5p: the operations are encrypted
 
     def on_private_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
         if pending is _NULL_CALL or not reply.success or self.compound_done is None:

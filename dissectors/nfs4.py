@@ -1304,40 +1304,55 @@ class CB_COMPOUND4args(NamedTuple):  # noqa: N801
 CB_COMPOUND4res = COMPOUND4res
 
 
-def _ops(r: Reader, table: dict[int, Operation], args: bool) -> tuple[int, list, DissectError | None]:
-    """The operations of a COMPOUND call (``args``) or reply; what stopped them."""
+def _ops(r: Reader, decoders: dict[int, Callable[[Reader], Any]], kind: type
+         ) -> tuple[int, list, DissectError | None]:
+    """The operations of a COMPOUND call or reply (``decoders`` by opcode, each
+    kept as a ``kind``: ArgOp or ResOp) and what stopped them."""
     count = u32(r)
     if count > MAX_OPS:
         return count, [], Malformed(f"{count} operations", "nfs4.too_many_ops")
     ops: list = []
+    view, end = r.view, r.end
     try:
         for _ in range(count):
-            opcode = u32(r)
-            operation = table.get(opcode)
-            if operation is None:
+            pos = r.pos
+            if pos + 4 > end:
+                raise Truncated(4, end - pos, "operation number")
+            opcode = _U32_AT(view, pos)[0]
+            r.pos = pos + 4
+            decode = decoders.get(opcode)
+            if decode is None:
                 raise Malformed(f"unknown operation {opcode}", "nfs4.bad_opcode")
-            if args:
-                ops.append(_new(ArgOp, (opcode, operation.decode_args(r))))
-            else:
-                ops.append(_new(ResOp, (opcode, operation.decode_res(r))))
+            ops.append(_new(kind, (opcode, decode(r))))
     except DissectError as exc:
         return count, ops, exc
     return count, ops, None
+
+
+def _decoders(table: dict[int, Operation], args: bool) -> dict[int, Callable[[Reader], Any]]:
+    return {code: op.decode_args if args else op.decode_res for code, op in table.items()}
+
+
+_CALL_DECODERS = _decoders(NFS4_OPERATIONS, True)
+_REPLY_DECODERS = _decoders(NFS4_OPERATIONS, False)
+_CB_CALL_DECODERS = _decoders(NFS4_CB_OPERATIONS, True)
+_CB_REPLY_DECODERS = _decoders(NFS4_CB_OPERATIONS, False)
 
 
 def decode_compound_call(r: Reader) -> COMPOUND4args:
     """COMPOUND4args (RFC 7530 §16.2.1); raises only when the header is cut."""
     tag = utf8(r)
     minor = u32(r)
-    count, ops, error = _ops(r, NFS4_OPERATIONS, True)
+    count, ops, error = _ops(r, _CALL_DECODERS, ArgOp)
     return COMPOUND4args(tag, minor, count, tuple(ops), error)
 
 
-def decode_compound_reply(r: Reader, table: dict[int, Operation] | None = None) -> COMPOUND4res:
+def decode_compound_reply(r: Reader, decoders: dict[int, Callable[[Reader], Any]] | None = None
+                          ) -> COMPOUND4res:
     """COMPOUND4res (RFC 7530 §16.2.2); raises only when the header is cut."""
     status = u32(r)
     tag = utf8(r)
-    count, ops, error = _ops(r, NFS4_OPERATIONS if table is None else table, False)
+    count, ops, error = _ops(r, _REPLY_DECODERS if decoders is None else decoders, ResOp)
     return COMPOUND4res(status, tag, count, tuple(ops), error)
 
 
@@ -1345,12 +1360,12 @@ def decode_cb_compound_call(r: Reader) -> CB_COMPOUND4args:
     """CB_COMPOUND4args (RFC 7530 §16.2.3 of the callback program)."""
     tag = utf8(r)
     minor, ident = r.u32(), r.u32()
-    count, ops, error = _ops(r, NFS4_CB_OPERATIONS, True)
+    count, ops, error = _ops(r, _CB_CALL_DECODERS, ArgOp)
     return CB_COMPOUND4args(tag, minor, ident, count, tuple(ops), error)
 
 
 def decode_cb_compound_reply(r: Reader) -> COMPOUND4res:
-    return decode_compound_reply(r, NFS4_CB_OPERATIONS)
+    return decode_compound_reply(r, _CB_REPLY_DECODERS)
 
 
 def looks_like_callback(view: memoryview) -> bool:

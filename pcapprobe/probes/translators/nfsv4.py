@@ -91,16 +91,17 @@ NO_FH = CurrentFh(None, UNKNOWN_PATH)
 
 
 def child_path(directory: str, name: str) -> str:
+    """The path of ``name`` in ``directory`` (unknown under an unknown one)."""
     if directory == UNKNOWN_PATH:
         return UNKNOWN_PATH
     return directory + name if directory.endswith("/") else f"{directory}/{name}"
 
 
 def parent_path(path: str) -> str:
+    """The directory LOOKUPP goes to ("/" is its own parent)."""
     if path == UNKNOWN_PATH or path == ROOT_PATH:
-        return path if path == ROOT_PATH else UNKNOWN_PATH
-    head = path.rsplit("/", 1)[0]
-    return head or ROOT_PATH
+        return path
+    return path.rsplit("/", 1)[0] or ROOT_PATH
 
 
 def _opened_name(args: Any) -> str | None:

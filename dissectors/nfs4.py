@@ -315,10 +315,6 @@ def struct(cls: type, *fields: Callable[[Reader], Any]) -> Callable[[Reader], An
     return decode
 
 
-def void(r: Reader) -> None:
-    return None
-
-
 # -- results: status, then the body only on NFS4_OK ----------------------------
 
 def res(cls: type, *fields: Callable[[Reader], Any], zero: tuple = ()) -> Callable[[Reader], Any]:
@@ -1196,7 +1192,7 @@ NFS4_OPERATIONS: dict[int, Operation] = {
 OP_PUTFH, OP_PUTPUBFH, OP_PUTROOTFH = 22, 23, 24
 OP_LOOKUP, OP_LOOKUPP, OP_OPEN, OP_CREATE, OP_GETFH = 15, 16, 18, 6, 10
 OP_SAVEFH, OP_RESTOREFH, OP_RENAME, OP_REMOVE, OP_LINK = 32, 31, 29, 28, 11
-OP_READ, OP_WRITE, OP_SETCLIENTID, OP_CREATE_SESSION, OP_BACKCHANNEL_CTL = 25, 38, 35, 43, 40
+OP_SETCLIENTID, OP_CREATE_SESSION, OP_BACKCHANNEL_CTL = 35, 43, 40
 OP_OPENATTR = 19
 
 
@@ -1253,7 +1249,6 @@ NFS4_CB_OPERATIONS: dict[int, Operation] = {
              res(CB_SEQUENCE4res, fixed16, u32, u32, u32, u32, zero=(b"", 0, 0, 0, 0))),
     10044: _ext("illegal", no_args, _status("CB_ILLEGAL4res")),
 }
-OP_CB_RECALL = 4
 
 
 # -- COMPOUND and CB_COMPOUND ---------------------------------------------------
@@ -1299,9 +1294,6 @@ class CB_COMPOUND4args(NamedTuple):  # noqa: N801
     array_len: int
     array: tuple[ArgOp, ...]
     error: DissectError | None
-
-
-CB_COMPOUND4res = COMPOUND4res
 
 
 def _ops(r: Reader, decoders: dict[int, Callable[[Reader], Any]], kind: type

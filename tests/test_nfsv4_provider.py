@@ -63,12 +63,15 @@ def test_renames_and_links_update_the_map() -> None:
 
 
 def test_callbacks_on_their_own_connection_and_on_the_backchannel() -> None:
-    for capture, client, path in ((V40, "192.0.2.75", "/export/stuff/bin/nawk"),
-                                  (V41, "192.0.2.76", "/export/vol1/data.bin")):
+    recall = ["compound-cb-start", "cb-recall-start", "cb-recall-done", "compound-cb-done"]
+    getattr_ = [name.replace("recall", "getattr") for name in recall]
+    for capture, client, path, names in (
+            (V40, "192.0.2.75", "/export/stuff/bin/nawk", getattr_ + recall),
+            (V41, "192.0.2.76", "/export/vol1/data.bin", recall)):
         firings, _ = collect(capture, "nfsv4")
-        cb = [f for f in firings if f.name.startswith(("cb-recall", "compound-cb"))]
-        assert [f.name for f in cb] == ["compound-cb-start", "cb-recall-start",
-                                        "cb-recall-done", "compound-cb-done"]
+        cb = [f for f in firings if f.name.startswith(("cb-recall", "cb-getattr", "compound-cb"))]
+        assert [f.name for f in cb] == names
+        cb = cb[-4:]
         assert {(f.args[0].ci_local, f.args[0].ci_remote) for f in cb} == {("192.0.2.10",
                                                                             client)}
         assert cb[1].args[1].nci_curpath == path and cb[0].args[1] is None

@@ -40,9 +40,10 @@ def generate(packets: int, path: Path) -> int:
     names = [f"file{i}" for i in range(8)]
     files = [fs.add(f"/export/{name}", FILE_SIZE) for name in names]
     for i, conn in enumerate(conns):
-        gen.exchange(conn, [gen.compound(x(), [gen.sequence(1), gen.putrootfh(), gen.lookup("export"),
-                                               gen.lookup(names[j]), gen.getfh(files[j])], minor=1)
-                            for j in range(i, 8, 4)])
+        lookups = [gen.compound(x(), [gen.sequence(1), gen.putrootfh(), gen.lookup("export"),
+                                      gen.lookup(names[j]), gen.getfh(files[j])], minor=1)
+                   for j in range(i, 8, 4)]
+        gen.exchange(conn, lookups)
     sid = gen.stateid(1, 7)
     step = 0
     while len(wire.records) < packets:

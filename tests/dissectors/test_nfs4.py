@@ -28,7 +28,8 @@ def _reply(ops: list[gen.Op], minor: int = 0) -> nfs4.COMPOUND4res:
 
 def test_read_write_and_their_results() -> None:
     sid = gen.stateid(7, 1)
-    ops = [gen.putfh(b"\x01" * 28), gen.read(sid, 4096, 8192, 5000), gen.write(sid, 65536, b"x" * 10)]
+    ops = [gen.putfh(b"\x01" * 28), gen.read(sid, 4096, 8192, 5000),
+           gen.write(sid, 65536, b"x" * 10)]
     call = _call(ops)
     assert (call.tag.utf8string_val, call.minorversion, call.array_len) == ("t", 0, 3)
     putfh, read, write = (op.args for op in call.array)

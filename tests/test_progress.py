@@ -8,7 +8,7 @@ import gzip
 import os
 import pty
 import re
-import select
+import selectors
 import struct
 import subprocess
 import sys
@@ -153,15 +153,23 @@ def on_terminal(args: list[str], feed: Callable[[BinaryIO, Callable[[], str]], N
         assert stdin is not None
 
         def feed_and_close() -> None:
-            with stdin:
-                feed(stdin, shown)
+            try:
+                with stdin:
+                    feed(stdin, shown)
+            except BrokenPipeError:  # pcapprobe is gone: the test's assertions say why
+                pass
 
         feeder = threading.Thread(target=feed_and_close, daemon=True)
         feeder.start()
     deadline = time.monotonic() + timeout
+    # a selector, not select(): a long test session may hold descriptors past 1024
+    watch = selectors.DefaultSelector()
+    for fd in open_fds:
+        watch.register(fd, selectors.EVENT_READ)
     try:
         while open_fds and time.monotonic() < deadline:
-            for fd in select.select(open_fds, [], [], 0.05)[0]:
+            for key, _ in watch.select(0.05):
+                fd = key.fd
                 try:
                     data = os.read(fd, 1 << 16)
                 except OSError:  # the terminal's other end closed (Linux: EIO)
@@ -169,11 +177,14 @@ def on_terminal(args: list[str], feed: Callable[[BinaryIO, Callable[[], str]], N
                 received[fd].extend(data)
                 if not data:
                     open_fds.remove(fd)
+                    watch.unregister(fd)
         status = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         if feeder is not None:
             feeder.join(timeout=5)
     finally:
+        watch.close()
         proc.kill()
+        proc.wait()
         os.close(master)
         proc.stdout.close()
     return status, received[out_fd].decode(), shown()

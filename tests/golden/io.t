@@ -170,3 +170,15 @@ EXPECT <<EOT
   async                                               ok                                                                3
   sync                                                ok                                                                7
 EOT
+
+NAME iosnoop.d on nfsv4-tcp.pcap: an NFSv4 client's reads and writes
+PCAP fixtures/pcaps/nfsv4-tcp.pcap
+SCRIPT iosnoop.d
+EXPECT <<EOT
+EOT
+
+NAME whowrite.d on nfsv4.1-sessions.pcap
+PCAP fixtures/pcaps/nfsv4.1-sessions.pcap
+SCRIPT whowrite.d
+EXPECT <<EOT
+EOT

@@ -175,10 +175,26 @@ NAME iosnoop.d on nfsv4-tcp.pcap: an NFSv4 client's reads and writes
 PCAP fixtures/pcaps/nfsv4-tcp.pcap
 SCRIPT iosnoop.d
 EXPECT <<EOT
+    DEVICE                                                       FILE RW
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  R
+      nfs1                                        /export/stuff/words  R
+      nfs1                                        /export/stuff/words  R
+
 EOT
 
 NAME whowrite.d on nfsv4.1-sessions.pcap
 PCAP fixtures/pcaps/nfsv4.1-sessions.pcap
 SCRIPT whowrite.d
 EXPECT <<EOT
+                 WHO                                               WHERE COUNT
+          192.0.2.76                                        /export/vol1     3
+
 EOT

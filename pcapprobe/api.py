@@ -98,7 +98,13 @@ def parse_local(spec: Sequence[str]) -> tuple[bool, list[str]]:
         try:
             addrs.append(str(ipaddress.ip_address(item)))
         except ValueError:
-            raise UsageError(f"--local: '{item}' is not an IP address, 'auto' or 'all'") from None
+            from pcapprobe.probes.translators.fc import fc_address
+
+            fc_port = fc_address(item)  # a WWPN or FC_ID chooses the local FC port
+            if fc_port is None:
+                raise UsageError(f"--local: '{item}' is not an IP address, a WWPN, an FC_ID, "
+                                 "'auto' or 'all'") from None
+            addrs.append(fc_port)
     return "all" in spec, addrs
 
 

@@ -16,7 +16,7 @@ from dissectors import fc, fcoe
 from dissectors._reader import Malformed, Truncated
 from pcapprobe.capture import linktypes
 from pcapprobe.capture.frame import Frame
-from pcapprobe.probes.translators.fc import FcProvider
+from pcapprobe.probes.translators.fc import FcProvider, provider as fc_provider
 
 ORDERED_SET_K28_5 = 0xBC
 ORDERED_SET_LEN = 4
@@ -25,9 +25,7 @@ NOT_IP = "decoded, not IP"  # link-layer count of the frames FC took (pipeline.f
 
 def register(layers, ctx) -> FcProvider | None:  # type: ignore[no-untyped-def]
     """Add the FC transports to a run's tables when an fc probe listens."""
-    provider = ctx.apps.get("fc")
-    if provider is None:
-        provider = ctx.apps["fc"] = FcProvider(ctx)
+    provider = fc_provider(ctx)
     if not provider.listening:
         return None
     link_counts = ctx.report.layer("link")

@@ -37,13 +37,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING
 
-from dissectors import fc, fcct, fcels, fcoe, fcp
+from dissectors import fc, fcct, fcels, fcip, fcoe, fcp
 from dissectors._reader import DissectError
 from dissectors.fc import FcFrame, SequenceBuffer, is_well_known
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_fc_ports
 
 if TYPE_CHECKING:
     from pcapprobe.capture.frame import Frame
+    from pcapprobe.flows.connection import Connection
     from pcapprobe.pipeline import RunContext
 
 Fire = Callable[[int, tuple, Hashable], None]
@@ -216,11 +217,10 @@ class LocalPorts:
         self.wwpns: set[str] = set()
         self.ids: set[int] = set()
         for addr in addresses:
-            parsed = parse_address(addr)
-            if isinstance(parsed, str):
-                self.wwpns.add(parsed)
-            elif parsed is not None:
-                self.ids.add(parsed)
+            if len(addr) == 16:
+                self.wwpns.add(addr)
+            elif len(addr) == 8 and addr.count(".") == 2:
+                self.ids.add(int(addr.replace(".", ""), 16))
         self.auto = not all_ports and not self.wwpns and not self.ids
 
     def is_local(self, port: Port) -> bool:
@@ -233,21 +233,18 @@ class LocalPorts:
         return self.all or wwpn in self.wwpns or (port.fc_id != 0 and port.fc_id in self.ids)
 
 
-def parse_address(text: str) -> str | int | None:
-    """A WWPN (16 hex digits, colons allowed) as its text, an FC_ID
-    (``ed.01.00``, ``0xed0100``) as an int, None for anything else."""
-    plain = text.lower().replace(":", "").replace("-", "")
+def fc_address(text: str) -> str | None:
+    """--local: a WWPN (16 hex digits, colons allowed) or an FC_ID (``ed.01.00``,
+    ``0xed0100``) in its canonical text, None for anything else."""
+    plain = text.lower().replace(":", "")
     if len(plain) == 16 and all(c in "0123456789abcdef" for c in plain):
         return plain
     parts = text.lower().split(".")
-    try:
-        if len(parts) == 3 and all(len(p) == 2 for p in parts):
-            return int("".join(parts), 16)
-        if text.lower().startswith("0x") and len(text) <= 8:
-            return int(text, 16)
-    except ValueError:
+    digits = "".join(parts) if len(parts) == 3 and all(len(p) == 2 for p in parts) else (
+        text[2:] if text.lower().startswith("0x") and 1 <= len(text) - 2 <= 6 else "")
+    if not digits or any(c not in "0123456789abcdef" for c in digits.lower()):
         return None
-    return None
+    return fc.fc_id_text(int(digits, 16))
 
 
 class FcProvider:
@@ -403,9 +400,9 @@ class FcProvider:
         ids, wwpns = targets_of(frame for frame, _, _ in held)
         self.local.ids |= ids
         self.local.wwpns |= wwpns
-        self._announce(ids, wwpns)
         for frame, ts, pframe in held:
             self.on_frame(frame, ts, pframe)
+        self._announce(ids, wwpns)
 
     def _announce(self, ids: set[int], wwpns: set[str]) -> None:
         if not self.listening:
@@ -920,3 +917,57 @@ class FipLinks:
             if ts > deadline:
                 lost.append((port, deadline))
         return lost
+
+
+class FcipApp:
+    """The StreamApp of one FCIP connection (RFC 3821): each encapsulated
+    frame's FC frame goes to the run's provider."""
+
+    min_header = fcip.MIN_HEADER
+
+    def __init__(self, provider: FcProvider, conn: Connection | None = None) -> None:
+        self.provider = provider
+        self.conn = conn
+
+    def pdu_length(self, view: memoryview, direction: int) -> int | None:
+        return fcip.pdu_length(view)
+
+    def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
+        pframe = self.conn.frame if self.conn is not None else None
+        provider = self.provider
+        try:
+            encap = fcip.decode(pdu)
+            if encap.special:
+                provider.counts["FCIP special frames"] += 1
+                return
+            frame = fc.decode(pdu, encap.start, encap.end)
+        except DissectError as exc:
+            provider.report.weird(exc.weird if exc.weird.startswith(("fc", "fcip")) else
+                                  "fcip.bad_frame", pframe, f"FCIP: {exc}")
+            return
+        provider.on_frame(frame, ts_ns, pframe)
+
+    def on_gap(self, direction: int, size: int) -> None:
+        """Frames lost with the gap: their sequences fail reassembly on their own."""
+
+    def on_close(self) -> None:
+        """Nothing pending: exchanges outlive the tunnel's connections."""
+
+
+def provider(ctx: RunContext) -> FcProvider:
+    """The run's FcProvider, created on first use and kept in ``ctx.apps``."""
+    found = ctx.apps.get(PROVIDER)
+    if found is None:
+        found = ctx.apps[PROVIDER] = FcProvider(ctx)
+    return found
+
+
+def fcip_enabled(ctx: RunContext) -> bool:
+    """AppBinding.enabled: some fc probe is enabled in this run."""
+    return provider(ctx).listening
+
+
+def fcip_stream_app(conn: Connection) -> FcipApp | None:
+    """AppBinding factory: the FCIP StreamApp of one TCP connection."""
+    found = provider(conn.ctx)
+    return FcipApp(found, conn) if found.listening else None

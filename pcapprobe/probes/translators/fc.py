@@ -34,7 +34,7 @@ A reply whose request was not captured fires nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from dissectors import fc, fcct, fcels, fcip, fcoe, fcp
@@ -281,7 +281,8 @@ class FcProvider:
         self.frames = 0
         self.data_frames = 0
         # --local auto: frames held back until the target ports are chosen
-        self.held: list[tuple[FcFrame, int, Frame | None]] | None = [] if self.local.auto else None
+        self.held: list[tuple[Callable[..., None], tuple]] | None = \
+            [] if self.local.auto else None
         self.held_since = -1
         self.links = FipLinks()
 
@@ -290,6 +291,9 @@ class FcProvider:
     def on_fip(self, pkt: fcoe.FipPacket, src: bytes | None, dst: bytes | None, ts: int,
                pframe: Frame | None) -> None:
         """A FIP frame (``src``/``dst``: its Ethernet MAC addresses)."""
+        if self.held is not None:
+            self._hold(self.on_fip, (pkt, src, dst, ts, pframe), ts)
+            return
         self.counts[f"FIP {pkt.operation}"] += 1
         links = self.links
         if pkt.op == fcoe.FIP_DISCOVERY and pkt.subcode == fcoe.SUB_ADVERTISEMENT:
@@ -310,9 +314,6 @@ class FcProvider:
             frame = fc.decode(els)
         except DissectError as exc:
             self._weird(exc.weird, pframe, f"FIP encapsulated ELS: {exc}")
-            return
-        if self.held is not None:
-            self.on_frame(frame, ts, pframe)  # the auto choice replays it as FIP
             return
         exchange = None
         if frame.r_ctl == fc.R_CTL_ELS_REPLY:
@@ -350,9 +351,8 @@ class FcProvider:
 
     def on_frame(self, frame: FcFrame, ts: int, pframe: Frame | None) -> None:
         """One FC-2 frame from any transport (``pframe``: the capture packet)."""
-        held = self.held
-        if held is not None:
-            self._hold(frame, ts, pframe, held)
+        if self.held is not None:
+            self._hold(self.on_frame, (frame, ts, pframe), ts)
             return
         self.frames += 1
         r_ctl = frame.r_ctl
@@ -386,22 +386,23 @@ class FcProvider:
 
     # -- --local auto ------------------------------------------------------
 
-    def _hold(self, frame: FcFrame, ts: int, pframe: Frame | None,
-              held: list[tuple[FcFrame, int, Frame | None]]) -> None:
+    def _hold(self, method: Callable[..., None], args: tuple, ts: int) -> None:
+        held = self.held
+        assert held is not None
         if self.held_since < 0:
             self.held_since = ts
-        held.append((frame, ts, pframe))
+        held.append((method, args))
         if len(held) >= AUTO_MAX_FRAMES or ts - self.held_since >= AUTO_MAX_NS:
             self._choose_local()
 
     def _choose_local(self) -> None:
         """Pick the target ports of the held frames, then replay them."""
         held, self.held = self.held or [], None
-        ids, wwpns = targets_of(frame for frame, _, _ in held)
+        ids, wwpns = targets_of(_held_frames(held))
         self.local.ids |= ids
         self.local.wwpns |= wwpns
-        for frame, ts, pframe in held:
-            self.on_frame(frame, ts, pframe)
+        for method, args in held:
+            method(*args)
         self._announce(ids, wwpns)
 
     def _announce(self, ids: set[int], wwpns: set[str]) -> None:
@@ -821,6 +822,19 @@ class FcProvider:
         nexus = self._nexus(target, initiator)
         fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), initiator.info, xfer),
              nexus.thread)
+
+
+def _held_frames(held: list[tuple[Callable[..., None], tuple]]) -> Iterator[FcFrame]:
+    """The FC frames of the held calls (those FIP carries included)."""
+    for _, args in held:
+        first = args[0]
+        if isinstance(first, FcFrame):
+            yield first
+        elif isinstance(first, fcoe.FipPacket) and first.els is not None:
+            try:
+                yield fc.decode(first.els)
+            except DissectError:
+                continue
 
 
 def targets_of(frames: Iterable[FcFrame]) -> tuple[set[int], set[str]]:

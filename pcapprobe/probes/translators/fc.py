@@ -762,6 +762,7 @@ class FcProvider:
         if exchange is None or exchange.task is None:
             return
         task = exchange.task
+        task.rx_id = frame.rx_id  # assigned by the target's first frame (FC-FS-4 §9.11)
         carried = frame.wire_len
         to_initiator = frame.f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
         if to_initiator:

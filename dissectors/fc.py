@@ -72,6 +72,8 @@ WELL_KNOWN_MIN = 0xFFFFF0
 MAX_SEQUENCE = 64 * 1024  # the largest control IU reassembled (a GPN_FT accept is ~8 KiB)
 
 _HEADER = struct.Struct(">I I I BBH HH I")
+# (R_CTL|D_ID, CS_CTL|S_ID, TYPE|F_CTL, SEQ_ID, DF_CTL, SEQ_CNT, OX_ID, RX_ID, Parameter)
+header_words = _HEADER.unpack_from
 
 
 def is_well_known(fc_id: int) -> bool:
@@ -152,13 +154,18 @@ def decode(view: memoryview, off: int = 0, end: int | None = None,
         if start > end:
             raise Truncated(start - off, end - off, "FC optional headers")
     total = (wire_len if wire_len is not None else end - off) - (start - off)
-    # fill bytes pad the last frame of a sequence to a word (§9.8 Fill Data Bytes)
+    frame.wire_len = payload_length(f_ctl, total)
+    frame.payload = view[start:min(end, start + frame.wire_len)]
+    return frame
+
+
+def payload_length(f_ctl: int, total: int) -> int:
+    """The payload bytes of a frame whose header is followed by ``total`` bytes:
+    fill bytes pad the last frame of a sequence to a word (§9.8 Fill Data Bytes)."""
     fill = f_ctl & F_CTL_FILL_BYTES if f_ctl & F_CTL_END_SEQUENCE else 0
     if fill > total:
         raise Malformed(f"{fill} fill bytes in a {total}-byte payload", "fc.bad_fill")
-    frame.wire_len = total - fill
-    frame.payload = view[start:min(end, start + frame.wire_len)]
-    return frame
+    return total - fill
 
 
 def optional_headers_len(df_ctl: int) -> int:

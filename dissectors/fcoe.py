@@ -76,11 +76,24 @@ def decode(view: memoryview, off: int, wire_end: int) -> Encapsulation:
     crc_at = start + length
     if crc_at > wire_end:
         raise Malformed(f"FCoE frame length {length} past the Ethernet frame", "fcoe.bad_length")
-    crc_ok = None
-    if crc_at + 4 <= end:
-        crc_ok = zlib.crc32(view[start:crc_at]) == int.from_bytes(view[crc_at:crc_at + 4], "little")
+    crc_ok = crc_matches(view, start, crc_at) if crc_at + 4 <= end else None
     eof = view[crc_at + 4] if crc_at + 5 <= end else None
     return Encapsulation(version, sof, eof, start, min(end, crc_at), length, crc_ok)
+
+
+def crc_matches(view: memoryview, start: int, crc_at: int) -> bool:
+    """The FC CRC (CRC-32 of the frame) travels least significant byte first."""
+    return zlib.crc32(view[start:crc_at]) == int.from_bytes(view[crc_at:crc_at + 4], "little")
+
+
+def t11_frame_bounds(view: memoryview, off: int, wire_end: int) -> tuple[int, int] | None:
+    """(start, CRC offset) of the FC frame of a whole, captured T11 FCoE PDU
+    with a valid length, else None (``decode`` then says what is wrong)."""
+    start = off + HEADER_LEN
+    crc_at = wire_end - TRAILER_LEN
+    if wire_end > len(view) or view[off + 1] or crc_at - start < 24 or (crc_at - start) % 4:
+        return None
+    return start, crc_at
 
 
 # FIP protocol codes and subcodes (FC-BB-5 Table 43).

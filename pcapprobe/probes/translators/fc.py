@@ -758,13 +758,23 @@ class FcProvider:
             task.burst = self._start(exchange, offset, length, DB_DIRECTION_FROM_RPORT, ts)
 
     def _fcp_data(self, frame: FcFrame, ts: int) -> None:
-        exchange = self._find(frame)
+        self.on_data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
+                     frame.parameter, frame.wire_len, ts)
+
+    def on_data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+                parameter: int, carried: int, ts: int) -> None:
+        """One FCP_DATA frame (``carried``: its data bytes on the wire).  The
+        frame header's fields are passed one by one: a transport may call this
+        for the data frames without building an FcFrame (fclinks.py), as
+        on_frame does once the auto choice of local ports is made."""
+        to_initiator = f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
+        # the exchange's originator is the initiator (FCP_CMND's S_ID)
+        key = (d_id << 40 | s_id << 16 | ox_id) if to_initiator else (s_id << 40 | d_id << 16 | ox_id)
+        exchange = self.exchanges.get(key)
         if exchange is None or exchange.task is None:
             return
         task = exchange.task
-        task.rx_id = frame.rx_id  # assigned by the target's first frame (FC-FS-4 §9.11)
-        carried = frame.wire_len
-        to_initiator = frame.f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
+        task.rx_id = rx_id  # assigned by the target's first frame (FC-FS-4 §9.11)
         if to_initiator:
             task.data_in += carried
         else:
@@ -772,16 +782,16 @@ class FcProvider:
         if not exchange.local or not self.xfers:
             return
         burst = task.burst
+        end = f_ctl & fc.F_CTL_END_SEQUENCE
         if burst is None:
-            offset = frame.parameter if frame.f_ctl & fc.F_CTL_RELATIVE_OFFSET else 0
-            length = carried if frame.end_sequence else max(task.expected_len - offset, carried)
+            offset = parameter if f_ctl & fc.F_CTL_RELATIVE_OFFSET else 0
+            length = carried if end else max(task.expected_len - offset, carried)
             flags = DB_DIRECTION_TO_RPORT if to_initiator else DB_DIRECTION_FROM_RPORT
             burst = task.burst = self._start(exchange, offset, length, flags, ts)
-        assert isinstance(burst, _Burst)
-        burst.carried += carried
-        if frame.end_sequence:
+        burst.carried += carried  # type: ignore[attr-defined]
+        if end:
             task.burst = None
-            self._done(exchange, burst, ts)
+            self._done(exchange, burst, ts)  # type: ignore[arg-type]
 
     def _response(self, frame: FcFrame, ts: int) -> None:
         exchange = self._find(frame)

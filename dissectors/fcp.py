@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors import scsi
+from dissectors import fc, scsi
 from dissectors._reader import Malformed, Truncated
 
 CMND_LEN = 32  # with a 16-byte CDB and no additional CDB
@@ -138,7 +138,7 @@ class Task:
 
     def __init__(self, ox_id: int, command: Command) -> None:
         self.ox_id = ox_id
-        self.rx_id = 0xFFFF
+        self.rx_id = fc.RX_ID_UNASSIGNED  # until the target answers
         self.lun = command.lun_int
         self.cdb = command.cdb
         self.expected_len = command.dl

@@ -167,20 +167,18 @@ class Exchange:
     """One open exchange: its kind (by the first frame's TYPE), what its
     request said, and the sequence being reassembled."""
 
-    __slots__ = ("key", "originator", "responder", "rx_id", "opcode", "request", "task",
-                 "sequence", "local", "over_fip")
+    __slots__ = ("key", "originator", "responder", "opcode", "request", "task", "sequence",
+                 "local")
 
     def __init__(self, key: int, originator: Port, responder: Port) -> None:
         self.key = key
         self.originator = originator
         self.responder = responder
-        self.rx_id = fc.RX_ID_UNASSIGNED
         self.opcode = 0  # ELS command code or CT command code
         self.request: object = None  # decoded request facts
         self.task: fcp.Task | None = None
         self.sequence: SequenceBuffer | None = None
         self.local: tuple[Port, ...] = ()  # the local ports whose start probe fired
-        self.over_fip = False  # a FLOGI/FDISC/LOGO carried by FIP
 
 
 class Nexus:
@@ -319,11 +317,6 @@ class FcProvider:
         if frame.r_ctl == fc.R_CTL_ELS_REPLY:
             exchange = self._find(frame)
         self.on_frame(frame, ts, pframe)
-        if frame.r_ctl == fc.R_CTL_ELS_REQUEST:
-            opened = self._find(frame)
-            if opened is not None:
-                opened.over_fip = True
-            return
         if exchange is None or not exchange.local or not frame.payload \
                 or frame.payload[0] != fcels.ELS_ACC:
             return
@@ -461,15 +454,13 @@ class FcProvider:
         return exchange
 
     def _find(self, frame: FcFrame) -> Exchange | None:
-        """The exchange of a frame; a responder's frame teaches its RX_ID."""
+        """The exchange of a frame (the responder's frames have its D_ID as originator)."""
         exchanges = self.exchanges
         if frame.f_ctl & fc.F_CTL_EXCHANGE_RESPONDER:
             exchange = exchanges.get(_key(frame.d_id, frame.s_id, frame.ox_id))
             if exchange is None and frame.s_id == fc.FC_ID_FABRIC:
                 # a FLOGI/FDISC was sent from S_ID 0; its LS_ACC goes to the new address
                 exchange = exchanges.get(_key(0, fc.FC_ID_FABRIC, frame.ox_id))
-            if exchange is not None:
-                exchange.rx_id = frame.rx_id
             return exchange
         return exchanges.get(_key(frame.s_id, frame.d_id, frame.ox_id))
 
@@ -559,7 +550,6 @@ class FcProvider:
         elif code == fcels.ELS_PRLI:
             exchange.request = fcels.prli_functions(payload)
         elif code == fcels.ELS_RSCN:
-            self._close(exchange)  # its LS_ACC teaches nothing
             if self.fire_rscn is not None and self.local.is_local(receiver):
                 self._rscn(receiver, fcels.decode_rscn(payload), ts)
 

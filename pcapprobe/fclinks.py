@@ -22,6 +22,7 @@ from pcapprobe.probes.translators.fc import FcProvider, provider as fc_provider
 
 LinkHandler = Callable[[Frame], None]
 EtherHandler = Callable[[Frame, memoryview, int], None]
+DataHandler = Callable[[int, int, int, int, int, int, int, int], None]
 ETHERNET_FCOE_MIN = 14 + 2  # Ethernet header and the first FCoE bytes
 ORDERED_SET_K28_5 = 0xBC
 ORDERED_SET_LEN = 4
@@ -40,7 +41,13 @@ def register(layers, ctx) -> FcProvider | None:  # type: ignore[no-untyped-def]
         link_counts[NOT_IP] += taken[0]
         taken[0] = 0
 
-    on_fcoe = layers.ethertypes[fcoe.ETHERTYPE_FCOE] = fcoe_handler(provider, taken)
+    on_fcoe_data = data_handler(provider, taken)
+    on_fcoe = layers.ethertypes[fcoe.ETHERTYPE_FCOE] = fcoe_handler(provider, taken,
+                                                                      on_fcoe_data)
+    scanner = layers.scanner
+    if scanner is not None:
+        # the C scanner hands over FCoE data records once nothing is held back
+        provider.once_chosen(lambda: setattr(scanner, "fc_data", on_fcoe_data))
     layers.linktypes[linktypes.LINKTYPE_ETHERNET] = ethernet_handler(
         layers.linktypes[linktypes.LINKTYPE_ETHERNET], on_fcoe)
     layers.ethertypes[fcoe.ETHERTYPE_FIP] = fip_handler(provider, taken)
@@ -57,26 +64,39 @@ def _wire_end(frame: Frame, view: memoryview) -> int:
     return len(view) + max(frame.wirelen - len(frame.data), 0)
 
 
-def fcoe_handler(provider: FcProvider, taken: list[int]):  # type: ignore[no-untyped-def]
-    """Ethertype 0x8906: one FC frame per FCoE PDU.
-
-    The FCP_DATA frames of a whole, captured PDU (nearly every frame of a
-    storage capture) go to the provider's ``on_data`` without an FcFrame once
-    the provider holds no frames back (--local auto is decided)."""
-    on_frame = provider.on_frame
+def data_handler(provider: FcProvider, taken: list[int]) -> DataHandler:
+    """The FCP_DATA frames of whole FCoE PDUs, as header fields: from the
+    Python FCoE handler, or from the C record scanner (``FlowIndex.fc_data``)
+    without a Frame.  ``total`` is what follows the frame header."""
     on_data = provider.on_data
+    payload_length = fc.payload_length
+
+    def on_fcoe_data(s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+                     parameter: int, total: int, ts: int) -> None:
+        taken[0] += 1
+        provider.frames += 1
+        provider.data_frames += 1
+        on_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, payload_length(f_ctl, total), ts)
+
+    return on_fcoe_data
+
+
+def fcoe_handler(provider: FcProvider, taken: list[int],
+                 on_fcoe_data: DataHandler) -> EtherHandler:
+    """Ethertype 0x8906: one FC frame per FCoE PDU.  The FCP_DATA frames of
+    whole PDUs (nearly every frame of a storage capture) skip the FcFrame
+    once the provider holds no frames back (--local auto is decided)."""
+    on_frame = provider.on_frame
     report = provider.report
     decode_fcoe = fcoe.decode
     decode_fc = fc.decode
     bounds = fcoe.t11_frame_bounds
     header = fc.header_words
     crc_matches = fcoe.crc_matches
-    payload_length = fc.payload_length
     data_word0 = fc.R_CTL_SOL_DATA << 24
     fcp_type = fc.TYPE_FCP
 
     def on_fcoe(frame: Frame, view: memoryview, off: int) -> None:
-        taken[0] += 1
         wire_end = _wire_end(frame, view)
         whole = bounds(view, off, wire_end)
         if whole is not None and provider.held is None:
@@ -85,12 +105,10 @@ def fcoe_handler(provider: FcProvider, taken: list[int]):  # type: ignore[no-unt
             if w0 & 0xFF000000 == data_word0 and w2 >> 24 == fcp_type and not df_ctl:
                 if not crc_matches(view, start, crc_at):
                     report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
-                f_ctl = w2 & 0xFFFFFF
-                provider.frames += 1
-                provider.data_frames += 1
-                on_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, f_ctl, ox_id, rx_id, parameter,
-                        payload_length(f_ctl, crc_at - start - fc.HEADER_LEN), frame.ts_ns)
+                on_fcoe_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
+                             parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
                 return
+        taken[0] += 1
         encap = decode_fcoe(view, off, wire_end)
         if encap.crc_ok is False:
             report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")

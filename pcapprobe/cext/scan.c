@@ -21,10 +21,18 @@
  * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
  * Anything unusual is left to dissectors/, which report it.
+ *
+ * When the fc provider has set ``fc_data`` (pcapprobe/fclinks.py), whole T11
+ * FCoE records holding an FCP_DATA frame (R_CTL 0x01, TYPE 0x08, no optional
+ * headers) with a matching FC CRC go to it as header fields, without a Frame
+ * (FC-BB-5 §7.8.1: 14-byte header, the frame, CRC least significant byte
+ * first, EOF and 3 reserved bytes; FC-FS-4 §9.1 frame header).  Everything
+ * else about them (fill bytes, exchanges, probes) is the provider's.
  */
 #include "tcpcore.h"
 
 #include <string.h>
+#include <zlib.h>
 
 #include "structmember.h"
 
@@ -37,6 +45,10 @@
 #define MAX_TAGS 2
 #define IPPROTO_TCP 6
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
+#define ETHERTYPE_FCOE 0x8906
+#define FCOE_HEADER_LEN 14
+#define FCOE_TRAILER_LEN 8
+#define FC_HEADER_LEN 24
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
 
@@ -90,6 +102,8 @@ typedef struct {
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
+    PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts)
+                              for FCoE FCP_DATA records, or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     long long frames, bytes, segments;
     int64_t latest_ts;
@@ -640,16 +654,89 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
     return CONSUMED;
 }
 
+/* An FCoE FCP_DATA record for ``fc_data``: CONSUMED, 0 when it is not one
+ * (or its CRC does not match: the Python path reports that), -1 on error. */
+static int fc_record(FlowIndexObject *self, const Record *rec)
+{
+    const uint8_t *p = rec->frame;
+    Py_ssize_t n = rec->caplen, off = 12;
+    if (n != rec->wirelen || n < ETH_HEADER_LEN)
+        return 0;
+    uint16_t type = be16(p + off);
+    for (int tags = 0; tags < MAX_TAGS && (type == 0x8100 || type == 0x88A8 || type == 0x9100);
+         tags++) {
+        off += 4;
+        if (off + 2 > n)
+            return 0;
+        type = be16(p + off);
+    }
+    off += 2;
+    Py_ssize_t start = off + FCOE_HEADER_LEN, crc_at = n - FCOE_TRAILER_LEN;
+    /* byte 1 of a T11 header is reserved (0); the pre-T11 header has a length there */
+    /* a data frame of at least a word: its fill bytes (up to 3) never exceed it */
+    if (type != ETHERTYPE_FCOE || crc_at - start < FC_HEADER_LEN + 4 || (crc_at - start) % 4
+        || p[off + 1] != 0)
+        return 0;
+    const uint8_t *h = p + start;
+    if (h[0] != 0x01 || h[8] != 0x08 || h[13] != 0)  /* R_CTL, TYPE, DF_CTL */
+        return 0;
+    uint32_t crc = (uint32_t)p[crc_at] | (uint32_t)p[crc_at + 1] << 8
+                   | (uint32_t)p[crc_at + 2] << 16 | (uint32_t)p[crc_at + 3] << 24;
+    if ((uint32_t)crc32(0L, h, (uInt)(crc_at - start)) != crc)
+        return 0;
+    long long values[8] = {
+        be32(h + 4) & 0xFFFFFF, be32(h) & 0xFFFFFF, be32(h + 8) & 0xFFFFFF, be16(h + 16),
+        be16(h + 18), be32(h + 20), crc_at - start - FC_HEADER_LEN, rec->ts};
+    PyObject *args[8];
+    int made = 0;
+    for (; made < 8; made++)
+        if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
+            break;
+    PyObject *result = made == 8 ? PyObject_Vectorcall(self->fc_data, args, 8, NULL) : NULL;
+    for (int i = 0; i < made; i++)
+        Py_DECREF(args[i]);
+    if (result == NULL)
+        return -1;
+    Py_DECREF(result);
+    return CONSUMED;
+}
+
 /* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
  * -1 on error.  ``index`` is its packet number. */
 static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
 {
-    if (rec->ts >= self->deadline || rec->ts >= scan->tick)
+    if (rec->ts >= scan->tick)
         return 0;
     /* Ctrl-C is noticed within a few thousand records even when no Python
      * code runs between them */
     if ((self->frames & 4095) == 0 && PyErr_CheckSignals() < 0)
         return -1;
+    /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
+     * records do not wait for them */
+    if (self->fc_data != Py_None) {
+        self->rec.index = index;
+        self->rec.ts = rec->ts;
+        self->rec.start = rec->off;
+        self->rec.caplen = rec->caplen;
+        self->rec.wirelen = rec->wirelen;
+        self->rec.active = 1;
+        self->rec.conn = NULL;
+        int fc = fc_record(self, rec);
+        record_done(&self->rec);
+        if (fc < 0)
+            return -1;
+        if (fc == CONSUMED) {
+            self->frames++;
+            self->bytes += rec->wirelen;
+            if (rec->ts > self->latest_ts)
+                self->latest_ts = rec->ts;
+            /* D clauses may have run: their output, and the next tick */
+            return flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0
+                       ? -1 : 1;
+        }
+    }
+    if (rec->ts >= self->deadline)
+        return 0;
     Segment seg;
     if (!decode_segment(rec->frame, rec->caplen, &seg))
         return 0;
@@ -908,6 +995,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->ip_layer = Py_NewRef(Py_None);
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
+    self->fc_data = Py_NewRef(Py_None);
     self->deadline = INT64_MAX;
     self->latest_ts = -1;
     return (PyObject *)self;
@@ -924,6 +1012,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
+    Py_VISIT(self->fc_data);
     return 0;
 }
 
@@ -940,6 +1029,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
+    Py_CLEAR(self->fc_data);
     return 0;
 }
 
@@ -976,6 +1066,7 @@ REF_PROPERTY(driver)
 REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
+REF_PROPERTY(fc_data)
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -1005,6 +1096,9 @@ static PyGetSetDef FlowIndex_getset[] = {
      "on_error(frame, exc): a DissectError raised while a record was consumed"},
     {"tracker", (getter)get_tracker, (setter)set_tracker,
      "a TcpTracker that takes every TCP segment the scanner can decode, or None"},
+    {"fc_data", (getter)get_fc_data, (setter)set_fc_data,
+     "fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts) takes the FCoE "
+     "FCP_DATA records, or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},

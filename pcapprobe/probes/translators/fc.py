@@ -282,7 +282,15 @@ class FcProvider:
         self.held: list[tuple[Callable[..., None], tuple]] | None = \
             [] if self.local.auto else None
         self.held_since = -1
+        self.chosen: list[Callable[[], None]] = []  # called once nothing is held
         self.links = FipLinks()
+
+    def once_chosen(self, call: Callable[[], None]) -> None:
+        """Call ``call`` once the local ports are chosen (now, unless held)."""
+        if self.held is None:
+            call()
+        else:
+            self.chosen.append(call)
 
     # -- FIP: the virtual links of FCoE -------------------------------------
 
@@ -397,6 +405,9 @@ class FcProvider:
         for method, args in held:
             method(*args)
         self._announce(ids, wwpns)
+        for call in self.chosen:
+            call()
+        self.chosen = []
 
     def _announce(self, ids: set[int], wwpns: set[str]) -> None:
         if not self.listening:

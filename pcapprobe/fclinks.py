@@ -22,7 +22,6 @@ from pcapprobe.probes.translators.fc import FcProvider, provider as fc_provider
 
 LinkHandler = Callable[[Frame], None]
 EtherHandler = Callable[[Frame, memoryview, int], None]
-DataHandler = Callable[[int, int, int, int, int, int, int, int], None]
 ETHERNET_FCOE_MIN = 14 + 2  # Ethernet header and the first FCoE bytes
 ORDERED_SET_K28_5 = 0xBC
 ORDERED_SET_LEN = 4
@@ -38,16 +37,14 @@ def register(layers, ctx) -> FcProvider | None:  # type: ignore[no-untyped-def]
     taken = [0]
 
     def count_fc() -> None:
-        link_counts[NOT_IP] += taken[0]
-        taken[0] = 0
+        link_counts[NOT_IP] += taken[0] + provider.link_frames
+        taken[0] = provider.link_frames = 0
 
-    on_fcoe_data = data_handler(provider, taken)
-    on_fcoe = layers.ethertypes[fcoe.ETHERTYPE_FCOE] = fcoe_handler(provider, taken,
-                                                                      on_fcoe_data)
+    on_fcoe = layers.ethertypes[fcoe.ETHERTYPE_FCOE] = fcoe_handler(provider, taken)
     scanner = layers.scanner
     if scanner is not None:
         # the C scanner hands over FCoE data records once nothing is held back
-        provider.once_chosen(lambda: setattr(scanner, "fc_data", on_fcoe_data))
+        provider.once_chosen(lambda: setattr(scanner, "fc_data", provider.on_data))
     layers.linktypes[linktypes.LINKTYPE_ETHERNET] = ethernet_handler(
         layers.linktypes[linktypes.LINKTYPE_ETHERNET], on_fcoe)
     layers.ethertypes[fcoe.ETHERTYPE_FIP] = fip_handler(provider, taken)
@@ -64,29 +61,12 @@ def _wire_end(frame: Frame, view: memoryview) -> int:
     return len(view) + max(frame.wirelen - len(frame.data), 0)
 
 
-def data_handler(provider: FcProvider, taken: list[int]) -> DataHandler:
-    """The FCP_DATA frames of whole FCoE PDUs, as header fields: from the
-    Python FCoE handler, or from the C record scanner (``FlowIndex.fc_data``)
-    without a Frame.  ``total`` is what follows the frame header."""
-    on_data = provider.on_data
-    payload_length = fc.payload_length
-
-    def on_fcoe_data(s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-                     parameter: int, total: int, ts: int) -> None:
-        taken[0] += 1
-        provider.frames += 1
-        provider.data_frames += 1
-        on_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, payload_length(f_ctl, total), ts)
-
-    return on_fcoe_data
-
-
-def fcoe_handler(provider: FcProvider, taken: list[int],
-                 on_fcoe_data: DataHandler) -> EtherHandler:
+def fcoe_handler(provider: FcProvider, taken: list[int]) -> EtherHandler:
     """Ethertype 0x8906: one FC frame per FCoE PDU.  The FCP_DATA frames of
     whole PDUs (nearly every frame of a storage capture) skip the FcFrame
     once the provider holds no frames back (--local auto is decided)."""
     on_frame = provider.on_frame
+    on_data = provider.on_data
     report = provider.report
     decode_fcoe = fcoe.decode
     decode_fc = fc.decode
@@ -105,7 +85,7 @@ def fcoe_handler(provider: FcProvider, taken: list[int],
             if w0 & 0xFF000000 == data_word0 and w2 >> 24 == fcp_type and not df_ctl:
                 if not crc_matches(view, start, crc_at):
                     report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
-                on_fcoe_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
+                on_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
                              parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
                 return
         taken[0] += 1

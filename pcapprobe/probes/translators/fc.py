@@ -278,6 +278,7 @@ class FcProvider:
         self.counts = ctx.report.layer("fc")
         self.frames = 0
         self.data_frames = 0
+        self.link_frames = 0  # FCoE data frames taken through on_data
         # --local auto: frames held back until the target ports are chosen
         self.held: list[tuple[Callable[..., None], tuple]] | None = \
             [] if self.local.auto else None
@@ -758,16 +759,25 @@ class FcProvider:
         if exchange.local and self.xfers:
             task.burst = self._start(exchange, offset, length, DB_DIRECTION_FROM_RPORT, ts)
 
-    def _fcp_data(self, frame: FcFrame, ts: int) -> None:
-        self.on_data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
-                     frame.parameter, frame.wire_len, ts)
-
     def on_data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-                parameter: int, carried: int, ts: int) -> None:
-        """One FCP_DATA frame (``carried``: its data bytes on the wire).  The
-        frame header's fields are passed one by one: a transport may call this
-        for the data frames without building an FcFrame (fclinks.py), as
-        on_frame does once the auto choice of local ports is made."""
+                parameter: int, total: int, ts: int) -> None:
+        """An FCP_DATA frame the link layer found in a whole FCoE PDU, given as
+        header fields (no FcFrame): from the FCoE handler, or from the C
+        record scanner (``FlowIndex.fc_data``) once nothing is held back.
+        ``total``: the bytes between the frame header and the CRC."""
+        self.link_frames += 1
+        self.frames += 1
+        self.data_frames += 1
+        self._data(s_id, d_id, f_ctl, ox_id, rx_id, parameter,
+                   fc.payload_length(f_ctl, total), ts)
+
+    def _fcp_data(self, frame: FcFrame, ts: int) -> None:
+        self._data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
+                   frame.parameter, frame.wire_len, ts)
+
+    def _data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+              parameter: int, carried: int, ts: int) -> None:
+        """One FCP_DATA frame (``carried``: its data bytes on the wire)."""
         to_initiator = f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
         # the exchange's originator is the initiator (FCP_CMND's S_ID)
         key = (d_id << 40 | s_id << 16 | ox_id) if to_initiator else (s_id << 40 | d_id << 16 | ox_id)

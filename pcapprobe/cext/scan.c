@@ -91,6 +91,15 @@ typedef struct {
 
 #define MAX_TOUCHED 16
 
+/* FCP_DATA frames of one sequence, consecutive in the capture and none ending
+ * it: one fc_data call for all of them (the first frame's fields, then how
+ * many frames and the bytes after the first frame's). */
+typedef struct {
+    int pending;
+    long long s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts, frames, more;
+    int seq_id;
+} FcBatch;
+
 typedef struct {
     PyObject_HEAD
     Slot *slots;
@@ -102,8 +111,9 @@ typedef struct {
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
-    PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts)
-                              for FCoE FCP_DATA records, or None */
+    PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts,
+                              frames, more) for FCoE FCP_DATA records, or None */
+    FcBatch fc_batch;      /* consecutive middle frames of one data sequence */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     long long frames, bytes, segments;
     int64_t latest_ts;
@@ -575,6 +585,8 @@ static void record_done(Record_context *rec)
 
 /* ---- the FlowIndex type ------------------------------------------------- */
 
+static int fc_flush(FlowIndexObject *self);
+
 /* One record offered to the scanner: the frame is bytes [off, off + caplen)
  * of the reader's buffer. */
 typedef struct {
@@ -627,13 +639,20 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
 /* 0, or -1 with an exception set (one already set is kept). */
 static int scan_end(FlowIndexObject *self, Scan *scan)
 {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    /* the Python layers take the next record: the batch of data frames goes
+     * first (after an error the run stops: it is dropped) */
+    int flushed = 0;
+    if (type == NULL)
+        flushed = fc_flush(self);
+    self->fc_batch.pending = 0;
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
     /* before the reader may block on its next read */
-    int status = write_back(self) < 0 || flush_output(self, scan->pending) < 0 ? -1 : 0;
+    int status = flushed < 0 || write_back(self) < 0 || flush_output(self, scan->pending) < 0
+                     ? -1 : 0;
     Py_CLEAR(scan->pending);
     if (type != NULL) {
         PyErr_Clear();
@@ -654,8 +673,33 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
     return CONSUMED;
 }
 
+/* Hand the pending batch of data frames to ``fc_data``: 0, or -1 on error. */
+static int fc_flush(FlowIndexObject *self)
+{
+    FcBatch *b = &self->fc_batch;
+    if (!b->pending)
+        return 0;
+    b->pending = 0;
+    long long values[10] = {b->s_id, b->d_id, b->f_ctl, b->ox_id, b->rx_id, b->parameter,
+                            b->total, b->ts, b->frames, b->more};
+    PyObject *args[10];
+    int made = 0;
+    for (; made < 10; made++)
+        if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
+            break;
+    PyObject *result = made == 10 ? PyObject_Vectorcall(self->fc_data, args, 10, NULL) : NULL;
+    for (int i = 0; i < made; i++)
+        Py_DECREF(args[i]);
+    if (result == NULL)
+        return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
 /* An FCoE FCP_DATA record for ``fc_data``: CONSUMED, 0 when it is not one
- * (or its CRC does not match: the Python path reports that), -1 on error. */
+ * (or its CRC does not match: the Python path reports that), -1 on error.
+ * A frame in the middle of a sequence joins the pending batch when it
+ * continues it; any other record sends the batch first. */
 static int fc_record(FlowIndexObject *self, const Record *rec)
 {
     const uint8_t *p = rec->frame;
@@ -672,8 +716,9 @@ static int fc_record(FlowIndexObject *self, const Record *rec)
     }
     off += 2;
     Py_ssize_t start = off + FCOE_HEADER_LEN, crc_at = n - FCOE_TRAILER_LEN;
-    /* byte 1 of a T11 header is reserved (0); the pre-T11 header has a length there */
-    /* a data frame of at least a word: its fill bytes (up to 3) never exceed it */
+    /* byte 1 of a T11 header is reserved (0); the pre-T11 header has a length
+     * there.  A data frame of at least a word: its fill bytes (up to 3) never
+     * exceed it. */
     if (type != ETHERTYPE_FCOE || crc_at - start < FC_HEADER_LEN + 4 || (crc_at - start) % 4
         || p[off + 1] != 0)
         return 0;
@@ -684,20 +729,24 @@ static int fc_record(FlowIndexObject *self, const Record *rec)
                    | (uint32_t)p[crc_at + 2] << 16 | (uint32_t)p[crc_at + 3] << 24;
     if ((uint32_t)crc32(0L, h, (uInt)(crc_at - start)) != crc)
         return 0;
-    long long values[8] = {
-        be32(h + 4) & 0xFFFFFF, be32(h) & 0xFFFFFF, be32(h + 8) & 0xFFFFFF, be16(h + 16),
-        be16(h + 18), be32(h + 20), crc_at - start - FC_HEADER_LEN, rec->ts};
-    PyObject *args[8];
-    int made = 0;
-    for (; made < 8; made++)
-        if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
-            break;
-    PyObject *result = made == 8 ? PyObject_Vectorcall(self->fc_data, args, 8, NULL) : NULL;
-    for (int i = 0; i < made; i++)
-        Py_DECREF(args[i]);
-    if (result == NULL)
+    long long s_id = be32(h + 4) & 0xFFFFFF, d_id = be32(h) & 0xFFFFFF;
+    long long f_ctl = be32(h + 8) & 0xFFFFFF, ox_id = be16(h + 16), rx_id = be16(h + 18);
+    long long total = crc_at - start - FC_HEADER_LEN;
+    int seq_id = h[12];
+    FcBatch *b = &self->fc_batch;
+    int end_sequence = (f_ctl & 0x080000) != 0;  /* F_CTL End_Sequence (FC-FS-4 §9.8) */
+    if (b->pending && !end_sequence && b->s_id == s_id && b->d_id == d_id && b->f_ctl == f_ctl
+        && b->ox_id == ox_id && b->rx_id == rx_id && b->seq_id == seq_id) {
+        b->frames++;
+        b->more += total;  /* no fill bytes before End_Sequence */
+        return CONSUMED;
+    }
+    if (fc_flush(self) < 0)
         return -1;
-    Py_DECREF(result);
+    *b = (FcBatch){1, s_id, d_id, f_ctl, ox_id, rx_id, be32(h + 20), total, rec->ts, 1, 0,
+                   seq_id};
+    if (end_sequence && fc_flush(self) < 0)
+        return -1;
     return CONSUMED;
 }
 
@@ -734,6 +783,9 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
             return flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0
                        ? -1 : 1;
         }
+        /* whatever happens to this record happens after the batch */
+        if (fc_flush(self) < 0)
+            return -1;
     }
     if (rec->ts >= self->deadline)
         return 0;

@@ -760,36 +760,39 @@ class FcProvider:
             task.burst = self._start(exchange, offset, length, DB_DIRECTION_FROM_RPORT, ts)
 
     def on_data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-                parameter: int, total: int, ts: int) -> None:
+                parameter: int, total: int, ts: int, frames: int = 1, more: int = 0) -> None:
         """An FCP_DATA frame the link layer found in a whole FCoE PDU, given as
         header fields (no FcFrame): from the FCoE handler, or from the C
         record scanner (``FlowIndex.fc_data``) once nothing is held back.
-        ``total``: the bytes between the frame header and the CRC."""
-        self.link_frames += 1
-        self.frames += 1
-        self.data_frames += 1
+        ``total``: the bytes between the frame header and the CRC.  The scanner
+        joins the frames that follow it in the same sequence, none ending it:
+        ``frames`` counts them all, ``more`` is their data after this frame's."""
+        self.link_frames += frames
+        self.frames += frames
+        self.data_frames += frames
         self._data(s_id, d_id, f_ctl, ox_id, rx_id, parameter,
-                   fc.payload_length(f_ctl, total), ts)
+                   fc.payload_length(f_ctl, total), ts, more)
 
     def _fcp_data(self, frame: FcFrame, ts: int) -> None:
         self._data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
                    frame.parameter, frame.wire_len, ts)
 
     def _data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-              parameter: int, carried: int, ts: int) -> None:
-        """One FCP_DATA frame (``carried``: its data bytes on the wire)."""
+              parameter: int, carried: int, ts: int, more: int = 0) -> None:
+        """One FCP_DATA frame (``carried``: its data bytes on the wire), and
+        ``more`` bytes of the frames after it in its sequence."""
         to_initiator = f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
         # the exchange's originator is the initiator (FCP_CMND's S_ID)
-        key = (d_id << 40 | s_id << 16 | ox_id) if to_initiator else (s_id << 40 | d_id << 16 | ox_id)
+        key = _key(d_id, s_id, ox_id) if to_initiator else _key(s_id, d_id, ox_id)
         exchange = self.exchanges.get(key)
         if exchange is None or exchange.task is None:
             return
         task = exchange.task
         task.rx_id = rx_id  # assigned by the target's first frame (FC-FS-4 §9.11)
         if to_initiator:
-            task.data_in += carried
+            task.data_in += carried + more
         else:
-            task.data_out += carried
+            task.data_out += carried + more
         if not exchange.local or not self.xfers:
             return
         burst = task.burst
@@ -799,7 +802,7 @@ class FcProvider:
             length = carried if end else max(task.expected_len - offset, carried)
             flags = DB_DIRECTION_TO_RPORT if to_initiator else DB_DIRECTION_FROM_RPORT
             burst = task.burst = self._start(exchange, offset, length, flags, ts)
-        burst.carried += carried  # type: ignore[attr-defined]
+        burst.carried += carried + more  # type: ignore[attr-defined]
         if end:
             task.burst = None
             self._done(exchange, burst, ts)  # type: ignore[arg-type]

@@ -79,20 +79,24 @@ def fcoe_handler(provider: FcProvider, taken: list[int]) -> EtherHandler:
     def on_fcoe(frame: Frame, view: memoryview, off: int) -> None:
         wire_end = _wire_end(frame, view)
         whole = bounds(view, off, wire_end)
-        if whole is not None and provider.held is None:
-            start, crc_at = whole
+        if whole is None:  # pre-T11, cut by the capture, or a bad length
+            taken[0] += 1
+            encap = decode_fcoe(view, off, wire_end)
+            if encap.crc_ok is False:
+                report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
+            on_frame(decode_fc(view, encap.start, encap.end, encap.length), frame.ts_ns, frame)
+            return
+        start, crc_at = whole
+        if not crc_matches(view, start, crc_at):
+            report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
+        if provider.held is None:
             w0, w1, w2, _, df_ctl, _, ox_id, rx_id, parameter = header(view, start)
             if w0 & 0xFF000000 == data_word0 and w2 >> 24 == fcp_type and not df_ctl:
-                if not crc_matches(view, start, crc_at):
-                    report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
                 on_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
-                             parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
+                        parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
                 return
         taken[0] += 1
-        encap = decode_fcoe(view, off, wire_end)
-        if encap.crc_ok is False:
-            report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
-        on_frame(decode_fc(view, encap.start, encap.end, encap.length), frame.ts_ns, frame)
+        on_frame(decode_fc(view, start, crc_at, crc_at - start), frame.ts_ns, frame)
 
     return on_fcoe
 

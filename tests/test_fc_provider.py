@@ -70,7 +70,24 @@ def test_keep_alive_timeout_brings_the_link_down(tmp_path: Path) -> None:
     sink, _ = _run(tmp_path, records, local=gen.T_WWPN.hex())
     assert sink.names() == ["fabric-login-start", "fabric-login-end", "link-up", "link-down"]
     down_ts = sink.seen[-1][0]
-    assert down_ts == c.ts + 20_000_000_000  # the advertisement's time + 2.5 x 8 s
+    # 2.5 x 8 s after the link came up (its FLOGI LS_ACC, just after the advertisement)
+    assert down_ts == c.ts + 2_000 + 20_000_000_000
+
+
+def test_pre_standard_period_in_seconds_is_read_from_the_advertisements(tmp_path: Path) -> None:
+    # FKA_ADV_Period 8 (seconds, as 2008 FCFs sent it) and advertisements 8 s
+    # apart: 20 ms of silence is no timeout; 2.5 x 8 s is
+    c = gen.Conversation()
+    period = gen.fip_descriptor(12, bytes(2) + struct.pack(">I", 8))
+    records = [(c.ts - 8_000_000_000, gen.fip(1, 2, period, 0x8005))] + _fip_login(c)
+    records[1] = (c.ts, gen.fip(1, 2, period, 0x8005))
+    for second in (1, 19, 21):
+        records.append((c.ts + second * 1_000_000_000,
+                        gen.fip(3, 1, gen.fip_descriptor(2, gen.ENODE_MAC),
+                                src=gen.ENODE_MAC, dst=gen.FCF_MAC)))
+    sink, _ = _run(tmp_path, records, local=gen.T_WWPN.hex())
+    assert sink.names()[-1] == "link-down"
+    assert sink.seen[-1][0] == c.ts + 2_000 + 20_000_000_000
 
 
 def test_advertisements_keep_the_link_up(tmp_path: Path) -> None:

@@ -358,3 +358,255 @@ EXPECT <<EOT
  160               64
   18              140
 EOT
+
+# every fc probe and the members that tell the wire events apart, one line a
+# firing (timestamps in ns from the notional boot), on every transport's
+# fixture and every shared FC capture.
+
+NAME every fc probe: FCIP
+PCAP fixtures/pcaps/fc-fcip.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-fcip-every.txt
+
+NAME every fc probe: link type 224
+PCAP fixtures/pcaps/fc-link224.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-link224-every.txt
+
+NAME every fc probe: link type 225
+PCAP fixtures/pcaps/fc-link225.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-link225-every.txt
+
+NAME every fc probe: FIP
+PCAP fixtures/pcaps/fc-fip.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-fip-every.txt
+
+NAME every fc probe: shared fcoe-t11.pcap
+PCAP shared:captures/fc/fcoe-t11.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-shared-fcoe-t11-every.txt
+
+NAME every fc probe: shared fcoe1.pcap
+PCAP shared:captures/fc/fcoe1.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-shared-fcoe1-every.txt
+
+NAME every fc probe: shared fcoe-t11-short.pcap
+PCAP shared:captures/fc/fcoe-t11-short.pcap
+ARGS -q
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-shared-fcoe-t11-short-every.txt
+
+NAME every fc probe: shared fip-adv.pcap, --local all
+PCAP shared:captures/fc/fip-adv.pcap
+ARGS -q --local all
+PROG <<END
+fc:::
+{
+	printf("%d %s %s %s", timestamp, probename, args[0]->ci_local, args[0]->ci_remote);
+}
+fc:::rport-*
+{
+	printf(" %s %x solicited %d", args[2]->fcp_node_wwn, args[2]->fcp_port_hard_address, args[3]);
+}
+fc:::scsi-*,fc:::xfer-*
+{
+	printf(" cdb[0] 0x%02x %s %s", args[2]->ic_cdb[0], args[1]->fcp_sym_node_name, args[3]->fcp_sym_node_name);
+}
+fc:::xfer-*
+{
+	printf(" offset %d len %d flags %d", args[4]->fcx_offset, args[4]->fcx_len, args[4]->fcx_flags);
+}
+fc:::rscn-receive
+{
+	printf(" port %x", args[2]);
+}
+fc:::
+{
+	printf("\n");
+}
+END
+EXPECT_FILE fc-shared-fip-adv-every.txt

@@ -305,7 +305,8 @@ class FcProvider:
         links = self.links
         if pkt.op == fcoe.FIP_DISCOVERY and pkt.subcode == fcoe.SUB_ADVERTISEMENT:
             if src is not None:
-                links.advertised(src, pkt.fka_adv_period_ms, ts)
+                links.advertised(src, pkt.fka_adv_period_ms, ts,
+                                 bool(pkt.flags & fcoe.FLAG_SOLICITED))
         elif pkt.els is not None and pkt.els_kind != fcoe.DESC_ELP:
             self._fip_els(pkt.els, src, dst, ts, pframe)
         elif pkt.op == fcoe.FIP_CONTROL and pkt.subcode == fcoe.SUB_CLEAR_VIRTUAL_LINKS:
@@ -342,7 +343,7 @@ class FcProvider:
             self._link(port, False, deadline)
 
     def _link(self, port: Port, up: bool, ts: int) -> None:
-        if not self.links.change(port, up):
+        if not self.links.change(port, up, ts):
             return
         fire = self.fire_link_up if up else self.fire_link_down
         if fire is not None and self.local.is_local(port):
@@ -912,16 +913,17 @@ class FipLinks:
     TIMEOUT_PERIODS = 2.5
 
     def __init__(self) -> None:
-        self.up: dict[Port, tuple[bytes | None, bytes | None]] = {}  # port -> (ENode, FCF)
-        self.last_advertisement: dict[bytes, tuple[int, int]] = {}  # FCF MAC -> (ts, period ns)
-        self.next_deadline = -1
+        # port -> (ENode MAC, FCF MAC, when the link came up)
+        self.up: dict[Port, tuple[bytes | None, bytes | None, int]] = {}
+        # FCF MAC -> (last advertisement, last unsolicited one, period ns)
+        self.advertisements: dict[bytes, tuple[int, int, int]] = {}
 
-    def change(self, port: Port, up: bool) -> bool:
+    def change(self, port: Port, up: bool, ts: int) -> bool:
         """Record a link state; False when it already was so."""
         if up == (port in self.up):
             return False
         if up:
-            self.up.setdefault(port, (None, None))
+            self.up[port] = (None, None, ts)
         else:
             del self.up[port]
         return True
@@ -929,12 +931,20 @@ class FipLinks:
     def logged_in(self, port: Port, enode: bytes, fcf: bytes) -> None:
         """The MACs of an up link (a CVL to the ENode, the FCF's keep-alive)."""
         if port in self.up:
-            self.up[port] = (enode, fcf)
+            self.up[port] = (enode, fcf, self.up[port][2])
 
-    def advertised(self, fcf: bytes, period_ms: int | None, ts: int) -> None:
-        previous = self.last_advertisement.get(fcf)
-        period = period_ms * 1_000_000 if period_ms else (previous[1] if previous else 0)
-        self.last_advertisement[fcf] = (ts, period)
+    def advertised(self, fcf: bytes, period_ms: int | None, ts: int, solicited: bool) -> None:
+        """An advertisement from an FCF.  Its period is FKA_ADV_Period (ms), or
+        the spacing of its unsolicited advertisements when that is longer
+        (pre-standard FCFs give the period in seconds: 8 for 8 s)."""
+        last, unsolicited, period = self.advertisements.get(fcf, (ts, -1, 0))
+        if period_ms:
+            period = max(period, period_ms * 1_000_000)
+        if not solicited:
+            if unsolicited >= 0:
+                period = max(period, ts - unsolicited)
+            unsolicited = ts
+        self.advertisements[fcf] = (ts, unsolicited, period)
 
     def cleared(self, pkt: fcoe.FipPacket, enode: bytes | None) -> list[Port]:
         """The ports a Clear Virtual Links names (every VN_Port of the ENode
@@ -943,16 +953,17 @@ class FipLinks:
             names = {fc.wwn_text(vx.port_name) for vx in pkt.vx_ports}
             ids = {vx.port_id for vx in pkt.vx_ports}
             return [p for p in self.up if p.wwpn in names or p.fc_id in ids]
-        return [p for p, (mac, _) in self.up.items() if mac is not None and mac == enode]
+        return [p for p, (mac, _, _) in self.up.items() if mac is not None and mac == enode]
 
     def expired(self, ts: int) -> list[tuple[Port, int]]:
-        """Ports whose FCF fell silent: (port, when its keep-alive timer ran out)."""
+        """Ports whose FCF fell silent: (port, when its keep-alive timer ran
+        out, counted from its last advertisement or the link's coming up)."""
         lost = []
-        for port, (_, fcf) in self.up.items():
-            heard = self.last_advertisement.get(fcf) if fcf is not None else None
-            if heard is None or not heard[1]:
+        for port, (_, fcf, since) in self.up.items():
+            heard = self.advertisements.get(fcf) if fcf is not None else None
+            if heard is None or not heard[2]:
                 continue
-            deadline = heard[0] + int(heard[1] * self.TIMEOUT_PERIODS)
+            deadline = max(heard[0], since) + int(heard[2] * self.TIMEOUT_PERIODS)
             if ts > deadline:
                 lost.append((port, deadline))
         return lost

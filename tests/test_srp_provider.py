@@ -213,6 +213,25 @@ def test_real_rdma_captures_fire_no_srp(capture: Path) -> None:
     assert firings(capture) == []
 
 
+def test_the_generator_icrc_is_that_of_real_rocev2_packets() -> None:
+    """The ICRC the generator writes (tshark does not check it) reproduces the
+    ICRC of every RoCEv2 packet of the real capture."""
+    capture = next((p for p in shared_captures("infiniband") if "rocev2" in p.name), None)
+    if capture is None:
+        pytest.skip("../shared/captures is absent: the real RoCEv2 packets are there")
+    from scapy.utils import RawPcapReader
+    checked = 0
+    with RawPcapReader(str(capture)) as reader:
+        for data, _ in reader:
+            if data[12:14] != b"\x08\x00" or data[23] != 17 or data[36:38] != b"\x12\xb7":
+                continue  # not IPv4 UDP to 4791
+            total = struct.unpack_from(">H", data, 16)[0]
+            body = data[42 : 14 + total]
+            assert gen.roce_v2_icrc(data[14:34], data[34:42], body[:-4]) == body[-4:]
+            checked += 1
+    assert checked > 100
+
+
 def test_generator_is_deterministic() -> None:
     for link in LINKS:
         assert gen.capture(link) == (FIXTURES / f"srp-{link}.pcap").read_bytes()

@@ -17,6 +17,7 @@ from pcapprobe.flows import rdma
 from pcapprobe.flows.framing import AppBinding
 from pcapprobe.probes.translators import fc as fc_translator
 from pcapprobe.probes.translators import iscsi as iscsi_translator
+from pcapprobe.probes.translators import iser
 from pcapprobe.probes.translators import oncrpc
 from pcapprobe.probes.translators import srp as srp_translator
 
@@ -65,6 +66,7 @@ DATAGRAM_APPS: list[DatagramBinding] = [
 # Protocols over RDMA connections, recognised by the CM REQ's private data.
 RDMA_APPS: list[rdma.UpperBinding] = [
     ("srp", srp_translator.carries_login, srp_translator.factory),
+    ("iser", iser.iser_service, iser.factory),
 ]
 
 

@@ -94,7 +94,7 @@ FROM_WIRE: dict[str, str] = {
     "iscsiinfo_t.ii_initiator": 'InitiatorName of the login ("<unknown>" mid-session)',
     "iscsiinfo_t.ii_isid": "ISID of the session, 12 hex digits",
     "iscsiinfo_t.ii_tsih": 'TSIH of the session, "0x%04x"',
-    "iscsiinfo_t.ii_transport": '"sockets"',
+    "iscsiinfo_t.ii_transport": '"sockets" (TCP) or "iser" (RDMA CM connection)',
     "iscsiinfo_t.ii_lun": "the raw 8-byte LUN field",
     "iscsiinfo_t.ii_datalen": "DataSegmentLength",
     # nfsv3 / nfsv4

@@ -148,3 +148,10 @@ EXPECT <<EOT
   0000000000000000:0000ffffc0a8320a                   data-in                                                        5668
   0000000000000000:0000ffffc0a8320a                   data-out                                                       9216
 EOT
+
+NAME io from an SRP initiator: block I/O by device and direction
+ARGS -q -n
+PCAP fixtures/pcaps/srp-rocev2.pcap
+PROG io:::done { @[execname, args[1]->dev_statname, args[0]->b_flags & B_READ ? "R" : "W", args[0]->b_flags & B_ERROR ? "error" : "ok"] = sum(args[0]->b_bcount - args[0]->b_resid); }
+EXPECT <<EOT
+EOT

@@ -40,6 +40,7 @@ from dissectors import srp as iu
 from dissectors._reader import DissectError
 from dissectors.infiniband import Reth
 from pcapprobe.flows.rdma import INITIATOR, TARGET, Channel
+from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo
 from pcapprobe.probes.translators.iscsi import ScsiCmd
 
@@ -144,7 +145,7 @@ class XferInfo:
 class Task:
     """An SRP_CMD or SRP_TSK_MGMT awaiting its SRP_RSP."""
 
-    __slots__ = ("tag", "lun", "function", "scsi", "buffers", "moved")
+    __slots__ = ("tag", "lun", "function", "scsi", "buffers", "moved", "io")
 
     def __init__(self, tag: int, lun: int, function: int, scsi_cmd: bool,
                  buffers: list[iu.Descriptor]) -> None:
@@ -154,6 +155,7 @@ class Task:
         self.scsi = scsi_cmd
         self.buffers = buffers
         self.moved = [0, 0]  # bytes of data-out, data-in moved so far
+        self.io: io_translator.Request | None = None  # the initiator's block I/O
 
 
 class Session:
@@ -180,7 +182,8 @@ class SrpProvider:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.fire: dict[str, Fire | None] = {name: ctx.handler(PROVIDER, name) for name in PROBES}
-        self.listening = any(self.fire.values())
+        self.io = io_translator.provider(ctx)  # the initiators' block I/O, from the same IUs
+        self.listening = any(self.fire.values()) or self.io is not None
         self.sessions: dict[Channel, Session] = {}
         self.ports: dict[str, int] = {}  # target port GID -> channels open
         self.counts = ctx.report.layer("srp")
@@ -286,7 +289,13 @@ class SrpProvider:
         tasks[task.tag] = task
 
     def _command(self, channel: Channel, session: Session, cmd: iu.Command, ts_ns: int) -> None:
-        self._open(session, Task(cmd.tag, cmd.lun, 0, True, cmd.data_out + cmd.data_in))
+        task = Task(cmd.tag, cmd.lun, 0, True, cmd.data_out + cmd.data_in)
+        self._open(session, task)
+        if self.io is not None:
+            # SAM-5 §4.7 single-level LUN number; no Solaris driver names SRP disks
+            task.io = self.io.scsi_command(channel.gids[INITIATOR], channel.gids[TARGET],
+                                           (cmd.lun >> 48) & 0x3FFF, cmd.cdb,
+                                           lambda: io_translator.UNKNOWN, ts_ns)
         info = TaskInfo(cmd.tag, cmd.lun)
         conn, port = session.channel_conn, session.channel_port
         self._fire("task-command", ts_ns, (conn, port, info), channel)
@@ -296,6 +305,10 @@ class SrpProvider:
                   ts_ns: int) -> None:
         task = session.tasks.pop(rsp.tag, None)
         lun, function = (task.lun, task.function) if task is not None else (0, 0)
+        if task is not None and task.io is not None and self.io is not None:
+            resid = rsp.data_in_residual if rsp.flags & iu.RSP_DIUNDER else (
+                rsp.data_out_residual if rsp.flags & iu.RSP_DOUNDER else 0)
+            self.io.scsi_status(task.io, rsp.status, resid, ts_ns)
         info = TaskInfo(rsp.tag, lun, function, rsp.req_limit_delta, rsp.flags,
                         rsp.data_out_residual, rsp.data_in_residual, rsp.status)
         conn, port = session.channel_conn, session.channel_port

@@ -610,3 +610,24 @@ fc:::
 }
 END
 EXPECT_FILE fc-shared-fip-adv-every.txt
+
+# The NPIV port of the fixture's FDISC (2101001b3286c264, not an FCP target,
+# so not local by auto): its fabric login fires from the FDISC and its LS_ACC.
+NAME --local NPIV WWPN: fabric-login from FDISC
+PCAP fixtures/pcaps/fc-fcoe.pcap
+ARGS -q --local 21:01:00:1b:32:86:c2:64
+PROG <<END
+fc:::fabric-login-start
+{
+	printf("%s %s\n", probename, args[0]->ci_local);
+}
+fc:::fabric-login-end
+{
+	printf("%s %s %s %x\n", probename, args[0]->ci_local, args[1]->fcp_node_wwn, args[1]->fcp_port_hard_address);
+}
+END
+EXPECT <<EOT
+fabric-login-start 2101001b3286c264
+fabric-login-end 2101001b3286c264 2000001b3286c264 10201
+
+EOT

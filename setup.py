@@ -14,6 +14,7 @@ setup(
                      "pcapprobe/cext/endpoint.c", "pcapprobe/cext/track.c",
                      "pcapprobe/cext/dnative.c"],
             depends=["pcapprobe/cext/fastpath.h", "pcapprobe/cext/tcpcore.h"],
+            libraries=["z"],  # zlib's crc32: the FC CRC of FCoE frames (scan.c)
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                 "-Wno-missing-field-initializers"],
         ),

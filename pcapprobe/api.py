@@ -95,10 +95,19 @@ def parse_local(spec: Sequence[str]) -> tuple[bool, list[str]]:
     for item in spec:
         if item in ("auto", "all"):
             continue
+        from pcapprobe.probes.translators.fc import fc_address
+
+        # a WWPN or FC_ID chooses the local FC port (21:00:...:64, 8 groups of 2
+        # digits, is a WWPN even though it also reads as an IPv6 address)
+        fc_port = fc_address(item)
+        if fc_port is not None:
+            addrs.append(fc_port)
+            continue
         try:
             addrs.append(str(ipaddress.ip_address(item)))
         except ValueError:
-            raise UsageError(f"--local: '{item}' is not an IP address, 'auto' or 'all'") from None
+            raise UsageError(f"--local: '{item}' is not an IP address, a WWPN, an FC_ID, "
+                             "'auto' or 'all'") from None
     return "all" in spec, addrs
 
 

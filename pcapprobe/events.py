@@ -52,6 +52,11 @@ class EventsSink:
             self.count += 1
             event = {"ts_ns": ts_ns, **head,
                      "args": [plain(a, t) for a, t in zip(args, types)]}
+            # wire facts no D struct has (fc: exchange ids, LUN, FCP_DL, status)
+            for arg in args:
+                wire = getattr(arg, "wire", None)
+                if wire is not None:
+                    event["wire"] = wire()
             write(json.dumps(event, separators=(",", ":")) + "\n")
 
         return fire

@@ -285,14 +285,21 @@ class Outcome:
 
 
 def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
-    """D sources as the engine's ``Source`` objects (scripts read from disk)."""
+    """D sources as the engine's ``Source`` objects (scripts read from disk,
+    or shipped with pcapprobe: pcapprobe/scripts)."""
     from pcapprobe.dlang import Source
+
+    from pcapprobe.scripts import shipped_script
 
     loaded = []
     for kind, value in sources:
         if kind == "script":
+            # a file of that name wins; else a seed script shipped by that name
+            path = Path(value)
+            if not path.exists():
+                path = shipped_script(value) or path
             try:
-                text = Path(value).read_text(encoding="utf-8", errors="surrogateescape")
+                text = path.read_text(encoding="utf-8", errors="surrogateescape")
             except OSError as exc:
                 raise PcapProbeError(f"failed to open {value}: {exc.strerror or exc}") from None
             loaded.append(Source(value, text, kind="script"))

@@ -20,9 +20,10 @@ from pcapprobe import api
 from pcapprobe.dlang import DCompileError, Source, compile_program
 from pcapprobe.env import Environment
 from pcapprobe.probes import catalog
+from pcapprobe.scripts import DIRECTORY
 from tests.conftest import FIXTURES, SEED_SCRIPTS
 
-TCPIO = Path(__file__).resolve().parent.parent / "golden" / "scripts" / "tcpio.d"
+TCPIO = DIRECTORY / "tcpio.d"
 Firing = tuple[catalog.Probe, int, tuple]
 
 

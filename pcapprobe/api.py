@@ -13,7 +13,7 @@ import io
 import ipaddress
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -241,8 +241,10 @@ def stream(inputs: Inputs, env: Environment) -> Iterator[Frame]:
 
 def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
                     local: Sequence[str] = ("auto",), options: dict[str, Any] | None = None,
-                    report: Report | None = None, selection: Selection | None = None) -> Report:
-    """Feed captures to a non-D sink (events, list counts); returns the report."""
+                    report: Report | None = None, selection: Selection | None = None,
+                    watch: Callable[[Iterator[Frame]], Iterator[Frame]] | None = None) -> Report:
+    """Feed captures to a non-D sink (events, list counts); returns the report.
+    ``watch`` wraps the frames the layers take (EventsSink.watch)."""
     report = report or Report(env.stderr)
     parse_local(local)
     if selection is not None:
@@ -254,7 +256,7 @@ def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
         pipeline = Pipeline(ctx)
         unseen = _watch_local(pipeline, hosts, sink)
         inputs.accelerate(pipeline)
-        pipeline.run(frames)
+        pipeline.run(frames if watch is None else watch(frames))
         pipeline.finish()
         _warn_unseen(local, unseen, env)
     finally:

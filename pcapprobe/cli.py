@@ -255,19 +255,35 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
 @click.argument("captures", nargs=-1, required=True)
 @click.option("-P", "providers", multiple=True, metavar="PROVIDER",
               help="Only this provider's firings (repeatable).")
+@click.option("-n", "descriptions", multiple=True, metavar="PROBE",
+              help="Only firings of probes matching this description, as list -n "
+                   "(repeatable).")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
+@_selection_options
 @click.pass_context
 @_pipe_safe
 def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tuple[str, ...],
-                   local: tuple[str, ...]) -> None:
-    """Every probe firing as one JSON object per line."""
+                   descriptions: tuple[str, ...], local: tuple[str, ...], bpf: str | None,
+                   time_from: str | None, time_to: str | None) -> None:
+    """Every probe firing as one JSON object per line (README: events JSON schema)."""
     env = _env(ctx)
     known = {p.provider for p in catalog.all_probes()}
     unknown = [p for p in providers if p not in known]
     if unknown:
         raise UsageError(f"unknown provider '{unknown[0]}' (known: {', '.join(sorted(known))})")
-    api.decode_captures(captures, EventsSink(env.stdout, providers), env, local)
+    for description in descriptions:
+        if not _list_probes(None, description):
+            env.stderr.write(f"pcapprobe: failed to match {description}: "
+                             "No probe matches description\n")
+            ctx.exit(ExitStatus.ERROR)
+
+    def selected(probe: Probe) -> bool:
+        return any(_matches(probe, d) for d in descriptions)
+
+    sink = EventsSink(env.stdout, providers, selected if descriptions else None)
+    api.decode_captures(captures, sink, env, local, selection=Selection(bpf, time_from, time_to),
+                        watch=sink.watch)
 
 
 def _silence_stdout() -> None:

@@ -109,7 +109,7 @@ def test_stdin_and_merge():
     result = pcapprobe("events", "-P", "ip", "-", "--local", "all", stdin=data)
     assert result.status == 0 and len(result.splitlines()) == 38
     merged = events(str(FIXTURES / "merge-b.pcap"), str(FIXTURES / "merge-a.pcap"), "--local", "all")
-    assert [e["ts_ns"] for e in merged] == sorted(e["ts_ns"] for e in merged)
+    assert [int(e["ts_ns"]) for e in merged] == sorted(int(e["ts_ns"]) for e in merged)
     assert len(merged) == 38
 
 

@@ -264,6 +264,9 @@ def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
     return report
 
 
+OUTPUT_FORMATS = ("text", "json")
+
+
 @dataclass
 class RunRequest:
     """Everything ``pcapprobe run`` was asked to do."""
@@ -277,6 +280,7 @@ class RunRequest:
     stats: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     selection: Selection | None = None  # -f, --from, --to
+    output_format: str = "text"  # --format: "text" (dtrace's) or "json"
 
 
 @dataclass
@@ -328,7 +332,8 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     try:
         program = compile_program(load_sources(request.sources), request.dopts,
                                   request.macro_args, env.stdout, env.stderr,
-                                  notices=not request.compile_only)
+                                  notices=not request.compile_only,
+                                  json=request.output_format == "json")
     except DCompileError as exc:
         env.stderr.write(exc.render().rstrip("\n") + "\n")
         return Outcome(ExitStatus.ERROR)
@@ -377,7 +382,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
             ``args`` (macro arguments $1..), ``quiet`` (-q), ``zdefs`` (-Z),
             ``defines`` ({option: value} as -x), ``nfs_paths`` (file),
             ``filter`` (a capture filter, as -f), ``time_from`` / ``time_to``
-            (as --from / --to).
+            (as --from / --to), ``format`` ("text" or "json", as --format).
 
     Returns:
         RunResult with ``output`` (stdout text), ``status`` (exit status),
@@ -397,6 +402,9 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
     if options.pop("zdefs", False):
         dopts["zdefs"] = True
     bpf, time_from, time_to = (options.pop(k, None) for k in ("filter", "time_from", "time_to"))
+    output_format = options.pop("format", "text")
+    if output_format not in OUTPUT_FORMATS:
+        raise UsageError(f"format: '{output_format}' is not one of {', '.join(OUTPUT_FORMATS)}")
     request = RunRequest(
         captures=[str(c) for c in captures],
         sources=sources,
@@ -404,6 +412,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         dopts=dopts,
         local=[local] if isinstance(local, str) else list(local),
         options=options,
+        output_format=output_format,
     )
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=io.BytesIO(), show_progress=False)

@@ -152,13 +152,17 @@ def cli() -> None:
 @click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
 @_selection_options
+@click.option("--format", "output_format", type=click.Choice(api.OUTPUT_FORMATS),
+              default="text", show_default=True,
+              help="D output as dtrace prints it, or as JSON records, one per line "
+                   "(bpftrace -f json's shapes).")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
                 stats: bool, nfs_paths: str | None, bpf: str | None, time_from: str | None,
-                time_to: str | None) -> None:
+                time_to: str | None, output_format: str) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
     captures, macro_args = _split_positionals(args)
@@ -173,7 +177,7 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
         options["nfs_paths"] = nfs_paths
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
                              dopts, list(local), compile_only, stats, options,
-                             Selection(bpf, time_from, time_to))
+                             Selection(bpf, time_from, time_to), output_format)
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:

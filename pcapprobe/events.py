@@ -17,15 +17,10 @@ from typing import Any, TextIO
 
 from pcapprobe._fastpath import FlowIndex
 from pcapprobe.capture.frame import Frame
+from pcapprobe.jsonfmt import exact
 from pcapprobe.probes.catalog import STRUCTS, CType, Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
-MAX_EXACT = (1 << 53) - 1  # the largest integer a JSON reader's double holds exactly
-
-
-def exact(value: int) -> int | str:
-    """An integer as JSON: itself, or its decimal string beyond +-(2**53 - 1)."""
-    return value if -MAX_EXACT <= value <= MAX_EXACT else str(value)
 
 
 def plain(value: Any, ctype: CType) -> Any:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pcapprobe.capture import Capture
-from pcapprobe.events import MAX_EXACT, exact
+from pcapprobe.jsonfmt import MAX_EXACT, exact
 from tests import tshark
 from tests.conftest import FIXTURES, require_tshark
 from tests.test_cli import pcapprobe

@@ -21,7 +21,8 @@ import pytest
 import pcapprobe
 from pcapprobe._fastpath import BpfProgram
 from pcapprobe.capture import Capture
-from pcapprobe.capture.bpf import _libpcap, compile_insns
+from pcapprobe.capture import bpf
+from pcapprobe.capture.bpf import LibpcapMissing, _libpcap, compile_insns
 from pcapprobe.capture.select import Selection, parse_time
 from pcapprobe.errors import UsageError
 from tests.conftest import FIXTURES, ROOT, shared_captures
@@ -35,6 +36,18 @@ ETHERNET_FIXTURES = ["nfsv3-tcp.pcap", "nfsv3-udp.pcap", "iscsi-session.pcap", "
                      "ip-frag.pcap", "tcp-ipv6.pcap", "link-vlan-mpls.pcap", "tcp-retrans.pcap"]
 NFS_ONLY = "nfsv3:::op-*-start, nfsv3:::op-*-done { @[probename] = count(); }"
 IP_PROGRAM = "ip:::send { @[args[2]->ip_daddr, args[2]->ip_plength] = count(); }"
+
+
+def _libpcap_loads() -> bool:
+    try:
+        _libpcap()
+    except LibpcapMissing:
+        return False
+    return True
+
+
+needs_libpcap = pytest.mark.skipif(not _libpcap_loads(),
+                                   reason="libpcap is not installed (apt-get install libpcap0.8)")
 
 
 def _tcpdump() -> str:
@@ -78,6 +91,7 @@ def _frames(path: Path) -> list[tuple[bytes, int]]:
     return [(bytes(f.data), f.wirelen) for f in capture.frames()]
 
 
+@needs_libpcap
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_interpreter_agrees_with_libpcaps_bpf_filter(expr: str) -> None:
     """Same verdict as libpcap's bpf_filter on every fixture frame, and on
@@ -93,6 +107,7 @@ def test_interpreter_agrees_with_libpcaps_bpf_filter(expr: str) -> None:
         assert program.run(data, wire) == bpf_filter(raw, data, wire, len(data)), (expr, data)
 
 
+@needs_libpcap
 def test_interpreter_alu_and_memory_against_libpcap() -> None:
     """Instructions tcpdump's expressions rarely use: every ALU operation with
     constants and X, scratch memory, JSET, TXA, return A, on random packets."""
@@ -147,6 +162,7 @@ def test_division_by_x_zero_and_loads_beyond_the_data_reject() -> None:
 # ---- -f against tcpdump ---------------------------------------------------------
 
 
+@needs_libpcap
 @pytest.mark.parametrize("name", ETHERNET_FIXTURES)
 @pytest.mark.parametrize("expr", ["tcp port 2049", "udp", "not tcp", "host 192.0.2.75",
                                   "tcp[tcpflags] & tcp-syn != 0", "ip6", "vlan"])
@@ -162,6 +178,7 @@ def test_frames_read_are_the_packets_tcpdump_selects(name: str, expr: str) -> No
         assert left_out + want == len(_frames(path))
 
 
+@needs_libpcap
 def test_pcapng_records_match_tcpdump(tmp_path: Path) -> None:
     """The scanner's pcapng path (Enhanced Packet Blocks) selects the same."""
     editcap = shutil.which("editcap")
@@ -176,6 +193,7 @@ def test_pcapng_records_match_tcpdump(tmp_path: Path) -> None:
             assert frames_read(path, program, filter=expr).stats["frames"] == want
 
 
+@needs_libpcap
 @pytest.mark.parametrize("path", shared_captures("nfsv3", "iscsi", "tcp", "ip"),
                          ids=lambda p: p.name)
 def test_shared_captures_frames_match_tcpdump(path: Path) -> None:
@@ -185,6 +203,7 @@ def test_shared_captures_frames_match_tcpdump(path: Path) -> None:
             assert frames_read(path, program, filter=expr).stats["frames"] == want, expr
 
 
+@needs_libpcap
 @pytest.mark.parametrize("name, script", [
     ("nfsv3-tcp.pcap", "nfsv3io.d"), ("iscsi-session.pcap", "iscsiwho.d"),
     ("tcp-retrans.pcap", "tcpio.d"),
@@ -204,6 +223,7 @@ def test_a_filtered_run_prints_what_the_tcpdump_filtered_capture_does(
     assert filtered.stats["frames"] == prefiltered.stats["frames"]
 
 
+@needs_libpcap
 def test_filter_per_link_type_over_several_files(tmp_path: Path) -> None:
     """Raw IP, Linux cooked and Ethernet captures in one run: each compiled for
     its own link type; a link type where nothing can match reads nothing."""
@@ -217,6 +237,7 @@ def test_filter_per_link_type_over_several_files(tmp_path: Path) -> None:
     assert result.stats["frames"] == want
 
 
+@needs_libpcap
 def test_bad_expression_is_one_line_and_exit_2() -> None:
     from pcapprobe.cli import main
     import io
@@ -286,6 +307,7 @@ def test_window_keeps_what_editcap_keeps(name: str, tmp_path: Path) -> None:
             assert result.stats["frames"] == want, (time_from, time_to, program)
 
 
+@needs_libpcap
 def test_window_and_filter_together_and_begin_at_the_first_selected_packet() -> None:
     path = FIXTURES / "nfsv3-tcp.pcap"
     result = pcapprobe.run(str(path), program="BEGIN { printf(\"%d\\n\", walltimestamp); }",
@@ -299,6 +321,7 @@ def test_window_and_filter_together_and_begin_at_the_first_selected_packet() -> 
     assert result.output.strip() == str(kept[0])
 
 
+@needs_libpcap
 def test_the_c_scanner_leaves_records_out_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """With an nfsv3-only program the scanner consumes the data segments: the
     records it leaves out never reach Python (and are counted all the same)."""
@@ -319,3 +342,24 @@ def test_the_c_scanner_leaves_records_out_itself(monkeypatch: pytest.MonkeyPatch
     assert scanned > 0
     left_out = result.stats["layers"]["selection"]["records left out (-f, --from, --to)"]
     assert scanned + python == left_out == len(_frames(path)) - result.stats["frames"]
+
+
+def test_without_libpcap_f_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from pcapprobe.cli import main
+    from pcapprobe.env import Environment
+
+    monkeypatch.setattr(bpf, "LIBRARY_NAMES", ("libpcap-absent.so",))
+    monkeypatch.setattr(bpf.ctypes.util, "find_library", lambda name: None)
+    bpf._libpcap.cache_clear()
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        status = main(["run", str(FIXTURES / "udp.pcap"), "-n", "BEGIN { exit(0); }",
+                       "-f", "udp"], Environment(out, err, io.BytesIO(), False))
+    finally:
+        bpf._libpcap.cache_clear()
+    assert status == 1
+    assert err.getvalue() == ("pcapprobe: -f: libpcap is needed to compile capture filters and "
+                              "was not found (Debian/Ubuntu: apt install libpcap0.8; Fedora: "
+                              "libpcap)\n")

@@ -15,15 +15,12 @@ ms, us, ns; a bare ``+5`` is seconds).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from itertools import chain
 
 from pcapprobe._fastpath import BpfProgram
 from pcapprobe.capture import linktypes
-from pcapprobe.capture.bpf import FilterError, compile_filter
 from pcapprobe.capture.frame import Frame
 from pcapprobe.errors import UsageError
 from pcapprobe.report import Report
@@ -52,30 +49,37 @@ def parse_time(option: str, text: str) -> tuple[bool, int]:
         if spec.startswith("+"):
             return True, _offset_ns(spec[1:])
         if _EPOCH.fullmatch(spec):
-            return False, int(Decimal(spec) * NS["s"])
+            return False, _decimal_ns(spec, NS["s"])
         return False, _iso_ns(spec)
-    except (ValueError, InvalidOperation):
+    except ValueError:
         raise UsageError(f"{option} {text}: not a time (epoch seconds, ISO-8601 such as "
                          "2024-03-01T12:00:05Z, or an offset such as +5s or +1m30s)") from None
 
 
+def _decimal_ns(number: str, unit_ns: int) -> int:
+    """``number`` (digits, maybe a fraction) units in ns, exactly (rounded down)."""
+    whole, _, fraction = number.partition(".")
+    return int(whole) * unit_ns + int(fraction or "0") * unit_ns // 10 ** len(fraction)
+
+
 def _offset_ns(spec: str) -> int:
     if _EPOCH.fullmatch(spec):
-        return int(Decimal(spec) * NS["s"])
+        return _decimal_ns(spec, NS["s"])
     parts = _OFFSET_PART.findall(spec)
     if not parts or "".join(n + u for n, u in parts) != spec:
         raise ValueError(spec)
-    return sum(int(Decimal(n) * NS[u]) for n, u in parts)
+    return sum(_decimal_ns(n, NS[u]) for n, u in parts)
 
 
 def _iso_ns(spec: str) -> int:
     """ISO-8601 to ns since the epoch; digits of the second beyond the 6
     datetime keeps are kept too; no zone means UTC (capture files are)."""
+    import datetime as dt  # only when a time is given
+
     fraction = 0
     match = _FRACTION.search(spec)
     if match is not None:
-        digits = match.group(2)
-        fraction = int(Decimal("0." + digits) * NS["s"])
+        fraction = _decimal_ns("0." + match.group(2), NS["s"])
         spec = spec[:match.end(1)] + spec[match.end():]
     when = dt.datetime.fromisoformat(spec.replace("z", "Z"))
     if when.tzinfo is None:
@@ -107,6 +111,9 @@ class Selection:
         """The filter compiled for one link type (once); FilterError from libpcap."""
         program = self._programs.get(linktype)
         if program is None:
+            # ctypes and libpcap are loaded only when -f is given
+            from pcapprobe.capture.bpf import FilterError, compile_filter
+
             assert self.expr is not None
             try:
                 program = compile_filter(self.expr, DLT_OF_LINKTYPE.get(linktype, linktype))
@@ -172,6 +179,8 @@ class Selection:
         False when it cannot take it (the expression does not compile for
         Ethernet: the Python path then reports that at the first such frame)."""
         if self.expr is not None:
+            from pcapprobe.capture.bpf import FilterError
+
             try:
                 scanner.bpf = self.program(linktypes.LINKTYPE_ETHERNET)  # type: ignore[attr-defined]
             except FilterError:

@@ -99,7 +99,8 @@ def render() -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        sys.stderr.write("usage: python -m pcapprobe.manpage OUTPUT  (man/pcapprobe.1; - for stdout)\n")
+        sys.stderr.write("usage: python -m pcapprobe.manpage OUTPUT"
+                         "  (man/pcapprobe.1; - for stdout)\n")
         return 2
     page = render()
     if argv[0] == "-":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import chain
+from typing import Any
 
 from pcapprobe._fastpath import BpfProgram
 from pcapprobe.capture import linktypes
@@ -174,7 +175,7 @@ class Selection:
                     continue
             yield frame
 
-    def configure(self, scanner: object) -> bool:
+    def configure(self, scanner: Any) -> bool:
         """Give the C scanner the same selection (its records are Ethernet);
         False when it cannot take it (the expression does not compile for
         Ethernet: the Python path then reports that at the first such frame)."""
@@ -182,10 +183,10 @@ class Selection:
             from pcapprobe.capture.bpf import FilterError
 
             try:
-                scanner.bpf = self.program(linktypes.LINKTYPE_ETHERNET)  # type: ignore[attr-defined]
+                scanner.bpf = self.program(linktypes.LINKTYPE_ETHERNET)
             except FilterError:
                 return False
-        scanner.window = self.window  # type: ignore[attr-defined]
+        scanner.window = self.window
         return True
 
     def report_to(self, report: Report, scanned: int = 0) -> None:

@@ -19,7 +19,8 @@ def records(program: str, captures: list[str] | None = None, **options: object) 
 
 
 def test_printf_is_a_record_with_its_text() -> None:
-    got = records('BEGIN { printf("a %d\\tb \\"%s\\"\\n", 5, "x"); printf("no newline"); exit(0); }')
+    got = records('BEGIN { printf("a %d\\tb \\"%s\\"\\n", 5, "x"); '
+                  'printf("no newline"); exit(0); }')
     assert got == [{"type": "printf", "data": 'a 5\tb "x"\n'},
                    {"type": "printf", "data": "no newline"}]
 

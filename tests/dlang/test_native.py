@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 

@@ -40,6 +40,9 @@ DLT_OF_LINKTYPE = {linktypes.LINKTYPE_RAW: 12, linktypes.LINKTYPE_RAW_BSD: 12}
 # raw and "ip host X"); over several captures that only means "none of these".
 REJECTS_ALL = "expression rejects all packets"
 REJECT_ALL = BpfProgram([(0x06, 0, 0, 0)])  # ret #0
+# An expression that compiles for none of these (nor Ethernet) is refused at once.
+CHECK_LINKTYPES = (linktypes.LINKTYPE_LINUX_SLL, linktypes.LINKTYPE_LINUX_SLL2,
+                   linktypes.LINKTYPE_RAW, linktypes.LINKTYPE_NULL)
 
 
 def parse_time(option: str, text: str) -> tuple[bool, int]:
@@ -126,10 +129,23 @@ class Selection:
         return program
 
     def check(self) -> None:
-        """Compile the expression for Ethernet now, so that a syntax error is
-        reported before anything runs (other link types compile when met)."""
-        if self.expr is not None:
+        """Compile the expression now, so that a syntax error is reported
+        before anything runs: it must compile for one of the common link
+        types (Ethernet first; each link type met compiles it again)."""
+        if self.expr is None:
+            return
+        from pcapprobe.capture.bpf import FilterError
+
+        try:
             self.program(linktypes.LINKTYPE_ETHERNET)
+        except FilterError as ethernet_error:
+            for linktype in CHECK_LINKTYPES:
+                try:
+                    self.program(linktype)
+                    return
+                except FilterError:
+                    continue
+            raise ethernet_error from None
 
     def _resolve(self, first_ts: int) -> None:
         def bound(spec: tuple[bool, int] | None) -> int | None:

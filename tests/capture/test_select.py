@@ -363,3 +363,43 @@ def test_without_libpcap_f_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatc
     assert err.getvalue() == ("pcapprobe: -f: libpcap is needed to compile capture filters and "
                               "was not found (Debian/Ubuntu: apt install libpcap0.8; Fedora: "
                               "libpcap)\n")
+
+
+def test_an_expression_only_other_link_types_take_is_not_refused_at_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """check() refuses an expression at once only when no common link type
+    takes it; one that only Ethernet refuses waits for an Ethernet packet."""
+    real = bpf.compile_filter
+
+    def no_ethernet(expr: str, linktype: int) -> BpfProgram:
+        if linktype == 1:
+            raise bpf.FilterError(f"-f {expr}: not on Ethernet")
+        return real(expr, linktype)
+
+    monkeypatch.setattr(bpf, "compile_filter", no_ethernet)
+    Selection("ip").check()
+    with pytest.raises(bpf.FilterError, match="-f bogus expr: not on Ethernet"):
+        Selection("bogus expr").check()
+
+
+@needs_libpcap
+def test_stdin_gzip_and_list_take_the_selection(tmp_path: Path) -> None:
+    """The selection on standard input and a gzip file (Python path: no memory
+    map), and in ``list CAPTURE``'s counts."""
+    import gzip
+
+    from tests.test_cli import pcapprobe as cli
+
+    path = FIXTURES / "nfsv3-tcp.pcap"
+    packed = tmp_path / "nfsv3-tcp.pcap.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    want = tcpdump_count(path, "src host 192.0.2.75")
+    args = ["-n", NFS_ONLY, "-q", "--stats", "-f", "src host 192.0.2.75", "--from", "+0s"]
+    for source, stdin in (("-", path.read_bytes()), (str(packed), b"")):
+        result = cli("run", source, *args, stdin=stdin)
+        assert result.status == 0, result.stderr
+        assert f"frames: {want} " in result.stderr
+    listed = cli("list", str(path), "-n", "tcp:::receive", "--local", "all", "-f", "udp")
+    assert listed.status == 0 and listed.splitlines()[1].split()[-1] == "0"
+    every = cli("list", str(path), "-n", "tcp:::receive", "--local", "all")
+    assert int(every.splitlines()[1].split()[-1]) > 0

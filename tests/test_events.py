@@ -99,3 +99,14 @@ def test_events_take_the_record_selection() -> None:
     every = events(str(path), "-P", "nfsv3")
     assert all(int(e["ts_ns"]) >= first + 5_000_000 for e in late)
     assert 0 < len(late) < len(every)
+
+
+@pytest.mark.parametrize("name", ["tcp-retrans.pcap", "tcp-handshake.pcap", "tcp-reuse.pcap"])
+def test_tcp_events_name_the_same_frames_on_every_path(name: str) -> None:
+    """tcp alone (the scanner hands segments to the C layers) and tcp with ip
+    (every packet through the Python layers): the same events, frame for frame."""
+    path = str(FIXTURES / name)
+    alone = events(path, "-P", "tcp", "--local", "all")
+    with_ip = [e for e in events(path, "-P", "tcp", "-P", "ip", "--local", "all")
+               if e["provider"] == "tcp"]
+    assert alone == with_ip and all(isinstance(e["frame"], int) for e in alone)

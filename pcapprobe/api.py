@@ -27,6 +27,7 @@ from pcapprobe.errors import CaptureError, PcapProbeError, UsageError
 from pcapprobe.pipeline import LocalHosts, NoSink, Pipeline, ProbeSink, RunContext
 from pcapprobe.probes import catalog
 from pcapprobe.report import Report
+from pcapprobe.scripts import shipped_script
 from pcapprobe.status import ExitStatus
 
 
@@ -295,8 +296,6 @@ def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
     or shipped with pcapprobe: pcapprobe/scripts)."""
     from pcapprobe.dlang import Source
 
-    from pcapprobe.scripts import shipped_script
-
     loaded = []
     for kind, value in sources:
         if kind == "script":
@@ -403,8 +402,6 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         dopts["zdefs"] = True
     bpf, time_from, time_to = (options.pop(k, None) for k in ("filter", "time_from", "time_to"))
     output_format = options.pop("format", "text")
-    if output_format not in OUTPUT_FORMATS:
-        raise UsageError(f"format: '{output_format}' is not one of {', '.join(OUTPUT_FORMATS)}")
     request = RunRequest(
         captures=[str(c) for c in captures],
         sources=sources,
@@ -417,6 +414,9 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=io.BytesIO(), show_progress=False)
     try:
+        if output_format not in OUTPUT_FORMATS:
+            raise UsageError(f"format: '{output_format}' is not one of "
+                             f"{', '.join(OUTPUT_FORMATS)}")
         request.selection = Selection(bpf, time_from, time_to)
         outcome = execute(request, env)
     except PcapProbeError as exc:

@@ -142,3 +142,9 @@ def test_seed_scripts_json_holds_what_the_text_output_holds(script: str, capture
             buckets = data.values() if isinstance(data, dict) else [data]
             assert sorted(sum(b["count"] for b in bs) for bs in buckets) == sorted(
                 sum(c.values()) for c in counts.values())
+
+
+def test_the_api_refuses_an_unknown_format_as_a_usage_error() -> None:
+    result = pcapprobe.run([], program="BEGIN { exit(0); }", format="xml")
+    assert (result.status, result.errors) == (
+        2, "pcapprobe: format: 'xml' is not one of text, json\n")

@@ -1,5 +1,6 @@
 """The seed scripts shipped with pcapprobe: the D programs printed in the
-provider guides (ip, tcp, iscsi, nfsv3, io, srp), kept verbatim as package data.
+provider guides (ip, tcp, iscsi, nfsv3, nfsv4, io, srp), kept verbatim as
+package data.
 
 ``pcapprobe run CAPTURE -s nfsv3io.d`` runs the shipped nfsv3io.d when no
 file of that name exists (``shipped_script``); a file always wins, as in dtrace.

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from pcapprobe import api
+from pcapprobe.capture.select import Selection
 from pcapprobe.env import Environment
 from pcapprobe.errors import PcapProbeError, UsageError
 from pcapprobe.events import CountingSink, EventsSink
@@ -32,6 +33,23 @@ CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz", ".pcap.gz", ".ntar")
 LOCAL_HELP = ("Which host the probes run on: 'auto' (the address in the most packets), "
               "'all' (every host; send at the source, receive at the destination) or an "
               "address (repeatable).")
+
+
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-f, --from, --to: which capture records are read at all (capture/select.py)."""
+    for option in reversed((
+        click.option("-f", "--filter", "bpf", metavar="EXPR",
+                     help="Capture filter in tcpdump syntax (pcap-filter(7)), compiled by "
+                          "libpcap: other packets are not read."),
+        click.option("--from", "time_from", metavar="TIME",
+                     help="Read only packets at or after TIME: epoch seconds, ISO-8601 "
+                          "(UTC unless a zone is given) or +OFFSET from the first packet "
+                          "(+5s, +1m30s)."),
+        click.option("--to", "time_to", metavar="TIME",
+                     help="Read only packets before TIME (same forms as --from)."),
+    )):
+        command = option(command)
+    return command
 
 
 def _env(ctx: click.Context) -> Environment:
@@ -133,12 +151,18 @@ def cli() -> None:
 @click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
 @click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
+@_selection_options
+@click.option("--format", "output_format", type=click.Choice(api.OUTPUT_FORMATS),
+              default="text", show_default=True,
+              help="D output as dtrace prints it, or as JSON records, one per line "
+                   "(bpftrace -f json's shapes).")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
-                stats: bool, nfs_paths: str | None) -> None:
+                stats: bool, nfs_paths: str | None, bpf: str | None, time_from: str | None,
+                time_to: str | None, output_format: str) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
     captures, macro_args = _split_positionals(args)
@@ -152,7 +176,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
-                             dopts, list(local), compile_only, stats, options)
+                             dopts, list(local), compile_only, stats, options,
+                             Selection(bpf, time_from, time_to), output_format)
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:
@@ -193,10 +218,12 @@ def _numbered() -> list[Probe]:
 @click.option("-v", "verbose", is_flag=True, help="Also print each probe's argument types.")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
+@_selection_options
 @click.pass_context
 @_pipe_safe
 def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | None,
-                 description: str | None, verbose: bool, local: tuple[str, ...]) -> None:
+                 description: str | None, verbose: bool, local: tuple[str, ...],
+                 bpf: str | None, time_from: str | None, time_to: str | None) -> None:
     """List probes like dtrace -l; with CAPTURE files, how often each fires."""
     env = _env(ctx)
     probes = _list_probes(provider, description)
@@ -207,7 +234,8 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
     counts = None
     if captures:
         sink = CountingSink()
-        api.decode_captures(captures, sink, env, local)
+        api.decode_captures(captures, sink, env, local,
+                            selection=Selection(bpf, time_from, time_to))
         counts = sink.counts
     head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
     env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
@@ -233,19 +261,35 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
 @click.argument("captures", nargs=-1, required=True)
 @click.option("-P", "providers", multiple=True, metavar="PROVIDER",
               help="Only this provider's firings (repeatable).")
+@click.option("-n", "descriptions", multiple=True, metavar="PROBE",
+              help="Only firings of probes matching this description, as list -n "
+                   "(repeatable).")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
+@_selection_options
 @click.pass_context
 @_pipe_safe
 def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tuple[str, ...],
-                   local: tuple[str, ...]) -> None:
-    """Every probe firing as one JSON object per line."""
+                   descriptions: tuple[str, ...], local: tuple[str, ...], bpf: str | None,
+                   time_from: str | None, time_to: str | None) -> None:
+    """Every probe firing as one JSON object per line (README: events JSON schema)."""
     env = _env(ctx)
     known = {p.provider for p in catalog.all_probes()}
     unknown = [p for p in providers if p not in known]
     if unknown:
         raise UsageError(f"unknown provider '{unknown[0]}' (known: {', '.join(sorted(known))})")
-    api.decode_captures(captures, EventsSink(env.stdout, providers), env, local)
+    for description in descriptions:
+        if not _list_probes(None, description):
+            env.stderr.write(f"pcapprobe: failed to match {description}: "
+                             "No probe matches description\n")
+            ctx.exit(ExitStatus.ERROR)
+
+    def selected(probe: Probe) -> bool:
+        return any(_matches(probe, d) for d in descriptions)
+
+    sink = EventsSink(env.stdout, providers, selected if descriptions else None)
+    api.decode_captures(captures, sink, env, local, selection=Selection(bpf, time_from, time_to),
+                        watch=sink.watch)
 
 
 def _silence_stdout() -> None:

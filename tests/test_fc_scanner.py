@@ -16,7 +16,7 @@ from fixtures.gen import pcap_bytes
 from pcapprobe.pipeline import Pipeline
 from tests.conftest import FIXTURES, shared_captures
 
-FCWHO = (Path(__file__).resolve().parent / "golden" / "scripts" / "fcwho.d").read_text()
+FCWHO = (Path(__file__).resolve().parent.parent / "pcapprobe" / "scripts" / "fcwho.d").read_text()
 EVERY = ("fc:::xfer-start, fc:::xfer-done { printf(\"%d %s %s %d %d %d\\n\", timestamp, "
          "probename, args[0]->ci_remote, args[4]->fcx_offset, args[4]->fcx_len, "
          "args[4]->fcx_flags); } fc:::scsi-command, fc:::scsi-response, fc:::abts-receive, "

@@ -17,6 +17,10 @@
  * TcpLayer.tracker), every record holding a whole TCP segment with a valid
  * fixed header, SYN/FIN/RST included, goes to the tracker (track.c) instead.
  *
+ * The run's record selection (-f's BPF program for Ethernet, --from/--to;
+ * pcapprobe/capture/select.py) is applied first: a record it leaves out is
+ * skipped here, counted in ``filtered``, as the Python path drops its frame.
+ *
  * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
  * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
@@ -115,7 +119,9 @@ typedef struct {
                               frames, more) for FCoE FCP_DATA records, or None */
     FcBatch fc_batch;      /* consecutive middle frames of one data sequence */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
-    long long frames, bytes, segments;
+    PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
+    int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
+    long long frames, bytes, segments, filtered;
     int64_t latest_ts;
     Record_context rec;
     Touched touched[MAX_TOUCHED];
@@ -279,6 +285,15 @@ PyObject *scanned_frame(void)
         return NULL;
     }
     return before_python() < 0 ? NULL : rec->frame;
+}
+
+static PyObject *FlowIndex_consumed_frame(PyObject *unused, PyObject *noargs)
+{
+    Record_context *rec = consuming;
+    if (rec == NULL || !rec->active)
+        Py_RETURN_NONE;
+    PyObject *frame = scanned_frame();
+    return frame == NULL ? NULL : Py_NewRef(frame);
 }
 
 /* ---- decoding one record ------------------------------------------------ */
@@ -673,6 +688,18 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
     return CONSUMED;
 }
 
+/* Whether the run's record selection (--from/--to, -f) keeps a record. */
+static int selected(FlowIndexObject *self, const Record *rec)
+{
+    if (rec->ts < self->ts_from || rec->ts >= self->ts_to)
+        return 0;
+    if (self->bpf == Py_None)
+        return 1;
+    uint32_t wirelen = rec->wirelen < 0 ? 0 : rec->wirelen > UINT32_MAX ? UINT32_MAX
+                                                                       : (uint32_t)rec->wirelen;
+    return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
+}
+
 /* Hand the pending batch of data frames to ``fc_data``: 0, or -1 on error. */
 static int fc_flush(FlowIndexObject *self)
 {
@@ -750,16 +777,21 @@ static int fc_record(FlowIndexObject *self, const Record *rec)
     return CONSUMED;
 }
 
-/* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
- * -1 on error.  ``index`` is its packet number. */
+/* Consume one record if it can be: 1 consumed (or left out by the record
+ * selection), 0 left to the Python layers, -1 on error.  ``index`` is its
+ * packet number. */
 static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
 {
-    if (rec->ts >= scan->tick)
-        return 0;
     /* Ctrl-C is noticed within a few thousand records even when no Python
      * code runs between them */
-    if ((self->frames & 4095) == 0 && PyErr_CheckSignals() < 0)
+    if (((self->frames + self->filtered) & 4095) == 0 && PyErr_CheckSignals() < 0)
         return -1;
+    if (!selected(self, rec)) {
+        self->filtered++;
+        return 1;
+    }
+    if (rec->ts >= scan->tick)
+        return 0;
     /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
      * records do not wait for them */
     if (self->fc_data != Py_None) {
@@ -1048,6 +1080,9 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
     self->fc_data = Py_NewRef(Py_None);
+    self->bpf = Py_NewRef(Py_None);
+    self->ts_from = INT64_MIN;
+    self->ts_to = INT64_MAX;
     self->deadline = INT64_MAX;
     self->latest_ts = -1;
     return (PyObject *)self;
@@ -1065,6 +1100,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
     Py_VISIT(self->fc_data);
+    Py_VISIT(self->bpf);
     return 0;
 }
 
@@ -1082,6 +1118,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
     Py_CLEAR(self->fc_data);
+    Py_CLEAR(self->bpf);
     return 0;
 }
 
@@ -1134,6 +1171,51 @@ static int set_deadline(FlowIndexObject *self, PyObject *v, void *c)
     return int64_of(v, &self->deadline) < 0 ? -1 : 0;
 }
 
+static PyObject *get_bpf(FlowIndexObject *self, void *c)
+{
+    return Py_NewRef(self->bpf);
+}
+
+static int set_bpf(FlowIndexObject *self, PyObject *v, void *c)
+{
+    if (v != NULL && v != Py_None && !PyObject_TypeCheck(v, &BpfProgram_Type)) {
+        PyErr_SetString(PyExc_TypeError, "bpf must be a BpfProgram or None");
+        return -1;
+    }
+    return set_ref(&self->bpf, v);
+}
+
+/* A window bound: an int (saturated to 64 bits) or None (unbounded). */
+static int window_bound(PyObject *v, int64_t unbounded, int64_t *out)
+{
+    if (v == Py_None) {
+        *out = unbounded;
+        return 0;
+    }
+    return int64_of(v, out) < 0 ? -1 : 0;
+}
+
+static PyObject *get_window(FlowIndexObject *self, void *c)
+{
+    return Py_BuildValue("LL", (long long)self->ts_from, (long long)self->ts_to);
+}
+
+static int set_window(FlowIndexObject *self, PyObject *v, void *c)
+{
+    PyObject *lo, *hi;
+    if (v == NULL || !PyArg_ParseTuple(v, "OO:window", &lo, &hi)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_AttributeError, "cannot delete window");
+        return -1;
+    }
+    int64_t from, to;
+    if (window_bound(lo, INT64_MIN, &from) < 0 || window_bound(hi, INT64_MAX, &to) < 0)
+        return -1;
+    self->ts_from = from;
+    self->ts_to = to;
+    return 0;
+}
+
 static PyObject *get_latest_ts(FlowIndexObject *self, void *c)
 {
     return PyLong_FromLongLong(self->latest_ts);
@@ -1154,6 +1236,10 @@ static PyGetSetDef FlowIndex_getset[] = {
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
+    {"bpf", (getter)get_bpf, (setter)set_bpf,
+     "a BpfProgram: Ethernet records it rejects are skipped (-f); None keeps every record"},
+    {"window", (getter)get_window, (setter)set_window,
+     "(from_ns, to_ns): records outside [from_ns, to_ns) are skipped; None: unbounded"},
     {NULL},
 };
 
@@ -1163,6 +1249,8 @@ static PyMemberDef FlowIndex_members[] = {
      "their wire length in bytes"},
     {"segments", T_LONGLONG, offsetof(FlowIndexObject, segments), READONLY,
      "TCP segments among them (all of them)"},
+    {"filtered", T_LONGLONG, offsetof(FlowIndexObject, filtered), READONLY,
+     "records skipped by the record selection (bpf, window)"},
     {NULL},
 };
 
@@ -1177,6 +1265,9 @@ static PyMethodDef FlowIndex_methods[] = {
      "-> (pos, index, last_ts): the same over the Enhanced Packet Blocks of a pcapng\n"
      "section; interfaces: a tuple of (linktype, num, den, offset_ns, name), one per\n"
      "IDB; last_ts: the time of the last block consumed (-1: none)."},
+    {"consumed_frame", (PyCFunction)FlowIndex_consumed_frame, METH_NOARGS | METH_STATIC,
+     "consumed_frame() -> Frame or None: the record this thread's scan is consuming\n"
+     "(whose firings a sink is receiving), as a Frame; None outside a scan."},
     {"adopt", (PyCFunction)FlowIndex_adopt, METH_VARARGS,
      "adopt(src, sport, dst, dport, conn, direction): segments from src:sport to dst:dport\n"
      "(wire address bytes) are direction ``direction`` of conn, the reverse the other."},

@@ -39,6 +39,7 @@ from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import Aggregation
 from pcapprobe.dlang.source import Source, Span
+from pcapprobe import jsonfmt
 from pcapprobe.probes.catalog import Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
@@ -109,10 +110,15 @@ class RuntimeState:
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.quiet = bool(program.options.get("quiet"))
+        self.sync_quiet()
         self.header_done = False
         self.exited = False
         self.status = 0
+
+    def sync_quiet(self) -> None:
+        """``quiet`` from the options; JSON records carry no probe columns, so
+        --format json is always quiet."""
+        self.quiet = bool(self.program.options.get("quiet")) or self.program.json
 
     def record(self, write: Callable[[str], Any], prefix: str) -> None:
         if not self.header_done:
@@ -135,7 +141,7 @@ class RuntimeState:
             self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": Invalid option name\n")
             return
         if name == "quiet":
-            self.quiet = bool(self.program.options["quiet"])
+            self.sync_quiet()
 
     def trunc(self, agg: Aggregation, n: int) -> None:
         # dt_trunc walks by value (dtrace_aggregate_walk_val[rev]sorted), whose
@@ -147,6 +153,8 @@ class RuntimeState:
         agg.trunc(n, key_order=lambda k: agg.key_sort_key(k, opts.aggsortkeypos))
 
     def printa(self, aggs: tuple[Aggregation, ...], fmt: Any) -> str:
+        if self.program.json:
+            return printa_lib.printa_json(aggs, self.program.sort_options())
         return printa_lib.printa_text(aggs, fmt, self.program.sort_options())
 
     def fault(self, exc: BaseException, epid: int, action: int, probe: Probe, ts: int) -> None:
@@ -156,7 +164,9 @@ class RuntimeState:
 class Program:
     """A compiled D program: the ``ProbeSink`` and the run's lifecycle."""
 
-    def __init__(self, options: Mapping[str, Any], macro_args: Sequence[str], out: IO[str], err: IO[str] | None) -> None:
+    def __init__(self, options: Mapping[str, Any], macro_args: Sequence[str], out: IO[str],
+                 err: IO[str] | None, json: bool = False) -> None:
+        self.json = json  # --format json: output as jsonfmt records
         self.options: dict[str, Any] = {}
         for name, value in options.items():
             try:
@@ -220,6 +230,9 @@ class Program:
             "STRINGOF": builtins.stringof,
             "TRACE": self.trace_text,
             "TRACEMEM": self.tracemem_text,
+            "TRACEMEM_BYTES": self.tracemem_bytes,
+            "JSON_PRINTF": jsonfmt.printf_record,
+            "JSON_VALUE": jsonfmt.value_record,
         }
         for name, value in vars(builtins).items():
             if callable(value) and not name.startswith("_") and not isinstance(value, type):
@@ -235,9 +248,13 @@ class Program:
         return trace.trace_text(value, output_type(t), quiet)
 
     @staticmethod
+    def tracemem_bytes(data: Any, size: int) -> bytes:
+        """The bytes tracemem(data, size) shows."""
+        return bytes(data)[: max(size, 0)] if isinstance(data, (bytes, bytearray, memoryview)) else b""
+
+    @staticmethod
     def tracemem_text(data: Any, size: int, quiet: bool) -> str:
-        raw = bytes(data)[: max(size, 0)] if isinstance(data, (bytes, bytearray, memoryview)) else b""
-        return trace.bytes_text(raw, 0, quiet, force_raw=True)
+        return trace.bytes_text(Program.tracemem_bytes(data, size), 0, quiet, force_raw=True)
 
     def compile_sources(self, sources: Sequence[Source]) -> None:
         try:
@@ -283,7 +300,7 @@ class Program:
                 self.options[name] = option_value(name, value if "=" in words[2] else None)
             except ValueError:
                 raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': Invalid option name", program.source, item.span) from None
-        self.state.quiet = bool(self.options.get("quiet"))
+        self.state.sync_quiet()
 
     def compile_item(self, source: Source, item: ast.Node) -> None:
         if isinstance(item, ast.Clause):
@@ -297,7 +314,8 @@ class Program:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
             return self.make_format(source, text, arg_types, func, node)
 
-        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation, self.counter)
+        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format,
+                   self.make_aggregation, self.counter, json=self.json)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)
@@ -451,6 +469,8 @@ class Program:
         (passes/native.py)."""
         if probe not in self.natives:
             enablings = self.enablings.get(probe)
+            if self.json:  # native programs print text; JSON records are made here
+                enablings = None
             self.natives[probe] = native.compile_probe(self, probe, enablings) if enablings else None
         return self.natives[probe]
 
@@ -547,8 +567,12 @@ class Program:
         """Fire END, print the aggregations not yet printed; the exit status."""
         self.fire_special("END", self.now)
         self.flush()
+        aggs = list(self.aggs.values())
+        if self.json:
+            self.out.write(printa_lib.unprinted_json(aggs, self.sort_options()))
+            return self.state.status
         self.out.write("\n")
-        self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
+        self.out.write(printa_lib.print_unprinted(aggs, self.sort_options()))
         return self.state.status
 
     def sort_options(self) -> printa_lib.SortOptions:
@@ -600,6 +624,7 @@ def compile_program(
     err: IO[str] | None = None,
     *,
     notices: bool = True,
+    json: bool = False,
 ) -> Program:
     """Compile D sources (``-s``/``-n``, in command-line order) into a Program.
 
@@ -607,8 +632,11 @@ def compile_program(
     ``errtags``, ``aggsortkey``, ... as from ``-x``); raises ``DCompileError``.
     Unless quiet, dtrace's "matched N probes" notices go to ``err`` once every
     source has compiled; ``notices=False`` (``run -e``) leaves them out.
+    ``json``: output as ``--format json`` records (README "Filters and
+    output formats").
     """
-    program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err)
+    program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err,
+                      json)
     program.compile_sources(sources)
     if notices:  # dtrace -e (compile only) prints no "matched N probes"
         program.write_notices()

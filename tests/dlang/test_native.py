@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,9 +19,10 @@ from pcapprobe import api
 from pcapprobe.dlang import DCompileError, Source, compile_program
 from pcapprobe.env import Environment
 from pcapprobe.probes import catalog
+from pcapprobe.scripts import DIRECTORY
 from tests.conftest import FIXTURES, SEED_SCRIPTS
 
-TCPIO = Path(__file__).resolve().parent.parent / "golden" / "scripts" / "tcpio.d"
+TCPIO = DIRECTORY / "tcpio.d"
 Firing = tuple[catalog.Probe, int, tuple]
 
 

@@ -154,6 +154,7 @@ class Env:
     make_format: Callable[[str, list[ty.DType], str, ast.Node], Any]
     make_aggregation: Callable[[AggInfo], Any]
     counter: list[int] = field(default_factory=lambda: [0])
+    json: bool = False  # --format json: printf and trace write jsonfmt records
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -439,12 +440,18 @@ class ClauseCompiler:
         elif name == "trace":
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])
-            self.emit(f"w(TRACE({code}, {self.env.constant('TY', t)}, ST.quiet))")
+            if self.env.json:
+                self.emit(f"w(JSON_VALUE({code}))")
+            else:
+                self.emit(f"w(TRACE({code}, {self.env.constant('TY', t)}, ST.quiet))")
         elif name == "tracemem":
             self.check_count(call, 2, 3)
             code, _ = self.expr(args[0])
             size, _ = self.expr(args[1])
-            self.emit(f"w(TRACEMEM({code}, {size}, ST.quiet))")
+            if self.env.json:
+                self.emit(f"w(JSON_VALUE(TRACEMEM_BYTES({code}, {size})))")
+            else:
+                self.emit(f"w(TRACEMEM({code}, {size}, ST.quiet))")
         elif name == "exit":
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])
@@ -529,15 +536,19 @@ class ClauseCompiler:
             # call site renders with a single ``%`` and no runtime dispatch.
             pattern, kinds = python
             if not kinds:
-                self.emit(f"w({pattern.replace('%%', '%')!r})")
+                self.emit_printf(repr(pattern.replace('%%', '%')))
                 return
             codes = [self.reduced(code, kind, size) for (code, _), (kind, size) in zip(values, kinds)]
             fmt = self.env.constant("PF", pattern)
-            self.emit(f"w({fmt} % ({''.join(f'{c}, ' for c in codes)}))")
+            self.emit_printf(f"{fmt} % ({''.join(f'{c}, ' for c in codes)})")
             return
         fmt = self.env.constant("PF", bound)
         tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
-        self.emit(f"w({fmt}.render({tuple_code}))")
+        self.emit_printf(f"{fmt}.render({tuple_code})")
+
+    def emit_printf(self, text_code: str) -> None:
+        """Write what a printf() made: its text, or under --format json its record."""
+        self.emit(f"w(JSON_PRINTF({text_code}))" if self.env.json else f"w({text_code})")
 
     @staticmethod
     def reduced(code: str, kind: str, size: int) -> str:

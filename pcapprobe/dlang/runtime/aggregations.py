@@ -90,6 +90,17 @@ def quantize_bucket_value(index: int) -> int:
     return 1 << (index - 64)
 
 
+def quantize_bounds(index: int) -> tuple[int, int]:
+    """The values quantize bucket ``index`` holds: [2**k, 2**(k+1) - 1] above
+    zero, [-(2**(k+1) - 1), -2**k] below, the extremes up to int64's ends."""
+    value = quantize_bucket_value(index)
+    if index == _QUANTIZE_ZERO:
+        return 0, 0
+    if value > 0:
+        return value, _INT64_MAX if index == _QUANTIZE_NBUCKETS - 1 else 2 * value - 1
+    return -_INT64_MAX - 1 if index == 0 else 2 * value + 1, value
+
+
 def lquantize_levels(base: int, limit: int, step: int) -> int:
     """Number of in-range lquantize bins, (limit - base) / step."""
     return (limit - base) // step
@@ -293,6 +304,30 @@ class _Kind(ABC):
     def snapshot(self, state: Any) -> Any:
         return to_signed(state, 8)
 
+    def json_value(self, state: Any, normal: int) -> Any:
+        """The value ``--format json`` writes: the number the default output
+        prints; a histogram's list of buckets (``_buckets``)."""
+        return _udiv_signed(state, normal)
+
+
+def _buckets(counts: dict[int, int], normal: int,
+             bounds: Callable[[int], tuple[int | None, int | None]]) -> list[dict[str, int]]:
+    """bpftrace's histogram buckets from the first non-empty one to the last:
+    ``{"min": lo, "max": hi, "count": n}``, no "min" in the underflow bucket
+    and no "max" in the overflow one.  ``bounds(bin)`` gives (lo, hi)."""
+    nonzero = [i for i, c in counts.items() if c]
+    if not nonzero:
+        return []
+    rows = []
+    for index in range(min(nonzero), max(nonzero) + 1):
+        lo, hi = bounds(index)
+        row = {} if lo is None else {"min": lo}
+        if hi is not None:
+            row["max"] = hi
+        row["count"] = _udiv_signed(counts.get(index, 0), normal)
+        rows.append(row)
+    return rows
+
 
 def _signed64(values: list[int]) -> list[int]:
     """Each value as int64 (to_signed at 8 bytes), without a call per value
@@ -401,9 +436,11 @@ class _Avg(_Kind):
         return to_signed(value, 8) if signed else value
 
     def value_text(self, state: Any, normal: int) -> str:
+        return f" {self.json_value(state, normal):16d}"
+
+    def json_value(self, state: Any, normal: int) -> Any:
         n, total = state
-        value = _cdiv(_cdiv(to_signed(total, 8), normal), n) if n else 0
-        return f" {value:16d}"
+        return _cdiv(_cdiv(to_signed(total, 8), normal), n) if n else 0
 
     def sort_values(self, states: list[Any]) -> list[Any]:
         # sort_value of each: n is a count (never negative), so C's
@@ -461,6 +498,9 @@ class _Stddev(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return f" {stddev_value(state, normal):16d}"
 
+    def json_value(self, state: Any, normal: int) -> Any:
+        return stddev_value(state, normal)
+
     def snapshot(self, state: Any) -> Any:
         return stddev_value(state)
 
@@ -492,6 +532,9 @@ class _Quantize(_Kind):
 
     def value_text(self, state: Any, normal: int) -> str:
         return quantize_text(state, normal)
+
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, quantize_bounds)
 
     def snapshot(self, state: Any) -> Any:
         return {quantize_bucket_value(i): c for i, c in sorted(state.items()) if c}
@@ -550,6 +593,15 @@ class _Lquantize(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return lquantize_text(state, self.base, self.step, self.levels, normal)
 
+    def _bounds(self, index: int) -> tuple[int | None, int | None]:
+        if index == 0:
+            return None, self.base - 1
+        low = self.base + (index - 1) * self.step
+        return (low, None) if index == self.levels + 1 else (low, low + self.step - 1)
+
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, self._bounds)
+
     def _label_value(self, index: int) -> int:
         """Snapshot key of bin ``index``: its row label, "< base" as base - 1."""
         if index == self.levels + 1:
@@ -602,6 +654,16 @@ class _Llquantize(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return llquantize_text(state, self.factor, self.low, self.high,
                                self.nsteps, normal)
+
+    def _bounds(self, index: int) -> tuple[int | None, int | None]:
+        if index == 0:
+            return None, self._bin_value(0)
+        if index == len(self.labels) - 1:
+            return self._bin_value(index), None
+        return self._bin_value(index), self._bin_value(index + 1) - 1
+
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, self._bounds)
 
     def snapshot(self, state: Any) -> Any:
         return {self._bin_value(i): c for i, c in sorted(state.items()) if c}

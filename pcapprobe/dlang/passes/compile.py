@@ -977,7 +977,9 @@ class ClauseCompiler:
         fake = ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1))
         if node.prefix:
             return self.assign(fake, statement=False)
-        container, key, t, deletes = self.lvalue(node.operand, None, node)
+        # x++ declares an undeclared x as an int, as any assignment form does
+        # (dt_parser.c dt_node_op1 cooks its operand with create = B_TRUE)
+        container, key, t, deletes = self.lvalue(node.operand, ty.INT, node)
         if t.kind != "int":
             raise self.fail(D_OP_ARITH, f"operator {node.op} requires an operand of arithmetic type", node)
         delta = 1 if node.op == "++" else -1
@@ -1041,7 +1043,10 @@ class ClauseCompiler:
 
     def assign(self, node: ast.Assign, statement: bool) -> tuple[str, ty.DType]:
         value, vt = self.expr(node.value)
-        container, key, t, deletes = self.lvalue(node.target, vt, node)
+        # a compound assignment (x += e) declares x as an int, the type
+        # dt_xcook_ident gives a variable it creates; only '=' takes e's type
+        declared = vt if node.op == "=" else ty.INT
+        container, key, t, deletes = self.lvalue(node.target, declared, node)
         if node.op != "=":
             op = node.op[:-1]
             current = self.current(container, key, t)

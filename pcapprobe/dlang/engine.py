@@ -21,6 +21,7 @@ from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_DECL_IDRED,
     D_DECL_TYPE,
+    D_EMPTY,
     D_NOREG,
     D_OP_INCOMPAT,
     D_PDESC_INVAL,
@@ -34,7 +35,7 @@ from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
 from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
-from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES, AggInfo, ArrayInfo, Inline, Symbols
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import Aggregation
@@ -46,7 +47,8 @@ Fire = Callable[[int, tuple, Hashable], None]
 # dtrace(1M) options: boolean ones are set by their name alone.
 BOOLEAN_OPTIONS = frozenset(
     """quiet flowindent aggsortkey aggsortrev aggpercpu aggzoom defaultargs
-    destructive errtags rawbytes zdefs temporal stackindent quietresize""".split()
+    destructive errtags rawbytes zdefs temporal stackindent quietresize
+    empty argref cpp knodefs unodefs nolibs pspec verbose""".split()
 )
 VALUE_OPTIONS = frozenset(
     """aggrate aggsize bufpolicy bufresize bufsize cleanrate cpu dynvarsize
@@ -257,12 +259,24 @@ class Program:
             before = len(self.all_enablings)
             for item in program.items:
                 self.compile_item(program.source, item)
+            self.check_not_empty(program)  # after its declarations, as dt_compile
             self.notice_matches(program.source, len(self.all_enablings) - before)
 
     def fail(self, code: str, message: str, source: Source, span: Span | None) -> DCompileError:
         err = error(code, message, source, span)
         err.errtags = bool(self.options.get("errtags"))
         return err
+
+    def check_not_empty(self, program: ast.Program) -> None:
+        """dt_compile: a translation unit without a clause or an inline (only
+        comments, pragmas or declarations) is D_EMPTY, unless -x empty."""
+        if self.options.get("empty"):
+            return
+        if any(isinstance(item, (ast.Clause, ast.InlineDecl)) for item in program.items):
+            return
+        source = program.source
+        end = len(source.text)
+        raise self.fail(D_EMPTY, "empty D program translation unit", source, Span(end, end))
 
     def compile_pragmas(self, program: ast.Program) -> None:
         for item in program.items:
@@ -303,7 +317,13 @@ class Program:
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         if self.symbols.is_declared(item.name):
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+            # dt_node_inline: "previous" names the identifier's kind, then
+            # "inline" when it is one (else nothing, after the space)
+            sym = self.symbols
+            kind = "array" if item.name in sym.arrays or item.name in BUILTIN_ARRAYS else "scalar"
+            what = "inline" if item.name in sym.inlines else ""
+            raise self.fail(D_DECL_IDRED, f"identifier redefined: {item.name}\n\t current: inline definition\n"
+                            f"\tprevious: {kind} {what}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
         _, vt = compiler.expr(item.value)
         if not compiler.assignable(t, vt):
@@ -330,14 +350,34 @@ class Program:
             table = sym.self_vars if item.scope == "self" else sym.this_vars
             table[item.name] = t
             return
-        if item.name in sym.globals or item.name in sym.arrays or item.name in sym.inlines:
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+        if item.name in BUILTIN_VARIABLES or item.name in BUILTIN_ARRAYS:
+            raise self.fail(D_DECL_IDRED, f"built-in identifier redeclared: {item.name}", source, item.span)
+        previous = self.previous_declaration(item.name)
+        current = ("array" if item.key_types is not None else "scalar", t)
+        if previous is not None:
+            # dt_node_decl: the same declaration again is accepted
+            if previous[0] == current[0] and str(previous[1]) == str(t) and (
+                    item.key_types is None or tuple(map(str, sym.arrays[item.name].keys)) == tuple(map(str, keys))):
+                return
+            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}\n\t current: {current[0]} {t}\n"
+                            f"\tprevious: {previous[0]} {previous[1]}", source, item.span)
         if item.key_types is not None:
             sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
             self.names["G"][item.name] = "" if t.is_string else 0
+
+    def previous_declaration(self, name: str) -> tuple[str, ty.DType] | None:
+        """(identifier kind, type) of a global name declared before, if any."""
+        sym = self.symbols
+        if name in sym.globals:
+            return "scalar", sym.globals[name]
+        if name in sym.arrays:
+            return "array", sym.arrays[name].value
+        if name in sym.inlines:
+            return "scalar", sym.inlines[name].type
+        return None
 
     def compile_clause(self, source: Source, clause: ast.Clause) -> None:
         matched: list[Probe] = []

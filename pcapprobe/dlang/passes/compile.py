@@ -31,6 +31,18 @@ from pcapprobe.dlang.diagnostics import (
     D_LLQUANT_FACTORSMALL,
     D_LLQUANT_MAGRANGE,
     D_LLQUANT_MAGTOOBIG,
+    D_LQUANT_BASETYPE,
+    D_LQUANT_BASEVAL,
+    D_LQUANT_LIMTYPE,
+    D_LQUANT_LIMVAL,
+    D_LQUANT_MATCHBASE,
+    D_LQUANT_MATCHLIM,
+    D_LQUANT_MATCHSTEP,
+    D_LQUANT_MISMATCH,
+    D_LQUANT_STEPLARGE,
+    D_LQUANT_STEPSMALL,
+    D_LQUANT_STEPTYPE,
+    D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
     D_MEMBER_NAME,
     D_OP_ARITH,
@@ -40,6 +52,9 @@ from pcapprobe.dlang.diagnostics import (
     D_OP_SCALAR,
     D_OP_STRUCT,
     D_PROTO_ARG,
+    D_PRED_SCALAR,
+    D_PRINTA_AGGKEY,
+    D_PRINTA_AGGPROTO,
     D_PROTO_LEN,
     DCompileError,
     error,
@@ -215,24 +230,21 @@ class ClauseCompiler:
     def compile(self) -> ClauseCode:
         body = self.clause.body or ()
         records = not body or any(self.records_data(s) for s in body)
-        if self.clause.predicate is not None:
-            self.emit("_a = 0")
-            code, t = self.expr(self.clause.predicate)
-            self.check_scalar(t, self.clause.predicate, "predicate")
-            self.emit(f"if not ({code}):")
-            self.emit("    return")
-        if records:
-            self.emit("w = W")
-            speculates = any(self.is_call(s, "speculate") for s in body)
-            if not speculates:
-                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
-        for number, statement in enumerate(body, 1):
-            self.emit(f"_a = {number}")
-            self.statement(statement)
-            if records and self.is_call(statement, "speculate"):
-                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
-        if records:
-            self.emit("if not ST.quiet: w('\\n')")
+        # dt_cook_clause cooks the actions before the predicate, so that an
+        # action may declare what the predicate reads (/x == 0/ { x++; }); when
+        # the actions fail on an unknown identifier, the predicate goes first
+        # (/i++ < 10/ { trace(i); }), and its error then stands.
+        predicate = self.clause.predicate
+        try:
+            actions = self.compile_lines(lambda: self.actions(body, records))
+        except DCompileError as exc:
+            if predicate is None or exc.diagnostic.code != D_IDENT_UNDEF:
+                raise
+            tested = self.compile_lines(lambda: self.predicate(predicate))
+            actions = self.compile_lines(lambda: self.actions(body, records))
+        else:
+            tested = self.compile_lines(lambda: self.predicate(predicate)) if predicate is not None else []
+        self.lines = tested + actions
         head = ["def fire(ts, args, thread, T=None):"]
         if self.uses_this:
             head.append("    if T is None: T = {}")
@@ -246,6 +258,37 @@ class ClauseCompiler:
         text = "\n".join(head + self.lines + tail) + "\n"
         members = {n: None if names is None else frozenset(names) for n, names in self.members.items()}
         return ClauseCode(text, self.uses_this, records, members)
+
+    def compile_lines(self, generate: Callable[[], None]) -> list[str]:
+        """The lines ``generate`` emits, kept apart from any emitted before."""
+        saved, self.lines = self.lines, []
+        try:
+            generate()
+            return self.lines
+        finally:
+            self.lines = saved
+
+    def predicate(self, predicate: ast.Node) -> None:
+        self.emit("_a = 0")
+        code, t = self.expr(predicate)
+        if not self.is_scalar(t):
+            raise self.fail(D_PRED_SCALAR, "predicate result must be of scalar type", predicate)
+        self.emit(f"if not ({code}):")
+        self.emit("    return")
+
+    def actions(self, body: tuple[ast.Node, ...], records: bool) -> None:
+        if records:
+            self.emit("w = W")
+            speculates = any(self.is_call(s, "speculate") for s in body)
+            if not speculates:
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        for number, statement in enumerate(body, 1):
+            self.emit(f"_a = {number}")
+            self.statement(statement)
+            if records and self.is_call(statement, "speculate"):
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        if records:
+            self.emit("if not ST.quiet: w('\\n')")
 
     @staticmethod
     def is_call(statement: ast.Node, name: str) -> bool:
@@ -300,23 +343,16 @@ class ClauseCompiler:
             value_code, vt = self.expr(node.args[0])
             if not vt.is_scalar:
                 raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #1 is incompatible with prototype:\n\tprototype: int\n\t argument: {vt}", node.args[0])
-        nparams = {"lquantize": 2}.get(node.func, 0)
         if node.func == "llquantize":
             params = self.llquantize_params(node)
-        for i, param in enumerate(node.args[1 : 1 + nparams], 2):
-            value = self.const_eval(param)
-            if value is None:
-                raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #{i} must be a non-zero positive integral constant expression", param)
-            params.append(value)
-        if node.func == "lquantize" and len(node.args) >= 4:
-            step = self.const_eval(node.args[3])
-            if step is None:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) argument #4 must be a non-zero positive integral constant expression", node.args[3])
-            params.append(step)
+        elif node.func == "lquantize":
+            params = self.lquantize_params(node)
         optional_incr = {"quantize": 1, "lquantize": 4, "llquantize": 5}.get(node.func)
         if optional_incr is not None and len(node.args) > optional_incr:
-            incr_code, _ = self.expr(node.args[optional_incr])
-        self.check_agg_params(node, params)
+            incr_code, it = self.expr(node.args[optional_incr])
+            if not self.is_scalar(it):
+                raise self.fail(D_PROTO_ARG, f"{node.func}( ) increment value (argument #{optional_incr + 1}) "
+                                "must be of scalar type", node)
         info = self.sym.aggs.get(node.name)
         if info is None:
             info = AggInfo(node.name, node.func, tuple(params), key_types, len(self.sym.aggs) + 1)
@@ -373,13 +409,16 @@ class ClauseCompiler:
         if low >= high:
             raise self.fail(D_LLQUANT_MAGRANGE, "llquantize( ) high magnitude (argument #3) must be "
                             "greater than low magnitude (argument #2)", node)
+        # Oracle Solaris 11's rule (docs/d-grammar.md): fewer steps than the
+        # factor are accepted when they divide it evenly; more steps must be
+        # a multiple of the factor and divide the width of the lowest
+        # magnitude, factor^(low+1), or factor^2 when low is 0.
         if nsteps < factor:
-            raise self.fail(D_LLQUANT_FACTORNSTEPS, "llquantize( ) factor (argument #1) must be less "
-                            "than or equal to the number of linear steps per magnitude (argument #4)", node)
-        power = factor
-        while power < nsteps:
-            power *= factor
-        if nsteps % factor or power % nsteps:
+            if factor % nsteps:
+                raise self.fail(D_LLQUANT_FACTORNSTEPS, "llquantize( ) number of linear steps per magnitude "
+                                "(argument #4) must evenly divide the factor (argument #1) when it is less "
+                                "than the factor", node)
+        elif nsteps % factor or factor ** (max(low, 1) + 1) % nsteps:
             raise self.fail(D_LLQUANT_FACTOREVEN, "llquantize( ) factor (argument #1) must evenly divide "
                             "the number of steps per magnitude (argument #4), and the number of steps "
                             "per magnitude must evenly divide a power of the factor", node)
@@ -392,16 +431,57 @@ class ClauseCompiler:
                             f"high magnitude ({high}) plus 1 overflows 64-bits", node)
         return values
 
-    def check_agg_params(self, node: ast.AggStmt, params: list[int]) -> None:
-        if node.func == "lquantize":
-            base, limit = params[0], params[1]
-            step = params[2] if len(params) > 2 else 1
-            if step <= 0:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be greater than zero", node)
-            if limit <= base:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) upper bound must be greater than lower bound", node)
-            if (limit - base) // step == 0:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be less than upper bound minus lower bound", node)
+    def lquantize_params(self, node: ast.AggStmt) -> list[int]:
+        """lquantize()'s base, limit and step, checked in the order and words
+        of dt_cc.c dt_compile_agg (arguments numbered from the base)."""
+        base_node, limit_node = node.args[1], node.args[2]
+        base = self.const_eval(base_node)
+        if base is None:
+            raise self.fail(D_LQUANT_BASETYPE, "lquantize( ) argument #1 must be an integer constant", base_node)
+        base = const_wrap(base, ty.INT64)
+        if not -(1 << 31) <= base < 1 << 31:
+            raise self.fail(D_LQUANT_BASEVAL, "lquantize( ) argument #1 must be a 32-bit quantity", base_node)
+        limit = self.const_eval(limit_node)
+        if limit is None:
+            raise self.fail(D_LQUANT_LIMTYPE, "lquantize( ) argument #2 must be an integer constant", limit_node)
+        limit = const_wrap(limit, ty.INT64)
+        if not -(1 << 31) <= limit < 1 << 31:
+            raise self.fail(D_LQUANT_LIMVAL, "lquantize( ) argument #2 must be a 32-bit quantity", limit_node)
+        if limit < base:
+            raise self.fail(D_LQUANT_MISMATCH, "lquantize( ) base (argument #1) must be less than limit "
+                            "(argument #2)", node)
+        step = 1
+        if len(node.args) > 3:
+            step_node = node.args[3]
+            value = self.const_eval(step_node)
+            # dt_node_is_posconst: non-zero, and positive when signed
+            if value is None or value == 0 or const_wrap(value, self.expr(step_node)[1]) <= 0:
+                raise self.fail(D_LQUANT_STEPTYPE, "lquantize( ) argument #3 must be a non-zero positive "
+                                "integer constant", step_node)
+            step = value & _U64
+            if step > 0xFFFF:
+                raise self.fail(D_LQUANT_STEPVAL, "lquantize( ) argument #3 must be a 16-bit quantity", step_node)
+        levels = (limit - base) // step
+        if levels == 0:
+            raise self.fail(D_LQUANT_STEPLARGE, "lquantize( ) step (argument #3) too large: must have at "
+                            "least one quantization level", node)
+        if levels > 0xFFFF:
+            raise self.fail(D_LQUANT_STEPSMALL, "lquantize( ) step (argument #3) too small: number of "
+                            "quantization levels must be a 16-bit quantity", node)
+        info = self.sym.aggs.get(node.name)
+        if info is not None and info.func == "lquantize" and info.params != (base, limit, step):
+            obase, olimit, ostep = info.params
+            olevels = (olimit - obase) // ostep
+            if obase != base:
+                raise self.fail(D_LQUANT_MATCHBASE, "lquantize( ) base (argument #1) doesn't match previous "
+                                f"declaration: expected {obase}, found {base}", node)
+            if olevels * ostep != levels * step:
+                raise self.fail(D_LQUANT_MATCHLIM, "lquantize( ) limit (argument #2) doesn't match previous "
+                                f"declaration: expected {obase + olevels * ostep}, found {base + levels * step}",
+                                node)
+            raise self.fail(D_LQUANT_MATCHSTEP, "lquantize( ) step (argument #3) doesn't match previous "
+                            f"declaration: expected {ostep}, found {step}", node)
+        return [base, limit, step]
 
     @staticmethod
     def arity_message(name: str, given: int, low: int, high: int) -> str:
@@ -507,12 +587,18 @@ class ClauseCompiler:
             aggs = args[1:] if fmt_node is not None else args
             if fmt_node is not None and not aggs:
                 raise self.fail(D_PROTO_LEN, "printa( ) prototype mismatch: 1 arg passed, at least 2 expected", call)
-            infos = [self.agg_arg(a, "printa", i) for i, a in enumerate(aggs, 2 if fmt_node else 1)]
-            if fmt_node is not None:
-                bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func, fmt_node)
-                fmt = self.env.constant("PF", bound)
-            else:
-                fmt = "None"
+            # dt_action_printa: each aggregation in turn, the format checked
+            # against the first one's keys, the others' keys against the first's
+            infos: list[AggInfo] = []
+            fmt = "None"
+            for i, a in enumerate(aggs, 2 if fmt_node else 1):
+                infos.append(self.agg_arg(a, "printa", i))
+                if len(infos) > 1:
+                    self.printa_validate(infos[0], infos[-1], call)
+                elif fmt_node is not None:
+                    bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func,
+                                                 fmt_node)
+                    fmt = self.env.constant("PF", bound)
             names = "".join(f"AGG[{i.name!r}], " for i in infos)
             self.emit(f"w(ST.printa(({names}), {fmt}))")
             return
@@ -539,6 +625,23 @@ class ClauseCompiler:
         tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
         self.emit(f"w({fmt}.render({tuple_code}))")
 
+    def printa_validate(self, first: AggInfo, other: AggInfo, call: ast.Call) -> None:
+        """dt_printa_validate: aggregations printed together have the same
+        number of keys, of compatible types (integers with integers)."""
+        lkeys, rkeys = first.keys, other.keys
+        if len(lkeys) != len(rkeys):
+            def keys(n: int) -> str:
+                return f"{n} key{'' if n == 1 else 's'}"
+            raise self.fail(D_PRINTA_AGGKEY, f"printa( ): @{first.name} and @{other.name} do not have matching "
+                            f"key signatures: @{first.name} has {keys(len(lkeys))}, @{other.name} has "
+                            f"{keys(len(rkeys))}", call)
+        for n, (lt, rt) in enumerate(zip(lkeys, rkeys), 1):
+            if lt.kind == rt.kind or {lt.kind, rt.kind} <= {"int", "null"}:
+                continue
+            raise self.fail(D_PRINTA_AGGPROTO, f"printa( ): @{other.name}[ ] key #{n} is incompatible with "
+                            f"@{first.name}:\n{'@' + first.name:>9} key #{n}: {lt}\n"
+                            f"{'@' + other.name:>9} key #{n}: {rt}", call)
+
     @staticmethod
     def reduced(code: str, kind: str, size: int) -> str:
         """``code`` reduced as printf's ``kind`` conversion needs it (see
@@ -555,9 +658,11 @@ class ClauseCompiler:
         if t.kind not in ("int", "null"):
             raise self.fail(D_PROTO_ARG, f"{func}( ) argument #{position} is incompatible with prototype:\n\tprototype: int\n\t argument: {t}", node)
 
-    def check_scalar(self, t: ty.DType, node: ast.Node, what: str) -> None:
-        if t.kind in ("struct", "void", "agg"):
-            raise self.fail(D_OP_SCALAR, f"{what} must be of scalar type", node)
+    @staticmethod
+    def is_scalar(t: ty.DType) -> bool:
+        """dt_node_is_scalar: an integer or a pointer; a D string is a char
+        array, so it is not a scalar."""
+        return t.kind in ("int", "ptr", "null")
 
     # Expressions ----------------------------------------------------------
 
@@ -790,7 +895,8 @@ class ClauseCompiler:
         code, t = self.expr(node.operand)
         op = node.op
         if op == "!":
-            self.check_scalar(t, node, "operator !")
+            if not self.is_scalar(t):
+                raise self.fail(D_OP_SCALAR, "operator ! requires an operand of scalar type", node)
             return f"(0 if {code} else 1)", ty.INT
         if op == "*":
             if t.kind != "ptr" or t.target is None:
@@ -873,9 +979,10 @@ class ClauseCompiler:
 
     def x_Ternary(self, node: ast.Ternary) -> tuple[str, ty.DType]:
         cond, ct = self.expr(node.cond)
-        self.check_scalar(ct, node.cond, "operator ?:")
         a, at = self.expr(node.then)
         b, bt = self.expr(node.other)
+        if not self.is_scalar(ct):
+            raise self.fail(D_OP_SCALAR, "operator ?: expression must be of scalar type", node)
         if at.kind == "int" and bt.kind == "int":
             rt = ty.arithmetic(at, bt)
             return f"({convert(a, at, rt)} if {cond} else {convert(b, bt, rt)})", rt
@@ -888,8 +995,8 @@ class ClauseCompiler:
         a, at = self.expr(node.left)
         b, bt = self.expr(node.right)
         if op in ("&&", "||", "^^"):
-            self.check_scalar(at, node.left, f"operator {op}")
-            self.check_scalar(bt, node.right, f"operator {op}")
+            if not self.is_scalar(at) or not self.is_scalar(bt):
+                raise self.fail(D_OP_SCALAR, f"operator {op} requires operands of scalar type", node)
             if op == "&&":
                 return f"(1 if ({a}) and ({b}) else 0)", ty.INT
             if op == "||":

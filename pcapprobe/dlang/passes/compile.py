@@ -129,6 +129,24 @@ OTHER_ACTIONS = frozenset("setopt speculate commit discard".split())
 ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS
 
 
+# Generated expressions nested deeper than this (in parentheses) are spilled
+# into a temporary; Python's tokenizer stops at 200 levels.
+SPILL_DEPTH = 120
+
+
+def nesting(code: str) -> int:
+    """The deepest parenthesis nesting of generated code (an estimate when a
+    string literal holds parentheses: it only decides when to spill)."""
+    depth = deepest = 0
+    for c in code:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+    return deepest
+
+
 def wrap(code: str, t: ty.DType) -> str:
     """Code that reduces an integer to the range of ``t`` (two's complement)."""
     if t.kind not in ("int",):
@@ -670,7 +688,32 @@ class ClauseCompiler:
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise self.fail(D_OP_SCALAR, "invalid expression", node)
-        return method(node)  # type: ignore[no-any-return]
+        code, t = method(node)
+        if len(code) > SPILL_DEPTH and nesting(code) > SPILL_DEPTH:
+            # DTrace spills registers for long expressions; Python's parser
+            # refuses 200 nested parentheses: a deep subexpression is computed
+            # into a temporary first
+            spilled = self.temp()
+            self.emit(f"{spilled} = {code}")
+            return spilled, t
+        return code, t
+
+    def conditional_expr(self, node: ast.Node) -> tuple[str, ty.DType]:
+        """An operand evaluated only under a condition (&&, ||, ?:): anything
+        it spills goes into a local function called where it is needed."""
+        saved, self.lines = self.lines, []
+        try:
+            code, t = self.expr(node)
+            spills = self.lines
+        finally:
+            self.lines = saved
+        if not spills:
+            return code, t
+        helper = self.temp()
+        self.emit(f"def {helper}():")
+        self.lines.extend("    " + line for line in spills)
+        self.emit(f"    return {code}")
+        return f"{helper}()", t
 
     def x_IntLit(self, node: ast.IntLit) -> tuple[str, ty.DType]:
         t = ty.constant_type(node.value, node.suffix, node.non_decimal)
@@ -979,8 +1022,8 @@ class ClauseCompiler:
 
     def x_Ternary(self, node: ast.Ternary) -> tuple[str, ty.DType]:
         cond, ct = self.expr(node.cond)
-        a, at = self.expr(node.then)
-        b, bt = self.expr(node.other)
+        a, at = self.conditional_expr(node.then)
+        b, bt = self.conditional_expr(node.other)
         if not self.is_scalar(ct):
             raise self.fail(D_OP_SCALAR, "operator ?: expression must be of scalar type", node)
         if at.kind == "int" and bt.kind == "int":
@@ -993,7 +1036,7 @@ class ClauseCompiler:
     def x_Binary(self, node: ast.Binary) -> tuple[str, ty.DType]:
         op = node.op
         a, at = self.expr(node.left)
-        b, bt = self.expr(node.right)
+        b, bt = self.conditional_expr(node.right) if op in ("&&", "||") else self.expr(node.right)
         if op in ("&&", "||", "^^"):
             if not self.is_scalar(at) or not self.is_scalar(bt):
                 raise self.fail(D_OP_SCALAR, f"operator {op} requires operands of scalar type", node)
@@ -1173,6 +1216,8 @@ class ClauseCompiler:
         elif not self.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{t}" = "{vt}"', node)
         value = convert(value, vt, t) if t.kind == "int" else value
+        if t.is_string and vt.kind == "null":
+            value = "''"  # a NULL string reads as the empty string (and deletes an element)
         if statement:
             if deletes:
                 tmp = self.temp()
@@ -1195,7 +1240,8 @@ class ClauseCompiler:
         if dst.kind == "int":
             return src.kind in ("int", "null")
         if dst.kind == "string":
-            return src.kind == "string"
+            # NULL is a (void *)0, pointer-compatible with a char array
+            return src.kind in ("string", "null")
         if dst.kind == "ptr":
             return src.kind in ("ptr", "null")
         return dst.kind == src.kind

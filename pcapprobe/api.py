@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pcapprobe.capture import Capture, Frame, merge
+from pcapprobe import interrupts
 from pcapprobe.env import Environment
 from pcapprobe.errors import CaptureError, PcapProbeError, UsageError
 from pcapprobe.pipeline import LocalHosts, NoSink, Pipeline, ProbeSink, RunContext
@@ -224,6 +225,7 @@ class RunRequest:
     compile_only: bool = False
     stats: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    interruptible: bool = False  # SIGINT/SIGTERM end the run as in dtrace (the CLI)
 
 
 @dataclass
@@ -273,16 +275,35 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     if request.compile_only:
         return Outcome(ExitStatus.SUCCESS)
     report = Report(env.stderr)
-    if request.captures:
-        _feed(request, program, report, env)
-    else:
-        # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
-        program.run_without_capture()
-    status = program.end()
+    with interrupts.catching(request.interruptible) as signals:
+        try:
+            if request.captures:
+                _feed(request, program, report, env)
+            else:
+                # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
+                program.run_without_capture()
+        except interrupts.Interrupted:
+            _interrupted(program, env)
+        signals.reading = False
+        try:
+            status = program.end()
+        except interrupts.Interrupted:
+            # a second Ctrl-C: dtrace is "impatient" and prints no aggregations
+            program.flush()
+            return Outcome(ExitStatus.SUCCESS, program.aggregations(), report)
     aggregations = program.aggregations()
     if request.stats:
         env.stderr.write(str(report) + "\n")
     return Outcome(int(status), aggregations, report)
+
+
+def _interrupted(program: Any, env: Environment) -> None:
+    """Ctrl-C stopped the reading: what was held is written, then the newline
+    dtrace.c writes when it notices an interrupt (quiet or not)."""
+    if not program.clock_started:
+        program.begin(0)  # interrupted before the first packet: BEGIN still fires first
+    program.hold_output(False)
+    env.stdout.write("\n")
 
 
 def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -> None:

@@ -152,7 +152,7 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
-                             dopts, list(local), compile_only, stats, options)
+                             dopts, list(local), compile_only, stats, options, interruptible=True)
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:

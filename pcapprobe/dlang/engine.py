@@ -10,6 +10,7 @@ as dtrace(1M) writes them to stderr.
 from __future__ import annotations
 
 import heapq
+import re
 import sys
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ class RuntimeState:
         self.quiet = bool(program.options.get("quiet"))
         self.header_done = False
         self.exited = False
+        self.cooldown = False  # END is firing
         self.status = 0
 
     def record(self, write: Callable[[str], Any], prefix: str) -> None:
@@ -123,6 +125,10 @@ class RuntimeState:
         write(prefix)
 
     def exit(self, status: int) -> None:
+        if self.cooldown:
+            # dtrace_probe: an exit() in END (COOLDOWN) sets the status anew
+            self.status = status & 0xFF
+            return
         if not self.exited:
             self.exited = True
             self.program.next_tick_ns = -1  # the packet loop looks at once
@@ -456,7 +462,8 @@ class Program:
         if self.options.get("quiet"):
             return
         what = "script" if source.kind == "script" else "description"
-        name = source.name if source.kind == "script" else source.text
+        # dtrace.c compile_str crops a -n program at its first '{', '/' or ';'
+        name = source.name if source.kind == "script" else re.split(r"[{/;]", source.text, maxsplit=1)[0]
         self.notices.append(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
 
     def write_notices(self) -> None:
@@ -584,6 +591,7 @@ class Program:
 
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
+        self.state.cooldown = True
         self.fire_special("END", self.now)
         self.flush()
         self.out.write("\n")

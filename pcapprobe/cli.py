@@ -64,15 +64,26 @@ def is_capture_arg(arg: str) -> bool:
             or arg.lower().endswith(CAPTURE_SUFFIXES))
 
 
-def _split_positionals(args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(captures, macro args): captures end at the first argument that is not one."""
+def _after_dashes(argv: Sequence[str] | None, args: Sequence[str]) -> int:
+    """How many of the positional ``args`` came after ``--`` (all of them
+    macro arguments, whatever they look like: ``-- /export/home``)."""
+    tokens = list(argv or [])
+    if "--" not in tokens:
+        return 0
+    return min(len(tokens) - tokens.index("--") - 1, len(args))
+
+
+def _split_positionals(args: Sequence[str], forced: int = 0) -> tuple[list[str], list[str]]:
+    """(captures, macro args): captures end at the first argument that is not
+    one; the last ``forced`` arguments (after ``--``) are macro arguments."""
+    head, tail = list(args[:len(args) - forced]), list(args[len(args) - forced:])
     captures: list[str] = []
-    for i, arg in enumerate(args):
+    for i, arg in enumerate(head):
         if is_capture_arg(arg):
             captures.append(arg)
         else:
-            return captures, list(args[i:])
-    return captures, []
+            return captures, head[i:] + tail
+    return captures, tail
 
 
 def _ordered_sources(argv: Sequence[str] | None, scripts: Sequence[str],
@@ -141,8 +152,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
                 stats: bool, nfs_paths: str | None) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
-    captures, macro_args = _split_positionals(args)
     argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
+    captures, macro_args = _split_positionals(args, _after_dashes(argv, args))
     dopts = _parse_x(xopts)
     if quiet:
         dopts["quiet"] = True

@@ -23,6 +23,7 @@ from pcapprobe.dlang.diagnostics import (
     D_DECL_IDRED,
     D_DECL_TYPE,
     D_EMPTY,
+    D_MACRO_UNUSED,
     D_NOREG,
     D_OP_INCOMPAT,
     D_PDESC_INVAL,
@@ -32,6 +33,7 @@ from pcapprobe.dlang.diagnostics import (
     DCompileError,
     error,
 )
+from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
@@ -41,6 +43,7 @@ from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import Aggregation
 from pcapprobe.dlang.source import Source, Span
+from pcapprobe.dlang.tokens import T
 from pcapprobe.probes.catalog import Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
@@ -262,6 +265,7 @@ class Program:
             self.compile_pragmas(program)
         self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
         for program in parsed:
+            self.check_macro_arguments(program.source)
             before = len(self.all_enablings)
             for item in program.items:
                 self.compile_item(program.source, item)
@@ -272,6 +276,23 @@ class Program:
         err = error(code, message, source, span)
         err.errtags = bool(self.options.get("errtags"))
         return err
+
+    def check_macro_arguments(self, source: Source) -> None:
+        """dt_compile: the last macro argument must be referenced ($N or $$N)
+        by every program compiled with it, unless -x argref (D_MACRO_UNUSED);
+        a misspelt capture name would otherwise run on no traffic."""
+        count = len(self.macro_args)
+        if count == 0 or self.options.get("argref"):
+            return
+        last = str(count)
+        for token in tokenize(source, ty.type_names()):
+            if token.kind is T.MACRO and token.value[1] == last:  # type: ignore[index]
+                return
+            if token.kind is T.PSPEC and re.search(rf"\$\$?{last}(?![0-9])", token.text):
+                return
+        end = len(source.text)
+        raise self.fail(D_MACRO_UNUSED, f"extraneous argument '{self.macro_args[-1]}' (${last} is not referenced)",
+                        source, Span(end, end))
 
     def check_not_empty(self, program: ast.Program) -> None:
         """dt_compile: a translation unit without a clause or an inline (only

@@ -226,6 +226,8 @@ class RunRequest:
     stats: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     interruptible: bool = False  # SIGINT/SIGTERM end the run as in dtrace (the CLI)
+    cpp: bool = False  # -C: run the C preprocessor on every program
+    cpp_args: list[str] = field(default_factory=list)  # -D/-U/-I/-H for it
 
 
 @dataclass
@@ -235,9 +237,12 @@ class Outcome:
     report: Report | None = None
 
 
-def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
-    """D sources as the engine's ``Source`` objects (scripts read from disk)."""
+def load_sources(sources: Iterable[tuple[str, str]], request: RunRequest | None = None,
+                 err: Any = None) -> list[Any]:
+    """D sources as the engine's ``Source`` objects (scripts read from disk),
+    preprocessed under -C or a ``#!/usr/sbin/dtrace -Cs`` line."""
     from pcapprobe.dlang import Source
+    from pcapprobe.dlang import cpp
 
     loaded = []
     for kind, value in sources:
@@ -249,7 +254,12 @@ def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
             loaded.append(Source(value, text, kind="script"))
         else:
             loaded.append(Source("-n", value, kind="program"))
-    return loaded
+    if request is None:
+        return loaded
+    cpppath = request.dopts.get("cpppath")
+    return [cpp.preprocess(source, request.cpp_args, str(cpppath) if cpppath else None, err)
+            if request.cpp or (source.kind == "script" and cpp.wants_cpp(source.text)) else source
+            for source in loaded]
 
 
 def execute(request: RunRequest, env: Environment) -> Outcome:
@@ -266,7 +276,7 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
 
         PathMap().load_file(str(nfs_paths))
     try:
-        program = compile_program(load_sources(request.sources), request.dopts,
+        program = compile_program(load_sources(request.sources, request, env.stderr), request.dopts,
                                   request.macro_args, env.stdout, env.stderr,
                                   notices=not request.compile_only)
     except DCompileError as exc:
@@ -274,6 +284,10 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
         return Outcome(ExitStatus.ERROR)
     if request.compile_only:
         return Outcome(ExitStatus.SUCCESS)
+    refused = program.enable_error()
+    if refused is not None:
+        env.stderr.write(f"pcapprobe: {refused}\n")
+        return Outcome(ExitStatus.ERROR)
     report = Report(env.stderr)
     with interrupts.catching(request.interruptible) as signals:
         try:
@@ -295,6 +309,19 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     if request.stats:
         env.stderr.write(str(report) + "\n")
     return Outcome(int(status), aggregations, report)
+
+
+def matched_probes(request: RunRequest, env: Environment) -> list[catalog.Probe]:
+    """``run -l``: the probes the programs enable (dtrace -l -n/-s)."""
+    from pcapprobe.dlang import DCompileError, compile_program
+
+    try:
+        program = compile_program(load_sources(request.sources, request, env.stderr),
+                                  {**request.dopts, "zdefs": True}, request.macro_args,
+                                  io.StringIO(), env.stderr, notices=False)
+    except DCompileError as exc:
+        raise PcapProbeError(exc.render().removeprefix("pcapprobe: ")) from None
+    return list(program.enablings)
 
 
 def _interrupted(program: Any, env: Environment) -> None:

@@ -111,6 +111,26 @@ def _ordered_sources(argv: Sequence[str] | None, scripts: Sequence[str],
     return expected
 
 
+def _cpp_args(argv: Sequence[str] | None, defines: Sequence[str], undefs: Sequence[str],
+              incdirs: Sequence[str], show_includes: bool) -> list[str]:
+    """-D/-U/-I for cpp in command-line order (a -U undoes an earlier -D only)."""
+    expected = sorted([f"-D{d}" for d in defines] + [f"-U{u}" for u in undefs] + [f"-I{i}" for i in incdirs])
+    found: list[str] = []
+    tokens = list(argv or [])
+    i = 0
+    while i < len(tokens) and tokens[i] != "--":
+        tok = tokens[i]
+        if tok[:2] in ("-D", "-U", "-I"):
+            if len(tok) > 2:
+                found.append(tok)
+            elif i + 1 < len(tokens):
+                found.append(tok + tokens[i + 1])
+                i += 1
+        i += 1
+    ordered = found if sorted(found) == expected else expected
+    return ordered + (["-H"] if show_includes else [])
+
+
 def _parse_x(values: Sequence[str]) -> dict[str, str | bool]:
     opts: dict[str, str | bool] = {}
     for item in values:
@@ -144,14 +164,27 @@ def cli() -> None:
 @click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
 @click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
+@click.option("-C", "cpp", is_flag=True, help="Run the C preprocessor (cpp) on the programs.")
+@click.option("-D", "defines", multiple=True, metavar="NAME[=VALUE]", help="cpp: define a macro (with -C).")
+@click.option("-U", "undefs", multiple=True, metavar="NAME", help="cpp: undefine a macro (with -C).")
+@click.option("-I", "incdirs", multiple=True, metavar="DIR", help="cpp: search DIR for #include files.")
+@click.option("-H", "show_includes", is_flag=True, help="cpp: print the name of each included file.")
+@click.option("-w", "destructive", is_flag=True, help="Permit destructive actions.")
+@click.option("-F", "flowindent", is_flag=True, help="Indent function entry/return output (-x flowindent).")
+@click.option("-S", "show_dif", is_flag=True, help="Show the D compiler's intermediate code (none here).")
+@click.option("-l", "list_only", is_flag=True, help="List the probes the programs match, like dtrace -l.")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
-                stats: bool, nfs_paths: str | None) -> None:
+                stats: bool, nfs_paths: str | None, cpp: bool, defines: tuple[str, ...],
+                undefs: tuple[str, ...], incdirs: tuple[str, ...], show_includes: bool,
+                destructive: bool, flowindent: bool, show_dif: bool, list_only: bool) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
+    if show_dif:
+        raise UsageError("-S: there is no D intermediate code to show (D is compiled to Python)")
     argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
     captures, macro_args = _split_positionals(args, _after_dashes(argv, args))
     dopts = _parse_x(xopts)
@@ -159,11 +192,22 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
         dopts["quiet"] = True
     if zdefs:
         dopts["zdefs"] = True
+    if destructive:
+        dopts["destructive"] = True
+    if flowindent:
+        dopts["flowindent"] = True
     options: dict[str, Any] = {}
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
-                             dopts, list(local), compile_only, stats, options, interruptible=True)
+                             dopts, list(local), compile_only, stats, options, interruptible=True,
+                             cpp=cpp, cpp_args=_cpp_args(argv, defines, undefs, incdirs, show_includes))
+    if list_only:
+        if not request.sources:
+            ctx.exit(ctx.invoke(list_command, captures=(), provider=None, description=None,
+                                verbose=False, local=("auto",)))
+        _write_probes(env, api.matched_probes(request, env), None, False)
+        ctx.exit(ExitStatus.SUCCESS)
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:
@@ -220,6 +264,12 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
         sink = CountingSink()
         api.decode_captures(captures, sink, env, local)
         counts = sink.counts
+    _write_probes(env, probes, counts, verbose)
+
+
+def _write_probes(env: Environment, probes: Sequence[Probe], counts: dict[str, int] | None,
+                  verbose: bool) -> None:
+    """dtrace -l's table (with -v, each probe's argument types)."""
     head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
     env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
     listed = set(probes)

@@ -88,7 +88,7 @@ class Diagnostic:
     def line(self) -> int:
         if self.source is None or self.span is None:
             return 0
-        return self.source.line_col(self.span.start)[0]
+        return self.source.reported_line(self.span.start)
 
 
 class DCompileError(Exception):

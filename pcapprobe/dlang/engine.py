@@ -205,6 +205,7 @@ class Program:
         self.counter = [0]  # names generated constants uniquely across clauses
         self.notices: list[str] = []  # "matched N probes", see notice_matches
         self.natives: dict[Probe, Any] = {}  # native_handler's NativeProbes (or None)
+        self.destructive: list[str] = []  # destructive actions the clauses use
 
     # Compilation -------------------------------------------------------
 
@@ -337,7 +338,8 @@ class Program:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
             return self.make_format(source, text, arg_types, func, node)
 
-        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation, self.counter)
+        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation,
+                   self.counter, self.destructive)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)
@@ -558,6 +560,20 @@ class Program:
         pending = self.pending
         if pending:
             self.out.write(pending.take())
+
+    def enable_error(self) -> str | None:
+        """Why tracing cannot be enabled (dtrace_go), or None.  A destructive
+        action needs -w (EDT_DESTRUCTIVE); with it, only chill() has a meaning
+        on a capture (it delays nothing): the others have no process, kernel
+        or shell to act on."""
+        if not self.destructive:
+            return None
+        if not self.options.get("destructive"):
+            return "could not enable tracing: Destructive actions not allowed"
+        refused = [name for name in self.destructive if name != "chill"]
+        if refused:
+            return f"could not enable tracing: {refused[0]}( ) has nothing to act on in a capture"
+        return None
 
     def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
         probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)

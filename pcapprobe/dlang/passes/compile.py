@@ -126,7 +126,9 @@ DATA_ACTIONS = frozenset(
 )
 AGG_ACTIONS = frozenset("normalize denormalize trunc clear".split())
 OTHER_ACTIONS = frozenset("setopt speculate commit discard".split())
-ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS
+# Destructive actions (dtrace -w): they compile, and the run refuses them.
+DESTRUCTIVE_ACTIONS = frozenset("system raise stop panic breakpoint chill copyout copyoutstr".split())
+ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS | DESTRUCTIVE_ACTIONS
 
 
 # Generated expressions nested deeper than this (in parentheses) are spilled
@@ -187,6 +189,7 @@ class Env:
     make_format: Callable[[str, list[ty.DType], str, ast.Node], Any]
     make_aggregation: Callable[[AggInfo], Any]
     counter: list[int] = field(default_factory=lambda: [0])
+    destructive: list[str] = field(default_factory=list)  # destructive actions used
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -562,6 +565,10 @@ class ClauseCompiler:
                     raise self.fail(D_PROTO_ARG, f"setopt( ) argument #{args.index(a) + 1} is incompatible with prototype:\n\tprototype: string\n\t argument: {t}", a)
             value = codes[1][0] if len(codes) > 1 else "None"
             self.emit(f"ST.setopt({codes[0][0]}, {value})")
+        elif name in DESTRUCTIVE_ACTIONS:
+            for arg in args:
+                self.expr(arg)
+            self.env.destructive.append(name)
         elif name in ("speculate", "commit", "discard"):
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])

@@ -72,7 +72,8 @@ D_PRINTA_AGGPROTO = "D_PRINTA_AGGPROTO"  # printa aggregations with different ke
 D_EMPTY = "D_EMPTY"  # a program with no clause
 D_CHR_OFLOW = "D_CHR_OFLOW"  # character constant too long
 D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
-D_ACT_DESTR = "D_ACT_DESTR"  # destructive action without -w
+D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
+D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
 
 
 @dataclass(frozen=True, slots=True)

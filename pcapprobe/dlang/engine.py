@@ -20,6 +20,7 @@ from pcapprobe._fastpath import OutputHold
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
+    D_DECL_ARRSUB,
     D_DECL_IDRED,
     D_DECL_TYPE,
     D_EMPTY,
@@ -220,6 +221,7 @@ class Program:
             "SPEC": context.Speculations(1, self.out.write),
             "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
             "DIV": context.div,
+            "BOUNDED": context.bounded,
             "MOD": context.mod,
             "STORE": context.store,
             "STOREDEL": context.store_or_delete,
@@ -382,7 +384,7 @@ class Program:
         if item.name in BUILTIN_VARIABLES or item.name in BUILTIN_ARRAYS:
             raise self.fail(D_DECL_IDRED, f"built-in identifier redeclared: {item.name}", source, item.span)
         previous = self.previous_declaration(item.name)
-        current = ("array" if item.key_types is not None else "scalar", t)
+        current = ("array" if item.key_types is not None or item.dimension is not None else "scalar", t)
         if previous is not None:
             # dt_node_decl: the same declaration again is accepted
             if previous[0] == current[0] and str(previous[1]) == str(t) and (
@@ -390,12 +392,25 @@ class Program:
                 return
             raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}\n\t current: {current[0]} {t}\n"
                             f"\tprevious: {previous[0]} {previous[1]}", source, item.span)
-        if item.key_types is not None:
+        if item.dimension is not None:
+            size = self.array_dimension(source, item)
+            sym.arrays[item.name] = ArrayInfo((ty.INT64,), t, size)
+            self.names[f"A_{item.name}"] = {}
+        elif item.key_types is not None:
             sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
             self.names["G"][item.name] = "" if t.is_string else 0
+
+    def array_dimension(self, source: Source, item: ast.VarDecl) -> int:
+        """The element count of ``int a[N];``: a positive integer constant."""
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        size = compiler.const_eval(item.dimension) if item.dimension is not None else None
+        if size is None or size <= 0:
+            raise self.fail(D_DECL_ARRSUB, f"positive integral constant expression or tuple signature expected as "
+                            f"array declaration subscript", source, item.span)
+        return size
 
     def previous_declaration(self, name: str) -> tuple[str, ty.DType] | None:
         """(identifier kind, type) of a global name declared before, if any."""

@@ -304,15 +304,21 @@ class Parser:
             raise self.syntax_error()
         name = self.advance().text
         key_types = None
+        dimension = None
         if self.accept_op("["):
-            keys: list[ast.TypeName] = []
-            while not self.accept_op("]"):
-                keys.append(self.parse_type())
-                if not self.tok.is_op("]"):
-                    self.expect_op(",")
-            key_types = tuple(keys)
+            if not self.starts_type() and not self.tok.is_op("]"):
+                # int a[5]: a scalar array (its dimension a constant expression)
+                dimension = self.parse_assignment()
+                self.expect_op("]")
+            else:
+                keys: list[ast.TypeName] = []
+                while not self.accept_op("]"):
+                    keys.append(self.parse_type())
+                    if not self.tok.is_op("]"):
+                        self.expect_op(",")
+                key_types = tuple(keys)
         self.expect_op(";")
-        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types)
+        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types, dimension)
 
     # Expressions -----------------------------------------------------------
 

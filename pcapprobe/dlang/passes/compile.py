@@ -22,6 +22,7 @@ from pcapprobe.dlang.diagnostics import (
     D_AGG_REDEF,
     D_AGG_SCALAR,
     D_ARGS_IDX,
+    D_ARR_BADREF,
     D_ARGS_TYPE,
     D_CAST_INVAL,
     D_DECL_TYPE,
@@ -893,7 +894,12 @@ class ClauseCompiler:
         return f"BYTE({code}, {index})", t.target
 
     def array_key(self, node: ast.Index, info: ArrayInfo) -> str:
+        if info.bound is not None and len(node.indexes) != 1:
+            raise self.fail(D_ARR_BADREF, f"cannot access scalar {self.base_name(node)} as an associative array", node)
         parts = self.array_key_parts(node, info)
+        if info.bound is not None:
+            # int a[5]: an index outside 0..4 reaches outside the variable
+            return f"BOUNDED({parts[0]}, {info.bound}, {self.size_of(info.value)})"
         return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
     def array_key_parts(self, node: ast.Index, info: ArrayInfo) -> list[str]:

@@ -74,6 +74,7 @@ D_CHR_OFLOW = "D_CHR_OFLOW"  # character constant too long
 D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
 D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
 D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
+D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,3 +245,27 @@ EXPECT <<EOT
 1
 
 EOT
+
+NAME ++ and -- need a scalar operand
+ARGS -q -x errtags
+PROG BEGIN { s = "abc"; t = ++s; }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: [D_OP_SCALAR] line 1: operator ++ requires operand of scalar type
+EOT
+EXIT 1
+
+NAME an action as an operand of ?:
+ARGS -q -x errtags
+PROG BEGIN { i = 1; x = i == 0 ? trace(0) : trace(1); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: [D_OP_ACT] line 1: action cannot be used in a conditional context
+EOT
+EXIT 1
+
+NAME an action of the wrong arity in ?: is a prototype error first
+ARGS -q -x errtags
+PROG BEGIN { i = 1; x = i == 0 ? printf("no\n") : trace(); }
+STDERR <<EOT
+pcapprobe: failed to compile script prog.d: [D_PROTO_LEN] line 1: trace( ) prototype mismatch: 0 args passed, 1 expected
+EOT
+EXIT 1

@@ -46,6 +46,7 @@ from pcapprobe.dlang.diagnostics import (
     D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
     D_MEMBER_NAME,
+    D_OP_ACT,
     D_OP_ARITH,
     D_OP_INCOMPAT,
     D_OP_INT,
@@ -130,6 +131,12 @@ OTHER_ACTIONS = frozenset("setopt speculate commit discard".split())
 # Destructive actions (dtrace -w): they compile, and the run refuses them.
 DESTRUCTIVE_ACTIONS = frozenset("system raise stop panic breakpoint chill copyout copyoutstr".split())
 ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS | DESTRUCTIVE_ACTIONS
+# (fewest, most) arguments of the actions whose count is fixed
+ACTION_ARITY: dict[str, tuple[int, int]] = {
+    "trace": (1, 1), "exit": (1, 1), "tracemem": (2, 3), "setopt": (1, 2), "speculate": (1, 1),
+    "commit": (1, 1), "discard": (1, 1), "normalize": (2, 2), "denormalize": (1, 1), "clear": (1, 1),
+    "trunc": (1, 2), "printf": (1, 1 << 16), "printa": (1, 1 << 16),
+}
 
 
 # Generated expressions nested deeper than this (in parentheses) are spilled
@@ -1035,6 +1042,13 @@ class ClauseCompiler:
 
     def x_Ternary(self, node: ast.Ternary) -> tuple[str, ty.DType]:
         cond, ct = self.expr(node.cond)
+        for branch in (node.then, node.other):
+            if isinstance(branch, ast.Call) and branch.name in ACTIONS:
+                # dt_cook_op3: the action is cooked (its prototype checked) first
+                low, high = ACTION_ARITY.get(branch.name, (0, 1 << 16))
+                self.check_count(branch, low, high)
+        if any(isinstance(b, ast.Call) and b.name in ACTIONS for b in (node.then, node.other)):
+            raise self.fail(D_OP_ACT, "action cannot be used in a conditional context", node)
         a, at = self.conditional_expr(node.then)
         b, bt = self.conditional_expr(node.other)
         if not self.is_scalar(ct):
@@ -1137,14 +1151,14 @@ class ClauseCompiler:
 
     def x_IncDec(self, node: ast.IncDec) -> tuple[str, ty.DType]:
         op = "+=" if node.op == "++" else "-="
-        fake = ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1))
-        if node.prefix:
-            return self.assign(fake, statement=False)
         # x++ declares an undeclared x as an int, as any assignment form does
         # (dt_parser.c dt_node_op1 cooks its operand with create = B_TRUE)
         container, key, t, deletes = self.lvalue(node.operand, ty.INT, node)
         if t.kind != "int":
-            raise self.fail(D_OP_ARITH, f"operator {node.op} requires an operand of arithmetic type", node)
+            # dt_cook_op1: ++ and -- take any scalar (a string is none)
+            raise self.fail(D_OP_SCALAR, f"operator {node.op} requires operand of scalar type", node)
+        if node.prefix:
+            return self.assign(ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1)), statement=False)
         delta = 1 if node.op == "++" else -1
         helper = "POSTDEL" if deletes else "POST"
         return f"{helper}({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t

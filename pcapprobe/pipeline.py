@@ -64,11 +64,14 @@ class NoSink:
 
 
 class LocalHosts:
-    """--local: which addresses are "this host" (``all``: every address)."""
+    """--local: which addresses are "this host" (``all``: every address).
+    ``explicit``: the user named them (not inferred by ``auto``)."""
 
-    def __init__(self, addrs: Iterable[str] = (), all_hosts: bool = False) -> None:
+    def __init__(self, addrs: Iterable[str] = (), all_hosts: bool = False,
+                 explicit: bool = False) -> None:
         self.all = all_hosts
         self.addrs = frozenset(addrs)
+        self.explicit = explicit
 
     def is_local(self, addr: str) -> bool:
         return self.all or addr in self.addrs

@@ -75,3 +75,25 @@ STDERR <<EOT
 pcapprobe: failed to compile script prog.d: line 3: failed to resolve y: Unknown variable name
 EOT
 EXIT 1
+
+NAME a variable read by its own first assignment is an int
+# dt_cook_op2 creates the variable before the right-hand side reads it
+ARGS -q
+PROG <<END
+tick-1ms
+/(n = n + 1) < 3/
+{
+	printf("%d %d\n", n, sizeof (n));
+}
+
+tick-1ms
+/n >= 3/
+{
+	exit(0);
+}
+END
+EXPECT <<EOT
+1 4
+2 4
+
+EOT

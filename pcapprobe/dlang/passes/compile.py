@@ -157,6 +157,24 @@ def nesting(code: str) -> int:
     return deepest
 
 
+def mentions(node: ast.Node, name: str) -> bool:
+    """Whether an expression reads the plain identifier ``name``."""
+    if isinstance(node, ast.Ident):
+        return node.name == name
+    return any(mentions(child, name) for child in _children(node))
+
+
+def _children(node: ast.Node) -> list[ast.Node]:
+    found: list[ast.Node] = []
+    for field_name in node._fields:
+        value = getattr(node, field_name)
+        if isinstance(value, ast.Node):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found.extend(v for v in value if isinstance(v, ast.Node))
+    return found
+
+
 def wrap(code: str, t: ty.DType) -> str:
     """Code that reduces an integer to the range of ``t`` (two's complement)."""
     if t.kind not in ("int",):
@@ -1219,6 +1237,13 @@ class ClauseCompiler:
         return t
 
     def assign(self, node: ast.Assign, statement: bool) -> tuple[str, ty.DType]:
+        target = node.target
+        if (isinstance(target, ast.Ident) and target.name not in self.sym.globals
+                and not self.sym.is_declared(target.name) and mentions(node.value, target.name)):
+            # dt_cook_op2 creates the variable before cooking the right-hand
+            # side; once that side has read it (x = x + 1), it keeps the int
+            # type a created variable has
+            self.lvalue(target, ty.INT, node)
         value, vt = self.expr(node.value)
         # a compound assignment (x += e) declares x as an int, the type
         # dt_xcook_ident gives a variable it creates; only '=' takes e's type

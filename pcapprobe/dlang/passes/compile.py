@@ -158,10 +158,15 @@ def nesting(code: str) -> int:
 
 
 def mentions(node: ast.Node, name: str) -> bool:
-    """Whether an expression reads the plain identifier ``name``."""
-    if isinstance(node, ast.Ident):
-        return node.name == name
-    return any(mentions(child, name) for child in _children(node))
+    """Whether an expression reads the plain identifier ``name`` (a walk
+    without recursion: long expressions are deep trees)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Ident) and current.name == name:
+            return True
+        stack.extend(_children(current))
+    return False
 
 
 def _children(node: ast.Node) -> list[ast.Node]:

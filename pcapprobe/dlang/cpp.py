@@ -23,6 +23,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from pcapprobe.dlang.source import Source
 from pcapprobe.errors import PcapProbeError
@@ -55,7 +56,7 @@ def wants_cpp(text: str) -> bool:
 
 
 def preprocess(source: Source, args: Sequence[str] = (), cpppath: str | None = None,
-               err: object = None) -> Source:
+               err: IO[str] | None = None) -> Source:
     """``source`` after cpp, with its line map; ``args`` are -D/-U/-I/-H in
     command-line order.  cpp's own messages go to ``err`` (stderr)."""
     program = cpppath or "cpp"
@@ -81,7 +82,7 @@ def preprocess(source: Source, args: Sequence[str] = (), cpppath: str | None = N
         raise CppError(f"failed to run {program}: {exc.strerror or exc}") from None
     messages = done.stderr.decode("utf-8", "replace")
     if messages and err is not None:
-        err.write(messages)  # type: ignore[attr-defined]
+        err.write(messages)
     if done.returncode != 0:
         what = f"failed to compile script {source.name}" if source.kind == "script" else \
             f"invalid probe specifier {source.text}"

@@ -58,3 +58,19 @@ end
 
 EOT
 EXIT 2
+
+NAME a clause whose actions store nothing prints no line
+# dt_compile_exp gives an expression statement a void DIFEXPR and
+# dtrace_ecb_resize gives a clause that stores nothing no record: no
+# "CPU ID FUNCTION:NAME" line for the assignment-only clauses.
+PROG <<END
+BEGIN { x = 1; }
+BEGIN { y++; @c = count(); }
+BEGIN { trace(x + y); exit(0); }
+END
+EXPECT <<EOT
+CPU     ID                    FUNCTION:NAME
+  0      1                           :BEGIN         2
+
+                1
+EOT

@@ -352,13 +352,14 @@ class ClauseCompiler:
 
     @staticmethod
     def records_data(statement: ast.Node) -> bool:
-        if isinstance(statement, ast.AggStmt):
+        """Whether a statement stores data: dtrace_ecb_resize gives a clause
+        whose actions all store nothing no record, so non-quiet dtrace prints
+        no line for it.  An expression statement (x = 1, i++) is a DIFEXPR of
+        void type (dt_compile_exp); aggregations store elsewhere."""
+        if not isinstance(statement, ast.ExprStmt) or not isinstance(statement.expr, ast.Call):
             return False
-        if isinstance(statement, ast.ExprStmt) and isinstance(statement.expr, ast.Call):
-            name = statement.expr.name
-            if name in AGG_ACTIONS or name in ("setopt",):
-                return False
-        return True
+        name = statement.expr.name
+        return name in ACTIONS and name not in AGG_ACTIONS and name != "setopt"
 
     # Statements --------------------------------------------------------------
 

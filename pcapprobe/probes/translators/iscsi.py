@@ -253,6 +253,7 @@ class IscsiApp:
     """The StreamApp of one connection: frames, decodes, tracks and fires."""
 
     min_header = iscsi.BHS_LEN
+    pdu_class: type[PduInfo] = PduInfo  # iscsiinfo_t of the transport's PDUs
 
     def __init__(self, provider: IscsiProvider, client: str, server: str, ipv6: bool,
                  conn: Connection | None = None) -> None:
@@ -278,7 +279,7 @@ class IscsiApp:
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
         state = self.state
         try:
-            pdu = state.decode(view, direction, PduInfo)
+            pdu = state.decode(view, direction, self.pdu_class)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
                         f"iSCSI: {exc}")
@@ -454,7 +455,7 @@ _KEY_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP, ISCSI_OP_TEXT_
                           ISCSI_OP_TEXT_RSP})
 
 
-def _provider(ctx: RunContext) -> IscsiProvider:
+def provider_of(ctx: RunContext) -> IscsiProvider:
     """The run's IscsiProvider (session table, handlers), created on first use
     and kept in ``ctx.apps``: it goes when the run does."""
     provider = ctx.apps.get(PROVIDER)
@@ -465,13 +466,13 @@ def _provider(ctx: RunContext) -> IscsiProvider:
 
 def enabled(ctx: RunContext) -> bool:
     """AppBinding.enabled: some iscsi probe is enabled in this run."""
-    return _provider(ctx).listening
+    return provider_of(ctx).listening
 
 
 def stream_app(conn: Connection) -> IscsiApp | None:
     """AppBinding factory: the iSCSI StreamApp of one TCP connection (None when
     no iscsi probe is enabled: the flow is then neither framed nor decoded)."""
-    provider = _provider(conn.ctx)
+    provider = provider_of(conn.ctx)
     if not provider.listening:
         return None
     return provider.app(conn.client[0], conn.server[0], conn.ipv6, conn)

@@ -19,6 +19,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from pcapprobe import interrupts
 from pcapprobe.capture import GZIP_MAGIC, PCAPNG_MAGIC, Capture, Frame, merge
 from pcapprobe.capture.pcap import byte_order
 from pcapprobe.capture.select import Selection
@@ -291,6 +292,9 @@ class RunRequest:
     options: dict[str, Any] = field(default_factory=dict)
     selection: Selection | None = None  # -f, --from, --to
     output_format: str = "text"  # --format: "text" (dtrace's) or "json"
+    interruptible: bool = False  # SIGINT/SIGTERM end the run as in dtrace (the CLI)
+    cpp: bool = False  # -C: run the C preprocessor on every program
+    cpp_args: list[str] = field(default_factory=list)  # -D/-U/-I/-H for it
 
 
 @dataclass
@@ -300,10 +304,13 @@ class Outcome:
     report: Report | None = None
 
 
-def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
-    """D sources as the engine's ``Source`` objects (scripts read from disk,
-    or shipped with pcapprobe: pcapprobe/scripts)."""
+def load_sources(sources: Iterable[tuple[str, str]], request: RunRequest | None = None,
+                 err: Any = None) -> list[Any]:
+    """D sources as the engine's ``Source`` objects (scripts read from disk, or
+    shipped with pcapprobe: pcapprobe/scripts), preprocessed under -C or a
+    ``#!/usr/sbin/dtrace -Cs`` line."""
     from pcapprobe.dlang import Source
+    from pcapprobe.dlang import cpp
 
     loaded = []
     for kind, value in sources:
@@ -319,7 +326,12 @@ def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
             loaded.append(Source(value, text, kind="script"))
         else:
             loaded.append(Source("-n", value, kind="program"))
-    return loaded
+    if request is None:
+        return loaded
+    cpppath = request.dopts.get("cpppath")
+    return [cpp.preprocess(source, request.cpp_args, str(cpppath) if cpppath else None, err)
+            if request.cpp or (source.kind == "script" and cpp.wants_cpp(source.text)) else source
+            for source in loaded]
 
 
 def execute(request: RunRequest, env: Environment) -> Outcome:
@@ -338,7 +350,7 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     if request.selection is not None:
         request.selection.check()  # a bad -f is a usage error, before compiling
     try:
-        program = compile_program(load_sources(request.sources), request.dopts,
+        program = compile_program(load_sources(request.sources, request, env.stderr), request.dopts,
                                   request.macro_args, env.stdout, env.stderr,
                                   notices=not request.compile_only,
                                   json=request.output_format == "json")
@@ -347,17 +359,53 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
         return Outcome(ExitStatus.ERROR)
     if request.compile_only:
         return Outcome(ExitStatus.SUCCESS)
+    refused = program.enable_error()
+    if refused is not None:
+        env.stderr.write(f"pcapprobe: {refused}\n")
+        return Outcome(ExitStatus.ERROR)
     report = Report(env.stderr)
-    if request.captures:
-        _feed(request, program, report, env)
-    else:
-        # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
-        program.run_without_capture()
-    status = program.end()
+    with interrupts.catching(request.interruptible) as signals:
+        try:
+            if request.captures:
+                _feed(request, program, report, env)
+            else:
+                # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
+                program.run_without_capture()
+        except interrupts.Interrupted:
+            _interrupted(program, env)
+        signals.reading = False
+        try:
+            status = program.end()
+        except interrupts.Interrupted:
+            # a second Ctrl-C: dtrace is "impatient" and prints no aggregations
+            program.flush()
+            return Outcome(ExitStatus.SUCCESS, program.aggregations(), report)
     aggregations = program.aggregations()
     if request.stats:
         env.stderr.write(str(report) + "\n")
     return Outcome(int(status), aggregations, report)
+
+
+def matched_probes(request: RunRequest, env: Environment) -> list[catalog.Probe]:
+    """``run -l``: the probes the programs enable (dtrace -l -n/-s)."""
+    from pcapprobe.dlang import DCompileError, compile_program
+
+    try:
+        program = compile_program(load_sources(request.sources, request, env.stderr),
+                                  {**request.dopts, "zdefs": True}, request.macro_args,
+                                  io.StringIO(), env.stderr, notices=False)
+    except DCompileError as exc:
+        raise PcapProbeError(exc.render().removeprefix("pcapprobe: ")) from None
+    return list(program.enablings)
+
+
+def _interrupted(program: Any, env: Environment) -> None:
+    """Ctrl-C stopped the reading: what was held is written, then the newline
+    dtrace.c writes when it notices an interrupt (quiet or not)."""
+    if not program.clock_started:
+        program.begin(0)  # interrupted before the first packet: BEGIN still fires first
+    program.hold_output(False)
+    env.stdout.write("\n")
 
 
 def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -> None:

@@ -52,6 +52,29 @@ D_LLQUANT_MAGRANGE = "D_LLQUANT_MAGRANGE"  # high magnitude <= low magnitude
 D_LLQUANT_FACTORNSTEPS = "D_LLQUANT_FACTORNSTEPS"  # steps < factor
 D_LLQUANT_FACTOREVEN = "D_LLQUANT_FACTOREVEN"  # steps and factor do not divide
 D_LLQUANT_MAGTOOBIG = "D_LLQUANT_MAGTOOBIG"  # factor^(high+1) overflows
+# Conformance (issue 17): compile-time errors dt_parser.c/dt_cc.c report.
+D_PRED_SCALAR = "D_PRED_SCALAR"  # predicate of a non-scalar type (a string)
+D_DIV_ZERO = "D_DIV_ZERO"  # / or % by a constant zero
+D_LQUANT_BASEVAL = "D_LQUANT_BASEVAL"  # lquantize() base out of int32 range
+D_LQUANT_LIMVAL = "D_LQUANT_LIMVAL"  # lquantize() limit out of int32 range
+D_LQUANT_STEPVAL = "D_LQUANT_STEPVAL"  # lquantize() step not a positive uint16
+D_LQUANT_STEPLARGE = "D_LQUANT_STEPLARGE"  # lquantize() step wider than the range
+D_LQUANT_STEPSMALL = "D_LQUANT_STEPSMALL"  # lquantize() step gives too many levels
+D_LQUANT_BASETYPE = "D_LQUANT_BASETYPE"  # lquantize() base not a constant
+D_LQUANT_LIMTYPE = "D_LQUANT_LIMTYPE"  # lquantize() limit not a constant
+D_LQUANT_STEPTYPE = "D_LQUANT_STEPTYPE"  # lquantize() step not a positive constant
+D_LQUANT_MISMATCH = "D_LQUANT_MISMATCH"  # lquantize() limit below base
+D_LQUANT_MATCHBASE = "D_LQUANT_MATCHBASE"  # lquantize() base differs from before
+D_LQUANT_MATCHLIM = "D_LQUANT_MATCHLIM"  # lquantize() limit differs from before
+D_LQUANT_MATCHSTEP = "D_LQUANT_MATCHSTEP"  # lquantize() step differs from before
+D_PRINTA_AGGKEY = "D_PRINTA_AGGKEY"  # printa format's keys differ from the aggregation's
+D_PRINTA_AGGPROTO = "D_PRINTA_AGGPROTO"  # printa aggregations with different keys
+D_EMPTY = "D_EMPTY"  # a program with no clause
+D_CHR_OFLOW = "D_CHR_OFLOW"  # character constant too long
+D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
+D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
+D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
+D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +90,7 @@ class Diagnostic:
     def line(self) -> int:
         if self.source is None or self.span is None:
             return 0
-        return self.source.line_col(self.span.start)[0]
+        return self.source.reported_line(self.span.start)
 
 
 class DCompileError(Exception):

@@ -10,6 +10,7 @@ as dtrace(1M) writes them to stderr.
 from __future__ import annotations
 
 import heapq
+import re
 import sys
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from pcapprobe._fastpath import OutputHold
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
+    D_DECL_ARRSUB,
     D_DECL_IDRED,
     D_DECL_TYPE,
+    D_EMPTY,
+    D_MACRO_UNUSED,
     D_NOREG,
     D_OP_INCOMPAT,
     D_PDESC_INVAL,
@@ -30,16 +34,18 @@ from pcapprobe.dlang.diagnostics import (
     DCompileError,
     error,
 )
+from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
 from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
-from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES, AggInfo, ArrayInfo, Inline, Symbols
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import Aggregation
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe import jsonfmt
+from pcapprobe.dlang.tokens import T
 from pcapprobe.probes.catalog import Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
@@ -47,7 +53,8 @@ Fire = Callable[[int, tuple, Hashable], None]
 # dtrace(1M) options: boolean ones are set by their name alone.
 BOOLEAN_OPTIONS = frozenset(
     """quiet flowindent aggsortkey aggsortrev aggpercpu aggzoom defaultargs
-    destructive errtags rawbytes zdefs temporal stackindent quietresize""".split()
+    destructive errtags rawbytes zdefs temporal stackindent quietresize
+    empty argref cpp knodefs unodefs nolibs pspec verbose""".split()
 )
 VALUE_OPTIONS = frozenset(
     """aggrate aggsize bufpolicy bufresize bufsize cleanrate cpu dynvarsize
@@ -113,6 +120,7 @@ class RuntimeState:
         self.sync_quiet()
         self.header_done = False
         self.exited = False
+        self.cooldown = False  # END is firing
         self.status = 0
 
     def sync_quiet(self) -> None:
@@ -127,6 +135,10 @@ class RuntimeState:
         write(prefix)
 
     def exit(self, status: int) -> None:
+        if self.cooldown:
+            # dtrace_probe: an exit() in END (COOLDOWN) sets the status anew
+            self.status = status & 0xFF
+            return
         if not self.exited:
             self.exited = True
             self.program.next_tick_ns = -1  # the packet loop looks at once
@@ -204,6 +216,7 @@ class Program:
         self.counter = [0]  # names generated constants uniquely across clauses
         self.notices: list[str] = []  # "matched N probes", see notice_matches
         self.natives: dict[Probe, Any] = {}  # native_handler's NativeProbes (or None)
+        self.destructive: list[str] = []  # destructive actions the clauses use
 
     # Compilation -------------------------------------------------------
 
@@ -218,6 +231,7 @@ class Program:
             "SPEC": context.Speculations(1, self.out.write),
             "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
             "DIV": context.div,
+            "BOUNDED": context.bounded,
             "MOD": context.mod,
             "STORE": context.store,
             "STOREDEL": context.store_or_delete,
@@ -272,15 +286,45 @@ class Program:
             self.compile_pragmas(program)
         self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
         for program in parsed:
+            self.check_macro_arguments(program.source)
             before = len(self.all_enablings)
             for item in program.items:
                 self.compile_item(program.source, item)
+            self.check_not_empty(program)  # after its declarations, as dt_compile
             self.notice_matches(program.source, len(self.all_enablings) - before)
 
     def fail(self, code: str, message: str, source: Source, span: Span | None) -> DCompileError:
         err = error(code, message, source, span)
         err.errtags = bool(self.options.get("errtags"))
         return err
+
+    def check_macro_arguments(self, source: Source) -> None:
+        """dt_compile: the last macro argument must be referenced ($N or $$N)
+        by every program compiled with it, unless -x argref (D_MACRO_UNUSED);
+        a misspelt capture name would otherwise run on no traffic."""
+        count = len(self.macro_args)
+        if count == 0 or self.options.get("argref"):
+            return
+        last = str(count)
+        for token in tokenize(source, ty.type_names()):
+            if token.kind is T.MACRO and token.value[1] == last:  # type: ignore[index]
+                return
+            if token.kind is T.PSPEC and re.search(rf"\$\$?{last}(?![0-9])", token.text):
+                return
+        end = len(source.text)
+        raise self.fail(D_MACRO_UNUSED, f"extraneous argument '{self.macro_args[-1]}' (${last} is not referenced)",
+                        source, Span(end, end))
+
+    def check_not_empty(self, program: ast.Program) -> None:
+        """dt_compile: a translation unit without a clause or an inline (only
+        comments, pragmas or declarations) is D_EMPTY, unless -x empty."""
+        if self.options.get("empty"):
+            return
+        if any(isinstance(item, (ast.Clause, ast.InlineDecl)) for item in program.items):
+            return
+        source = program.source
+        end = len(source.text)
+        raise self.fail(D_EMPTY, "empty D program translation unit", source, Span(end, end))
 
     def compile_pragmas(self, program: ast.Program) -> None:
         for item in program.items:
@@ -315,14 +359,20 @@ class Program:
             return self.make_format(source, text, arg_types, func, node)
 
         return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format,
-                   self.make_aggregation, self.counter, json=self.json)
+                   self.make_aggregation, self.counter, self.destructive, json=self.json)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         if self.symbols.is_declared(item.name):
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+            # dt_node_inline: "previous" names the identifier's kind, then
+            # "inline" when it is one (else nothing, after the space)
+            sym = self.symbols
+            kind = "array" if item.name in sym.arrays or item.name in BUILTIN_ARRAYS else "scalar"
+            what = "inline" if item.name in sym.inlines else ""
+            raise self.fail(D_DECL_IDRED, f"identifier redefined: {item.name}\n\t current: inline definition\n"
+                            f"\tprevious: {kind} {what}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
         _, vt = compiler.expr(item.value)
         if not compiler.assignable(t, vt):
@@ -349,14 +399,47 @@ class Program:
             table = sym.self_vars if item.scope == "self" else sym.this_vars
             table[item.name] = t
             return
-        if item.name in sym.globals or item.name in sym.arrays or item.name in sym.inlines:
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
-        if item.key_types is not None:
+        if item.name in BUILTIN_VARIABLES or item.name in BUILTIN_ARRAYS:
+            raise self.fail(D_DECL_IDRED, f"built-in identifier redeclared: {item.name}", source, item.span)
+        previous = self.previous_declaration(item.name)
+        current = ("array" if item.key_types is not None or item.dimension is not None else "scalar", t)
+        if previous is not None:
+            # dt_node_decl: the same declaration again is accepted
+            if previous[0] == current[0] and str(previous[1]) == str(t) and (
+                    item.key_types is None or tuple(map(str, sym.arrays[item.name].keys)) == tuple(map(str, keys))):
+                return
+            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}\n\t current: {current[0]} {t}\n"
+                            f"\tprevious: {previous[0]} {previous[1]}", source, item.span)
+        if item.dimension is not None:
+            size = self.array_dimension(source, item)
+            sym.arrays[item.name] = ArrayInfo((ty.INT64,), t, size)
+            self.names[f"A_{item.name}"] = {}
+        elif item.key_types is not None:
             sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
             self.names["G"][item.name] = "" if t.is_string else 0
+
+    def array_dimension(self, source: Source, item: ast.VarDecl) -> int:
+        """The element count of ``int a[N];``: a positive integer constant."""
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        size = compiler.const_eval(item.dimension) if item.dimension is not None else None
+        if size is None or size <= 0:
+            raise self.fail(D_DECL_ARRSUB, f"positive integral constant expression or tuple signature expected as "
+                            f"array declaration subscript", source, item.span)
+        return size
+
+    def previous_declaration(self, name: str) -> tuple[str, ty.DType] | None:
+        """(identifier kind, type) of a global name declared before, if any."""
+        sym = self.symbols
+        if name in sym.globals:
+            return "scalar", sym.globals[name]
+        if name in sym.arrays:
+            return "array", sym.arrays[name].value
+        if name in sym.inlines:
+            return "scalar", sym.inlines[name].type
+        return None
 
     def compile_clause(self, source: Source, clause: ast.Clause) -> None:
         matched: list[Probe] = []
@@ -435,7 +518,8 @@ class Program:
         if self.options.get("quiet"):
             return
         what = "script" if source.kind == "script" else "description"
-        name = source.name if source.kind == "script" else source.text
+        # dtrace.c compile_str crops a -n program at its first '{', '/' or ';'
+        name = source.name if source.kind == "script" else re.split(r"[{/;]", source.text, maxsplit=1)[0]
         self.notices.append(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
 
     def write_notices(self) -> None:
@@ -512,6 +596,20 @@ class Program:
         if pending:
             self.out.write(pending.take())
 
+    def enable_error(self) -> str | None:
+        """Why tracing cannot be enabled (dtrace_go), or None.  A destructive
+        action needs -w (EDT_DESTRUCTIVE); with it, only chill() has a meaning
+        on a capture (it delays nothing): the others have no process, kernel
+        or shell to act on."""
+        if not self.destructive:
+            return None
+        if not self.options.get("destructive"):
+            return "could not enable tracing: Destructive actions not allowed"
+        refused = [name for name in self.destructive if name != "chill"]
+        if refused:
+            return f"could not enable tracing: {refused[0]}( ) has nothing to act on in a capture"
+        return None
+
     def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
         probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)
         fire = self.handler(probe)
@@ -565,6 +663,7 @@ class Program:
 
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
+        self.state.cooldown = True
         self.fire_special("END", self.now)
         self.flush()
         aggs = list(self.aggs.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pcapprobe.dlang.diagnostics import D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_CHR_OFLOW, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import KEYWORDS, OPERATORS, T, Token
 
@@ -222,8 +222,12 @@ class Lexer:
         value, end = self.read_escaped("'")
         if not value:
             raise self.fail("empty character constant", start, end)
+        raw = value.encode("latin-1", "replace")
+        if len(raw) > 8:
+            # dt_lex.l: the bytes must fit the 64-bit integer token
+            raise error(D_CHR_OFLOW, "character constant is too long", self.source, Span(start, end))
         number = 0
-        for ch in value.encode("latin-1", "replace")[:8]:
+        for ch in raw:
             number = (number << 8) | ch
         self.emit(T.INT, self.text[start:end], start, end, (number, "", False))
 

@@ -38,6 +38,14 @@ class DFault(Exception):
         return self.kind
 
 
+def bounded(index: int, count: int, size: int) -> int:
+    """An index of a scalar array (``int a[5]``): outside it the access is
+    an invalid address, reported as its byte offset from the array."""
+    if 0 <= index < count:
+        return index
+    raise DFault("invalid address", (index * size) & 0xFFFFFFFFFFFFFFFF)
+
+
 def div(a: int, b: int) -> int:
     """C division: truncates toward zero; division by zero faults."""
     if b == 0:

@@ -33,7 +33,7 @@ from pcapprobe.dlang.diagnostics import (
 from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
-from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
+from pcapprobe.dlang.passes.compile import ClauseCompiler, Env, const_wrap
 from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
@@ -305,10 +305,45 @@ class Program:
         if self.symbols.is_declared(item.name):
             raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
-        _, vt = compiler.expr(item.value)
+        try:
+            code, vt = compiler.expr(item.value)
+        except RecursionError:
+            raise self.fail(D_NOREG, "Insufficient registers to generate code", source, item.span) from None
         if not compiler.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'inline {item.name} definition uses incompatible types: "{t}" = "{vt}"', source, item.span)
-        self.symbols.inlines[item.name] = Inline(t, None, item.value)
+        value = self.constant_value(item.value, code, t)
+        self.symbols.inlines[item.name] = Inline(t, value, item.value if value is None else None)
+
+    def constant_value(self, node: ast.Node, code: str, t: ty.DType) -> int | str | None:
+        """The value of an inline whose definition is a constant expression
+        (literals, other constant inlines, operators), computed once with
+        the code clauses would run: an inline naming it then costs one level,
+        so a chain of 1,000 inlines compiles like one.  None otherwise."""
+        if not self.is_constant(node) or t.kind not in ("int", "string"):
+            return None
+        try:
+            value = eval(code, dict(self.names))  # noqa: S307 - our own generated code
+        except (context.DFault, ArithmeticError):
+            return None  # e.g. 1 / 0: left to fault where it is used
+        if t.kind == "int" and isinstance(value, int):
+            return const_wrap(value, t)
+        return value if t.kind == "string" and isinstance(value, str) else None
+
+    def is_constant(self, node: ast.Node) -> bool:
+        if isinstance(node, (ast.IntLit, ast.StrLit, ast.Sizeof)):
+            return True
+        if isinstance(node, ast.Ident):
+            inline = self.symbols.inlines.get(node.name)
+            return inline is not None and inline.value is not None
+        if isinstance(node, ast.Unary):
+            return node.op not in ("*", "&") and self.is_constant(node.operand)
+        if isinstance(node, ast.Cast):
+            return self.is_constant(node.operand)
+        if isinstance(node, ast.Binary):
+            return self.is_constant(node.left) and self.is_constant(node.right)
+        if isinstance(node, ast.Ternary):
+            return self.is_constant(node.cond) and self.is_constant(node.then) and self.is_constant(node.other)
+        return False
 
     def declare_variable(self, source: Source, item: ast.VarDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)

@@ -173,6 +173,10 @@ class Lexer:
             if any(d in "89" for d in digits):
                 raise self.fail(f"invalid digit in octal constant: {digits}", start, match.end())
             value = int(digits, 8)
+        elif len(digits) > 20:
+            # more digits than 2**64 has: overflow, found before int() (whose
+            # digit limit would refuse a 4,301-digit literal with ValueError)
+            value = 1 << 64
         else:
             value = int(digits)
         if value >= 1 << 64:

@@ -11,6 +11,7 @@ reported with libdtrace's wording (dt_parser.c ``dt_node_op1/op2``).
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -132,6 +133,14 @@ def convert(code: str, src: ty.DType, dst: ty.DType) -> str:
             return code
         return wrap(code, dst)
     return code
+
+
+def member_code(code: str, name: str) -> str:
+    """Code reading member ``name`` of ``code``: a member named like a Python
+    keyword (RENAME3args ``from``) cannot follow a dot in Python."""
+    if keyword.iskeyword(name):
+        return f"getattr({code}, {name!r})"
+    return f"{code}.{name}"
 
 
 def const_wrap(value: int, t: ty.DType) -> int:
@@ -784,7 +793,7 @@ class ClauseCompiler:
         member = struct.member(node.name)
         if member is None:
             raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
-        return f"{code}.{node.name}", ty.from_ctype(member.ctype)
+        return member_code(code, node.name), ty.from_ctype(member.ctype)
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)

@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pcapprobe.dlang.runtime.context import DFault
 from pcapprobe.dlang.runtime.printf import DType, c_format, to_signed, to_unsigned
 
 __all__ = [
@@ -644,7 +645,12 @@ class Aggregation:
         self.update(key, value, incr)
 
     def normalize(self, normal: int) -> None:
-        """normalize(): later output divides values by ``normal``."""
+        """normalize(): later output divides values by ``normal``.  A zero
+        normal faults here, as the printing that would divide by it (dtrace
+        stores it and its consumer divides by zero when printing): the
+        aggregation keeps its normal, so the END print cannot fail."""
+        if not to_unsigned(normal, 8):
+            raise DFault("divide-by-zero")
         self.normal = to_unsigned(normal, 8)
 
     def denormalize(self) -> None:

@@ -1,0 +1,104 @@
+"""Hostile D programs: names that are Python words, deep nesting, huge
+literals and widths, speculation misuse end in DTrace's words, never a
+Python traceback (issue 20)."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import keyword
+
+import pytest
+
+import pcapprobe
+from pcapprobe.dlang import DCompileError, Source, compile_program
+from tests.conftest import FIXTURES
+
+
+def run_d(text: str, **options: object) -> tuple[str, str]:
+    """Compile ``text`` as a script, run BEGIN and END without a capture."""
+    out, err = io.StringIO(), io.StringIO()
+    program = compile_program([Source("x.d", text)], {"quiet": True, **options}, [], out, err)
+    program.begin(0)
+    program.end()
+    return out.getvalue(), err.getvalue()
+
+
+def compile_error(text: str, **options: object) -> str:
+    with pytest.raises(DCompileError) as info:
+        compile_program([Source("x.d", text)], options, [], io.StringIO(), io.StringIO())
+    return info.value.render()
+
+
+PYTHON_WORDS = sorted(
+    {*keyword.kwlist, *keyword.softkwlist, *(n for n in dir(builtins) if not n.startswith("_"))}
+    # and the names the generated clause code itself uses
+    | {"G", "S", "T", "W", "ST", "AGG", "SPEC", "w", "ts", "thread", "fire", "e", "A_x", "AU_1", "DIV"}
+)
+D_KEYWORDS = {"if", "else", "for", "while", "return", "break", "continue", "import", "in", "int",
+              "float", "self", "this", "sizeof", "inline", "string", "char", "short", "long", "char",
+              "double", "signed", "unsigned", "struct", "union", "enum", "const", "volatile",
+              "switch", "case", "default", "goto", "extern", "static", "register", "auto",
+              "typedef", "stringof", "translator", "provider", "probe", "offsetof", "xlate",
+              "userland", "void", "do", "restrict", "errno", "id", "args"}
+
+
+@pytest.mark.parametrize("name", [n for n in PYTHON_WORDS if n not in D_KEYWORDS])
+def test_variables_named_like_python_keywords_and_builtins_work(name: str) -> None:
+    out, err = run_d(
+        f"BEGIN {{ {name} = 1; a_{name}[{name}] = 2; self->{name} = 3; this->{name} = 4;"
+        f" @{name}[{name}] = sum(this->{name}); {name}_x[\"k\"] = {name} + a_{name}[1] + self->{name};"
+        f" printf(\"%d %d %d\\n\", {name}, self->{name}, {name}_x[\"k\"]); printa(@{name}); exit(0); }}"
+    )
+    assert (out, err) == ("1 3 6\n\n        1                4\n\n", "")
+
+
+def test_struct_members_named_like_python_keywords_compile_and_read() -> None:
+    # RENAME3args.from, LINK3args.link: "from" is a Python keyword
+    result = pcapprobe.run(
+        FIXTURES / "nfsv3-tcp.pcap",
+        program='nfsv3:::op-rename-start { printf("%s -> %s\\n", args[2]->from.name, args[2]->to.name); }'
+                'nfsv3:::op-link-start { printf("link %s\\n", args[2]->link.name); }',
+        quiet=True,
+    )
+    assert (result.output, result.status) == ("link words-link\nfifo -> pipe\n\n", 0)
+
+
+def test_right_nested_conditionals_are_refused_as_too_deep() -> None:
+    text = "BEGIN { x = " + "1 ? 2 : " * 1000 + "3; }"
+    assert compile_error(text) == (
+        'pcapprobe: failed to compile script x.d: line 1: syntax error near "2": expression nested too deeply'
+    )
+
+
+def test_a_chain_of_a_thousand_constant_inlines_folds() -> None:
+    lines = ["inline int a0 = 1;"] + [f"inline int a{i} = a{i - 1} + 1;" for i in range(1, 1000)]
+    out, err = run_d("\n".join(lines) + '\nBEGIN { printf("%d\\n", a999); exit(0); }')
+    assert (out, err) == ("1000\n\n", "")
+
+
+def test_a_chain_of_a_thousand_runtime_inlines_is_dtrace_noreg() -> None:
+    lines = ["inline int a0 = timestamp;"] + [f"inline int a{i} = a{i - 1} + 1;" for i in range(1, 1000)]
+    message = compile_error("\n".join(lines) + '\nBEGIN { printf("%d\\n", a999); }')
+    assert message.startswith("pcapprobe: failed to compile script x.d: line ")
+    assert message.endswith(": Insufficient registers to generate code")
+
+
+def test_folded_inlines_keep_c_semantics() -> None:
+    out, _ = run_d('inline int y = -(1 << 62) * 4 + 3; inline unsigned char c = 255 + 2;'
+                   'inline string s = "a"; BEGIN { printf("%d %d %s\\n", y, c, s); exit(0); }')
+    assert out == "3 1 a\n\n"
+
+
+@pytest.mark.parametrize("digits", [21, 4301, 5000])
+def test_huge_decimal_literal_is_dtrace_overflow(digits: int) -> None:
+    literal = "9" * digits
+    assert compile_error(f"BEGIN {{ x = {literal}; }}") == (
+        f"pcapprobe: failed to compile script x.d: line 1: integer constant {literal} results in overflow"
+    )
+
+
+def test_normalize_by_zero_faults_at_normalize_and_end_prints() -> None:
+    out, err = run_d("BEGIN { @a = count(); normalize(@a, 0); }")
+    assert err == "pcapprobe: error on enabled probe ID 1 (ID 1: dtrace:::BEGIN): divide-by-zero in action #2\n"
+    assert out == "\n                1\n"

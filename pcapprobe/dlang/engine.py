@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from pcapprobe._fastpath import OutputHold
 from pcapprobe.dlang import ast
+from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_DECL_IDRED,
@@ -43,16 +44,10 @@ from pcapprobe.probes.catalog import Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
 
-# dtrace(1M) options: boolean ones are set by their name alone.
+# Options the engine reads as on/off: on unless given as "no", "off", ...
 BOOLEAN_OPTIONS = frozenset(
     """quiet flowindent aggsortkey aggsortrev aggpercpu aggzoom defaultargs
     destructive errtags rawbytes zdefs temporal stackindent quietresize""".split()
-)
-VALUE_OPTIONS = frozenset(
-    """aggrate aggsize bufpolicy bufresize bufsize cleanrate cpu dynvarsize
-    jstackframes jstackstrsize nspec specsize stackframes strsize switchrate
-    statusrate ustackframes aggsortpos aggsortkeypos version linkmode evaltime
-    zone incdir define undef cpppath ctypes dtypes grabanon""".split()
 )
 # next_tick_ns when no profile tick is pending: later than any capture time.
 NEVER = 1 << 127
@@ -61,16 +56,18 @@ VIRTUAL_LIMIT_NS = 3_600 * 1_000_000_000
 
 
 def option_value(name: str, value: str | bool | None) -> Any:
-    """Normalize an option value; raise ValueError for an unknown name."""
+    """An option's value as the engine keeps it (options.parse_option; the
+    on/off ones as bools); raise KeyError for an unknown name and
+    BadOptionValue for a value dtrace refuses."""
+    parsed = options_lib.parse_option(name, value)
     if name in BOOLEAN_OPTIONS:
-        if value is None or value is True or value == "":
-            return True
-        if value is False:
-            return False
-        return str(value) not in ("0", "false", "no")
-    if name in VALUE_OPTIONS:
-        return value
-    raise ValueError(name)
+        return parsed is not options_lib.UNSET and parsed is not False
+    return parsed
+
+
+def option_error(exc: Exception) -> str:
+    """dtrace_errmsg() of a failed dtrace_setopt()."""
+    return exc.message if isinstance(exc, options_lib.BadOptionValue) else "Invalid option name"
 
 
 def output_type(t: ty.DType) -> printf.DType:
@@ -129,10 +126,10 @@ class RuntimeState:
     def setopt(self, name: str, value: str | None) -> None:
         try:
             self.program.options[name] = option_value(name, value)
-        except ValueError:
-            # setopt() of an unknown option only warns in dtrace(1M).
+        except (KeyError, ValueError) as exc:
+            # setopt() of an unknown option or a bad value only warns in dtrace(1M).
             self.program.flush()
-            self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": Invalid option name\n")
+            self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": {option_error(exc)}\n")
             return
         if name == "quiet":
             self.quiet = bool(self.program.options["quiet"])
@@ -161,8 +158,8 @@ class Program:
         for name, value in options.items():
             try:
                 self.options[name] = option_value(name, value)
-            except ValueError:
-                raise error(D_PRAGMA_OPTSET, f"failed to set -x {name}: Invalid option name", None, None) from None
+            except (KeyError, ValueError) as exc:
+                raise error(D_PRAGMA_OPTSET, f"failed to set -x {name}: {option_error(exc)}", None, None) from None
         self.macro_args = list(macro_args)
         self.out = out
         self.err = err if err is not None else sys.stderr
@@ -280,8 +277,8 @@ class Program:
             name, _, value = words[2].partition("=")
             try:
                 self.options[name] = option_value(name, value if "=" in words[2] else None)
-            except ValueError:
-                raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': Invalid option name", program.source, item.span) from None
+            except (KeyError, ValueError) as exc:
+                raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': {option_error(exc)}", program.source, item.span) from None
         self.state.quiet = bool(self.options.get("quiet"))
 
     def compile_item(self, source: Source, item: ast.Node) -> None:

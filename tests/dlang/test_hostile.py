@@ -102,3 +102,43 @@ def test_normalize_by_zero_faults_at_normalize_and_end_prints() -> None:
     out, err = run_d("BEGIN { @a = count(); normalize(@a, 0); }")
     assert err == "pcapprobe: error on enabled probe ID 1 (ID 1: dtrace:::BEGIN): divide-by-zero in action #2\n"
     assert out == "\n                1\n"
+
+
+# Options: validated as dt_options.c validates them ------------------------
+
+def cli(*args: str) -> tuple[str, str, int]:
+    from pcapprobe.cli import main
+    from pcapprobe.env import Environment
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(args), Environment(out, err, io.BufferedReader(io.BytesIO(b"")), show_progress=False))
+    return out.getvalue(), err.getvalue(), status
+
+
+@pytest.mark.parametrize("option", ["strsize=abc", "bufsize=-1", "switchrate=fast", "bufsize=4x",
+                                    "aggsize=99999999999999999999999", "dynvarsize=1q", "bufpolicy",
+                                    "bufresize=never", "zdefs=1", "quiet=maybe", "nspec=-2"])
+def test_bad_option_values_are_dtrace_errors(option: str) -> None:
+    name = option.partition("=")[0]
+    assert cli("run", "-x", option, "-n", "BEGIN { exit(0); }") == (
+        "", f"pcapprobe: failed to set -x {name}: Invalid value for specified option\n", 1)
+
+
+@pytest.mark.parametrize("option", ["bufsize=8m", "aggsize=0x100000", "dynvarsize=2M", "specsize=64k",
+                                    "nspec=4", "strsize=512", "switchrate=10hz", "statusrate=500ms",
+                                    "cleanrate=50hz", "bufsize", "strsize=", "quiet=yes", "bufpolicy=fill"])
+def test_good_option_values_are_accepted(option: str) -> None:
+    assert cli("run", "-q", "-x", option, "-n", 'BEGIN { printf("ok\\n"); exit(0); }') == ("ok\n\n", "", 0)
+
+
+def test_bad_option_value_in_a_pragma_and_in_setopt() -> None:
+    assert compile_error("#pragma D option strsize=abc\nBEGIN { exit(0); }") == (
+        "pcapprobe: failed to compile script x.d: line 1: failed to set option 'strsize': "
+        "Invalid value for specified option")
+    _, err = run_d('BEGIN { setopt("switchrate", "fast"); exit(0); }')
+    assert err == 'pcapprobe: couldn\'t set option "switchrate" to "fast": Invalid value for specified option\n'
+
+
+def test_quiet_no_turns_quiet_off_as_dtrace_reads_it() -> None:
+    out, err, status = cli("run", "-x", "quiet=no", "-n", "BEGIN { exit(0); }")
+    assert status == 0 and out.startswith("CPU     ID")

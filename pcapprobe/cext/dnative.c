@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "structmember.h"
+
 /* Expression nodes -------------------------------------------------------- */
 
 enum {
@@ -885,6 +887,8 @@ typedef struct {
     PyObject *pieces;   /* list of str, all written before the tail */
     Buf tail;
     Py_ssize_t writes;
+    Py_ssize_t piece_chars;  /* characters in pieces */
+    Py_ssize_t limit;        /* held text worth flushing early (bufsize) */
 } OutputHoldObject;
 
 static PyTypeObject OutputHold_Type;
@@ -914,6 +918,7 @@ static PyObject *OutputHold_new(PyTypeObject *type, PyObject *args, PyObject *kw
     if (h == NULL)
         return NULL;
     buf_init(&h->tail);
+    h->limit = 4 << 20;  /* dtrace's default bufsize */
     h->pieces = PyList_New(0);
     if (h->pieces == NULL) {
         Py_DECREF(h);
@@ -939,6 +944,7 @@ static PyObject *OutputHold_write(OutputHoldObject *h, PyObject *text)
     if (hold_close_tail(h) < 0 || PyList_Append(h->pieces, text) < 0)
         return NULL;
     h->writes++;
+    h->piece_chars += PyUnicode_GET_LENGTH(text);
     Py_RETURN_NONE;
 }
 
@@ -961,8 +967,25 @@ static PyObject *OutputHold_take(OutputHoldObject *h, PyObject *unused)
     h->tail.n = 0;
     h->tail.ascii = 1;
     h->writes = 0;
+    h->piece_chars = 0;
     return text;
 }
+
+/* Whether ``pending`` is an OutputHold holding ``limit`` bytes or more: a
+ * batch of records is flushed early then, so held text stays near bufsize. */
+int output_hold_full(PyObject *pending)
+{
+    if (pending == NULL || Py_TYPE(pending) != &OutputHold_Type)
+        return 0;
+    OutputHoldObject *h = (OutputHoldObject *)pending;
+    return h->piece_chars + h->tail.n >= h->limit;
+}
+
+static PyMemberDef OutputHold_members[] = {
+    {"limit", T_PYSSIZET, offsetof(OutputHoldObject, limit), 0,
+     "held text (bytes) past which a batch is flushed early: the D program's bufsize"},
+    {NULL},
+};
 
 static Py_ssize_t OutputHold_length(OutputHoldObject *h)
 {
@@ -991,6 +1014,7 @@ static PyTypeObject OutputHold_Type = {
     .tp_new = OutputHold_new,
     .tp_dealloc = (destructor)OutputHold_dealloc,
     .tp_methods = OutputHold_methods,
+    .tp_members = OutputHold_members,
     .tp_as_sequence = &OutputHold_as_sequence,
 };
 

@@ -123,6 +123,10 @@ class RuntimeState:
             self.program.next_tick_ns = -1  # the packet loop looks at once
             self.status = status & 0xFF if status >= 0 else status & 0xFF
 
+    def drop(self, kind: str = "principal", n: int = 1) -> None:
+        """Count what a buffer had no room for; reported at the next status time."""
+        self.program.drop(kind, n)
+
     def setopt(self, name: str, value: str | None) -> None:
         try:
             self.program.options[name] = option_value(name, value)
@@ -191,6 +195,9 @@ class Program:
         self.counter = [0]  # names generated constants uniquely across clauses
         self.notices: list[str] = []  # "matched N probes", see notice_matches
         self.natives: dict[Probe, Any] = {}  # native_handler's NativeProbes (or None)
+        self.limits = options_lib.Limits.of(self.options)
+        self.drops = context.Drops()
+        self.drop_due = NEVER  # capture time of the next drop report (statusrate)
 
     # Compilation -------------------------------------------------------
 
@@ -204,6 +211,7 @@ class Program:
             "W": self.out.write,
             "SPEC": context.Speculations(1, self.out.write),
             "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
+            "DROPPED": printf.RecordDropped,
             "DIV": context.div,
             "MOD": context.mod,
             "STORE": context.store,
@@ -249,6 +257,8 @@ class Program:
         parsed = [parse(source, type_names) for source in sources]
         for program in parsed:
             self.compile_pragmas(program)
+        self.limits = options_lib.Limits.of(self.options)
+        self.pending.limit = self.limits.bufsize
         self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
         for program in parsed:
             before = len(self.all_enablings)
@@ -430,6 +440,7 @@ class Program:
                 bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
             else:
                 bound = fmt.bind(types, func)
+            bound.limit = self.limits.bufsize
         except printf.FormatError as exc:
             err = error(exc.tag, exc.message, source, node.span)
             err.errtags = bool(self.options.get("errtags"))
@@ -537,7 +548,8 @@ class Program:
         self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
         heapq.heapify(self.ticks)
         self.clock_started = True
-        self.next_tick_ns = self.ticks[0][0] if self.ticks else NEVER
+        self.drop_due = ts_ns + self.limits.statusrate
+        self.next_tick_ns = self.next_deadline()
         self.fire_special("BEGIN", ts_ns)
         if self.state.exited:
             self.next_tick_ns = -1
@@ -554,10 +566,33 @@ class Program:
                 fire(when, (), None)
         if ts_ns > self.now and not self.state.exited:
             self.now = ts_ns
+        if self.drops.pending and ts_ns >= self.drop_due:
+            self.report_drops()
+            rate = self.limits.statusrate
+            self.drop_due = ts_ns + rate - (ts_ns - self.drop_due) % rate
         if self.state.exited:
             self.next_tick_ns = -1
         elif self.clock_started:
-            self.next_tick_ns = ticks[0][0] if ticks else NEVER
+            self.next_tick_ns = self.next_deadline()
+
+    def next_deadline(self) -> int:
+        """The capture time advance() next has something to do at: a profile
+        tick, or reporting drops at the next status time."""
+        tick = self.ticks[0][0] if self.ticks else NEVER
+        return min(tick, self.drop_due) if self.drops.pending else tick
+
+    def drop(self, kind: str, n: int = 1) -> None:
+        """Count a drop; dtrace reports drops at its status interval
+        (statusrate, 1 Hz of capture time here), then at the end."""
+        self.drops.add(kind, n)
+        if self.next_tick_ns > self.drop_due:
+            self.next_tick_ns = self.drop_due
+
+    def report_drops(self) -> None:
+        lines = self.drops.lines()
+        if lines:
+            self.flush()
+            self.err.write("".join(f"pcapprobe: {line}" for line in lines))
 
     def run_without_capture(self, limit_ns: int = VIRTUAL_LIMIT_NS) -> None:
         """``run -s x.d`` with no capture: BEGIN, then ticks on a virtual clock
@@ -576,8 +611,10 @@ class Program:
 
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
+        self.report_drops()
         self.fire_special("END", self.now)
         self.flush()
+        self.report_drops()
         self.out.write("\n")
         self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
         return self.state.status

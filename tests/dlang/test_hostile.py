@@ -142,3 +142,47 @@ def test_bad_option_value_in_a_pragma_and_in_setopt() -> None:
 def test_quiet_no_turns_quiet_off_as_dtrace_reads_it() -> None:
     out, err, status = cli("run", "-x", "quiet=no", "-n", "BEGIN { exit(0); }")
     assert status == 0 and out.startswith("CPU     ID")
+
+
+# printf()/printa() widths: C ints, and never more text than bufsize -------
+
+@pytest.mark.parametrize("conversion", ["%999999999d", "%2147483648d", "%-2147483648d",
+                                        "%99999999999999999999d", "%.999999999d"])
+def test_widths_beyond_bufsize_drop_the_record_and_the_clause_goes_on(conversion: str) -> None:
+    out, err = run_d(f'BEGIN {{ printf("[{conversion}]\\n", 7); printf("next\\n"); exit(0); }}')
+    assert (out, err) == ("next\n\n", "pcapprobe: 1 drop on CPU 0\n")
+
+
+def test_widths_wrap_as_c_ints_as_dt_printf_create_reads_them() -> None:
+    # 4294967301 is 5, -4294967291 is -5 (left-justified), 5,000 nines are -1
+    out, err = run_d('BEGIN { printf("[%4294967301d][%-4294967291d][%' + "9" * 5000 + 'd]\\n", 7, 8, 9);'
+                     ' exit(0); }')
+    assert (out, err) == ("[    7][8    ][9]\n\n", "")
+
+
+def test_precision_truncating_a_string_is_not_a_drop() -> None:
+    out, err = run_d('BEGIN { printf("[%.999999999s]\\n", "abc"); exit(0); }')
+    assert (out, err) == ("[abc]\n\n", "")
+
+
+def test_dynamic_and_printa_widths_beyond_bufsize_drop() -> None:
+    out, err = run_d('BEGIN { @a = count(); printa("%@999999999d\\n", @a); printa("%@5d|\\n", @a);'
+                     ' printf("[%*d]\\n", 99999999, 7); printf("[%*d]\\n", -2147483648, 7);'
+                     ' printf("[%*d]\\n", -3, 7); exit(0); }')
+    assert (out, err) == ("    1|\n[7  ]\n\n", "pcapprobe: 3 drops on CPU 0\n")
+
+
+def test_bufsize_sets_the_bound() -> None:
+    text = 'BEGIN { printf("%5000d\\n", 1); exit(0); }'
+    assert run_d(text, bufsize="4k") == ("\n", "pcapprobe: 1 drop on CPU 0\n")
+    assert run_d(text, bufsize="8k")[0] == " " * 4999 + "1\n\n"
+
+
+def test_drops_are_reported_once_per_status_interval_and_processing_continues() -> None:
+    result = pcapprobe.run(FIXTURES / "tcp-retrans.pcap", program='tcp:::send { printf("%9999999d", 1); }'
+                           ' END { printf("end\\n"); }', local="all", quiet=True)
+    assert result.status == 0 and result.output == "end\n\n"
+    lines = result.errors.splitlines()
+    assert lines and all(line.endswith(" on CPU 0") and line.startswith("pcapprobe: ") for line in lines)
+    sends = pcapprobe.run(FIXTURES / "tcp-retrans.pcap", program="tcp:::send { @ = count(); }", local="all")
+    assert sum(int(line.split()[1]) for line in lines) == sends.aggregations[""][()]

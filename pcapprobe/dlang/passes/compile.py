@@ -519,11 +519,14 @@ class ClauseCompiler:
             infos = [self.agg_arg(a, "printa", i) for i, a in enumerate(aggs, 2 if fmt_node else 1)]
             if fmt_node is not None:
                 bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func, fmt_node)
+                if bound.static_size() > bound.limit:
+                    self.emit("ST.drop()")  # its widths alone overflow bufsize
+                    return
                 fmt = self.env.constant("PF", bound)
             else:
                 fmt = "None"
             names = "".join(f"AGG[{i.name!r}], " for i in infos)
-            self.emit(f"w(ST.printa(({names}), {fmt}))")
+            self.emit_dropping(f"w(ST.printa(({names}), {fmt}))")
             return
         if not args:
             raise self.fail(D_PROTO_LEN, "printf( ) prototype mismatch: 0 args passed, at least 1 expected", call)
@@ -532,6 +535,12 @@ class ClauseCompiler:
             raise self.fail(D_PROTO_ARG, f"printf( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: {t}", args[0])
         values = [self.expr(a) for a in args[1:]]
         bound = self.env.make_format(args[0].value, [t for _, t in values], "printf", args[0])
+        if bound.static_size() > bound.limit:
+            # its widths alone make more text than bufsize: every firing's
+            # record is dropped (the arguments are still evaluated: they may fault)
+            self.emit(f"({''.join(f'{c}, ' for c, _ in values)})")
+            self.emit("ST.drop()")
+            return
         python = getattr(bound, "python", None)
         if python is not None:
             # The whole format is one Python %-pattern built here, once: the
@@ -546,7 +555,15 @@ class ClauseCompiler:
             return
         fmt = self.env.constant("PF", bound)
         tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
-        self.emit(f"w({fmt}.render({tuple_code}))")
+        self.emit_dropping(f"w({fmt}.render({tuple_code}))")
+
+    def emit_dropping(self, statement: str) -> None:
+        """A printf()/printa() whose ``*`` widths may ask for more than
+        bufsize: its record is dropped and counted, the clause goes on."""
+        self.emit("try:")
+        self.emit(f"    {statement}")
+        self.emit("except DROPPED:")
+        self.emit("    ST.drop()")
 
     @staticmethod
     def reduced(code: str, kind: str, size: int) -> str:

@@ -195,6 +195,8 @@ class ClauseTranslator:
         bound = self.program.make_format(self.source, fmt_node.value, types, "printf", fmt_node)
         if bound.python is None:
             raise Decline("printf conversion without a Python pattern")
+        if bound.static_size() > bound.limit:
+            raise Decline("printf widths beyond bufsize: the record drops")
         pattern, kinds = bound.python
         pieces: list[Any] = []
         position = 0

@@ -144,3 +144,39 @@ def post_or_delete(container: dict, key: Any, delta: int, mask: int, signed: boo
     if not container[key]:
         del container[key]
     return old
+
+
+class Drops:
+    """What the buffers had no room for, counted until reported (dtrace's
+    dtrace_status_t drop counters and per-CPU buffer drops), in the order
+    and words dtrace(1M) reports them (dt_handle.c _dt_droptab, then
+    dt_handle_cpudrop for aggregation and principal buffers)."""
+
+    # kind -> (words, suffix, per CPU)
+    KINDS = {
+        "dynamic": ("dynamic variable drop", "", False),
+        "speculative": ("speculative drop", "", False),
+        "unavailable": ("failed speculation", " (no speculative buffer available)", False),
+        "aggregation": ("aggregation drop", "", True),
+        "principal": ("drop", "", True),
+    }
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(self.KINDS, 0)
+        self.pending = False
+
+    def add(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] += n
+        self.pending = True
+
+    def lines(self) -> list[str]:
+        """The messages for what was dropped since the last report."""
+        out = []
+        for kind, (words, suffix, per_cpu) in self.KINDS.items():
+            n = self.counts[kind]
+            if n:
+                where = " on CPU 0" if per_cpu else ""
+                out.append(f"{n} {words}{'s' if n > 1 else ''}{suffix}{where}\n")
+                self.counts[kind] = 0
+        self.pending = False
+        return out

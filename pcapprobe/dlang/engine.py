@@ -38,7 +38,7 @@ from pcapprobe.dlang.passes.compile import ClauseCompiler, Env, const_wrap
 from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
-from pcapprobe.dlang.runtime.aggregations import Aggregation
+from pcapprobe.dlang.runtime.aggregations import AggSpace, Aggregation, record_size
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.probes.catalog import Probe
 
@@ -259,6 +259,7 @@ class Program:
             self.compile_pragmas(program)
         self.limits = options_lib.Limits.of(self.options)
         self.pending.limit = self.limits.bufsize
+        self.agg_space = AggSpace(self.limits.aggsize, lambda: self.drop("aggregation"))
         self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
         for program in parsed:
             before = len(self.all_enablings)
@@ -448,7 +449,10 @@ class Program:
         return bound
 
     def make_aggregation(self, info: AggInfo) -> Any:
-        agg = Aggregation(info.name, info.func, info.params, [output_type(k) for k in info.keys], varid=info.index)
+        key_types = [output_type(k) for k in info.keys]
+        record = record_size(info.func, info.params, key_types, self.limits.strsize)
+        agg = Aggregation(info.name, info.func, info.params, key_types, varid=info.index,
+                          space=self.agg_space, record=record)
         self.aggs[info.name] = agg
         return agg.update
 

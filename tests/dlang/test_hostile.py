@@ -19,7 +19,7 @@ def run_d(text: str, **options: object) -> tuple[str, str]:
     """Compile ``text`` as a script, run BEGIN and END without a capture."""
     out, err = io.StringIO(), io.StringIO()
     program = compile_program([Source("x.d", text)], {"quiet": True, **options}, [], out, err)
-    program.begin(0)
+    program.run_without_capture()
     program.end()
     return out.getvalue(), err.getvalue()
 
@@ -99,7 +99,7 @@ def test_huge_decimal_literal_is_dtrace_overflow(digits: int) -> None:
 
 
 def test_normalize_by_zero_faults_at_normalize_and_end_prints() -> None:
-    out, err = run_d("BEGIN { @a = count(); normalize(@a, 0); }")
+    out, err = run_d("BEGIN { @a = count(); normalize(@a, 0); } BEGIN { exit(0); }")
     assert err == "pcapprobe: error on enabled probe ID 1 (ID 1: dtrace:::BEGIN): divide-by-zero in action #2\n"
     assert out == "\n                1\n"
 
@@ -186,3 +186,43 @@ def test_drops_are_reported_once_per_status_interval_and_processing_continues() 
     assert lines and all(line.endswith(" on CPU 0") and line.startswith("pcapprobe: ") for line in lines)
     sends = pcapprobe.run(FIXTURES / "tcp-retrans.pcap", program="tcp:::send { @ = count(); }", local="all")
     assert sum(int(line.split()[1]) for line in lines) == sends.aggregations[""][()]
+
+
+# aggsize: the aggregation buffer --------------------------------------------
+
+def test_aggsize_bounds_the_keys_and_reports_aggregation_drops() -> None:
+    # a count() keyed by one int takes 40 + 8 + 8 + 8 = 64 bytes: 16k hold 256 keys
+    out, err = run_d('BEGIN { i = 0; } profile:::tick-1ms { @[i++] = count(); }'
+                     ' profile:::tick-1s { printf("%d keys\\n", i); exit(0); } END { trunc(@, 2); }',
+                     aggsize="16k")
+    assert out == "1000 keys\n\n      254                1\n      255                1\n"
+    assert err == "pcapprobe: 744 aggregation drops on CPU 0\n"
+
+
+@pytest.mark.parametrize("func", ["count()", "sum(i)", "avg(i)", "min(i)", "max(i)", "stddev(i)",
+                                  "quantize(i)", "lquantize(i, 0, 10)", "llquantize(i, 10, 0, 6, 20)"])
+def test_every_aggregating_function_respects_aggsize(func: str) -> None:
+    _, err = run_d(f'BEGIN {{ i = 0; }} profile:::tick-1ms {{ @[i++] = {func}; }} profile:::tick-1s {{ exit(0); }}',
+                   aggsize="4k")
+    assert err.startswith("pcapprobe: ") and err.endswith(" aggregation drops on CPU 0\n")
+
+
+def test_trunc_gives_the_space_back() -> None:
+    out, err = run_d('BEGIN { i = 0; } profile:::tick-1ms { @[i++] = count(); trunc(@, 1); }'
+                     ' profile:::tick-1s { exit(0); }', aggsize="128")
+    assert (out, err) == ("\n      999                1\n", "")
+
+
+def test_native_count_and_sum_respect_aggsize_and_processing_goes_on() -> None:
+    program = ("tcp:::receive { @[args[4]->tcp_seq] = count(); } tcp:::send { @s[args[4]->tcp_seq] = sum(1); }"
+               ' END { printf("end\\n"); }')
+    full = pcapprobe.run(FIXTURES / "tcp-retrans.pcap", program=program, local="all", quiet=True)
+    small = pcapprobe.run(FIXTURES / "tcp-retrans.pcap", program=program, local="all", quiet=True,
+                          defines={"aggsize": "200"})
+    # 200 bytes hold three 64-byte keys; every firing of another key drops
+    assert sum(len(v) for v in small.aggregations.values()) == 3 and small.output.startswith("end\n")
+    lines = small.errors.splitlines()
+    assert all(line.startswith("pcapprobe: ") and "aggregation drop" in line for line in lines)
+    kept_firings = sum(sum(v.values()) for v in small.aggregations.values())
+    all_firings = sum(sum(v.values()) for v in full.aggregations.values())
+    assert sum(int(line.split()[1]) for line in lines) == all_firings - kept_firings

@@ -338,6 +338,7 @@ class ClauseCompiler:
             agg = self.env.names["AGG"].get(node.name)
             if agg is not None:
                 self.env.names[f"AD_{info.index}"] = agg.data
+                self.env.names[f"AA_{info.index}"] = agg.admit
         elif info.func == node.func == "llquantize" and info.params != tuple(params):
             i, (expected, found) = next((i, pair) for i, pair in enumerate(zip(info.params, params))
                                         if pair[0] != pair[1])
@@ -355,10 +356,18 @@ class ClauseCompiler:
         ) + ")"
         if info.func in ("count", "sum") and f"AD_{info.index}" in self.env.names:
             # count()/sum() inline: the update of _Count/_Sum.updater without a call
-            k = self.temp()
+            # (a new key only when the aggregation buffer has room: AA_ asks it)
+            k, old = self.temp(), self.temp()
             data = f"AD_{info.index}"
             self.emit(f"{k} = {key}")
-            self.emit(f"{data}[{k}] = {data}.get({k}, 0) + {'1' if info.func == 'count' else value_code}")
+            value = "1" if info.func == "count" else value_code
+            if value != "1":
+                v = self.temp()
+                self.emit(f"{v} = {value}")
+                value = v
+            self.emit(f"{old} = {data}.get({k})")
+            self.emit(f"if {old} is not None: {data}[{k}] = {old} + {value}")
+            self.emit(f"elif AA_{info.index}(): {data}[{k}] = {value}")
             return
         self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
 

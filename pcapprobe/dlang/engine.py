@@ -212,6 +212,7 @@ class Program:
             "SPEC": context.Speculations(1, self.out.write),
             "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
             "DROPPED": printf.RecordDropped,
+            "DYN": context.DynSpace(0, lambda: self.drop("dynamic")),
             "DIV": context.div,
             "MOD": context.mod,
             "STORE": context.store,
@@ -266,6 +267,17 @@ class Program:
             for item in program.items:
                 self.compile_item(program.source, item)
             self.notice_matches(program.source, len(self.all_enablings) - before)
+        self.names["DYN"].limit = self.dynamic_variables()
+
+    def dynamic_variables(self) -> int:
+        """How many dynamic variables dynvarsize holds: as many chunks as
+        fit, each the size of the program's largest dynamic variable."""
+        sym, strsize = self.symbols, self.limits.strsize
+        sizes = [context.dynvar_size(["int"], t.kind, strsize) for t in sym.self_vars.values()]
+        sizes += [context.dynvar_size(["int", *(k.kind for k in a.keys)], a.value.kind, strsize)
+                  for a in sym.self_arrays.values()]
+        sizes += [context.dynvar_size([k.kind for k in a.keys], a.value.kind, strsize) for a in sym.arrays.values()]
+        return self.limits.dynvarsize // max(sizes, default=1)
 
     def fail(self, code: str, message: str, source: Source, span: Span | None) -> DCompileError:
         err = error(code, message, source, span)

@@ -226,3 +226,25 @@ def test_native_count_and_sum_respect_aggsize_and_processing_goes_on() -> None:
     kept_firings = sum(sum(v.values()) for v in small.aggregations.values())
     all_firings = sum(sum(v.values()) for v in full.aggregations.values())
     assert sum(int(line.split()[1]) for line in lines) == all_firings - kept_firings
+
+
+# dynvarsize: associative arrays and self-> variables ---------------------
+
+def test_dynvarsize_bounds_dynamic_variables_in_chunks_of_the_largest() -> None:
+    # the largest is self->x[int] (32 + 3 keys * 16 + 8 = 88 bytes): 8k hold 93
+    out, err = run_d('BEGIN { i = 0; } profile:::tick-1ms { a[i++] = 1; self->x[i] = 2; }'
+                     ' profile:::tick-1s { printf("%d %d\\n", a[5], a[900]); exit(0); }', dynvarsize="8k")
+    assert (out, err) == ("1 0\n\n", "pcapprobe: 1907 dynamic variable drops\n")
+
+
+def test_zeroed_dynamic_variables_free_their_space() -> None:
+    out, err = run_d('int b[int]; BEGIN { i = 0; } profile:::tick-1ms { a[i] = 1; self->t = timestamp; a[i] = 0;'
+                     ' b[i]++; b[i]--; self->t = 0; i++; } profile:::tick-1s { printf("%d\\n", i); exit(0); }',
+                     dynvarsize="200")
+    assert (out, err) == ("1000\n\n", "")
+
+
+def test_dynamic_drops_in_expressions_and_increments() -> None:
+    out, err = run_d('int b[int]; BEGIN { i = 0; } profile:::tick-1ms { x = (a[i] = 1) + b[i]++; i++; }'
+                     ' profile:::tick-1s { exit(0); }', dynvarsize="200")
+    assert out == "\n" and err == "pcapprobe: 1998 dynamic variable drops\n"

@@ -1016,8 +1016,9 @@ class ClauseCompiler:
         if t.kind != "int":
             raise self.fail(D_OP_ARITH, f"operator {node.op} requires an operand of arithmetic type", node)
         delta = 1 if node.op == "++" else -1
-        helper = "POSTDEL" if deletes else "POST"
-        return f"{helper}({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
+        if deletes:
+            return f"POSTDEL({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed}, DYN)", t
+        return f"POST({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
 
     def lvalue(self, target: ast.Node, value_type: ty.DType | None, node: ast.Node) -> tuple[str, str, ty.DType, bool]:
         """Resolve an assignable expression; declare it on first assignment.
@@ -1098,15 +1099,20 @@ class ClauseCompiler:
         value = convert(value, vt, t) if t.kind == "int" else value
         if statement:
             if deletes:
-                tmp = self.temp()
+                # a dynamic variable: a new one only when dynvarsize has room
+                # for it (DYN counts the drop), zero frees it
+                tmp, k = self.temp(), self.temp()
                 self.emit(f"{tmp} = {value}")
-                self.emit(f"if {tmp}: {container}[{key}] = {tmp}")
-                self.emit(f"else: {container}.pop({key}, None)")
+                self.emit(f"{k} = {key}")
+                self.emit(f"if {tmp}:")
+                self.emit(f"    if {k} in {container} or DYN.admit(): {container}[{k}] = {tmp}")
+                self.emit(f"elif {container}.pop({k}, None) is not None: DYN.live -= 1")
             else:
                 self.emit(f"{container}[{key}] = {value}")
             return "", t
-        helper = "STOREDEL" if deletes else "STORE"
-        return f"{helper}({container}, {key}, {value})", t
+        if deletes:
+            return f"STOREDEL({container}, {key}, {value}, DYN)", t
+        return f"STORE({container}, {key}, {value})", t
 
     def current(self, container: str, key: str, t: ty.DType) -> str:
         if container == "G":

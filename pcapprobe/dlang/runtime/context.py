@@ -60,12 +60,50 @@ def store(container: dict, key: Any, value: Any) -> Any:
     return value
 
 
-def store_or_delete(container: dict, key: Any, value: Any) -> Any:
-    """Assigning zero (or "") to an associative element deletes it."""
+class DynSpace:
+    """The dynamic variable space (dynvarsize): associative array elements
+    and thread-local (self->) variables.  DTrace cuts it into equal chunks,
+    each the size of the largest dynamic variable the program has
+    (dtrace_dstate_init), so it holds ``limit`` variables of any kind; a
+    new one past that is a dynamic variable drop (``on_drop``)."""
+
+    def __init__(self, limit: int, on_drop: Any) -> None:
+        self.limit = limit
+        self.live = 0
+        self.on_drop = on_drop
+
+    def admit(self) -> bool:
+        if self.live < self.limit:
+            self.live += 1
+            return True
+        self.on_drop()
+        return False
+
+
+# sizeof (dtrace_dynvar_t) without its key array (hash value, next, data
+# pointer, the tuple's key count), and each dtrace_key_t
+_DYNVAR_BYTES = 32
+_DYNVAR_KEY_BYTES = 16
+
+
+def dynvar_size(key_kinds: Any, value_kind: str, strsize: int) -> int:
+    """One dynamic variable's chunk: its dtrace_dynvar_t, a key per index
+    plus the variable's own id (strings keep their data after the keys),
+    and the value (a string strsize bytes, else 8)."""
+    keys = list(key_kinds)
+    data = sum(strsize for kind in keys if kind == "string")
+    value = strsize if value_kind == "string" else 8
+    return _DYNVAR_BYTES + _DYNVAR_KEY_BYTES * (len(keys) + 1) + data + value
+
+
+def store_or_delete(container: dict, key: Any, value: Any, space: DynSpace) -> Any:
+    """Assigning zero (or "") to an associative element deletes it; a new
+    element needs room in the dynamic variable space."""
     if value:
-        container[key] = value
-    else:
-        container.pop(key, None)
+        if key in container or space.admit():
+            container[key] = value
+    elif container.pop(key, None) is not None:
+        space.live -= 1
     return value
 
 
@@ -139,10 +177,13 @@ def post(container: dict, key: Any, delta: int, mask: int, signed: bool) -> int:
     return old
 
 
-def post_or_delete(container: dict, key: Any, delta: int, mask: int, signed: bool) -> int:
+def post_or_delete(container: dict, key: Any, delta: int, mask: int, signed: bool, space: DynSpace) -> int:
+    if key not in container and not space.admit():
+        return 0  # dropped: nothing stored, it reads as zero
     old = post(container, key, delta, mask, signed)
     if not container[key]:
         del container[key]
+        space.live -= 1
     return old
 
 

@@ -261,7 +261,7 @@ class Program:
         self.limits = options_lib.Limits.of(self.options)
         self.pending.limit = self.limits.bufsize
         self.agg_space = AggSpace(self.limits.aggsize, lambda: self.drop("aggregation"))
-        self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
+        self.names["SPEC"] = context.Speculations(self.limits.nspec, self.out.write, self.limits.specsize, self.drop)
         for program in parsed:
             before = len(self.all_enablings)
             for item in program.items:

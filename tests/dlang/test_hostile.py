@@ -248,3 +248,18 @@ def test_dynamic_drops_in_expressions_and_increments() -> None:
     out, err = run_d('int b[int]; BEGIN { i = 0; } profile:::tick-1ms { x = (a[i] = 1) + b[i]++; i++; }'
                      ' profile:::tick-1s { exit(0); }', dynvarsize="200")
     assert out == "\n" and err == "pcapprobe: 1998 dynamic variable drops\n"
+
+
+# nspec and specsize ---------------------------------------------------------
+
+def test_specsize_drops_what_no_longer_fits_and_nspec_bounds_speculations() -> None:
+    out, err = run_d('BEGIN { a = speculation(); b = speculation(); printf("%d %d\\n", a, b); }'
+                     ' BEGIN { speculate(a); printf("%s\\n", "0123456789"); }'
+                     ' BEGIN { speculate(a); printf("%s\\n", "abc"); } BEGIN { commit(a); exit(0); }',
+                     specsize="12")
+    assert out == "1 0\n0123456789\n\n"
+    assert err == ("pcapprobe: 1 speculative drop\n"
+                   "pcapprobe: 1 failed speculation (no speculative buffer available)\n")
+    out, err = run_d('BEGIN { a = speculation(); b = speculation(); printf("%d %d\\n", a, b); exit(0); }',
+                     nspec="2")
+    assert (out, err) == ("1 2\n\n", "")

@@ -132,35 +132,58 @@ def byte_at(data: object, index: int) -> int:
 
 
 class Speculations:
-    """speculation()/speculate()/commit()/discard() buffers (nspec of them)."""
+    """speculation()/speculate()/commit()/discard(): ``count`` buffers (nspec)
+    of ``size`` bytes (specsize) each.  speculation() with every buffer in
+    use returns 0 and counts a failed speculation; text that no longer fits
+    its buffer is a speculative drop (``on_drop(kind)``).  The text of a
+    record stands for its size: pcapprobe speculates formatted output."""
 
-    def __init__(self, count: int, write: Any) -> None:
+    def __init__(self, count: int, write: Any, size: int = 32 << 10, on_drop: Any = None) -> None:
         self.count = count
         self.write = write
-        self.buffers: dict[int, list[str] | None] = {}
+        self.size = size
+        self.on_drop = on_drop or _ignore_drop
+        self.buffers: dict[int, list[str]] = {}
+        self.used: dict[int, int] = {}
 
     def speculation(self) -> int:
         for sid in range(1, self.count + 1):
             if sid not in self.buffers:
                 self.buffers[sid] = []
+                self.used[sid] = 0
                 return sid
+        self.on_drop("unavailable")
         return 0
 
     def writer(self, sid: int) -> Any:
         buffer = self.buffers.get(sid)
         if buffer is None:
-            # An inactive speculation silently drops the data (DTrace counts
-            # it as a drop).
+            # An inactive speculation silently drops the data.
             return _discard_text
-        return buffer.append
+        used, size = self.used, self.size
+
+        def append(text: str) -> None:
+            if used[sid] + len(text) > size:
+                self.on_drop("speculative")
+                return
+            used[sid] += len(text)
+            buffer.append(text)
+
+        return append
 
     def commit(self, sid: int) -> None:
         buffer = self.buffers.pop(sid, None)
+        self.used.pop(sid, None)
         if buffer:
             self.write("".join(buffer))
 
     def discard(self, sid: int) -> None:
         self.buffers.pop(sid, None)
+        self.used.pop(sid, None)
+
+
+def _ignore_drop(kind: str) -> None:
+    del kind
 
 
 def _discard_text(text: str) -> None:

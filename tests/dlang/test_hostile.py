@@ -263,3 +263,29 @@ def test_specsize_drops_what_no_longer_fits_and_nspec_bounds_speculations() -> N
     out, err = run_d('BEGIN { a = speculation(); b = speculation(); printf("%d %d\\n", a, b); exit(0); }',
                      nspec="2")
     assert (out, err) == ("1 2\n\n", "")
+
+
+# Speculation misuse: dt_cc.c dt_stmt_append's errors ---------------------
+
+@pytest.mark.parametrize("body, tag, message", [
+    ('printf("x"); speculate(1);', "D_SPEC_DREC", "speculate( ) may not follow data-recording action(s)"),
+    ('@a = count(); speculate(1);', "D_SPEC_DREC", "speculate( ) may not follow data-recording action(s)"),
+    ("speculate(1); @a = count();", "D_AGG_SPEC", "aggregating actions may not follow speculate( )"),
+    ("speculate(1); speculate(2);", "D_SPEC_SPEC", "speculate( ) may not follow speculate( )"),
+    ("commit(1); speculate(1);", "D_SPEC_COMM", "speculate( ) may not follow commit( )"),
+    ("speculate(1); exit(0);", "D_EXIT_SPEC", "exit( ) may not follow speculate( )"),
+    ('printf("x"); commit(1);', "D_COMM_DREC", "commit( ) may not follow data-recording action(s)"),
+    ("commit(1); commit(2);", "D_COMM_COMM", "commit( ) may not follow commit( )"),
+    ("commit(1); @a = count();", "D_AGG_COMM", "aggregating actions may not follow commit( )"),
+    ('commit(1); printf("x");', "D_DREC_COMM", "data-recording actions may not follow commit( )"),
+])
+def test_speculation_misuse_is_refused_as_dtrace_refuses_it(body: str, tag: str, message: str) -> None:
+    assert compile_error(f"BEGIN\n{{\n\tx = 1;\n\t{body}\n}}", errtags=True) == (
+        f"pcapprobe: failed to compile script x.d: [{tag}] line 4: {message}")
+
+
+@pytest.mark.parametrize("body", ['x = speculation(); speculate(x); printf("a"); trace(1);',
+                                  "commit(1); discard(2);", "discard(1); printf(\"x\");",
+                                  "speculate(1); discard(1);", "x = 1; commit(x); y = 2;"])
+def test_speculation_orders_dtrace_accepts(body: str) -> None:
+    compile_program([Source("x.d", f"BEGIN {{ {body} }}")], {}, [], io.StringIO(), io.StringIO())

@@ -45,6 +45,7 @@ from pcapprobe.dlang.diagnostics import (
     DCompileError,
     error,
 )
+from pcapprobe.dlang.passes import speculation
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -223,6 +224,7 @@ class ClauseCompiler:
 
     def compile(self) -> ClauseCode:
         body = self.clause.body or ()
+        speculation.check_order(body, ACTIONS, self.fail)
         records = not body or any(self.records_data(s) for s in body)
         if self.clause.predicate is not None:
             self.emit("_a = 0")

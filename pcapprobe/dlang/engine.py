@@ -97,6 +97,9 @@ class Enabling:
     source: Source
 
 
+# The names of the generated code that differ per enabled probe (probe_names).
+PROBE_NAMES = ("_PROBE", "_EPID", "_ID", "_PROV", "_MOD", "_FUNC", "_NAME", "_PREFIX")
+
 # How long before the first packet pcapprobe's notional boot happened.
 BOOT_LEAD_NS = 1_000_000
 
@@ -189,7 +192,6 @@ class Program:
         # frames (see hold_output): the generated code's W is its write, and
         # native programs append their text to it without making a str
         self.pending = OutputHold()
-        self.namespaces: list[dict[str, Any]] = []
         self.clock_started = False
         self.in_error = False
         self.counter = [0]  # names generated constants uniquely across clauses
@@ -411,23 +413,29 @@ class Program:
             if signature not in compiled:
                 try:
                     code = ClauseCompiler(env, clause, probe).compile()
-                    code_object = compile(code.text, f"<D clause {source.name}>", "exec")
+                    code_object = compile(self.factory_text(code.text), f"<D clause {source.name}>", "exec")
                 except (RecursionError, SyntaxError, MemoryError):
                     # an expression too deep for the passes or for Python's
                     # compiler (nested parentheses): dtrace's EDT_NOREG
                     raise self.fail(D_NOREG, "Insufficient registers to generate code", source, clause.span) from None
-                compiled[signature] = (code_object, code.uses_this, code.members)
-            code_object, uses_this, members = compiled[signature]
+                exec(code_object, self.names)  # noqa: S102 - our own generated code
+                compiled[signature] = (self.names.pop("make_fire"), code.uses_this, code.members)
+            make_fire, uses_this, members = compiled[signature]
             epid = len(self.all_enablings) + 1
-            namespace = dict(self.names)
-            namespace.update(self.probe_names(probe, epid))
-            exec(code_object, namespace)  # noqa: S102 - our own generated code
-            self.namespaces.append(namespace)
-            enabling = Enabling(epid, probe, namespace["fire"], uses_this, members, clause, source)
+            enabling = Enabling(epid, probe, make_fire(**self.probe_names(probe, epid)), uses_this, members,
+                                clause, source)
             self.all_enablings.append(enabling)
             self.enablings.setdefault(probe, []).append(enabling)
             if probe in self.table.intervals and not any(p is probe for _, _, p in self.ticks):
                 self.ticks.append((self.table.intervals[probe], len(self.ticks), probe))
+
+    @staticmethod
+    def factory_text(fire_text: str) -> str:
+        """A clause's ``fire`` inside a function of what differs per enabled
+        probe, run once per probe: every clause shares the program's
+        namespace (one per clause made compiling n clauses cost n**2)."""
+        body = "".join("    " + line + "\n" for line in fire_text.rstrip("\n").split("\n"))
+        return f"def make_fire({', '.join(PROBE_NAMES)}):\n{body}    return fire\n"
 
     def probe_names(self, probe: Probe, epid: int) -> dict[str, Any]:
         probe_id = self.table.ids[probe]
@@ -540,8 +548,7 @@ class Program:
         write = self.pending.write if hold else self.out.write
         if not hold:
             self.flush()
-        for namespace in (self.names, *self.namespaces):
-            namespace["W"] = write
+        self.names["W"] = write
         self.names["SPEC"].write = write
 
     def flush(self) -> None:

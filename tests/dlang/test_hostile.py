@@ -289,3 +289,16 @@ def test_speculation_misuse_is_refused_as_dtrace_refuses_it(body: str, tag: str,
                                   "speculate(1); discard(1);", "x = 1; commit(x); y = 2;"])
 def test_speculation_orders_dtrace_accepts(body: str) -> None:
     compile_program([Source("x.d", f"BEGIN {{ {body} }}")], {}, [], io.StringIO(), io.StringIO())
+
+
+# Compile cost: proportional to the script ---------------------------------
+
+def test_clauses_share_one_namespace_and_descriptions_match_once() -> None:
+    # one namespace copy per clause (holding every earlier clause's
+    # constants) made compiling n clauses cost n**2 time and memory
+    text = "".join(f'ip:::receive /args[2]->ip_plength > {i}/ {{ printf("%d\\n", {i}); a[{i}] = 1; }}\n'
+                   for i in range(200))
+    program = compile_program([Source("x.d", text)], {}, [], io.StringIO(), io.StringIO())
+    fires = [e.fire for e in program.all_enablings]  # type: ignore[attr-defined]
+    assert len(fires) == 200 and all(f.__globals__ is program.names for f in fires)  # type: ignore[attr-defined]
+    assert len(program.table.matched) == 1  # type: ignore[attr-defined]

@@ -302,3 +302,8 @@ def test_clauses_share_one_namespace_and_descriptions_match_once() -> None:
     fires = [e.fire for e in program.all_enablings]  # type: ignore[attr-defined]
     assert len(fires) == 200 and all(f.__globals__ is program.names for f in fires)  # type: ignore[attr-defined]
     assert len(program.table.matched) == 1  # type: ignore[attr-defined]
+
+
+def test_sizeof_string_is_strsize() -> None:
+    assert run_d('BEGIN { printf("%d\\n", sizeof(string)); exit(0); }', strsize="512")[0] == "512\n\n"
+    assert run_d('BEGIN { printf("%d\\n", sizeof(string)); exit(0); }')[0] == "256\n\n"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pcapprobe.dlang import ast
+from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_AGG_FUNC,
@@ -886,7 +887,7 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            return 256, 1  # the default strsize
+            return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1

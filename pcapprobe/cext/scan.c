@@ -858,7 +858,8 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
          * read without blocking, and whatever writes to stderr flushes the
          * held output first) */
         Py_ssize_t held = held_output(scan->pending);
-        if (held < 0 || (held >= FLUSH_BATCH && flush_output(self, scan->pending) < 0))
+        if (held < 0 || ((held >= FLUSH_BATCH || output_hold_full(scan->pending))
+                         && flush_output(self, scan->pending) < 0))
             return -1;
         return next_tick(self, &scan->tick) < 0 ? -1 : 1;
     }

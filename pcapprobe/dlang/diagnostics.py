@@ -42,7 +42,17 @@ D_DECL_IDRED = "D_DECL_IDRED"  # identifier redeclared
 D_DECL_TYPE = "D_DECL_TYPE"  # unknown type name
 D_CAST_INVAL = "D_CAST_INVAL"  # invalid cast
 D_SIZEOF_TYPE = "D_SIZEOF_TYPE"  # sizeof of an unsized type
-D_ACT_SPEC = "D_ACT_SPEC"  # speculation misuse
+D_ACT_SPEC = "D_ACT_SPEC"  # destructive action after speculate()
+# the order of a clause's speculation actions (dt_cc.c dt_stmt_append)
+D_SPEC_SPEC = "D_SPEC_SPEC"  # speculate() after speculate()
+D_SPEC_COMM = "D_SPEC_COMM"  # speculate() after commit()
+D_SPEC_DREC = "D_SPEC_DREC"  # speculate() after data-recording actions
+D_AGG_SPEC = "D_AGG_SPEC"  # aggregation after speculate()
+D_EXIT_SPEC = "D_EXIT_SPEC"  # exit() after speculate()
+D_COMM_COMM = "D_COMM_COMM"  # commit() after commit()
+D_COMM_DREC = "D_COMM_DREC"  # commit() after data-recording actions
+D_AGG_COMM = "D_AGG_COMM"  # aggregation after commit()
+D_DREC_COMM = "D_DREC_COMM"  # data-recording action after commit()
 D_TYPE_ERR = "D_TYPE_ERR"  # unknown type
 D_NOREG = "D_NOREG"  # expression too complex to generate code for (EDT_NOREG)
 # llquantize() parameters (dt_cc.c dt_compile_agg), per argument #1-#4:

@@ -386,7 +386,8 @@ class Parser:
             return cond
         then = self.parse_assignment()
         self.expect_op(":")
-        other = self.parse_ternary()
+        # right-nested ?: (a ? b : c ? d : ...) counts towards MAX_NESTING too
+        other = self.nested(self.parse_ternary)
         return ast.Ternary(cond.span.join(other.span), cond, then, other)
 
     def parse_binary(self, minimum: Precedence) -> ast.Node:

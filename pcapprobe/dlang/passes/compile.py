@@ -11,10 +11,12 @@ reported with libdtrace's wording (dt_parser.c ``dt_node_op1/op2``).
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pcapprobe.dlang import ast
+from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_AGG_FUNC,
@@ -61,6 +63,7 @@ from pcapprobe.dlang.diagnostics import (
     DCompileError,
     error,
 )
+from pcapprobe.dlang.passes import speculation
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -200,6 +203,14 @@ def convert(code: str, src: ty.DType, dst: ty.DType) -> str:
     return code
 
 
+def member_code(code: str, name: str) -> str:
+    """Code reading member ``name`` of ``code``: a member named like a Python
+    keyword (RENAME3args ``from``) cannot follow a dot in Python."""
+    if keyword.iskeyword(name):
+        return f"getattr({code}, {name!r})"
+    return f"{code}.{name}"
+
+
 def const_wrap(value: int, t: ty.DType) -> int:
     mask = _MASK.get(t.size, _MASK[8])
     value &= mask
@@ -282,6 +293,7 @@ class ClauseCompiler:
 
     def compile(self) -> ClauseCode:
         body = self.clause.body or ()
+        speculation.check_order(body, ACTIONS, self.fail)
         records = not body or any(self.records_data(s) for s in body)
         # dt_cook_clause cooks the actions before the predicate, so that an
         # action may declare what the predicate reads (/x == 0/ { x++; }); when
@@ -419,6 +431,7 @@ class ClauseCompiler:
             agg = self.env.names["AGG"].get(node.name)
             if agg is not None:
                 self.env.names[f"AD_{info.index}"] = agg.data
+                self.env.names[f"AA_{info.index}"] = agg.admit
         elif info.func == node.func == "llquantize" and info.params != tuple(params):
             i, (expected, found) = next((i, pair) for i, pair in enumerate(zip(info.params, params))
                                         if pair[0] != pair[1])
@@ -436,10 +449,18 @@ class ClauseCompiler:
         ) + ")"
         if info.func in ("count", "sum") and f"AD_{info.index}" in self.env.names:
             # count()/sum() inline: the update of _Count/_Sum.updater without a call
-            k = self.temp()
+            # (a new key only when the aggregation buffer has room: AA_ asks it)
+            k, old = self.temp(), self.temp()
             data = f"AD_{info.index}"
             self.emit(f"{k} = {key}")
-            self.emit(f"{data}[{k}] = {data}.get({k}, 0) + {'1' if info.func == 'count' else value_code}")
+            value = "1" if info.func == "count" else value_code
+            if value != "1":
+                v = self.temp()
+                self.emit(f"{v} = {value}")
+                value = v
+            self.emit(f"{old} = {data}.get({k})")
+            self.emit(f"if {old} is not None: {data}[{k}] = {old} + {value}")
+            self.emit(f"elif AA_{info.index}(): {data}[{k}] = {value}")
             return
         self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
 
@@ -655,6 +676,7 @@ class ClauseCompiler:
             # against the first one's keys, the others' keys against the first's
             infos: list[AggInfo] = []
             fmt = "None"
+            bound = None
             for i, a in enumerate(aggs, 2 if fmt_node else 1):
                 infos.append(self.agg_arg(a, "printa", i))
                 if len(infos) > 1:
@@ -662,9 +684,13 @@ class ClauseCompiler:
                 elif fmt_node is not None:
                     bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func,
                                                  fmt_node)
-                    fmt = self.env.constant("PF", bound)
+            if bound is not None:
+                if bound.static_size() > bound.limit:
+                    self.emit("ST.drop()")  # its widths alone overflow bufsize
+                    return
+                fmt = self.env.constant("PF", bound)
             names = "".join(f"AGG[{i.name!r}], " for i in infos)
-            self.emit(f"w(ST.printa(({names}), {fmt}))")
+            self.emit_dropping(f"w(ST.printa(({names}), {fmt}))")
             return
         if not args:
             raise self.fail(D_PROTO_LEN, "printf( ) prototype mismatch: 0 args passed, at least 1 expected", call)
@@ -673,6 +699,12 @@ class ClauseCompiler:
             raise self.fail(D_PROTO_ARG, f"printf( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: {t}", args[0])
         values = [self.expr(a) for a in args[1:]]
         bound = self.env.make_format(args[0].value, [t for _, t in values], "printf", args[0])
+        if bound.static_size() > bound.limit:
+            # its widths alone make more text than bufsize: every firing's
+            # record is dropped (the arguments are still evaluated: they may fault)
+            self.emit(f"({''.join(f'{c}, ' for c, _ in values)})")
+            self.emit("ST.drop()")
+            return
         python = getattr(bound, "python", None)
         if python is not None:
             # The whole format is one Python %-pattern built here, once: the
@@ -690,8 +722,17 @@ class ClauseCompiler:
         self.emit_printf(f"{fmt}.render({tuple_code})")
 
     def emit_printf(self, text_code: str) -> None:
-        """Write what a printf() made: its text, or under --format json its record."""
-        self.emit(f"w(JSON_PRINTF({text_code}))" if self.env.json else f"w({text_code})")
+        """Write what a printf() made: its text, or under --format json its
+        record; one whose ``*`` widths ask for more than bufsize is dropped."""
+        self.emit_dropping(f"w(JSON_PRINTF({text_code}))" if self.env.json else f"w({text_code})")
+
+    def emit_dropping(self, statement: str) -> None:
+        """A printf()/printa() whose ``*`` widths may ask for more than
+        bufsize: its record is dropped and counted, the clause goes on."""
+        self.emit("try:")
+        self.emit(f"    {statement}")
+        self.emit("except DROPPED:")
+        self.emit("    ST.drop()")
 
     def printa_validate(self, first: AggInfo, other: AggInfo, call: ast.Call) -> None:
         """dt_printa_validate: aggregations printed together have the same
@@ -987,7 +1028,7 @@ class ClauseCompiler:
         member = struct.member(node.name)
         if member is None:
             raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
-        return f"{code}.{node.name}", ty.from_ctype(member.ctype)
+        return member_code(code, node.name), ty.from_ctype(member.ctype)
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
@@ -1053,7 +1094,7 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            return 256, 1  # the default strsize
+            return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1
@@ -1195,8 +1236,9 @@ class ClauseCompiler:
         if node.prefix:
             return self.assign(ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1)), statement=False)
         delta = 1 if node.op == "++" else -1
-        helper = "POSTDEL" if deletes else "POST"
-        return f"{helper}({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
+        if deletes:
+            return f"POSTDEL({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed}, DYN)", t
+        return f"POST({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
 
     def lvalue(self, target: ast.Node, value_type: ty.DType | None, node: ast.Node) -> tuple[str, str, ty.DType, bool]:
         """Resolve an assignable expression; declare it on first assignment.
@@ -1289,15 +1331,20 @@ class ClauseCompiler:
             value = "''"  # a NULL string reads as the empty string (and deletes an element)
         if statement:
             if deletes:
-                tmp = self.temp()
+                # a dynamic variable: a new one only when dynvarsize has room
+                # for it (DYN counts the drop), zero frees it
+                tmp, k = self.temp(), self.temp()
                 self.emit(f"{tmp} = {value}")
-                self.emit(f"if {tmp}: {container}[{key}] = {tmp}")
-                self.emit(f"else: {container}.pop({key}, None)")
+                self.emit(f"{k} = {key}")
+                self.emit(f"if {tmp}:")
+                self.emit(f"    if {k} in {container} or DYN.admit(): {container}[{k}] = {tmp}")
+                self.emit(f"elif {container}.pop({k}, None) is not None: DYN.live -= 1")
             else:
                 self.emit(f"{container}[{key}] = {value}")
             return "", t
-        helper = "STOREDEL" if deletes else "STORE"
-        return f"{helper}({container}, {key}, {value})", t
+        if deletes:
+            return f"STOREDEL({container}, {key}, {value}, DYN)", t
+        return f"STORE({container}, {key}, {value})", t
 
     def current(self, container: str, key: str, t: ty.DType) -> str:
         if container == "G":

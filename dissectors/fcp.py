@@ -134,7 +134,7 @@ class Task:
     """
 
     __slots__ = ("ox_id", "rx_id", "lun", "cdb", "expected_len", "flags", "data_in",
-                 "data_out", "status", "residual", "burst", "xfer_ready")
+                 "data_out", "status", "residual", "burst", "xfer_ready", "io")
 
     def __init__(self, ox_id: int, command: Command) -> None:
         self.ox_id = ox_id
@@ -150,6 +150,8 @@ class Task:
         # The data sequence in progress, kept by the translator (xfer-start/xfer-done).
         self.burst: object = None
         self.xfer_ready = False  # an FCP_XFER_RDY was seen for this write
+        # The initiator's I/O request of the io provider, if the command is one.
+        self.io: object = None
 
     @property
     def read(self) -> bool:

@@ -198,3 +198,23 @@ EXPECT <<EOT
           192.0.2.76                                        /export/vol1     3
 
 EOT
+
+NAME iosnoop.d on fc-fcoe.pcap: an FC initiator's block I/O over FCoE
+PCAP fixtures/pcaps/fc-fcoe.pcap
+SCRIPT iosnoop.d
+EXPECT <<EOT
+    DEVICE                                                       FILE RW
+       sd0                                                     <none>  R
+       sd0                                                     <none>  W
+       sd0                                                     <none>  R
+
+EOT
+
+NAME whoio.d on fc-link225.pcap: FC initiators are named by their WWPN
+PCAP fixtures/pcaps/fc-link225.pcap
+SCRIPT whoio.d
+EXPECT <<EOT
+    DEVICE                  APP        PID           BYTES
+       sd0     10000000c953e162          0           14336
+
+EOT

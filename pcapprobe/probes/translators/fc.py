@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from dissectors import fc, fcct, fcels, fcip, fcoe, fcp
 from dissectors._reader import DissectError
 from dissectors.fc import FcFrame, SequenceBuffer, is_well_known
+from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_fc_ports
 
 if TYPE_CHECKING:
@@ -267,8 +268,10 @@ class FcProvider:
         self.fire_link_up = h(PROVIDER, "link-up")
         self.fire_link_down = h(PROVIDER, "link-down")
         self.xfers = self.fire_xfer_start is not None or self.fire_xfer_done is not None
-        self.listening = any(getattr(self, name) is not None for name in vars(self)
-                             if name.startswith("fire_"))
+        # The initiators' block I/O (io provider), from the same FCP exchanges.
+        self.io = io_translator.provider(ctx)
+        self.listening = self.io is not None or any(
+            getattr(self, name) is not None for name in vars(self) if name.startswith("fire_"))
         self.local = LocalPorts(ctx.local.addrs, ctx.local.all)
         self.ports: dict[int, Port] = {}
         self.by_wwpn: dict[str, Port] = {}
@@ -738,6 +741,8 @@ class FcProvider:
         exchange = self._open(frame)
         task = exchange.task = fcp.Task(frame.ox_id, command)
         target = exchange.responder
+        if self.io is not None:
+            task.io = self._block_io(exchange, task, ts)
         if self.local.auto and not is_well_known(target.fc_id):
             self.local.ids.add(target.fc_id)
         if not self.local.is_local(target):
@@ -748,6 +753,16 @@ class FcProvider:
             nexus = self._nexus(target, exchange.originator)
             fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), exchange.originator.info),
                  nexus.thread)
+
+    def _block_io(self, exchange: Exchange, task: fcp.Task, ts: int) -> object:
+        """io:::start of the initiator (the exchange's originator) for a block
+        command.  A port is named by its WWPN once a login shows it, else by its
+        FC_ID; no Solaris path is built (the HBA's is not on the wire)."""
+        assert self.io is not None
+        initiator, target = exchange.originator, exchange.responder
+        return self.io.scsi_command(
+            initiator.wwpn or f"{initiator.fc_id:06x}", target.wwpn or target.fc_id,
+            (task.lun >> 48) & 0x3FFF, task.cdb, lambda: io_translator.UNKNOWN, ts)
 
     def _xfer_ready(self, frame: FcFrame, ts: int) -> None:
         exchange = self._find(frame)
@@ -819,6 +834,9 @@ class FcProvider:
         rsp = fcp.decode_response(frame.payload)
         task.status = rsp.status
         task.residual = rsp.residual
+        if task.io is not None and self.io is not None:
+            self.io.scsi_status(task.io, rsp.status,  # type: ignore[arg-type]
+                                rsp.residual if rsp.flags & fcp.RESID_UNDER else 0, ts)
         task.burst = None  # a data sequence cut short by loss ends unreported
         fire = self.fire_scsi_response
         if exchange.local and fire is not None:

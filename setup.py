@@ -1,4 +1,6 @@
-"""The C part of pcapprobe: the packet hot path (pcapprobe/cext/).
+"""The C part of pcapprobe: the packet hot path (pcapprobe/cext/), and the
+packages: the top-level folder dissectors/ is installed as pcapprobe.dissectors
+(a generic top-level name would collide with other projects).
 
 Everything else is declared in pyproject.toml; setuptools reads both.
 """
@@ -7,7 +9,7 @@ import os
 import shutil
 import sysconfig
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_namespace_packages, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, ExecError, PlatformError
 
@@ -39,6 +41,9 @@ class BuildWithAdvice(build_ext):
 
 if __name__ == "__main__":  # setuptools.build_meta runs this file as __main__ too
     setup(
+        packages=find_namespace_packages(include=["pcapprobe", "pcapprobe.*"],
+                                         exclude=["pcapprobe.cext"]) + ["pcapprobe.dissectors"],
+        package_dir={"pcapprobe.dissectors": "dissectors"},
         cmdclass={"build_ext": BuildWithAdvice},
         ext_modules=[
             Extension(

@@ -12,7 +12,7 @@ ignored, as are rlen padding and the loss counter.
 
 from __future__ import annotations
 
-from dissectors._reader import Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import Malformed, Reader, Truncated
 
 HEADER_LEN = 16
 EXT_HEADER_LEN = 8

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 ETHERTYPE_IPV4 = 0x0800
 ETHERTYPE_ARP = 0x0806

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 HEADER_LEN = 24
 CRC_LEN = 4

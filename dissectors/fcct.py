@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dissectors._reader import Reader, Truncated
+from pcapprobe.dissectors._reader import Reader, Truncated
 
 PREAMBLE_LEN = 16
 GS_TYPE_DIRECTORY = 0xFC

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dissectors._reader import Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import Malformed, Reader, Truncated
 
 ELS_LS_RJT = 0x01
 ELS_ACC = 0x02

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 FCIP_PORT = 3225
 HEADER_LEN = 28

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import struct
 
-from dissectors import fc, scsi
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors import fc, scsi
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 CMND_LEN = 32  # with a 16-byte CDB and no additional CDB
 XFER_RDY_LEN = 12

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dissectors._reader import Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import Malformed, Reader, Truncated
 
 MAD_HEADER_LEN = 24  # §13.4.2
 MGMT_CLASS_CM = 0x07

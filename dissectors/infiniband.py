@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from dissectors._reader import Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import Malformed, Reader, Truncated
 
 LRH_LEN = 8
 GRH_LEN = 40

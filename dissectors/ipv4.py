@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 IPPROTO_HOPOPTS = 0
 IPPROTO_ICMP = 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import socket
 import struct
 
-from dissectors._reader import Malformed, Truncated
-from dissectors.ipv4 import (
+from pcapprobe.dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors.ipv4 import (
     IPPROTO_AH,
     IPPROTO_DSTOPTS,
     IPPROTO_FRAGMENT,

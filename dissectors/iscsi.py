@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 import struct
 
-from dissectors import scsi
-from dissectors._reader import Malformed, Truncated
-from dissectors.crc32c import crc32c
+from pcapprobe.dissectors import scsi
+from pcapprobe.dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors.crc32c import crc32c
 
 ISCSI_PORT = 3260
 BHS_LEN = 48

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from dissectors._reader import Malformed, Reader
+from pcapprobe.dissectors._reader import Malformed, Reader
 
 MOUNT_PROGRAM = 100005
 MNTPATHLEN = 1024  # RFC 1813 §5.1

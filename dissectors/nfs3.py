@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from typing import Callable, NamedTuple
 
-from dissectors._reader import Malformed, Reader
+from pcapprobe.dissectors._reader import Malformed, Reader
 
 NFS_PROGRAM = 100003
 NFS_V3 = 3

@@ -26,7 +26,7 @@ import struct as _struct
 from collections import namedtuple
 from typing import Any, Callable, NamedTuple
 
-from dissectors._reader import DissectError, Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import DissectError, Malformed, Reader, Truncated
 
 NFS_PROGRAM = 100003
 NFS_V4 = 4

@@ -7,7 +7,7 @@ OS (24 NetBSD/OpenBSD, 28 FreeBSD, 30 macOS); all are accepted.
 
 from __future__ import annotations
 
-from dissectors._reader import Truncated
+from pcapprobe.dissectors._reader import Truncated
 
 HEADER_LEN = 4
 AF_INET = 2

@@ -14,7 +14,7 @@ import struct
 from collections import Counter, OrderedDict
 from typing import Generic, Hashable, TypeVar
 
-from dissectors._reader import Malformed, Reader
+from pcapprobe.dissectors._reader import Malformed, Reader
 
 RPC_VERSION = 2
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 # SPC-4 §4.2.5.1: the top three opcode bits (the group code) give the CDB length.
 CDB_LENGTH_BY_GROUP = (6, 10, 10, None, 16, 12, None, None)  # 3: variable, 6/7: vendor

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors._reader import Truncated
+from pcapprobe.dissectors._reader import Truncated
 
 SLL_HEADER_LEN = 16
 SLL2_HEADER_LEN = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dissectors._reader import Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import Malformed, Reader, Truncated
 
 SRP_LOGIN_REQ, SRP_TSK_MGMT, SRP_CMD, SRP_I_LOGOUT = 0x00, 0x01, 0x02, 0x03
 SRP_LOGIN_RSP, SRP_RSP, SRP_LOGIN_REJ = 0xC0, 0xC1, 0xC2

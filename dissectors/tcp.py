@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 TCP_HEADER_MIN = 20
 

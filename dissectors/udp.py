@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 UDP_HEADER_LEN = 8
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dissectors import fc, fcoe
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors import fc, fcoe
+from pcapprobe.dissectors._reader import Malformed, Truncated
 from pcapprobe.capture import linktypes
 from pcapprobe.capture.frame import Frame
 from pcapprobe.probes.translators.fc import FcProvider, provider as fc_provider

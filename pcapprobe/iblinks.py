@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dissectors import erf, ethernet, infiniband
-from dissectors._reader import Truncated
+from pcapprobe.dissectors import erf, ethernet, infiniband
+from pcapprobe.dissectors._reader import Truncated
 from pcapprobe.capture.frame import Frame
 from pcapprobe.report import Counts
 

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dissectors import ethernet, null, sll
-from dissectors._reader import Truncated
-from dissectors._reader import DissectError
-from dissectors.ipv4 import IpPacket
-from dissectors.ipv4 import decode as decode_ipv4
-from dissectors.ipv6 import decode as decode_ipv6
+from pcapprobe.dissectors import ethernet, null, sll
+from pcapprobe.dissectors._reader import Truncated
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.ipv4 import IpPacket
+from pcapprobe.dissectors.ipv4 import decode as decode_ipv4
+from pcapprobe.dissectors.ipv6 import decode as decode_ipv6
 from pcapprobe import iblinks
 from pcapprobe._fastpath import FlowIndex
 from pcapprobe.capture import linktypes
@@ -338,10 +338,10 @@ def _counted(handler: IpHandler, layer: str, report: Report, layers: Layers) -> 
 # Where a DissectError escaped to the packet loop: the dissector module that
 # raised it names the layer whose --stats counts the packet as skipped.
 _ERROR_LAYERS = {
-    "dissectors.ethernet": "link", "dissectors.sll": "link", "dissectors.null": "link",
-    "dissectors.erf": "link", "dissectors.infiniband": "link", "pcapprobe.iblinks": "link",
-    "dissectors.ipv4": "ip", "dissectors.ipv6": "ip", "pcapprobe.pipeline": "ip",
-    "dissectors.tcp": "tcp", "dissectors.udp": "udp", "dissectors.oncrpc": "rpc",
+    "pcapprobe.dissectors.ethernet": "link", "pcapprobe.dissectors.sll": "link", "pcapprobe.dissectors.null": "link",
+    "pcapprobe.dissectors.erf": "link", "pcapprobe.dissectors.infiniband": "link", "pcapprobe.iblinks": "link",
+    "pcapprobe.dissectors.ipv4": "ip", "pcapprobe.dissectors.ipv6": "ip", "pcapprobe.pipeline": "ip",
+    "pcapprobe.dissectors.tcp": "tcp", "pcapprobe.dissectors.udp": "udp", "pcapprobe.dissectors.oncrpc": "rpc",
 }
 
 
@@ -353,8 +353,8 @@ def _error_layer(exc: DissectError, outer: str = "link") -> str:
         module = tb.tb_frame.f_globals.get("__name__", "")
         if module in _ERROR_LAYERS:
             layer = _ERROR_LAYERS[module]
-        elif module.startswith(("dissectors.", "pcapprobe.flows.", "pcapprobe.probes.")) \
-                and not module.startswith("dissectors._"):
+        elif module.startswith(("pcapprobe.dissectors.", "pcapprobe.flows.", "pcapprobe.probes.")) \
+                and not module.startswith("pcapprobe.dissectors._"):
             layer = module.rpartition(".")[2]
         tb = tb.tb_next
     return layer

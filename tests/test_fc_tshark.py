@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dissectors import fcels
+from pcapprobe.dissectors import fcels
 from pcapprobe.api import decode_captures
 from pcapprobe.env import Environment
 from pcapprobe.probes.catalog import Probe

@@ -11,7 +11,7 @@ from fixtures.gen import iser as gen
 from pcapprobe.api import decode_captures
 from pcapprobe.env import Environment
 from pcapprobe.probes.translators import iser
-from dissectors import ibcm
+from pcapprobe.dissectors import ibcm
 from tests.conftest import FIXTURES, require_tshark
 from tests.nfs_sink import CollectingSink
 from tests.tshark import fields

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from dissectors.nfs3 import NFS3_PROCEDURES
+from pcapprobe.dissectors.nfs3 import NFS3_PROCEDURES
 from tests.conftest import FIXTURES, require_shared, require_tshark, shared_captures
 from tests.nfs_sink import CollectingSink, Firing, collect
 from tests.tshark import fields

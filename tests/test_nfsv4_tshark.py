@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dissectors import nfs4
+from pcapprobe.dissectors import nfs4
 from tests.conftest import FIXTURES, require_tshark, shared_captures
 from tests.nfs_sink import Firing, collect
 from tests.tshark import fields

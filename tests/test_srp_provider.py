@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dissectors import ibcm, srp
-from dissectors._reader import DissectError
+from pcapprobe.dissectors import ibcm, srp
+from pcapprobe.dissectors._reader import DissectError
 from fixtures.gen import srp as gen
 from pcapprobe.api import decode_captures
 from pcapprobe.env import Environment
@@ -108,7 +108,7 @@ def test_a_real_cm_request_agrees_with_tshark() -> None:
                   "infiniband.cm.req.localqpn || infiniband.cm.rep.localqpn")
     from scapy.utils import RawPcapReader
 
-    from dissectors import erf, infiniband
+    from pcapprobe.dissectors import erf, infiniband
     msgs = []
     with RawPcapReader(str(capture)) as reader:
         for data, _ in reader:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
-from dissectors import fcip, iscsi
+from pcapprobe.dissectors import fcip, iscsi
 from pcapprobe.flows import rdma
 from pcapprobe.flows.framing import AppBinding
 from pcapprobe.probes.translators import fc as fc_translator

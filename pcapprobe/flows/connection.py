@@ -24,7 +24,7 @@ from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.flows.reassembly import Budget, Reassembler
 
 if TYPE_CHECKING:
-    from dissectors.tcp import TcpSegment
+    from pcapprobe.dissectors.tcp import TcpSegment
     from pcapprobe.capture.frame import Frame
     from pcapprobe.flows.endpoint import Endpoint
     from pcapprobe.flows.framing import AppBinding

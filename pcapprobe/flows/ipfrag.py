@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from dissectors.ipv4 import IpPacket
+from pcapprobe.dissectors.ipv4 import IpPacket
 
 TIMEOUT_NS = 30 * 1_000_000_000  # Linux ipfrag_time default
 MAX_PENDING = 1024  # datagrams being reassembled at once

@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dissectors import ibcm, infiniband
-from dissectors._reader import DissectError, Reader
-from dissectors.infiniband import Reth
+from pcapprobe.dissectors import ibcm, infiniband
+from pcapprobe.dissectors._reader import DissectError, Reader
+from pcapprobe.dissectors.infiniband import Reth
 
 if TYPE_CHECKING:
     from pcapprobe.capture.frame import Frame

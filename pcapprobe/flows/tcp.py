@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from dissectors import tcp as tcp_dissector
-from dissectors._reader import DissectError
-from dissectors.tcp import TcpOptions, TcpSegment
+from pcapprobe.dissectors import tcp as tcp_dissector
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry

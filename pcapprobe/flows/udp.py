@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dissectors import udp as udp_dissector
+from pcapprobe.dissectors import udp as udp_dissector
 from pcapprobe.flows import apps
 from pcapprobe.probes.translators.tcp import PKTINFO, IpInfo
 from pcapprobe.probes.translators.udp import UDP_CSINFO, UdpInfo, UdpsInfo

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import pcapprobe
-from dissectors import erf
-from dissectors._reader import DissectError, Malformed, Truncated
+from pcapprobe.dissectors import erf
+from pcapprobe.dissectors._reader import DissectError, Malformed, Truncated
 from fixtures.gen import PCAPS, ipv4, udp
 from fixtures.gen.infiniband import erf as erf_record
 from fixtures.gen.infiniband import erf_records

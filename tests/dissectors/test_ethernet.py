@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from dissectors import ethernet, null
-from dissectors._reader import DissectError, Malformed, Truncated
+from pcapprobe.dissectors import ethernet, null
+from pcapprobe.dissectors._reader import DissectError, Malformed, Truncated
 from fixtures.gen import ethernet as build_eth
 
 IP = b"\x45" + bytes(19)

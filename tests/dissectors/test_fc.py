@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from dissectors import fc, fcct, fcels, fcip, fcoe, fcp
-from dissectors._reader import DissectError
+from pcapprobe.dissectors import fc, fcct, fcels, fcip, fcoe, fcp
+from pcapprobe.dissectors._reader import DissectError
 from fixtures.gen import fc as gen
 
 

@@ -7,8 +7,8 @@ import struct
 import pytest
 
 import pcapprobe
-from dissectors import infiniband as ib
-from dissectors._reader import DissectError, Malformed
+from pcapprobe.dissectors import infiniband as ib
+from pcapprobe.dissectors._reader import DissectError, Malformed
 from fixtures.gen import ETH_IPV4, PCAPS, ipv4
 from fixtures.gen.infiniband import (
     RC_ACK,

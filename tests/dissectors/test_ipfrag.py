@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dissectors import ipv4, ipv6
+from pcapprobe.dissectors import ipv4, ipv6
 from fixtures.gen import ipv4 as build4, ipv6 as build6, ipv6_fragment
 from pcapprobe.flows.ipfrag import Reassembler
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dissectors import ipv4
-from dissectors._reader import DissectError, Malformed, Truncated
+from pcapprobe.dissectors import ipv4
+from pcapprobe.dissectors._reader import DissectError, Malformed, Truncated
 from fixtures.gen import ipv4 as build
 
 PAYLOAD = b"0123456789"

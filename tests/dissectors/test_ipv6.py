@@ -6,9 +6,9 @@ import struct
 
 import pytest
 
-from dissectors import ipv6
-from dissectors._reader import DissectError, Malformed, Truncated
-from dissectors.ipv4 import IpPacket
+from pcapprobe.dissectors import ipv6
+from pcapprobe.dissectors._reader import DissectError, Malformed, Truncated
+from pcapprobe.dissectors.ipv4 import IpPacket
 from fixtures.gen import ipv6 as build, ipv6_fragment
 
 SRC, DST = "2001:db8::1", "fe80::214:4fff:fe3b:76c8"

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from dissectors import iscsi
-from dissectors._reader import DissectError
+from pcapprobe.dissectors import iscsi
+from pcapprobe.dissectors._reader import DissectError
 from fixtures.gen.iscsi import (
     INITIATOR_IQN,
     TARGET_IQN,
@@ -172,7 +172,7 @@ def test_midsession_digests_are_detected() -> None:
 def test_crc32c_check_value_and_both_implementations_agree() -> None:
     import random
 
-    from dissectors import crc32c as crc
+    from pcapprobe.dissectors import crc32c as crc
 
     # RFC 3720 §B.4 test vectors and the standard check value.
     assert crc.crc32c_python(b"123456789") == 0xE3069283
@@ -193,7 +193,7 @@ def test_crc32c_check_value_and_both_implementations_agree() -> None:
 
 def test_crc32c_uses_the_c_extension_when_installed() -> None:
     pytest.importorskip("google_crc32c")
-    from dissectors import crc32c as crc
+    from pcapprobe.dissectors import crc32c as crc
 
     assert crc.IMPLEMENTATION == "c"
     assert crc.crc32c is not crc.crc32c_python

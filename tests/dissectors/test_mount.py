@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dissectors import mount
-from dissectors._reader import DissectError, Reader
+from pcapprobe.dissectors import mount
+from pcapprobe.dissectors._reader import DissectError, Reader
 from fixtures.gen import nfs as gen
 
 

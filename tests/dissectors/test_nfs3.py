@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dissectors import nfs3
-from dissectors._reader import DissectError, Reader
+from pcapprobe.dissectors import nfs3
+from pcapprobe.dissectors._reader import DissectError, Reader
 from fixtures.gen import nfs as gen
 
 

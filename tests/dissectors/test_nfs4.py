@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dissectors import nfs4
-from dissectors._reader import DissectError, Reader
+from pcapprobe.dissectors import nfs4
+from pcapprobe.dissectors._reader import DissectError, Reader
 from fixtures.gen import nfs4 as gen
 from pcapprobe.probes import catalog
 

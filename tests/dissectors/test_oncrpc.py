@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from dissectors import oncrpc
-from dissectors._reader import DissectError
+from pcapprobe.dissectors import oncrpc
+from pcapprobe.dissectors._reader import DissectError
 from fixtures.gen import nfs as gen
 from pcapprobe.env import Environment
 from pcapprobe.flows.framing import StreamFramer

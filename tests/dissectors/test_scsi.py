@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dissectors import scsi
-from dissectors._reader import DissectError
+from pcapprobe.dissectors import scsi
+from pcapprobe.dissectors._reader import DissectError
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from dissectors import sll
-from dissectors._reader import Truncated
+from pcapprobe.dissectors import sll
+from pcapprobe.dissectors._reader import Truncated
 
 V1 = struct.pack(">HHH8sH", 4, 1, 6, b"\x02\0\0\0\0\x01\0\0", 0x86DD)
 V2 = struct.pack(">HHIHBB8s", 0x0800, 0, 2, 1, 0, 6, b"\x02\0\0\0\0\x01\0\0")

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from dissectors import tcp
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors import tcp
+from pcapprobe.dissectors._reader import Malformed, Truncated
 
 
 def header(flags: int = 0x12, options: bytes = b"", payload: bytes = b"") -> bytes:
@@ -62,7 +62,7 @@ def test_short_and_inconsistent_headers():
 
 
 def test_raw_header_and_tcph_t_byte_arrays() -> None:
-    from dissectors.tcp import RawHeader
+    from pcapprobe.dissectors.tcp import RawHeader
     from pcapprobe.probes.translators.tcp import TcpHdr
 
     raw = bytes(range(20)) + b"\x01\x01\x01\x01"  # options are not part of it

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from dissectors import udp
-from dissectors._reader import Malformed, Truncated
+from pcapprobe.dissectors import udp
+from pcapprobe.dissectors._reader import Malformed, Truncated
 from tests.conftest import FIXTURES
 from tests.flows.kit import run
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dissectors.tcp import TcpOptions, parse_options
+from pcapprobe.dissectors.tcp import TcpOptions, parse_options
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.probes.constants import TCP_STATE_STRING, TCPS_BOUND
 from pcapprobe.probes.translators.tcp import (

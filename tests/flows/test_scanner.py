@@ -19,7 +19,7 @@ import pytest
 import pcapprobe
 from fixtures.gen import pcap_bytes, pcapng_bytes
 from pcapprobe.capture import Capture, pcap
-from dissectors._reader import Malformed
+from pcapprobe.dissectors._reader import Malformed
 from pcapprobe.flows.tcp import TcpLayer
 from pcapprobe.pipeline import Pipeline
 from pcapprobe.probes.translators.oncrpc import RpcStreamApp

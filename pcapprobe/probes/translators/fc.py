@@ -37,9 +37,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from dissectors import fc, fcct, fcels, fcip, fcoe, fcp
-from dissectors._reader import DissectError
-from dissectors.fc import FcFrame, SequenceBuffer, is_well_known
+from pcapprobe.dissectors import fc, fcct, fcels, fcip, fcoe, fcp
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.fc import FcFrame, SequenceBuffer, is_well_known
 from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_fc_ports
 

@@ -29,7 +29,7 @@ import posixpath
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from dissectors import scsi
+from pcapprobe.dissectors import scsi
 from pcapprobe.probes.constants import B_FLAGS
 
 if TYPE_CHECKING:

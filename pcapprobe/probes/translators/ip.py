@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from dissectors.ipv4 import IpPacket
+from pcapprobe.dissectors.ipv4 import IpPacket
 
 Fire = Callable[[int, tuple, Hashable], None]
 

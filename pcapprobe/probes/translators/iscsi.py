@@ -35,9 +35,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from dissectors import iscsi
-from dissectors._reader import DissectError
-from dissectors.iscsi import (
+from pcapprobe.dissectors import iscsi
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.iscsi import (
     FLAG_FINAL,
     FLAG_STATUS,
     FLAG_UNDERFLOW,

@@ -23,9 +23,9 @@ import ipaddress
 import struct
 from typing import TYPE_CHECKING
 
-from dissectors import ibcm, iscsi
-from dissectors._reader import DissectError, Truncated
-from dissectors.infiniband import Reth
+from pcapprobe.dissectors import ibcm, iscsi
+from pcapprobe.dissectors._reader import DissectError, Truncated
+from pcapprobe.dissectors.infiniband import Reth
 from pcapprobe.flows.rdma import TARGET, Channel
 from pcapprobe.probes.translators import iscsi as iscsi_translator
 from pcapprobe.probes.translators.iscsi import (

@@ -14,10 +14,10 @@ from collections.abc import Callable, Hashable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from dissectors import nfs3
-from dissectors._reader import DissectError
-from dissectors.mount import MOUNTPROC_MNT, MOUNT_PROCEDURES, MountResult
-from dissectors.oncrpc import AUTH_SYS, AuthSys, RpcCall, RpcReply
+from pcapprobe.dissectors import nfs3
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.mount import MOUNTPROC_MNT, MOUNT_PROCEDURES, MountResult
+from pcapprobe.dissectors.oncrpc import AUTH_SYS, AuthSys, RpcCall, RpcReply
 from pcapprobe.probes.translators import io as io_translator
 
 if TYPE_CHECKING:

@@ -35,9 +35,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
-from dissectors import nfs4
-from dissectors._reader import DissectError
-from dissectors.oncrpc import RpcCall, RpcReply
+from pcapprobe.dissectors import nfs4
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.oncrpc import RpcCall, RpcReply
 from pcapprobe.probes import catalog
 from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo

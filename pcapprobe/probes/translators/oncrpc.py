@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dissectors import nfs3, nfs4, oncrpc
-from dissectors._reader import DissectError, Reader
-from dissectors.mount import MOUNT_PROGRAM
-from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
+from pcapprobe.dissectors import nfs3, nfs4, oncrpc
+from pcapprobe.dissectors._reader import DissectError, Reader
+from pcapprobe.dissectors.mount import MOUNT_PROGRAM
+from pcapprobe.dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 from pcapprobe.probes.translators.nfsv4 import Nfsv4Provider

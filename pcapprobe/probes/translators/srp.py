@@ -35,10 +35,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from dissectors import ibcm, scsi
-from dissectors import srp as iu
-from dissectors._reader import DissectError
-from dissectors.infiniband import Reth
+from pcapprobe.dissectors import ibcm, scsi
+from pcapprobe.dissectors import srp as iu
+from pcapprobe.dissectors._reader import DissectError
+from pcapprobe.dissectors.infiniband import Reth
 from pcapprobe.flows.rdma import INITIATOR, TARGET, Channel
 from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo

@@ -14,7 +14,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from dissectors.tcp import RawHeader, TcpSegment
+from pcapprobe.dissectors.tcp import RawHeader, TcpSegment
 from pcapprobe.flows.endpoint import Endpoint
 from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TCP_STATE_STRING

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dissectors.udp import UdpDatagram
+    from pcapprobe.dissectors.udp import UdpDatagram
 
 
 class UdpHa:

@@ -101,7 +101,8 @@ class Connection:
         reasm = self.reasm[direction]
         if reasm is None:
             reasm = self._start_direction(direction, seq, flags & TH_SYN != 0)
-        reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns)
+        # datalen: the data on the wire, of which a snap length may have cut a tail
+        reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns, seg.datalen)
         if self.framer.mismatch:  # type: ignore[union-attr]  # set while streaming
             self._unbind(ts_ns)
             return
@@ -119,6 +120,8 @@ class Connection:
         assert framer is not None  # only called while an app is bound
         if syn:
             framer.stream_start(direction)
+        else:
+            framer.joined(direction)
         reasm = Reassembler(framer, direction, seq, self.budget)
         self.reasm[direction] = reasm  # type: ignore[index]  # a list while bound
         return reasm

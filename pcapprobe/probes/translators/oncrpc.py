@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from dissectors import nfs3, oncrpc
 from dissectors._reader import DissectError
 from dissectors.mount import MOUNT_PROGRAM
-from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
+from dissectors.oncrpc import (
+    RecordStream,
+    RpcCall,
+    RpcReply,
+    RpcSession,
+    decode_front,
+    decode_message,
+)
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 
@@ -36,6 +43,8 @@ RPC_PROGRAMS: dict[tuple[int, int], Callable[[RunContext, PathMap], RpcProgram]]
 }
 # Programs recognised by the heuristics (a call to one pins the flow to RPC).
 PROGRAMS = frozenset(program for program, _ in RPC_PROGRAMS)
+# (program, version) pairs a call must name to resynchronise a stream.
+VERSIONS = frozenset(RPC_PROGRAMS)
 
 
 class RpcProgram(Protocol):
@@ -215,14 +224,19 @@ class RpcStreamApp:
                  ipv6: bool, thread: Hashable, conn: Connection | None = None) -> None:
         self.service = service
         self.origin = conn if conn is not None else _NoConnection
-        self.framing = RecordStream(PROGRAMS)
+        self.framing = RecordStream(PROGRAMS, VERSIONS, self._outstanding)
         self.pdu_length = self.framing.pdu_length
+        self.resync_length = self.framing.resync_length
         # Calls may travel both ways (callbacks): peers and caller keys per call
         # direction.  A call travels client -> server; if the first call arrives
         # the other way (a capture that began mid-connection) the roles swap.
         self.peers = (service.peer(client[0], server[0], ipv6, thread, self.origin),
                       service.peer(server[0], client[0], ipv6, thread, self.origin))
         self.keys = (service.caller_key(), service.caller_key())
+
+    def _outstanding(self, direction: int, xid: int) -> bool:
+        """Whether a reply travelling in ``direction`` answers a call awaiting it."""
+        return self.service.session.is_pending(self.keys[1 - direction] | xid)
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
         record = self.framing.record(pdu, direction)
@@ -233,13 +247,34 @@ class RpcStreamApp:
         except DissectError as exc:
             self.service.bad_message(exc, self.origin.frame)
             return
+        self._message(msg, direction, ts_ns)
+
+    def on_partial(self, front: memoryview, length: int, direction: int, ts_ns: int) -> None:
+        """A fragment the capture cut (snap length, or a hole in its body):
+        its message's header, when all captured, with arguments or results
+        unknown past the captured bytes."""
+        counts = self.service.counts
+        got = self.framing.record_front(front, length, direction)
+        msg = None
+        if got is not None:
+            try:
+                msg = decode_front(*got)
+            except DissectError as exc:
+                self.service.bad_message(exc, self.origin.frame)
+                return
+        if msg is None:
+            counts["messages cut inside their header"] += 1
+            return
+        counts["messages cut after their header"] += 1
+        self._message(msg, direction, ts_ns)
+
+    def _message(self, msg: RpcCall | RpcReply, direction: int, ts_ns: int) -> None:
         if isinstance(msg, RpcReply):
             self.service.reply(msg, self.keys[1 - direction], ts_ns)
         else:
             self.service.call(msg, self.peers[direction], self.keys[direction], ts_ns)
 
     def on_gap(self, direction: int, size: int) -> None:
-        self.framing.lost(direction)
         self.service.counts["bytes lost in gaps"] += size
 
     def on_close(self) -> None:

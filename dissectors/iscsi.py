@@ -95,6 +95,32 @@ _U32 = struct.Struct(">I")
 _CMDSN_OPCODES = frozenset({ISCSI_OP_NOP_OUT, ISCSI_OP_SCSI_CMD, ISCSI_OP_TASK_MGT_REQ,
                             ISCSI_OP_LOGIN_REQ, ISCSI_OP_TEXT_REQ, ISCSI_OP_LOGOUT_REQ})
 _CMDSN_WINDOW = 1024
+# Bits that must be zero in a BHS, per opcode: (flags byte, bytes 2-3), for
+# the strict check after lost sync (§11.2 ff.: "reserved" fields, the fixed
+# F bits aside, which _rules checks).
+_RESERVED: dict[int, tuple[int, int]] = {
+    ISCSI_OP_NOP_OUT: (0x7F, 0xFFFF),
+    ISCSI_OP_SCSI_CMD: (0x18, 0xFFFF),
+    ISCSI_OP_TASK_MGT_REQ: (0x00, 0xFFFF),
+    ISCSI_OP_LOGIN_REQ: (0x30, 0x0000),
+    ISCSI_OP_TEXT_REQ: (0x3F, 0xFFFF),
+    ISCSI_OP_DATA_OUT: (0x7F, 0xFFFF),
+    ISCSI_OP_LOGOUT_REQ: (0x7C, 0xFFFF),
+    ISCSI_OP_NOP_IN: (0x7F, 0xFFFF),
+    ISCSI_OP_SCSI_RSP: (0x61, 0x0000),
+    ISCSI_OP_TASK_MGT_RSP: (0x7F, 0x00FF),
+    ISCSI_OP_LOGIN_RSP: (0x30, 0x0000),
+    ISCSI_OP_TEXT_RSP: (0x3F, 0xFFFF),
+    ISCSI_OP_DATA_IN: (0x38, 0xFF00),
+    ISCSI_OP_LOGOUT_RSP: (0x7F, 0x00FF),
+    ISCSI_OP_R2T: (0x7F, 0xFFFF),
+    ISCSI_OP_ASYNC_MSG: (0x7F, 0xFFFF),
+    ISCSI_OP_REJECT: (0x7F, 0x00FF),
+}
+# The largest data segment a PDU may carry to resynchronise a stream when no
+# login showed MaxRecvDataSegmentLength (§13.12 allows up to 2**24 - 1;
+# initiators and targets offer 8 KiB to 1 MiB).
+RESYNC_DATA_SEGMENT = 1 << 20
 _DIGEST = struct.Struct("<I")  # CRC32C goes least significant byte first (§13.1)
 
 
@@ -218,6 +244,7 @@ def _padded(n: int) -> int:
 
 
 _HEAD = struct.Struct(">BBxxI")  # opcode byte, flags, TotalAHSLength<<24 | DataSegmentLength
+_RESYNC_HEAD = struct.Struct(">BBHI")  # ... with bytes 2-3
 
 # Per first BHS byte, what a plausible PDU with it may be and what follows its
 # header: -1 not a PDU, else these bits (one table per side and digest setting).
@@ -297,11 +324,13 @@ def heuristic(view: memoryview) -> bool:
 
 
 def decode(view: memoryview, header_digest: bool, data_digest: bool,
-           cls: type[Pdu] = Pdu) -> Pdu:
+           cls: type[Pdu] = Pdu, header_only: bool = False) -> Pdu:
     """Decode exactly one PDU and verify its digests (a mismatch is recorded, not raised).
 
     ``cls`` is Pdu or a subclass: a translator may have the PDU decoded
-    straight into its probe argument object.
+    straight into its probe argument object.  ``header_only``: ``view`` is
+    the front of a PDU the capture cut, holding at least BHS and AHS; the
+    rest is not looked at (no digest verdicts; ``data`` is what was captured).
     """
     size = len(view)
     if size < BHS_LEN:
@@ -316,6 +345,8 @@ def decode(view: memoryview, header_digest: bool, data_digest: bool,
     pos = BHS_LEN + (word >> 24) * 4
     if size < pos:
         raise Truncated(pos, size, "iSCSI AHS")
+    if header_only:
+        return pdu
     if header_digest:
         if size < pos + DIGEST_LEN:
             raise Truncated(pos + DIGEST_LEN, size, "iSCSI header digest")
@@ -395,7 +426,7 @@ class IscsiSession:
     """Session state: names, ISID/TSIH, negotiated keys and the task table."""
 
     __slots__ = ("initiator_name", "target_name", "session_type", "isid", "tsih",
-                 "params", "tasks", "connections", "__weakref__")
+                 "params", "tasks", "connections", "declared_data_segment", "__weakref__")
 
     def __init__(self) -> None:
         self.initiator_name = UNKNOWN_NAME
@@ -406,6 +437,8 @@ class IscsiSession:
         self.params: dict[str, str] = {}
         self.tasks: dict[int, Task] = {}
         self.connections = 0
+        # The largest MaxRecvDataSegmentLength either side declared (§13.12), 0 before.
+        self.declared_data_segment = 0
 
     @property
     def isid_text(self) -> str:
@@ -424,7 +457,10 @@ class IscsiSession:
         Names come from login keys only: a SendTargets text answer lists
         TargetNames that are not this session's (§12.3).
         """
+        declared = []
         for key, value in pairs:
+            if key == "MaxRecvDataSegmentLength" and value.isdigit():
+                declared.append(int(value))
             if key in NEGOTIATED_DEFAULTS:
                 # An offer lists choices; the answer is a single value (§6.2).
                 if "," in value:
@@ -443,6 +479,14 @@ class IscsiSession:
                 self.session_type = value
                 if value == "Discovery" and self.target_name == UNKNOWN_NAME:
                     self.target_name = ""  # a discovery session names no target
+        if declared:
+            self.declared_data_segment = max(self.declared_data_segment, *declared)
+
+    @property
+    def data_segment_limit(self) -> int:
+        """No PDU of the session carries a longer data segment, so no
+        resynchronisation candidate may."""
+        return self.declared_data_segment or RESYNC_DATA_SEGMENT
 
 
 class SessionTable:
@@ -471,7 +515,7 @@ class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
-                 "target_dir", "resync", "last_cmdsn", "_sides", "_framing")
+                 "target_dir", "last_cmdsn", "last_itt", "_sides", "_framing")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
@@ -485,19 +529,18 @@ class IscsiConnection:
         self.target_dir: int | None = None  # stream direction the target sends on
         # The opcodes each direction may carry (either, until target_dir is known).
         self._sides = (ANY_OPCODES, ANY_OPCODES)
-        self.resync = [False, False]  # bytes were lost in that direction
+        self.last_itt: int | None = None  # of the last initiator PDU
         self.last_cmdsn: int | None = None
         self._reframe()
 
     def _reframe(self) -> None:
         """Choose the rules pdu_length() frames each direction by straight
-        away: none (the careful path) after lost bytes or while the digests
-        are unknown.  Called whenever one of those changes."""
+        away: none (the careful path) while the digests are unknown.  Called
+        whenever the digests or the sides change."""
         hdig, ddig = self.header_digest, self.data_digest
         known = hdig is not None and ddig is not None
         self._framing: tuple[tuple[int, ...] | None, ...] = tuple(
-            _rules(side, hdig, ddig) if known and not resync else None
-            for side, resync in zip(self._sides, self.resync))
+            _rules(side, hdig, ddig) if known else None for side in self._sides)
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
         """The framer's length function, honouring (or detecting) digests."""
@@ -506,12 +549,32 @@ class IscsiConnection:
             return self._careful_length(view, direction)
         return _length(view, rules)
 
-    def _careful_length(self, view: memoryview, direction: int) -> int | None:
-        """pdu_length() after lost bytes or while the digests are unknown."""
+    def resync_length(self, view: memoryview, direction: int) -> int | None:
+        """The strict check at a segment start after sync was lost (or when
+        the capture began mid-session): a valid opcode for the side, reserved
+        bits zero, AHS only on a command, a data segment within what the
+        login allowed, a header digest that verifies when digests are in
+        force, and a PDU that fits the session (``_resumes``: the ITT of an
+        open task, a CmdSN near the last one)."""
         side = self._sides[direction]
-        if self.resync[direction] and (_rules(side, False, False)[view[0]] < 0
-                                       or not self._resumes(view)):
+        first, flags, spec, word = _RESYNC_HEAD.unpack_from(view)
+        reserved = _RESERVED.get(first & 0x3F)
+        rule = _rules(side, False, False)[first]
+        if rule < 0 or reserved is None or flags & reserved[0] or spec & reserved[1] \
+                or (word >> 24 and not rule & _RULE_AHS) \
+                or word & 0xFFFFFF > self.session.data_segment_limit \
+                or not self._resumes(view):
             return None
+        if self.header_digest and first & 0x3F not in _LOGIN_OPCODES:
+            end = BHS_LEN + (word >> 24) * 4
+            if len(view) < end + DIGEST_LEN \
+                    or _DIGEST.unpack_from(view, end)[0] != crc32c(view[:end]):
+                return None
+        return self._careful_length(view, direction)
+
+    def _careful_length(self, view: memoryview, direction: int) -> int | None:
+        """pdu_length() while the digests are unknown."""
+        side = self._sides[direction]
         hdig = self.header_digest
         ddig = self.data_digest
         if hdig is None or ddig is None:
@@ -550,32 +613,49 @@ class IscsiConnection:
 
     def _resumes(self, view: memoryview) -> bool:
         """After lost bytes, a candidate BHS must also fit the session's state:
-        a task tag in flight, or a CmdSN close to the last one (§3.2.2.1); data
-        segments (disk blocks) are full of byte runs that pass the plain checks."""
+        a task tag in flight (a SCSI task, or the last request's for its
+        response), or a CmdSN close to the last one (§3.2.2.1); with no state
+        yet, only a command or a login request (what opens a stream).  Data
+        segments (disk blocks) are full of byte runs that pass the plain
+        checks."""
         opcode = view[0] & 0x3F
         itt = _U32.unpack_from(view, 16)[0]
-        if itt in self.session.tasks:
+        if itt in self.session.tasks or (opcode in TARGET_OPCODES and itt == self.last_itt):
             return True
         if opcode in _CMDSN_OPCODES and self.last_cmdsn is not None:
             return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
-        return opcode == ISCSI_OP_SCSI_CMD and self.last_cmdsn is None
+        return opcode in (ISCSI_OP_SCSI_CMD, ISCSI_OP_LOGIN_REQ) and self.last_cmdsn is None
 
     def decode(self, view: memoryview, direction: int, cls: type[Pdu] = Pdu) -> Pdu:
         """Decode one framed PDU (into a ``cls``) with this connection's digest settings."""
         pdu = decode(view, self.header_digest is True, self.data_digest is True, cls)
-        resync = self.resync
-        if resync[direction]:
-            resync[direction] = False
-            self._reframe()
+        self._seen(pdu, direction)
+        return pdu
+
+    def decode_front(self, front: memoryview, direction: int,
+                     cls: type[Pdu] = Pdu) -> Pdu | None:
+        """A PDU of which only ``front`` was captured (a snap length, or a hole
+        in its data segment): decoded from its header when BHS and AHS were
+        all captured, else None (a header partly seen says nothing)."""
+        if len(front) < BHS_LEN or len(front) < BHS_LEN + front[4] * 4:
+            return None
+        pdu = decode(front, False, False, cls, header_only=True)
+        self._seen(pdu, direction)
+        return pdu
+
+    def _seen(self, pdu: Pdu, direction: int) -> None:
+        """What a decoded PDU tells about the connection: the last CmdSN, and
+        (from the first one) which direction the target sends on."""
         opcode = pdu.opcode
         if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
+        if opcode in INITIATOR_OPCODES:
+            self.last_itt = pdu.itt
         if self.target_dir is None:
             target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction
             self._sides = ((TARGET_OPCODES, INITIATOR_OPCODES) if target == 0
                            else (INITIATOR_OPCODES, TARGET_OPCODES))
             self._reframe()
-        return pdu
 
     def login_or_text(self, pdu: Pdu) -> list[tuple[str, str]] | None:
         """Collect key text across continued PDUs; the pairs once a C=0 PDU ends it."""
@@ -640,8 +720,13 @@ class IscsiConnection:
         return task
 
     def lost(self, direction: int) -> None:
-        """Bytes were lost: key text continued across the hole cannot be trusted,
-        and the next PDU boundary must be found with care."""
+        """Bytes were lost: key text continued across the hole cannot be trusted."""
         self._pending.clear()
-        self.resync[direction] = True
-        self._reframe()
+
+    def keys_cut(self, pdu: Pdu, table: SessionTable) -> None:
+        """A login or text PDU whose key text the capture cut: no key is
+        learned from it (nor from what it continued); a login still moves
+        the connection on (ISID, TSIH, the switch to full feature phase)."""
+        self._pending.pop(pdu.opcode, None)
+        if pdu.opcode in _LOGIN_OPCODES:
+            self.on_login(pdu, None, table)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Hashable
 
 from fixtures.gen.iscsi import INITIATOR, INITIATOR_IQN, TARGET, TARGET_IQN, Session, login
-from pcapprobe.flows.framing import feed_stream
+from pcapprobe.flows.framing import StreamFramer, feed_stream
 from pcapprobe.pipeline import RunContext
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.probes.translators.iscsi import IscsiProvider
@@ -114,8 +114,14 @@ def test_midsession_names_are_unknown_and_gap_resyncs() -> None:
     sink = Collect()
     provider = IscsiProvider(RunContext(sink, Report(stderr=io.StringIO())))
     app = provider.app(INITIATOR, TARGET, False)
-    framer = feed_stream(app, [(0, b"\x00garbage")] + exchanges[:2] + [(1, 500)]
-                         + exchanges[3:])
+    framer = StreamFramer(app)
+    framer.joined(0)  # mid-session, as a connection whose SYN was not seen
+    framer.joined(1)
+    for direction, chunk in [(0, b"\x00garbage")] + exchanges[:2] + [(1, 500)] + exchanges[3:]:
+        if isinstance(chunk, int):
+            framer.gap(direction, chunk)
+        else:
+            framer.data(direction, chunk, 0)
     names = [n for n, _, _ in sink.firings]
     assert names.count("scsi-command") == 1 and names.count("scsi-response") == 1
     assert names.count("data-send") == 3  # the Data-In lost in the gap is not invented

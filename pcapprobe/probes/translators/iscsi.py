@@ -235,6 +235,7 @@ class IscsiProvider:
         self.xfer_done = ctx.handler(PROVIDER, "xfer-done")
         self.xfers = self.xfer_start is not None or self.xfer_done is not None
         self.listening = any(self.fire) or self.xfers
+        self.counts = ctx.report.layer("iscsi")
 
     def app(self, client: str, server: str, ipv6: bool,
             conn: Connection | None = None) -> IscsiApp:
@@ -258,6 +259,7 @@ class IscsiApp:
         self.conninfo: ConnInfo | None = None
         self.connection_info: ConnectionInfo | None = None  # args[1] of xfer probes
         self.pdu_length = self.state.pdu_length
+        self.resync_length = self.state.resync_length
         # The provider's, read for every PDU: one attribute away, not two.
         self.fire = provider.fire
         self.xfers = provider.xfers
@@ -268,21 +270,40 @@ class IscsiApp:
         self.provider.ctx.report.weird(name, conn.frame if conn is not None else None, detail)
 
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
-        state = self.state
         try:
-            pdu = state.decode(view, direction, PduInfo)
+            pdu = self.state.decode(view, direction, PduInfo)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
                         f"iSCSI: {exc}")
             return
         if pdu.header_digest_ok is False or pdu.data_digest_ok is False:
             self._digest_mismatch(pdu)
+        self._fire(pdu, direction, ts_ns, True)
+
+    def on_partial(self, front: memoryview, length: int, direction: int, ts_ns: int) -> None:
+        """A PDU the capture cut (snap length, or a hole in its data segment):
+        fired from its header when BHS and AHS were all captured; counts come
+        from the header (DataSegmentLength), never from the bytes seen."""
+        pdu = self.state.decode_front(front, direction, PduInfo)
+        counts = self.provider.counts
+        if pdu is None:
+            counts["PDUs cut inside their header"] += 1
+            return
+        counts["PDUs cut after their header"] += 1
+        self._fire(pdu, direction, ts_ns, False)
+
+    def _fire(self, pdu: PduInfo, direction: int, ts_ns: int, whole: bool) -> None:
+        """Track and fire one decoded PDU (``whole``: its data segment too)."""
+        state = self.state
         opcode = pdu.opcode
         conninfo = self.conninfo
         if conninfo is None:
             conninfo = self._connected(opcode, direction)
         if opcode in _KEY_OPCODES:
-            self._keys(pdu)
+            if whole:
+                self._keys(pdu)
+            else:
+                state.keys_cut(pdu, self.provider.sessions)
         task = state.track(pdu) if opcode in _TASK_OPCODES else None
         fire = self.fire[opcode]
         if fire is not None:
@@ -387,6 +408,7 @@ class IscsiApp:
 
     def on_gap(self, direction: int, size: int) -> None:
         self.state.lost(direction)
+        self.provider.counts["bytes lost in gaps"] += size
 
     def on_close(self) -> None:
         """Nothing pending: the session outlives its connections (§6.3)."""

@@ -675,8 +675,9 @@ class IscsiConnection:
         """Apply a login PDU: ISID/TSIH, keys, and the switch to full feature phase."""
         session = self.session
         self.in_login = True
-        self.header_digest = self.header_digest or False
-        self.data_digest = self.data_digest or False
+        # Digests stay as they were (unknown mid-capture): login PDUs never
+        # carry any (§13.1), and only the response that ends the login says
+        # what the session negotiated; if it is not captured, the stream shows.
         if session.isid is None:
             session.isid = pdu.isid
         if pairs:

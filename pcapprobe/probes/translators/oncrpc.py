@@ -180,6 +180,25 @@ class RpcService:
         except DissectError as exc:
             self.bad_message(exc, frame)
             return
+        self._datagram_message(msg, src, dst, ipv6, ts_ns)
+
+    def on_datagram_front(self, front: memoryview, length: int, src: tuple[str, int],
+                          dst: tuple[str, int], ipv6: bool, ts_ns: int, frame: Any = None) -> None:
+        """A datagram a snap length cut: its message's header, when all captured."""
+        self.frame = frame
+        try:
+            msg = decode_front(front, length)
+        except DissectError as exc:
+            self.bad_message(exc, frame)
+            return
+        if msg is None:
+            self.counts["messages cut inside their header"] += 1
+            return
+        self.counts["messages cut after their header"] += 1
+        self._datagram_message(msg, src, dst, ipv6, ts_ns)
+
+    def _datagram_message(self, msg: RpcCall | RpcReply, src: tuple[str, int],
+                          dst: tuple[str, int], ipv6: bool, ts_ns: int) -> None:
         if isinstance(msg, RpcReply):
             if src not in self._udp_servers:
                 return  # not an RPC server we know: some other UDP traffic

@@ -529,7 +529,8 @@ class IscsiConnection:
         self.target_dir: int | None = None  # stream direction the target sends on
         # The opcodes each direction may carry (either, until target_dir is known).
         self._sides = (ANY_OPCODES, ANY_OPCODES)
-        self.last_itt: int | None = None  # of the last initiator PDU
+        # ITT of the last PDU each side sent: [initiator, target]
+        self.last_itt: list[int | None] = [None, None]
         self.last_cmdsn: int | None = None
         self._reframe()
 
@@ -562,9 +563,16 @@ class IscsiConnection:
         rule = _rules(side, False, False)[first]
         if rule < 0 or reserved is None or flags & reserved[0] or spec & reserved[1] \
                 or (word >> 24 and not rule & _RULE_AHS) \
-                or word & 0xFFFFFF > self.session.data_segment_limit \
-                or not self._resumes(view):
+                or word & 0xFFFFFF > self.session.data_segment_limit:
             return None
+        if not self._resumes(view):
+            # Nothing from the other side to check against (one direction
+            # captured, or it has not spoken yet): a PDU must then also end
+            # exactly where its segment does.
+            if self.last_itt[first & 0x3F < 0x20] is not None or self.session.tasks:
+                return None
+            length = self._careful_length(view, direction)
+            return length if length == len(view) else None
         if self.header_digest and first & 0x3F not in _LOGIN_OPCODES:
             end = BHS_LEN + (word >> 24) * 4
             if len(view) < end + DIGEST_LEN \
@@ -613,14 +621,15 @@ class IscsiConnection:
 
     def _resumes(self, view: memoryview) -> bool:
         """After lost bytes, a candidate BHS must also fit the session's state:
-        a task tag in flight (a SCSI task, or the last request's for its
-        response), or a CmdSN close to the last one (§3.2.2.1); with no state
-        yet, only a command or a login request (what opens a stream).  Data
-        segments (disk blocks) are full of byte runs that pass the plain
+        a task tag in flight (a SCSI task, or the tag of the other side's last
+        PDU: a response to a request, a Data-Out to an R2T whose command was
+        not captured), or a CmdSN close to the last one (§3.2.2.1); with no
+        state yet, only a command or a login request (what opens a stream).
+        Data segments (disk blocks) are full of byte runs that pass the plain
         checks."""
         opcode = view[0] & 0x3F
         itt = _U32.unpack_from(view, 16)[0]
-        if itt in self.session.tasks or (opcode in TARGET_OPCODES and itt == self.last_itt):
+        if itt in self.session.tasks or itt == self.last_itt[opcode < 0x20]:
             return True
         if opcode in _CMDSN_OPCODES and self.last_cmdsn is not None:
             return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
@@ -635,10 +644,15 @@ class IscsiConnection:
     def decode_front(self, front: memoryview, direction: int,
                      cls: type[Pdu] = Pdu) -> Pdu | None:
         """A PDU of which only ``front`` was captured (a snap length, or a hole
-        in its data segment): decoded from its header when BHS and AHS were
-        all captured, else None (a header partly seen says nothing)."""
-        if len(front) < BHS_LEN or len(front) < BHS_LEN + front[4] * 4:
+        in its data segment): decoded from its header when the BHS was all
+        captured (AHS bytes past the captured ones read as 0), else None (a
+        BHS partly seen says nothing)."""
+        if len(front) < BHS_LEN:
             return None
+        header = BHS_LEN + front[4] * 4
+        if len(front) < header:
+            # AHS bytes not captured read as 0 (an extended CDB's tail)
+            front = memoryview(bytes(front) + bytes(header - len(front)))
         pdu = decode(front, False, False, cls, header_only=True)
         self._seen(pdu, direction)
         return pdu
@@ -649,8 +663,7 @@ class IscsiConnection:
         opcode = pdu.opcode
         if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
-        if opcode in INITIATOR_OPCODES:
-            self.last_itt = pdu.itt
+        self.last_itt[opcode >= 0x20] = pdu.itt
         if self.target_dir is None:
             target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction
             self._sides = ((TARGET_OPCODES, INITIATOR_OPCODES) if target == 0
@@ -671,7 +684,7 @@ class IscsiConnection:
         return parse_keys(pdu.data)
 
     def on_login(self, pdu: Pdu, pairs: list[tuple[str, str]] | None,
-                 table: SessionTable) -> None:
+                 table: SessionTable, keys_cut: bool = False) -> None:
         """Apply a login PDU: ISID/TSIH, keys, and the switch to full feature phase."""
         session = self.session
         self.in_login = True
@@ -687,8 +700,11 @@ class IscsiConnection:
         if (pdu.opcode == ISCSI_OP_LOGIN_RSP and pdu.flags & FLAG_TRANSIT
                 and pdu.nsg == FULL_FEATURE_PHASE and pdu.login_status == 0):
             self.in_login = False
-            self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
-            self.data_digest = session.params.get("DataDigest") == "CRC32C"
+            if keys_cut:  # what was negotiated is not known: the stream will show
+                self.header_digest = self.data_digest = None
+            else:
+                self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
+                self.data_digest = session.params.get("DataDigest") == "CRC32C"
             self.session = table.established(session)
         self._reframe()
 
@@ -730,4 +746,4 @@ class IscsiConnection:
         the connection on (ISID, TSIH, the switch to full feature phase)."""
         self._pending.pop(pdu.opcode, None)
         if pdu.opcode in _LOGIN_OPCODES:
-            self.on_login(pdu, None, table)
+            self.on_login(pdu, None, table, keys_cut=True)

@@ -101,15 +101,17 @@ class Connection:
         reasm = self.reasm[direction]
         if reasm is None:
             reasm = self._start_direction(direction, seq, flags & TH_SYN != 0)
+        if flags & TH_ACK:
+            # first: what it acknowledges was sent before this segment's bytes
+            # (a gap it gives up may hold PDUs this segment answers)
+            other = self.reasm[1 - direction]
+            if other is not None:
+                other.acked(seg.ack, ts_ns)
         # datalen: the data on the wire, of which a snap length may have cut a tail
         reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns, seg.datalen)
         if self.framer.mismatch:  # type: ignore[union-attr]  # set while streaming
             self._unbind(ts_ns)
             return
-        if flags & TH_ACK:
-            other = self.reasm[1 - direction]
-            if other is not None:
-                other.acked(seg.ack, ts_ns)
         if self.reset or self.fins == 3:
             self.close_stream(ts_ns)
 

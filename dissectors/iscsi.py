@@ -373,7 +373,9 @@ def parse_keys(data: bytes | memoryview) -> list[tuple[str, str]]:
         key, sep, value = item.partition(b"=")
         if not sep:
             raise Malformed(f"text item without '=': {item[:40]!r}", "iscsi.bad_text_key")
-        pairs.append((key.decode("utf-8", "replace"), value.decode("utf-8", "replace")))
+        # UTF-8 (§6.1); other bytes kept as themselves (surrogateescape)
+        pairs.append((key.decode("utf-8", "surrogateescape"),
+                      value.decode("utf-8", "surrogateescape")))
     return pairs
 
 

@@ -84,6 +84,19 @@ FLAG_STATUS = 0x01  # S bit of Data-In (§11.7.1)
 FULL_FEATURE_PHASE = 3  # NSG value (§11.12.3)
 AHS_EXTENDED_CDB = 1  # AHS type (§11.2.1.2)
 TTT_RESERVED = 0xFFFFFFFF
+# Task management functions (§11.5.1) and what each ends: one task (by its
+# Referenced Task Tag), the tasks of the LUN, or every task of the session.
+TMF_ABORT_TASK = 1
+TMF_ABORT_TASK_SET = 2
+TMF_CLEAR_TASK_SET = 4
+TMF_LUN_RESET = 5
+TMF_TARGET_WARM_RESET = 6
+TMF_TARGET_COLD_RESET = 7
+_TMF_LUN_SCOPE = frozenset({TMF_ABORT_TASK_SET, TMF_CLEAR_TASK_SET, TMF_LUN_RESET})
+_TMF_SESSION_SCOPE = frozenset({TMF_TARGET_WARM_RESET, TMF_TARGET_COLD_RESET})
+TMF_FUNCTION_COMPLETE = 0  # TMF response (§11.6.1)
+LOGOUT_CLOSE_SESSION = 0  # logout reason code (§11.14.1)
+MAX_PENDING_TMF = 64  # task management requests awaiting their response
 
 # The BHS as opcode byte, flags, bytes 2-3, AHS length + DataSegmentLength word,
 # bytes 8-15 (LUN or ISID/TSIH) and the eight words at 16-47; what each word
@@ -517,7 +530,8 @@ class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
-                 "target_dir", "last_cmdsn", "last_itt", "_sides", "_framing")
+                 "target_dir", "last_cmdsn", "last_itt", "_sides", "_framing", "_tmf",
+                 "_logout_reason")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
@@ -533,6 +547,9 @@ class IscsiConnection:
         self._sides = (ANY_OPCODES, ANY_OPCODES)
         # ITT of the last PDU each side sent: [initiator, target]
         self.last_itt: list[int | None] = [None, None]
+        # ITT -> (function, referenced task tag, LUN) of TMF requests in flight
+        self._tmf: dict[int, tuple[int, int, int]] = {}
+        self._logout_reason: int | None = None
         self.last_cmdsn: int | None = None
         self._reframe()
 
@@ -737,6 +754,46 @@ class IscsiConnection:
             task.status = pdu.status
             del tasks[pdu.itt]
         return task
+
+    def tasks_ended(self, pdu: Pdu) -> list[Task]:
+        """The tasks a task management or logout PDU ends, taken out of the
+        session's table: a TMF response "function complete" ends what its
+        request named (ABORT TASK: the referenced task; ABORT/CLEAR TASK SET,
+        LUN RESET: the LUN's tasks; TARGET WARM/COLD RESET: every task), a
+        logout response closing the session (or its only connection) ends
+        every task.  No response comes for them (COMSTAR aborts them)."""
+        opcode = pdu.opcode
+        if opcode == ISCSI_OP_TASK_MGT_REQ:
+            tmf = self._tmf
+            if len(tmf) >= MAX_PENDING_TMF:
+                del tmf[next(iter(tmf))]
+            tmf[pdu.itt] = (pdu.flags & 0x7F, pdu.w20, pdu.lun)
+            return []
+        if opcode == ISCSI_OP_LOGOUT_REQ:
+            self._logout_reason = pdu.flags & 0x7F
+            return []
+        tasks = self.session.tasks
+        if opcode == ISCSI_OP_TASK_MGT_RSP:
+            request = self._tmf.pop(pdu.itt, None)
+            if request is None or pdu.spec >> 8 != TMF_FUNCTION_COMPLETE:
+                return []
+            function, referenced, lun = request
+            if function == TMF_ABORT_TASK:
+                ended = [itt for itt in (referenced,) if itt in tasks]
+            elif function in _TMF_LUN_SCOPE:
+                ended = [itt for itt, task in tasks.items() if task.lun == lun]
+            elif function in _TMF_SESSION_SCOPE:
+                ended = list(tasks)
+            else:
+                return []
+        elif opcode == ISCSI_OP_LOGOUT_RSP and pdu.spec >> 8 == 0:
+            reason, self._logout_reason = self._logout_reason, None
+            if reason != LOGOUT_CLOSE_SESSION and self.session.connections > 1:
+                return []  # the session's other connections carry on
+            ended = list(tasks)
+        else:
+            return []
+        return [tasks.pop(itt) for itt in ended]
 
     def lost(self, direction: int) -> None:
         """Bytes were lost: key text continued across the hole cannot be trusted."""

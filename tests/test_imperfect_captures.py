@@ -157,6 +157,17 @@ def _tshark_nfs(path: Path, extra: list[str]) -> Counter[tuple[str, int]]:
     return tags
 
 
+# Variants where recall falls short for a reason documented in the README
+# ("Imperfect captures"): only the no-invention checks hold there.
+RECALL_LIMITS = {
+    # header and data digests negotiated in a login whose keys the snap
+    # length cut: the data digest shows only once a whole data segment and
+    # its digest are captured, which never happens at 128 bytes, so PDUs with
+    # data are framed 4 bytes short and sync is found again per segment
+    "scsi-osd-example-001.snap128": "data digest not detectable at this snap length",
+}
+
+
 def check(path: Path, iscsi: bool, original: Path) -> None:
     sink, errors = ours(path)
     assert "Traceback" not in errors
@@ -172,6 +183,8 @@ def check(path: Path, iscsi: bool, original: Path) -> None:
         invented = {name: (n, bound[name]) for name, n in fired.items() if n > bound[name]}
         assert not invented, f"fired more than tshark decodes (fired, tshark): {invented}"
     # Recall over every probe of the variant.
+    if path.stem in RECALL_LIMITS:
+        return
     found = sum(min(fired[name], n) for name, n in whole.items())
     total = sum(whole.values())
     missed = {name: (fired[name], n) for name, n in whole.items() if fired[name] < n}
@@ -215,4 +228,8 @@ def test_long_lossy_iscsi_session_stays_in_step(tmp_path: Path) -> None:
     assert fired["data-send"] == 2999
     assert set(fired) <= {"scsi-command", "scsi-response", "data-send", "login-command",
                           "login-response"}
-    assert per_probe(theirs(path, iscsi=True)) == fired  # tshark too
+    # tshark decodes no more (segment by segment) and no fewer whole; the
+    # Data-In with a hole in its data is one it cannot reassemble
+    whole, seen = per_probe(theirs(path, True)), per_probe(everything(path, True))
+    assert not whole - fired and not fired - (seen | whole)
+    assert fired["data-send"] == whole["data-send"] + 1

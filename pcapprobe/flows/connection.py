@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from pcapprobe.flows.framing import StreamFramer
+from pcapprobe.flows.losses import StreamLosses
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.flows.reassembly import Budget, Reassembler
 
@@ -150,6 +151,7 @@ class Connection:
             if reasm is not None:
                 reasm.close(ts_ns)
         framer.close()
+        StreamLosses.of(self.ctx).closed(self, framer)
 
 
 # What a segment's 4-tuple finds: everything the per-segment path needs without

@@ -642,7 +642,8 @@ class IscsiConnection:
         """After lost bytes, a candidate BHS must also fit the session's state:
         a task tag in flight (a SCSI task, or the tag of the other side's last
         PDU: a response to a request, a Data-Out to an R2T whose command was
-        not captured), or a CmdSN close to the last one (§3.2.2.1); with no
+        not captured), or a CmdSN (an initiator's) or ExpCmdSN (a target's)
+        close to the last CmdSN (§3.2.2.1); with no
         state yet, only a command or a login request (what opens a stream).
         Data segments (disk blocks) are full of byte runs that pass the plain
         checks."""
@@ -652,6 +653,10 @@ class IscsiConnection:
             return True
         if opcode in _CMDSN_OPCODES and self.last_cmdsn is not None:
             return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
+        if opcode in TARGET_OPCODES and self.last_cmdsn is not None:
+            # every target PDU carries ExpCmdSN (word 28): next to the last CmdSN
+            distance = (_U32.unpack_from(view, 28)[0] - self.last_cmdsn) & 0xFFFFFFFF
+            return (distance + _CMDSN_WINDOW) & 0xFFFFFFFF < 2 * _CMDSN_WINDOW
         return opcode in (ISCSI_OP_SCSI_CMD, ISCSI_OP_LOGIN_REQ) and self.last_cmdsn is None
 
     def decode(self, view: memoryview, direction: int, cls: type[Pdu] = Pdu) -> Pdu:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from collections import Counter, OrderedDict
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Callable, Container, Generic, Hashable, TypeVar
 
 from dissectors._reader import CutReader, Malformed, Reader
 
@@ -374,7 +374,7 @@ class RecordStream:
     min_header = RECORD_MARK_LEN
 
     def __init__(self, programs: frozenset[int] | None = None,
-                 versions: frozenset[tuple[int, int]] | None = None,
+                 versions: Container[tuple[int, int]] | None = None,
                  outstanding: Callable[[int, int], bool] | None = None) -> None:
         self.programs = programs
         self.versions = versions

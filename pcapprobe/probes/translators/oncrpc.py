@@ -45,8 +45,6 @@ RPC_PROGRAMS: dict[tuple[int, int], Callable[[RunContext, PathMap], RpcProgram]]
 }
 # Programs recognised by the heuristics (a call to one pins the flow to RPC).
 PROGRAMS = frozenset(program for program, _ in RPC_PROGRAMS)
-# (program, version) pairs a call must name to resynchronise a stream.
-VERSIONS = frozenset(RPC_PROGRAMS)
 
 
 class RpcProgram(Protocol):
@@ -301,7 +299,8 @@ class RpcStreamApp:
                  ipv6: bool, thread: Hashable, conn: Connection | None = None) -> None:
         self.service = service
         self.origin = conn if conn is not None else _NoConnection
-        self.framing = RecordStream(PROGRAMS, VERSIONS, self._outstanding)
+        # the programs the service decodes, those learned from the traffic too
+        self.framing = RecordStream(PROGRAMS, service.programs, self._outstanding)
         self.pdu_length = self.framing.pdu_length
         self.resync_length = self.framing.resync_length
         # Calls may travel both ways (callbacks): peers and caller keys per call

@@ -216,9 +216,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
             yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
                         view[start:end], wirelen, None, source)
             pos = end
-    except BrokenPipeError:
-        # not the capture: the reader of our output went away while the
-        # scanner's records were being decoded (the CLI stops quietly)
+    except BrokenPipeError:  # the output's reader left while the scanner wrote
         raise
     except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")

@@ -195,9 +195,7 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
             last_ts = ts
             yield Frame(index, ts, iface.linktype, body[data_at : data_at + caplen],
                         wirelen, iface.name, source)
-    except BrokenPipeError:
-        # not the capture: the reader of our output went away while the
-        # scanner's records were being decoded (the CLI stops quietly)
+    except BrokenPipeError:  # the output's reader left while the scanner wrote
         raise
     except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")

@@ -181,3 +181,114 @@ class Reader:
         if (limit is not None and n > limit) or n * 4 > self.remaining:
             raise Malformed(f"{what} count {n} too large", "xdr.too_long")
         return n
+
+
+UNKNOWN = "<unknown>"
+
+
+class CutReader(Reader):
+    """A Reader over a message of which only a front was captured (a snap
+    length, or a hole inside it): ``view`` spans the whole declared length,
+    zero past ``captured``.  A field that lies wholly in the captured bytes
+    reads as on the wire; the first one that does not, and every field after
+    it, reads as unknown: integers 0, opaque data empty, strings "<unknown>"
+    -- never a value made of some captured and some missing bytes.  From that
+    first field on the bytes of ``view`` are zeroed, so members decoded later
+    from the same view (lazily) read as unknown too.
+
+    ``end`` is the captured end, so fast paths that check ``pos + n <= end``
+    fall back to the field reads below; ``cut`` tells whether any field was
+    past it.  Nothing raises Truncated.
+    """
+
+    __slots__ = ("cut", "_buffer", "_length")
+
+    def __init__(self, buffer: bytearray, captured: int, pos: int = 0) -> None:
+        super().__init__(memoryview(buffer), pos)
+        self._buffer = buffer
+        self._length = len(buffer)
+        self.end = min(captured, self._length)
+        self.cut = False
+
+    @classmethod
+    def of(cls, front: bytes | memoryview, length: int, pos: int = 0) -> CutReader:
+        """A reader over a message of ``length`` bytes whose ``front`` was captured."""
+        buffer = bytearray(max(length, len(front)))
+        buffer[: len(front)] = front
+        return cls(buffer, len(front), pos)
+
+    def _need(self, n: int, what: str = "") -> int:
+        pos = self.pos
+        if n < 0:
+            raise Malformed(f"negative length {n}" + (f" for {what}" if what else ""))
+        if self.cut or pos + n > self.end:
+            self._cut_at(pos)
+            return -1
+        self.pos = pos + n
+        return pos
+
+    def _cut_at(self, pos: int) -> None:
+        """The field at ``pos`` was not captured: it and all after are unknown."""
+        if not self.cut:
+            self.cut = True
+            if pos < self.end:
+                self._buffer[pos : self.end] = bytes(self.end - pos)
+            self.end = pos
+        self.pos = self.end
+
+    def u8(self) -> int:
+        p = self._need(1, "u8")
+        return 0 if p < 0 else self.view[p]
+
+    def u16(self) -> int:
+        p = self._need(2, "u16")
+        return 0 if p < 0 else _U16_BE(self.view, p)[0]
+
+    def u32(self) -> int:
+        p = self._need(4, "u32")
+        return 0 if p < 0 else _U32_BE(self.view, p)[0]
+
+    def i32(self) -> int:
+        p = self._need(4, "i32")
+        return 0 if p < 0 else _I32_BE(self.view, p)[0]
+
+    def u64(self) -> int:
+        p = self._need(8, "u64")
+        return 0 if p < 0 else _U64_BE(self.view, p)[0]
+
+    def i64(self) -> int:
+        p = self._need(8, "i64")
+        return 0 if p < 0 else _I64_BE(self.view, p)[0]
+
+    def take(self, n: int, what: str = "") -> memoryview:
+        """The next ``n`` bytes, or ``n`` zero bytes once cut (fixed-size
+        members keep their size)."""
+        p = self._need(n, what)
+        return memoryview(bytes(n)) if p < 0 else self.view[p : p + n]
+
+    def peek(self, n: int) -> memoryview:
+        if self.cut or self.pos + n > self.end:
+            return memoryview(bytes(n))
+        return self.view[self.pos : self.pos + n]
+
+    def xdr_opaque(self, limit: int | None = None, what: str = "opaque") -> memoryview:
+        n = self.u32()
+        if limit is not None and n > limit:
+            raise Malformed(f"{what} length {n} exceeds {limit}", "xdr.too_long")
+        data = self.take(n, what)
+        if self.cut:
+            return data[:0]
+        self.skip(-n % 4, "XDR padding")
+        return data
+
+    def xdr_string(self, limit: int | None = None, what: str = "string") -> str:
+        data = self.xdr_opaque(limit, what)
+        return UNKNOWN if self.cut else str(data, "utf-8", "surrogateescape")
+
+    def xdr_array_len(self, limit: int | None = None, what: str = "array") -> int:
+        n = self.u32()
+        if self.cut:
+            return 0
+        if (limit is not None and n > limit) or n * 4 > self._length - self.pos:
+            raise Malformed(f"{what} count {n} too large", "xdr.too_long")
+        return n

@@ -102,11 +102,12 @@ class IpPacket:
             payload = self._payload = self._view[self._pstart : self._pend]
         return payload
 
-    def reassembled(self, payload: bytes) -> IpPacket:
-        """The same packet carrying a whole reassembled datagram payload."""
+    def reassembled(self, payload: bytes, length: int | None = None) -> IpPacket:
+        """The same packet carrying a whole reassembled datagram payload
+        (``length`` on the wire, when a snap length cut its fragments)."""
         whole = type(self)(self.frame, self.ts_ns, self.ipv6, self.src, self.dst, self.proto,
-                           self._view, self._off, self._hlen, 0, 0, len(payload),
-                           self.plength, None)
+                           self._view, self._off, self._hlen, 0, 0,
+                           len(payload) if length is None else length, self.plength, None)
         whole._payload = memoryview(payload)
         return whole
 

@@ -85,6 +85,19 @@ FLAG_UNDERFLOW = 0x02  # U bit of SCSI Response and Data-In: residual count vali
 FULL_FEATURE_PHASE = 3  # NSG value (§11.12.3)
 AHS_EXTENDED_CDB = 1  # AHS type (§11.2.1.2)
 TTT_RESERVED = 0xFFFFFFFF
+# Task management functions (§11.5.1) and what each ends: one task (by its
+# Referenced Task Tag), the tasks of the LUN, or every task of the session.
+TMF_ABORT_TASK = 1
+TMF_ABORT_TASK_SET = 2
+TMF_CLEAR_TASK_SET = 4
+TMF_LUN_RESET = 5
+TMF_TARGET_WARM_RESET = 6
+TMF_TARGET_COLD_RESET = 7
+_TMF_LUN_SCOPE = frozenset({TMF_ABORT_TASK_SET, TMF_CLEAR_TASK_SET, TMF_LUN_RESET})
+_TMF_SESSION_SCOPE = frozenset({TMF_TARGET_WARM_RESET, TMF_TARGET_COLD_RESET})
+TMF_FUNCTION_COMPLETE = 0  # TMF response (§11.6.1)
+LOGOUT_CLOSE_SESSION = 0  # logout reason code (§11.14.1)
+MAX_PENDING_TMF = 64  # task management requests awaiting their response
 
 # The BHS as opcode byte, flags, bytes 2-3, AHS length + DataSegmentLength word,
 # bytes 8-15 (LUN or ISID/TSIH) and the eight words at 16-47; what each word
@@ -96,6 +109,32 @@ _U32 = struct.Struct(">I")
 _CMDSN_OPCODES = frozenset({ISCSI_OP_NOP_OUT, ISCSI_OP_SCSI_CMD, ISCSI_OP_TASK_MGT_REQ,
                             ISCSI_OP_LOGIN_REQ, ISCSI_OP_TEXT_REQ, ISCSI_OP_LOGOUT_REQ})
 _CMDSN_WINDOW = 1024
+# Bits that must be zero in a BHS, per opcode: (flags byte, bytes 2-3), for
+# the strict check after lost sync (§11.2 ff.: "reserved" fields, the fixed
+# F bits aside, which _rules checks).
+_RESERVED: dict[int, tuple[int, int]] = {
+    ISCSI_OP_NOP_OUT: (0x7F, 0xFFFF),
+    ISCSI_OP_SCSI_CMD: (0x18, 0xFFFF),
+    ISCSI_OP_TASK_MGT_REQ: (0x00, 0xFFFF),
+    ISCSI_OP_LOGIN_REQ: (0x30, 0x0000),
+    ISCSI_OP_TEXT_REQ: (0x3F, 0xFFFF),
+    ISCSI_OP_DATA_OUT: (0x7F, 0xFFFF),
+    ISCSI_OP_LOGOUT_REQ: (0x7C, 0xFFFF),
+    ISCSI_OP_NOP_IN: (0x7F, 0xFFFF),
+    ISCSI_OP_SCSI_RSP: (0x61, 0x0000),
+    ISCSI_OP_TASK_MGT_RSP: (0x7F, 0x00FF),
+    ISCSI_OP_LOGIN_RSP: (0x30, 0x0000),
+    ISCSI_OP_TEXT_RSP: (0x3F, 0xFFFF),
+    ISCSI_OP_DATA_IN: (0x38, 0xFF00),
+    ISCSI_OP_LOGOUT_RSP: (0x7F, 0x00FF),
+    ISCSI_OP_R2T: (0x7F, 0xFFFF),
+    ISCSI_OP_ASYNC_MSG: (0x7F, 0xFFFF),
+    ISCSI_OP_REJECT: (0x7F, 0x00FF),
+}
+# The largest data segment a PDU may carry to resynchronise a stream when no
+# login showed MaxRecvDataSegmentLength (§13.12 allows up to 2**24 - 1;
+# initiators and targets offer 8 KiB to 1 MiB).
+RESYNC_DATA_SEGMENT = 1 << 20
 _DIGEST = struct.Struct("<I")  # CRC32C goes least significant byte first (§13.1)
 
 
@@ -219,6 +258,7 @@ def _padded(n: int) -> int:
 
 
 _HEAD = struct.Struct(">BBxxI")  # opcode byte, flags, TotalAHSLength<<24 | DataSegmentLength
+_RESYNC_HEAD = struct.Struct(">BBHI")  # ... with bytes 2-3
 
 # Per first BHS byte, what a plausible PDU with it may be and what follows its
 # header: -1 not a PDU, else these bits (one table per side and digest setting).
@@ -298,11 +338,13 @@ def heuristic(view: memoryview) -> bool:
 
 
 def decode(view: memoryview, header_digest: bool, data_digest: bool,
-           cls: type[Pdu] = Pdu) -> Pdu:
+           cls: type[Pdu] = Pdu, header_only: bool = False) -> Pdu:
     """Decode exactly one PDU and verify its digests (a mismatch is recorded, not raised).
 
     ``cls`` is Pdu or a subclass: a translator may have the PDU decoded
-    straight into its probe argument object.
+    straight into its probe argument object.  ``header_only``: ``view`` is
+    the front of a PDU the capture cut, holding at least BHS and AHS; the
+    rest is not looked at (no digest verdicts; ``data`` is what was captured).
     """
     size = len(view)
     if size < BHS_LEN:
@@ -317,6 +359,8 @@ def decode(view: memoryview, header_digest: bool, data_digest: bool,
     pos = BHS_LEN + (word >> 24) * 4
     if size < pos:
         raise Truncated(pos, size, "iSCSI AHS")
+    if header_only:
+        return pdu
     if header_digest:
         if size < pos + DIGEST_LEN:
             raise Truncated(pos + DIGEST_LEN, size, "iSCSI header digest")
@@ -343,7 +387,9 @@ def parse_keys(data: bytes | memoryview) -> list[tuple[str, str]]:
         key, sep, value = item.partition(b"=")
         if not sep:
             raise Malformed(f"text item without '=': {item[:40]!r}", "iscsi.bad_text_key")
-        pairs.append((key.decode("utf-8", "replace"), value.decode("utf-8", "replace")))
+        # UTF-8 (§6.1); other bytes kept as themselves (surrogateescape)
+        pairs.append((key.decode("utf-8", "surrogateescape"),
+                      value.decode("utf-8", "surrogateescape")))
     return pairs
 
 
@@ -398,7 +444,7 @@ class IscsiSession:
     """Session state: names, ISID/TSIH, negotiated keys and the task table."""
 
     __slots__ = ("initiator_name", "target_name", "session_type", "isid", "tsih",
-                 "params", "tasks", "connections", "__weakref__")
+                 "params", "tasks", "connections", "declared_data_segment", "__weakref__")
 
     def __init__(self) -> None:
         self.initiator_name = UNKNOWN_NAME
@@ -409,6 +455,8 @@ class IscsiSession:
         self.params: dict[str, str] = {}
         self.tasks: dict[int, Task] = {}
         self.connections = 0
+        # The largest MaxRecvDataSegmentLength either side declared (§13.12), 0 before.
+        self.declared_data_segment = 0
 
     @property
     def isid_text(self) -> str:
@@ -427,7 +475,10 @@ class IscsiSession:
         Names come from login keys only: a SendTargets text answer lists
         TargetNames that are not this session's (§12.3).
         """
+        declared = []
         for key, value in pairs:
+            if key == "MaxRecvDataSegmentLength" and value.isdigit():
+                declared.append(int(value))
             if key in NEGOTIATED_DEFAULTS:
                 # An offer lists choices; the answer is a single value (§6.2).
                 if "," in value:
@@ -446,6 +497,14 @@ class IscsiSession:
                 self.session_type = value
                 if value == "Discovery" and self.target_name == UNKNOWN_NAME:
                     self.target_name = ""  # a discovery session names no target
+        if declared:
+            self.declared_data_segment = max(self.declared_data_segment, *declared)
+
+    @property
+    def data_segment_limit(self) -> int:
+        """No PDU of the session carries a longer data segment, so no
+        resynchronisation candidate may."""
+        return self.declared_data_segment or RESYNC_DATA_SEGMENT
 
 
 class SessionTable:
@@ -474,7 +533,8 @@ class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
-                 "target_dir", "resync", "last_cmdsn", "_sides", "_framing")
+                 "target_dir", "last_cmdsn", "last_itt", "_sides", "_framing", "_tmf",
+                 "_logout_reason")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
@@ -488,19 +548,22 @@ class IscsiConnection:
         self.target_dir: int | None = None  # stream direction the target sends on
         # The opcodes each direction may carry (either, until target_dir is known).
         self._sides = (ANY_OPCODES, ANY_OPCODES)
-        self.resync = [False, False]  # bytes were lost in that direction
+        # ITT of the last PDU each side sent: [initiator, target]
+        self.last_itt: list[int | None] = [None, None]
+        # ITT -> (function, referenced task tag, LUN) of TMF requests in flight
+        self._tmf: dict[int, tuple[int, int, int]] = {}
+        self._logout_reason: int | None = None
         self.last_cmdsn: int | None = None
         self._reframe()
 
     def _reframe(self) -> None:
         """Choose the rules pdu_length() frames each direction by straight
-        away: none (the careful path) after lost bytes or while the digests
-        are unknown.  Called whenever one of those changes."""
+        away: none (the careful path) while the digests are unknown.  Called
+        whenever the digests or the sides change."""
         hdig, ddig = self.header_digest, self.data_digest
         known = hdig is not None and ddig is not None
         self._framing: tuple[tuple[int, ...] | None, ...] = tuple(
-            _rules(side, hdig, ddig) if known and not resync else None
-            for side, resync in zip(self._sides, self.resync))
+            _rules(side, hdig, ddig) if known else None for side in self._sides)
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
         """The framer's length function, honouring (or detecting) digests."""
@@ -509,12 +572,39 @@ class IscsiConnection:
             return self._careful_length(view, direction)
         return _length(view, rules)
 
-    def _careful_length(self, view: memoryview, direction: int) -> int | None:
-        """pdu_length() after lost bytes or while the digests are unknown."""
+    def resync_length(self, view: memoryview, direction: int) -> int | None:
+        """The strict check at a segment start after sync was lost (or when
+        the capture began mid-session): a valid opcode for the side, reserved
+        bits zero, AHS only on a command, a data segment within what the
+        login allowed, a header digest that verifies when digests are in
+        force, and a PDU that fits the session (``_resumes``: the ITT of an
+        open task, a CmdSN near the last one)."""
         side = self._sides[direction]
-        if self.resync[direction] and (_rules(side, False, False)[view[0]] < 0
-                                       or not self._resumes(view)):
+        first, flags, spec, word = _RESYNC_HEAD.unpack_from(view)
+        reserved = _RESERVED.get(first & 0x3F)
+        rule = _rules(side, False, False)[first]
+        if rule < 0 or reserved is None or flags & reserved[0] or spec & reserved[1] \
+                or (word >> 24 and not rule & _RULE_AHS) \
+                or word & 0xFFFFFF > self.session.data_segment_limit:
             return None
+        if not self._resumes(view):
+            # Nothing from the other side to check against (one direction
+            # captured, or it has not spoken yet): a PDU must then also end
+            # exactly where its segment does.
+            if self.last_itt[first & 0x3F < 0x20] is not None or self.session.tasks:
+                return None
+            length = self._careful_length(view, direction)
+            return length if length == len(view) else None
+        if self.header_digest and first & 0x3F not in _LOGIN_OPCODES:
+            end = BHS_LEN + (word >> 24) * 4
+            if len(view) < end + DIGEST_LEN \
+                    or _DIGEST.unpack_from(view, end)[0] != crc32c(view[:end]):
+                return None
+        return self._careful_length(view, direction)
+
+    def _careful_length(self, view: memoryview, direction: int) -> int | None:
+        """pdu_length() while the digests are unknown."""
+        side = self._sides[direction]
         hdig = self.header_digest
         ddig = self.data_digest
         if hdig is None or ddig is None:
@@ -553,32 +643,59 @@ class IscsiConnection:
 
     def _resumes(self, view: memoryview) -> bool:
         """After lost bytes, a candidate BHS must also fit the session's state:
-        a task tag in flight, or a CmdSN close to the last one (§3.2.2.1); data
-        segments (disk blocks) are full of byte runs that pass the plain checks."""
+        a task tag in flight (a SCSI task, or the tag of the other side's last
+        PDU: a response to a request, a Data-Out to an R2T whose command was
+        not captured), or a CmdSN (an initiator's) or ExpCmdSN (a target's)
+        close to the last CmdSN (§3.2.2.1); with no
+        state yet, only a command or a login request (what opens a stream).
+        Data segments (disk blocks) are full of byte runs that pass the plain
+        checks."""
         opcode = view[0] & 0x3F
         itt = _U32.unpack_from(view, 16)[0]
-        if itt in self.session.tasks:
+        if itt in self.session.tasks or itt == self.last_itt[opcode < 0x20]:
             return True
         if opcode in _CMDSN_OPCODES and self.last_cmdsn is not None:
             return (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF < _CMDSN_WINDOW
-        return opcode == ISCSI_OP_SCSI_CMD and self.last_cmdsn is None
+        if opcode in TARGET_OPCODES and self.last_cmdsn is not None:
+            # every target PDU carries ExpCmdSN (word 28): next to the last CmdSN
+            distance = (_U32.unpack_from(view, 28)[0] - self.last_cmdsn) & 0xFFFFFFFF
+            return (distance + _CMDSN_WINDOW) & 0xFFFFFFFF < 2 * _CMDSN_WINDOW
+        return opcode in (ISCSI_OP_SCSI_CMD, ISCSI_OP_LOGIN_REQ) and self.last_cmdsn is None
 
     def decode(self, view: memoryview, direction: int, cls: type[Pdu] = Pdu) -> Pdu:
         """Decode one framed PDU (into a ``cls``) with this connection's digest settings."""
         pdu = decode(view, self.header_digest is True, self.data_digest is True, cls)
-        resync = self.resync
-        if resync[direction]:
-            resync[direction] = False
-            self._reframe()
+        self._seen(pdu, direction)
+        return pdu
+
+    def decode_front(self, front: memoryview, direction: int,
+                     cls: type[Pdu] = Pdu) -> Pdu | None:
+        """A PDU of which only ``front`` was captured (a snap length, or a hole
+        in its data segment): decoded from its header when the BHS was all
+        captured (AHS bytes past the captured ones read as 0), else None (a
+        BHS partly seen says nothing)."""
+        if len(front) < BHS_LEN:
+            return None
+        header = BHS_LEN + front[4] * 4
+        if len(front) < header:
+            # AHS bytes not captured read as 0 (an extended CDB's tail)
+            front = memoryview(bytes(front) + bytes(header - len(front)))
+        pdu = decode(front, False, False, cls, header_only=True)
+        self._seen(pdu, direction)
+        return pdu
+
+    def _seen(self, pdu: Pdu, direction: int) -> None:
+        """What a decoded PDU tells about the connection: the last CmdSN, and
+        (from the first one) which direction the target sends on."""
         opcode = pdu.opcode
         if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
+        self.last_itt[opcode >= 0x20] = pdu.itt
         if self.target_dir is None:
             target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction
             self._sides = ((TARGET_OPCODES, INITIATOR_OPCODES) if target == 0
                            else (INITIATOR_OPCODES, TARGET_OPCODES))
             self._reframe()
-        return pdu
 
     def login_or_text(self, pdu: Pdu) -> list[tuple[str, str]] | None:
         """Collect key text across continued PDUs; the pairs once a C=0 PDU ends it."""
@@ -594,12 +711,13 @@ class IscsiConnection:
         return parse_keys(pdu.data)
 
     def on_login(self, pdu: Pdu, pairs: list[tuple[str, str]] | None,
-                 table: SessionTable) -> None:
+                 table: SessionTable, keys_cut: bool = False) -> None:
         """Apply a login PDU: ISID/TSIH, keys, and the switch to full feature phase."""
         session = self.session
         self.in_login = True
-        self.header_digest = self.header_digest or False
-        self.data_digest = self.data_digest or False
+        # Digests stay as they were (unknown mid-capture): login PDUs never
+        # carry any (§13.1), and only the response that ends the login says
+        # what the session negotiated; if it is not captured, the stream shows.
         if session.isid is None:
             session.isid = pdu.isid
         if pairs:
@@ -609,8 +727,11 @@ class IscsiConnection:
         if (pdu.opcode == ISCSI_OP_LOGIN_RSP and pdu.flags & FLAG_TRANSIT
                 and pdu.nsg == FULL_FEATURE_PHASE and pdu.login_status == 0):
             self.in_login = False
-            self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
-            self.data_digest = session.params.get("DataDigest") == "CRC32C"
+            if keys_cut:  # what was negotiated is not known: the stream will show
+                self.header_digest = self.data_digest = None
+            else:
+                self.header_digest = session.params.get("HeaderDigest") == "CRC32C"
+                self.data_digest = session.params.get("DataDigest") == "CRC32C"
             self.session = table.established(session)
         self._reframe()
 
@@ -642,9 +763,54 @@ class IscsiConnection:
             del tasks[pdu.itt]
         return task
 
+    def tasks_ended(self, pdu: Pdu) -> list[Task]:
+        """The tasks a task management or logout PDU ends, taken out of the
+        session's table: a TMF response "function complete" ends what its
+        request named (ABORT TASK: the referenced task; ABORT/CLEAR TASK SET,
+        LUN RESET: the LUN's tasks; TARGET WARM/COLD RESET: every task), a
+        logout response closing the session (or its only connection) ends
+        every task.  No response comes for them (COMSTAR aborts them)."""
+        opcode = pdu.opcode
+        if opcode == ISCSI_OP_TASK_MGT_REQ:
+            tmf = self._tmf
+            if len(tmf) >= MAX_PENDING_TMF:
+                del tmf[next(iter(tmf))]
+            tmf[pdu.itt] = (pdu.flags & 0x7F, pdu.w20, pdu.lun)
+            return []
+        if opcode == ISCSI_OP_LOGOUT_REQ:
+            self._logout_reason = pdu.flags & 0x7F
+            return []
+        tasks = self.session.tasks
+        if opcode == ISCSI_OP_TASK_MGT_RSP:
+            request = self._tmf.pop(pdu.itt, None)
+            if request is None or pdu.spec >> 8 != TMF_FUNCTION_COMPLETE:
+                return []
+            function, referenced, lun = request
+            if function == TMF_ABORT_TASK:
+                ended = [itt for itt in (referenced,) if itt in tasks]
+            elif function in _TMF_LUN_SCOPE:
+                ended = [itt for itt, task in tasks.items() if task.lun == lun]
+            elif function in _TMF_SESSION_SCOPE:
+                ended = list(tasks)
+            else:
+                return []
+        elif opcode == ISCSI_OP_LOGOUT_RSP and pdu.spec >> 8 == 0:
+            reason, self._logout_reason = self._logout_reason, None
+            if reason != LOGOUT_CLOSE_SESSION and self.session.connections > 1:
+                return []  # the session's other connections carry on
+            ended = list(tasks)
+        else:
+            return []
+        return [tasks.pop(itt) for itt in ended]
+
     def lost(self, direction: int) -> None:
-        """Bytes were lost: key text continued across the hole cannot be trusted,
-        and the next PDU boundary must be found with care."""
+        """Bytes were lost: key text continued across the hole cannot be trusted."""
         self._pending.clear()
-        self.resync[direction] = True
-        self._reframe()
+
+    def keys_cut(self, pdu: Pdu, table: SessionTable) -> None:
+        """A login or text PDU whose key text the capture cut: no key is
+        learned from it (nor from what it continued); a login still moves
+        the connection on (ISID, TSIH, the switch to full feature phase)."""
+        self._pending.pop(pdu.opcode, None)
+        if pdu.opcode in _LOGIN_OPCODES:
+            self.on_login(pdu, None, table, keys_cut=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import struct
 from collections import Counter, OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import Callable, Container, Generic, Hashable, TypeVar
 
-from pcapprobe.dissectors._reader import Malformed, Reader
+from pcapprobe.dissectors._reader import CutReader, Malformed, Reader
 
 RPC_VERSION = 2
 
@@ -115,6 +115,10 @@ class RpcCall:
 
     __slots__ = ("xid", "prog", "vers", "proc", "flavor", "cred_body", "body", "_cred")
 
+    # Only the front of the message was captured: ``body`` is a CutReader
+    # (members past the captured bytes read as unknown).
+    cut = False
+
     def __init__(self, xid: int, prog: int, vers: int, proc: int, flavor: int,
                  cred_body: bytes, body: Reader) -> None:
         self.xid = xid
@@ -139,6 +143,8 @@ class RpcReply:
     """A reply header; ``body`` is positioned at the results (accepted SUCCESS only)."""
 
     __slots__ = ("xid", "reply_stat", "accept_stat", "body", "success")
+
+    cut = False  # as RpcCall.cut
 
     def __init__(self, xid: int, reply_stat: int, accept_stat: int, body: Reader) -> None:
         self.xid = xid
@@ -262,6 +268,61 @@ def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     return _decode_message(message)
 
 
+class _CutCall(RpcCall):
+    __slots__ = ()
+    cut = True
+
+
+class _CutReply(RpcReply):
+    __slots__ = ()
+    cut = True
+
+
+# A message's header up to the procedure (a call) or accept_stat (a reply
+# with an empty verifier): less than this captured and nothing is decoded.
+CALL_HEADER = 24
+
+
+def decode_front(front: bytes | memoryview, length: int) -> RpcCall | RpcReply | None:
+    """A message of ``length`` bytes of which only ``front`` was captured
+    (a snap length, or a hole inside it): its header, and a body that reads
+    as unknown past the captured bytes (``CutReader``); ``cut`` is True.
+
+    None when the header was not all captured (nothing may be made of it): a
+    call needs xid through procedure, a reply xid through accept_stat.  A
+    call's credential that was not all captured reads as AUTH_NONE (no
+    identity), its arguments as unknown.  Raises Malformed as
+    ``decode_message`` does for a header that is not RPC.
+    """
+    if len(front) < CALL_HEADER:
+        return None
+    r = CutReader.of(front, length)
+    xid = r.u32()
+    mtype = r.u32()
+    if mtype == CALL:
+        rpcvers = r.u32()
+        if rpcvers != RPC_VERSION:
+            raise Malformed(f"RPC version {rpcvers}", "rpc.bad_version")
+        prog, vers, proc = r.u32(), r.u32(), r.u32()
+        flavor, cred_body = _opaque_auth(r)
+        _opaque_auth(r)
+        if r.cut:
+            flavor, cred_body = AUTH_NONE, Reader(b"")
+        return _CutCall(xid, prog, vers, proc, flavor, bytes(cred_body.view), r)
+    if mtype == REPLY:
+        reply_stat = r.u32()
+        if reply_stat == MSG_DENIED:
+            return _CutReply(xid, reply_stat, 0, r)
+        if reply_stat != MSG_ACCEPTED:
+            raise Malformed(f"reply_stat {reply_stat}", "rpc.bad_reply_stat")
+        _opaque_auth(r)
+        accept_stat = r.u32()
+        if r.cut:
+            return None  # the verifier or accept_stat was not captured
+        return _CutReply(xid, reply_stat, accept_stat, r)
+    raise Malformed(f"msg_type {mtype}", "rpc.bad_msg_type")
+
+
 def _decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     """``decode_message`` field by field (every fault raised where it is found)."""
     r = Reader(message)
@@ -293,39 +354,39 @@ def _decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
 
 class RecordStream:
     """Record marking over one TCP connection, both directions (§11): the
-    framing half of a stream application (``min_header``/``pdu_length`` as
-    the framing contract asks) and the fragments -> records step.
+    framing half of a stream application (``min_header``/``pdu_length``/
+    ``resync_length`` as the framing contract asks) and the fragments ->
+    records step.
 
-    ``pdu_length`` accepts a fragment mark only where an RPC message can
-    start: a record's first fragment opens with xid and msg_type, and after a
-    gap (``lost``) any 4 bytes can pass for a mark, so a whole plausible call
-    to one of ``programs`` or reply must follow it.  Never raises.
+    ``pdu_length`` accepts a fragment mark where an RPC message can start: a
+    record's first fragment opens with xid and msg_type.  ``resync_length``
+    is the strict check at a segment start after sync was lost (any 4 bytes
+    can pass for a mark): the last fragment of a record of sane length
+    holding a whole RPC v2 call to one of ``versions`` (program, version),
+    or a reply whose xid ``outstanding(direction, xid)`` says a call awaits.
+    Never raises.
 
     Most records are a single fragment, which passes through without a copy.
     """
 
-    __slots__ = ("programs", "_parts", "_resync")
+    __slots__ = ("programs", "versions", "outstanding", "_parts", "_cut")
 
     min_header = RECORD_MARK_LEN
 
-    def __init__(self, programs: frozenset[int] | None = None) -> None:
+    def __init__(self, programs: frozenset[int] | None = None,
+                 versions: Container[tuple[int, int]] | None = None,
+                 outstanding: Callable[[int, int], bool] | None = None) -> None:
         self.programs = programs
+        self.versions = versions
+        self.outstanding = outstanding
         # per direction: the fragments of the record being assembled
         self._parts: tuple[list[bytes], list[bytes]] = ([], [])
-        self._resync = [False, False]
+        # per direction: a fragment of the record was cut; the rest of it is dropped
+        self._cut = [False, False]
 
     def pdu_length(self, view: memoryview, direction: int) -> int | None:
-        if self._parts[direction]:  # a later fragment of the record: any mark will do
-            return fragment_length(view)
-        if self._resync[direction]:
-            length = fragment_length(view)
-            if length is None or length < RECORD_MARK_LEN + MIN_MESSAGE:
-                return None
-            body = view[RECORD_MARK_LEN:]
-            if not (looks_like_call(body, self.programs) or looks_like_reply(body)):
-                return None
-            self._resync[direction] = False  # back in step: what follows is framed as usual
-            return length
+        if self._parts[direction] or self._cut[direction]:
+            return fragment_length(view)  # a later fragment of the record: any mark will do
         if len(view) < 12:  # msg_type not in yet
             return fragment_length(view)
         # A record's first fragment (asked once per RPC message): the mark,
@@ -336,11 +397,30 @@ class RecordStream:
             return size + RECORD_MARK_LEN
         return None
 
+    def resync_length(self, view: memoryview, direction: int) -> int | None:
+        length = fragment_length(view)
+        if length is None or length < RECORD_MARK_LEN + MIN_MESSAGE or not view[0] & 0x80 \
+                or len(view) < RECORD_MARK_LEN + MIN_MESSAGE:
+            return None
+        xid, mtype, w2, prog, vers = struct.unpack_from(">5I", view, RECORD_MARK_LEN)
+        if mtype == CALL:
+            if w2 != RPC_VERSION or self.versions is None or (prog, vers) not in self.versions:
+                return None
+        elif mtype != REPLY or w2 > MSG_DENIED or self.outstanding is None \
+                or not self.outstanding(direction, xid):
+            return None
+        self._parts[direction].clear()
+        self._cut[direction] = False
+        return length
+
     def record(self, fragment: memoryview, direction: int) -> memoryview | None:
         """One whole fragment with its mark (as framed); the complete record
         (one RPC message) once its last fragment is in, else None."""
         parts = self._parts[direction]
         last = fragment[0] & 0x80
+        if self._cut[direction]:
+            self._cut[direction] = not last
+            return None
         if last and not parts:
             return fragment[RECORD_MARK_LEN:]
         parts.append(bytes(fragment[RECORD_MARK_LEN:]))
@@ -350,10 +430,27 @@ class RecordStream:
         parts.clear()
         return memoryview(record)
 
-    def lost(self, direction: int) -> None:
-        """Bytes of ``direction`` were lost: drop the partial record, resynchronise."""
-        self._parts[direction].clear()
-        self._resync[direction] = True
+    def record_front(self, front: memoryview, length: int,
+                     direction: int) -> tuple[bytes | memoryview, int] | None:
+        """A fragment of ``length`` bytes of which only ``front`` was
+        captured: the captured front of its record's message and the
+        message's length as far as known, when this fragment holds the
+        record's start or follows whole ones; None when the record's start
+        was itself cut.  The rest of the record is dropped."""
+        parts = self._parts[direction]
+        last = front[0] & 0x80 if front else 0
+        was_cut = self._cut[direction]
+        self._cut[direction] = not last
+        if was_cut:
+            return None
+        size = length - RECORD_MARK_LEN
+        if not parts:
+            return front[RECORD_MARK_LEN:], size
+        known = sum(len(part) for part in parts)
+        parts.append(bytes(front[RECORD_MARK_LEN:]))
+        message = b"".join(parts)
+        parts.clear()
+        return message, known + size
 
     def close(self) -> None:
         self._parts[0].clear()

@@ -237,7 +237,7 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:
-        out = open(output, "a", encoding="utf-8")
+        out = open(output, "a", encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise PcapProbeError(f"failed to open output file '{output}': {exc.strerror}") from None
     with out:
@@ -374,8 +374,12 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
     args = list(sys.argv[1:] if argv is None else argv)
     if env is None and hasattr(sys.stderr, "reconfigure"):
-        # D errors quote raw bytes as dtrace does (dlang.lexer.first_byte).
+        # D errors quote raw bytes as dtrace does (dlang.lexer.first_byte),
+        # and D output writes wire bytes that are not UTF-8 as themselves
+        # (decoded with surrogateescape, dlang.runtime.trace.utf8_bytes).
         sys.stderr.reconfigure(errors="surrogateescape")
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="surrogateescape")
     env = env or Environment()
     if not args:
         # no command at all: the help on stderr, status 2, as dtrace prints its usage

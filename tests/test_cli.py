@@ -230,6 +230,18 @@ def test_broken_pipe_exits_0_quietly(args):
     assert err.getvalue() == ""
 
 
+@pytest.mark.parametrize("capture,provider", [
+    (capture, provider) for capture in ("nfsv3-tcp.pcap", "iscsi-session.pcap")
+    for provider in ("nfsv3", "iscsi", "tcp", "ip", "udp")])
+def test_broken_pipe_while_the_scanner_streams(capture, provider):
+    """An app firing from inside the record scanner writes the first event:
+    the closed pipe is not a read error of the capture."""
+    proc = subprocess.run(
+        f"{sys.executable} -m pcapprobe events {FIXTURES / capture} -P {provider} --local all"
+        " | head -1", shell=True, capture_output=True, text=True, cwd=ROOT)
+    assert proc.stderr == ""
+
+
 def test_broken_pipe_in_a_real_pipeline():
     proc = subprocess.run(
         f"{sys.executable} -m pcapprobe events {FIXTURES / 'ip-mixed.pcap'} --local all | head -1",

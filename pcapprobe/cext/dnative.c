@@ -512,7 +512,7 @@ static int build_printf(NativeProbeObject *np, PyObject *pieces, Stmt *s)
         Piece *p = &s->pieces[k];
         if (PyUnicode_Check(piece)) {
             /* kept as UTF-8 bytes */
-            p->text = PyUnicode_AsEncodedString(piece, "utf-8", "surrogatepass");
+            p->text = PyUnicode_AsEncodedString(piece, "utf-8", "surrogateescape");
             if (p->text == NULL)
                 return -1;
             p->ascii = PyUnicode_IS_ASCII(piece);
@@ -767,8 +767,9 @@ static inline int buf_pad(Buf *b, Py_ssize_t n)
     return 0;
 }
 
-/* A str's UTF-8 bytes (surrogates passed through, as the output str will
- * decode them back) and its length in characters.  *hold: a bytes object to
+/* A str's UTF-8 bytes (a surrogateescape'd wire byte as that byte, as the
+ * output str decodes it back and the output stream writes it) and its
+ * length in characters.  *hold: a bytes object to
  * release after use, or NULL. */
 static int str_utf8(PyObject *s, const char **data, Py_ssize_t *nbytes, Py_ssize_t *nchars,
                     int *ascii, PyObject **hold)
@@ -781,7 +782,7 @@ static int str_utf8(PyObject *s, const char **data, Py_ssize_t *nbytes, Py_ssize
         *ascii = 1;
         return 0;
     }
-    *hold = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
+    *hold = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
     if (*hold == NULL)
         return -1;
     *data = PyBytes_AS_STRING(*hold);
@@ -875,7 +876,7 @@ static int buf_integer(Buf *b, const Piece *p, int64_t v)
 static PyObject *buf_text(const Buf *b)
 {
     if (!b->ascii)
-        return PyUnicode_DecodeUTF8(b->p, b->n, "surrogatepass");
+        return PyUnicode_DecodeUTF8(b->p, b->n, "surrogateescape");
     PyObject *s = PyUnicode_New(b->n, 127);
     if (s != NULL)
         memcpy(PyUnicode_1BYTE_DATA(s), b->p, b->n);

@@ -988,6 +988,7 @@ int endpoint_send(EndpointObject *ep, TcpEvent *ev, int64_t ts)
     if (flags & TH_ACK && (!ep->rack || seq_lt(ep->rack, seg->ack)))
         ep->rack = seg->ack;
     ep->rwnd = seg->window;
+    ep->rwnd_known = 1;
     if (flags & TH_FIN && !ep->has_fin_end) {
         ep->fin_end = (uint32_t)(seq + length);
         ep->has_fin_end = 1;
@@ -1100,10 +1101,57 @@ static int receive_ack(EndpointObject *ep, TcpEvent *ev, int64_t ts)
     return fin_acked(ep, state, ack, ts);
 }
 
+/* States in which both sequence spaces are synchronised (RFC 793 §3.4). */
+static int synchronized(int state)
+{
+    return state >= TCPS_SYN_RCVD;
+}
+
+/* Acceptability of a segment in a synchronised state, as illumos
+ * tcp_input_data (and tcp_time_wait_processing) trims it against the
+ * receive window [RCV.NXT, RCV.NXT + RCV.WND] (RFC 793 p. 69): -1 when
+ * nothing of it is left (wholly old, or wholly beyond the window: an RST is
+ * then dropped, a SYN or FIN ignored, its ACK still counts), 0 when its
+ * right edge was cut (a FIN there is dropped), 1 when it fits.  A zero-length
+ * segment fits anywhere from RCV.NXT to the window's right edge.  Without
+ * RCV.NXT, or our window and its scale (the capture joined mid-stream, or
+ * we never sent), the edge that is not known is not checked. */
+static int window_fit(const EndpointObject *ep, const TcpSeg *seg)
+{
+    /* RCV.NXT: as tracked, else what we acknowledged (a SYN/ACK captured
+     * before the SYN it answers) */
+    uint32_t nxt = ep->rcv_known ? ep->rnxt : ep->rack;
+    if (!ep->rcv_known && !ep->rack)
+        return 1;
+    int64_t gap = (int32_t)(seg->seq - nxt);
+    int64_t len = seg->datalen;
+    int64_t right = gap + len;
+    if (gap < 0) {
+        len += gap;
+        if (len < 0 || (len == 0 && !(seg->flags & TH_FIN)))
+            return -1;
+    }
+    if (ep->rwnd_known && ep->has_peer_opts) {
+        int64_t rgap = ((int64_t)ep->rwnd << ep->rcv_ws) - right;
+        if (rgap < 0)
+            return len + rgap <= 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+/* SYN-SENT: an RST counts only with an ACK of our SYN (illumos drops any
+ * other: RFC 793 p. 66-67). */
+static int rst_acceptable_in_syn_sent(const EndpointObject *ep, const TcpSeg *seg)
+{
+    return seg->flags & TH_ACK && seg->ack == ep->iss + 1;
+}
+
 static int receive_rst(EndpointObject *ep, TcpEvent *ev, int state, int64_t ts)
 {
     if (state == TCPS_SYN_SENT) {
-        if (ev->seg.flags & TH_ACK && fire_packet(ep, TCP_CONNECT_REFUSED, ev, ts) < 0)
+        if (!rst_acceptable_in_syn_sent(ep, &ev->seg))
+            return 0;
+        if (fire_packet(ep, TCP_CONNECT_REFUSED, ev, ts) < 0)
             return -1;
         if (set_state(ep, TCPS_BOUND, ts) < 0 || set_state(ep, TCPS_IDLE, ts) < 0)
             return -1;
@@ -1111,8 +1159,8 @@ static int receive_rst(EndpointObject *ep, TcpEvent *ev, int state, int64_t ts)
     }
     if (state == TCPS_LISTEN)
         ep->state = TCPS_CLOSED;
-    else if (state != TCPS_CLOSED && state != TCPS_IDLE && state != TCPS_TIME_WAIT)
-        return set_state(ep, TCPS_CLOSED, ts);
+    else if (synchronized(state))
+        return set_state(ep, TCPS_CLOSED, ts); /* tcp_clean_death, TIME-WAIT too */
     return 0;
 }
 
@@ -1139,8 +1187,12 @@ int endpoint_receive(EndpointObject *ep, TcpEvent *ev, int64_t ts)
         ep->state = state = TCPS_LISTEN; /* a listener: no connection state yet */
     if (fire_packet(ep, TCP_RECEIVE, ev, ts) < 0)
         return -1;
+    /* RST, SYN and FIN count only where illumos accepts them (window_fit). */
+    int fit = synchronized(state) ? window_fit(ep, seg) : 1;
     if (flags & TH_RST)
-        return receive_rst(ep, ev, state, ts);
+        return fit < 0 ? 0 : receive_rst(ep, ev, state, ts);
+    if (flags & TH_SYN && synchronized(state) && fit >= 0)
+        return set_state(ep, TCPS_CLOSED, ts); /* answered by RST, tcp_clean_death */
     uint32_t end = seg->seq + seg->datalen;
     if (flags & TH_SYN) {
         if (receive_syn(ep, ev, ts) < 0)
@@ -1163,7 +1215,7 @@ int endpoint_receive(EndpointObject *ep, TcpEvent *ev, int64_t ts)
             return -1;
         state = ep->state;
     }
-    if (flags & TH_FIN)
+    if (flags & TH_FIN && fit > 0)
         return receive_fin(ep, state, end, ts);
     return 0;
 }

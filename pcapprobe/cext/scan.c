@@ -439,6 +439,13 @@ static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *frame
         return -1;
     Span payload = {buf, frame + seg->payload_off, frame_off + seg->payload_off,
                     seg->payload_len};
+    /* The ACK first: what it acknowledges was sent before this segment's
+     * bytes (a gap it gives up may hold PDUs this segment answers). */
+    if (seg->flags & TH_ACK) {
+        PyObject *other = reassembler_of(reasm_list, 1 - direction);
+        if (other != NULL && reassembler_acked(other, seg->ack, ts) < 0)
+            return -1;
+    }
     if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0)
         return -1;
     int mismatch = framer_mismatch(framer);
@@ -452,11 +459,6 @@ static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *frame
         Py_DECREF(ts_obj);
         Py_XDECREF(r);
         return r == NULL ? -1 : 0;
-    }
-    if (seg->flags & TH_ACK) {
-        PyObject *other = reassembler_of(reasm_list, 1 - direction);
-        if (other != NULL)
-            return reassembler_acked(other, seg->ack, ts);
     }
     return 0;
 }

@@ -28,12 +28,9 @@
 /* A PDU larger than this is taken as a framing error (a bogus length after a
  * gap), not buffered: it bounds what one direction holds in the framer. */
 #define MAX_PDU (16LL * 1024 * 1024)
-/* Positions tried while resynchronising before the rest of the buffered bytes
- * is dropped and the next segment is tried. */
-#define RESYNC_SCAN 512
 
 static PyObject *str_data, *str_gap, *str_pdu_length, *str_on_pdu, *str_on_gap,
-    *str_on_close, *str_min_header;
+    *str_on_close, *str_min_header, *str_resync_length, *str_on_partial;
 
 typedef struct {
     PyObject_HEAD
@@ -60,6 +57,7 @@ typedef struct {
     Held *held;
     Py_ssize_t head, end, cap;
     long long held_bytes, gaps, gap_bytes;
+    long long cut_bytes; /* of gap_bytes: cut from captured segments (snap length) */
 } ReassemblerObject;
 
 /* The bytes of one direction not yet handed over as a whole PDU.  They
@@ -74,6 +72,16 @@ typedef struct {
     Py_ssize_t need;
     /* The next bytes are the very first of the stream (its SYN was seen). */
     int at_start;
+    /* Where the next byte lies in the PDU sequence is not known (a gap
+     * swallowed a boundary, or the capture began mid-stream): PDUs are looked
+     * for only at segment starts, with the app's strict check. */
+    int lost_sync;
+    /* The current PDU lost bytes inside its body: acc holds its captured
+     * front (len bytes of need), and rest more bytes of it are still to pass,
+     * dropped, before it ends and the next PDU starts. */
+    int holed;
+    Py_ssize_t rest;
+    long long ts_ns; /* of the last bytes seen: a PDU that a gap completes */
 } Direction;
 
 typedef struct {
@@ -81,8 +89,12 @@ typedef struct {
     PyObject *app;
     Py_ssize_t max_pdu;
     Py_ssize_t delivered; /* PDUs handed over */
-    Py_ssize_t skipped;   /* bytes dropped while resynchronising */
+    Py_ssize_t skipped;   /* bytes dropped while out of sync */
+    Py_ssize_t resyncs;   /* times sync was found again at a segment start */
+    Py_ssize_t partial;   /* PDUs delivered with bytes missing (on_partial) */
     char mismatch;        /* the stream does not start with a PDU of the app */
+    char has_partial;     /* the app takes on_partial */
+    PyObject *resync_name; /* the app's strict check: resync_length, else pdu_length */
     Direction dirs[2];
 } FramerObject;
 
@@ -351,8 +363,8 @@ static int app_min_header(FramerObject *self, Py_ssize_t *out)
 /* app.pdu_length(memoryview of span[pos:], direction): 1 with *length set
  * when it is a PDU length within (0, limit]; 0 when not (None, out of range,
  * not an int); -1 on an exception. */
-static int app_pdu_length(FramerObject *self, long direction, const Span *s, Py_ssize_t pos,
-                          Py_ssize_t limit, Py_ssize_t *length)
+static int app_length(FramerObject *self, PyObject *name, long direction, const Span *s,
+                      Py_ssize_t pos, Py_ssize_t limit, Py_ssize_t *length)
 {
     PyObject *view = span_view(s->owner, s->off + pos, s->len - pos);
     if (view == NULL)
@@ -363,7 +375,7 @@ static int app_pdu_length(FramerObject *self, long direction, const Span *s, Py_
         return -1;
     }
     PyObject *args[3] = {self->app, view, d};
-    PyObject *result = call_python(str_pdu_length, args, 3);
+    PyObject *result = call_python(name, args, 3);
     Py_DECREF(view);
     Py_DECREF(d);
     if (result == NULL)
@@ -383,6 +395,12 @@ static int app_pdu_length(FramerObject *self, long direction, const Span *s, Py_
     }
     Py_DECREF(result);
     return valid;
+}
+
+static int app_pdu_length(FramerObject *self, long direction, const Span *s, Py_ssize_t pos,
+                          Py_ssize_t limit, Py_ssize_t *length)
+{
+    return app_length(self, str_pdu_length, direction, s, pos, limit, length);
 }
 
 static int app_on_gap(FramerObject *self, long direction, long long size)
@@ -405,14 +423,16 @@ static int app_on_pdu(FramerObject *self, PyObject *pdu, long direction, long lo
     return rc;
 }
 
-/* Bytes dropped while resynchronising are reported as a gap. */
+/* Bytes dropped while out of sync are reported as a gap. */
 static int framer_report_skip(FramerObject *self, long direction, Py_ssize_t size)
 {
     self->skipped += size;
     return app_on_gap(self, direction, size);
 }
 
-/* Deliver every whole PDU at the front of s; return the bytes used, or -1. */
+/* Deliver every whole PDU at the front of s; return the bytes used, or -1.
+ * Bytes that do not frame where a PDU must start mean the stream is out of
+ * sync: the rest of s is dropped and the next segment start is tried. */
 static Py_ssize_t framer_frame(FramerObject *self, long direction, const Span *s,
                                long long ts_ns)
 {
@@ -420,30 +440,20 @@ static Py_ssize_t framer_frame(FramerObject *self, long direction, const Span *s
     if (app_min_header(self, &min_header) < 0)
         return -1;
     Py_ssize_t limit = self->max_pdu;
-    Py_ssize_t pos = 0, end = s->len, skipped = 0;
+    Py_ssize_t pos = 0, end = s->len;
+    Direction *st = &self->dirs[direction];
     while (end - pos >= min_header) {
         Py_ssize_t length;
         int valid = app_pdu_length(self, direction, s, pos, limit, &length);
         if (valid < 0)
             return -1;
         if (!valid) {
-            /* Not a PDU boundary: resynchronise, a bounded number of tries. */
-            if (skipped >= RESYNC_SCAN) {
-                skipped += end - pos;
-                pos = end;
-                break;
-            }
-            pos++;
-            skipped++;
-            continue;
-        }
-        if (skipped) {
-            if (framer_report_skip(self, direction, skipped) < 0)
-                return -1;
-            skipped = 0;
+            st->lost_sync = 1;
+            st->need = 0;
+            return framer_report_skip(self, direction, end - pos) < 0 ? -1 : end;
         }
         if (end - pos < length) {
-            self->dirs[direction].need = length;
+            st->need = length;
             return pos;
         }
         PyObject *pdu = span_view(s->owner, s->off + pos, length);
@@ -456,10 +466,65 @@ static Py_ssize_t framer_frame(FramerObject *self, long direction, const Span *s
         if (rc < 0)
             return -1;
     }
-    if (skipped && framer_report_skip(self, direction, skipped) < 0)
-        return -1;
-    self->dirs[direction].need = 0;
+    st->need = 0;
     return pos;
+}
+
+/* Out of sync: whether a PDU starts at the front of s (a segment start), by
+ * the app's strict check.  1: in sync again; 0: s is dropped; -1. */
+static int framer_resync(FramerObject *self, long direction, const Span *s)
+{
+    Py_ssize_t min_header, length;
+    if (app_min_header(self, &min_header) < 0)
+        return -1;
+    int valid = 0;
+    if (s->len >= min_header) {
+        valid = app_length(self, self->resync_name, direction, s, 0, self->max_pdu, &length);
+        if (valid < 0)
+            return -1;
+    }
+    if (!valid)
+        return framer_report_skip(self, direction, s->len) < 0 ? -1 : 0;
+    self->dirs[direction].lost_sync = 0;
+    self->resyncs++;
+    return 1;
+}
+
+/* The holed PDU of direction has ended: its captured front goes to
+ * app.on_partial(front, length, direction, ts_ns) (the app decides whether
+ * the header is all there).  For an app without on_partial the front is
+ * dropped and added to *lost, the bytes its next on_gap reports. */
+static int framer_deliver_partial(FramerObject *self, long direction, long long *lost)
+{
+    Direction *st = &self->dirs[direction];
+    Py_ssize_t length = st->need;
+    st->holed = 0;
+    st->rest = 0;
+    st->need = 0;
+    if (!self->has_partial) {
+        *lost += st->len;
+        buf_clear(st);
+        return 0;
+    }
+    PyObject *front = buf_take(st);
+    if (front == NULL)
+        return -1;
+    PyObject *view = span_view(front, 0, PyBytes_GET_SIZE(front));
+    Py_DECREF(front);
+    PyObject *n = PyLong_FromSsize_t(length);
+    PyObject *d = PyLong_FromLong(direction);
+    PyObject *ts = PyLong_FromLongLong(st->ts_ns);
+    int rc = -1;
+    if (view != NULL && n != NULL && d != NULL && ts != NULL) {
+        self->partial++;
+        PyObject *args[5] = {self->app, view, n, d, ts};
+        rc = call_python_void(str_on_partial, args, 5);
+    }
+    Py_XDECREF(view);
+    Py_XDECREF(n);
+    Py_XDECREF(d);
+    Py_XDECREF(ts);
+    return rc;
 }
 
 /* Whether the first bytes of a stream can be a PDU (too few to tell: yes). */
@@ -493,7 +558,8 @@ static int framer_frame_buffered(FramerObject *self, long direction, long long t
     return rc;
 }
 
-/* In-order stream bytes of direction (0 client->server). */
+/* In-order stream bytes of direction (0 client->server): one segment, or
+ * its part not delivered before. */
 static int framer_data(FramerObject *self, long direction, const Span *s, long long ts_ns)
 {
     if (framer_check(self) < 0)
@@ -501,18 +567,39 @@ static int framer_data(FramerObject *self, long direction, const Span *s, long l
     Direction *st = framer_dir(self, direction);
     if (st == NULL)
         return -1;
-    if (st->len) {
+    st->ts_ns = ts_ns;
+    Span rest = *s;
+    if (st->holed) {
+        /* Bytes of a PDU past its hole: they end it, or pass. */
+        Py_ssize_t take = rest.len < st->rest ? rest.len : st->rest;
+        st->rest -= take;
+        if (st->rest > 0)
+            return 0;
+        long long dropped = 0;
+        if (framer_deliver_partial(self, direction, &dropped) < 0
+            || (dropped && app_on_gap(self, direction, dropped) < 0))
+            return -1;
+        rest.data += take;
+        rest.off += take;
+        rest.len -= take;
+        if (rest.len == 0)
+            return 0;
+    } else if (st->len) {
         /* A partial PDU is pending: accumulate until it can be whole. */
         if (buf_append(st, s->data, s->len) < 0)
             return -1;
         if (st->len < st->need)
             return 0;
         return framer_frame_buffered(self, direction, ts_ns);
+    } else if (st->lost_sync) {
+        int found = framer_resync(self, direction, &rest);
+        if (found <= 0)
+            return found;
     }
     /* Nothing pending: frame straight out of the segment, copy only a tail. */
     if (st->at_start) {
         st->at_start = 0;
-        int opens = framer_opens_stream(self, direction, s);
+        int opens = framer_opens_stream(self, direction, &rest);
         if (opens < 0)
             return -1;
         if (!opens) {
@@ -520,15 +607,17 @@ static int framer_data(FramerObject *self, long direction, const Span *s, long l
             return 0;
         }
     }
-    Py_ssize_t used = framer_frame(self, direction, s, ts_ns);
+    Py_ssize_t used = framer_frame(self, direction, &rest, ts_ns);
     if (used < 0)
         return -1;
-    if (used < s->len)
-        return buf_append(st, s->data + used, s->len - used);
+    if (used < rest.len)
+        return buf_append(st, rest.data + used, rest.len - used);
     return 0;
 }
 
-/* size bytes of direction were never captured: the partial PDU goes too. */
+/* size bytes of direction were never captured.  Wholly inside the body of a
+ * PDU whose length is known, they are passed over and the stream stays in
+ * sync (the PDU ends holed); otherwise the next PDU boundary is lost. */
 static int framer_gap(FramerObject *self, long direction, long long size)
 {
     if (framer_check(self) < 0)
@@ -536,10 +625,31 @@ static int framer_gap(FramerObject *self, long direction, long long size)
     Direction *st = framer_dir(self, direction);
     if (st == NULL)
         return -1;
+    if (size <= 0)
+        return 0; /* nothing was lost */
     st->at_start = 0;
-    long long lost = size + st->len;
+    long long lost = size;
+    if (!st->holed && st->len && st->need > st->len) {
+        st->holed = 1;
+        st->rest = st->need - st->len;
+    }
+    if (st->holed) {
+        if (size < st->rest) {
+            st->rest -= (Py_ssize_t)size;
+            return app_on_gap(self, direction, lost);
+        }
+        int swallowed = size > st->rest;
+        if (framer_deliver_partial(self, direction, &lost) < 0)
+            return -1;
+        if (swallowed)
+            st->lost_sync = 1;
+        return app_on_gap(self, direction, lost);
+    }
+    /* At a boundary, or inside a header: the next PDU start is gone. */
+    lost += st->len;
     buf_clear(st);
     st->need = 0;
+    st->lost_sync = 1;
     return app_on_gap(self, direction, lost);
 }
 
@@ -555,6 +665,8 @@ static int framer_close(FramerObject *self)
                 return -1;
             buf_clear(st);
         }
+        st->holed = 0;
+        st->need = 0;
     }
     PyObject *args[1] = {self->app};
     return call_python_void(str_on_close, args, 1);
@@ -575,6 +687,20 @@ int framer_mismatch(PyObject *framer)
 /* ------------------------------------------------------------------------ */
 /* StreamFramer: the Python type                                            */
 
+/* Whether the app has the optional method name: 1, 0, or -1 on an error. */
+static int app_has(PyObject *app, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(app, name);
+    if (value != NULL) {
+        Py_DECREF(value);
+        return 1;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+        return -1;
+    PyErr_Clear();
+    return 0;
+}
+
 static PyObject *Framer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"app", "max_pdu", NULL};
@@ -588,6 +714,14 @@ static PyObject *Framer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_INCREF(app);
     self->app = app;
     self->max_pdu = max_pdu;
+    int has = app_has(app, str_on_partial);
+    int strict = has < 0 ? -1 : app_has(app, str_resync_length);
+    if (strict < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->has_partial = (char)has;
+    self->resync_name = strict ? str_resync_length : str_pdu_length;
     return (PyObject *)self;
 }
 
@@ -650,6 +784,19 @@ static PyObject *Framer_py_stream_start(FramerObject *self, PyObject *arg)
     if (st == NULL)
         return NULL;
     st->at_start = 1;
+    st->lost_sync = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Framer_py_joined(FramerObject *self, PyObject *arg)
+{
+    long direction;
+    if (arg_long(arg, &direction) < 0)
+        return NULL;
+    Direction *st = framer_dir(self, direction);
+    if (st == NULL)
+        return NULL;
+    st->lost_sync = 1;
     Py_RETURN_NONE;
 }
 
@@ -676,6 +823,10 @@ static PyMethodDef Framer_methods[] = {
      "stream protocol starts with a PDU, so if they do not frame the flow is not the "
      "app's (mismatch; nothing is delivered) instead of being resynchronised segment "
      "after segment."},
+    {"joined", (PyCFunction)Framer_py_joined, METH_O,
+     "joined(direction)\n--\n\nThe next bytes of direction are not known to start a PDU "
+     "(the capture began mid-stream): the first PDU is looked for at segment starts, "
+     "with the app's strict check, as after a lost boundary."},
     {"close", (PyCFunction)Framer_py_close, METH_NOARGS,
      "close()\n--\n\nEnd of the connection: incomplete PDUs are dropped (reported as "
      "a gap), the app closes."},
@@ -688,7 +839,11 @@ static PyMemberDef Framer_members[] = {
      "a longer PDU is a framing error"},
     {"delivered", T_PYSSIZET, offsetof(FramerObject, delivered), 0, "PDUs handed over"},
     {"skipped", T_PYSSIZET, offsetof(FramerObject, skipped), 0,
-     "bytes dropped while resynchronising"},
+     "bytes dropped while out of sync"},
+    {"resyncs", T_PYSSIZET, offsetof(FramerObject, resyncs), 0,
+     "times sync was found again at a segment start"},
+    {"partial", T_PYSSIZET, offsetof(FramerObject, partial), 0,
+     "PDUs with bytes missing handed to on_partial"},
     {"mismatch", T_BOOL, offsetof(FramerObject, mismatch), 0,
      "the stream does not start with a PDU: not this app's protocol"},
     {NULL},
@@ -898,21 +1053,26 @@ static int reasm_hold(ReassemblerObject *self, long long start, const Span *s, l
 }
 
 /* One captured segment of this direction (s may be empty).  whole: the
- * payload object a Python caller gave, or NULL. */
+ * payload object a Python caller gave, or NULL.  wire: the segment's length
+ * on the wire; bytes past what was captured (a snap length) are a gap of
+ * known size right after the captured ones, not a lost boundary. */
 static int reasm_segment(ReassemblerObject *self, uint32_t seq, const Span *s, PyObject *whole,
-                         int fin, long long ts_ns)
+                         int fin, long long ts_ns, long long wire)
 {
     for (;;) {
         long long nxt = self->nxt;
         long long start = reasm_unwrap(self, seq);
         Py_ssize_t n = s->len;
+        long long cut = wire > n ? wire - n : 0;
         if (fin && !self->has_fin) {
             self->has_fin = 1;
-            self->fin = start + n;
+            self->fin = start + n + cut;
         }
-        if (n == 0)
+        if (n == 0 && cut == 0)
             return 0;
         if (start > nxt) {
+            if (n == 0)
+                return 0; /* nothing captured: the peer's ACK tells the hole */
             int held = reasm_hold(self, start, s, ts_ns);
             if (held != 0)
                 return held < 0 ? -1 : 0;
@@ -922,17 +1082,28 @@ static int reasm_segment(ReassemblerObject *self, uint32_t seq, const Span *s, P
             fin = 0;
             continue;
         }
-        if (start + n <= nxt)
+        if (start + n + cut <= nxt)
             return 0; /* every byte already delivered */
-        self->nxt = start + n;
-        int rc;
-        if (start == nxt) {
-            /* in order (the usual case): the segment's own bytes */
-            rc = reasm_deliver(self, s, whole, ts_ns);
-        } else {
-            Py_ssize_t cut = (Py_ssize_t)(nxt - start);
-            Span tail = {s->owner, s->data + cut, s->off + cut, n - cut};
-            rc = reasm_deliver(self, &tail, NULL, ts_ns);
+        int rc = 0;
+        if (start + n > nxt) {
+            self->nxt = start + n;
+            if (start == nxt) {
+                /* in order (the usual case): the segment's own bytes */
+                rc = reasm_deliver(self, s, whole, ts_ns);
+            } else {
+                Py_ssize_t skip = (Py_ssize_t)(nxt - start);
+                Span tail = {s->owner, s->data + skip, s->off + skip, n - skip};
+                rc = reasm_deliver(self, &tail, NULL, ts_ns);
+            }
+        }
+        if (rc == 0 && cut) {
+            /* only what this segment cut and no earlier copy delivered */
+            long long from = self->nxt > start + n ? self->nxt : start + n;
+            long long size = start + n + cut - from;
+            if (size > 0) {
+                self->cut_bytes += size;
+                rc = reasm_gap(self, size);
+            }
         }
         if (rc < 0)
             return -1;
@@ -964,7 +1135,7 @@ int reassembler_segment(PyObject *reasm, uint32_t seq, const Span *payload, int 
     /* The caller may hold only a borrowed reference (its connection's), which
      * an app's callback could drop. */
     Py_INCREF(reasm);
-    int rc = reasm_segment(self, seq, payload, NULL, fin, ts_ns);
+    int rc = reasm_segment(self, seq, payload, NULL, fin, ts_ns, payload->len);
     Py_DECREF(reasm);
     return rc;
 }
@@ -1037,17 +1208,19 @@ static PyObject *Reassembler_py_segment(ReassemblerObject *self, PyObject *const
                                         Py_ssize_t nargs)
 {
     uint32_t seq;
-    long long ts_ns;
+    long long ts_ns, wire = -1;
     int fin;
-    if (check_nargs("segment", nargs, 4) < 0 || arg_seq(args[0], &seq) < 0
-        || (fin = PyObject_IsTrue(args[2])) < 0 || arg_longlong(args[3], &ts_ns) < 0
+    if (nargs != 5 && check_nargs("segment", nargs, 4) < 0)
+        return NULL;
+    if (arg_seq(args[0], &seq) < 0 || (fin = PyObject_IsTrue(args[2])) < 0
+        || arg_longlong(args[3], &ts_ns) < 0 || (nargs == 5 && arg_longlong(args[4], &wire) < 0)
         || reasm_check(self) < 0)
         return NULL;
     Py_buffer buffer;
     if (PyObject_GetBuffer(args[1], &buffer, PyBUF_SIMPLE) < 0)
         return NULL;
     Span s = {args[1], buffer.buf, 0, buffer.len};
-    int rc = reasm_segment(self, seq, &s, args[1], fin, ts_ns);
+    int rc = reasm_segment(self, seq, &s, args[1], fin, ts_ns, wire);
     PyBuffer_Release(&buffer);
     if (rc < 0)
         return NULL;
@@ -1106,8 +1279,9 @@ static PyObject *Reassembler_get_held(ReassemblerObject *self, void *closure)
 
 static PyMethodDef Reassembler_methods[] = {
     {"segment", (PyCFunction)(void (*)(void))Reassembler_py_segment, METH_FASTCALL,
-     "segment(seq, payload, fin, ts_ns)\n--\n\n"
-     "One captured segment of this direction (payload: any buffer, may be empty)."},
+     "segment(seq, payload, fin, ts_ns, wire_len=len(payload))\n--\n\n"
+     "One captured segment of this direction (payload: any buffer, may be empty); "
+     "wire_len: its data length on the wire, when a snap length cut it."},
     {"acked", (PyCFunction)(void (*)(void))Reassembler_py_acked, METH_FASTCALL,
      "acked(ack, ts_ns)\n--\n\nThe peer acknowledged up to ack: bytes before it were sent."},
     {"close", (PyCFunction)Reassembler_py_close, METH_O,
@@ -1128,6 +1302,8 @@ static PyMemberDef Reassembler_members[] = {
     {"held_bytes", T_LONGLONG, offsetof(ReassemblerObject, held_bytes), READONLY, NULL},
     {"gaps", T_LONGLONG, offsetof(ReassemblerObject, gaps), READONLY, NULL},
     {"gap_bytes", T_LONGLONG, offsetof(ReassemblerObject, gap_bytes), READONLY, NULL},
+    {"cut_bytes", T_LONGLONG, offsetof(ReassemblerObject, cut_bytes), READONLY,
+     "of gap_bytes, those a snap length cut from captured segments"},
     {NULL},
 };
 
@@ -1169,7 +1345,9 @@ int stream_add_types(PyObject *module)
     if (intern(&str_data, "data") < 0 || intern(&str_gap, "gap") < 0
         || intern(&str_pdu_length, "pdu_length") < 0 || intern(&str_on_pdu, "on_pdu") < 0
         || intern(&str_on_gap, "on_gap") < 0 || intern(&str_on_close, "on_close") < 0
-        || intern(&str_min_header, "min_header") < 0)
+        || intern(&str_min_header, "min_header") < 0
+        || intern(&str_resync_length, "resync_length") < 0
+        || intern(&str_on_partial, "on_partial") < 0)
         return -1;
     if (PyModule_AddType(module, &Budget_Type) < 0
         || PyModule_AddType(module, &Reassembler_Type) < 0
@@ -1178,8 +1356,7 @@ int stream_add_types(PyObject *module)
     if (PyModule_AddIntConstant(module, "MAX_HELD_BYTES", MAX_HELD_BYTES) < 0
         || PyModule_AddIntConstant(module, "MAX_HELD_SEGMENTS", MAX_HELD_SEGMENTS) < 0
         || PyModule_AddIntConstant(module, "MAX_HELD_TOTAL", MAX_HELD_TOTAL) < 0
-        || PyModule_AddIntConstant(module, "MAX_PDU", MAX_PDU) < 0
-        || PyModule_AddIntConstant(module, "RESYNC_SCAN", RESYNC_SCAN) < 0)
+        || PyModule_AddIntConstant(module, "MAX_PDU", MAX_PDU) < 0)
         return -1;
     return 0;
 }

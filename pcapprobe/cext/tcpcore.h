@@ -174,6 +174,7 @@ typedef struct EndpointObject {
     uint32_t recover;
     int64_t tw_expiry;
     int mss;
+    int rwnd_known; /* rwnd is the window we last advertised (we sent) */
 } EndpointObject;
 
 /* endpoint.c */

@@ -186,14 +186,19 @@ class Lexer:
         self.emit(T.INT, match.group(), start, match.end(), (value, suffix.lower(), digits[0] == "0"))
 
     def read_escaped(self, quote: str) -> tuple[str, int]:
+        """A literal's value: its bytes (source characters as UTF-8, escapes
+        as the byte they name, as C compiles them) read back as a D string
+        is held, UTF-8 with other bytes kept as themselves (surrogateescape),
+        so "\303\251" is the same string as "\u00e9" typed in the source."""
         text, i = self.text, self.pos + 1
-        out: list[str] = []
+        out: list[str | bytes] = []
         while True:
             if i >= len(text):
                 raise self.fail(f"end-of-file encountered before matching {quote} in literal", self.pos)
             c = text[i]
             if c == quote:
-                return "".join(out), i + 1
+                raw = b"".join(_literal_bytes(part) for part in out)
+                return raw.decode("utf-8", "surrogateescape"), i + 1
             if c == "\n":
                 raise self.fail("newline encountered in string literal", self.pos, i)
             if c == "\\" and i + 1 < len(text):
@@ -203,11 +208,11 @@ class Lexer:
                     i += 2
                 elif n in "01234567":
                     octal = re.match(r"[0-7]{1,3}", text[i + 1 :]).group()
-                    out.append(chr(int(octal, 8) & 0xFF))
+                    out.append(bytes((int(octal, 8) & 0xFF,)))
                     i += 1 + len(octal)
                 elif n == "x":
                     hexa = re.match(r"[0-9A-Fa-f]{0,2}", text[i + 2 :]).group()
-                    out.append(chr(int(hexa or "0", 16)))
+                    out.append(bytes((int(hexa or "0", 16),)))
                     i += 2 + len(hexa)
                 elif n == "\n":
                     i += 2
@@ -228,7 +233,7 @@ class Lexer:
         value, end = self.read_escaped("'")
         if not value:
             raise self.fail("empty character constant", start, end)
-        raw = value.encode("latin-1", "replace")
+        raw = _literal_bytes(value)
         if len(raw) > 8:
             # dt_lex.l: the bytes must fit the 64-bit integer token
             raise error(D_CHR_OFLOW, "character constant is too long", self.source, Span(start, end))
@@ -243,6 +248,16 @@ class Lexer:
         if match is None:
             raise self.fail('syntax error near "$"', start)
         self.emit(T.MACRO, match.group(), start, match.end(), (bool(match.group(1)), match.group(2)))
+
+
+def _literal_bytes(part: str | bytes) -> bytes:
+    """A piece of a literal as bytes: an escape's byte, or source text as UTF-8."""
+    if isinstance(part, bytes):
+        return part
+    try:
+        return part.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate outside U+DC80-U+DCFF
+        return part.encode("utf-8", "surrogatepass")
 
 
 def first_byte(c: str) -> str:

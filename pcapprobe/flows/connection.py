@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from pcapprobe.flows.framing import StreamFramer
+from pcapprobe.flows.losses import StreamLosses
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.flows.reassembly import Budget, Reassembler
 
@@ -101,14 +102,17 @@ class Connection:
         reasm = self.reasm[direction]
         if reasm is None:
             reasm = self._start_direction(direction, seq, flags & TH_SYN != 0)
-        reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns)
-        if self.framer.mismatch:  # type: ignore[union-attr]  # set while streaming
-            self._unbind(ts_ns)
-            return
         if flags & TH_ACK:
+            # first: what it acknowledges was sent before this segment's bytes
+            # (a gap it gives up may hold PDUs this segment answers)
             other = self.reasm[1 - direction]
             if other is not None:
                 other.acked(seg.ack, ts_ns)
+        # datalen: the data on the wire, of which a snap length may have cut a tail
+        reasm.segment(seq, seg.payload, flags & TH_FIN != 0, ts_ns, seg.datalen)
+        if self.framer.mismatch:  # type: ignore[union-attr]  # set while streaming
+            self._unbind(ts_ns)
+            return
         if self.reset or self.fins == 3:
             self.close_stream(ts_ns)
 
@@ -119,6 +123,8 @@ class Connection:
         assert framer is not None  # only called while an app is bound
         if syn:
             framer.stream_start(direction)
+        else:
+            framer.joined(direction)
         reasm = Reassembler(framer, direction, seq, self.budget)
         self.reasm[direction] = reasm  # type: ignore[index]  # a list while bound
         return reasm
@@ -145,6 +151,7 @@ class Connection:
             if reasm is not None:
                 reasm.close(ts_ns)
         framer.close()
+        StreamLosses.of(self.ctx).closed(self, framer)
 
 
 # What a segment's 4-tuple finds: everything the per-segment path needs without

@@ -6,20 +6,27 @@ length function that never raises (``pdu_length``); the framer buffers, hands
 over exactly one whole PDU per ``on_pdu`` call, reports holes (``on_gap``) and
 resynchronises.  No dissector keeps its own reassembly buffer.
 
-Resynchronisation: when ``pdu_length`` answers ``None`` (or a length that is
-not positive or above the binding's cap) with at least ``min_header`` bytes
-buffered, the stream is not at a PDU boundary.  The framer drops one byte at a
-time until the length function accepts a position -- at most ``RESYNC_SCAN``
-positions, then the rest of what is buffered goes too and the next segment is
-tried (senders start PDUs at segment starts far more often than elsewhere, and
-garbage must not cost a length call per byte).  Dropped bytes are reported with
-``on_gap`` (they were never delivered), so a consumer sees the same signal for
-a capture hole and for garbage it could not frame.
+Gaps (a lost segment, or the tail a snap length cut off a segment: the
+reassembler reports both as ``gap``): while the framer knows the length of
+the PDU it is in (its header was framed), missing bytes wholly inside that
+PDU are passed over and the stream stays in sync; the PDU ends "holed" and
+its captured front goes to ``on_partial(front, length, direction, ts_ns)``
+(apps without it get nothing; the app decides whether the header was all
+captured: one partly seen fires nothing).  A gap at a PDU boundary, inside a
+header, or past the end of the PDU it began in loses sync: the next PDU is
+looked for only at segment starts (senders start PDUs there, as Wireshark
+assumes), accepted only if the app's strict check ``resync_length`` (else
+``pdu_length``) passes, and everything before it is dropped.  A flow joined
+mid-stream (``joined``) starts out of sync.  Where a PDU must start in sync
+and ``pdu_length`` refuses, sync is lost too.  Dropped bytes are reported
+with ``on_gap`` (counted in ``skipped``), like the missing ones, so an app
+sees one signal for both; ``resyncs`` counts the times sync came back and
+``partial`` the holed PDUs handed over.
 
 ``StreamFramer(app, max_pdu=MAX_PDU)`` is implemented in C
 (pcapprobe/cext/stream.c), fed directly by the C reassembler: ``data``,
-``gap``, ``stream_start``, ``close``; ``delivered``, ``skipped``,
-``mismatch``, ``buffered``.  A PDU lying within one delivered chunk is a view
+``gap``, ``stream_start``, ``joined``, ``close``; ``delivered``,
+``skipped``, ``resyncs``, ``partial``, ``mismatch``, ``buffered``.  A PDU lying within one delivered chunk is a view
 of that chunk's object; one assembled from several chunks is a view of an
 immutable copy, so an app may keep its PDU views.  ``min_header`` is read at
 each framing; the length function's answer counts only if it is an ``int``.
@@ -32,15 +39,14 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 # MAX_PDU: a PDU larger than this is taken as a framing error (a bogus length
 # after a gap), not buffered: it bounds the memory one direction of one
-# connection can hold in the framer.  RESYNC_SCAN: positions tried while
-# resynchronising.  Both are declared in pcapprobe/cext/stream.c.
-from pcapprobe._fastpath import MAX_PDU, RESYNC_SCAN, StreamFramer
+# connection can hold in the framer (declared in pcapprobe/cext/stream.c).
+from pcapprobe._fastpath import MAX_PDU, StreamFramer
 
 if TYPE_CHECKING:
     from pcapprobe.flows.connection import Connection
     from pcapprobe.pipeline import RunContext
 
-__all__ = ["MAX_PDU", "RESYNC_SCAN", "AppBinding", "StreamApp", "StreamFramer", "feed_stream"]
+__all__ = ["MAX_PDU", "AppBinding", "StreamApp", "StreamFramer", "feed_stream"]
 
 
 class StreamApp(Protocol):
@@ -55,6 +61,12 @@ class StreamApp(Protocol):
     def on_gap(self, direction: int, size: int) -> None: ...
 
     def on_close(self) -> None: ...
+
+    # Optional:
+    #   resync_length(view, direction) -> int | None: pdu_length's strict form,
+    #     asked at a segment start while out of sync (never raises);
+    #   on_partial(front, length, direction, ts_ns): a PDU of ``length`` bytes
+    #     of which only ``front`` (its first bytes) was captured.
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,15 @@ Weird = Callable[[str, IpPacket, str], None]
 
 
 class _Pending:
-    __slots__ = ("first", "pieces", "total", "started", "broken")
+    __slots__ = ("first", "pieces", "total", "started", "cut")
 
     def __init__(self, started: int) -> None:
         self.first: IpPacket | None = None
         self.pieces: dict[int, bytes] = {}
         self.total = -1
         self.started = started
-        self.broken = False
+        # offset -> length on the wire, of the fragments a snap length cut
+        self.cut: dict[int, int] = {}
 
 
 class Reassembler:
@@ -58,8 +59,8 @@ class Reassembler:
             entry = self.pending[key] = _Pending(pkt.ts_ns)
         data = pkt.payload
         if len(data) < pkt.payload_len:
-            entry.broken = True  # cut by the snap length: the hole can never fill
-        end = offset + len(data)
+            entry.cut[offset] = pkt.payload_len  # by the snap length: its tail never comes
+        end = offset + max(len(data), pkt.payload_len)
         if end > MAX_DATAGRAM:
             del self.pending[key]
             self.weird("ipfrag.too_large", pkt, f"fragment ends at byte {end}, beyond the largest datagram")
@@ -72,7 +73,7 @@ class Reassembler:
             self.weird("ipfrag.overlap", pkt, f"duplicate fragment at offset {offset}")
         else:
             entry.pieces[offset] = bytes(data)
-        if entry.total < 0 or entry.first is None or entry.broken:
+        if entry.total < 0 or entry.first is None:
             return None
         whole = self._assemble(entry)
         if whole is None:
@@ -81,23 +82,31 @@ class Reassembler:
         self.completed += 1
         # the datagram takes the time of the fragment that completed it
         first = entry.first
-        out = first.reassembled(whole)
+        # cut fragments: the captured front, its length on the wire declared
+        out = first.reassembled(whole, entry.total)
         out.ts_ns = pkt.ts_ns
         out.frame = pkt.frame
         return out
 
     def _assemble(self, entry: _Pending) -> bytes | None:
+        """The datagram once every byte was sent in a fragment seen: all of
+        it, or (fragments cut by a snap length) the bytes up to the first cut."""
         buf = bytearray(entry.total)
-        covered = 0
+        covered = 0  # sent in the fragments seen
+        captured = -1  # end of the captured front, once a cut was met
         for offset in sorted(entry.pieces):
             if offset > covered:
                 return None
             piece = entry.pieces[offset]
             end = min(offset + len(piece), entry.total)
-            if end > covered:
+            if end > covered and captured < 0:
                 buf[covered:end] = piece[covered - offset : end - offset]
-                covered = end
-        return bytes(buf) if covered >= entry.total else None
+            if offset in entry.cut and captured < 0:
+                captured = end
+            covered = max(covered, min(offset + entry.cut.get(offset, len(piece)), entry.total))
+        if covered < entry.total:
+            return None
+        return bytes(buf if captured < 0 else buf[:captured])
 
     def _expire(self, now: IpPacket) -> None:
         limit = now.ts_ns - self.timeout_ns

@@ -285,6 +285,9 @@ class TcpLayer:
             self.tracker.finish()
         for conn in self.table.drain():
             conn.close_stream(conn.last_ts)
+        losses = self.ctx.apps.get("stream losses")
+        if losses is not None:
+            losses.finish(self.report)
 
 
 def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:

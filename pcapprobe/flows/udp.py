@@ -68,5 +68,14 @@ class UdpLayer:
         if app is None:
             return  # declined: nothing listens to this application
         self.counts[f"datagrams: {name}"] += 1
-        app.on_datagram(dgram.payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
+        payload = dgram.payload
+        length = dgram.length - 8 if dgram.length else pkt.payload_len - 8
+        if len(payload) < length:
+            # cut by a snap length: the app decodes the captured front, if it can
+            front = getattr(app, "on_datagram_front", None)
+            if front is not None:
+                front(payload, length, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
+                      pkt.ipv6, pkt.ts_ns, pkt.frame)
+            return
+        app.on_datagram(payload, (pkt.src, dgram.sport), (pkt.dst, dgram.dport),
                         pkt.ipv6, pkt.ts_ns, pkt.frame)

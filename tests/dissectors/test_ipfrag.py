@@ -60,11 +60,21 @@ def test_pending_datagrams_are_bounded():
     assert len(r.pending) == 4 and weirds.count("ipfrag.overflow") == 6
 
 
-def test_snaplen_cut_fragment_never_completes():
+def test_snaplen_cut_fragment_completes_as_its_captured_front():
     r, _ = collector()
     data = build4("1.1.1.1", "2.2.2.2", 17, BODY[:800], ident=3, mf=True)[:100]
     r.add(ipv4.decode(None, 0, memoryview(data), 0))
-    assert r.add(frag4(800, 2048, False, ident=3)) is None
+    out = r.add(frag4(800, 2048, False, ident=3))
+    # every byte was sent in a fragment seen: the bytes before the cut, and
+    # the datagram's length on the wire
+    assert out is not None and bytes(out.payload) == BODY[:80] and out.payload_len == 2048
+
+
+def test_snaplen_cut_fragment_with_a_missing_one_never_completes():
+    r, _ = collector()
+    data = build4("1.1.1.1", "2.2.2.2", 17, BODY[:800], ident=3, mf=True)[:100]
+    r.add(ipv4.decode(None, 0, memoryview(data), 0))
+    assert r.add(frag4(1024, 2048, False, ident=3)) is None
 
 
 def test_ipv6_fragments():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+
+import pytest
 
 from fixtures.gen.iscsi import INITIATOR, INITIATOR_IQN, TARGET, TARGET_IQN, Session, login
-from pcapprobe.flows.framing import feed_stream
+from pcapprobe.flows.framing import StreamFramer, feed_stream
 from pcapprobe.pipeline import RunContext
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.probes.translators.iscsi import IscsiProvider
@@ -90,9 +92,13 @@ def test_xfer_bursts() -> None:
               if n == "xfer-start"]
     dones = [(a[2].xfer_type, a[2].xfer_loffset, a[2].xfer_len) for n, a, _ in sink.firings
              if n == "xfer-done"]
-    # read of 24 KiB in one sequence; write: 8 KiB immediate then two 16 KiB R2T bursts
-    assert starts == [(0, 0, 24576), (1, 0, 8192), (1, 8192, 16384), (1, 24576, 8192)]
+    # read of 24 KiB in one sequence; write: 8 KiB immediate (COMSTAR's
+    # iscsi_post_scsi_cmd: started and done at the command, type
+    # XFER_BUF_TX_TO_INI) then two 16 KiB R2T bursts
+    assert starts == [(0, 0, 24576), (0, 0, 8192), (1, 8192, 16384), (1, 24576, 8192)]
     assert dones == starts
+    names = [n for n, _, _ in sink.firings]
+    assert names[2:4] == ["xfer-start", "xfer-done"]  # the immediate data's, together
     info = sink.firings[0][1][1]
     assert (info.ii_itt, info.ii_datalen, info.ii_initiator) == (0, 0, INITIATOR_IQN)
 
@@ -114,11 +120,59 @@ def test_midsession_names_are_unknown_and_gap_resyncs() -> None:
     sink = Collect()
     provider = IscsiProvider(RunContext(sink, Report(stderr=io.StringIO())))
     app = provider.app(INITIATOR, TARGET, False)
-    framer = feed_stream(app, [(0, b"\x00garbage")] + exchanges[:2] + [(1, 500)]
-                         + exchanges[3:])
+    framer = StreamFramer(app)
+    framer.joined(0)  # mid-session, as a connection whose SYN was not seen
+    framer.joined(1)
+    for direction, chunk in [(0, b"\x00garbage")] + exchanges[:2] + [(1, 500)] + exchanges[3:]:
+        if isinstance(chunk, int):
+            framer.gap(direction, chunk)
+        else:
+            framer.data(direction, chunk, 0)
     names = [n for n, _, _ in sink.firings]
     assert names.count("scsi-command") == 1 and names.count("scsi-response") == 1
     assert names.count("data-send") == 3  # the Data-In lost in the gap is not invented
     info = sink.firings[0][1][1]
     assert (info.ii_initiator, info.ii_target, info.ii_isid) == ("<unknown>",) * 3
     assert framer.skipped > 0
+
+
+def _aborted(ending: Callable[[Session, int], list[tuple[int, bytes]]]) -> list[tuple[str, int]]:
+    """A write whose second R2T burst is under way, then ``ending(session,
+    the write's ITT)``: the xfer probes fired."""
+    s = Session()
+    out = login(s)
+    write = s.write_exchange(lba=8, blocks=64, immediate=0, burst=16384, per_pdu=8192)
+    victim = s.itt
+    # the command, the first burst (R2T + 2 Data-Out), the second R2T and one Data-Out
+    out += write[:6] + ending(s, victim)
+    sink, _ = _run(out, only={"xfer-start", "xfer-done"})
+    return [(n, a[2].xfer_len) for n, a, _ in sink.firings]
+
+
+ENDS = {
+    "abort task": lambda s, victim: s.abort_task(victim, response=0),
+    "abort task set": lambda s, victim: s.task_management(2, lun_=1),
+    "lun reset": lambda s, victim: s.task_management(5, lun_=1),
+    "target warm reset": lambda s, victim: s.task_management(6),
+    "target cold reset": lambda s, victim: s.task_management(7),
+    "logout": lambda s, victim: s.logout(),
+}
+NOT_ENDS = {
+    "abort answered task does not exist": lambda s, victim: s.abort_task(victim),
+    "abort of another task": lambda s, victim: s.abort_task(victim + 99, response=0),
+    "lun reset of another lun": lambda s, victim: s.task_management(5, lun_=2),
+    "clear aca": lambda s, victim: s.task_management(3, lun_=1),
+}
+
+
+@pytest.mark.parametrize("name", ENDS)
+def test_aborted_task_ends_its_open_transfer(name: str) -> None:
+    # the first burst paired; the second's xfer-done carries the 8 KiB that came
+    assert _aborted(ENDS[name]) == [("xfer-start", 16384), ("xfer-done", 16384),
+                                    ("xfer-start", 16384), ("xfer-done", 8192)]
+
+
+@pytest.mark.parametrize("name", NOT_ENDS)
+def test_task_management_that_ends_nothing_leaves_transfers_open(name: str) -> None:
+    assert _aborted(NOT_ENDS[name]) == [("xfer-start", 16384), ("xfer-done", 16384),
+                                        ("xfer-start", 16384)]

@@ -152,20 +152,51 @@ def test_stream_several_records_per_segment_and_spanning() -> None:
     assert sink.firings[0].args[0].ci_remote == "192.0.2.75"
 
 
-def test_stream_resynchronises_after_gap() -> None:
+def test_gap_inside_a_call_keeps_sync_and_fires_its_header() -> None:
     service, sink, _ = _service()
     framer = _framer(service)
     pairs = _pairs(3)
     first, second, third = (gen.record(c) for c, _ in pairs)
-    framer.data(0, first + second[:30], 1)
-    framer.gap(0, 20)  # the rest of the second call was never captured
-    framer.data(0, second[50:] + third, 2)
+    framer.data(0, first + second[:60], 1)
+    framer.gap(0, 20)  # bytes inside the second call were never captured
+    framer.data(0, second[80:] + third, 2)
     for _, reply in pairs:
         framer.data(1, gen.record(reply), 3)
-    starts = [f.args[1].noi_xid for f in sink.firings if f.name.endswith("start")]
+    starts = [f for f in sink.firings if f.name.endswith("start")]
     dones = [f.args[1].noi_xid for f in sink.firings if f.name.endswith("done")]
-    assert starts == dones == [0x1001, 0x1003]
-    assert service.counts["replies without a call"] == 1
+    assert [f.args[1].noi_xid for f in starts] == dones == [0x1001, 0x1002, 0x1003]
+    # the handle lay past the hole: unknown, never a handle made of zeros
+    assert starts[1].args[2].object.key == b"" and starts[1].args[1].noi_curpath == "<unknown>"
+    assert starts[0].args[2].object.key != b""
+    assert framer.partial == 1 and framer.resyncs == 0
+    assert service.counts["messages cut after their header"] == 1
+
+
+def test_gap_over_a_boundary_resyncs_at_a_segment_start_only() -> None:
+    service, sink, _ = _service()
+    framer = _framer(service)
+    pairs = _pairs(4)
+    first, second, third, fourth = (gen.record(c) for c, _ in pairs)
+    framer.data(0, first + second[:30], 1)
+    framer.gap(0, len(second))  # the end of the second call and the start of the third
+    framer.data(0, third[30:] + fourth, 2)  # a segment starting inside the third call
+    framer.data(0, fourth, 3)  # a segment starting with a call: sync again
+    assert framer.resyncs == 1 and framer.skipped == len(third) - 30 + len(fourth)
+    starts = [f.args[1].noi_xid for f in sink.firings if f.name.endswith("start")]
+    assert starts == [0x1001, 0x1002, 0x1004]  # the second's header was whole
+
+
+def test_reply_resyncs_only_when_its_xid_is_outstanding() -> None:
+    service, sink, _ = _service()
+    framer = _framer(service)
+    framer.joined(0)
+    framer.joined(1)
+    (c1, r1), (c2, r2) = _pairs(2)
+    framer.data(1, gen.record(r1), 1)  # a reply to a call never seen: not a boundary we trust
+    framer.data(0, gen.record(c2), 2)  # a call: in sync
+    framer.data(1, gen.record(r2), 3)  # the reply to it: in sync
+    assert [f.name for f in sink.firings] == ["op-getattr-start", "op-getattr-done"]
+    assert framer.resyncs == 2
 
 
 def test_gss_privacy_is_reported_not_misparsed() -> None:
@@ -202,17 +233,40 @@ def test_gss_integrity_bodies_are_unwrapped() -> None:
 
 
 def test_record_stream_framing_lives_in_the_dissector() -> None:
-    stream = oncrpc.RecordStream(frozenset({100003}))
+    stream = oncrpc.RecordStream(frozenset({100003}), frozenset({(100003, 3)}),
+                                 lambda direction, xid: xid == 7)
     call = gen.record(gen.rpc_call(9, 100003, 3, 0))
     view = memoryview(call)
     assert stream.min_header == oncrpc.RECORD_MARK_LEN
     assert stream.pdu_length(view, 0) == len(call)
     assert stream.pdu_length(memoryview(call[:4] + b"\x00" * 4 + b"\x00\x00\x00\x07"), 0) is None
-    stream.lost(0)  # after a gap a mark alone is not enough: a whole header must follow
-    assert stream.pdu_length(memoryview(call[:4] + b"\x00" * 20), 0) is None
-    assert stream.pdu_length(view, 0) == len(call)
+    # the strict check: a mark alone is not enough, a whole known call or an
+    # awaited reply must follow
+    assert stream.resync_length(memoryview(call[:4] + b"\x00" * 20), 0) is None
+    assert stream.resync_length(view, 0) == len(call)
+    other = gen.record(gen.rpc_call(9, 100003, 4, 0))
+    assert stream.resync_length(memoryview(other), 0) is None
+    for xid, expected in ((7, True), (8, False)):
+        reply = memoryview(gen.record(gen.rpc_reply(xid, b"")))
+        assert (stream.resync_length(reply, 1) is not None) is expected
     record = stream.record(view, 0)
     assert record is not None and oncrpc.decode_message(record).xid == 9
+
+
+def test_decode_front_reads_unknown_past_the_captured_bytes() -> None:
+    call = gen.rpc_call(9, 100003, 3, 6, b"\x00" * 40)
+    assert oncrpc.decode_front(call[:20], len(call)) is None  # the procedure was cut
+    msg = oncrpc.decode_front(call[:26], len(call))
+    assert isinstance(msg, oncrpc.RpcCall) and msg.cut and (msg.xid, msg.proc) == (9, 6)
+    assert msg.flavor == oncrpc.AUTH_NONE and msg.body.u32() == 0 and msg.body.cut
+    whole = oncrpc.decode_front(call, len(call))
+    assert isinstance(whole, oncrpc.RpcCall) and whole.body.u32() == 0 and not whole.body.cut
+    reply = gen.rpc_reply(5, b"\x00\x00\x00\x01" * 4)
+    assert oncrpc.decode_front(reply[:23], len(reply)) is None  # accept_stat cut
+    cut = oncrpc.decode_front(reply[:30], len(reply))
+    assert isinstance(cut, oncrpc.RpcReply) and cut.success and cut.cut
+    # a field partly captured is unknown, and so is everything after it
+    assert cut.body.u64() == 0 and cut.body.u32() == 0
 
 
 def test_session_tables_stay_bounded() -> None:

@@ -6,7 +6,9 @@ it shows, and compares the transcript with
 ``endpoint_transcripts.txt``.  Those transcripts were produced by the Python
 endpoint this C code replaced (pcapprobe/flows/endpoint.py before it moved to
 C) and reviewed against its docstring; a difference is a change of
-semantics.
+semantics.  The acceptability scenarios (RST, SYN and FIN in and out of the
+receive window in every state, issue 11) were added with the C rules from
+illumos tcp_input_data and reviewed line by line.
 """
 
 from __future__ import annotations
@@ -274,6 +276,60 @@ RST_AFTER = {
 }
 
 
+# Acceptability (illumos tcp_input_data / tcp_time_wait_processing, RFC 793
+# p. 69): in each state, segments from the server to the client whose
+# sequence number lies before RCV.NXT (5001 or, after the server's FIN, 5002)
+# or beyond RCV.NXT + RCV.WND (the window the client last advertised, scaled
+# by its 7) change nothing; the same flags in the window do.
+OUT_OF_WINDOW = {
+    "RST one below RCV.NXT": ("R", -1),
+    "RST past the window": ("R", 1),
+    "SYN one below RCV.NXT (a retransmission)": ("S", -1),
+    "SYN past the window": ("S", 1),
+    "FIN past the window": ("FA", 1),
+}
+IN_WINDOW = {
+    "RST at RCV.NXT": ("R", 0),
+    "RST inside the window": ("R", 100),
+    "RST at the window's right edge": ("R", 0),
+    "SYN inside the window": ("S", 100),
+}
+# the client's state after each script: (script, its RCV.NXT, its last window)
+SERVER_TO_CLIENT = {
+    "established": (HANDSHAKE, 5001, 1024),
+    "fin-wait-1": (HANDSHAKE + [CLIENT_FIN], 5001, 65535),
+    "fin-wait-2": (HANDSHAKE + [CLIENT_FIN, (11, "s", "A", 5001, 1002, 0)], 5001, 65535),
+    "closing": (HANDSHAKE + [CLIENT_FIN, (10.5, "s", "FA", 5001, 1001, 0)], 5002, 65535),
+    "close-wait": (HANDSHAKE + [(10, "s", "FA", 5001, 1001, 0)], 5002, 1024),
+    "last-ack": (HANDSHAKE + [(10, "s", "FA", 5001, 1001, 0), (11, "c", "FA", 1001, 5002, 0)],
+                 5002, 65535),
+    "time-wait": (RST_AFTER["time-wait"], 5002, 65535),
+}
+
+
+SYN_SENT = [(0, "c", "S", 1000, 0, 0, 65535, SYN_OPTS)]
+
+
+def acceptability() -> dict[str, str]:
+    out = {}
+    for state, (script, rnxt, window) in SERVER_TO_CLIENT.items():
+        last = script[-1][0]
+        for cases in (OUT_OF_WINDOW, IN_WINDOW):
+            for what, (flags, offset) in cases.items():
+                # "past the window" and "the window's right edge" count from that edge
+                edge = window << 7 if "window" in what and "inside" not in what else 0
+                out[f"{state}: {what}"] = run(
+                    script + [(last + 1, "s", flags, rnxt + edge + offset, 1002, 0, 512)])
+    out["syn-sent: RST without ACK"] = run(SYN_SENT + [(1, "s", "R", 5000, 0, 0, 0)])
+    out["syn-sent: RST/ACK of something not sent"] = run(
+        SYN_SENT + [(1, "s", "RA", 0, 1005, 0, 0)])
+    out["syn-sent: RST/ACK of the SYN"] = run(SYN_SENT + [(1, "s", "RA", 0, 1001, 0, 0)])
+    out["mid-stream: RST one below RCV.NXT, then one at it"] = run(
+        MIDSTREAM + [(5, "s", "R", 9499, 0, 0), (6, "c", "PA", 9000, 9500, 10, 1024),
+                     (7, "s", "R", 9500, 0, 0)], midstream=True)
+    return out
+
+
 def transcripts() -> dict[str, str]:
     """Every scenario's transcript, by name (the sections of TRANSCRIPTS)."""
     out = {name: run(script) for name, script in SCENARIOS.items()}
@@ -290,6 +346,7 @@ def transcripts() -> dict[str, str]:
             script + [(last + 1, "c", "R", 1002, 0, 0)])
         out[f"RST/ACK by the server in {state}"] = run(
             script + [(last + 1, "s", "RA", 5002, 1002, 0)])
+    out.update(acceptability())
     return out
 
 

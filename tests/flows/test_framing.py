@@ -10,7 +10,7 @@ import pytest
 
 from pcapprobe import _fastpath
 from pcapprobe.flows import framing
-from pcapprobe.flows.framing import MAX_PDU, RESYNC_SCAN, StreamFramer, feed_stream
+from pcapprobe.flows.framing import MAX_PDU, StreamFramer, feed_stream
 
 
 class LengthPrefixed:
@@ -38,6 +38,17 @@ class LengthPrefixed:
         self.closed = True
 
 
+class Partial(LengthPrefixed):
+    """Takes the fronts of PDUs the capture cut, too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partials: list[tuple[int, bytes, int]] = []
+
+    def on_partial(self, front: memoryview, length: int, direction: int, ts_ns: int) -> None:
+        self.partials.append((direction, bytes(front), length))
+
+
 def pdu(body: bytes) -> bytes:
     return b"\xab" + struct.pack(">H", len(body)) + body
 
@@ -57,15 +68,66 @@ def test_directions_are_framed_separately():
     assert app.pdus == [(1, pdu(b"b")), (0, pdu(b"a"))]
 
 
-def test_gap_drops_the_partial_pdu_and_resyncs():
-    app = LengthPrefixed()
+def test_gap_inside_a_pdu_body_keeps_sync():
+    app = Partial()
     first = pdu(b"lost-in-the-middle")
-    feed_stream(app, [(0, first[:5]), (0, 10), (0, first[15:] + pdu(b"next"))])
-    # the 5 buffered bytes and the 10-byte hole are one gap; then the tail of
-    # the broken PDU is skipped byte by byte until a PDU starts
-    assert app.gaps[0] == (0, 15)
-    assert app.pdus == [(0, pdu(b"next"))]
-    assert sum(size for _, size in app.gaps[1:]) == len(first) - 15
+    framer = feed_stream(app, [(0, first[:5]), (0, 10), (0, first[15:] + pdu(b"next"))])
+    # the hole lay inside the first PDU (its length known): its front is
+    # handed over as partial, and the next PDU is framed in step
+    assert app.partials == [(0, first[:5], len(first))]
+    assert app.pdus == [(0, pdu(b"next"))] and app.gaps == [(0, 10)]
+    assert (framer.partial, framer.resyncs, framer.skipped) == (1, 0, 0)
+
+
+def test_gaps_ending_a_pdu_exactly_keep_sync_many_times():
+    app = Partial()
+    stream = []
+    for i in range(1000):  # header-only PDUs: a snap length cut every body
+        body = bytes([i % 256]) * 50
+        stream += [(1, pdu(body)[:8]), (1, 45)]
+    framer = feed_stream(app, stream)
+    assert len(app.partials) == 1000 and framer.resyncs == 0 and app.pdus == []
+    assert all(length == 53 for _, _, length in app.partials)
+
+
+def test_gap_over_a_boundary_resyncs_at_segment_starts_only():
+    app = Partial()
+    first = pdu(b"x" * 20)
+    framer = feed_stream(app, [(0, first[:5]), (0, 30),
+                               (0, b"junk" + pdu(b"inside")),  # no PDU at its start
+                               (0, pdu(b"ok") + pdu(b"ok2"))])
+    assert app.partials == [(0, first[:5], len(first))]
+    assert app.pdus == [(0, pdu(b"ok")), (0, pdu(b"ok2"))]
+    assert framer.resyncs == 1 and framer.skipped == 4 + len(pdu(b"inside"))
+
+
+def test_gap_at_a_boundary_or_in_a_header_loses_sync():
+    app = Partial()
+    framer = feed_stream(app, [(0, pdu(b"a")), (0, 7), (0, pdu(b"b")),
+                               (1, pdu(b"c")[:2]), (1, 5), (1, pdu(b"d"))])
+    assert app.pdus == [(0, pdu(b"a")), (0, pdu(b"b")), (1, pdu(b"d"))]
+    assert app.partials == [] and framer.resyncs == 2
+
+
+def test_strict_check_decides_resync():
+    class Strict(Partial):
+        def resync_length(self, view, direction):
+            # only PDUs whose body starts with "!" after a loss
+            length = self.pdu_length(view, direction)
+            return length if length and len(view) > 3 and view[3] == ord("!") else None
+
+    app = Strict()
+    framer = feed_stream(app, [(0, 3), (0, pdu(b"plain")), (0, pdu(b"!sure") + pdu(b"then"))])
+    assert app.pdus == [(0, pdu(b"!sure")), (0, pdu(b"then"))] and framer.resyncs == 1
+
+
+def test_joined_flow_starts_out_of_sync():
+    app = LengthPrefixed()
+    framer = StreamFramer(app)
+    framer.joined(0)
+    framer.data(0, b"\x00" + pdu(b"a"), 0)  # not a PDU at the segment start
+    framer.data(0, pdu(b"b"), 0)
+    assert app.pdus == [(0, pdu(b"b"))] and app.gaps == [(0, 1 + len(pdu(b"a")))]
 
 
 def test_incomplete_pdu_at_close_is_a_gap():
@@ -86,7 +148,7 @@ def test_kept_pdu_views_stay_valid():
     assert [bytes(v) for v in kept] == [pdu(b"abc"), pdu(b"de")]
 
 
-def test_garbage_costs_a_bounded_scan_then_waits_for_the_next_segment():
+def test_garbage_costs_one_length_call_per_segment():
     calls = []
 
     class Counting(LengthPrefixed):
@@ -98,7 +160,7 @@ def test_garbage_costs_a_bounded_scan_then_waits_for_the_next_segment():
     feed_stream(app, [(0, b"\x00" * 5000), (0, pdu(b"ok"))])
     assert app.pdus == [(0, pdu(b"ok"))]
     assert sum(size for _, size in app.gaps) == 5000
-    assert len(calls) < 600
+    assert len(calls) == 3  # the garbage, the PDU's resync, then its framing
 
 
 # -- the C implementation (pcapprobe/cext/stream.c): edges the above miss ----
@@ -123,7 +185,6 @@ class Counting(LengthPrefixed):
 
 def test_constants_are_declared_once_in_c():
     assert framing.MAX_PDU == _fastpath.MAX_PDU == 16 * 1024 * 1024
-    assert framing.RESYNC_SCAN == _fastpath.RESYNC_SCAN == 512
     framer = StreamFramer(LengthPrefixed())
     assert framer.max_pdu == MAX_PDU
     assert StreamFramer(LengthPrefixed(), 99).max_pdu == 99
@@ -131,22 +192,12 @@ def test_constants_are_declared_once_in_c():
     assert not framer.mismatch and framer.buffered == 0
 
 
-def test_resync_inside_a_segment_reports_the_skipped_bytes():
+def test_no_pdu_where_one_must_start_drops_the_rest_of_the_segment():
     app = LengthPrefixed()
-    framer = feed_stream(app, [(0, b"junk!" + pdu(b"ok") + b"\x00\x00" + pdu(b"ok2"))])
+    framer = feed_stream(app, [(0, pdu(b"ok") + b"junk!" + pdu(b"lost")), (0, pdu(b"ok2"))])
     assert app.pdus == [(0, pdu(b"ok")), (0, pdu(b"ok2"))]
-    assert app.gaps == [(0, 5), (0, 2)] and framer.skipped == 7
-
-
-def test_resync_gives_up_after_the_scan_limit():
-    app = Counting()
-    garbage = b"\x00" * (RESYNC_SCAN + 100)
-    framer = feed_stream(app, [(0, garbage + pdu(b"lost"))], close=False)
-    # RESYNC_SCAN + 1 positions were tried; the rest (PDU included) went too
-    assert len(app.calls) == RESYNC_SCAN + 1
-    assert app.gaps == [(0, RESYNC_SCAN + 100 + len(pdu(b"lost")))] and app.pdus == []
-    assert framer.skipped == RESYNC_SCAN + 100 + len(pdu(b"lost"))
-    assert framer.buffered == 0
+    assert app.gaps == [(0, 5 + len(pdu(b"lost")))] and framer.skipped == 5 + len(pdu(b"lost"))
+    assert framer.buffered == 0 and framer.resyncs == 1
 
 
 def test_lengths_out_of_range_or_not_ints_are_no_pdu():
@@ -160,8 +211,12 @@ def test_lengths_out_of_range_or_not_ints_are_no_pdu():
 
     app = Odd()
     framer = StreamFramer(app, max_pdu=1000)
-    framer.data(1, b"123456" + pdu(b"x" * 2000)[:3] + pdu(b"y"), 0)  # 2003 > max_pdu
-    assert app.pdus == [(1, pdu(b"y"))] and app.gaps == [(1, 9)] and framer.skipped == 9
+    for _ in range(6):  # each answer refuses a segment, which is dropped
+        framer.data(1, pdu(b"z"), 0)
+    framer.data(1, pdu(b"x" * 2000)[:3] + b"more", 0)  # 2003 > max_pdu
+    framer.data(1, pdu(b"y"), 0)
+    assert app.pdus == [(1, pdu(b"y"))] and framer.skipped == 6 * 4 + 7 == sum(
+        size for _, size in app.gaps)
 
 
 def test_stream_start_that_does_not_frame_is_a_mismatch():
@@ -173,8 +228,9 @@ def test_stream_start_that_does_not_frame_is_a_mismatch():
     assert framer.buffered == 0
     assert len(app.calls) == 1
     framer.mismatch = False  # writable; at_start was used up
-    framer.data(0, b"\x00" + pdu(b"a"), 0)
-    assert not framer.mismatch and app.pdus == [(0, pdu(b"a"))] and app.gaps == [(0, 1)]
+    framer.data(0, b"\x00" + pdu(b"a"), 0)  # no PDU where one must start: dropped
+    framer.data(0, pdu(b"a"), 0)
+    assert not framer.mismatch and app.pdus == [(0, pdu(b"a"))] and app.gaps == [(0, 5)]
 
 
 def test_stream_start_needs_min_header_bytes_to_judge():
@@ -182,8 +238,9 @@ def test_stream_start_needs_min_header_bytes_to_judge():
     framer = StreamFramer(app)
     framer.stream_start(1)
     framer.data(1, b"\x00\x00", 0)  # too few to tell: taken as opening the stream
-    framer.data(1, b"\x00" + pdu(b"b"), 0)
-    assert not framer.mismatch and app.pdus == [(1, pdu(b"b"))] and app.gaps == [(1, 3)]
+    framer.data(1, b"\x00" + pdu(b"b"), 0)  # they do not frame: dropped
+    framer.data(1, pdu(b"b"), 0)
+    assert not framer.mismatch and app.pdus == [(1, pdu(b"b"))] and app.gaps == [(1, 7)]
 
 
 def test_stream_start_of_one_direction_only_and_a_gap_clears_it():
@@ -193,7 +250,7 @@ def test_stream_start_of_one_direction_only_and_a_gap_clears_it():
     framer.stream_start(1)
     framer.data(1, pdu(b"fine"), 0)
     framer.gap(0, 3)  # the opening bytes were lost: resynchronise instead
-    framer.data(0, b"\x00" + pdu(b"z"), 0)
+    framer.data(0, pdu(b"z"), 0)
     assert not framer.mismatch and app.pdus == [(1, pdu(b"fine")), (0, pdu(b"z"))]
     with pytest.raises(IndexError):
         framer.stream_start(2)
@@ -288,10 +345,10 @@ def test_the_app_may_call_back_into_its_framer():
     assert app.gaps == [(1, 3)]  # direction 1's 2 buffered bytes and its 1-byte hole
     # the re-entrant bytes were buffered first, the segment's tail after them
     assert framer.buffered == 2 + 4
-    framer.gap(0, 0)
-    framer.data(0, pdu(b"close"), 0)
+    framer.gap(0, 0)  # nothing was lost: no change
+    framer.data(1, pdu(b"close"), 0)  # direction 1 resyncs on it; the app closes the framer
     assert app.gaps == [(1, 3), (0, 6)] and app.closed
-    assert app.pdus == [(0, pdu(b"gap")), (0, pdu(b"more")), (0, pdu(b"close"))]
+    assert app.pdus == [(0, pdu(b"gap")), (0, pdu(b"more")), (1, pdu(b"close"))]
 
 
 def test_close_reports_what_each_direction_buffered_then_closes():

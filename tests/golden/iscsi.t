@@ -64,7 +64,9 @@ Tracing... Hit Ctrl-C to end.
 
 EOT
 
-# No handshake, no login: header digests detected from the stream.
+# No handshake, no login: header digests detected from the stream.  The
+# write's immediate data is a transfer of its own (COMSTAR
+# iscsit_post_scsi_cmd), its unsolicited Data-Out another, its R2T a third.
 NAME iscsiwho.d: capture starting mid-session, 536-byte segments
 PCAP fixtures/pcaps/iscsi-midsession.pcap
 SCRIPT iscsiwho.d
@@ -80,8 +82,8 @@ Tracing... Hit Ctrl-C to end.
    10.0.0.1                        data-send        2
    10.0.0.1                     scsi-command        2
    10.0.0.1                    scsi-response        2
-   10.0.0.1                        xfer-done        3
-   10.0.0.1                       xfer-start        3
+   10.0.0.1                        xfer-done        4
+   10.0.0.1                       xfer-start        4
 
 EOT
 

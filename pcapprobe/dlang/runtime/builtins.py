@@ -227,7 +227,8 @@ def stringof(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).split(b"\0", 1)[0].decode("latin-1")
+        # wire bytes: UTF-8, anything else kept byte for byte (surrogateescape)
+        return bytes(value).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
     if isinstance(value, int):
         return str(value)
     return ""

@@ -18,6 +18,7 @@ __all__ = [
     "probe_header",
     "probe_prefix",
     "string_bytes",
+    "utf8_bytes",
     "trace_text",
 ]
 
@@ -37,16 +38,23 @@ def probe_prefix(cpu: int, probe_id: int, function: str, name: str) -> str:
 def string_bytes(text: str, size: int) -> bytes:
     """A D string as its fixed-size, NUL-padded record of ``size`` bytes.
 
-    Code points up to 255 are single bytes (strings decoded from packets as
-    Latin-1 keep their bytes); anything wider is UTF-8 encoded.  Strings
-    are cut at ``size - 1`` bytes as strsize cuts them.
+    The bytes are the string's UTF-8, as they were on the wire: wire bytes
+    that are not UTF-8 were decoded with surrogateescape (U+DC80-U+DCFF) and
+    go back to the original byte (``utf8_bytes``).  Strings are cut at
+    ``size - 1`` bytes as strsize cuts them.
     """
-    try:
-        raw = text.encode("latin-1")
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogatepass")
+    raw = utf8_bytes(text)
     raw = raw[: max(size - 1, 0)]
     return raw + b"\0" * (size - len(raw))
+
+
+def utf8_bytes(text: str) -> bytes:
+    """The bytes a D string stands for: UTF-8, a surrogateescape'd wire byte
+    as itself (any other lone surrogate, from D source, passed through)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _printable(byte: int) -> bool:

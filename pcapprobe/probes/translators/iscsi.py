@@ -15,14 +15,22 @@ xfer-start/xfer-done on sockets, one transfer per burst (RFC 7143 §4.2.4.1):
   * write, solicited: xfer-start at the R2T (xfer_len = Desired Data Transfer
     Length, xfer_loffset = Buffer Offset), xfer-done at the Data-Out with F set
     for that Target Transfer Tag;
-  * write, unsolicited: xfer-start at the SCSI Command carrying immediate data
-    (or the first unsolicited Data-Out); xfer_len = the immediate data when F
-    ends it there, else min(FirstBurstLength, expected length); xfer-done at the
-    PDU with F set;
+  * immediate data (carried by the SCSI Command): xfer-start and xfer-done
+    together at the command, after scsi-command, xfer_loffset 0 and xfer_len
+    the PDU's data length, xfer_type 0 -- what COMSTAR's iscsit_post_scsi_cmd
+    fires (it passes XFER_BUF_TX_TO_INI for immediate data);
+  * write, unsolicited Data-Out (TTT 0xffffffff): xfer-start at the first,
+    xfer_len = min(FirstBurstLength, expected length) minus its offset;
+    xfer-done at the Data-Out with F set;
   * read: xfer-start at the first Data-In of a sequence; xfer_len = that PDU's
     data when F ends it, else what the command still expects from that offset;
     xfer-done at the Data-In with F set.
-xfer-done reports the bytes the burst actually carried.  xfer_type is 0 for a
+xfer-done reports the bytes the burst actually carried.  A task that ends
+without its status (ABORT TASK, ABORT/CLEAR TASK SET, LUN RESET, target
+warm/cold reset, logout of the session: ``IscsiConnection.tasks_ended``) gets
+an xfer-done for every transfer that had its xfer-start, at the response that
+ends it, with the bytes carried so far (COMSTAR's idm completes an aborted
+task's buffers, firing xfer-done), so start and done always pair.  xfer_type is 0 for a
 read (to the initiator) and 1 for a write (iscsit.d's XFER_BUF_TX_TO_INI /
 XFER_BUF_RX_FROM_INI); the RDMA members are 0 and xfer_laddr is 0xffffffff,
 what iscsit.d gives for a NULL buffer.  args[1] of xfer probes describes the
@@ -46,9 +54,13 @@ from pcapprobe.dissectors.iscsi import (
     ISCSI_OP_DATA_OUT,
     ISCSI_OP_LOGIN_REQ,
     ISCSI_OP_LOGIN_RSP,
+    ISCSI_OP_LOGOUT_REQ,
+    ISCSI_OP_LOGOUT_RSP,
     ISCSI_OP_R2T,
     ISCSI_OP_SCSI_CMD,
     ISCSI_OP_SCSI_RSP,
+    ISCSI_OP_TASK_MGT_REQ,
+    ISCSI_OP_TASK_MGT_RSP,
     ISCSI_OP_TEXT_REQ,
     ISCSI_OP_TEXT_RSP,
     TTT_RESERVED,
@@ -72,6 +84,7 @@ PROVIDER = "iscsi"
 TRANSPORT = "sockets"
 XFER_READ = 0  # XFER_BUF_TX_TO_INI
 XFER_WRITE = 1  # XFER_BUF_RX_FROM_INI
+XFER_IMMEDIATE = XFER_READ  # the type iscsit_post_scsi_cmd gives immediate data
 NULL_BUFFER = 0xFFFFFFFF
 _DATA_IN_BURST = -1  # key of the read burst in Task.burst (TTTs are 32-bit unsigned)
 
@@ -241,6 +254,7 @@ class IscsiProvider:
         # The initiator's block I/O (io provider), from the same commands.
         self.io = io_translator.provider(ctx)
         self.listening = any(self.fire) or self.xfers or self.io is not None
+        self.counts = ctx.report.layer("iscsi")
 
     def app(self, client: str, server: str, ipv6: bool,
             conn: Connection | None = None) -> IscsiApp:
@@ -265,6 +279,7 @@ class IscsiApp:
         self.conninfo: ConnInfo | None = None
         self.connection_info: ConnectionInfo | None = None  # args[1] of xfer probes
         self.pdu_length = self.state.pdu_length
+        self.resync_length = self.state.resync_length
         # The provider's, read for every PDU: one attribute away, not two.
         self.fire = provider.fire
         self.xfers = provider.xfers
@@ -277,21 +292,40 @@ class IscsiApp:
         self.provider.ctx.report.weird(name, conn.frame if conn is not None else None, detail)
 
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
-        state = self.state
         try:
-            pdu = state.decode(view, direction, self.pdu_class)
+            pdu = self.state.decode(view, direction, self.pdu_class)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
                         f"iSCSI: {exc}")
             return
         if pdu.header_digest_ok is False or pdu.data_digest_ok is False:
             self._digest_mismatch(pdu)
+        self._fire(pdu, direction, ts_ns, True)
+
+    def on_partial(self, front: memoryview, length: int, direction: int, ts_ns: int) -> None:
+        """A PDU the capture cut (snap length, or a hole in its data segment):
+        fired from its header when its BHS was captured; counts come
+        from the header (DataSegmentLength), never from the bytes seen."""
+        pdu = self.state.decode_front(front, direction, self.pdu_class)
+        counts = self.provider.counts
+        if pdu is None:
+            counts["PDUs cut inside their header"] += 1
+            return
+        counts["PDUs cut after their header"] += 1
+        self._fire(pdu, direction, ts_ns, False)
+
+    def _fire(self, pdu: PduInfo, direction: int, ts_ns: int, whole: bool) -> None:
+        """Track and fire one decoded PDU (``whole``: its data segment too)."""
+        state = self.state
         opcode = pdu.opcode
         conninfo = self.conninfo
         if conninfo is None:
             conninfo = self._connected(opcode, direction)
         if opcode in _KEY_OPCODES:
-            self._keys(pdu)
+            if whole:
+                self._keys(pdu)
+            else:
+                state.keys_cut(pdu, self.provider.sessions)
         task = state.track(pdu) if opcode in _TASK_OPCODES else None
         fire = self.fire[opcode]
         if fire is not None:
@@ -306,6 +340,9 @@ class IscsiApp:
                 self._transfer(pdu, task, ts_ns)
             if self.io is not None:
                 self._block_io(pdu, task, conninfo, ts_ns)
+        elif opcode in _TASK_END_OPCODES:
+            for ended in state.tasks_ended(pdu):
+                self._abort_transfers(ended, ts_ns)
 
     def _digest_mismatch(self, pdu: Pdu) -> None:
         if pdu.header_digest_ok is False:
@@ -404,12 +441,11 @@ class IscsiApp:
                 length = pdu.data_len if final else max(length, pdu.data_len)
                 burst = bursts[key] = self._start(pdu.w40, length, XFER_WRITE, ts_ns)
         elif opcode == ISCSI_OP_SCSI_CMD:
-            if not (pdu.flags & FLAG_WRITE and pdu.data_len):
-                return
-            key = TTT_RESERVED
-            length = pdu.data_len if final else min(
-                self.state.session.param_int("FirstBurstLength"), task.expected_len)
-            burst = bursts[key] = self._start(0, length, XFER_WRITE, ts_ns)
+            if pdu.data_len:  # immediate data: one transfer, done at once
+                burst = self._start(0, pdu.data_len, XFER_IMMEDIATE, ts_ns)
+                burst.carried = pdu.data_len
+                self._done(burst, ts_ns)
+            return
         elif opcode == ISCSI_OP_R2T:
             # Desired Data Transfer Length (word 44) at Buffer Offset (word 40).
             bursts[pdu.w20] = self._start(pdu.w40, pdu.w44, XFER_WRITE, ts_ns)
@@ -420,6 +456,14 @@ class IscsiApp:
         if final:
             del bursts[key]
             self._done(burst, ts_ns)
+
+    def _abort_transfers(self, task: Task, ts_ns: int) -> None:
+        """A task ended without its status: each transfer still open is done."""
+        bursts: dict[int, _Burst] | None = task.burst  # type: ignore[assignment]
+        if bursts:
+            for burst in bursts.values():
+                self._done(burst, ts_ns)
+            bursts.clear()
 
     def _connection_info(self) -> ConnectionInfo:
         """args[1] of xfer probes, one per connection and session."""
@@ -444,6 +488,7 @@ class IscsiApp:
 
     def on_gap(self, direction: int, size: int) -> None:
         self.state.lost(direction)
+        self.provider.counts["bytes lost in gaps"] += size
 
     def on_close(self) -> None:
         """Nothing pending: the session outlives its connections (§6.3)."""
@@ -451,6 +496,9 @@ class IscsiApp:
 
 _TASK_OPCODES = frozenset({ISCSI_OP_SCSI_CMD, ISCSI_OP_SCSI_RSP, ISCSI_OP_DATA_IN,
                            ISCSI_OP_DATA_OUT, ISCSI_OP_R2T})
+# PDUs that may end tasks without their status (IscsiConnection.tasks_ended).
+_TASK_END_OPCODES = frozenset({ISCSI_OP_TASK_MGT_REQ, ISCSI_OP_TASK_MGT_RSP,
+                               ISCSI_OP_LOGOUT_REQ, ISCSI_OP_LOGOUT_RSP})
 _KEY_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP, ISCSI_OP_TEXT_REQ,
                           ISCSI_OP_TEXT_RSP})
 

@@ -317,8 +317,9 @@ class Nfsv3Provider:
         else:
             fh = handle_of(args)
             paths = self.paths
+            # Arguments cut by the capture name nothing (their names read "<unknown>").
             op = OpInfo(paths.resolved(fh) or paths.path(fh), cred, call.xid, proc, fh,
-                        args if names else None, peer)
+                        args if names and not call.cut else None, peer)
             fired = (peer.conninfo, op, args)
         if fire is not None:
             fire(ts_ns, fired, peer.thread)
@@ -355,7 +356,7 @@ class Nfsv3Provider:
         if op.io is not None:
             self.io.nfs_reply(op.io, res.status,  # type: ignore[union-attr]
                               res.res_u.ok.count if res.status == nfs3.NFS3_OK else 0, ts_ns)
-        if op.args is not None and res.status == nfs3.NFS3_OK:
+        if op.args is not None and res.status == nfs3.NFS3_OK and not reply.cut:
             self._learn(proc, op.args, res.res_u.ok)
         fire = self.done[proc]
         if fire is None:
@@ -407,7 +408,7 @@ class MountTracker:
             peer.weird("mount.bad_procedure", f"MOUNT call with procedure {call.proc}")
             return None
         self.counts[procedure.name] += 1
-        if call.proc != MOUNTPROC_MNT:
+        if call.proc != MOUNTPROC_MNT or call.cut:  # a cut path names nothing
             return _UNWATCHED
         try:
             return procedure.decode_call(call.body)
@@ -416,7 +417,7 @@ class MountTracker:
             return None
 
     def on_reply(self, reply: RpcReply, dirpath: Any, ts_ns: int) -> None:
-        if dirpath is _UNWATCHED or not reply.success:
+        if dirpath is _UNWATCHED or not reply.success or reply.cut:
             return
         try:
             result = self.procedures[MOUNTPROC_MNT].decode_reply(reply.body)

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pcapprobe.dissectors import nfs3, nfs4, oncrpc
 from pcapprobe.dissectors._reader import DissectError, Reader
 from pcapprobe.dissectors.mount import MOUNT_PROGRAM
-from pcapprobe.dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
+from pcapprobe.dissectors.oncrpc import (
+    RecordStream,
+    RpcCall,
+    RpcReply,
+    RpcSession,
+    decode_front,
+    decode_message,
+)
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 from pcapprobe.probes.translators.nfsv4 import Nfsv4Provider
@@ -193,6 +200,25 @@ class RpcService:
         except DissectError as exc:
             self.bad_message(exc, frame)
             return
+        self._datagram_message(msg, src, dst, ipv6, ts_ns)
+
+    def on_datagram_front(self, front: memoryview, length: int, src: tuple[str, int],
+                          dst: tuple[str, int], ipv6: bool, ts_ns: int, frame: Any = None) -> None:
+        """A datagram a snap length cut: its message's header, when all captured."""
+        self.frame = frame
+        try:
+            msg = decode_front(front, length)
+        except DissectError as exc:
+            self.bad_message(exc, frame)
+            return
+        if msg is None:
+            self.counts["messages cut inside their header"] += 1
+            return
+        self.counts["messages cut after their header"] += 1
+        self._datagram_message(msg, src, dst, ipv6, ts_ns)
+
+    def _datagram_message(self, msg: RpcCall | RpcReply, src: tuple[str, int],
+                          dst: tuple[str, int], ipv6: bool, ts_ns: int) -> None:
         if isinstance(msg, RpcReply):
             if src not in self._udp_servers:
                 return  # not an RPC server we know: some other UDP traffic
@@ -273,14 +299,20 @@ class RpcStreamApp:
                  ipv6: bool, thread: Hashable, conn: Connection | None = None) -> None:
         self.service = service
         self.origin = conn if conn is not None else _NoConnection
-        self.framing = RecordStream(PROGRAMS)
+        # the programs the service decodes, those learned from the traffic too
+        self.framing = RecordStream(PROGRAMS, service.programs, self._outstanding)
         self.pdu_length = self.framing.pdu_length
+        self.resync_length = self.framing.resync_length
         # Calls may travel both ways (callbacks): peers and caller keys per call
         # direction.  A call travels client -> server; if the first call arrives
         # the other way (a capture that began mid-connection) the roles swap.
         self.peers = (service.peer(client[0], server[0], ipv6, thread, self.origin),
                       service.peer(server[0], client[0], ipv6, thread, self.origin))
         self.keys = (service.caller_key(), service.caller_key())
+
+    def _outstanding(self, direction: int, xid: int) -> bool:
+        """Whether a reply travelling in ``direction`` answers a call awaiting it."""
+        return self.service.session.is_pending(self.keys[1 - direction] | xid)
 
     def on_pdu(self, pdu: memoryview, direction: int, ts_ns: int) -> None:
         record = self.framing.record(pdu, direction)
@@ -291,13 +323,34 @@ class RpcStreamApp:
         except DissectError as exc:
             self.service.bad_message(exc, self.origin.frame)
             return
+        self._message(msg, direction, ts_ns)
+
+    def on_partial(self, front: memoryview, length: int, direction: int, ts_ns: int) -> None:
+        """A fragment the capture cut (snap length, or a hole in its body):
+        its message's header, when all captured, with arguments or results
+        unknown past the captured bytes."""
+        counts = self.service.counts
+        got = self.framing.record_front(front, length, direction)
+        msg = None
+        if got is not None:
+            try:
+                msg = decode_front(*got)
+            except DissectError as exc:
+                self.service.bad_message(exc, self.origin.frame)
+                return
+        if msg is None:
+            counts["messages cut inside their header"] += 1
+            return
+        counts["messages cut after their header"] += 1
+        self._message(msg, direction, ts_ns)
+
+    def _message(self, msg: RpcCall | RpcReply, direction: int, ts_ns: int) -> None:
         if isinstance(msg, RpcReply):
             self.service.reply(msg, self.keys[1 - direction], ts_ns)
         else:
             self.service.call(msg, self.peers[direction], self.keys[direction], ts_ns)
 
     def on_gap(self, direction: int, size: int) -> None:
-        self.framing.lost(direction)
         self.service.counts["bytes lost in gaps"] += size
 
     def on_close(self) -> None:

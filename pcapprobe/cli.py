@@ -110,6 +110,19 @@ def _parse_x(values: Sequence[str]) -> dict[str, str | bool]:
     return opts
 
 
+def _state_size(text: str) -> int:
+    from pcapprobe.flows.budget import MIN_STATE_SIZE, format_size, parse_size
+
+    try:
+        size = parse_size(text)
+    except ValueError as exc:
+        raise UsageError(f"--state-size: {exc}") from None
+    if size < MIN_STATE_SIZE:
+        raise UsageError(f"--state-size: {text} is below the minimum, "
+                         f"{format_size(MIN_STATE_SIZE)}")
+    return size
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="pcapprobe")
 def cli() -> None:
@@ -133,12 +146,15 @@ def cli() -> None:
 @click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
 @click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
+@click.option("--state-size", "state_size", metavar="SIZE",
+              help="Memory for protocol state (connections, tasks, paths, fragments), "
+                   "like dtrace sizes: 64m, 1g [default: 128m].")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
-                stats: bool, nfs_paths: str | None) -> None:
+                stats: bool, nfs_paths: str | None, state_size: str | None) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
     captures, macro_args = _split_positionals(args)
@@ -151,6 +167,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     options: dict[str, Any] = {}
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
+    if state_size is not None:
+        options["state_size"] = _state_size(state_size)
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
                              dopts, list(local), compile_only, stats, options)
     if output is None:

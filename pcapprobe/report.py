@@ -58,6 +58,12 @@ class Report:
         elif count == MAX_MESSAGES_PER_WEIRD + 1:
             self.stderr.write(f"pcapprobe: further '{name}' messages suppressed\n")
 
+    def notice(self, text: str) -> None:
+        """One ``pcapprobe: TEXT`` line about the run as a whole (not a packet)."""
+        if self.flush_output is not None:
+            self.flush_output()
+        self.stderr.write(f"pcapprobe: {text}\n")
+
     def layer(self, name: str) -> Counts:
         """The counter of one layer (decoded / skipped-for-reason)."""
         counter = self.layers.get(name)

@@ -38,12 +38,19 @@ class RunResult:
     errors: str = ""
 
 
+def check_stdin_once(paths: Sequence[str]) -> None:
+    """Standard input can be read once: ``run - -`` is a usage error."""
+    if list(paths).count("-") > 1:
+        raise UsageError("standard input (-) given as a capture more than once")
+
+
 class Inputs:
     """The capture paths of a run (each one is read once, standard input too)."""
 
     def __init__(self, paths: Sequence[str], env: Environment, report: Report) -> None:
         if not paths:
             raise UsageError("no capture file given")
+        check_stdin_once(paths)
         self.paths = list(paths)
         self.env = env
         self.report = report
@@ -257,6 +264,7 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     if not request.sources:
         raise UsageError("no D program given (use -s SCRIPT or -n PROGRAM)")
     parse_local(request.local)
+    check_stdin_once(request.captures)
     nfs_paths = request.options.get("nfs_paths")
     if nfs_paths:
         # checked before anything runs: a bad file is a usage error, exit 2

@@ -21,7 +21,7 @@ import click
 
 from pcapprobe import api
 from pcapprobe.env import Environment
-from pcapprobe.errors import PcapProbeError, UsageError
+from pcapprobe.errors import PcapProbeError, UsageError, printable
 from pcapprobe.events import CountingSink, EventsSink
 from pcapprobe.probes import catalog
 from pcapprobe.probes.catalog import Probe
@@ -290,18 +290,18 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.UsageError as exc:
-        env.stderr.write(exc.format_message().join(("pcapprobe: ", "\n")))
+        env.stderr.write(f"pcapprobe: {printable(exc.format_message())}\n")
         return ExitStatus.USAGE
     except click.ClickException as exc:
-        env.stderr.write(f"pcapprobe: {exc.format_message()}\n")
+        env.stderr.write(f"pcapprobe: {printable(exc.format_message())}\n")
         return ExitStatus.ERROR
     except click.Abort:
         return ExitStatus.ERROR
     except UsageError as exc:
-        env.stderr.write(f"pcapprobe: {exc}\n")
+        env.stderr.write(f"pcapprobe: {printable(str(exc))}\n")
         return ExitStatus.USAGE
     except PcapProbeError as exc:
-        env.stderr.write(f"pcapprobe: {exc}\n")
+        env.stderr.write(f"pcapprobe: {printable(str(exc))}\n")
         return ExitStatus.ERROR
     except (PipeClosed, BrokenPipeError):
         # like a tool killed by SIGPIPE, but status 0 and no message; the
@@ -309,6 +309,15 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         if env.stdout is sys.stdout:
             _silence_stdout()
         return ExitStatus.SUCCESS
+    except OSError as exc:
+        # Every read of an input is reported where it happens (a capture,
+        # a script, --nfs-paths): what escapes is the output failing (a
+        # full disk, a closed descriptor).
+        if env.stdout is sys.stdout:
+            _silence_stdout()
+        env.stderr.write(f"pcapprobe: failed to write output: "
+                         f"{printable(exc.strerror or str(exc))}\n")
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
         return ExitStatus.ERROR
     # without standalone mode click returns ctx.exit()'s code instead of raising

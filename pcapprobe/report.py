@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from pcapprobe.errors import printable
+
 MAX_MESSAGES_PER_WEIRD = 20  # after that a weird is only counted
 
 
@@ -54,7 +56,7 @@ class Report:
             self.flush_output()
         if count <= MAX_MESSAGES_PER_WEIRD:
             where = f"packet {index}: " if index else ""
-            self.stderr.write(f"pcapprobe: {source}: {where}{detail}\n")
+            self.stderr.write(f"pcapprobe: {printable(source)}: {where}{detail}\n")
         elif count == MAX_MESSAGES_PER_WEIRD + 1:
             self.stderr.write(f"pcapprobe: further '{name}' messages suppressed\n")
 

@@ -28,7 +28,7 @@
 #define SWEEP_EVERY_NS (30 * NS)
 /* What a connection costs, its endpoints included (bytes, measured with
  * bench/memory_bench.py; flows/connection.py CONNECTION_COST for Python's). */
-#define CONN_COST 700
+#define CONN_COST 750
 /* Charges and releases are handed to the budget this many bytes at a time. */
 #define CHARGE_BATCH (64 * 1024)
 enum { EMBRYONIC, IDLE };  /* flows/budget.py age classes: the lists */

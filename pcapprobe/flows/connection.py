@@ -41,8 +41,8 @@ SWEEP_EVERY_NS = 30 * NS
 # What a connection costs (bytes, measured with bench/memory_bench.py): the
 # object, its table entries and tuples, its local endpoints; an application's
 # framer and reassemblers come on top.
-CONNECTION_COST = 1100
-STREAM_COST = 900
+CONNECTION_COST = 2000
+STREAM_COST = 1700
 # Heuristics are offered this many payload-carrying segments before a flow is
 # pinned to "no application".
 HEURISTIC_TRIES = 2
@@ -174,10 +174,11 @@ class ConnectionTable:
     """Every live connection, with incarnations and eviction on the capture
     clock and by the state budget (an ``AgedTable``).
 
-    The age queues map each connection to the time it was queued with, oldest
-    first; a connection active since is requeued when it reaches the head
-    (the per-packet path, and the scanner, only set ``last_ts``), and one
-    that has carried data leaves the embryonic queue then.
+    The age queues map each connection to its last activity, least recent
+    first: the TCP layer moves a connection to the end of its queue at each
+    of its segments (``carried`` moves it out of the embryonic queue).  The
+    scanner only sets ``last_ts``: a connection whose segments it took is
+    requeued when it reaches the head.
     """
 
     evicts = "tcp connections"
@@ -216,6 +217,12 @@ class ConnectionTable:
         for queue in self.queues:
             if queue.pop(conn, None) is not None:
                 self.budget.release(conn.cost)
+
+    def carried(self, conn: Connection, ts: int) -> None:
+        """``conn``'s first segment with data: it is embryonic no more."""
+        conn.data = True
+        self.queues[EMBRYONIC].pop(conn, None)
+        self.queues[IDLE][conn] = ts
 
     # -- AgedTable (flows/budget.py) ------------------------------------
 

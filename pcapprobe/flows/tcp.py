@@ -75,6 +75,7 @@ class TcpLayer:
         self.tracking = self.packet_probes or fire.state_change is not None
         self.table = ConnectionTable(self._evicted, ctx.budget)
         self.flows = self.table.flows
+        self.queues = self.table.queues
         self.tracker = self._tracker() if self.tracking and in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
@@ -123,8 +124,12 @@ class TcpLayer:
             entry = self._new(pkt, seg, ts)
         conn, direction, sender, receiver = entry
         conn.last_ts = ts
-        if not conn.data and seg.datalen:
-            conn.data = True
+        if conn.data or not seg.datalen:
+            queue = self.queues[conn.data]
+            queue[conn] = ts
+            queue.move_to_end(conn)  # the most recently active
+        else:
+            self.table.carried(conn, ts)
         if direction:
             conn.server_spoke = True
         if sender is not None or receiver is not None:

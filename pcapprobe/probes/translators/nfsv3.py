@@ -35,7 +35,7 @@ GID_NOBODY = 60001
 MAX_DEPTH = 255  # a longer chain of names is a loop
 MAX_CREDS = 4096  # distinct credentials remembered
 # What a named handle costs (bytes): its name, the tables' entries.
-NAME_COST = 500
+NAME_COST = 850
 MAX_CACHED_PATHS = 65536  # resolved paths remembered between changes
 
 # The handle each procedure acts on (its noi_curpath), as bytes.

@@ -321,7 +321,8 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         program: D program text (like ``dtrace -n``).
         **options: ``local`` ("auto", "all", an address or a list of addresses),
             ``args`` (macro arguments $1..), ``quiet`` (-q), ``zdefs`` (-Z),
-            ``defines`` ({option: value} as -x), ``nfs_paths`` (file).
+            ``defines`` ({option: value} as -x), ``nfs_paths`` (file),
+            ``state_size`` (bytes of protocol state, as --state-size).
 
     Returns:
         RunResult with ``output`` (stdout text), ``status`` (exit status),

@@ -224,6 +224,9 @@ class _Burst(XferInfo):
 
 # What an unanswered task costs (bytes): the Task, its CDB, the table entries.
 TASK_COST = 600
+# Tasks are charged to the budget when their number has moved this far (a
+# charge per command would cost the per-PDU path a call).
+SETTLE_TASKS = 256
 
 
 class OpenTasks:
@@ -236,6 +239,7 @@ class OpenTasks:
 
     def __init__(self, budget: StateBudget) -> None:
         self.ages: OrderedDict[tuple[IscsiSession, int], int] = OrderedDict()
+        self.charged = 0  # tasks charged to the budget
         self.budget = budget
         budget.register(self)
 
@@ -244,13 +248,19 @@ class OpenTasks:
         ages = self.ages
         if key in ages:
             ages.move_to_end(key)  # the tag reused: the old task was replaced
-        else:
-            self.budget.charge(TASK_COST)
         ages[key] = ts_ns
+        if len(ages) > self.charged + SETTLE_TASKS:
+            self._settle()
 
     def closed(self, session: IscsiSession, itt: int) -> None:
-        if self.ages.pop((session, itt), None) is not None:
-            self.budget.release(TASK_COST)
+        ages = self.ages
+        if ages.pop((session, itt), None) is not None and len(ages) < self.charged - SETTLE_TASKS:
+            self._settle()
+
+    def _settle(self) -> None:
+        count = len(self.ages)
+        delta, self.charged = count - self.charged, count
+        self.budget.charge(delta * TASK_COST)
 
     def oldest(self) -> Age | None:
         return (IDLE, next(iter(self.ages.values()))) if self.ages else None
@@ -265,8 +275,11 @@ class OpenTasks:
             del ages[(session, itt)]
             session.tasks.pop(itt, None)
             entries += 1
-        self.budget.release(entries * TASK_COST)
-        return entries, entries * TASK_COST
+        # what was charged for them (the count since is charged at the next settle)
+        released = min(entries, self.charged) * TASK_COST
+        self.charged -= released // TASK_COST
+        self.budget.release(released)
+        return entries, released
 
 
 class IscsiProvider:

@@ -319,6 +319,8 @@ static int settle(TrackerObject *self)
     if (owed == 0 || self->budget == NULL || self->budget == Py_None)
         return 0;
     self->owed = 0;
+    if (before_python() < 0)  /* the budget's reclaim is Python code */
+        return -1;
     PyObject *n = PyLong_FromLongLong(owed);
     PyObject *r = n == NULL ? NULL : PyObject_CallMethod(self->budget, "charge", "O", n);
     Py_XDECREF(n);

@@ -7,7 +7,8 @@ status) and WRITE(10)s (8 KiB immediate data, the rest by R2T and 8 KiB Data-Out
 PDUs), with a NOP ping now and then; PDUs of one direction share segments and
 span them (fixtures/gen/nfs.py's struct-packed TCP writer, MSS 1448).  Then it
 measures in one run, as packets per second, ``pcapprobe run CAP -s iscsiwho.d``
-(the seed script, unchanged, copied into bench/out/) and
+and ``-s iotime.d`` (the seed scripts, unchanged, copied into bench/out/: the
+target's view and the initiators' block I/O) and
 ``tshark -q -z scsi,srt,0`` (tshark has no iSCSI tap; scsi,srt is the SCSI
 service-response-time tap fed by iSCSI), and prints the ratio.
 
@@ -153,21 +154,27 @@ def main() -> None:
     count = generate_apart(__file__, opts.packets, capture)
     print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB, "
           f"generated in {time.perf_counter() - start:.1f} s)")
-    script = OUT / "iscsiwho.d"
-    script.write_text((SCRIPTS / "iscsiwho.d").read_text())
+    scripts = []
+    for name in ("iscsiwho.d", "iotime.d"):
+        script = OUT / name
+        script.write_text((SCRIPTS / name).read_text())
+        scripts.append(script)
     if opts.profile:
-        profile(capture, script)
+        profile(capture, scripts[0])
         return
-    seconds = measure("pcapprobe", pcapprobe_cmd(capture, script))[0]
-    rate = count / seconds
-    print(f"pcapprobe -s iscsiwho.d    {seconds:7.2f} s CPU {rate:10,.0f} pkt/s")
+    rates = {}
+    for script in scripts:
+        seconds = measure("pcapprobe", pcapprobe_cmd(capture, script))[0]
+        rates[script.name] = count / seconds
+        print(f"pcapprobe -s {script.name:13} {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s")
     if shutil.which("tshark") is None:
         print("tshark not found: no ratio")
         return
     tseconds = measure("tshark", ["tshark", "-r", str(capture), "-q", "-z", "scsi,srt,0"])[0]
     trate = count / tseconds
     print(f"tshark -q -z scsi,srt,0    {tseconds:7.2f} s CPU {trate:10,.0f} pkt/s")
-    print(f"ratio: pcapprobe is {rate / trate:.2f}x tshark (target >= 3x)")
+    for name, rate in rates.items():
+        print(f"ratio: pcapprobe -s {name} is {rate / trate:.2f}x tshark (target >= 3x)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,15 +55,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 4_000_000])
     parser.add_argument("--only", nargs="*", help="probe sets to run (all, ip, tcp, ...)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at once (each peak is its own process's)")
     opts = parser.parse_args()
     sets = {"all": ALL, **{p: f"{p}:::" for p in PROVIDERS}}
     if opts.only:
         sets = {k: v for k, v in sets.items() if k in opts.only}
-    rows: dict[str, list[float]] = {name: [] for name in sets}
-    for size in opts.sizes:
-        path = capture(size)
-        for name, probes in sets.items():
-            rows[name].append(peak_mb(path, probes))
+    paths = [capture(size) for size in opts.sizes]
+    with ThreadPoolExecutor(opts.jobs) as pool:
+        peaks = {(name, path): pool.submit(peak_mb, path, probes)
+                 for path in paths for name, probes in sets.items()}
+    rows = {name: [peaks[name, path].result() for path in paths] for name in sets}
     head = " | ".join(f"{size // 1_000_000}M packets" for size in opts.sizes)
     print(f"| providers | {head} | growth |")
     print("|---|" + "---|" * (len(opts.sizes) + 1))

@@ -81,6 +81,7 @@ FLAG_TRANSIT = 0x80  # T bit of login PDUs (§11.12.2)
 FLAG_READ = 0x40  # R bit of the SCSI Command (§11.3.1)
 FLAG_WRITE = 0x20  # W bit of the SCSI Command
 FLAG_STATUS = 0x01  # S bit of Data-In (§11.7.1)
+FLAG_UNDERFLOW = 0x02  # U bit of SCSI Response and Data-In: residual count valid (§11.4.5)
 FULL_FEATURE_PHASE = 3  # NSG value (§11.12.3)
 AHS_EXTENDED_CDB = 1  # AHS type (§11.2.1.2)
 TTT_RESERVED = 0xFFFFFFFF
@@ -350,7 +351,7 @@ class Task:
     """One SCSI task of a session, by Initiator Task Tag."""
 
     __slots__ = ("itt", "lun", "cdb", "expected_len", "flags", "r2ts", "data_in", "data_out",
-                 "status", "burst")
+                 "status", "burst", "io")
 
     def __init__(self, command: Pdu) -> None:
         self.itt = command.itt
@@ -364,6 +365,8 @@ class Task:
         self.status: int | None = None
         # The data burst in progress, kept by the translator (xfer-start/xfer-done).
         self.burst: object = None
+        # The initiator's I/O request of the io provider, if the command is one.
+        self.io: object = None
 
     @property
     def read(self) -> bool:

@@ -118,7 +118,7 @@ def resolve_local(spec: Sequence[str], frames: Iterator[Frame], sink: ProbeSink,
     if all_hosts:
         return LocalHosts(all_hosts=True), frames
     if addrs:
-        return LocalHosts(addrs), frames
+        return LocalHosts(addrs, explicit=True), frames
     if not local_matters(sink):
         return LocalHosts(), frames
     prefix, busiest = infer_local(frames)

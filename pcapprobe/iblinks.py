@@ -16,6 +16,8 @@ from pcapprobe.capture.frame import Frame
 from pcapprobe.report import Counts
 
 LinkHandler = Callable[[Frame], None]
+# The run's RDMA layer (flows/rdma.py): IB packets that carry no IP.
+RdmaHandler = Callable[[Frame, memoryview, infiniband.Packet], None]
 EtherHandler = Callable[[Frame, memoryview, int], None]
 Ethertypes = dict[int, EtherHandler]
 
@@ -35,24 +37,28 @@ def _deliver(ethertypes: Ethertypes, counts: Counts, frame: Frame, view: memoryv
 
 
 def _infiniband(ethertypes: Ethertypes, counts: Counts, frame: Frame,
-                view: memoryview, off: int) -> None:
-    """An IB packet at ``off``: IPoIB payloads go up, the rest is counted."""
+                view: memoryview, off: int, rdma: RdmaHandler | None) -> None:
+    """An IB packet at ``off``: IPoIB payloads go up, transport packets to the
+    RDMA layer when one listens, the rest is counted."""
     pkt = infiniband.decode(view, off)
     if pkt.ethertype is not None:  # raw or IPv6 (non-IBA transport) packet
         _deliver(ethertypes, counts, frame, view, pkt.ethertype, pkt.payload)
         return
     ethertype = infiniband.ipoib_ethertype(view, pkt)
     if ethertype is None:
+        if rdma is not None and pkt.transport is not None:
+            rdma(frame, view, pkt)
         counts[f"skipped: {infiniband.skip_reason(pkt)}"] += 1
     else:
         _deliver(ethertypes, counts, frame, view, ethertype,
                  pkt.payload + infiniband.IPOIB_HEADER_LEN)
 
 
-def infiniband_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
+def infiniband_handler(ethertypes: Ethertypes, counts: Counts,
+                       rdma: RdmaHandler | None = None) -> LinkHandler:
     """LINKTYPE_INFINIBAND (247): packets starting at the LRH."""
     def on_frame(frame: Frame) -> None:
-        _infiniband(ethertypes, counts, frame, frame.data, 0)
+        _infiniband(ethertypes, counts, frame, frame.data, 0, rdma)
 
     return on_frame
 
@@ -71,7 +77,8 @@ def ipoib_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
     return on_frame
 
 
-def erf_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
+def erf_handler(ethertypes: Ethertypes, counts: Counts,
+                rdma: RdmaHandler | None = None) -> LinkHandler:
     """LINKTYPE_ERF (197): one ERF record per pcap record, by ERF type."""
     def on_frame(frame: Frame) -> None:
         view = frame.data
@@ -84,7 +91,7 @@ def erf_handler(ethertypes: Ethertypes, counts: Counts) -> LinkHandler:
         elif record_type == erf.ERF_TYPE_IPV6:
             _deliver(ethertypes, counts, frame, view, ethernet.ETHERTYPE_IPV6, off)
         elif record_type == erf.ERF_TYPE_INFINIBAND:
-            _infiniband(ethertypes, counts, frame, view, off)
+            _infiniband(ethertypes, counts, frame, view, off, rdma)
         else:
             counts[f"skipped: {erf.type_name(record_type)}"] += 1
 

@@ -65,11 +65,14 @@ class NoSink:
 
 
 class LocalHosts:
-    """--local: which addresses are "this host" (``all``: every address)."""
+    """--local: which addresses are "this host" (``all``: every address).
+    ``explicit``: the user named them (not inferred by ``auto``)."""
 
-    def __init__(self, addrs: Iterable[str] = (), all_hosts: bool = False) -> None:
+    def __init__(self, addrs: Iterable[str] = (), all_hosts: bool = False,
+                 explicit: bool = False) -> None:
         self.all = all_hosts
         self.addrs = frozenset(addrs)
+        self.explicit = explicit
 
     def is_local(self, addr: str) -> bool:
         return self.all or addr in self.addrs
@@ -259,6 +262,15 @@ def _link(decode: Callable[[memoryview, int], tuple[int, int]], layers: Layers,
     return on_frame
 
 
+def _rdma_layer(ctx: RunContext) -> Any:
+    """The run's RDMA layer (InfiniBand, RoCE) when a protocol over it listens."""
+    if not ctx.listens_beyond(("ip", "tcp", "udp")):
+        return None
+    from pcapprobe.flows.rdma import RdmaLayer  # its applications cost start-up time
+
+    return RdmaLayer.of(ctx)
+
+
 def build_layers(ctx: RunContext) -> Layers:
     """Every table of the run, written out by hand: one line per protocol."""
     layers = Layers()
@@ -274,9 +286,14 @@ def build_layers(ctx: RunContext) -> Layers:
     layers.linktypes[linktypes.LINKTYPE_LINUX_SLL2] = _link(sll.decode_v2, layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_NULL] = _link(null.decode, layers, link_counts)
     layers.linktypes[linktypes.LINKTYPE_LOOP] = _link(null.decode, layers, link_counts)
-    layers.linktypes[linktypes.LINKTYPE_ERF] = iblinks.erf_handler(layers.ethertypes, link_counts)
+    rdma = _rdma_layer(ctx)
+    if rdma is not None:
+        layers.ethertypes[ethernet.ETHERTYPE_ROCE] = rdma.on_roce_v1
+    rdma_packets = rdma.on_ib_packet if rdma is not None else None
+    layers.linktypes[linktypes.LINKTYPE_ERF] = iblinks.erf_handler(
+        layers.ethertypes, link_counts, rdma_packets)
     layers.linktypes[linktypes.LINKTYPE_INFINIBAND] = iblinks.infiniband_handler(
-        layers.ethertypes, link_counts)
+        layers.ethertypes, link_counts, rdma_packets)
     layers.linktypes[linktypes.LINKTYPE_IPOIB] = iblinks.ipoib_handler(
         layers.ethertypes, link_counts)
     for raw in (linktypes.LINKTYPE_RAW, linktypes.LINKTYPE_RAW_OPENBSD,

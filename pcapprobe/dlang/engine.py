@@ -214,6 +214,7 @@ class Program:
             "POST": context.post,
             "POSTDEL": context.post_or_delete,
             "ARG": context.arg,
+            "EXECNAME": context.execname,
             "ADDR": context.address,
             "BYTE": context.byte_at,
             "STRINGOF": builtins.stringof,

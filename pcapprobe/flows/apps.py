@@ -1,8 +1,9 @@
-"""The registration lists of the application layers carried over TCP and UDP.
+"""The registration lists of the application layers carried over TCP, UDP and RDMA.
 
 Each application adds one line here (explicit lists, no auto-import):
-``STREAM_APPS`` for TCP (``AppBinding``, see ``flows/framing.py``) and
-``DATAGRAM_APPS`` for UDP (``DatagramBinding``).  Matching order: the bound
+``STREAM_APPS`` for TCP (``AppBinding``, see ``flows/framing.py``),
+``DATAGRAM_APPS`` for UDP (``DatagramBinding``) and ``RDMA_APPS`` for RDMA
+connections (``flows/rdma.py``).  Matching order: the bound
 server port first, then each heuristic on the first payload of the flow.
 """
 
@@ -12,9 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from dissectors import iscsi
+from pcapprobe.flows import rdma
 from pcapprobe.flows.framing import AppBinding
 from pcapprobe.probes.translators import iscsi as iscsi_translator
+from pcapprobe.probes.translators import iser
 from pcapprobe.probes.translators import oncrpc
+from pcapprobe.probes.translators import srp as srp_translator
 
 if TYPE_CHECKING:
     from pcapprobe.capture.frame import Frame
@@ -53,6 +57,13 @@ STREAM_APPS: list[AppBinding] = [
 DATAGRAM_APPS: list[DatagramBinding] = [
     DatagramBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.datagram_heuristic,
                     oncrpc.datagram_app),
+    DatagramBinding("roce", frozenset({rdma.ROCE_V2_PORT}), None, rdma.roce_app),
+]
+
+# Protocols over RDMA connections, recognised by the CM REQ's private data.
+RDMA_APPS: list[rdma.UpperBinding] = [
+    ("srp", srp_translator.carries_login, srp_translator.factory),
+    ("iser", iser.iser_service, iser.factory),
 ]
 
 

@@ -94,7 +94,7 @@ FROM_WIRE: dict[str, str] = {
     "iscsiinfo_t.ii_initiator": 'InitiatorName of the login ("<unknown>" mid-session)',
     "iscsiinfo_t.ii_isid": "ISID of the session, 12 hex digits",
     "iscsiinfo_t.ii_tsih": 'TSIH of the session, "0x%04x"',
-    "iscsiinfo_t.ii_transport": '"sockets"',
+    "iscsiinfo_t.ii_transport": '"sockets" (TCP) or "iser" (RDMA CM connection)',
     "iscsiinfo_t.ii_lun": "the raw 8-byte LUN field",
     "iscsiinfo_t.ii_datalen": "DataSegmentLength",
     # nfsv3 / nfsv4
@@ -112,19 +112,42 @@ FROM_WIRE: dict[str, str] = {
     "fc_xferinfo_t.fcx_offset": "relative offset (F_CTL, parameter field)",
     "fc_xferinfo_t.fcx_flags": "0",
     # srp
-    "srp_portinfo_t.pi_initiator": "initiator port id of SRP_LOGIN_REQ (eui.)",
-    "srp_portinfo_t.pi_target": "target port id of SRP_LOGIN_REQ (eui.)",
-    "srp_portinfo_t.pi_chan_id": "IB queue pair of the channel",
-    "srp_logininfo_t": "SRP_LOGIN_REQ / SRP_LOGIN_RSP field of the same meaning",
+    "srp_portinfo_t.pi_initiator": "SRP_LOGIN_REQ initiator port id, bytes 8-15 (eui.)",
+    "srp_portinfo_t.pi_i_sid": "SRP_LOGIN_REQ initiator port id, both halves in hex",
+    "srp_portinfo_t.pi_target": "SRP_LOGIN_REQ target port id, bytes 0-7 (eui.)",
+    "srp_portinfo_t.pi_t_sid": "SRP_LOGIN_REQ target port id, both halves in hex",
+    "srp_portinfo_t.pi_chan_id": "the target's QP number of the channel (CM REP); 0 "
+    "for login, logout and service probes",
+    "srp_logininfo_t": "SRP_LOGIN_REQ (in the CM REQ) / SRP_LOGIN_RSP (REP) / "
+    "SRP_LOGIN_REJ (REJ) field of the same meaning",
+    "srp_logininfo_t.reason_code": "bytes 4-7 of the response IU, as srp.d reads them "
+    "(REJ: REASON; RSP: REQUEST LIMIT DELTA)",
     "srp_taskinfo_t": "SRP_CMD / SRP_RSP / SRP_TSK_MGMT field of the same meaning",
+    "srp_taskinfo_t.ti_lun": "the raw 8-byte LUN field",
     # io
-    "bufinfo_t.b_flags": "B_READ or B_WRITE from the NFS/SCSI operation",
-    "bufinfo_t.b_bcount": "bytes of the READ/WRITE",
-    "bufinfo_t.b_blkno": "LBA (SCSI) or offset / 512 (NFS)",
-    "bufinfo_t.b_edev": "device number pcapprobe assigns per LUN / NFS mount",
-    "devinfo_t.dev_statname": 'device name ("sd0", "nfs1"...) assigned per LUN / mount',
-    "fileinfo_t.fi_pathname": "NFS path when known, else <none>/<unknown>",
-    "fileinfo_t.fi_offset": "NFS file offset, -1 for block devices",
+    "bufinfo_t.b_flags": "B_READ or B_WRITE of the SCSI command (with B_BUSY) or NFS "
+    "call (with B_PAGEIO; B_ASYNC for an UNSTABLE write); B_ERROR on a failed done",
+    "bufinfo_t.b_bcount": "CDB transfer length x the LUN's block size (READ CAPACITY, "
+    "else 512); NFS READ/WRITE count",
+    "bufinfo_t.b_blkno": "CDB LBA x block size / 512; NFS offset / 512",
+    "bufinfo_t.b_lblkno": "as b_blkno",
+    "bufinfo_t.b_resid": "done: the response's underflow residual (SCSI) or count "
+    "asked minus count done (NFS); b_bcount when failed",
+    "bufinfo_t.b_error": "done: EIO for a failed SCSI status, the NFS status's errno",
+    "bufinfo_t.b_edev": "dev_major << 32 | dev_minor",
+    "bufinfo_t.b_addr": "0 (a kernel address)",
+    "bufinfo_t.b_iodone": "0 (a kernel address)",
+    "bufinfo_t.b_bufsize": "0 (not on the wire)",
+    "devinfo_t": 'sd<N> per (target, LUN) of an initiator, major 32, minor N << 6; '
+    'nfs<N> per (server, export) of a client, major 0, minor N',
+    "devinfo_t.dev_pathname": "/devices/iscsi/disk@0000<TargetName><TPGT>,<LUN>:a; "
+    '"<nfs>" for NFS',
+    "fileinfo_t": '"<none>" (offset -1) for block I/O; the NFS file\'s path learned '
+    'from MOUNT/LOOKUP..., "<unknown>" when not learned',
+    "fileinfo_t.fi_offset": "NFS READ/WRITE offset; -1 for block I/O",
+    "fileinfo_t.fi_fs": '"nfs3" (the vnode ops name), "<none>" for block I/O',
+    "fileinfo_t.fi_mount": "the export the file was looked up under (MOUNT), "
+    '"<unknown>" when not seen',
 }
 
 

@@ -15,14 +15,14 @@ from pcapprobe.report import Report
 
 
 class Collect:
-    """A ProbeSink that records (probe name, args, thread) of every firing."""
+    """A ProbeSink that records (probe name, args, thread) of every iscsi firing."""
 
     def __init__(self, only: set[str] | None = None) -> None:
         self.only = only
         self.firings: list[tuple[str, tuple, Hashable]] = []
 
     def handler(self, probe: Probe):  # type: ignore[no-untyped-def]
-        if self.only is not None and probe.name not in self.only:
+        if probe.provider != "iscsi" or (self.only is not None and probe.name not in self.only):
             return None
 
         def fire(ts_ns: int, args: tuple, thread: Hashable) -> None:

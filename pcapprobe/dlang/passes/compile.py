@@ -637,7 +637,7 @@ class ClauseCompiler:
             "probename": "_NAME",
             "epid": "_EPID",
             "id": "_ID",
-            "execname": "'sched'",
+            "execname": "EXECNAME(thread)",
             "zonename": "'global'",
         }.get(name, "0")
 

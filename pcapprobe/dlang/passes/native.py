@@ -290,6 +290,8 @@ class ClauseTranslator:
             return ("walltimestamp",)
         if name in ("timestamp", "vtimestamp"):
             return ("timestamp",)
+        if name == "execname" and probe.provider == "io":
+            raise Decline("execname of an io firing (its host)")
         strings = {"probeprov": probe.provider, "probemod": probe.module,
                    "probefunc": probe.function, "probename": probe.name,
                    "execname": "sched", "zonename": "global"}

@@ -79,6 +79,14 @@ def address(value: object) -> int:
     return (id(value) & 0xFFFFFFFFFFF8) | 0x1000
 
 
+def execname(thread: object) -> str:
+    """``execname`` of a firing: the wire shows no process.  Network and target
+    probes fire in the kernel's interrupt and taskq threads (``sched``); the io
+    provider's firings run on a host object named after the initiator's or
+    NFS client's address (pcapprobe.probes.translators.io.Host)."""
+    return getattr(thread, "execname", "sched")
+
+
 def arg(args: tuple, n: int) -> int:
     if n < len(args):
         return address(args[n])

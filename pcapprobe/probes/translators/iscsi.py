@@ -40,6 +40,8 @@ from dissectors import iscsi
 from dissectors._reader import DissectError
 from dissectors.iscsi import (
     FLAG_FINAL,
+    FLAG_STATUS,
+    FLAG_UNDERFLOW,
     FLAG_WRITE,
     ISCSI_OP_DATA_IN,
     ISCSI_OP_DATA_OUT,
@@ -51,6 +53,7 @@ from dissectors.iscsi import (
     ISCSI_OP_TEXT_REQ,
     ISCSI_OP_TEXT_RSP,
     TTT_RESERVED,
+    UNKNOWN_NAME,
     IscsiConnection,
     IscsiSession,
     Pdu,
@@ -58,6 +61,7 @@ from dissectors.iscsi import (
     Task,
 )
 from pcapprobe.flows.budget import IDLE, Age, StateBudget
+from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_iscsi_connection
 
 if TYPE_CHECKING:
@@ -297,7 +301,9 @@ class IscsiProvider:
         self.xfer_start = ctx.handler(PROVIDER, "xfer-start")
         self.xfer_done = ctx.handler(PROVIDER, "xfer-done")
         self.xfers = self.xfer_start is not None or self.xfer_done is not None
-        self.listening = any(self.fire) or self.xfers
+        # The initiator's block I/O (io provider), from the same commands.
+        self.io = io_translator.provider(ctx)
+        self.listening = any(self.fire) or self.xfers or self.io is not None
 
     def app(self, client: str, server: str, ipv6: bool,
             conn: Connection | None = None) -> IscsiApp:
@@ -310,6 +316,7 @@ class IscsiApp:
     """The StreamApp of one connection: frames, decodes, tracks and fires."""
 
     min_header = iscsi.BHS_LEN
+    pdu_class: type[PduInfo] = PduInfo  # iscsiinfo_t of the transport's PDUs
 
     def __init__(self, provider: IscsiProvider, client: str, server: str, ipv6: bool,
                  conn: Connection | None = None) -> None:
@@ -324,6 +331,8 @@ class IscsiApp:
         # The provider's, read for every PDU: one attribute away, not two.
         self.fire = provider.fire
         self.xfers = provider.xfers
+        self.io = provider.io
+        self.tpgt: int | None = None  # TargetPortalGroupTag of the login (device paths)
 
     def _weird(self, name: str, detail: str) -> None:
         # The packet named is the one whose segment completed the PDU.
@@ -333,7 +342,7 @@ class IscsiApp:
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
         state = self.state
         try:
-            pdu = state.decode(view, direction, PduInfo)
+            pdu = state.decode(view, direction, self.pdu_class)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("iscsi.") else "iscsi.bad_pdu",
                         f"iSCSI: {exc}")
@@ -360,8 +369,11 @@ class IscsiApp:
                 fire(ts_ns, (conninfo, pdu, ScsiCmd(task.cdb)), session)
             else:
                 fire(ts_ns, (conninfo, pdu), session)
-        if task is not None and self.xfers:
-            self._transfer(pdu, task, ts_ns)
+        if task is not None:
+            if self.xfers:
+                self._transfer(pdu, task, ts_ns)
+            if self.io is not None:
+                self._block_io(pdu, task, conninfo, ts_ns)
 
     def _digest_mismatch(self, pdu: Pdu) -> None:
         if pdu.header_digest_ok is False:
@@ -382,13 +394,58 @@ class IscsiApp:
         state = self.state
         try:
             if pdu.opcode in (ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP):
-                state.on_login(pdu, state.login_or_text(pdu), self.provider.sessions)
+                pairs = state.login_or_text(pdu)
+                state.on_login(pdu, pairs, self.provider.sessions)
+                self._portal_group(pairs)
             else:
                 pairs = state.login_or_text(pdu)
                 if pairs:
                     state.session.learn_keys(pairs, login=False)
         except DissectError as exc:
             self._weird(exc.weird, f"iSCSI {pdu.name}: {exc}")
+
+    def _portal_group(self, pairs: list[tuple[str, str]] | None) -> None:
+        """TargetPortalGroupTag, which Solaris's initiator puts in device paths."""
+        for key, value in pairs or ():
+            if key == "TargetPortalGroupTag" and value.isdigit():
+                self.tpgt = int(value)
+
+    def _block_io(self, pdu: Pdu, task: Task, conninfo: ConnInfo, ts_ns: int) -> None:
+        """io:::start/done of the initiator for the block commands of the session."""
+        io = self.io
+        assert io is not None
+        opcode = pdu.opcode
+        if opcode == ISCSI_OP_SCSI_CMD:
+            session = self.state.session
+            target = session.target_name
+            lun = (task.lun >> 48) & 0x3FFF  # SAM-5 §4.7: single-level LUN number
+            task.io = io.scsi_command(
+                conninfo.ci_remote, target if target != UNKNOWN_NAME else conninfo.ci_local,
+                lun, task.cdb, lambda: self._device_path(target, lun), ts_ns)
+            return
+        request = task.io
+        if request is None:
+            return
+        if opcode == ISCSI_OP_DATA_IN:
+            io.scsi_data_in(request, task.cdb, pdu.data, pdu.w40)  # type: ignore[arg-type]
+            if not pdu.flags & FLAG_STATUS:
+                return
+            status = pdu.status
+        elif opcode == ISCSI_OP_SCSI_RSP:
+            # A non-zero iSCSI Response (§11.4.3) is a target failure: no SCSI status.
+            status = pdu.status if pdu.spec >> 8 == 0 else -1
+        else:
+            return
+        residual = pdu.w44 if pdu.flags & FLAG_UNDERFLOW else 0
+        io.scsi_status(request, status, residual, ts_ns)  # type: ignore[arg-type]
+
+    def _device_path(self, target: str, lun: int) -> str:
+        """dev_pathname as Solaris's iSCSI initiator names its disks:
+        ``/devices/iscsi/disk@0000<TargetName><TPGT>,<LUN>:a`` (':' escaped)."""
+        if target == UNKNOWN_NAME or self.tpgt is None:
+            return io_translator.UNKNOWN
+        name = target.replace("%", "%25").replace(":", "%3A")
+        return f"/devices/iscsi/disk@0000{name}{self.tpgt:04X},{lun:X}:a"
 
     def _transfer(self, pdu: Pdu, task: Task, ts_ns: int) -> None:
         """xfer-start/xfer-done for the burst this PDU starts, continues or ends."""
@@ -466,7 +523,7 @@ _KEY_OPCODES = frozenset({ISCSI_OP_LOGIN_REQ, ISCSI_OP_LOGIN_RSP, ISCSI_OP_TEXT_
                           ISCSI_OP_TEXT_RSP})
 
 
-def _provider(ctx: RunContext) -> IscsiProvider:
+def provider_of(ctx: RunContext) -> IscsiProvider:
     """The run's IscsiProvider (session table, handlers), created on first use
     and kept in ``ctx.apps``: it goes when the run does."""
     provider = ctx.apps.get(PROVIDER)
@@ -477,13 +534,13 @@ def _provider(ctx: RunContext) -> IscsiProvider:
 
 def enabled(ctx: RunContext) -> bool:
     """AppBinding.enabled: some iscsi probe is enabled in this run."""
-    return _provider(ctx).listening
+    return provider_of(ctx).listening
 
 
 def stream_app(conn: Connection) -> IscsiApp | None:
     """AppBinding factory: the iSCSI StreamApp of one TCP connection (None when
     no iscsi probe is enabled: the flow is then neither framed nor decoded)."""
-    provider = _provider(conn.ctx)
+    provider = provider_of(conn.ctx)
     if not provider.listening:
         return None
     return provider.app(conn.client[0], conn.server[0], conn.ipv6, conn)

@@ -20,6 +20,7 @@ from dissectors._reader import DissectError
 from dissectors.mount import MOUNTPROC_MNT, MOUNT_PROCEDURES, MountResult
 from dissectors.oncrpc import AUTH_SYS, AuthSys, RpcCall, RpcReply
 from pcapprobe.flows.budget import IDLE, Age, StateBudget
+from pcapprobe.probes.translators import io as io_translator
 
 if TYPE_CHECKING:
     from pcapprobe.pipeline import RunContext
@@ -63,6 +64,7 @@ PRIMARY_HANDLE: dict[int, Callable[[Any], bytes]] = {
     21: attrgetter("file.key"),
 }
 NFSPROC3_LOOKUP = 3
+NFSPROC3_READ, NFSPROC3_WRITE = 6, 7
 NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK, NFSPROC3_MKNOD = 8, 9, 10, 11
 NFSPROC3_REMOVE, NFSPROC3_RMDIR, NFSPROC3_RENAME, NFSPROC3_LINK = 12, 13, 14, 15
 NFSPROC3_READDIRPLUS = 17
@@ -186,6 +188,20 @@ class PathMap:
                 self._leaves[fh] = self.clock
         return path
 
+    def export_of(self, fh: bytes) -> str | None:
+        """The path of the root (export or seeded handle) ``fh`` was named under,
+        None when the capture does not connect it to one."""
+        names = self._names
+        node: bytes | None = fh
+        for _ in range(MAX_DEPTH):
+            entry = names.get(node) if node is not None else None
+            if entry is None:
+                return None
+            if entry[0] is None:
+                return entry[1]
+            node = entry[0]
+        return None
+
     # -- AgedTable (flows/budget.py) ------------------------------------
 
     def oldest(self) -> Age | None:
@@ -283,7 +299,7 @@ NOBODY = Cred(UID_NOBODY, GID_NOBODY, 0)
 class OpInfo:
     """nfsv3opinfo_t of one operation; it also keeps what the reply needs."""
 
-    __slots__ = ("noi_curpath", "noi_cred", "noi_xid", "proc", "fh", "args", "peer")
+    __slots__ = ("noi_curpath", "noi_cred", "noi_xid", "proc", "fh", "args", "peer", "io")
 
     def __init__(self, curpath: str, cred: Cred, xid: int, proc: int, fh: bytes | None,
                  args: Any, peer: Peer) -> None:
@@ -294,6 +310,7 @@ class OpInfo:
         self.fh = fh  # None for NULL, which acts on no file
         self.args = args  # kept only for the procedures whose results name handles
         self.peer = peer
+        self.io: io_translator.Request | None = None  # the client's READ/WRITE (io provider)
 
 
 # A call nobody listens to and that names nothing: paired for the stats only.
@@ -311,16 +328,21 @@ class Nfsv3Provider:
             proc: ctx.handler(PROVIDER, f"op-{name}-start") for proc, name in names.items()}
         self.done: dict[int, Fire | None] = {
             proc: ctx.handler(PROVIDER, f"op-{name}-done") for proc, name in names.items()}
+        # The client's file I/O (io provider), from READ and WRITE.
+        self.io = io_translator.provider(ctx)
+        io_procs = (NFSPROC3_READ, NFSPROC3_WRITE) if self.io is not None else ()
         # Per procedure, what a call needs: None when nobody listens and it
         # names nothing, else (procedure, its primary handle, start handler,
         # whether its result names handles).
         self._calls: list[tuple[nfs3.Procedure, Callable[[Any], bytes] | None, Fire | None,
                                 bool] | None] = [
             (procedure, PRIMARY_HANDLE.get(proc), self.start[proc], proc in NAMING)
-            if self.start[proc] or self.done[proc] or proc in NAMING else None
+            if self.start[proc] or self.done[proc] or proc in NAMING or proc in io_procs
+            else None
             for proc, procedure in nfs3.NFS3_PROCEDURES.items()]
         # Without a single handler the RPC layer has nothing to decode for.
-        self.listening = any(self.start.values()) or any(self.done.values())
+        self.listening = (any(self.start.values()) or any(self.done.values())
+                          or self.io is not None)
         self._creds: dict[bytes, Cred] = {}
         self.counts = ctx.report.layer("nfsv3")
 
@@ -366,7 +388,19 @@ class Nfsv3Provider:
             fired = (peer.conninfo, op, args)
         if fire is not None:
             fire(ts_ns, fired, peer.thread)
+        if self.io is not None and proc in (NFSPROC3_READ, NFSPROC3_WRITE):
+            op.io = self._client_io(op, args, peer, ts_ns)
         return op
+
+    def _client_io(self, op: OpInfo, args: Any, peer: Peer,
+                   ts_ns: int) -> io_translator.Request | None:
+        """io:::start of the client's READ or WRITE (the io provider's view)."""
+        assert self.io is not None and op.fh is not None
+        write = op.proc == NFSPROC3_WRITE
+        conninfo = peer.conninfo
+        return self.io.nfs_call(conninfo.ci_remote, conninfo.ci_local,
+                                self.paths.export_of(op.fh), op.noi_curpath, args.offset,
+                                args.count, write, args.stable if write else 0, ts_ns)
 
     def on_reply(self, reply: RpcReply, op: Any, ts_ns: int) -> None:
         self.counts["replies"] += 1
@@ -374,6 +408,8 @@ class Nfsv3Provider:
             return
         if not reply.success:
             self.counts["replies: RPC error"] += 1
+            if op.io is not None:  # the client's RPC layer fails the I/O with EIO
+                self.io.nfs_reply(op.io, io_translator.EIO, 0, ts_ns)  # type: ignore[union-attr]
             return
         proc = op.proc
         procedure = nfs3.NFS3_PROCEDURES[proc]
@@ -382,6 +418,9 @@ class Nfsv3Provider:
         except DissectError as exc:
             op.peer.weird("nfs3.bad_reply", f"NFSv3 {procedure.name.upper()} reply: {exc}")
             return
+        if op.io is not None:
+            self.io.nfs_reply(op.io, res.status,  # type: ignore[union-attr]
+                              res.res_u.ok.count if res.status == nfs3.NFS3_OK else 0, ts_ns)
         if op.args is not None and res.status == nfs3.NFS3_OK:
             self._learn(proc, op.args, res.res_u.ok, ts_ns)
         fire = self.done[proc]

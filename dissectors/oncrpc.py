@@ -228,6 +228,14 @@ def decode_cred(flavor: int, body: bytes) -> AuthSys | GssCred | None:
     return None
 
 
+def unwrap_integrity(body: Reader) -> Reader:
+    """rpc_gss_integ_data (RFC 2203 §5.3.2.2): the arguments or results inside
+    ``databody_integ``, after its sequence number (the checksum is not checked)."""
+    data = Reader(body.xdr_opaque(MAX_FRAGMENT, "databody_integ"))
+    data.u32()  # seq_num, the credential's
+    return data
+
+
 def decode_message(message: bytes | memoryview) -> RpcCall | RpcReply:
     """One whole RPC message (one record, or one UDP datagram)."""
     # Fast path: a call (not RPCSEC_GSS) or an accepted reply with an empty

@@ -238,6 +238,8 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
             line = f"{line:<87} {counts.get(probe.fullname, 0):>10}"
         env.stdout.write(line + "\n")
         if verbose:
+            if probe.extension:
+                env.stdout.write("\n\tpcapprobe extension (not a Solaris probe)\n")
             env.stdout.write("\n\tArgument Types\n")
             for i, ctype in enumerate(probe.args):
                 env.stdout.write(f"\t\targs[{i}]: {ctype}\n")

@@ -31,8 +31,6 @@ PROBE_ERRATA: dict[str, dict[str, str | None]] = {
     "nfsv3": {"op-mknod-done-": "op-mknod-done", "op-renamestart": "op-rename-start"},
     "nfsv4": {
         "op-remove-don": "op-remove-done",
-        "cb-getattr-start": None,  # "will not be implemented" (the guide)
-        "cb-getattr-done": None,
     },
 }
 
@@ -145,7 +143,9 @@ def test_catalog_declares_exactly_the_documented_probes(provider: str) -> None:
     require_provider(provider)
     errata = PROBE_ERRATA.get(provider, {})
     documented = {errata.get(n, n) for n in _documented_probes(provider)} - {None}
-    declared = set(catalog.PROVIDERS[provider])
+    # pcapprobe's extensions are not in the documents (and marked so)
+    declared = {name for name, probe in catalog.PROVIDERS[provider].items()
+                if not probe.extension}
     assert sorted(documented - declared) == [], "documented but not declared"
     # Some tables list bare names (tcp's "connect-request"): any mention counts.
     text = _seed_text()

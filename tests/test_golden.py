@@ -249,6 +249,9 @@ def test_golden_scripts_are_the_seed_scripts_unchanged() -> None:
     for script in sorted(SCRIPTS.glob("*.d")):
         (seed,) = seeds.rglob(script.name)
         assert script.read_bytes() == seed.read_bytes(), script.name
+    # Every nfsv4 seed script has its copy (and goldens in nfsv4.t).
+    for seed in sorted((seeds / "nfsv4").glob("*.d")):
+        assert (SCRIPTS / seed.name).is_file(), f"{seed.name} is not in tests/golden/scripts"
 
 
 def test_every_output_file_is_expected_by_a_case() -> None:

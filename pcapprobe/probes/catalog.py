@@ -120,6 +120,7 @@ class Probe:
     name: str
     args: tuple[CType, ...]
     doc: str = ""
+    extension: bool = False  # pcapprobe's own: the provider's document has no such probe
 
     @property
     def fullname(self) -> str:
@@ -175,23 +176,27 @@ def declare(text: str) -> list[StructType]:
 
 
 def provider(
-    name: str, probes: Iterable[tuple[str, str, str, str]], doc: str = ""
+    name: str, probes: Iterable[tuple[str, str, str, str]], doc: str = "",
+    extension: bool = False,
 ) -> dict[str, Probe]:
-    """Declare a provider's probes as (module, function, name, "type, type, ...")."""
+    """Declare a provider's probes as (module, function, name, "type, type, ...");
+    ``extension``: probes pcapprobe adds to the provider's document."""
     table = PROVIDERS.setdefault(name, {})
     for module, function, probe_name, args in probes:
         ctypes = tuple(parse_type(a) for a in args.split(",") if a.strip())
         for ctype in ctypes:
             if ctype.base not in STRUCTS and ctype.base not in INTEGER_TYPES and ctype.base not in ("string", "void"):
                 raise ValueError(f"{name}:::{probe_name}: unknown type {ctype}")
-        table[probe_name] = Probe(name, module, function, probe_name, ctypes, doc)
+        table[probe_name] = Probe(name, module, function, probe_name, ctypes, doc, extension)
     return table
 
 
 def all_probes() -> list[Probe]:
-    """Every declared probe, in declaration order."""
+    """Every declared probe, in declaration order, pcapprobe's extensions last
+    (so the documented probes keep their IDs)."""
     load()
-    return [p for table in PROVIDERS.values() for p in table.values()]
+    probes = [p for table in PROVIDERS.values() for p in table.values()]
+    return [p for p in probes if not p.extension] + [p for p in probes if p.extension]
 
 
 def load() -> None:

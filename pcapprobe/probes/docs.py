@@ -207,8 +207,9 @@ def render() -> str:
         out += ["| probe | arguments |", "|---|---|"]
         for probe in probes:
             args = ", ".join(f"args[{i}]: `{a}`" for i, a in enumerate(probe.args))
+            mark = "pcapprobe extension (not in Solaris): " if probe.extension else ""
             out.append(f"| `{name}:{probe.module}:{probe.function}:{probe.name}` "
-                       f"| {args or '(none)'} |")
+                       f"| {mark}{args or '(none)'} |")
         out.append("")
         for struct_name in _structs_of(probes):
             if struct_name in documented:

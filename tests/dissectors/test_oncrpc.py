@@ -181,6 +181,26 @@ def test_gss_privacy_is_reported_not_misparsed() -> None:
     assert service.counts["replies without a call"] == 1
 
 
+def test_gss_integrity_bodies_are_unwrapped() -> None:
+    """krb5i (RFC 2203 §5.3.2.2): the call's arguments and the reply's results
+    inside rpc_gss_integ_data are read as in the clear."""
+    from fixtures.gen import nfs4 as gen4
+
+    service, sink, report = _service()
+    fs = gen.Server()
+    f = fs.add(fs.root_fh, "f", size=5000)
+    args, results = fs.read(f, 0, 4096)
+    cred = gen.u32(oncrpc.RPCSEC_GSS) + gen.opaque(
+        gen.u32(1) + gen.u32(0) + gen.u32(9) + gen.u32(oncrpc.RPC_GSS_SVC_INTEGRITY)
+        + gen.opaque(b"ctx"))
+    framer = _framer(service)
+    framer.data(0, gen.record(gen.rpc_call(9, 100003, 3, 6, gen4.integ(9, args), cred)), 1)
+    framer.data(1, gen.record(gen.rpc_reply(9, gen4.integ(9, results))), 2)
+    assert [firing.name for firing in sink.firings] == ["op-read-start", "op-read-done"]
+    assert sink.firings[1].args[2].res_u.ok.count == 4096
+    assert service.counts["RPCSEC_GSS integrity calls"] == 1 and not report.weirds
+
+
 def test_record_stream_framing_lives_in_the_dissector() -> None:
     stream = oncrpc.RecordStream(frozenset({100003}))
     call = gen.record(gen.rpc_call(9, 100003, 3, 0))

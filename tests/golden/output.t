@@ -12,7 +12,7 @@ EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
   0      1                           :BEGIN hello
   0      1                           :BEGIN 
-  0    187                       :tick-1sec        42  str                              
+  0    273                       :tick-1sec        42  str                              
   0      2                             :END 
 
                 1
@@ -111,7 +111,7 @@ PROG BEGIN { } profile:::tick-1s { exit(0); }
 EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
   0      1                           :BEGIN 
-  0    187                         :tick-1s 
+  0    273                         :tick-1s 
 
 EOT
 STDERR <<EOT

@@ -154,4 +154,8 @@ ARGS -q -n
 PCAP fixtures/pcaps/srp-rocev2.pcap
 PROG io:::done { @[execname, args[1]->dev_statname, args[0]->b_flags & B_READ ? "R" : "W", args[0]->b_flags & B_ERROR ? "error" : "ok"] = sum(args[0]->b_bcount - args[0]->b_resid); }
 EXPECT <<EOT
+
+  0000000000000000:0000ffffc0a8320a                   sd0                                                 R                                                   error                                                             0
+  0000000000000000:0000ffffc0a8320a                   sd0                                                 R                                                   ok                                                             5632
+  0000000000000000:0000ffffc0a8320a                   sd0                                                 W                                                   ok                                                             9216
 EOT

@@ -13,9 +13,18 @@ kernel names (``args[2]->ftype4_u.linkdata``).
 Deliberate departures from the guide's probe table (each a misprint there,
 Solaris's provider has the other form): ``op-remove-done`` (printed
 ``op-remove-don``), args[2] of ``op-open-downgrade-done`` is
-``OPEN_DOWNGRADE4res *`` (printed ``...4args *``), and ``cb-getattr-start/done``
-are not declared: the guide itself says Solaris does not implement them, so a
-script naming them fails to compile as it does on Solaris.
+``OPEN_DOWNGRADE4res *`` (printed ``...4args *``).  ``cb-getattr-start/done``
+are in the guide's table, which says Solaris's server never sends CB_GETATTR:
+they fire when a capture holds one (another server's).
+
+pcapprobe extensions (``Probe.extension``, marked in ``pcapprobe list -v`` and
+docs/providers.md): probes for the NFSv4.1/4.2 operations (RFC 8881 §18.33-58,
+RFC 7862 §15, RFC 8276 §8.4), ILLEGAL and the 4.1 callback operations, which
+Solaris's provider has none of, named in its pattern (``op-sequence-start``,
+``cb-sequence-done``); args[2] has the RFC's XDR member names, opaque bodies
+given by their lengths.  On NFSv4.0 traffic none of them fires, so a Solaris
+script sees what Solaris would show; on 4.1 a script enabling ``op-*`` sees
+them too.
 """
 
 from pcapprobe.probes.catalog import INTEGER_TYPES, declare, provider
@@ -674,6 +683,16 @@ typedef struct nfs_cb_resop4 {
         uint_t resop;                   /* OP_CB_* operation number */
 } nfs_cb_resop4;
 
+typedef struct CB_GETATTR4args {
+        nfs_fh4 fh;                     /* file handle */
+        bitmap4 attr_request;           /* attributes requested */
+} CB_GETATTR4args;
+
+typedef struct CB_GETATTR4res {
+        nfsstat4 status;                /* result */
+        fattr4 obj_attributes;          /* attributes */
+} CB_GETATTR4res;
+
 typedef struct CB_COMPOUND4args {
         utf8string tag;                 /* server's tag */
         uint32_t minorversion;          /* 0 for NFSv4.0 */
@@ -689,6 +708,630 @@ typedef struct CB_COMPOUND4res {
         nfs_cb_resop4 *array;           /* the results */
 } CB_COMPOUND4res;
 """
+)
+
+# pcapprobe extensions: NFSv4.1 (RFC 8881 §18.33-58), NFSv4.2 (RFC 7862 §15),
+# extended attributes (RFC 8276 §8.4) and the 4.1 callbacks (RFC 8881 §20).
+# Opaque bodies (layouts, device addresses, security parameters) are given by
+# their lengths; sessionid4 and deviceid4 are 16 bytes.
+declare(
+    """
+typedef struct channel_attrs4 {
+        uint32_t ca_headerpadsize;      /* header padding */
+        uint32_t ca_maxrequestsize;     /* largest request */
+        uint32_t ca_maxresponsesize;    /* largest reply */
+        uint32_t ca_maxresponsesize_cached; /* largest cached reply */
+        uint32_t ca_maxoperations;      /* operations per COMPOUND */
+        uint32_t ca_maxrequests;        /* slots */
+        uint_t ca_rdma_ird_len;         /* RDMA inbound read depth given (0, 1) */
+} channel_attrs4;
+
+typedef struct client_owner4 {
+        verifier4 co_verifier;          /* client incarnation */
+        uint_t co_ownerid_len;          /* length of co_ownerid */
+        char *co_ownerid;               /* client identifier */
+} client_owner4;
+
+typedef struct server_owner4 {
+        uint64_t so_minor_id;           /* minor id */
+        uint_t so_major_id_len;         /* length of so_major_id */
+        char *so_major_id;              /* major id */
+} server_owner4;
+
+typedef struct nfs_impl_id4 {
+        utf8string nii_domain;          /* implementation's DNS domain */
+        utf8string nii_name;            /* implementation name */
+        nfstime4 nii_date;              /* build date */
+} nfs_impl_id4;
+
+typedef struct layout_content4 {
+        uint32_t loc_type;              /* layouttype4 */
+        uint_t loc_body_len;            /* bytes of the layout body */
+} layout_content4;
+
+typedef struct layout4 {
+        offset4 lo_offset;              /* start of the range */
+        length4 lo_length;              /* length of the range */
+        uint32_t lo_iomode;             /* LAYOUTIOMODE4_* */
+        layout_content4 lo_content;     /* the layout */
+} layout4;
+
+typedef struct write_response4 {
+        uint_t wr_callback_id_len;      /* 1 when the copy is asynchronous */
+        length4 wr_count;               /* bytes written */
+        stable_how4 wr_committed;       /* how it was committed */
+        verifier4 wr_writeverf;         /* write verifier */
+} write_response4;
+
+typedef struct netloc4 {
+        uint32_t nl_type;               /* NL4_NAME, NL4_URL, NL4_NETADDR */
+        utf8string nl_name;             /* NL4_NAME, NL4_URL */
+        char *nl_netid;                 /* NL4_NETADDR: netid */
+        char *nl_addr;                  /* NL4_NETADDR: universal address */
+} netloc4;
+
+typedef struct BACKCHANNEL_CTL4args {
+        uint32_t bca_cb_program;        /* callback program */
+        uint_t bca_sec_parms_len;       /* callback security parameters */
+} BACKCHANNEL_CTL4args;
+
+typedef struct BACKCHANNEL_CTL4res {
+        nfsstat4 status;                /* result */
+} BACKCHANNEL_CTL4res;
+
+typedef struct BIND_CONN_TO_SESSION4args {
+        char bctsa_sessid[16];          /* session */
+        uint32_t bctsa_dir;             /* CDFC4_FORE, _BACK, _FORE_OR_BOTH... */
+        bool_t bctsa_use_conn_in_rdma_mode; /* RDMA mode */
+} BIND_CONN_TO_SESSION4args;
+
+typedef struct BIND_CONN_TO_SESSION4res {
+        nfsstat4 bctsr_status;          /* result */
+        char bctsr_sessid[16];          /* session */
+        uint32_t bctsr_dir;             /* CDFS4_FORE, _BACK, _BOTH */
+        bool_t bctsr_use_conn_in_rdma_mode; /* RDMA mode */
+} BIND_CONN_TO_SESSION4res;
+
+typedef struct EXCHANGE_ID4args {
+        client_owner4 eia_clientowner;  /* client identity */
+        uint32_t eia_flags;             /* EXCHGID4_FLAG_* */
+        uint32_t eia_state_protect;     /* SP4_NONE, SP4_MACH_CRED, SP4_SSV */
+        uint_t eia_client_impl_id_len;  /* 0 or 1 */
+        nfs_impl_id4 eia_client_impl_id; /* client implementation */
+} EXCHANGE_ID4args;
+
+typedef struct EXCHANGE_ID4res {
+        nfsstat4 eir_status;            /* result */
+        clientid4 eir_clientid;         /* client id */
+        uint32_t eir_sequenceid;        /* CREATE_SESSION sequence */
+        uint32_t eir_flags;             /* EXCHGID4_FLAG_* */
+        uint32_t eir_state_protect;     /* SP4_* */
+        server_owner4 eir_server_owner; /* server identity */
+        uint_t eir_server_scope_len;    /* bytes of the server scope */
+        uint_t eir_server_impl_id_len;  /* 0 or 1 */
+        nfs_impl_id4 eir_server_impl_id; /* server implementation */
+} EXCHANGE_ID4res;
+
+typedef struct CREATE_SESSION4args {
+        clientid4 csa_clientid;         /* client */
+        uint32_t csa_sequence;          /* sequence */
+        uint32_t csa_flags;             /* CREATE_SESSION4_FLAG_* */
+        channel_attrs4 csa_fore_chan_attrs; /* fore channel */
+        channel_attrs4 csa_back_chan_attrs; /* back channel */
+        uint32_t csa_cb_program;        /* callback program */
+        uint_t csa_sec_parms_len;       /* callback security parameters */
+} CREATE_SESSION4args;
+
+typedef struct CREATE_SESSION4res {
+        nfsstat4 csr_status;            /* result */
+        char csr_sessionid[16];         /* session */
+        uint32_t csr_sequence;          /* sequence */
+        uint32_t csr_flags;             /* CREATE_SESSION4_FLAG_* */
+        channel_attrs4 csr_fore_chan_attrs; /* fore channel */
+        channel_attrs4 csr_back_chan_attrs; /* back channel */
+} CREATE_SESSION4res;
+
+typedef struct DESTROY_SESSION4args {
+        char dsa_sessionid[16];         /* session */
+} DESTROY_SESSION4args;
+
+typedef struct DESTROY_SESSION4res {
+        nfsstat4 status;                /* result */
+} DESTROY_SESSION4res;
+
+typedef struct FREE_STATEID4args {
+        stateid4 fsa_stateid;           /* state freed */
+} FREE_STATEID4args;
+
+typedef struct FREE_STATEID4res {
+        nfsstat4 status;                /* result */
+} FREE_STATEID4res;
+
+typedef struct GET_DIR_DELEGATION4args {
+        bool_t gdda_signal_deleg_avail; /* signal when available */
+        bitmap4 gdda_notification_types; /* notifications wanted */
+        nfstime4 gdda_child_attr_delay; /* child attribute delay */
+        nfstime4 gdda_dir_attr_delay;   /* directory attribute delay */
+        bitmap4 gdda_child_attributes;  /* child attributes */
+        bitmap4 gdda_dir_attributes;    /* directory attributes */
+} GET_DIR_DELEGATION4args;
+
+typedef struct GET_DIR_DELEGATION4res {
+        nfsstat4 gddr_status;           /* result */
+        uint32_t gddrnf_status;         /* GDD4_OK, GDD4_UNAVAIL */
+        verifier4 gddr_cookieverf;      /* GDD4_OK: cookie verifier */
+        stateid4 gddr_stateid;          /* GDD4_OK: delegation */
+        bitmap4 gddr_notification;      /* GDD4_OK: notifications */
+        bitmap4 gddr_child_attributes;  /* GDD4_OK: child attributes */
+        bitmap4 gddr_dir_attributes;    /* GDD4_OK: directory attributes */
+        bool_t gddrnf_will_signal_deleg_avail; /* GDD4_UNAVAIL */
+} GET_DIR_DELEGATION4res;
+
+typedef struct GETDEVICEINFO4args {
+        char gdia_device_id[16];        /* device */
+        uint32_t gdia_layout_type;      /* layouttype4 */
+        count4 gdia_maxcount;           /* largest reply */
+        bitmap4 gdia_notify_types;      /* notifications wanted */
+} GETDEVICEINFO4args;
+
+typedef struct GETDEVICEINFO4res {
+        nfsstat4 gdir_status;           /* result */
+        uint32_t gdir_layout_type;      /* NFS4_OK: layouttype4 */
+        uint_t gdir_addr_body_len;      /* NFS4_OK: bytes of the device address */
+        bitmap4 gdir_notification;      /* NFS4_OK: notifications */
+        count4 gdir_mincount;           /* NFS4ERR_TOOSMALL: size needed */
+} GETDEVICEINFO4res;
+
+typedef struct GETDEVICELIST4args {
+        uint32_t gdla_layout_type;      /* layouttype4 */
+        count4 gdla_maxdevices;         /* most devices wanted */
+        nfs_cookie4 gdla_cookie;        /* where to start */
+        verifier4 gdla_cookieverf;      /* cookie verifier */
+} GETDEVICELIST4args;
+
+typedef struct GETDEVICELIST4res {
+        nfsstat4 gdlr_status;           /* result */
+        nfs_cookie4 gdlr_cookie;        /* where to go on */
+        verifier4 gdlr_cookieverf;      /* cookie verifier */
+        uint_t gdlr_deviceid_list_len;  /* devices returned */
+        bool_t gdlr_eof;                /* last device */
+} GETDEVICELIST4res;
+
+typedef struct LAYOUTCOMMIT4args {
+        offset4 loca_offset;            /* start of the range */
+        length4 loca_length;            /* length of the range */
+        bool_t loca_reclaim;            /* reclaim */
+        stateid4 loca_stateid;          /* layout state */
+        bool_t loca_last_write_offset_changed; /* new offset given */
+        offset4 loca_last_write_offset; /* last byte written */
+        bool_t loca_time_modify_changed; /* new time given */
+        nfstime4 loca_time_modify;      /* modification time */
+        uint32_t loca_layoutupdate_type; /* layouttype4 */
+        uint_t loca_layoutupdate_len;   /* bytes of the layout update */
+} LAYOUTCOMMIT4args;
+
+typedef struct LAYOUTCOMMIT4res {
+        nfsstat4 locr_status;           /* result */
+        bool_t locr_sizechanged;        /* new size given */
+        length4 locr_newsize;           /* new file size */
+} LAYOUTCOMMIT4res;
+
+typedef struct LAYOUTGET4args {
+        bool_t loga_signal_layout_avail; /* signal when available */
+        uint32_t loga_layout_type;      /* layouttype4 */
+        uint32_t loga_iomode;           /* LAYOUTIOMODE4_* */
+        offset4 loga_offset;            /* start of the range */
+        length4 loga_length;            /* length of the range */
+        length4 loga_minlength;         /* shortest acceptable */
+        stateid4 loga_stateid;          /* open, lock, delegation or layout state */
+        count4 loga_maxcount;           /* largest reply */
+} LAYOUTGET4args;
+
+typedef struct LAYOUTGET4res {
+        nfsstat4 logr_status;           /* result */
+        bool_t logr_return_on_close;    /* NFS4_OK: return on close */
+        stateid4 logr_stateid;          /* NFS4_OK: layout state */
+        uint_t logr_layout_len;         /* NFS4_OK: layouts returned */
+        layout4 logr_layout;            /* NFS4_OK: the first layout */
+        bool_t logr_will_signal_layout_avail; /* NFS4ERR_LAYOUTTRYLATER */
+} LAYOUTGET4res;
+
+typedef struct LAYOUTRETURN4args {
+        bool_t lora_reclaim;            /* reclaim */
+        uint32_t lora_layout_type;      /* layouttype4 */
+        uint32_t lora_iomode;           /* LAYOUTIOMODE4_* */
+        uint32_t lora_layoutreturn_type; /* LAYOUTRETURN4_FILE, _FSID, _ALL */
+        offset4 lrf_offset;             /* FILE: start of the range */
+        length4 lrf_length;             /* FILE: length of the range */
+        stateid4 lrf_stateid;           /* FILE: layout state */
+        uint_t lrf_body_len;            /* FILE: bytes of the return body */
+} LAYOUTRETURN4args;
+
+typedef struct LAYOUTRETURN4res {
+        nfsstat4 lorr_status;           /* result */
+        bool_t lrs_present;             /* layout state remains */
+        stateid4 lrs_stateid;           /* layout state */
+} LAYOUTRETURN4res;
+
+typedef struct SECINFO_NO_NAME4args {
+        uint32_t style;                 /* SECINFO_STYLE4_CURRENT_FH, _PARENT */
+} SECINFO_NO_NAME4args;
+
+typedef struct SEQUENCE4args {
+        char sa_sessionid[16];          /* session */
+        uint32_t sa_sequenceid;         /* slot sequence */
+        uint32_t sa_slotid;             /* slot */
+        uint32_t sa_highest_slotid;     /* highest slot in use */
+        bool_t sa_cachethis;            /* cache the reply */
+} SEQUENCE4args;
+
+typedef struct SEQUENCE4res {
+        nfsstat4 sr_status;             /* result */
+        char sr_sessionid[16];          /* session */
+        uint32_t sr_sequenceid;         /* slot sequence */
+        uint32_t sr_slotid;             /* slot */
+        uint32_t sr_highest_slotid;     /* highest slot */
+        uint32_t sr_target_highest_slotid; /* slots the server wants used */
+        uint32_t sr_status_flags;       /* SEQ4_STATUS_* */
+} SEQUENCE4res;
+
+typedef struct SET_SSV4args {
+        uint_t ssa_ssv_len;             /* bytes of the SSV */
+        uint_t ssa_digest_len;          /* bytes of the digest */
+} SET_SSV4args;
+
+typedef struct SET_SSV4res {
+        nfsstat4 ssr_status;            /* result */
+        uint_t ssr_digest_len;          /* bytes of the digest */
+} SET_SSV4res;
+
+typedef struct TEST_STATEID4args {
+        uint_t ts_stateids_len;         /* stateids tested */
+        stateid4 *ts_stateids;          /* the stateids */
+} TEST_STATEID4args;
+
+typedef struct TEST_STATEID4res {
+        nfsstat4 tsr_status;            /* result */
+        uint_t tsr_status_codes_len;    /* results */
+        nfsstat4 *tsr_status_codes;     /* one per stateid */
+} TEST_STATEID4res;
+
+typedef struct WANT_DELEGATION4args {
+        uint32_t wda_want;              /* OPEN4_SHARE_ACCESS_WANT_* */
+        uint32_t wda_claim;             /* CLAIM_FH, CLAIM_PREVIOUS, ... */
+        open_delegation_type4 wda_delegate_type; /* CLAIM_PREVIOUS */
+} WANT_DELEGATION4args;
+
+typedef struct WANT_DELEGATION4res {
+        nfsstat4 wdr_status;            /* result */
+        open_delegation4 wdr_delegation; /* delegation granted */
+} WANT_DELEGATION4res;
+
+typedef struct DESTROY_CLIENTID4args {
+        clientid4 dca_clientid;         /* client */
+} DESTROY_CLIENTID4args;
+
+typedef struct DESTROY_CLIENTID4res {
+        nfsstat4 status;                /* result */
+} DESTROY_CLIENTID4res;
+
+typedef struct RECLAIM_COMPLETE4args {
+        bool_t rca_one_fs;              /* for the current file system only */
+} RECLAIM_COMPLETE4args;
+
+typedef struct RECLAIM_COMPLETE4res {
+        nfsstat4 status;                /* result */
+} RECLAIM_COMPLETE4res;
+
+typedef struct ALLOCATE4args {
+        stateid4 aa_stateid;            /* state */
+        offset4 aa_offset;              /* start of the range */
+        length4 aa_length;              /* length of the range */
+} ALLOCATE4args;
+
+typedef struct ALLOCATE4res {
+        nfsstat4 status;                /* result */
+} ALLOCATE4res;
+
+typedef struct COPY4args {
+        stateid4 ca_src_stateid;        /* source state */
+        stateid4 ca_dst_stateid;        /* destination state */
+        offset4 ca_src_offset;          /* source offset */
+        offset4 ca_dst_offset;          /* destination offset */
+        length4 ca_count;               /* bytes to copy */
+        bool_t ca_consecutive;          /* copy in order */
+        bool_t ca_synchronous;          /* reply when done */
+        uint_t ca_source_server_len;    /* inter-server sources */
+} COPY4args;
+
+typedef struct COPY4res {
+        nfsstat4 cr_status;             /* result */
+        write_response4 cr_response;    /* NFS4_OK */
+        bool_t cr_consecutive;          /* copy_requirements4 */
+        bool_t cr_synchronous;          /* copy_requirements4 */
+} COPY4res;
+
+typedef struct COPY_NOTIFY4args {
+        stateid4 cna_src_stateid;       /* source state */
+        netloc4 cna_destination_server; /* destination server */
+} COPY_NOTIFY4args;
+
+typedef struct COPY_NOTIFY4res {
+        nfsstat4 cnr_status;            /* result */
+        nfstime4 cnr_lease_time;        /* NFS4_OK: how long the copy may start */
+        stateid4 cnr_stateid;           /* NFS4_OK: copy state */
+        uint_t cnr_source_server_len;   /* NFS4_OK: source addresses */
+} COPY_NOTIFY4res;
+
+typedef struct DEALLOCATE4args {
+        stateid4 da_stateid;            /* state */
+        offset4 da_offset;              /* start of the range */
+        length4 da_length;              /* length of the range */
+} DEALLOCATE4args;
+
+typedef struct DEALLOCATE4res {
+        nfsstat4 status;                /* result */
+} DEALLOCATE4res;
+
+typedef struct IO_ADVISE4args {
+        stateid4 iaa_stateid;           /* state */
+        offset4 iaa_offset;             /* start of the range */
+        length4 iaa_count;              /* length of the range */
+        bitmap4 iaa_hints;              /* IO_ADVISE4_* */
+} IO_ADVISE4args;
+
+typedef struct IO_ADVISE4res {
+        nfsstat4 ior_status;            /* result */
+        bitmap4 ior_hints;              /* hints taken */
+} IO_ADVISE4res;
+
+typedef struct LAYOUTERROR4args {
+        offset4 lea_offset;             /* start of the range */
+        length4 lea_length;             /* length of the range */
+        stateid4 lea_stateid;           /* layout state */
+        uint_t lea_errors_len;          /* device errors reported */
+} LAYOUTERROR4args;
+
+typedef struct LAYOUTERROR4res {
+        nfsstat4 status;                /* result */
+} LAYOUTERROR4res;
+
+typedef struct LAYOUTSTATS4args {
+        offset4 lsa_offset;             /* start of the range */
+        length4 lsa_length;             /* length of the range */
+        stateid4 lsa_stateid;           /* layout state */
+        uint64_t lsa_read_count;        /* reads */
+        uint64_t lsa_read_bytes;        /* bytes read */
+        uint64_t lsa_write_count;       /* writes */
+        uint64_t lsa_write_bytes;       /* bytes written */
+        char lsa_deviceid[16];          /* device */
+        uint32_t lsa_layoutupdate_type; /* layouttype4 */
+        uint_t lsa_layoutupdate_len;    /* bytes of the layout update */
+} LAYOUTSTATS4args;
+
+typedef struct LAYOUTSTATS4res {
+        nfsstat4 status;                /* result */
+} LAYOUTSTATS4res;
+
+typedef struct OFFLOAD_CANCEL4args {
+        stateid4 oca_stateid;           /* copy state */
+} OFFLOAD_CANCEL4args;
+
+typedef struct OFFLOAD_CANCEL4res {
+        nfsstat4 status;                /* result */
+} OFFLOAD_CANCEL4res;
+
+typedef struct OFFLOAD_STATUS4args {
+        stateid4 osa_stateid;           /* copy state */
+} OFFLOAD_STATUS4args;
+
+typedef struct OFFLOAD_STATUS4res {
+        nfsstat4 osr_status;            /* result */
+        length4 osr_count;              /* NFS4_OK: bytes copied */
+        uint_t osr_complete_len;        /* NFS4_OK: 1 when the copy ended */
+        nfsstat4 osr_complete;          /* NFS4_OK: how it ended */
+} OFFLOAD_STATUS4res;
+
+typedef struct READ_PLUS4args {
+        stateid4 rpa_stateid;           /* state */
+        offset4 rpa_offset;             /* file offset */
+        count4 rpa_count;               /* bytes requested */
+} READ_PLUS4args;
+
+typedef struct READ_PLUS4res {
+        nfsstat4 rpr_status;            /* result */
+        bool_t rpr_eof;                 /* end of file reached */
+        uint_t rpr_contents_len;        /* data and hole segments */
+        uint64_t rpr_data_len;          /* bytes of data returned */
+        uint64_t rpr_hole_len;          /* bytes of holes reported */
+} READ_PLUS4res;
+
+typedef struct SEEK4args {
+        stateid4 sa_stateid;            /* state */
+        offset4 sa_offset;              /* where to start */
+        uint32_t sa_what;               /* NFS4_CONTENT_DATA, _HOLE */
+} SEEK4args;
+
+typedef struct SEEK4res {
+        nfsstat4 sr_status;             /* result */
+        bool_t sr_eof;                  /* end of file reached */
+        offset4 sr_offset;              /* where it is */
+} SEEK4res;
+
+typedef struct WRITE_SAME4args {
+        stateid4 wsa_stateid;           /* state */
+        stable_how4 wsa_stable;         /* UNSTABLE4, DATA_SYNC4, FILE_SYNC4 */
+        offset4 wsa_offset;             /* app_data_block4: offset */
+        length4 wsa_block_size;         /* block size */
+        length4 wsa_block_count;        /* blocks */
+        length4 wsa_reloff_blocknum;    /* offset of the block number */
+        count4 wsa_block_num;           /* first block number */
+        length4 wsa_reloff_pattern;     /* offset of the pattern */
+        uint_t wsa_pattern_len;         /* bytes of the pattern */
+} WRITE_SAME4args;
+
+typedef struct WRITE_SAME4res {
+        nfsstat4 wsr_status;            /* result */
+        write_response4 wsr_resok4;     /* NFS4_OK */
+} WRITE_SAME4res;
+
+typedef struct CLONE4args {
+        stateid4 cl_src_stateid;        /* source state */
+        stateid4 cl_dst_stateid;        /* destination state */
+        offset4 cl_src_offset;          /* source offset */
+        offset4 cl_dst_offset;          /* destination offset */
+        length4 cl_count;               /* bytes, 0 = to end of file */
+} CLONE4args;
+
+typedef struct CLONE4res {
+        nfsstat4 status;                /* result */
+} CLONE4res;
+
+typedef struct GETXATTR4args {
+        utf8string gxa_name;            /* attribute name */
+} GETXATTR4args;
+
+typedef struct GETXATTR4res {
+        nfsstat4 gxr_status;            /* result */
+        uint_t gxr_value_len;           /* NFS4_OK: bytes of the value */
+} GETXATTR4res;
+
+typedef struct SETXATTR4args {
+        uint32_t sxa_option;            /* SETXATTR4_EITHER, _CREATE, _REPLACE */
+        utf8string sxa_key;             /* attribute name */
+        uint_t sxa_value_len;           /* bytes of the value */
+} SETXATTR4args;
+
+typedef struct SETXATTR4res {
+        nfsstat4 sxr_status;            /* result */
+        change_info4 sxr_info;          /* NFS4_OK: change */
+} SETXATTR4res;
+
+typedef struct LISTXATTRS4args {
+        nfs_cookie4 lxa_cookie;         /* where to start */
+        count4 lxa_maxcount;            /* largest reply */
+} LISTXATTRS4args;
+
+typedef struct LISTXATTRS4res {
+        nfsstat4 lxr_status;            /* result */
+        nfs_cookie4 lxr_cookie;         /* NFS4_OK: where to go on */
+        uint_t lxr_names_len;           /* NFS4_OK: names returned */
+        bool_t lxr_eof;                 /* NFS4_OK: last name */
+} LISTXATTRS4res;
+
+typedef struct REMOVEXATTR4args {
+        utf8string rxa_name;            /* attribute name */
+} REMOVEXATTR4args;
+
+typedef struct REMOVEXATTR4res {
+        nfsstat4 rxr_status;            /* result */
+        change_info4 rxr_info;          /* NFS4_OK: change */
+} REMOVEXATTR4res;
+
+typedef struct ILLEGAL4res {
+        nfsstat4 status;                /* NFS4ERR_OP_ILLEGAL */
+} ILLEGAL4res;
+
+typedef struct CB_LAYOUTRECALL4args {
+        uint32_t clora_type;            /* layouttype4 */
+        uint32_t clora_iomode;          /* LAYOUTIOMODE4_* */
+        bool_t clora_changed;           /* layout changed */
+        uint32_t clora_recall_type;     /* LAYOUTRECALL4_FILE, _FSID, _ALL */
+} CB_LAYOUTRECALL4args;
+
+typedef struct CB_LAYOUTRECALL4res {
+        nfsstat4 status;                /* result */
+} CB_LAYOUTRECALL4res;
+
+typedef struct CB_RECALL_ANY4args {
+        uint32_t craa_objects_to_keep;  /* objects the client may keep */
+        bitmap4 craa_type_mask;         /* RCA4_TYPE_MASK_* */
+} CB_RECALL_ANY4args;
+
+typedef struct CB_RECALL_ANY4res {
+        nfsstat4 status;                /* result */
+} CB_RECALL_ANY4res;
+
+typedef struct CB_RECALL_SLOT4args {
+        uint32_t rsa_target_highest_slotid; /* slots to keep */
+} CB_RECALL_SLOT4args;
+
+typedef struct CB_RECALL_SLOT4res {
+        nfsstat4 status;                /* result */
+} CB_RECALL_SLOT4res;
+
+typedef struct CB_SEQUENCE4args {
+        char csa_sessionid[16];         /* session */
+        uint32_t csa_sequenceid;        /* slot sequence */
+        uint32_t csa_slotid;            /* slot */
+        uint32_t csa_highest_slotid;    /* highest slot in use */
+        bool_t csa_cachethis;           /* cache the reply */
+        uint_t csa_referring_call_lists_len; /* referring calls */
+} CB_SEQUENCE4args;
+
+typedef struct CB_SEQUENCE4res {
+        nfsstat4 csr_status;            /* result */
+        char csr_sessionid[16];         /* session */
+        uint32_t csr_sequenceid;        /* slot sequence */
+        uint32_t csr_slotid;            /* slot */
+        uint32_t csr_highest_slotid;    /* highest slot */
+        uint32_t csr_target_highest_slotid; /* slots the client wants used */
+} CB_SEQUENCE4res;
+
+typedef struct CB_ILLEGAL4res {
+        nfsstat4 status;                /* NFS4ERR_OP_ILLEGAL */
+} CB_ILLEGAL4res;
+"""
+)
+
+# (operation, args[2] of op-*-start, args[2] of op-*-done): NFSv4.1/4.2
+# operations and ILLEGAL, in opcode order.
+EXTENSIONS: tuple[tuple[str, str | None, str], ...] = (
+    ("backchannel-ctl", "BACKCHANNEL_CTL4args", "BACKCHANNEL_CTL4res"),
+    ("bind-conn-to-session", "BIND_CONN_TO_SESSION4args", "BIND_CONN_TO_SESSION4res"),
+    ("exchange-id", "EXCHANGE_ID4args", "EXCHANGE_ID4res"),
+    ("create-session", "CREATE_SESSION4args", "CREATE_SESSION4res"),
+    ("destroy-session", "DESTROY_SESSION4args", "DESTROY_SESSION4res"),
+    ("free-stateid", "FREE_STATEID4args", "FREE_STATEID4res"),
+    ("get-dir-delegation", "GET_DIR_DELEGATION4args", "GET_DIR_DELEGATION4res"),
+    ("getdeviceinfo", "GETDEVICEINFO4args", "GETDEVICEINFO4res"),
+    ("getdevicelist", "GETDEVICELIST4args", "GETDEVICELIST4res"),
+    ("layoutcommit", "LAYOUTCOMMIT4args", "LAYOUTCOMMIT4res"),
+    ("layoutget", "LAYOUTGET4args", "LAYOUTGET4res"),
+    ("layoutreturn", "LAYOUTRETURN4args", "LAYOUTRETURN4res"),
+    ("secinfo-no-name", "SECINFO_NO_NAME4args", "SECINFO4res"),
+    ("sequence", "SEQUENCE4args", "SEQUENCE4res"),
+    ("set-ssv", "SET_SSV4args", "SET_SSV4res"),
+    ("test-stateid", "TEST_STATEID4args", "TEST_STATEID4res"),
+    ("want-delegation", "WANT_DELEGATION4args", "WANT_DELEGATION4res"),
+    ("destroy-clientid", "DESTROY_CLIENTID4args", "DESTROY_CLIENTID4res"),
+    ("reclaim-complete", "RECLAIM_COMPLETE4args", "RECLAIM_COMPLETE4res"),
+    ("allocate", "ALLOCATE4args", "ALLOCATE4res"),
+    ("copy", "COPY4args", "COPY4res"),
+    ("copy-notify", "COPY_NOTIFY4args", "COPY_NOTIFY4res"),
+    ("deallocate", "DEALLOCATE4args", "DEALLOCATE4res"),
+    ("io-advise", "IO_ADVISE4args", "IO_ADVISE4res"),
+    ("layouterror", "LAYOUTERROR4args", "LAYOUTERROR4res"),
+    ("layoutstats", "LAYOUTSTATS4args", "LAYOUTSTATS4res"),
+    ("offload-cancel", "OFFLOAD_CANCEL4args", "OFFLOAD_CANCEL4res"),
+    ("offload-status", "OFFLOAD_STATUS4args", "OFFLOAD_STATUS4res"),
+    ("read-plus", "READ_PLUS4args", "READ_PLUS4res"),
+    ("seek", "SEEK4args", "SEEK4res"),
+    ("write-same", "WRITE_SAME4args", "WRITE_SAME4res"),
+    ("clone", "CLONE4args", "CLONE4res"),
+    ("getxattr", "GETXATTR4args", "GETXATTR4res"),
+    ("setxattr", "SETXATTR4args", "SETXATTR4res"),
+    ("listxattrs", "LISTXATTRS4args", "LISTXATTRS4res"),
+    ("removexattr", "REMOVEXATTR4args", "REMOVEXATTR4res"),
+    ("illegal", None, "ILLEGAL4res"),
+)
+# The 4.1 callback operations: (operation, args[2] of cb-*-start, of cb-*-done).
+CB_EXTENSIONS: tuple[tuple[str, str | None, str], ...] = (
+    ("layoutrecall", "CB_LAYOUTRECALL4args", "CB_LAYOUTRECALL4res"),
+    ("recall-any", "CB_RECALL_ANY4args", "CB_RECALL_ANY4res"),
+    ("recall-slot", "CB_RECALL_SLOT4args", "CB_RECALL_SLOT4res"),
+    ("sequence", "CB_SEQUENCE4args", "CB_SEQUENCE4res"),
+    ("illegal", None, "CB_ILLEGAL4res"),
 )
 
 # (operation, args[2] of op-*-start, args[2] of op-*-done); None: no args[2].
@@ -768,6 +1411,34 @@ provider(
         ("nfssrv", "rfs4_do_callback", "compound-cb-done", _CBC + "res *"),
         ("nfssrv", "rfs4_do_cb_recall", "cb-recall-start", f"{_CB}, CB_RECALL4args *"),
         ("nfssrv", "rfs4_do_cb_recall", "cb-recall-done", f"{_CB}, CB_RECALL4res *"),
+        ("nfssrv", "rfs4_do_cb_getattr", "cb-getattr-start", f"{_CB}, CB_GETATTR4args *"),
+        ("nfssrv", "rfs4_do_cb_getattr", "cb-getattr-done", f"{_CB}, CB_GETATTR4res *"),
     ],
     doc="NFS version 4 server operations, seen from the server (RFC 7530).",
+)
+
+# pcapprobe extensions (see the module docstring).
+provider(
+    "nfsv4",
+    [
+        *(
+            probe
+            for op, start, done in EXTENSIONS
+            for probe in (
+                ("nfssrv", _function(op), f"op-{op}-start", _op_args(start)),
+                ("nfssrv", _function(op), f"op-{op}-done", _op_args(done)),
+            )
+        ),
+        *(
+            probe
+            for op, start, done in CB_EXTENSIONS
+            for probe in (
+                ("nfssrv", "rfs4_do_cb_" + op.replace("-", "_"), f"cb-{op}-start",
+                 _CB if start is None else f"{_CB}, {start} *"),
+                ("nfssrv", "rfs4_do_cb_" + op.replace("-", "_"), f"cb-{op}-done",
+                 f"{_CB}, {done} *"),
+            )
+        ),
+    ],
+    extension=True,
 )

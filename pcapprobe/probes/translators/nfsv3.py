@@ -296,6 +296,35 @@ class Cred:
 NOBODY = Cred(UID_NOBODY, GID_NOBODY, 0)
 
 
+class Credentials:
+    """cred_t of each caller, remembered by its raw AUTH_SYS credential (a
+    client repeats it); at most MAX_CREDS of them.  Any other flavor
+    (AUTH_NONE; RPCSEC_GSS, whose principal the wire does not map to a uid)
+    is nobody, as Solaris maps an identity it cannot read."""
+
+    __slots__ = ("_creds",)
+
+    def __init__(self) -> None:
+        self._creds: dict[bytes, Cred] = {}
+
+    def of(self, call: RpcCall) -> Cred:
+        """The cred_t of a call."""
+        if call.flavor != AUTH_SYS:
+            return NOBODY
+        return self._creds.get(call.cred_body) or self._new(call)
+
+    def _new(self, call: RpcCall) -> Cred:
+        try:
+            auth = call.cred
+        except DissectError:
+            auth = None
+        cred = NOBODY if not isinstance(auth, AuthSys) else Cred(auth.uid, auth.gid,
+                                                                  len(auth.gids))
+        if len(self._creds) < MAX_CREDS:
+            self._creds[call.cred_body] = cred
+        return cred
+
+
 class OpInfo:
     """nfsv3opinfo_t of one operation; it also keeps what the reply needs."""
 
@@ -343,21 +372,8 @@ class Nfsv3Provider:
         # Without a single handler the RPC layer has nothing to decode for.
         self.listening = (any(self.start.values()) or any(self.done.values())
                           or self.io is not None)
-        self._creds: dict[bytes, Cred] = {}
+        self.creds = Credentials()
         self.counts = ctx.report.layer("nfsv3")
-
-    def _new_cred(self, call: RpcCall) -> Cred:
-        """cred_t of an AUTH_SYS caller not seen before (``on_call`` looks the
-        raw credential up first: a client repeats it)."""
-        try:
-            auth = call.cred
-        except DissectError:
-            auth = None
-        cred = NOBODY if not isinstance(auth, AuthSys) else Cred(auth.uid, auth.gid,
-                                                                  len(auth.gids))
-        if len(self._creds) < MAX_CREDS:
-            self._creds[call.cred_body] = cred
-        return cred
 
     def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
         proc = call.proc
@@ -375,8 +391,7 @@ class Nfsv3Provider:
         except DissectError as exc:
             peer.weird("nfs3.bad_call", f"NFSv3 {procedure.name.upper()} call: {exc}")
             return None
-        cred = (self._creds.get(call.cred_body) or self._new_cred(call)
-                if call.flavor == AUTH_SYS else NOBODY)
+        cred = self.creds.of(call)
         if handle_of is None:  # NULL: no file, no args[2]
             op = OpInfo(UNKNOWN_PATH, cred, call.xid, proc, None, None, peer)
             fired: tuple = (peer.conninfo, op)

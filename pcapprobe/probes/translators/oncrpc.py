@@ -15,13 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dissectors import nfs3, oncrpc
-from dissectors._reader import DissectError
+from dissectors import nfs3, nfs4, oncrpc
+from dissectors._reader import DissectError, Reader
 from dissectors.mount import MOUNT_PROGRAM
 from dissectors.oncrpc import RecordStream, RpcCall, RpcReply, RpcSession, decode_message
 from pcapprobe.flows.budget import IDLE, Age
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
+from pcapprobe.probes.translators.nfsv4 import Nfsv4Provider
 
 if TYPE_CHECKING:
     from pcapprobe.flows.connection import Connection
@@ -34,6 +35,7 @@ UDP_PEER_COST = 900
 # (program, version) -> the translator's factory: one line per RPC program.
 RPC_PROGRAMS: dict[tuple[int, int], Callable[[RunContext, PathMap], RpcProgram]] = {
     (nfs3.NFS_PROGRAM, nfs3.NFS_V3): Nfsv3Provider,
+    (nfs4.NFS_PROGRAM, nfs4.NFS_V4): Nfsv4Provider,
     (MOUNT_PROGRAM, 1): lambda ctx, paths: MountTracker(ctx, paths, 1),
     (MOUNT_PROGRAM, 2): lambda ctx, paths: MountTracker(ctx, paths, 2),
     (MOUNT_PROGRAM, 3): lambda ctx, paths: MountTracker(ctx, paths, 3),
@@ -149,8 +151,9 @@ class RpcService:
             session.call(xid_key, (_IGNORED, None))
             return
         if call.flavor == oncrpc.RPCSEC_GSS and not call.cred.body_decodable:  # type: ignore[union-attr]
-            self._gss(call, peer)
-            return
+            program = self._gss(call, peer, program)
+            if program is None:
+                return
         if session.is_pending(xid_key):
             session.call(xid_key, None)  # counted as a retransmission
             return
@@ -158,22 +161,41 @@ class RpcService:
         if pending is not None:
             session.call(xid_key, (program, pending))
 
+    def add_program(self, prog: int, vers: int, program: RpcProgram) -> None:
+        """A program learned from the traffic (an NFSv4 callback program)."""
+        self.programs[(prog, vers)] = program
+
     def reply(self, reply: RpcReply, key: int, ts_ns: int) -> None:
         """A reply to the caller of ``key``."""
         entry = self.session.reply(key | reply.xid, ts_ns)
         if entry is not None:
             entry[0].on_reply(reply, entry[1], ts_ns)
 
-    def _gss(self, call: RpcCall, peer: Peer) -> None:
-        """RPCSEC_GSS: context set-up is not an operation; wrapped bodies are opaque."""
+    def _gss(self, call: RpcCall, peer: Peer, program: RpcProgram) -> RpcProgram | None:
+        """RPCSEC_GSS DATA with integrity or privacy (RFC 2203 §5.3.2): the
+        program to hand the call to, None when there is nothing to decode.
+        Context set-up is not an operation.  Integrity (krb5i) wraps the
+        arguments and results in clear: unwrapped here.  Privacy (krb5p)
+        encrypts them: only a program with ``on_private_call`` takes those."""
         cred = call.cred
         assert isinstance(cred, oncrpc.GssCred)
         if cred.gss_proc != oncrpc.RPCSEC_GSS_DATA:
             self.counts["RPCSEC_GSS context messages"] += 1
-            return
-        service = "privacy" if cred.service == oncrpc.RPC_GSS_SVC_PRIVACY else "integrity"
+            return None
+        if cred.service == oncrpc.RPC_GSS_SVC_INTEGRITY:
+            self.counts["RPCSEC_GSS integrity calls"] += 1
+            try:
+                call.body = oncrpc.unwrap_integrity(call.body)
+            except DissectError as exc:
+                self.bad_message(exc, peer.origin.frame)
+                return None
+            return _Integrity(program)
+        if hasattr(program, "on_private_call"):
+            self.counts["RPCSEC_GSS privacy calls"] += 1
+            return _Private(program)
         peer.weird("rpc.gss_body_undecodable",
-                   f"ONC RPC: RPCSEC_GSS {service} body of xid 0x{call.xid:08x} not decodable")
+                   f"ONC RPC: RPCSEC_GSS privacy body of xid 0x{call.xid:08x} not decodable")
+        return None
 
     # UDP (RFC 5531 over datagrams: one message per datagram, no record marks)
 
@@ -236,6 +258,42 @@ class _Ignored:
 
 
 _IGNORED = _Ignored()
+
+
+class _Integrity:
+    """A program's calls and replies under RPCSEC_GSS integrity: the reply's
+    results are unwrapped before the program reads them."""
+
+    __slots__ = ("program",)
+
+    def __init__(self, program: RpcProgram) -> None:
+        self.program = program
+
+    def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
+        return self.program.on_call(call, peer, ts_ns)
+
+    def on_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
+        if reply.success:
+            try:
+                reply.body = oncrpc.unwrap_integrity(reply.body)
+            except DissectError:
+                reply.body = Reader(b"")  # the program reports the cut results
+        self.program.on_reply(reply, pending, ts_ns)
+
+
+class _Private:
+    """A program's calls and replies under RPCSEC_GSS privacy (encrypted)."""
+
+    __slots__ = ("program",)
+
+    def __init__(self, program: Any) -> None:
+        self.program = program
+
+    def on_call(self, call: RpcCall, peer: Peer, ts_ns: int) -> object | None:
+        return self.program.on_private_call(call, peer, ts_ns)
+
+    def on_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
+        self.program.on_private_reply(reply, pending, ts_ns)
 
 
 class RpcStreamApp:
@@ -301,8 +359,10 @@ def datagram_app(ctx: RunContext) -> RpcService | None:
 
 
 def stream_heuristic(payload: memoryview) -> bool:
-    """A TCP flow on another port that opens with a record-marked call we decode."""
-    return oncrpc.looks_like_record(payload, PROGRAMS)
+    """A TCP flow on another port that opens with a record-marked call we
+    decode, or with an NFSv4 callback (the program a client named is only
+    known to the run: the service decides whether to read it)."""
+    return oncrpc.looks_like_record(payload, PROGRAMS) or nfs4.looks_like_callback(payload)
 
 
 def datagram_heuristic(payload: memoryview) -> bool:

@@ -47,7 +47,9 @@ def program(probes: str) -> str:
 def peak_mb(path: Path, probes: str) -> float:
     cmd = [sys.executable, "-m", "pcapprobe", "run", str(path), "--local", SERVER, "-q",
            "-n", program(probes)]
-    _, rss_kib = _run_once(f"{path.name} {probes}", cmd)
+    label = f"{path.name} {probes}"
+    _, rss_kib = _run_once(label, cmd)
+    sys.stderr.write(f"{label}: peak {rss_kib / 1024:.0f} MB\n")
     return rss_kib / 1024
 
 

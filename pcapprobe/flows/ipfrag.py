@@ -25,19 +25,25 @@ TIMEOUT_NS = 30 * 1_000_000_000  # Linux ipfrag_time default
 MAX_PENDING = 1024  # datagrams being reassembled at once
 MAX_DATAGRAM = 65535 + 40  # IPv4 total length limit; IPv6 without jumbograms
 DATAGRAM_COST = 600  # a datagram's entry, before the bytes it holds
+PIECE_COST = 120  # a piece's entries, before its bytes
 
 Weird = Callable[[str, IpPacket, str], None]
 
 
 class _Pending:
     """One datagram: its pieces, disjoint, and the byte ranges they cover
-    (``starts``/``ends``: sorted, merged where they touch)."""
+    (``starts``/``ends``: sorted, merged where they touch).  New bytes that
+    start where a piece ends extend it (``tails``: piece end -> its start),
+    so fragments overlapping their predecessors make one piece, not one
+    per fragment."""
 
-    __slots__ = ("first", "pieces", "starts", "ends", "total", "started", "broken", "cost")
+    __slots__ = ("first", "pieces", "tails", "starts", "ends", "total", "started", "broken",
+                 "cost")
 
     def __init__(self, started: int) -> None:
         self.first: IpPacket | None = None
-        self.pieces: dict[int, bytes] = {}
+        self.pieces: dict[int, bytearray] = {}
+        self.tails: dict[int, int] = {}
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.total = -1
@@ -46,7 +52,8 @@ class _Pending:
         self.cost = DATAGRAM_COST
 
     def keep(self, offset: int, data: memoryview) -> int:
-        """Keep the bytes of ``data`` (at ``offset``) not held yet; how many."""
+        """Keep the bytes of ``data`` (at ``offset``) not held yet; how many
+        (``cost`` grows by them and by any new piece)."""
         starts, ends = self.starts, self.ends
         end = offset + len(data)
         i = bisect_left(ends, offset)  # the first range reaching offset
@@ -55,19 +62,29 @@ class _Pending:
         kept = 0
         while j < len(starts) and starts[j] <= end:
             if starts[j] > pos:
-                self.pieces[pos] = bytes(data[pos - offset : starts[j] - offset])
-                kept += starts[j] - pos
+                kept += self._store(pos, data[pos - offset : starts[j] - offset])
             pos = max(pos, ends[j])
             j += 1
         if pos < end:
-            self.pieces[pos] = bytes(data[pos - offset :])
-            kept += end - pos
+            kept += self._store(pos, data[pos - offset :])
         # ranges i..j-1 touch [offset, end): one range now
         low = min(offset, starts[i]) if i < j else offset
         high = max(end, ends[j - 1]) if i < j else end
         starts[i:j] = [low]
         ends[i:j] = [high]
         return kept
+
+    def _store(self, pos: int, chunk: memoryview) -> int:
+        start = self.tails.pop(pos, None)
+        if start is None:
+            start = pos
+            self.pieces[pos] = bytearray(chunk)
+            self.cost += PIECE_COST
+        else:
+            self.pieces[start] += chunk
+        self.tails[pos + len(chunk)] = start
+        self.cost += len(chunk)
+        return len(chunk)
 
     def whole(self) -> bytes | None:
         """The datagram, once its ranges cover 0..total."""
@@ -118,10 +135,10 @@ class Reassembler:
             entry.first = pkt
         if not more:
             entry.total = end
+        cost = entry.cost
         kept = entry.keep(offset, data)
         if kept:
-            entry.cost += kept
-            self.budget.charge(kept)
+            self.budget.charge(entry.cost - cost)
         elif data:
             self.weird("ipfrag.overlap", pkt, f"duplicate fragment at offset {offset}")
         if entry.total < 0 or entry.first is None or entry.broken:

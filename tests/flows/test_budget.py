@@ -17,7 +17,7 @@ from pcapprobe.cli import main
 from pcapprobe.env import Environment
 from pcapprobe.flows import tcp as tcp_layer
 from pcapprobe.flows.budget import EMBRYONIC, IDLE, LOW_WATER, StateBudget, parse_size
-from pcapprobe.flows.ipfrag import DATAGRAM_COST, Reassembler
+from pcapprobe.flows.ipfrag import DATAGRAM_COST, PIECE_COST, Reassembler
 from pcapprobe.probes.translators.nfsv3 import NAME_COST, UNKNOWN_PATH, PathMap
 
 SERVER = hostile.SERVER
@@ -163,7 +163,8 @@ def test_overlapping_fragments_hold_one_datagram_of_bytes_at_most():
         frame = build4("10.0.0.1", "10.0.0.2", 17, bytes(1200), ident=7, mf=True, offset=n * 8)
         r.add(ipv4.decode(None, 0, memoryview(frame), 0))
     entry = next(iter(r.pending.values()))
-    assert entry.cost == DATAGRAM_COST + 1200 + 1999 * 8
+    assert entry.cost == DATAGRAM_COST + PIECE_COST + 1200 + 1999 * 8
+    assert len(entry.pieces) == 1  # each fragment's new bytes extend the one piece
     assert entry.starts == [0] and entry.ends == [1200 + 1999 * 8]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
 # the seed scripts, verbatim (the golden tests run the same copies)
-SCRIPTS = Path(__file__).resolve().parent.parent / "tests" / "golden" / "scripts"
+SCRIPTS = Path(__file__).resolve().parent.parent / "pcapprobe" / "scripts"
 
 
 def command_env() -> dict[str, str]:

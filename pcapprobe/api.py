@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from pcapprobe.capture import Capture, Frame, merge
+from pcapprobe import interrupts
+from pcapprobe.capture import GZIP_MAGIC, PCAPNG_MAGIC, Capture, Frame, merge
+from pcapprobe.capture.pcap import byte_order
+from pcapprobe.capture.select import Selection
 from pcapprobe.env import Environment
 from pcapprobe.errors import CaptureError, PcapProbeError, UsageError
 from pcapprobe.pipeline import LocalHosts, NoSink, Pipeline, ProbeSink, RunContext
 from pcapprobe.probes import catalog
 from pcapprobe.report import Report
+from pcapprobe.scripts import shipped_script
 from pcapprobe.status import ExitStatus
 
 
@@ -45,16 +50,20 @@ def check_stdin_once(paths: Sequence[str]) -> None:
 
 
 class Inputs:
-    """The capture paths of a run (each one is read once, standard input too)."""
+    """The capture paths of a run (each one is read once, standard input too;
+    a directory stands for the captures in it) and the records selected."""
 
-    def __init__(self, paths: Sequence[str], env: Environment, report: Report) -> None:
+    def __init__(self, paths: Sequence[str], env: Environment, report: Report,
+                 selection: Selection | None = None) -> None:
         if not paths:
             raise UsageError("no capture file given")
         check_stdin_once(paths)
-        self.paths = list(paths)
+        self.paths = expand_directories(paths)
         self.env = env
         self.report = report
+        self.selection = selection or Selection()
         self._captures: list[Capture] = []
+        self._scanner: Any = None
 
     def captures(self, quiet: bool = False) -> list[Capture]:
         stdin = self.env.stdin
@@ -73,12 +82,18 @@ class Inputs:
 
     def accelerate(self, pipeline: Pipeline) -> None:
         """Let the pipeline's scanner consume records from here on; only for a
-        single capture (a merge must see every frame to order them)."""
-        if len(self._captures) == 1:
-            self._captures[0].scan_slot.scanner = pipeline.scanner
+        single capture (a merge must see every frame to order them), and with
+        the run's record selection."""
+        scanner = pipeline.scanner
+        if len(self._captures) == 1 and scanner is not None \
+                and self.selection.configure(scanner):
+            self._captures[0].scan_slot.scanner = scanner
+            self._scanner = scanner
 
     def close(self) -> None:
-        """Nothing to release: captures close themselves at their end."""
+        """Count the records left out (captures close themselves at their end)."""
+        scanned = self._scanner.filtered if self._scanner is not None else 0
+        self.selection.report_to(self.report, scanned)
 
 
 # --local auto looks at most at this prefix of the (merged) capture, whichever
@@ -102,10 +117,19 @@ def parse_local(spec: Sequence[str]) -> tuple[bool, list[str]]:
     for item in spec:
         if item in ("auto", "all"):
             continue
+        from pcapprobe.probes.translators.fc import fc_address
+
+        # a WWPN or FC_ID chooses the local FC port (21:00:...:64, 8 groups of 2
+        # digits, is a WWPN even though it also reads as an IPv6 address)
+        fc_port = fc_address(item)
+        if fc_port is not None:
+            addrs.append(fc_port)
+            continue
         try:
             addrs.append(str(ipaddress.ip_address(item)))
         except ValueError:
-            raise UsageError(f"--local: '{item}' is not an IP address, 'auto' or 'all'") from None
+            raise UsageError(f"--local: '{item}' is not an IP address, a WWPN, an FC_ID, "
+                             "'auto' or 'all'") from None
     return "all" in spec, addrs
 
 
@@ -186,37 +210,79 @@ def _warn_unseen(spec: Sequence[str], unseen: set[str], env: Environment) -> Non
             env.stderr.write(f"pcapprobe: --local {addr}: no packet to or from this address\n")
 
 
+def expand_directories(paths: Sequence[str]) -> list[str]:
+    """Each directory replaced by the captures in it: its regular files that
+    start with a pcap, pcapng or gzip magic number, sorted by name (hidden
+    files and other files are not read).  A directory without any is an error."""
+    expanded: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            expanded.append(path)
+            continue
+        try:
+            names = sorted(os.listdir(path))
+        except OSError as exc:
+            raise CaptureError(f"{path}: {exc.strerror or exc}") from None
+        found = [os.path.join(path, name) for name in names
+                 if not name.startswith(".") and _is_capture_file(os.path.join(path, name))]
+        if not found:
+            raise CaptureError(f"{path}: no capture files in this directory")
+        expanded.extend(found)
+    return expanded
+
+
+def _is_capture_file(path: str) -> bool:
+    if not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError:
+        return False
+    return magic[:2] == GZIP_MAGIC or magic == PCAPNG_MAGIC or (
+        len(magic) == 4 and byte_order(magic) is not None)
+
+
 def stream(inputs: Inputs, env: Environment) -> Iterator[Frame]:
-    """Every frame of every input, merged by time, with a progress bar on a TTY."""
+    """Every selected frame of every input, merged by time, with a progress
+    bar on a TTY."""
     captures = inputs.captures()
     if not env.progress_enabled:
         # without a bar, rich (a sixth of the start-up time) is never imported
-        return merge(captures)
+        return inputs.selection.apply(merge(captures))
     from pcapprobe.progress import track
 
     total = sum(c.size for c in captures)
-    return track(merge(captures), env, total, lambda: sum(c.bytes_read for c in captures))
+    return inputs.selection.apply(
+        track(merge(captures), env, total, lambda: sum(c.bytes_read for c in captures)))
 
 
 def decode_captures(paths: Sequence[str], sink: ProbeSink, env: Environment,
                     local: Sequence[str] = ("auto",), options: dict[str, Any] | None = None,
-                    report: Report | None = None) -> Report:
-    """Feed captures to a non-D sink (events, list counts); returns the report."""
+                    report: Report | None = None, selection: Selection | None = None,
+                    watch: Callable[[Iterator[Frame]], Iterator[Frame]] | None = None) -> Report:
+    """Feed captures to a non-D sink (events, list counts); returns the report.
+    ``watch`` wraps the frames the layers take (EventsSink.watch)."""
     report = report or Report(env.stderr)
     parse_local(local)
-    inputs = Inputs(paths, env, report)
+    if selection is not None:
+        selection.check()
+    inputs = Inputs(paths, env, report, selection)
     try:
         hosts, frames = resolve_local(local, stream(inputs, env), sink, env)
         ctx = RunContext(sink, report, hosts, dict(options or {}))
         pipeline = Pipeline(ctx)
         unseen = _watch_local(pipeline, hosts, sink)
         inputs.accelerate(pipeline)
-        pipeline.run(frames)
+        pipeline.run(frames if watch is None else watch(frames))
         pipeline.finish()
         _warn_unseen(local, unseen, env)
     finally:
         inputs.close()
     return report
+
+
+OUTPUT_FORMATS = ("text", "json")
 
 
 @dataclass
@@ -231,6 +297,11 @@ class RunRequest:
     compile_only: bool = False
     stats: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    selection: Selection | None = None  # -f, --from, --to
+    output_format: str = "text"  # --format: "text" (dtrace's) or "json"
+    interruptible: bool = False  # SIGINT/SIGTERM end the run as in dtrace (the CLI)
+    cpp: bool = False  # -C: run the C preprocessor on every program
+    cpp_args: list[str] = field(default_factory=list)  # -D/-U/-I/-H for it
 
 
 @dataclass
@@ -240,21 +311,34 @@ class Outcome:
     report: Report | None = None
 
 
-def load_sources(sources: Iterable[tuple[str, str]]) -> list[Any]:
-    """D sources as the engine's ``Source`` objects (scripts read from disk)."""
+def load_sources(sources: Iterable[tuple[str, str]], request: RunRequest | None = None,
+                 err: Any = None) -> list[Any]:
+    """D sources as the engine's ``Source`` objects (scripts read from disk, or
+    shipped with pcapprobe: pcapprobe/scripts), preprocessed under -C or a
+    ``#!/usr/sbin/dtrace -Cs`` line."""
     from pcapprobe.dlang import Source
+    from pcapprobe.dlang import cpp
 
     loaded = []
     for kind, value in sources:
         if kind == "script":
+            # a file of that name wins; else a seed script shipped by that name
+            path = Path(value)
+            if not path.exists():
+                path = shipped_script(value) or path
             try:
-                text = Path(value).read_text(encoding="utf-8", errors="surrogateescape")
+                text = path.read_text(encoding="utf-8", errors="surrogateescape")
             except OSError as exc:
                 raise PcapProbeError(f"failed to open {value}: {exc.strerror or exc}") from None
             loaded.append(Source(value, text, kind="script"))
         else:
             loaded.append(Source("-n", value, kind="program"))
-    return loaded
+    if request is None:
+        return loaded
+    cpppath = request.dopts.get("cpppath")
+    return [cpp.preprocess(source, request.cpp_args, str(cpppath) if cpppath else None, err)
+            if request.cpp or (source.kind == "script" and cpp.wants_cpp(source.text)) else source
+            for source in loaded]
 
 
 def execute(request: RunRequest, env: Environment) -> Outcome:
@@ -271,31 +355,70 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
         from pcapprobe.probes.translators.nfsv3 import PathMap
 
         PathMap().load_file(str(nfs_paths))
+    if request.selection is not None:
+        request.selection.check()  # a bad -f is a usage error, before compiling
     try:
-        program = compile_program(load_sources(request.sources), request.dopts,
+        program = compile_program(load_sources(request.sources, request, env.stderr), request.dopts,
                                   request.macro_args, env.stdout, env.stderr,
-                                  notices=not request.compile_only)
+                                  notices=not request.compile_only,
+                                  json=request.output_format == "json")
     except DCompileError as exc:
         env.stderr.write(exc.render().rstrip("\n") + "\n")
         return Outcome(ExitStatus.ERROR)
     if request.compile_only:
         return Outcome(ExitStatus.SUCCESS)
+    refused = program.enable_error()
+    if refused is not None:
+        env.stderr.write(f"pcapprobe: {refused}\n")
+        return Outcome(ExitStatus.ERROR)
     report = Report(env.stderr)
-    if request.captures:
-        _feed(request, program, report, env)
-    else:
-        # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
-        program.run_without_capture()
-    status = program.end()
+    with interrupts.catching(request.interruptible) as signals:
+        try:
+            if request.captures:
+                _feed(request, program, report, env)
+            else:
+                # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
+                program.run_without_capture()
+        except interrupts.Interrupted:
+            _interrupted(program, env)
+        signals.reading = False
+        try:
+            status = program.end()
+        except interrupts.Interrupted:
+            # a second Ctrl-C: dtrace is "impatient" and prints no aggregations
+            program.flush()
+            return Outcome(ExitStatus.SUCCESS, program.aggregations(), report)
     aggregations = program.aggregations()
     if request.stats:
         env.stderr.write(str(report) + "\n")
     return Outcome(int(status), aggregations, report)
 
 
+def matched_probes(request: RunRequest, env: Environment) -> list[catalog.Probe]:
+    """``run -l``: the probes the programs enable (dtrace -l -n/-s)."""
+    from pcapprobe.dlang import DCompileError, compile_program
+
+    try:
+        program = compile_program(load_sources(request.sources, request, env.stderr),
+                                  {**request.dopts, "zdefs": True}, request.macro_args,
+                                  io.StringIO(), env.stderr, notices=False)
+    except DCompileError as exc:
+        raise PcapProbeError(exc.render().removeprefix("pcapprobe: ")) from None
+    return list(program.enablings)
+
+
+def _interrupted(program: Any, env: Environment) -> None:
+    """Ctrl-C stopped the reading: what was held is written, then the newline
+    dtrace.c writes when it notices an interrupt (quiet or not)."""
+    if not program.clock_started:
+        program.begin(0)  # interrupted before the first packet: BEGIN still fires first
+    program.hold_output(False)
+    env.stdout.write("\n")
+
+
 def _feed(request: RunRequest, program: Any, report: Report, env: Environment) -> None:
     """BEGIN at the first packet's time, then every frame until exit()."""
-    inputs = Inputs(request.captures, env, report)
+    inputs = Inputs(request.captures, env, report, request.selection)
     try:
         hosts, frames = resolve_local(request.local, stream(inputs, env), program, env)
         pipeline = Pipeline(RunContext(program, report, hosts, request.options))
@@ -323,6 +446,8 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
             ``args`` (macro arguments $1..), ``quiet`` (-q), ``zdefs`` (-Z),
             ``defines`` ({option: value} as -x), ``nfs_paths`` (file),
             ``state_size`` (bytes of protocol state, as --state-size).
+            ``filter`` (a capture filter, as -f), ``time_from`` / ``time_to``
+            (as --from / --to), ``format`` ("text" or "json", as --format).
 
     Returns:
         RunResult with ``output`` (stdout text), ``status`` (exit status),
@@ -341,6 +466,8 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         dopts["quiet"] = True
     if options.pop("zdefs", False):
         dopts["zdefs"] = True
+    bpf, time_from, time_to = (options.pop(k, None) for k in ("filter", "time_from", "time_to"))
+    output_format = options.pop("format", "text")
     request = RunRequest(
         captures=[str(c) for c in captures],
         sources=sources,
@@ -348,10 +475,15 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         dopts=dopts,
         local=[local] if isinstance(local, str) else list(local),
         options=options,
+        output_format=output_format,
     )
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=io.BytesIO(), show_progress=False)
     try:
+        if output_format not in OUTPUT_FORMATS:
+            raise UsageError(f"format: '{output_format}' is not one of "
+                             f"{', '.join(OUTPUT_FORMATS)}")
+        request.selection = Selection(bpf, time_from, time_to)
         outcome = execute(request, env)
     except PcapProbeError as exc:
         err.write(f"pcapprobe: {exc}\n")

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from pcapprobe import api
+from pcapprobe.capture.select import Selection
 from pcapprobe.env import Environment
 from pcapprobe.errors import PcapProbeError, UsageError, printable
 from pcapprobe.events import CountingSink, EventsSink
@@ -32,6 +33,23 @@ CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz", ".pcap.gz", ".ntar")
 LOCAL_HELP = ("Which host the probes run on: 'auto' (the address in the most packets), "
               "'all' (every host; send at the source, receive at the destination) or an "
               "address (repeatable).")
+
+
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-f, --from, --to: which capture records are read at all (capture/select.py)."""
+    for option in reversed((
+        click.option("-f", "--filter", "bpf", metavar="EXPR",
+                     help="Capture filter in tcpdump syntax (pcap-filter(7)), compiled by "
+                          "libpcap: other packets are not read."),
+        click.option("--from", "time_from", metavar="TIME",
+                     help="Read only packets at or after TIME: epoch seconds, ISO-8601 "
+                          "(UTC unless a zone is given) or +OFFSET from the first packet "
+                          "(+5s, +1m30s)."),
+        click.option("--to", "time_to", metavar="TIME",
+                     help="Read only packets before TIME (same forms as --from)."),
+    )):
+        command = option(command)
+    return command
 
 
 def _env(ctx: click.Context) -> Environment:
@@ -64,15 +82,26 @@ def is_capture_arg(arg: str) -> bool:
             or arg.lower().endswith(CAPTURE_SUFFIXES))
 
 
-def _split_positionals(args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(captures, macro args): captures end at the first argument that is not one."""
+def _after_dashes(argv: Sequence[str] | None, args: Sequence[str]) -> int:
+    """How many of the positional ``args`` came after ``--`` (all of them
+    macro arguments, whatever they look like: ``-- /export/home``)."""
+    tokens = list(argv or [])
+    if "--" not in tokens:
+        return 0
+    return min(len(tokens) - tokens.index("--") - 1, len(args))
+
+
+def _split_positionals(args: Sequence[str], forced: int = 0) -> tuple[list[str], list[str]]:
+    """(captures, macro args): captures end at the first argument that is not
+    one; the last ``forced`` arguments (after ``--``) are macro arguments."""
+    head, tail = list(args[:len(args) - forced]), list(args[len(args) - forced:])
     captures: list[str] = []
-    for i, arg in enumerate(args):
+    for i, arg in enumerate(head):
         if is_capture_arg(arg):
             captures.append(arg)
         else:
-            return captures, list(args[i:])
-    return captures, []
+            return captures, head[i:] + tail
+    return captures, tail
 
 
 def _ordered_sources(argv: Sequence[str] | None, scripts: Sequence[str],
@@ -98,6 +127,26 @@ def _ordered_sources(argv: Sequence[str] | None, scripts: Sequence[str],
     if sorted(found) == sorted(expected):
         return found
     return expected
+
+
+def _cpp_args(argv: Sequence[str] | None, defines: Sequence[str], undefs: Sequence[str],
+              incdirs: Sequence[str], show_includes: bool) -> list[str]:
+    """-D/-U/-I for cpp in command-line order (a -U undoes an earlier -D only)."""
+    expected = sorted([f"-D{d}" for d in defines] + [f"-U{u}" for u in undefs] + [f"-I{i}" for i in incdirs])
+    found: list[str] = []
+    tokens = list(argv or [])
+    i = 0
+    while i < len(tokens) and tokens[i] != "--":
+        tok = tokens[i]
+        if tok[:2] in ("-D", "-U", "-I"):
+            if len(tok) > 2:
+                found.append(tok)
+            elif i + 1 < len(tokens):
+                found.append(tok + tokens[i + 1])
+                i += 1
+        i += 1
+    ordered = found if sorted(found) == expected else expected
+    return ordered + (["-H"] if show_includes else [])
 
 
 def _parse_x(values: Sequence[str]) -> dict[str, str | bool]:
@@ -149,28 +198,60 @@ def cli() -> None:
 @click.option("--state-size", "state_size", metavar="SIZE",
               help="Memory for protocol state (connections, tasks, paths, fragments), "
                    "like dtrace sizes: 64m, 1g [default: 128m].")
+@_selection_options
+@click.option("--format", "output_format", type=click.Choice(api.OUTPUT_FORMATS),
+              default="text", show_default=True,
+              help="D output as dtrace prints it, or as JSON records, one per line "
+                   "(bpftrace -f json's shapes).")
+@click.option("-C", "cpp", is_flag=True, help="Run the C preprocessor (cpp) on the programs.")
+@click.option("-D", "defines", multiple=True, metavar="NAME[=VALUE]", help="cpp: define a macro (with -C).")
+@click.option("-U", "undefs", multiple=True, metavar="NAME", help="cpp: undefine a macro (with -C).")
+@click.option("-I", "incdirs", multiple=True, metavar="DIR", help="cpp: search DIR for #include files.")
+@click.option("-H", "show_includes", is_flag=True, help="cpp: print the name of each included file.")
+@click.option("-w", "destructive", is_flag=True, help="Permit destructive actions.")
+@click.option("-F", "flowindent", is_flag=True, help="Indent function entry/return output (-x flowindent).")
+@click.option("-S", "show_dif", is_flag=True, help="Show the D compiler's intermediate code (none here).")
+@click.option("-l", "list_only", is_flag=True, help="List the probes the programs match, like dtrace -l.")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
                 programs: tuple[str, ...], quiet: bool, zdefs: bool, compile_only: bool,
                 xopts: tuple[str, ...], output: str | None, local: tuple[str, ...],
-                stats: bool, nfs_paths: str | None, state_size: str | None) -> None:
+                stats: bool, nfs_paths: str | None, bpf: str | None, time_from: str | None,
+                time_to: str | None, output_format: str, cpp: bool, defines: tuple[str, ...],
+                undefs: tuple[str, ...], incdirs: tuple[str, ...], show_includes: bool,
+                destructive: bool, flowindent: bool, show_dif: bool, list_only: bool,
+                state_size: str | None) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
-    captures, macro_args = _split_positionals(args)
+    if show_dif:
+        raise UsageError("-S: there is no D intermediate code to show (D is compiled to Python)")
     argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
+    captures, macro_args = _split_positionals(args, _after_dashes(argv, args))
     dopts = _parse_x(xopts)
     if quiet:
         dopts["quiet"] = True
     if zdefs:
         dopts["zdefs"] = True
+    if destructive:
+        dopts["destructive"] = True
+    if flowindent:
+        dopts["flowindent"] = True
     options: dict[str, Any] = {}
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
     if state_size is not None:
         options["state_size"] = _state_size(state_size)
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
-                             dopts, list(local), compile_only, stats, options)
+                             dopts, list(local), compile_only, stats, options,
+                             Selection(bpf, time_from, time_to), output_format, interruptible=True,
+                             cpp=cpp, cpp_args=_cpp_args(argv, defines, undefs, incdirs, show_includes))
+    if list_only:
+        if not request.sources:
+            ctx.exit(ctx.invoke(list_command, captures=(), provider=None, description=None,
+                                verbose=False, local=("auto",)))
+        _write_probes(env, api.matched_probes(request, env), None, False)
+        ctx.exit(ExitStatus.SUCCESS)
     if output is None:
         ctx.exit(api.execute(request, env).status)
     try:
@@ -211,10 +292,12 @@ def _numbered() -> list[Probe]:
 @click.option("-v", "verbose", is_flag=True, help="Also print each probe's argument types.")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
+@_selection_options
 @click.pass_context
 @_pipe_safe
 def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | None,
-                 description: str | None, verbose: bool, local: tuple[str, ...]) -> None:
+                 description: str | None, verbose: bool, local: tuple[str, ...],
+                 bpf: str | None, time_from: str | None, time_to: str | None) -> None:
     """List probes like dtrace -l; with CAPTURE files, how often each fires."""
     env = _env(ctx)
     probes = _list_probes(provider, description)
@@ -225,8 +308,15 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
     counts = None
     if captures:
         sink = CountingSink()
-        api.decode_captures(captures, sink, env, local)
+        api.decode_captures(captures, sink, env, local,
+                            selection=Selection(bpf, time_from, time_to))
         counts = sink.counts
+    _write_probes(env, probes, counts, verbose)
+
+
+def _write_probes(env: Environment, probes: Sequence[Probe], counts: dict[str, int] | None,
+                  verbose: bool) -> None:
+    """dtrace -l's table (with -v, each probe's argument types)."""
     head = f"{'ID':>5} {'PROVIDER':>10} {'MODULE':>17} {'FUNCTION':>33} NAME"
     env.stdout.write(head + ("" if counts is None else f"{'':14}COUNT") + "\n")
     listed = set(probes)
@@ -251,19 +341,35 @@ def list_command(ctx: click.Context, captures: tuple[str, ...], provider: str | 
 @click.argument("captures", nargs=-1, required=True)
 @click.option("-P", "providers", multiple=True, metavar="PROVIDER",
               help="Only this provider's firings (repeatable).")
+@click.option("-n", "descriptions", multiple=True, metavar="PROBE",
+              help="Only firings of probes matching this description, as list -n "
+                   "(repeatable).")
 @click.option("--local", "local", multiple=True, default=("auto",), show_default=True,
               metavar="auto|all|ADDR", help=LOCAL_HELP)
+@_selection_options
 @click.pass_context
 @_pipe_safe
 def events_command(ctx: click.Context, captures: tuple[str, ...], providers: tuple[str, ...],
-                   local: tuple[str, ...]) -> None:
-    """Every probe firing as one JSON object per line."""
+                   descriptions: tuple[str, ...], local: tuple[str, ...], bpf: str | None,
+                   time_from: str | None, time_to: str | None) -> None:
+    """Every probe firing as one JSON object per line (README: events JSON schema)."""
     env = _env(ctx)
     known = {p.provider for p in catalog.all_probes()}
     unknown = [p for p in providers if p not in known]
     if unknown:
         raise UsageError(f"unknown provider '{unknown[0]}' (known: {', '.join(sorted(known))})")
-    api.decode_captures(captures, EventsSink(env.stdout, providers), env, local)
+    for description in descriptions:
+        if not _list_probes(None, description):
+            env.stderr.write(f"pcapprobe: failed to match {description}: "
+                             "No probe matches description\n")
+            ctx.exit(ExitStatus.ERROR)
+
+    def selected(probe: Probe) -> bool:
+        return any(_matches(probe, d) for d in descriptions)
+
+    sink = EventsSink(env.stdout, providers, selected if descriptions else None)
+    api.decode_captures(captures, sink, env, local, selection=Selection(bpf, time_from, time_to),
+                        watch=sink.watch)
 
 
 def _silence_stdout() -> None:

@@ -314,6 +314,9 @@ def build_layers(ctx: RunContext) -> Layers:
         ip.protocols[IPPROTO_UDP] = _counted(udp.on_packet, "udp", ctx.report, layers)
         layers.finishers.append(tcp.finish)
         layers.scanner = tcp.index
+        from pcapprobe import fclinks  # FCoE, FIP, FC link types, when fc probes listen
+
+        fclinks.register(layers, ctx)
 
     layers.finishers.insert(0, ip.finish)
     return layers
@@ -524,7 +527,8 @@ class Pipeline:
         link, ip = self._link_counts, self._ip_counts
         link_decoded = self._frames - _skipped(link)
         link["decoded"] += link_decoded
-        ip["decoded"] += link_decoded - _skipped(ip)
+        # frames a non-IP layer took (FC) are the link's, not IP's
+        ip["decoded"] += link_decoded - _skipped(ip) - link.get("decoded, not IP", 0)
         self._frames = 0
 
 

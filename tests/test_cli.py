@@ -109,7 +109,7 @@ def test_stdin_and_merge():
     result = pcapprobe("events", "-P", "ip", "-", "--local", "all", stdin=data)
     assert result.status == 0 and len(result.splitlines()) == 38
     merged = events(str(FIXTURES / "merge-b.pcap"), str(FIXTURES / "merge-a.pcap"), "--local", "all")
-    assert [e["ts_ns"] for e in merged] == sorted(e["ts_ns"] for e in merged)
+    assert [int(e["ts_ns"]) for e in merged] == sorted(int(e["ts_ns"]) for e in merged)
     assert len(merged) == 38
 
 
@@ -170,8 +170,10 @@ def test_local_address_that_matches_nothing_is_warned():
 
 
 def test_directory_or_missing_capture_is_not_a_macro_argument(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a capture\n")
     result = pcapprobe("run", str(tmp_path), "-q", "-n", "BEGIN { exit(0); }")
-    assert (result.status, result.stderr) == (1, f"pcapprobe: {tmp_path}: is a directory\n")
+    assert (result.status, result.stderr) == (
+        1, f"pcapprobe: {tmp_path}: no capture files in this directory\n")
     for name in ("captures/today.pcap", "today.pcapng", "x.cap", "y.gz", "dir/file"):
         missing = pcapprobe("run", name, "-q", "-n", "BEGIN { exit(0); }")
         assert (missing.status, missing.stderr) == (

@@ -250,3 +250,63 @@ def test_random_garbage_scripts_never_traceback(tmp_path: Path) -> None:
             raise AssertionError(f"script {text!r}: {type(exc).__name__}: {exc}") from exc
         assert status in (0, 1, 2), (text, status, err)
         assert "Traceback" not in out + err, text
+
+
+# --- hostile D programs: DTrace's words or correct output, never a traceback --
+
+def hostile_programs(rng: random.Random, count: int) -> list[tuple[str, list[str]]]:
+    """Seeded programs that ask for too much: huge printf()/printa() widths
+    and precisions, deep ?: and inline chains, huge literals, speculation out
+    of order, Python words as names and members, bad option values; each
+    with the -x options to run it under."""
+    def width() -> str:
+        return "%" + rng.choice(("", "-", "0", ".")) + "".join(
+            rng.choice("0123456789") for _ in range(rng.randint(1, 30))) + rng.choice("dxs")
+
+    def speculation() -> str:
+        actions = ["speculate(s)", "commit(s)", "discard(s)", '@a = count()', 'printf("x")',
+                   "exit(0)", "trace(1)", "x = 1"]
+        return "; ".join(rng.choice(actions) for _ in range(rng.randint(1, 5)))
+
+    makers = [
+        lambda: (f'tcp:::send {{ printf("{width()}\\n", 1); }}', []),
+        lambda: (f'tcp:::send {{ @a = count(); printa("{width().replace("%", "%@")}\\n", @a); }}', []),
+        lambda: ('tcp:::send { printf("%*d|%.*d\\n", ' f'{rng.randint(-2**40, 2**40)}, 1, '
+                 f'{rng.randint(-2**40, 2**40)}, 2); }}', []),
+        lambda: ("BEGIN { x = " + "1 ? 2 : " * rng.randint(1, 3000) + "3; }", []),
+        lambda: ("BEGIN { x = " + "(" * rng.randint(1, 300) + "1" + ")" * rng.randint(1, 300) + "; }", []),
+        lambda: ("\n".join(["inline int a0 = 1;"] + [f"inline int a{i} = a{i - 1} + 1;"
+                                                    for i in range(1, rng.randint(2, 1500))])
+                 + "\nBEGIN { trace(a1); exit(0); }", []),
+        lambda: (f"BEGIN {{ x = {'9' * rng.randint(1, 6000)}; exit(0); }}", []),
+        lambda: (f"BEGIN {{ s = speculation(); {speculation()}; }} BEGIN {{ exit(0); }}", []),
+        lambda: (f"BEGIN {{ {rng.choice(['from', 'class', 'None', 'lambda', 'print', 'len', 'G', 'W'])}"
+                 " = 1; exit(0); }", []),
+        lambda: ("nfsv3:::op-rename-start { printf(\"%s\\n\", args[2]->from.name); }", []),
+        lambda: ("tcp:::send { @[args[4]->tcp_seq] = count(); a[args[4]->tcp_seq] = 1;"
+                 " self->t[args[4]->tcp_ack] = 1; }",
+                 ["-x", f"aggsize={rng.randint(0, 300)}", "-x", f"dynvarsize={rng.randint(0, 300)}"]),
+        lambda: ("BEGIN { exit(0); }", ["-x", rng.choice(["strsize=abc", "bufsize=-1", "switchrate=fast",
+                                                           "bufsize", "nspec=x", "specsize=1q",
+                                                           f"bufsize={rng.randint(0, 99)}"])]),
+        lambda: ("BEGIN { @a = count(); normalize(@a, 0); exit(0); }", []),
+    ]
+    return [rng.choice(makers)() for _ in range(count)]
+
+
+def test_hostile_d_programs_never_traceback(tmp_path: Path) -> None:
+    rng = random.Random(f"{SEED}:hostile")
+    cap = str(FIXTURES / "nfsv3-tcp.pcap")
+    script = tmp_path / "hostile.d"
+    for i, (text, options) in enumerate(hostile_programs(rng, max(40, ITERATIONS * 20))):
+        script.write_text(text)
+        where = f"seed {SEED} program {i} {options} {text[:200]!r}"
+        try:
+            status, out, err = pcapprobe("run", cap, "--local", "all", "-q", *options, "-s", str(script))
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            raise AssertionError(f"{where}: {type(exc).__name__}: {exc}") from exc
+        assert status in (0, 1, 2), f"{where}: status {status}\n{err}"
+        assert "Traceback" not in out + err, f"{where}\n{err}"
+        assert not err or err.startswith("pcapprobe: "), f"{where}\n{err}"
+        # widths beyond bufsize (4m) drop the record, never pad
+        assert max(map(len, out.split("\n"))) <= 4 << 20, where

@@ -6,14 +6,14 @@ A case is a block of directives::
     ARGS -q -x aggsortkey 42       (optional: dtrace flags, then $1.. macro args)
     PCAP fixtures/pcaps/x.pcap     (optional; "shared:captures/..." for ../shared)
     PROG BEGIN { exit(0); }        (or "PROG <<END", lines, "END")
-    SCRIPT tcpstate.d              (instead of PROG: tests/golden/scripts/tcpstate.d)
+    SCRIPT tcpstate.d              (instead of PROG: pcapprobe/scripts/tcpstate.d)
     EXPECT text | EXPECT <<END ... END | EXPECT_FILE name.txt (tests/golden/outputs)
     STDERR <<END ... END           (optional: exact stderr)
     EXIT 0                         (optional, default 0)
     XFAIL reason                   (optional: a known bug elsewhere; xfails only on mismatch)
 
 PROG is a ``-s`` script named ``prog.d`` unless ARGS has ``-n``; SCRIPT runs a
-seed script kept verbatim in ``tests/golden/scripts/`` under its own name.  Cases with
+seed script shipped verbatim in ``pcapprobe/scripts/`` under its own name.  Cases with
 PCAP run the real CLI in-process (``pcapprobe.cli.main``); cases without run
 the engine with no capture (BEGIN, virtual-clock ticks until exit(), END).
 ``pytest --update-goldens`` rewrites EXPECT blocks and EXPECT_FILE outputs.
@@ -28,11 +28,12 @@ from pathlib import Path
 
 import pytest
 
+from pcapprobe.scripts import DIRECTORY
 from tests.conftest import ROOT, SHARED
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 OUTPUTS = GOLDEN / "outputs"
-SCRIPTS = GOLDEN / "scripts"
+SCRIPTS = DIRECTORY  # the shipped seed scripts
 DIRECTIVES = ("NAME", "ARGS", "PCAP", "PROG", "SCRIPT", "EXPECT", "EXPECT_FILE", "STDERR", "EXIT", "XFAIL")
 
 
@@ -242,7 +243,7 @@ def test_golden_files_parse() -> None:
 
 
 def test_golden_scripts_are_the_seed_scripts_unchanged() -> None:
-    """tests/golden/scripts/ holds seed scripts verbatim, so goldens run without ../shared."""
+    """pcapprobe/scripts/ ships seed scripts verbatim (goldens run them without ../shared)."""
     seeds = SHARED / "seed-scripts"
     if not seeds.is_dir():
         pytest.skip("../shared/seed-scripts is absent: nothing to compare the copies with")
@@ -251,7 +252,7 @@ def test_golden_scripts_are_the_seed_scripts_unchanged() -> None:
         assert script.read_bytes() == seed.read_bytes(), script.name
     # Every nfsv4 seed script has its copy (and goldens in nfsv4.t).
     for seed in sorted((seeds / "nfsv4").glob("*.d")):
-        assert (SCRIPTS / seed.name).is_file(), f"{seed.name} is not in tests/golden/scripts"
+        assert (SCRIPTS / seed.name).is_file(), f"{seed.name} is not in pcapprobe/scripts"
 
 
 def test_every_output_file_is_expected_by_a_case() -> None:

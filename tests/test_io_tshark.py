@@ -164,3 +164,31 @@ def test_nfs_client_io_matches_tshark(capture: Path) -> None:
 @pytest.mark.parametrize("name", ["nfsv3-tcp.pcap", "nfsv3-udp.pcap", "nfsv3-midstream.pcap"])
 def test_generated_nfs_client_io_matches_tshark(name: str) -> None:
     check_nfs_io(FIXTURES / name)
+
+
+NFS4 = [p for p in shared_captures("nfsv4", "real-peers") if "nfsv4" in p.name]
+NFS4_FIXTURES = sorted(FIXTURES.glob("nfsv4*.pcap"))
+
+
+def tshark_nfs4_io(capture: Path) -> tuple[int, int]:
+    """READ and WRITE operations in NFSv4 COMPOUND calls and in their replies."""
+    rows = fields(capture, ["rpc.msgtyp", "nfs.opcode", "rpc.call.dup"],
+                  "rpc.program == 100003 && rpc.programversion == 4 && nfs.opcode")
+    calls = replies = 0
+    for kind, opcodes, dup in rows:
+        io_ops = sum(op in ("25", "38") for op in _values(opcodes))
+        if kind == "0" and not dup:
+            calls += io_ops
+        elif kind == "1":
+            replies += io_ops
+    return calls, replies
+
+
+@pytest.mark.parametrize("capture", NFS4 + NFS4_FIXTURES, ids=lambda p: p.name)
+def test_nfsv4_client_io_matches_tshark(capture: Path) -> None:
+    require_tshark()
+    calls, replies = tshark_nfs4_io(capture)
+    firings: list[Firing] = collect(capture, "io")[0]
+    assert sum(f.name == "start" for f in firings) == calls, capture.name
+    assert sum(f.name == "done" for f in firings) == replies, capture.name
+    assert all(f.args[2].fi_fs == "nfs4" for f in firings)

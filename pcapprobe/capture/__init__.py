@@ -80,8 +80,6 @@ class Capture:
     def _open(self) -> BinaryIO:
         if self.path == "-":
             return self._stdin if self._stdin is not None else sys.stdin.buffer
-        if os.path.isdir(self.path):
-            raise CaptureError(f"{self.path}: is a directory")
         try:
             return open(self.path, "rb")
         except OSError as exc:

@@ -19,8 +19,8 @@
  *   statement: ("printf", action, pieces)  piece: str, or
  *                  ("conv", flags, width, precision, conversion, expr)
  *              ("this", action, slot, expr)
- *              ("count", action, data, keys)
- *              ("sum", action, data, keys, value)
+ *              ("count", action, data, keys, admit)
+ *              ("sum", action, data, keys, value, admit)
  *              ("agg", action, update, keys, value, increment)
  *              (keys: tuple of values; value: (kind, expr), kind "i", "u" or "s")
  *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
@@ -35,6 +35,8 @@
 
 #include <stddef.h>
 #include <string.h>
+
+#include "structmember.h"
 
 /* Expression nodes -------------------------------------------------------- */
 
@@ -139,6 +141,7 @@ typedef struct {
     int action;         /* the statement's number, for faults */
     int slot, expr;
     PyObject *target;   /* the aggregation's data dict, or its update function */
+    PyObject *admit;    /* count/sum: asked before a new key is stored (AggSpace) */
     Value *keys;
     int nkeys;
     Value value, incr;
@@ -547,8 +550,8 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
             return -1;
         return np->nodes[s->expr].is_str ? bad_program("string this->") : 0;
     }
-    int agg = strcmp(name, "count") == 0 && n == 4 ? S_COUNT
-            : strcmp(name, "sum") == 0 && n == 5   ? S_SUM
+    int agg = strcmp(name, "count") == 0 && n == 5 ? S_COUNT
+            : strcmp(name, "sum") == 0 && n == 6   ? S_SUM
             : strcmp(name, "agg") == 0 && n == 6   ? S_AGG
                                                    : -1;
     if (agg < 0)
@@ -557,6 +560,11 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
     s->target = PyTuple_GET_ITEM(t, 2);
     if (agg != S_AGG && !PyDict_Check(s->target))
         return bad_program("aggregation data");
+    if (agg != S_AGG) {
+        s->admit = PyTuple_GET_ITEM(t, n - 1);  /* the last item */
+        if (!PyCallable_Check(s->admit) || keep(np, s->admit) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("aggregation admit");
+    }
     if (keep(np, s->target) < 0 || build_keys(np, PyTuple_GET_ITEM(t, 3), s) < 0)
         return -1;
     if (agg != S_COUNT && build_value(np, PyTuple_GET_ITEM(t, 4), &s->value) < 0)
@@ -885,6 +893,8 @@ typedef struct {
     PyObject *pieces;   /* list of str, all written before the tail */
     Buf tail;
     Py_ssize_t writes;
+    Py_ssize_t piece_chars;  /* characters in pieces */
+    Py_ssize_t limit;        /* held text worth flushing early (bufsize) */
 } OutputHoldObject;
 
 static PyTypeObject OutputHold_Type;
@@ -914,6 +924,7 @@ static PyObject *OutputHold_new(PyTypeObject *type, PyObject *args, PyObject *kw
     if (h == NULL)
         return NULL;
     buf_init(&h->tail);
+    h->limit = 4 << 20;  /* dtrace's default bufsize */
     h->pieces = PyList_New(0);
     if (h->pieces == NULL) {
         Py_DECREF(h);
@@ -939,6 +950,7 @@ static PyObject *OutputHold_write(OutputHoldObject *h, PyObject *text)
     if (hold_close_tail(h) < 0 || PyList_Append(h->pieces, text) < 0)
         return NULL;
     h->writes++;
+    h->piece_chars += PyUnicode_GET_LENGTH(text);
     Py_RETURN_NONE;
 }
 
@@ -961,8 +973,25 @@ static PyObject *OutputHold_take(OutputHoldObject *h, PyObject *unused)
     h->tail.n = 0;
     h->tail.ascii = 1;
     h->writes = 0;
+    h->piece_chars = 0;
     return text;
 }
+
+/* Whether ``pending`` is an OutputHold holding ``limit`` bytes or more: a
+ * batch of records is flushed early then, so held text stays near bufsize. */
+int output_hold_full(PyObject *pending)
+{
+    if (pending == NULL || Py_TYPE(pending) != &OutputHold_Type)
+        return 0;
+    OutputHoldObject *h = (OutputHoldObject *)pending;
+    return h->piece_chars + h->tail.n >= h->limit;
+}
+
+static PyMemberDef OutputHold_members[] = {
+    {"limit", T_PYSSIZET, offsetof(OutputHoldObject, limit), 0,
+     "held text (bytes) past which a batch is flushed early: the D program's bufsize"},
+    {NULL},
+};
 
 static Py_ssize_t OutputHold_length(OutputHoldObject *h)
 {
@@ -991,6 +1020,7 @@ static PyTypeObject OutputHold_Type = {
     .tp_new = OutputHold_new,
     .tp_dealloc = (destructor)OutputHold_dealloc,
     .tp_methods = OutputHold_methods,
+    .tp_members = OutputHold_members,
     .tp_as_sequence = &OutputHold_as_sequence,
 };
 
@@ -1417,12 +1447,22 @@ static PyObject *key_tuple(Run *r, const Stmt *s)
 }
 
 /* AD[key] = AD.get(key, 0) + increment: count() and sum() inline, as
- * compile.py generates them. */
-static int add_to(PyObject *data, PyObject *key, PyObject *increment)
+ * compile.py generates them; a new key only when admit() says the
+ * aggregation buffer has room (it counts the drop otherwise). */
+static int add_to(PyObject *data, PyObject *key, PyObject *increment, PyObject *admit)
 {
     PyObject *old = PyDict_GetItemWithError(data, key);
-    if (old == NULL && PyErr_Occurred())
-        return -1;
+    if (old == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *room = PyObject_CallNoArgs(admit);
+        if (room == NULL)
+            return -1;
+        int yes = PyObject_IsTrue(room);
+        Py_DECREF(room);
+        if (yes <= 0)
+            return yes;
+    }
     PyObject *sum = old == NULL ? Py_NewRef(increment) : PyNumber_Add(old, increment);
     if (sum == NULL)
         return -1;
@@ -1463,14 +1503,14 @@ static int run_aggregation(Run *r, const Stmt *s)
         return -1;
     int rc;
     if (s->op == S_COUNT)
-        rc = add_to(s->target, key, one);
+        rc = add_to(s->target, key, one, s->admit);
     else {
         PyObject *value = value_object(r, &s->value);
         PyObject *incr = value != NULL && s->op == S_AGG ? value_object(r, &s->incr) : NULL;
         if (value == NULL || (s->op == S_AGG && incr == NULL))
             rc = -1;
         else if (s->op == S_SUM)
-            rc = add_to(s->target, key, value);
+            rc = add_to(s->target, key, value, s->admit);
         else {
             PyObject *res = PyObject_CallFunctionObjArgs(s->target, key, value, incr, NULL);
             rc = res == NULL ? -1 : 0;

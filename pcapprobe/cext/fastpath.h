@@ -12,6 +12,7 @@
  *   record holding a whole TCP segment goes to the tracker.  Every other record
  *   is left to the Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
+ * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
  */
 #ifndef PCAPPROBE_FASTPATH_H
 #define PCAPPROBE_FASTPATH_H
@@ -58,6 +59,12 @@ int frame_add_type(PyObject *module);
 PyObject *frame_of_record(PyObject *owner, Py_ssize_t start, Py_ssize_t caplen,
                           long long index, int64_t ts_ns, int linktype, long long wirelen,
                           PyObject *ifname, PyObject *source);
+
+/* bpf.c */
+extern PyTypeObject BpfProgram_Type;
+int bpf_add_type(PyObject *module);
+/* Run a BpfProgram over a packet: bytes to keep, 0 to reject (libpcap bpf_filter). */
+uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, uint32_t buflen);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

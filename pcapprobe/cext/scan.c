@@ -17,14 +17,26 @@
  * TcpLayer.tracker), every record holding a whole TCP segment with a valid
  * fixed header, SYN/FIN/RST included, goes to the tracker (track.c) instead.
  *
+ * The run's record selection (-f's BPF program for Ethernet, --from/--to;
+ * pcapprobe/capture/select.py) is applied first: a record it leaves out is
+ * skipped here, counted in ``filtered``, as the Python path drops its frame.
+ *
  * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
  * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
  * Anything unusual is left to dissectors/, which report it.
+ *
+ * When the fc provider has set ``fc_data`` (pcapprobe/fclinks.py), whole T11
+ * FCoE records holding an FCP_DATA frame (R_CTL 0x01, TYPE 0x08, no optional
+ * headers) with a matching FC CRC go to it as header fields, without a Frame
+ * (FC-BB-5 §7.8.1: 14-byte header, the frame, CRC least significant byte
+ * first, EOF and 3 reserved bytes; FC-FS-4 §9.1 frame header).  Everything
+ * else about them (fill bytes, exchanges, probes) is the provider's.
  */
 #include "tcpcore.h"
 
 #include <string.h>
+#include <zlib.h>
 
 #include "structmember.h"
 
@@ -37,6 +49,10 @@
 #define MAX_TAGS 2
 #define IPPROTO_TCP 6
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
+#define ETHERTYPE_FCOE 0x8906
+#define FCOE_HEADER_LEN 14
+#define FCOE_TRAILER_LEN 8
+#define FC_HEADER_LEN 24
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
 
@@ -79,6 +95,15 @@ typedef struct {
 
 #define MAX_TOUCHED 16
 
+/* FCP_DATA frames of one sequence, consecutive in the capture and none ending
+ * it: one fc_data call for all of them (the first frame's fields, then how
+ * many frames and the bytes after the first frame's). */
+typedef struct {
+    int pending;
+    long long s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts, frames, more;
+    int seq_id;
+} FcBatch;
+
 typedef struct {
     PyObject_HEAD
     Slot *slots;
@@ -90,8 +115,13 @@ typedef struct {
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
+    PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts,
+                              frames, more) for FCoE FCP_DATA records, or None */
+    FcBatch fc_batch;      /* consecutive middle frames of one data sequence */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
-    long long frames, bytes, segments;
+    PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
+    int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
+    long long frames, bytes, segments, filtered;
     int64_t latest_ts;
     Record_context rec;
     Touched touched[MAX_TOUCHED];
@@ -260,6 +290,15 @@ PyObject *scanned_frame(void)
         return NULL;
     }
     return before_python() < 0 ? NULL : rec->frame;
+}
+
+static PyObject *FlowIndex_consumed_frame(PyObject *unused, PyObject *noargs)
+{
+    Record_context *rec = consuming;
+    if (rec == NULL || !rec->active)
+        Py_RETURN_NONE;
+    PyObject *frame = scanned_frame();
+    return frame == NULL ? NULL : Py_NewRef(frame);
 }
 
 /* ---- decoding one record ------------------------------------------------ */
@@ -566,6 +605,8 @@ static void record_done(Record_context *rec)
 
 /* ---- the FlowIndex type ------------------------------------------------- */
 
+static int fc_flush(FlowIndexObject *self);
+
 /* One record offered to the scanner: the frame is bytes [off, off + caplen)
  * of the reader's buffer. */
 typedef struct {
@@ -618,13 +659,20 @@ static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize
 /* 0, or -1 with an exception set (one already set is kept). */
 static int scan_end(FlowIndexObject *self, Scan *scan)
 {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    /* the Python layers take the next record: the batch of data frames goes
+     * first (after an error the run stops: it is dropped) */
+    int flushed = 0;
+    if (type == NULL)
+        flushed = fc_flush(self);
+    self->fc_batch.pending = 0;
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
     /* before the reader may block on its next read */
-    int status = write_back(self) < 0 || flush_output(self, scan->pending) < 0 ? -1 : 0;
+    int status = flushed < 0 || write_back(self) < 0 || flush_output(self, scan->pending) < 0
+                     ? -1 : 0;
     Py_CLEAR(scan->pending);
     if (type != NULL) {
         PyErr_Clear();
@@ -645,16 +693,139 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
     return CONSUMED;
 }
 
-/* Consume one record if it can be: 1 consumed, 0 left to the Python layers,
- * -1 on error.  ``index`` is its packet number. */
+/* Whether the run's record selection (--from/--to, -f) keeps a record. */
+static int selected(FlowIndexObject *self, const Record *rec)
+{
+    if (rec->ts < self->ts_from || rec->ts >= self->ts_to)
+        return 0;
+    if (self->bpf == Py_None)
+        return 1;
+    uint32_t wirelen = rec->wirelen < 0 ? 0 : rec->wirelen > UINT32_MAX ? UINT32_MAX
+                                                                       : (uint32_t)rec->wirelen;
+    return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
+}
+
+/* Hand the pending batch of data frames to ``fc_data``: 0, or -1 on error. */
+static int fc_flush(FlowIndexObject *self)
+{
+    FcBatch *b = &self->fc_batch;
+    if (!b->pending)
+        return 0;
+    b->pending = 0;
+    long long values[10] = {b->s_id, b->d_id, b->f_ctl, b->ox_id, b->rx_id, b->parameter,
+                            b->total, b->ts, b->frames, b->more};
+    PyObject *args[10];
+    int made = 0;
+    for (; made < 10; made++)
+        if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
+            break;
+    PyObject *result = made == 10 ? PyObject_Vectorcall(self->fc_data, args, 10, NULL) : NULL;
+    for (int i = 0; i < made; i++)
+        Py_DECREF(args[i]);
+    if (result == NULL)
+        return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
+/* An FCoE FCP_DATA record for ``fc_data``: CONSUMED, 0 when it is not one
+ * (or its CRC does not match: the Python path reports that), -1 on error.
+ * A frame in the middle of a sequence joins the pending batch when it
+ * continues it; any other record sends the batch first. */
+static int fc_record(FlowIndexObject *self, const Record *rec)
+{
+    const uint8_t *p = rec->frame;
+    Py_ssize_t n = rec->caplen, off = 12;
+    if (n != rec->wirelen || n < ETH_HEADER_LEN)
+        return 0;
+    uint16_t type = be16(p + off);
+    for (int tags = 0; tags < MAX_TAGS && (type == 0x8100 || type == 0x88A8 || type == 0x9100);
+         tags++) {
+        off += 4;
+        if (off + 2 > n)
+            return 0;
+        type = be16(p + off);
+    }
+    off += 2;
+    Py_ssize_t start = off + FCOE_HEADER_LEN, crc_at = n - FCOE_TRAILER_LEN;
+    /* byte 1 of a T11 header is reserved (0); the pre-T11 header has a length
+     * there.  A data frame of at least a word: its fill bytes (up to 3) never
+     * exceed it. */
+    if (type != ETHERTYPE_FCOE || crc_at - start < FC_HEADER_LEN + 4 || (crc_at - start) % 4
+        || p[off + 1] != 0)
+        return 0;
+    const uint8_t *h = p + start;
+    if (h[0] != 0x01 || h[8] != 0x08 || h[13] != 0)  /* R_CTL, TYPE, DF_CTL */
+        return 0;
+    uint32_t crc = (uint32_t)p[crc_at] | (uint32_t)p[crc_at + 1] << 8
+                   | (uint32_t)p[crc_at + 2] << 16 | (uint32_t)p[crc_at + 3] << 24;
+    if ((uint32_t)crc32(0L, h, (uInt)(crc_at - start)) != crc)
+        return 0;
+    long long s_id = be32(h + 4) & 0xFFFFFF, d_id = be32(h) & 0xFFFFFF;
+    long long f_ctl = be32(h + 8) & 0xFFFFFF, ox_id = be16(h + 16), rx_id = be16(h + 18);
+    long long total = crc_at - start - FC_HEADER_LEN;
+    int seq_id = h[12];
+    FcBatch *b = &self->fc_batch;
+    int end_sequence = (f_ctl & 0x080000) != 0;  /* F_CTL End_Sequence (FC-FS-4 §9.8) */
+    if (b->pending && !end_sequence && b->s_id == s_id && b->d_id == d_id && b->f_ctl == f_ctl
+        && b->ox_id == ox_id && b->rx_id == rx_id && b->seq_id == seq_id) {
+        b->frames++;
+        b->more += total;  /* no fill bytes before End_Sequence */
+        return CONSUMED;
+    }
+    if (fc_flush(self) < 0)
+        return -1;
+    *b = (FcBatch){1, s_id, d_id, f_ctl, ox_id, rx_id, be32(h + 20), total, rec->ts, 1, 0,
+                   seq_id};
+    if (end_sequence && fc_flush(self) < 0)
+        return -1;
+    return CONSUMED;
+}
+
+/* Consume one record if it can be: 1 consumed (or left out by the record
+ * selection), 0 left to the Python layers, -1 on error.  ``index`` is its
+ * packet number. */
 static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
 {
-    if (rec->ts >= self->deadline || rec->ts >= scan->tick)
-        return 0;
     /* Ctrl-C is noticed within a few thousand records even when no Python
      * code runs between them */
-    if ((self->frames & 4095) == 0 && PyErr_CheckSignals() < 0)
+    if (((self->frames + self->filtered) & 4095) == 0 && PyErr_CheckSignals() < 0)
         return -1;
+    if (!selected(self, rec)) {
+        self->filtered++;
+        return 1;
+    }
+    if (rec->ts >= scan->tick)
+        return 0;
+    /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
+     * records do not wait for them */
+    if (self->fc_data != Py_None) {
+        self->rec.index = index;
+        self->rec.ts = rec->ts;
+        self->rec.start = rec->off;
+        self->rec.caplen = rec->caplen;
+        self->rec.wirelen = rec->wirelen;
+        self->rec.active = 1;
+        self->rec.conn = NULL;
+        int fc = fc_record(self, rec);
+        record_done(&self->rec);
+        if (fc < 0)
+            return -1;
+        if (fc == CONSUMED) {
+            self->frames++;
+            self->bytes += rec->wirelen;
+            if (rec->ts > self->latest_ts)
+                self->latest_ts = rec->ts;
+            /* D clauses may have run: their output, and the next tick */
+            return flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0
+                       ? -1 : 1;
+        }
+        /* whatever happens to this record happens after the batch */
+        if (fc_flush(self) < 0)
+            return -1;
+    }
+    if (rec->ts >= self->deadline)
+        return 0;
     Segment seg;
     if (!decode_segment(rec->frame, rec->caplen, &seg))
         return 0;
@@ -692,7 +863,8 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
          * read without blocking, and whatever writes to stderr flushes the
          * held output first) */
         Py_ssize_t held = held_output(scan->pending);
-        if (held < 0 || (held >= FLUSH_BATCH && flush_output(self, scan->pending) < 0))
+        if (held < 0 || ((held >= FLUSH_BATCH || output_hold_full(scan->pending))
+                         && flush_output(self, scan->pending) < 0))
             return -1;
         return next_tick(self, &scan->tick) < 0 ? -1 : 1;
     }
@@ -913,6 +1085,10 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->ip_layer = Py_NewRef(Py_None);
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
+    self->fc_data = Py_NewRef(Py_None);
+    self->bpf = Py_NewRef(Py_None);
+    self->ts_from = INT64_MIN;
+    self->ts_to = INT64_MAX;
     self->deadline = INT64_MAX;
     self->latest_ts = -1;
     return (PyObject *)self;
@@ -929,6 +1105,8 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
+    Py_VISIT(self->fc_data);
+    Py_VISIT(self->bpf);
     return 0;
 }
 
@@ -945,6 +1123,8 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
+    Py_CLEAR(self->fc_data);
+    Py_CLEAR(self->bpf);
     return 0;
 }
 
@@ -981,6 +1161,7 @@ REF_PROPERTY(driver)
 REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
+REF_PROPERTY(fc_data)
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -994,6 +1175,51 @@ static int set_deadline(FlowIndexObject *self, PyObject *v, void *c)
         return -1;
     }
     return int64_of(v, &self->deadline) < 0 ? -1 : 0;
+}
+
+static PyObject *get_bpf(FlowIndexObject *self, void *c)
+{
+    return Py_NewRef(self->bpf);
+}
+
+static int set_bpf(FlowIndexObject *self, PyObject *v, void *c)
+{
+    if (v != NULL && v != Py_None && !PyObject_TypeCheck(v, &BpfProgram_Type)) {
+        PyErr_SetString(PyExc_TypeError, "bpf must be a BpfProgram or None");
+        return -1;
+    }
+    return set_ref(&self->bpf, v);
+}
+
+/* A window bound: an int (saturated to 64 bits) or None (unbounded). */
+static int window_bound(PyObject *v, int64_t unbounded, int64_t *out)
+{
+    if (v == Py_None) {
+        *out = unbounded;
+        return 0;
+    }
+    return int64_of(v, out) < 0 ? -1 : 0;
+}
+
+static PyObject *get_window(FlowIndexObject *self, void *c)
+{
+    return Py_BuildValue("LL", (long long)self->ts_from, (long long)self->ts_to);
+}
+
+static int set_window(FlowIndexObject *self, PyObject *v, void *c)
+{
+    PyObject *lo, *hi;
+    if (v == NULL || !PyArg_ParseTuple(v, "OO:window", &lo, &hi)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_AttributeError, "cannot delete window");
+        return -1;
+    }
+    int64_t from, to;
+    if (window_bound(lo, INT64_MIN, &from) < 0 || window_bound(hi, INT64_MAX, &to) < 0)
+        return -1;
+    self->ts_from = from;
+    self->ts_to = to;
+    return 0;
 }
 
 static PyObject *get_latest_ts(FlowIndexObject *self, void *c)
@@ -1010,9 +1236,16 @@ static PyGetSetDef FlowIndex_getset[] = {
      "on_error(frame, exc): a DissectError raised while a record was consumed"},
     {"tracker", (getter)get_tracker, (setter)set_tracker,
      "a TcpTracker that takes every TCP segment the scanner can decode, or None"},
+    {"fc_data", (getter)get_fc_data, (setter)set_fc_data,
+     "fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts) takes the FCoE "
+     "FCP_DATA records, or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
+    {"bpf", (getter)get_bpf, (setter)set_bpf,
+     "a BpfProgram: Ethernet records it rejects are skipped (-f); None keeps every record"},
+    {"window", (getter)get_window, (setter)set_window,
+     "(from_ns, to_ns): records outside [from_ns, to_ns) are skipped; None: unbounded"},
     {NULL},
 };
 
@@ -1022,6 +1255,8 @@ static PyMemberDef FlowIndex_members[] = {
      "their wire length in bytes"},
     {"segments", T_LONGLONG, offsetof(FlowIndexObject, segments), READONLY,
      "TCP segments among them (all of them)"},
+    {"filtered", T_LONGLONG, offsetof(FlowIndexObject, filtered), READONLY,
+     "records skipped by the record selection (bpf, window)"},
     {NULL},
 };
 
@@ -1036,6 +1271,9 @@ static PyMethodDef FlowIndex_methods[] = {
      "-> (pos, index, last_ts): the same over the Enhanced Packet Blocks of a pcapng\n"
      "section; interfaces: a tuple of (linktype, num, den, offset_ns, name), one per\n"
      "IDB; last_ts: the time of the last block consumed (-1: none)."},
+    {"consumed_frame", (PyCFunction)FlowIndex_consumed_frame, METH_NOARGS | METH_STATIC,
+     "consumed_frame() -> Frame or None: the record this thread's scan is consuming\n"
+     "(whose firings a sink is receiving), as a Frame; None outside a scan."},
     {"adopt", (PyCFunction)FlowIndex_adopt, METH_VARARGS,
      "adopt(src, sport, dst, dport, conn, direction): segments from src:sport to dst:dport\n"
      "(wire address bytes) are direction ``direction`` of conn, the reverse the other."},

@@ -213,6 +213,10 @@ typedef struct {
 /* Run the program of a NativeProbe for one firing: 0, or -1 with an exception set. */
 int native_fire(PyObject *probe, const NativeArgs *args);
 
+/* Whether ``pending`` (the D program's held output) is an OutputHold holding
+ * its ``limit`` (bufsize) of text or more. */
+int output_hold_full(PyObject *pending);
+
 /* track.c */
 int track_add_types(PyObject *module);
 /* A TcpTracker takes the segment at buf[tcp_off:tcp_off + tcp_len] (tcp

@@ -214,6 +214,7 @@ class VarDecl(Node):
     scope: str  # "global", "self" or "this"
     name: str
     key_types: tuple[TypeName, ...] | None  # associative array key types
+    dimension: Node | None = None  # int a[5]: a scalar array's element count
 
 
 class Program(Node):

@@ -42,7 +42,17 @@ D_DECL_IDRED = "D_DECL_IDRED"  # identifier redeclared
 D_DECL_TYPE = "D_DECL_TYPE"  # unknown type name
 D_CAST_INVAL = "D_CAST_INVAL"  # invalid cast
 D_SIZEOF_TYPE = "D_SIZEOF_TYPE"  # sizeof of an unsized type
-D_ACT_SPEC = "D_ACT_SPEC"  # speculation misuse
+D_ACT_SPEC = "D_ACT_SPEC"  # destructive action after speculate()
+# the order of a clause's speculation actions (dt_cc.c dt_stmt_append)
+D_SPEC_SPEC = "D_SPEC_SPEC"  # speculate() after speculate()
+D_SPEC_COMM = "D_SPEC_COMM"  # speculate() after commit()
+D_SPEC_DREC = "D_SPEC_DREC"  # speculate() after data-recording actions
+D_AGG_SPEC = "D_AGG_SPEC"  # aggregation after speculate()
+D_EXIT_SPEC = "D_EXIT_SPEC"  # exit() after speculate()
+D_COMM_COMM = "D_COMM_COMM"  # commit() after commit()
+D_COMM_DREC = "D_COMM_DREC"  # commit() after data-recording actions
+D_AGG_COMM = "D_AGG_COMM"  # aggregation after commit()
+D_DREC_COMM = "D_DREC_COMM"  # data-recording action after commit()
 D_TYPE_ERR = "D_TYPE_ERR"  # unknown type
 D_NOREG = "D_NOREG"  # expression too complex to generate code for (EDT_NOREG)
 # llquantize() parameters (dt_cc.c dt_compile_agg), per argument #1-#4:
@@ -52,6 +62,29 @@ D_LLQUANT_MAGRANGE = "D_LLQUANT_MAGRANGE"  # high magnitude <= low magnitude
 D_LLQUANT_FACTORNSTEPS = "D_LLQUANT_FACTORNSTEPS"  # steps < factor
 D_LLQUANT_FACTOREVEN = "D_LLQUANT_FACTOREVEN"  # steps and factor do not divide
 D_LLQUANT_MAGTOOBIG = "D_LLQUANT_MAGTOOBIG"  # factor^(high+1) overflows
+# Conformance (issue 17): compile-time errors dt_parser.c/dt_cc.c report.
+D_PRED_SCALAR = "D_PRED_SCALAR"  # predicate of a non-scalar type (a string)
+D_DIV_ZERO = "D_DIV_ZERO"  # / or % by a constant zero
+D_LQUANT_BASEVAL = "D_LQUANT_BASEVAL"  # lquantize() base out of int32 range
+D_LQUANT_LIMVAL = "D_LQUANT_LIMVAL"  # lquantize() limit out of int32 range
+D_LQUANT_STEPVAL = "D_LQUANT_STEPVAL"  # lquantize() step not a positive uint16
+D_LQUANT_STEPLARGE = "D_LQUANT_STEPLARGE"  # lquantize() step wider than the range
+D_LQUANT_STEPSMALL = "D_LQUANT_STEPSMALL"  # lquantize() step gives too many levels
+D_LQUANT_BASETYPE = "D_LQUANT_BASETYPE"  # lquantize() base not a constant
+D_LQUANT_LIMTYPE = "D_LQUANT_LIMTYPE"  # lquantize() limit not a constant
+D_LQUANT_STEPTYPE = "D_LQUANT_STEPTYPE"  # lquantize() step not a positive constant
+D_LQUANT_MISMATCH = "D_LQUANT_MISMATCH"  # lquantize() limit below base
+D_LQUANT_MATCHBASE = "D_LQUANT_MATCHBASE"  # lquantize() base differs from before
+D_LQUANT_MATCHLIM = "D_LQUANT_MATCHLIM"  # lquantize() limit differs from before
+D_LQUANT_MATCHSTEP = "D_LQUANT_MATCHSTEP"  # lquantize() step differs from before
+D_PRINTA_AGGKEY = "D_PRINTA_AGGKEY"  # printa format's keys differ from the aggregation's
+D_PRINTA_AGGPROTO = "D_PRINTA_AGGPROTO"  # printa aggregations with different keys
+D_EMPTY = "D_EMPTY"  # a program with no clause
+D_CHR_OFLOW = "D_CHR_OFLOW"  # character constant too long
+D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
+D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
+D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
+D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +100,7 @@ class Diagnostic:
     def line(self) -> int:
         if self.source is None or self.span is None:
             return 0
-        return self.source.line_col(self.span.start)[0]
+        return self.source.reported_line(self.span.start)
 
 
 class DCompileError(Exception):

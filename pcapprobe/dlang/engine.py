@@ -9,7 +9,9 @@ as dtrace(1M) writes them to stderr.
 
 from __future__ import annotations
 
+import gc
 import heapq
+import re
 import sys
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,10 +19,14 @@ from typing import IO, Any
 
 from pcapprobe._fastpath import OutputHold
 from pcapprobe.dlang import ast
+from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
+    D_DECL_ARRSUB,
     D_DECL_IDRED,
     D_DECL_TYPE,
+    D_EMPTY,
+    D_MACRO_UNUSED,
     D_NOREG,
     D_OP_INCOMPAT,
     D_PDESC_INVAL,
@@ -30,29 +36,27 @@ from pcapprobe.dlang.diagnostics import (
     DCompileError,
     error,
 )
+from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
-from pcapprobe.dlang.passes.compile import ClauseCompiler, Env
-from pcapprobe.dlang.passes.semantic import AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.passes.compile import ClauseCompiler, Env, const_wrap
+from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES, AggInfo, ArrayInfo, Inline, Symbols
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
-from pcapprobe.dlang.runtime.aggregations import Aggregation
+from pcapprobe.dlang.runtime.aggregations import AggSpace, Aggregation, record_size
 from pcapprobe.dlang.source import Source, Span
+from pcapprobe import jsonfmt
+from pcapprobe.dlang.tokens import T
 from pcapprobe.probes.catalog import Probe
 
 Fire = Callable[[int, tuple, Hashable], None]
 
-# dtrace(1M) options: boolean ones are set by their name alone.
+# Options the engine reads as on/off: on unless given as "no", "off", ...
 BOOLEAN_OPTIONS = frozenset(
     """quiet flowindent aggsortkey aggsortrev aggpercpu aggzoom defaultargs
-    destructive errtags rawbytes zdefs temporal stackindent quietresize""".split()
-)
-VALUE_OPTIONS = frozenset(
-    """aggrate aggsize bufpolicy bufresize bufsize cleanrate cpu dynvarsize
-    jstackframes jstackstrsize nspec specsize stackframes strsize switchrate
-    statusrate ustackframes aggsortpos aggsortkeypos version linkmode evaltime
-    zone incdir define undef cpppath ctypes dtypes grabanon""".split()
+    destructive errtags rawbytes zdefs temporal stackindent quietresize
+    empty argref cpp knodefs unodefs nolibs pspec verbose""".split()
 )
 # next_tick_ns when no profile tick is pending: later than any capture time.
 NEVER = 1 << 127
@@ -61,16 +65,18 @@ VIRTUAL_LIMIT_NS = 3_600 * 1_000_000_000
 
 
 def option_value(name: str, value: str | bool | None) -> Any:
-    """Normalize an option value; raise ValueError for an unknown name."""
+    """An option's value as the engine keeps it (options.parse_option; the
+    on/off ones as bools); raise KeyError for an unknown name and
+    BadOptionValue for a value dtrace refuses."""
+    parsed = options_lib.parse_option(name, value)
     if name in BOOLEAN_OPTIONS:
-        if value is None or value is True or value == "":
-            return True
-        if value is False:
-            return False
-        return str(value) not in ("0", "false", "no")
-    if name in VALUE_OPTIONS:
-        return value
-    raise ValueError(name)
+        return parsed is not options_lib.UNSET and parsed is not False
+    return parsed
+
+
+def option_error(exc: Exception) -> str:
+    """dtrace_errmsg() of a failed dtrace_setopt()."""
+    return exc.message if isinstance(exc, options_lib.BadOptionValue) else "Invalid option name"
 
 
 def output_type(t: ty.DType) -> printf.DType:
@@ -100,6 +106,9 @@ class Enabling:
     source: Source
 
 
+# The names of the generated code that differ per enabled probe (probe_names).
+PROBE_NAMES = ("_PROBE", "_EPID", "_ID", "_PROV", "_MOD", "_FUNC", "_NAME", "_PREFIX")
+
 # How long before the first packet pcapprobe's notional boot happened.
 BOOT_LEAD_NS = 1_000_000
 
@@ -109,10 +118,16 @@ class RuntimeState:
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.quiet = bool(program.options.get("quiet"))
+        self.sync_quiet()
         self.header_done = False
         self.exited = False
+        self.cooldown = False  # END is firing
         self.status = 0
+
+    def sync_quiet(self) -> None:
+        """``quiet`` from the options; JSON records carry no probe columns, so
+        --format json is always quiet."""
+        self.quiet = bool(self.program.options.get("quiet")) or self.program.json
 
     def record(self, write: Callable[[str], Any], prefix: str) -> None:
         if not self.header_done:
@@ -121,21 +136,29 @@ class RuntimeState:
         write(prefix)
 
     def exit(self, status: int) -> None:
+        if self.cooldown:
+            # dtrace_probe: an exit() in END (COOLDOWN) sets the status anew
+            self.status = status & 0xFF
+            return
         if not self.exited:
             self.exited = True
             self.program.next_tick_ns = -1  # the packet loop looks at once
             self.status = status & 0xFF if status >= 0 else status & 0xFF
 
+    def drop(self, kind: str = "principal", n: int = 1) -> None:
+        """Count what a buffer had no room for; reported at the next status time."""
+        self.program.drop(kind, n)
+
     def setopt(self, name: str, value: str | None) -> None:
         try:
             self.program.options[name] = option_value(name, value)
-        except ValueError:
-            # setopt() of an unknown option only warns in dtrace(1M).
+        except (KeyError, ValueError) as exc:
+            # setopt() of an unknown option or a bad value only warns in dtrace(1M).
             self.program.flush()
-            self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": Invalid option name\n")
+            self.program.err.write(f"pcapprobe: couldn't set option \"{name}\" to \"{value or ''}\": {option_error(exc)}\n")
             return
         if name == "quiet":
-            self.quiet = bool(self.program.options["quiet"])
+            self.sync_quiet()
 
     def trunc(self, agg: Aggregation, n: int) -> None:
         # dt_trunc walks by value (dtrace_aggregate_walk_val[rev]sorted), whose
@@ -147,6 +170,8 @@ class RuntimeState:
         agg.trunc(n, key_order=lambda k: agg.key_sort_key(k, opts.aggsortkeypos))
 
     def printa(self, aggs: tuple[Aggregation, ...], fmt: Any) -> str:
+        if self.program.json:
+            return printa_lib.printa_json(aggs, self.program.sort_options())
         return printa_lib.printa_text(aggs, fmt, self.program.sort_options())
 
     def fault(self, exc: BaseException, epid: int, action: int, probe: Probe, ts: int) -> None:
@@ -156,13 +181,15 @@ class RuntimeState:
 class Program:
     """A compiled D program: the ``ProbeSink`` and the run's lifecycle."""
 
-    def __init__(self, options: Mapping[str, Any], macro_args: Sequence[str], out: IO[str], err: IO[str] | None) -> None:
+    def __init__(self, options: Mapping[str, Any], macro_args: Sequence[str], out: IO[str],
+                 err: IO[str] | None, json: bool = False) -> None:
+        self.json = json  # --format json: output as jsonfmt records
         self.options: dict[str, Any] = {}
         for name, value in options.items():
             try:
                 self.options[name] = option_value(name, value)
-            except ValueError:
-                raise error(D_PRAGMA_OPTSET, f"failed to set -x {name}: Invalid option name", None, None) from None
+            except (KeyError, ValueError) as exc:
+                raise error(D_PRAGMA_OPTSET, f"failed to set -x {name}: {option_error(exc)}", None, None) from None
         self.macro_args = list(macro_args)
         self.out = out
         self.err = err if err is not None else sys.stderr
@@ -188,12 +215,15 @@ class Program:
         # frames (see hold_output): the generated code's W is its write, and
         # native programs append their text to it without making a str
         self.pending = OutputHold()
-        self.namespaces: list[dict[str, Any]] = []
         self.clock_started = False
         self.in_error = False
         self.counter = [0]  # names generated constants uniquely across clauses
         self.notices: list[str] = []  # "matched N probes", see notice_matches
         self.natives: dict[Probe, Any] = {}  # native_handler's NativeProbes (or None)
+        self.destructive: list[str] = []  # destructive actions the clauses use
+        self.limits = options_lib.Limits.of(self.options)
+        self.drops = context.Drops()
+        self.drop_due = NEVER  # capture time of the next drop report (statusrate)
 
     # Compilation -------------------------------------------------------
 
@@ -207,7 +237,10 @@ class Program:
             "W": self.out.write,
             "SPEC": context.Speculations(1, self.out.write),
             "FAULTS": (context.DFault, AttributeError, IndexError, TypeError, ZeroDivisionError),
+            "DROPPED": printf.RecordDropped,
+            "DYN": context.DynSpace(0, lambda: self.drop("dynamic")),
             "DIV": context.div,
+            "BOUNDED": context.bounded,
             "MOD": context.mod,
             "STORE": context.store,
             "STOREDEL": context.store_or_delete,
@@ -220,6 +253,9 @@ class Program:
             "STRINGOF": builtins.stringof,
             "TRACE": self.trace_text,
             "TRACEMEM": self.tracemem_text,
+            "TRACEMEM_BYTES": self.tracemem_bytes,
+            "JSON_PRINTF": jsonfmt.printf_record,
+            "JSON_VALUE": jsonfmt.value_record,
         }
         for name, value in vars(builtins).items():
             if callable(value) and not name.startswith("_") and not isinstance(value, type):
@@ -235,9 +271,13 @@ class Program:
         return trace.trace_text(value, output_type(t), quiet)
 
     @staticmethod
+    def tracemem_bytes(data: Any, size: int) -> bytes:
+        """The bytes tracemem(data, size) shows."""
+        return bytes(data)[: max(size, 0)] if isinstance(data, (bytes, bytearray, memoryview)) else b""
+
+    @staticmethod
     def tracemem_text(data: Any, size: int, quiet: bool) -> str:
-        raw = bytes(data)[: max(size, 0)] if isinstance(data, (bytes, bytearray, memoryview)) else b""
-        return trace.bytes_text(raw, 0, quiet, force_raw=True)
+        return trace.bytes_text(Program.tracemem_bytes(data, size), 0, quiet, force_raw=True)
 
     def compile_sources(self, sources: Sequence[Source]) -> None:
         try:
@@ -253,17 +293,61 @@ class Program:
         parsed = [parse(source, type_names) for source in sources]
         for program in parsed:
             self.compile_pragmas(program)
-        self.names["SPEC"] = context.Speculations(int(self.options.get("nspec") or 1), self.out.write)
+        self.limits = options_lib.Limits.of(self.options)
+        self.pending.limit = self.limits.bufsize
+        self.agg_space = AggSpace(self.limits.aggsize, lambda: self.drop("aggregation"))
+        self.names["SPEC"] = context.Speculations(self.limits.nspec, self.out.write, self.limits.specsize, self.drop)
         for program in parsed:
+            self.check_macro_arguments(program.source)
             before = len(self.all_enablings)
             for item in program.items:
                 self.compile_item(program.source, item)
+            self.check_not_empty(program)  # after its declarations, as dt_compile
             self.notice_matches(program.source, len(self.all_enablings) - before)
+        self.names["DYN"].limit = self.dynamic_variables()
+
+    def dynamic_variables(self) -> int:
+        """How many dynamic variables dynvarsize holds: as many chunks as
+        fit, each the size of the program's largest dynamic variable."""
+        sym, strsize = self.symbols, self.limits.strsize
+        sizes = [context.dynvar_size(["int"], t.kind, strsize) for t in sym.self_vars.values()]
+        sizes += [context.dynvar_size(["int", *(k.kind for k in a.keys)], a.value.kind, strsize)
+                  for a in sym.self_arrays.values()]
+        sizes += [context.dynvar_size([k.kind for k in a.keys], a.value.kind, strsize) for a in sym.arrays.values()]
+        return self.limits.dynvarsize // max(sizes, default=1)
 
     def fail(self, code: str, message: str, source: Source, span: Span | None) -> DCompileError:
         err = error(code, message, source, span)
         err.errtags = bool(self.options.get("errtags"))
         return err
+
+    def check_macro_arguments(self, source: Source) -> None:
+        """dt_compile: the last macro argument must be referenced ($N or $$N)
+        by every program compiled with it, unless -x argref (D_MACRO_UNUSED);
+        a misspelt capture name would otherwise run on no traffic."""
+        count = len(self.macro_args)
+        if count == 0 or self.options.get("argref"):
+            return
+        last = str(count)
+        for token in tokenize(source, ty.type_names()):
+            if token.kind is T.MACRO and token.value[1] == last:  # type: ignore[index]
+                return
+            if token.kind is T.PSPEC and re.search(rf"\$\$?{last}(?![0-9])", token.text):
+                return
+        end = len(source.text)
+        raise self.fail(D_MACRO_UNUSED, f"extraneous argument '{self.macro_args[-1]}' (${last} is not referenced)",
+                        source, Span(end, end))
+
+    def check_not_empty(self, program: ast.Program) -> None:
+        """dt_compile: a translation unit without a clause or an inline (only
+        comments, pragmas or declarations) is D_EMPTY, unless -x empty."""
+        if self.options.get("empty"):
+            return
+        if any(isinstance(item, (ast.Clause, ast.InlineDecl)) for item in program.items):
+            return
+        source = program.source
+        end = len(source.text)
+        raise self.fail(D_EMPTY, "empty D program translation unit", source, Span(end, end))
 
     def compile_pragmas(self, program: ast.Program) -> None:
         for item in program.items:
@@ -281,9 +365,9 @@ class Program:
             name, _, value = words[2].partition("=")
             try:
                 self.options[name] = option_value(name, value if "=" in words[2] else None)
-            except ValueError:
-                raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': Invalid option name", program.source, item.span) from None
-        self.state.quiet = bool(self.options.get("quiet"))
+            except (KeyError, ValueError) as exc:
+                raise self.fail(D_PRAGMA_OPTSET, f"failed to set option '{name}': {option_error(exc)}", program.source, item.span) from None
+        self.state.sync_quiet()
 
     def compile_item(self, source: Source, item: ast.Node) -> None:
         if isinstance(item, ast.Clause):
@@ -297,19 +381,61 @@ class Program:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
             return self.make_format(source, text, arg_types, func, node)
 
-        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format, self.make_aggregation, self.counter)
+        return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format,
+                   self.make_aggregation, self.counter, self.destructive, json=self.json)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         if self.symbols.is_declared(item.name):
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
+            # dt_node_inline: "previous" names the identifier's kind, then
+            # "inline" when it is one (else nothing, after the space)
+            sym = self.symbols
+            kind = "array" if item.name in sym.arrays or item.name in BUILTIN_ARRAYS else "scalar"
+            what = "inline" if item.name in sym.inlines else ""
+            raise self.fail(D_DECL_IDRED, f"identifier redefined: {item.name}\n\t current: inline definition\n"
+                            f"\tprevious: {kind} {what}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
-        _, vt = compiler.expr(item.value)
+        try:
+            code, vt = compiler.expr(item.value)
+        except RecursionError:
+            raise self.fail(D_NOREG, "Insufficient registers to generate code", source, item.span) from None
         if not compiler.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'inline {item.name} definition uses incompatible types: "{t}" = "{vt}"', source, item.span)
-        self.symbols.inlines[item.name] = Inline(t, None, item.value)
+        value = self.constant_value(item.value, code, t)
+        self.symbols.inlines[item.name] = Inline(t, value, item.value if value is None else None)
+
+    def constant_value(self, node: ast.Node, code: str, t: ty.DType) -> int | str | None:
+        """The value of an inline whose definition is a constant expression
+        (literals, other constant inlines, operators), computed once with
+        the code clauses would run: an inline naming it then costs one level,
+        so a chain of 1,000 inlines compiles like one.  None otherwise."""
+        if not self.is_constant(node) or t.kind not in ("int", "string"):
+            return None
+        try:
+            value = eval(code, dict(self.names))  # noqa: S307 - our own generated code
+        except (context.DFault, ArithmeticError):
+            return None  # e.g. 1 / 0: left to fault where it is used
+        if t.kind == "int" and isinstance(value, int):
+            return const_wrap(value, t)
+        return value if t.kind == "string" and isinstance(value, str) else None
+
+    def is_constant(self, node: ast.Node) -> bool:
+        if isinstance(node, (ast.IntLit, ast.StrLit, ast.Sizeof)):
+            return True
+        if isinstance(node, ast.Ident):
+            inline = self.symbols.inlines.get(node.name)
+            return inline is not None and inline.value is not None
+        if isinstance(node, ast.Unary):
+            return node.op not in ("*", "&") and self.is_constant(node.operand)
+        if isinstance(node, ast.Cast):
+            return self.is_constant(node.operand)
+        if isinstance(node, ast.Binary):
+            return self.is_constant(node.left) and self.is_constant(node.right)
+        if isinstance(node, ast.Ternary):
+            return self.is_constant(node.cond) and self.is_constant(node.then) and self.is_constant(node.other)
+        return False
 
     def declare_variable(self, source: Source, item: ast.VarDecl) -> None:
         t = ty.named(item.type.base, item.type.pointers)
@@ -331,14 +457,47 @@ class Program:
             table = sym.self_vars if item.scope == "self" else sym.this_vars
             table[item.name] = t
             return
-        if item.name in sym.globals or item.name in sym.arrays or item.name in sym.inlines:
-            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}", source, item.span)
-        if item.key_types is not None:
+        if item.name in BUILTIN_VARIABLES or item.name in BUILTIN_ARRAYS:
+            raise self.fail(D_DECL_IDRED, f"built-in identifier redeclared: {item.name}", source, item.span)
+        previous = self.previous_declaration(item.name)
+        current = ("array" if item.key_types is not None or item.dimension is not None else "scalar", t)
+        if previous is not None:
+            # dt_node_decl: the same declaration again is accepted
+            if previous[0] == current[0] and str(previous[1]) == str(t) and (
+                    item.key_types is None or tuple(map(str, sym.arrays[item.name].keys)) == tuple(map(str, keys))):
+                return
+            raise self.fail(D_DECL_IDRED, f"identifier redeclared: {item.name}\n\t current: {current[0]} {t}\n"
+                            f"\tprevious: {previous[0]} {previous[1]}", source, item.span)
+        if item.dimension is not None:
+            size = self.array_dimension(source, item)
+            sym.arrays[item.name] = ArrayInfo((ty.INT64,), t, size)
+            self.names[f"A_{item.name}"] = {}
+        elif item.key_types is not None:
             sym.arrays[item.name] = ArrayInfo(tuple(keys), t)
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
             self.names["G"][item.name] = "" if t.is_string else 0
+
+    def array_dimension(self, source: Source, item: ast.VarDecl) -> int:
+        """The element count of ``int a[N];``: a positive integer constant."""
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        size = compiler.const_eval(item.dimension) if item.dimension is not None else None
+        if size is None or size <= 0:
+            raise self.fail(D_DECL_ARRSUB, f"positive integral constant expression or tuple signature expected as "
+                            f"array declaration subscript", source, item.span)
+        return size
+
+    def previous_declaration(self, name: str) -> tuple[str, ty.DType] | None:
+        """(identifier kind, type) of a global name declared before, if any."""
+        sym = self.symbols
+        if name in sym.globals:
+            return "scalar", sym.globals[name]
+        if name in sym.arrays:
+            return "array", sym.arrays[name].value
+        if name in sym.inlines:
+            return "scalar", sym.inlines[name].type
+        return None
 
     def compile_clause(self, source: Source, clause: ast.Clause) -> None:
         matched: list[Probe] = []
@@ -357,23 +516,29 @@ class Program:
             if signature not in compiled:
                 try:
                     code = ClauseCompiler(env, clause, probe).compile()
-                    code_object = compile(code.text, f"<D clause {source.name}>", "exec")
+                    code_object = compile(self.factory_text(code.text), f"<D clause {source.name}>", "exec")
                 except (RecursionError, SyntaxError, MemoryError):
                     # an expression too deep for the passes or for Python's
                     # compiler (nested parentheses): dtrace's EDT_NOREG
                     raise self.fail(D_NOREG, "Insufficient registers to generate code", source, clause.span) from None
-                compiled[signature] = (code_object, code.uses_this, code.members)
-            code_object, uses_this, members = compiled[signature]
+                exec(code_object, self.names)  # noqa: S102 - our own generated code
+                compiled[signature] = (self.names.pop("make_fire"), code.uses_this, code.members)
+            make_fire, uses_this, members = compiled[signature]
             epid = len(self.all_enablings) + 1
-            namespace = dict(self.names)
-            namespace.update(self.probe_names(probe, epid))
-            exec(code_object, namespace)  # noqa: S102 - our own generated code
-            self.namespaces.append(namespace)
-            enabling = Enabling(epid, probe, namespace["fire"], uses_this, members, clause, source)
+            enabling = Enabling(epid, probe, make_fire(**self.probe_names(probe, epid)), uses_this, members,
+                                clause, source)
             self.all_enablings.append(enabling)
             self.enablings.setdefault(probe, []).append(enabling)
             if probe in self.table.intervals and not any(p is probe for _, _, p in self.ticks):
                 self.ticks.append((self.table.intervals[probe], len(self.ticks), probe))
+
+    @staticmethod
+    def factory_text(fire_text: str) -> str:
+        """A clause's ``fire`` inside a function of what differs per enabled
+        probe, run once per probe: every clause shares the program's
+        namespace (one per clause made compiling n clauses cost n**2)."""
+        body = "".join("    " + line + "\n" for line in fire_text.rstrip("\n").split("\n"))
+        return f"def make_fire({', '.join(PROBE_NAMES)}):\n{body}    return fire\n"
 
     def probe_names(self, probe: Probe, epid: int) -> dict[str, Any]:
         probe_id = self.table.ids[probe]
@@ -399,6 +564,7 @@ class Program:
                 bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
             else:
                 bound = fmt.bind(types, func)
+            bound.limit = self.limits.bufsize
         except printf.FormatError as exc:
             err = error(exc.tag, exc.message, source, node.span)
             err.errtags = bool(self.options.get("errtags"))
@@ -406,7 +572,10 @@ class Program:
         return bound
 
     def make_aggregation(self, info: AggInfo) -> Any:
-        agg = Aggregation(info.name, info.func, info.params, [output_type(k) for k in info.keys], varid=info.index)
+        key_types = [output_type(k) for k in info.keys]
+        record = record_size(info.func, info.params, key_types, self.limits.strsize)
+        agg = Aggregation(info.name, info.func, info.params, key_types, varid=info.index,
+                          space=self.agg_space, record=record)
         self.aggs[info.name] = agg
         return agg.update
 
@@ -417,7 +586,8 @@ class Program:
         if self.options.get("quiet"):
             return
         what = "script" if source.kind == "script" else "description"
-        name = source.name if source.kind == "script" else source.text
+        # dtrace.c compile_str crops a -n program at its first '{', '/' or ';'
+        name = source.name if source.kind == "script" else re.split(r"[{/;]", source.text, maxsplit=1)[0]
         self.notices.append(f"pcapprobe: {what} '{name}' matched {count} probe{'s' if count != 1 else ''}\n")
 
     def write_notices(self) -> None:
@@ -451,6 +621,8 @@ class Program:
         (passes/native.py)."""
         if probe not in self.natives:
             enablings = self.enablings.get(probe)
+            if self.json:  # native programs print text; JSON records are made here
+                enablings = None
             self.natives[probe] = native.compile_probe(self, probe, enablings) if enablings else None
         return self.natives[probe]
 
@@ -482,8 +654,7 @@ class Program:
         write = self.pending.write if hold else self.out.write
         if not hold:
             self.flush()
-        for namespace in (self.names, *self.namespaces):
-            namespace["W"] = write
+        self.names["W"] = write
         self.names["SPEC"].write = write
 
     def flush(self) -> None:
@@ -491,6 +662,20 @@ class Program:
         pending = self.pending
         if pending:
             self.out.write(pending.take())
+
+    def enable_error(self) -> str | None:
+        """Why tracing cannot be enabled (dtrace_go), or None.  A destructive
+        action needs -w (EDT_DESTRUCTIVE); with it, only chill() has a meaning
+        on a capture (it delays nothing): the others have no process, kernel
+        or shell to act on."""
+        if not self.destructive:
+            return None
+        if not self.options.get("destructive"):
+            return "could not enable tracing: Destructive actions not allowed"
+        refused = [name for name in self.destructive if name != "chill"]
+        if refused:
+            return f"could not enable tracing: {refused[0]}( ) has nothing to act on in a capture"
+        return None
 
     def fire_special(self, name: str, ts: int, args: tuple = ()) -> None:
         probe = next(p for p in probe_pass.DTRACE_PROBES if p.name == name)
@@ -506,7 +691,8 @@ class Program:
         self.intervals = {probe: self.table.intervals[probe] for _, _, probe in self.ticks}
         heapq.heapify(self.ticks)
         self.clock_started = True
-        self.next_tick_ns = self.ticks[0][0] if self.ticks else NEVER
+        self.drop_due = ts_ns + self.limits.statusrate
+        self.next_tick_ns = self.next_deadline()
         self.fire_special("BEGIN", ts_ns)
         if self.state.exited:
             self.next_tick_ns = -1
@@ -523,10 +709,33 @@ class Program:
                 fire(when, (), None)
         if ts_ns > self.now and not self.state.exited:
             self.now = ts_ns
+        if self.drops.pending and ts_ns >= self.drop_due:
+            self.report_drops()
+            rate = self.limits.statusrate
+            self.drop_due = ts_ns + rate - (ts_ns - self.drop_due) % rate
         if self.state.exited:
             self.next_tick_ns = -1
         elif self.clock_started:
-            self.next_tick_ns = ticks[0][0] if ticks else NEVER
+            self.next_tick_ns = self.next_deadline()
+
+    def next_deadline(self) -> int:
+        """The capture time advance() next has something to do at: a profile
+        tick, or reporting drops at the next status time."""
+        tick = self.ticks[0][0] if self.ticks else NEVER
+        return min(tick, self.drop_due) if self.drops.pending else tick
+
+    def drop(self, kind: str, n: int = 1) -> None:
+        """Count a drop; dtrace reports drops at its status interval
+        (statusrate, 1 Hz of capture time here), then at the end."""
+        self.drops.add(kind, n)
+        if self.next_tick_ns > self.drop_due:
+            self.next_tick_ns = self.drop_due
+
+    def report_drops(self) -> None:
+        lines = self.drops.lines()
+        if lines:
+            self.flush()
+            self.err.write("".join(f"pcapprobe: {line}" for line in lines))
 
     def run_without_capture(self, limit_ns: int = VIRTUAL_LIMIT_NS) -> None:
         """``run -s x.d`` with no capture: BEGIN, then ticks on a virtual clock
@@ -545,10 +754,17 @@ class Program:
 
     def end(self) -> int:
         """Fire END, print the aggregations not yet printed; the exit status."""
+        self.state.cooldown = True
+        self.report_drops()
         self.fire_special("END", self.now)
         self.flush()
+        self.report_drops()
+        aggs = list(self.aggs.values())
+        if self.json:
+            self.out.write(printa_lib.unprinted_json(aggs, self.sort_options()))
+            return self.state.status
         self.out.write("\n")
-        self.out.write(printa_lib.print_unprinted(list(self.aggs.values()), self.sort_options()))
+        self.out.write(printa_lib.print_unprinted(aggs, self.sort_options()))
         return self.state.status
 
     def sort_options(self) -> printa_lib.SortOptions:
@@ -600,6 +816,7 @@ def compile_program(
     err: IO[str] | None = None,
     *,
     notices: bool = True,
+    json: bool = False,
 ) -> Program:
     """Compile D sources (``-s``/``-n``, in command-line order) into a Program.
 
@@ -607,9 +824,21 @@ def compile_program(
     ``errtags``, ``aggsortkey``, ... as from ``-x``); raises ``DCompileError``.
     Unless quiet, dtrace's "matched N probes" notices go to ``err`` once every
     source has compiled; ``notices=False`` (``run -e``) leaves them out.
+    ``json``: output as ``--format json`` records (README "Filters and
+    output formats").
     """
-    program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err)
-    program.compile_sources(sources)
+    program = Program(options or {}, macro_args, out if out is not None else sys.stdout, err,
+                      json)
+    # Compiling makes many objects that live as long as the program (tokens,
+    # AST, code): the cyclic collector would traverse them again and again
+    # (a fifth of the time of a 1 MB script) and finds no garbage among them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        program.compile_sources(sources)
+    finally:
+        if collecting:
+            gc.enable()
     if notices:  # dtrace -e (compile only) prints no "matched N probes"
         program.write_notices()
     return program

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pcapprobe.dlang.diagnostics import D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_CHR_OFLOW, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import KEYWORDS, OPERATORS, T, Token
 
@@ -19,6 +19,8 @@ _PSPEC = re.compile(r"[-$:a-zA-Z_.?*\\\[\]!][-$:0-9a-zA-Z_.`?*\\\[\]!]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uUlL]*)([A-Za-z0-9_.]*)")
 _MACRO = re.compile(r"\$(\$?)([0-9]+|[A-Za-z_][A-Za-z0-9_]*)")
+# the longest operator first (OPERATORS is sorted so)
+_OPERATOR = re.compile("|".join(re.escape(op) for op in OPERATORS))
 _WS = re.compile(r"(?:[ \t\r\f\v\n]+|/\*.*?\*/|//[^\n]*)*", re.S)
 _ESCAPES = {
     "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
@@ -109,10 +111,10 @@ class Lexer:
         if c == "$":
             self.scan_macro()
             return
-        for op in OPERATORS:
-            if text.startswith(op, pos):
-                self.scan_operator(op)
-                return
+        match = _OPERATOR.match(text, pos)
+        if match is not None:
+            self.scan_operator(match.group())
+            return
         raise self.fail(f'syntax error near "{first_byte(c)}"', pos)
 
     def starts_declaration(self, word: str) -> bool:
@@ -173,6 +175,10 @@ class Lexer:
             if any(d in "89" for d in digits):
                 raise self.fail(f"invalid digit in octal constant: {digits}", start, match.end())
             value = int(digits, 8)
+        elif len(digits) > 20:
+            # more digits than 2**64 has: overflow, found before int() (whose
+            # digit limit would refuse a 4,301-digit literal with ValueError)
+            value = 1 << 64
         else:
             value = int(digits)
         if value >= 1 << 64:
@@ -222,8 +228,12 @@ class Lexer:
         value, end = self.read_escaped("'")
         if not value:
             raise self.fail("empty character constant", start, end)
+        raw = value.encode("latin-1", "replace")
+        if len(raw) > 8:
+            # dt_lex.l: the bytes must fit the 64-bit integer token
+            raise error(D_CHR_OFLOW, "character constant is too long", self.source, Span(start, end))
         number = 0
-        for ch in value.encode("latin-1", "replace")[:8]:
+        for ch in raw:
             number = (number << 8) | ch
         self.emit(T.INT, self.text[start:end], start, end, (number, "", False))
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 from pcapprobe.dlang import ast
-from pcapprobe.dlang.diagnostics import D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_DIV_ZERO, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import TYPE_KEYWORDS, T, Token
@@ -61,6 +61,18 @@ BINARY_PRECEDENCE: dict[str, Precedence] = {
 # later passes.
 MAX_NESTING = 100
 
+U64 = (1 << 64) - 1
+# Constant folding of the operators whose zero-ness does not depend on
+# signedness (dt_node_op2); comparisons fold to 0 or 1.
+FOLDS: dict[str, Callable[[int, int], int]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
+    "<<": lambda a, b: a << (b & 63), ">>": lambda a, b: a >> (b & 63),
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "&&": lambda a, b: int(bool(a and b)), "||": lambda a, b: int(bool(a or b)),
+    "^^": lambda a, b: int(bool(a) != bool(b)),
+}
+
 ASSIGN_OPS = frozenset("= += -= *= /= %= &= |= ^= <<= >>=".split())
 UNARY_OPS = frozenset("- + ! ~ * &".split())
 
@@ -74,6 +86,12 @@ class Parser:
         self.tokens = tokenize(source, type_names)
         self.i = 0
         self.depth = 0
+        # inlines whose value is an integer constant: dt_node_ident turns a
+        # use of one into that constant as the program is parsed
+        self.constants: dict[str, int] = {}
+        # control lines inside a clause body: dt_lex.l handles a #pragma
+        # wherever a line starts with '#', so they apply as at top level
+        self.block_pragmas: list[ast.Pragma] = []
 
     # Token helpers -------------------------------------------------------
 
@@ -124,6 +142,8 @@ class Parser:
                 self.advance()
             elif token.kind is T.PSPEC:
                 items.append(self.parse_clause())
+                items.extend(self.block_pragmas)
+                self.block_pragmas.clear()
             elif token.is_kw("inline"):
                 items.append(self.parse_inline())
             elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
@@ -168,6 +188,10 @@ class Parser:
                 continue
             if self.tok.kind is T.EOF:
                 raise self.syntax_error()
+            if self.tok.kind is T.PRAGMA:
+                token = self.advance()
+                self.block_pragmas.append(ast.Pragma(token.span, tuple(str(token.value).split())))
+                continue
             statements.append(self.parse_statement())
             if not self.tok.is_op("}"):
                 self.expect_op(";")
@@ -264,6 +288,9 @@ class Parser:
         self.expect_op("=")
         value = self.parse_assignment()
         self.expect_op(";")
+        folded = self.folded(value)
+        if folded is not None and not type_name.pointers:
+            self.constants[name] = folded
         return ast.InlineDecl(self.span_from(start), type_name, name, value)
 
     def parse_var_decl(self) -> ast.VarDecl:
@@ -277,15 +304,21 @@ class Parser:
             raise self.syntax_error()
         name = self.advance().text
         key_types = None
+        dimension = None
         if self.accept_op("["):
-            keys: list[ast.TypeName] = []
-            while not self.accept_op("]"):
-                keys.append(self.parse_type())
-                if not self.tok.is_op("]"):
-                    self.expect_op(",")
-            key_types = tuple(keys)
+            if not self.starts_type() and not self.tok.is_op("]"):
+                # int a[5]: a scalar array (its dimension a constant expression)
+                dimension = self.parse_assignment()
+                self.expect_op("]")
+            else:
+                keys: list[ast.TypeName] = []
+                while not self.accept_op("]"):
+                    keys.append(self.parse_type())
+                    if not self.tok.is_op("]"):
+                        self.expect_op(",")
+                key_types = tuple(keys)
         self.expect_op(";")
-        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types)
+        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types, dimension)
 
     # Expressions -----------------------------------------------------------
 
@@ -312,8 +345,40 @@ class Parser:
         if token.kind is T.OP and token.text in ASSIGN_OPS:
             self.advance()
             value = self.parse_assignment()
+            self.check_divisor(token.text, value)
             return ast.Assign(left.span.join(value.span), token.text, left, value)
         return left
+
+    def check_divisor(self, op: str, right: ast.Node) -> None:
+        """dt_node_op2 refuses / and % (and /=, %=) by a constant that folds
+        to zero as it builds the node, before any type is known."""
+        if op in ("/", "%", "/=", "%=") and self.folded(right) == 0:
+            raise error(D_DIV_ZERO, "expression contains division by zero", self.source, self.tok.span)
+
+    def folded(self, node: ast.Node) -> int | None:
+        """The value dt_node_op1/op2/op3 fold an integer constant expression
+        to while parsing (64-bit, unsigned), or None when it is not one."""
+        if isinstance(node, ast.IntLit):
+            return node.value & U64
+        if isinstance(node, ast.Ident):
+            return self.constants.get(node.name)
+        if isinstance(node, ast.Unary) and node.op in "-+~!":
+            inner = self.folded(node.operand)
+            if inner is None:
+                return None
+            return {"-": -inner & U64, "+": inner, "~": ~inner & U64, "!": int(not inner)}[node.op]
+        if isinstance(node, ast.Ternary):
+            cond = self.folded(node.cond)
+            return None if cond is None else self.folded(node.then if cond else node.other)
+        if isinstance(node, ast.Binary):
+            a, b = self.folded(node.left), self.folded(node.right)
+            if a is None or b is None:
+                return None
+            if node.op in ("/", "%"):
+                return (a // b if node.op == "/" else a % b) if b else None
+            fold = FOLDS.get(node.op)
+            return None if fold is None else fold(a, b) & U64
+        return None
 
     def parse_ternary(self) -> ast.Node:
         cond = self.parse_binary(Precedence.LOGICAL_OR)
@@ -321,7 +386,8 @@ class Parser:
             return cond
         then = self.parse_assignment()
         self.expect_op(":")
-        other = self.parse_ternary()
+        # right-nested ?: (a ? b : c ? d : ...) counts towards MAX_NESTING too
+        other = self.nested(self.parse_ternary)
         return ast.Ternary(cond.span.join(other.span), cond, then, other)
 
     def parse_binary(self, minimum: Precedence) -> ast.Node:
@@ -336,6 +402,7 @@ class Parser:
                 return left
             self.advance()
             right = self.parse_binary(Precedence(precedence + 1)) if precedence < Precedence.MULTIPLICATIVE else self.parse_unary()
+            self.check_divisor(token.text, right)
             left = ast.Binary(left.span.join(right.span), token.text, left, right)
 
     def parse_unary(self) -> ast.Node:

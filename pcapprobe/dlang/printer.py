@@ -76,6 +76,8 @@ def _agg(node: ast.AggStmt) -> str:
 def _var_decl(node: ast.VarDecl) -> str:
     scope = "" if node.scope == "global" else node.scope + " "
     keys = "" if node.key_types is None else "[" + ", ".join(type_text(k) for k in node.key_types) + "]"
+    if node.dimension is not None:
+        keys = f"[{expr_text(node.dimension)}]"
     return f"{scope}{_declared(node.type, node.name)}{keys};"
 
 

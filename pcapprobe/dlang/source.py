@@ -30,6 +30,9 @@ class Source:
     name: str
     text: str
     kind: str = "script"
+    # after the C preprocessor (dlang/cpp.py): the line each physical line
+    # came from, which is the one errors report
+    line_map: tuple[int, ...] = ()
     _lines: list[int] = field(default_factory=list, repr=False)
 
     def line_starts(self) -> list[int]:
@@ -43,6 +46,11 @@ class Source:
         starts = self.line_starts()
         index = bisect.bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index]
+
+    def reported_line(self, offset: int) -> int:
+        """The line an error at ``offset`` reports (the original script's)."""
+        line = self.line_col(offset)[0]
+        return self.line_map[line - 1] if 0 < line <= len(self.line_map) else line
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its newline."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
-from dissectors import iscsi
+from dissectors import fcip, iscsi
 from pcapprobe.flows import rdma
 from pcapprobe.flows.framing import AppBinding
+from pcapprobe.probes.translators import fc as fc_translator
 from pcapprobe.probes.translators import iscsi as iscsi_translator
 from pcapprobe.probes.translators import iser
 from pcapprobe.probes.translators import oncrpc
@@ -52,6 +53,8 @@ STREAM_APPS: list[AppBinding] = [
                enabled=iscsi_translator.enabled),
     AppBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.stream_heuristic, oncrpc.stream_app,
                enabled=oncrpc.enabled),
+    AppBinding("fcip", frozenset({fcip.FCIP_PORT}), fcip.heuristic, fc_translator.fcip_stream_app,
+               enabled=fc_translator.fcip_enabled),
 ]
 
 DATAGRAM_APPS: list[DatagramBinding] = [

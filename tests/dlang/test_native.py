@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import random
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,9 +19,10 @@ from pcapprobe import api
 from pcapprobe.dlang import DCompileError, Source, compile_program
 from pcapprobe.env import Environment
 from pcapprobe.probes import catalog
+from pcapprobe.scripts import DIRECTORY
 from tests.conftest import FIXTURES, SEED_SCRIPTS
 
-TCPIO = Path(__file__).resolve().parent.parent / "golden" / "scripts" / "tcpio.d"
+TCPIO = DIRECTORY / "tcpio.d"
 Firing = tuple[catalog.Probe, int, tuple]
 
 
@@ -158,7 +158,7 @@ def test_seed_tcpio_d(tcp_firings: list[Firing]) -> None:
     "tcp:::send { this->a = args[4]->tcp_seq; this->a += 7; this->a -= args[4]->tcp_ack; this->a *= 3; this->a /= 2; this->a %= 1000; this->a &= 0xfff; this->a |= 1; this->a ^= 5; this->a <<= 3; this->a >>= 1; printf(\"%d\\n\", this->a); }",
     "tcp:::send { this->s = (short)args[4]->tcp_sport; this->s >>= 2; this->s <<= 20; this->s /= args[4]->tcp_urgent; this->u = args[4]->tcp_seq; this->u >>= 3; this->u += -1; printf(\"%d %u\\n\", this->s, this->u); }",
     "tcp:::send { this->x = (int8_t)args[4]->tcp_sport; this->x *= 2; printf(\"%d\\n\", this->x); }",
-    "tcp:::send { printf(\"%d %d %d\\n\", args[4]->tcp_flags ^^ 0, 1 ^^ 1, args[2]->ip_saddr ^^ \"\"); }",
+    "tcp:::send { printf(\"%d %d %d\\n\", args[4]->tcp_flags ^^ 0, 1 ^^ 1, args[2]->ip_saddr != \"\" ^^ 0); }",
     "tcp:::send { printf(\"%d %d %u %d\\n\", args[4]->tcp_seq / 1000, args[3]->tcps_state % 4, args[1]->cs_cid / 3, -7 / args[4]->tcp_offset); }",
     "tcp:::send { printf(\"%d %d\\n\", (long)0x8000000000000000 / -1, (long)0x8000000000000000 % -1); }",
     "tcp:::send, tcp:::receive { printf(\"a\\n\"); printf(\"%d\\n\", args[4]->tcp_ack / (args[4]->tcp_flags & 0)); printf(\"b\\n\"); } tcp:::send { printf(\"%d\\n\", 5 % args[4]->tcp_urgent); }",

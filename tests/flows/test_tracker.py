@@ -25,11 +25,12 @@ from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.flows.tcp import TcpLayer
 from pcapprobe.probes.translators.tcp import PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo
 from pcapprobe.report import Report
+from pcapprobe.scripts import DIRECTORY
 from tests.conftest import FIXTURES, SEED_SCRIPTS, shared_captures
 from tests.flows.test_scanner import SHAPES, _as_pcapng, _records, assert_threads_match_lone_runs
 from tests.test_cli import pcapprobe as cli
 
-SCRIPTS = Path(__file__).parent.parent / "golden" / "scripts"
+SCRIPTS = DIRECTORY  # the shipped seed scripts
 
 CONN = "args[1]->cs_cid, args[1]->cs_pid, args[1]->cs_zoneid"
 TCPS = ("args[3]->tcps_local, args[3]->tcps_active, args[3]->tcps_lport, "

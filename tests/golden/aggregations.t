@@ -194,14 +194,40 @@ EXPECT <<EOT
 
 EOT
 
-NAME llquantize factor above steps is DTrace's compile error
-# dt_cc.c dt_compile_agg: nsteps (argument #4) < factor (argument #1) is
-# D_LLQUANT_FACTORNSTEPS, so llquantize(320, 10, 0, 5, 5) never runs on illumos.
-PROG BEGIN { @l = llquantize(320, 10, 0, 5, 5); exit(0); }
+NAME llquantize steps below the factor must divide it (Oracle's rule)
+# Oracle Solaris 11 accepts fewer steps than the factor when they divide it
+# (illumos: D_LLQUANT_FACTORNSTEPS for any steps < factor); 3 does not divide 10.
+PROG BEGIN { @l = llquantize(320, 10, 0, 5, 3); exit(0); }
 STDERR <<EOT
-pcapprobe: failed to compile script prog.d: line 1: llquantize( ) factor (argument #1) must be less than or equal to the number of linear steps per magnitude (argument #4)
+pcapprobe: failed to compile script prog.d: line 1: llquantize( ) number of linear steps per magnitude (argument #4) must evenly divide the factor (argument #1) when it is less than the factor
 EOT
 EXIT 1
+
+NAME llquantize with 5 steps of factor 10 (Oracle's rule)
+# [10^k, 10^(k+1)) in 5 bins 2 * 10^k wide: 320 -> [300, 500), 35 -> [30, 50),
+# 1 -> [1, 3), 9 -> [9, 10) (the last bin of a magnitude stops at the next power).
+ARGS -q
+PROG BEGIN { @l = llquantize(320, 10, 0, 5, 5); @l = llquantize(35, 10, 0, 5, 5); @l = llquantize(1, 10, 0, 5, 5); @l = llquantize(9, 10, 0, 5, 5); exit(0); }
+EXPECT <<EOT
+
+
+           value  ------------- Distribution ------------- count    
+             < 1 |                                         0        
+               1 |@@@@@@@@@@                               1        
+               3 |                                         0        
+               5 |                                         0        
+               7 |                                         0        
+               9 |@@@@@@@@@@                               1        
+              10 |                                         0        
+              30 |@@@@@@@@@@                               1        
+              50 |                                         0        
+              70 |                                         0        
+              90 |                                         0        
+             100 |                                         0        
+             300 |@@@@@@@@@@                               1        
+             500 |                                         0        
+
+EOT
 
 NAME llquantize factor 10, magnitudes 2-3, 20 steps
 # [100, 1000) in 18 bins 50 wide, [1000, 10000) in 18 bins 500 wide:

@@ -170,3 +170,51 @@ EXPECT <<EOT
   async                                               ok                                                                3
   sync                                                ok                                                                7
 EOT
+
+NAME iosnoop.d on nfsv4-tcp.pcap: an NFSv4 client's reads and writes
+PCAP fixtures/pcaps/nfsv4-tcp.pcap
+SCRIPT iosnoop.d
+EXPECT <<EOT
+    DEVICE                                                       FILE RW
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                     /export/stuff/bin/nawk  R
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  W
+      nfs1                                        /export/stuff/words  R
+      nfs1                                        /export/stuff/words  R
+      nfs1                                        /export/stuff/words  R
+
+EOT
+
+NAME whowrite.d on nfsv4.1-sessions.pcap
+PCAP fixtures/pcaps/nfsv4.1-sessions.pcap
+SCRIPT whowrite.d
+EXPECT <<EOT
+                 WHO                                               WHERE COUNT
+          192.0.2.76                                        /export/vol1     3
+
+EOT
+
+NAME iosnoop.d on fc-fcoe.pcap: an FC initiator's block I/O over FCoE
+PCAP fixtures/pcaps/fc-fcoe.pcap
+SCRIPT iosnoop.d
+EXPECT <<EOT
+    DEVICE                                                       FILE RW
+       sd0                                                     <none>  R
+       sd0                                                     <none>  W
+       sd0                                                     <none>  R
+
+EOT
+
+NAME whoio.d on fc-link225.pcap: FC initiators are named by their WWPN
+PCAP fixtures/pcaps/fc-link225.pcap
+SCRIPT whoio.d
+EXPECT <<EOT
+    DEVICE                  APP        PID           BYTES
+       sd0     10000000c953e162          0           14336
+
+EOT

@@ -11,7 +11,7 @@ EXPECT <<EOT
   198.51.100.7                                                      3
 EOT
 STDERR <<EOT
-pcapprobe: description 'ip:::receive { @[args[2]->ip_saddr] = count(); }' matched 1 probe
+pcapprobe: description 'ip:::receive ' matched 1 probe
 pcapprobe: --local auto: local host is 192.0.2.10 (in 14 of 19 IP packets; use --local to choose)
 EOT
 

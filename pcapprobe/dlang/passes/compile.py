@@ -11,10 +11,12 @@ reported with libdtrace's wording (dt_parser.c ``dt_node_op1/op2``).
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pcapprobe.dlang import ast
+from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_AGG_FUNC,
@@ -22,6 +24,7 @@ from pcapprobe.dlang.diagnostics import (
     D_AGG_REDEF,
     D_AGG_SCALAR,
     D_ARGS_IDX,
+    D_ARR_BADREF,
     D_ARGS_TYPE,
     D_CAST_INVAL,
     D_DECL_TYPE,
@@ -31,8 +34,21 @@ from pcapprobe.dlang.diagnostics import (
     D_LLQUANT_FACTORSMALL,
     D_LLQUANT_MAGRANGE,
     D_LLQUANT_MAGTOOBIG,
+    D_LQUANT_BASETYPE,
+    D_LQUANT_BASEVAL,
+    D_LQUANT_LIMTYPE,
+    D_LQUANT_LIMVAL,
+    D_LQUANT_MATCHBASE,
+    D_LQUANT_MATCHLIM,
+    D_LQUANT_MATCHSTEP,
+    D_LQUANT_MISMATCH,
+    D_LQUANT_STEPLARGE,
+    D_LQUANT_STEPSMALL,
+    D_LQUANT_STEPTYPE,
+    D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
     D_MEMBER_NAME,
+    D_OP_ACT,
     D_OP_ARITH,
     D_OP_INCOMPAT,
     D_OP_INT,
@@ -40,10 +56,14 @@ from pcapprobe.dlang.diagnostics import (
     D_OP_SCALAR,
     D_OP_STRUCT,
     D_PROTO_ARG,
+    D_PRED_SCALAR,
+    D_PRINTA_AGGKEY,
+    D_PRINTA_AGGPROTO,
     D_PROTO_LEN,
     DCompileError,
     error,
 )
+from pcapprobe.dlang.passes import speculation
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -111,7 +131,56 @@ DATA_ACTIONS = frozenset(
 )
 AGG_ACTIONS = frozenset("normalize denormalize trunc clear".split())
 OTHER_ACTIONS = frozenset("setopt speculate commit discard".split())
-ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS
+# Destructive actions (dtrace -w): they compile, and the run refuses them.
+DESTRUCTIVE_ACTIONS = frozenset("system raise stop panic breakpoint chill copyout copyoutstr".split())
+ACTIONS = DATA_ACTIONS | AGG_ACTIONS | OTHER_ACTIONS | DESTRUCTIVE_ACTIONS
+# (fewest, most) arguments of the actions whose count is fixed
+ACTION_ARITY: dict[str, tuple[int, int]] = {
+    "trace": (1, 1), "exit": (1, 1), "tracemem": (2, 3), "setopt": (1, 2), "speculate": (1, 1),
+    "commit": (1, 1), "discard": (1, 1), "normalize": (2, 2), "denormalize": (1, 1), "clear": (1, 1),
+    "trunc": (1, 2), "printf": (1, 1 << 16), "printa": (1, 1 << 16),
+}
+
+
+# Generated expressions nested deeper than this (in parentheses) are spilled
+# into a temporary; Python's tokenizer stops at 200 levels.
+SPILL_DEPTH = 120
+
+
+def nesting(code: str) -> int:
+    """The deepest parenthesis nesting of generated code (an estimate when a
+    string literal holds parentheses: it only decides when to spill)."""
+    depth = deepest = 0
+    for c in code:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+    return deepest
+
+
+def mentions(node: ast.Node, name: str) -> bool:
+    """Whether an expression reads the plain identifier ``name`` (a walk
+    without recursion: long expressions are deep trees)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Ident) and current.name == name:
+            return True
+        stack.extend(_children(current))
+    return False
+
+
+def _children(node: ast.Node) -> list[ast.Node]:
+    found: list[ast.Node] = []
+    for field_name in node._fields:
+        value = getattr(node, field_name)
+        if isinstance(value, ast.Node):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found.extend(v for v in value if isinstance(v, ast.Node))
+    return found
 
 
 def wrap(code: str, t: ty.DType) -> str:
@@ -134,6 +203,14 @@ def convert(code: str, src: ty.DType, dst: ty.DType) -> str:
     return code
 
 
+def member_code(code: str, name: str) -> str:
+    """Code reading member ``name`` of ``code``: a member named like a Python
+    keyword (RENAME3args ``from``) cannot follow a dot in Python."""
+    if keyword.iskeyword(name):
+        return f"getattr({code}, {name!r})"
+    return f"{code}.{name}"
+
+
 def const_wrap(value: int, t: ty.DType) -> int:
     mask = _MASK.get(t.size, _MASK[8])
     value &= mask
@@ -154,6 +231,8 @@ class Env:
     make_format: Callable[[str, list[ty.DType], str, ast.Node], Any]
     make_aggregation: Callable[[AggInfo], Any]
     counter: list[int] = field(default_factory=lambda: [0])
+    destructive: list[str] = field(default_factory=list)  # destructive actions used
+    json: bool = False  # --format json: printf and trace write jsonfmt records
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -214,25 +293,23 @@ class ClauseCompiler:
 
     def compile(self) -> ClauseCode:
         body = self.clause.body or ()
+        speculation.check_order(body, ACTIONS, self.fail)
         records = not body or any(self.records_data(s) for s in body)
-        if self.clause.predicate is not None:
-            self.emit("_a = 0")
-            code, t = self.expr(self.clause.predicate)
-            self.check_scalar(t, self.clause.predicate, "predicate")
-            self.emit(f"if not ({code}):")
-            self.emit("    return")
-        if records:
-            self.emit("w = W")
-            speculates = any(self.is_call(s, "speculate") for s in body)
-            if not speculates:
-                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
-        for number, statement in enumerate(body, 1):
-            self.emit(f"_a = {number}")
-            self.statement(statement)
-            if records and self.is_call(statement, "speculate"):
-                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
-        if records:
-            self.emit("if not ST.quiet: w('\\n')")
+        # dt_cook_clause cooks the actions before the predicate, so that an
+        # action may declare what the predicate reads (/x == 0/ { x++; }); when
+        # the actions fail on an unknown identifier, the predicate goes first
+        # (/i++ < 10/ { trace(i); }), and its error then stands.
+        predicate = self.clause.predicate
+        try:
+            actions = self.compile_lines(lambda: self.actions(body, records))
+        except DCompileError as exc:
+            if predicate is None or exc.diagnostic.code != D_IDENT_UNDEF:
+                raise
+            tested = self.compile_lines(lambda: self.predicate(predicate))
+            actions = self.compile_lines(lambda: self.actions(body, records))
+        else:
+            tested = self.compile_lines(lambda: self.predicate(predicate)) if predicate is not None else []
+        self.lines = tested + actions
         head = ["def fire(ts, args, thread, T=None):"]
         if self.uses_this:
             head.append("    if T is None: T = {}")
@@ -247,6 +324,37 @@ class ClauseCompiler:
         members = {n: None if names is None else frozenset(names) for n, names in self.members.items()}
         return ClauseCode(text, self.uses_this, records, members)
 
+    def compile_lines(self, generate: Callable[[], None]) -> list[str]:
+        """The lines ``generate`` emits, kept apart from any emitted before."""
+        saved, self.lines = self.lines, []
+        try:
+            generate()
+            return self.lines
+        finally:
+            self.lines = saved
+
+    def predicate(self, predicate: ast.Node) -> None:
+        self.emit("_a = 0")
+        code, t = self.expr(predicate)
+        if not self.is_scalar(t):
+            raise self.fail(D_PRED_SCALAR, "predicate result must be of scalar type", predicate)
+        self.emit(f"if not ({code}):")
+        self.emit("    return")
+
+    def actions(self, body: tuple[ast.Node, ...], records: bool) -> None:
+        if records:
+            self.emit("w = W")
+            speculates = any(self.is_call(s, "speculate") for s in body)
+            if not speculates:
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        for number, statement in enumerate(body, 1):
+            self.emit(f"_a = {number}")
+            self.statement(statement)
+            if records and self.is_call(statement, "speculate"):
+                self.emit("if not ST.quiet: ST.record(w, _PREFIX)")
+        if records:
+            self.emit("if not ST.quiet: w('\\n')")
+
     @staticmethod
     def is_call(statement: ast.Node, name: str) -> bool:
         return (
@@ -257,13 +365,14 @@ class ClauseCompiler:
 
     @staticmethod
     def records_data(statement: ast.Node) -> bool:
-        if isinstance(statement, ast.AggStmt):
+        """Whether a statement stores data: dtrace_ecb_resize gives a clause
+        whose actions all store nothing no record, so non-quiet dtrace prints
+        no line for it.  An expression statement (x = 1, i++) is a DIFEXPR of
+        void type (dt_compile_exp); aggregations store elsewhere."""
+        if not isinstance(statement, ast.ExprStmt) or not isinstance(statement.expr, ast.Call):
             return False
-        if isinstance(statement, ast.ExprStmt) and isinstance(statement.expr, ast.Call):
-            name = statement.expr.name
-            if name in AGG_ACTIONS or name in ("setopt",):
-                return False
-        return True
+        name = statement.expr.name
+        return name in ACTIONS and name not in AGG_ACTIONS and name != "setopt"
 
     # Statements --------------------------------------------------------------
 
@@ -300,23 +409,16 @@ class ClauseCompiler:
             value_code, vt = self.expr(node.args[0])
             if not vt.is_scalar:
                 raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #1 is incompatible with prototype:\n\tprototype: int\n\t argument: {vt}", node.args[0])
-        nparams = {"lquantize": 2}.get(node.func, 0)
         if node.func == "llquantize":
             params = self.llquantize_params(node)
-        for i, param in enumerate(node.args[1 : 1 + nparams], 2):
-            value = self.const_eval(param)
-            if value is None:
-                raise self.fail(D_PROTO_ARG, f"{node.func}( ) argument #{i} must be a non-zero positive integral constant expression", param)
-            params.append(value)
-        if node.func == "lquantize" and len(node.args) >= 4:
-            step = self.const_eval(node.args[3])
-            if step is None:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) argument #4 must be a non-zero positive integral constant expression", node.args[3])
-            params.append(step)
+        elif node.func == "lquantize":
+            params = self.lquantize_params(node)
         optional_incr = {"quantize": 1, "lquantize": 4, "llquantize": 5}.get(node.func)
         if optional_incr is not None and len(node.args) > optional_incr:
-            incr_code, _ = self.expr(node.args[optional_incr])
-        self.check_agg_params(node, params)
+            incr_code, it = self.expr(node.args[optional_incr])
+            if not self.is_scalar(it):
+                raise self.fail(D_PROTO_ARG, f"{node.func}( ) increment value (argument #{optional_incr + 1}) "
+                                "must be of scalar type", node)
         info = self.sym.aggs.get(node.name)
         if info is None:
             info = AggInfo(node.name, node.func, tuple(params), key_types, len(self.sym.aggs) + 1)
@@ -329,6 +431,7 @@ class ClauseCompiler:
             agg = self.env.names["AGG"].get(node.name)
             if agg is not None:
                 self.env.names[f"AD_{info.index}"] = agg.data
+                self.env.names[f"AA_{info.index}"] = agg.admit
         elif info.func == node.func == "llquantize" and info.params != tuple(params):
             i, (expected, found) = next((i, pair) for i, pair in enumerate(zip(info.params, params))
                                         if pair[0] != pair[1])
@@ -346,10 +449,18 @@ class ClauseCompiler:
         ) + ")"
         if info.func in ("count", "sum") and f"AD_{info.index}" in self.env.names:
             # count()/sum() inline: the update of _Count/_Sum.updater without a call
-            k = self.temp()
+            # (a new key only when the aggregation buffer has room: AA_ asks it)
+            k, old = self.temp(), self.temp()
             data = f"AD_{info.index}"
             self.emit(f"{k} = {key}")
-            self.emit(f"{data}[{k}] = {data}.get({k}, 0) + {'1' if info.func == 'count' else value_code}")
+            value = "1" if info.func == "count" else value_code
+            if value != "1":
+                v = self.temp()
+                self.emit(f"{v} = {value}")
+                value = v
+            self.emit(f"{old} = {data}.get({k})")
+            self.emit(f"if {old} is not None: {data}[{k}] = {old} + {value}")
+            self.emit(f"elif AA_{info.index}(): {data}[{k}] = {value}")
             return
         self.emit(f"AU_{info.index}({key}, {value_code}, {incr_code})")
 
@@ -373,13 +484,16 @@ class ClauseCompiler:
         if low >= high:
             raise self.fail(D_LLQUANT_MAGRANGE, "llquantize( ) high magnitude (argument #3) must be "
                             "greater than low magnitude (argument #2)", node)
+        # Oracle Solaris 11's rule (docs/d-grammar.md): fewer steps than the
+        # factor are accepted when they divide it evenly; more steps must be
+        # a multiple of the factor and divide the width of the lowest
+        # magnitude, factor^(low+1), or factor^2 when low is 0.
         if nsteps < factor:
-            raise self.fail(D_LLQUANT_FACTORNSTEPS, "llquantize( ) factor (argument #1) must be less "
-                            "than or equal to the number of linear steps per magnitude (argument #4)", node)
-        power = factor
-        while power < nsteps:
-            power *= factor
-        if nsteps % factor or power % nsteps:
+            if factor % nsteps:
+                raise self.fail(D_LLQUANT_FACTORNSTEPS, "llquantize( ) number of linear steps per magnitude "
+                                "(argument #4) must evenly divide the factor (argument #1) when it is less "
+                                "than the factor", node)
+        elif nsteps % factor or factor ** (max(low, 1) + 1) % nsteps:
             raise self.fail(D_LLQUANT_FACTOREVEN, "llquantize( ) factor (argument #1) must evenly divide "
                             "the number of steps per magnitude (argument #4), and the number of steps "
                             "per magnitude must evenly divide a power of the factor", node)
@@ -392,16 +506,57 @@ class ClauseCompiler:
                             f"high magnitude ({high}) plus 1 overflows 64-bits", node)
         return values
 
-    def check_agg_params(self, node: ast.AggStmt, params: list[int]) -> None:
-        if node.func == "lquantize":
-            base, limit = params[0], params[1]
-            step = params[2] if len(params) > 2 else 1
-            if step <= 0:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be greater than zero", node)
-            if limit <= base:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) upper bound must be greater than lower bound", node)
-            if (limit - base) // step == 0:
-                raise self.fail(D_PROTO_ARG, "lquantize( ) step must be less than upper bound minus lower bound", node)
+    def lquantize_params(self, node: ast.AggStmt) -> list[int]:
+        """lquantize()'s base, limit and step, checked in the order and words
+        of dt_cc.c dt_compile_agg (arguments numbered from the base)."""
+        base_node, limit_node = node.args[1], node.args[2]
+        base = self.const_eval(base_node)
+        if base is None:
+            raise self.fail(D_LQUANT_BASETYPE, "lquantize( ) argument #1 must be an integer constant", base_node)
+        base = const_wrap(base, ty.INT64)
+        if not -(1 << 31) <= base < 1 << 31:
+            raise self.fail(D_LQUANT_BASEVAL, "lquantize( ) argument #1 must be a 32-bit quantity", base_node)
+        limit = self.const_eval(limit_node)
+        if limit is None:
+            raise self.fail(D_LQUANT_LIMTYPE, "lquantize( ) argument #2 must be an integer constant", limit_node)
+        limit = const_wrap(limit, ty.INT64)
+        if not -(1 << 31) <= limit < 1 << 31:
+            raise self.fail(D_LQUANT_LIMVAL, "lquantize( ) argument #2 must be a 32-bit quantity", limit_node)
+        if limit < base:
+            raise self.fail(D_LQUANT_MISMATCH, "lquantize( ) base (argument #1) must be less than limit "
+                            "(argument #2)", node)
+        step = 1
+        if len(node.args) > 3:
+            step_node = node.args[3]
+            value = self.const_eval(step_node)
+            # dt_node_is_posconst: non-zero, and positive when signed
+            if value is None or value == 0 or const_wrap(value, self.expr(step_node)[1]) <= 0:
+                raise self.fail(D_LQUANT_STEPTYPE, "lquantize( ) argument #3 must be a non-zero positive "
+                                "integer constant", step_node)
+            step = value & _U64
+            if step > 0xFFFF:
+                raise self.fail(D_LQUANT_STEPVAL, "lquantize( ) argument #3 must be a 16-bit quantity", step_node)
+        levels = (limit - base) // step
+        if levels == 0:
+            raise self.fail(D_LQUANT_STEPLARGE, "lquantize( ) step (argument #3) too large: must have at "
+                            "least one quantization level", node)
+        if levels > 0xFFFF:
+            raise self.fail(D_LQUANT_STEPSMALL, "lquantize( ) step (argument #3) too small: number of "
+                            "quantization levels must be a 16-bit quantity", node)
+        info = self.sym.aggs.get(node.name)
+        if info is not None and info.func == "lquantize" and info.params != (base, limit, step):
+            obase, olimit, ostep = info.params
+            olevels = (olimit - obase) // ostep
+            if obase != base:
+                raise self.fail(D_LQUANT_MATCHBASE, "lquantize( ) base (argument #1) doesn't match previous "
+                                f"declaration: expected {obase}, found {base}", node)
+            if olevels * ostep != levels * step:
+                raise self.fail(D_LQUANT_MATCHLIM, "lquantize( ) limit (argument #2) doesn't match previous "
+                                f"declaration: expected {obase + olevels * ostep}, found {base + levels * step}",
+                                node)
+            raise self.fail(D_LQUANT_MATCHSTEP, "lquantize( ) step (argument #3) doesn't match previous "
+                            f"declaration: expected {ostep}, found {step}", node)
+        return [base, limit, step]
 
     @staticmethod
     def arity_message(name: str, given: int, low: int, high: int) -> str:
@@ -439,12 +594,18 @@ class ClauseCompiler:
         elif name == "trace":
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])
-            self.emit(f"w(TRACE({code}, {self.env.constant('TY', t)}, ST.quiet))")
+            if self.env.json:
+                self.emit(f"w(JSON_VALUE({code}))")
+            else:
+                self.emit(f"w(TRACE({code}, {self.env.constant('TY', t)}, ST.quiet))")
         elif name == "tracemem":
             self.check_count(call, 2, 3)
             code, _ = self.expr(args[0])
             size, _ = self.expr(args[1])
-            self.emit(f"w(TRACEMEM({code}, {size}, ST.quiet))")
+            if self.env.json:
+                self.emit(f"w(JSON_VALUE(TRACEMEM_BYTES({code}, {size})))")
+            else:
+                self.emit(f"w(TRACEMEM({code}, {size}, ST.quiet))")
         elif name == "exit":
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])
@@ -464,6 +625,10 @@ class ClauseCompiler:
                     raise self.fail(D_PROTO_ARG, f"setopt( ) argument #{args.index(a) + 1} is incompatible with prototype:\n\tprototype: string\n\t argument: {t}", a)
             value = codes[1][0] if len(codes) > 1 else "None"
             self.emit(f"ST.setopt({codes[0][0]}, {value})")
+        elif name in DESTRUCTIVE_ACTIONS:
+            for arg in args:
+                self.expr(arg)
+            self.env.destructive.append(name)
         elif name in ("speculate", "commit", "discard"):
             self.check_count(call, 1, 1)
             code, t = self.expr(args[0])
@@ -507,14 +672,25 @@ class ClauseCompiler:
             aggs = args[1:] if fmt_node is not None else args
             if fmt_node is not None and not aggs:
                 raise self.fail(D_PROTO_LEN, "printa( ) prototype mismatch: 1 arg passed, at least 2 expected", call)
-            infos = [self.agg_arg(a, "printa", i) for i, a in enumerate(aggs, 2 if fmt_node else 1)]
-            if fmt_node is not None:
-                bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func, fmt_node)
+            # dt_action_printa: each aggregation in turn, the format checked
+            # against the first one's keys, the others' keys against the first's
+            infos: list[AggInfo] = []
+            fmt = "None"
+            bound = None
+            for i, a in enumerate(aggs, 2 if fmt_node else 1):
+                infos.append(self.agg_arg(a, "printa", i))
+                if len(infos) > 1:
+                    self.printa_validate(infos[0], infos[-1], call)
+                elif fmt_node is not None:
+                    bound = self.env.make_format(fmt_node.value, list(infos[0].keys), "printa:" + infos[0].func,
+                                                 fmt_node)
+            if bound is not None:
+                if bound.static_size() > bound.limit:
+                    self.emit("ST.drop()")  # its widths alone overflow bufsize
+                    return
                 fmt = self.env.constant("PF", bound)
-            else:
-                fmt = "None"
             names = "".join(f"AGG[{i.name!r}], " for i in infos)
-            self.emit(f"w(ST.printa(({names}), {fmt}))")
+            self.emit_dropping(f"w(ST.printa(({names}), {fmt}))")
             return
         if not args:
             raise self.fail(D_PROTO_LEN, "printf( ) prototype mismatch: 0 args passed, at least 1 expected", call)
@@ -523,21 +699,57 @@ class ClauseCompiler:
             raise self.fail(D_PROTO_ARG, f"printf( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: {t}", args[0])
         values = [self.expr(a) for a in args[1:]]
         bound = self.env.make_format(args[0].value, [t for _, t in values], "printf", args[0])
+        if bound.static_size() > bound.limit:
+            # its widths alone make more text than bufsize: every firing's
+            # record is dropped (the arguments are still evaluated: they may fault)
+            self.emit(f"({''.join(f'{c}, ' for c, _ in values)})")
+            self.emit("ST.drop()")
+            return
         python = getattr(bound, "python", None)
         if python is not None:
             # The whole format is one Python %-pattern built here, once: the
             # call site renders with a single ``%`` and no runtime dispatch.
             pattern, kinds = python
             if not kinds:
-                self.emit(f"w({pattern.replace('%%', '%')!r})")
+                self.emit_printf(repr(pattern.replace('%%', '%')))
                 return
             codes = [self.reduced(code, kind, size) for (code, _), (kind, size) in zip(values, kinds)]
             fmt = self.env.constant("PF", pattern)
-            self.emit(f"w({fmt} % ({''.join(f'{c}, ' for c in codes)}))")
+            self.emit_printf(f"{fmt} % ({''.join(f'{c}, ' for c in codes)})")
             return
         fmt = self.env.constant("PF", bound)
         tuple_code = "(" + "".join(f"{c}, " for c, _ in values) + ")"
-        self.emit(f"w({fmt}.render({tuple_code}))")
+        self.emit_printf(f"{fmt}.render({tuple_code})")
+
+    def emit_printf(self, text_code: str) -> None:
+        """Write what a printf() made: its text, or under --format json its
+        record; one whose ``*`` widths ask for more than bufsize is dropped."""
+        self.emit_dropping(f"w(JSON_PRINTF({text_code}))" if self.env.json else f"w({text_code})")
+
+    def emit_dropping(self, statement: str) -> None:
+        """A printf()/printa() whose ``*`` widths may ask for more than
+        bufsize: its record is dropped and counted, the clause goes on."""
+        self.emit("try:")
+        self.emit(f"    {statement}")
+        self.emit("except DROPPED:")
+        self.emit("    ST.drop()")
+
+    def printa_validate(self, first: AggInfo, other: AggInfo, call: ast.Call) -> None:
+        """dt_printa_validate: aggregations printed together have the same
+        number of keys, of compatible types (integers with integers)."""
+        lkeys, rkeys = first.keys, other.keys
+        if len(lkeys) != len(rkeys):
+            def keys(n: int) -> str:
+                return f"{n} key{'' if n == 1 else 's'}"
+            raise self.fail(D_PRINTA_AGGKEY, f"printa( ): @{first.name} and @{other.name} do not have matching "
+                            f"key signatures: @{first.name} has {keys(len(lkeys))}, @{other.name} has "
+                            f"{keys(len(rkeys))}", call)
+        for n, (lt, rt) in enumerate(zip(lkeys, rkeys), 1):
+            if lt.kind == rt.kind or {lt.kind, rt.kind} <= {"int", "null"}:
+                continue
+            raise self.fail(D_PRINTA_AGGPROTO, f"printa( ): @{other.name}[ ] key #{n} is incompatible with "
+                            f"@{first.name}:\n{'@' + first.name:>9} key #{n}: {lt}\n"
+                            f"{'@' + other.name:>9} key #{n}: {rt}", call)
 
     @staticmethod
     def reduced(code: str, kind: str, size: int) -> str:
@@ -555,9 +767,11 @@ class ClauseCompiler:
         if t.kind not in ("int", "null"):
             raise self.fail(D_PROTO_ARG, f"{func}( ) argument #{position} is incompatible with prototype:\n\tprototype: int\n\t argument: {t}", node)
 
-    def check_scalar(self, t: ty.DType, node: ast.Node, what: str) -> None:
-        if t.kind in ("struct", "void", "agg"):
-            raise self.fail(D_OP_SCALAR, f"{what} must be of scalar type", node)
+    @staticmethod
+    def is_scalar(t: ty.DType) -> bool:
+        """dt_node_is_scalar: an integer or a pointer; a D string is a char
+        array, so it is not a scalar."""
+        return t.kind in ("int", "ptr", "null")
 
     # Expressions ----------------------------------------------------------
 
@@ -565,7 +779,32 @@ class ClauseCompiler:
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise self.fail(D_OP_SCALAR, "invalid expression", node)
-        return method(node)  # type: ignore[no-any-return]
+        code, t = method(node)
+        if len(code) > SPILL_DEPTH and nesting(code) > SPILL_DEPTH:
+            # DTrace spills registers for long expressions; Python's parser
+            # refuses 200 nested parentheses: a deep subexpression is computed
+            # into a temporary first
+            spilled = self.temp()
+            self.emit(f"{spilled} = {code}")
+            return spilled, t
+        return code, t
+
+    def conditional_expr(self, node: ast.Node) -> tuple[str, ty.DType]:
+        """An operand evaluated only under a condition (&&, ||, ?:): anything
+        it spills goes into a local function called where it is needed."""
+        saved, self.lines = self.lines, []
+        try:
+            code, t = self.expr(node)
+            spills = self.lines
+        finally:
+            self.lines = saved
+        if not spills:
+            return code, t
+        helper = self.temp()
+        self.emit(f"def {helper}():")
+        self.lines.extend("    " + line for line in spills)
+        self.emit(f"    return {code}")
+        return f"{helper}()", t
 
     def x_IntLit(self, node: ast.IntLit) -> tuple[str, ty.DType]:
         t = ty.constant_type(node.value, node.suffix, node.non_decimal)
@@ -738,7 +977,12 @@ class ClauseCompiler:
         return f"BYTE({code}, {index})", t.target
 
     def array_key(self, node: ast.Index, info: ArrayInfo) -> str:
+        if info.bound is not None and len(node.indexes) != 1:
+            raise self.fail(D_ARR_BADREF, f"cannot access scalar {self.base_name(node)} as an associative array", node)
         parts = self.array_key_parts(node, info)
+        if info.bound is not None:
+            # int a[5]: an index outside 0..4 reaches outside the variable
+            return f"BOUNDED({parts[0]}, {info.bound}, {self.size_of(info.value)})"
         return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
     def array_key_parts(self, node: ast.Index, info: ArrayInfo) -> list[str]:
@@ -784,13 +1028,14 @@ class ClauseCompiler:
         member = struct.member(node.name)
         if member is None:
             raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
-        return f"{code}.{node.name}", ty.from_ctype(member.ctype)
+        return member_code(code, node.name), ty.from_ctype(member.ctype)
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
         op = node.op
         if op == "!":
-            self.check_scalar(t, node, "operator !")
+            if not self.is_scalar(t):
+                raise self.fail(D_OP_SCALAR, "operator ! requires an operand of scalar type", node)
             return f"(0 if {code} else 1)", ty.INT
         if op == "*":
             if t.kind != "ptr" or t.target is None:
@@ -849,7 +1094,7 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            return 256, 1  # the default strsize
+            return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1
@@ -873,9 +1118,17 @@ class ClauseCompiler:
 
     def x_Ternary(self, node: ast.Ternary) -> tuple[str, ty.DType]:
         cond, ct = self.expr(node.cond)
-        self.check_scalar(ct, node.cond, "operator ?:")
-        a, at = self.expr(node.then)
-        b, bt = self.expr(node.other)
+        for branch in (node.then, node.other):
+            if isinstance(branch, ast.Call) and branch.name in ACTIONS:
+                # dt_cook_op3: the action is cooked (its prototype checked) first
+                low, high = ACTION_ARITY.get(branch.name, (0, 1 << 16))
+                self.check_count(branch, low, high)
+        if any(isinstance(b, ast.Call) and b.name in ACTIONS for b in (node.then, node.other)):
+            raise self.fail(D_OP_ACT, "action cannot be used in a conditional context", node)
+        a, at = self.conditional_expr(node.then)
+        b, bt = self.conditional_expr(node.other)
+        if not self.is_scalar(ct):
+            raise self.fail(D_OP_SCALAR, "operator ?: expression must be of scalar type", node)
         if at.kind == "int" and bt.kind == "int":
             rt = ty.arithmetic(at, bt)
             return f"({convert(a, at, rt)} if {cond} else {convert(b, bt, rt)})", rt
@@ -886,10 +1139,10 @@ class ClauseCompiler:
     def x_Binary(self, node: ast.Binary) -> tuple[str, ty.DType]:
         op = node.op
         a, at = self.expr(node.left)
-        b, bt = self.expr(node.right)
+        b, bt = self.conditional_expr(node.right) if op in ("&&", "||") else self.expr(node.right)
         if op in ("&&", "||", "^^"):
-            self.check_scalar(at, node.left, f"operator {op}")
-            self.check_scalar(bt, node.right, f"operator {op}")
+            if not self.is_scalar(at) or not self.is_scalar(bt):
+                raise self.fail(D_OP_SCALAR, f"operator {op} requires operands of scalar type", node)
             if op == "&&":
                 return f"(1 if ({a}) and ({b}) else 0)", ty.INT
             if op == "||":
@@ -974,15 +1227,18 @@ class ClauseCompiler:
 
     def x_IncDec(self, node: ast.IncDec) -> tuple[str, ty.DType]:
         op = "+=" if node.op == "++" else "-="
-        fake = ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1))
-        if node.prefix:
-            return self.assign(fake, statement=False)
-        container, key, t, deletes = self.lvalue(node.operand, None, node)
+        # x++ declares an undeclared x as an int, as any assignment form does
+        # (dt_parser.c dt_node_op1 cooks its operand with create = B_TRUE)
+        container, key, t, deletes = self.lvalue(node.operand, ty.INT, node)
         if t.kind != "int":
-            raise self.fail(D_OP_ARITH, f"operator {node.op} requires an operand of arithmetic type", node)
+            # dt_cook_op1: ++ and -- take any scalar (a string is none)
+            raise self.fail(D_OP_SCALAR, f"operator {node.op} requires operand of scalar type", node)
+        if node.prefix:
+            return self.assign(ast.Assign(node.span, op, node.operand, ast.IntLit(node.span, 1)), statement=False)
         delta = 1 if node.op == "++" else -1
-        helper = "POSTDEL" if deletes else "POST"
-        return f"{helper}({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
+        if deletes:
+            return f"POSTDEL({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed}, DYN)", t
+        return f"POST({container}, {key}, {delta}, {_MASK[t.size]}, {t.signed})", t
 
     def lvalue(self, target: ast.Node, value_type: ty.DType | None, node: ast.Node) -> tuple[str, str, ty.DType, bool]:
         """Resolve an assignable expression; declare it on first assignment.
@@ -1040,8 +1296,18 @@ class ClauseCompiler:
         return t
 
     def assign(self, node: ast.Assign, statement: bool) -> tuple[str, ty.DType]:
+        target = node.target
+        if (isinstance(target, ast.Ident) and target.name not in self.sym.globals
+                and not self.sym.is_declared(target.name) and mentions(node.value, target.name)):
+            # dt_cook_op2 creates the variable before cooking the right-hand
+            # side; once that side has read it (x = x + 1), it keeps the int
+            # type a created variable has
+            self.lvalue(target, ty.INT, node)
         value, vt = self.expr(node.value)
-        container, key, t, deletes = self.lvalue(node.target, vt, node)
+        # a compound assignment (x += e) declares x as an int, the type
+        # dt_xcook_ident gives a variable it creates; only '=' takes e's type
+        declared = vt if node.op == "=" else ty.INT
+        container, key, t, deletes = self.lvalue(node.target, declared, node)
         if node.op != "=":
             op = node.op[:-1]
             current = self.current(container, key, t)
@@ -1061,17 +1327,24 @@ class ClauseCompiler:
         elif not self.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{t}" = "{vt}"', node)
         value = convert(value, vt, t) if t.kind == "int" else value
+        if t.is_string and vt.kind == "null":
+            value = "''"  # a NULL string reads as the empty string (and deletes an element)
         if statement:
             if deletes:
-                tmp = self.temp()
+                # a dynamic variable: a new one only when dynvarsize has room
+                # for it (DYN counts the drop), zero frees it
+                tmp, k = self.temp(), self.temp()
                 self.emit(f"{tmp} = {value}")
-                self.emit(f"if {tmp}: {container}[{key}] = {tmp}")
-                self.emit(f"else: {container}.pop({key}, None)")
+                self.emit(f"{k} = {key}")
+                self.emit(f"if {tmp}:")
+                self.emit(f"    if {k} in {container} or DYN.admit(): {container}[{k}] = {tmp}")
+                self.emit(f"elif {container}.pop({k}, None) is not None: DYN.live -= 1")
             else:
                 self.emit(f"{container}[{key}] = {value}")
             return "", t
-        helper = "STOREDEL" if deletes else "STORE"
-        return f"{helper}({container}, {key}, {value})", t
+        if deletes:
+            return f"STOREDEL({container}, {key}, {value}, DYN)", t
+        return f"STORE({container}, {key}, {value})", t
 
     def current(self, container: str, key: str, t: ty.DType) -> str:
         if container == "G":
@@ -1083,7 +1356,8 @@ class ClauseCompiler:
         if dst.kind == "int":
             return src.kind in ("int", "null")
         if dst.kind == "string":
-            return src.kind == "string"
+            # NULL is a (void *)0, pointer-compatible with a char array
+            return src.kind in ("string", "null")
         if dst.kind == "ptr":
             return src.kind in ("ptr", "null")
         return dst.kind == src.kind

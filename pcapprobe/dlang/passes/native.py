@@ -170,11 +170,12 @@ class ClauseTranslator:
                 tree = _convert(tree, t, declared)
             keys.append((_kind(t if declared.kind != "int" else declared), tree))
         if node.func == "count":
-            return ("count", action, self.names(f"AD_{info.index}"), tuple(keys))
+            return ("count", action, self.names(f"AD_{info.index}"), tuple(keys), self.names(f"AA_{info.index}"))
         value, vt = self.expr(node.args[0])
         value_pair = (_kind(vt), value)
         if node.func == "sum":
-            return ("sum", action, self.names(f"AD_{info.index}"), tuple(keys), value_pair)
+            return ("sum", action, self.names(f"AD_{info.index}"), tuple(keys), value_pair,
+                    self.names(f"AA_{info.index}"))
         incr_at = {"quantize": 1, "lquantize": 4, "llquantize": 5}.get(node.func)
         incr_pair: tuple[str, Tree] = ("i", ("int", 1))
         if incr_at is not None and len(node.args) > incr_at:
@@ -195,6 +196,8 @@ class ClauseTranslator:
         bound = self.program.make_format(self.source, fmt_node.value, types, "printf", fmt_node)
         if bound.python is None:
             raise Decline("printf conversion without a Python pattern")
+        if bound.static_size() > bound.limit:
+            raise Decline("printf widths beyond bufsize: the record drops")
         pattern, kinds = bound.python
         pieces: list[Any] = []
         position = 0

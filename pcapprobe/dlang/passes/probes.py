@@ -104,9 +104,18 @@ class ProbeTable:
         self.probes: list[catalog.Probe] = numbered_probes()
         self.ids: dict[catalog.Probe, int] = {p: i + 1 for i, p in enumerate(self.probes)}
         self.intervals: dict[catalog.Probe, int] = {}
+        # a description is matched against every probe once per program
+        # (scripts repeat descriptions: one clause per statement of a generated script)
+        self.matched: dict[Description, list[catalog.Probe]] = {}
 
     def match(self, desc: Description) -> list[catalog.Probe]:
         """The probes a description enables, in ID order."""
+        found = self.matched.get(desc)
+        if found is None:
+            found = self.matched[desc] = self.match_all(desc)
+        return list(found)
+
+    def match_all(self, desc: Description) -> list[catalog.Probe]:
         found = [
             p
             for p in self.probes

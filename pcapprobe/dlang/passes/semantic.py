@@ -81,6 +81,7 @@ BUILTIN_ARRAYS: dict[str, tuple[ty.DType, ty.DType, dict[int, str], str]] = {
 class ArrayInfo:
     keys: tuple[ty.DType, ...]
     value: ty.DType
+    bound: int | None = None  # int a[5]: indexes 0..4 only (a scalar array)
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pcapprobe.dlang.runtime.context import DFault
 from pcapprobe.dlang.runtime.printf import DType, c_format, to_signed, to_unsigned
 
 __all__ = [
@@ -53,6 +54,57 @@ _HEADER = "\n%16s %41s %-9s\n" % ("value", "------------- Distribution ---------
                                   "count")
 
 Update = Callable[[tuple[Any, ...], int, int], None]
+# called before a new key is stored: False when the aggregation buffer is full
+Admit = Callable[[], bool]
+
+
+def _always() -> bool:
+    return True
+
+
+class AggSpace:
+    """The aggregation buffer, ``aggsize`` bytes shared by every aggregation
+    of a run: a new key takes its record's bytes (``record_size``) or, when
+    they no longer fit, is dropped and counted (``on_drop``).  The space of
+    keys trunc() removes comes back."""
+
+    def __init__(self, size: int, on_drop: Callable[[], None]) -> None:
+        self.left = size
+        self.on_drop = on_drop
+
+    def admitter(self, record: int) -> Admit:
+        def admit() -> bool:
+            if self.left >= record:
+                self.left -= record
+                return True
+            self.on_drop()
+            return False
+
+        return admit
+
+
+# dtrace_aggkey_t: the hash chain entry of each key in the aggregation buffer
+_AGGKEY_BYTES = 40
+
+
+def record_size(func: str, params: Sequence[int], key_types: Sequence[DType], strsize: int) -> int:
+    """The bytes one key of an aggregation takes in the kernel's aggregation
+    buffer: its dtrace_aggkey_t, the aggregation id (padded to 8), each key
+    (an integer 8 bytes, a string strsize bytes) and the value (dtrace.c
+    dtrace_aggregate_*: 8 bytes, avg 16, stddev 32, quantize 127 buckets,
+    lquantize levels + 2 buckets and its encoded parameters, llquantize its
+    buckets and parameters)."""
+    keys = sum(strsize if t.kind == "string" else 8 for t in key_types)
+    kind = _KINDS[func](params)
+    if isinstance(kind, _Quantize):
+        value = 127 * 8
+    elif isinstance(kind, _Lquantize):
+        value = (kind.levels + 2) * 8 + 8
+    elif isinstance(kind, _Llquantize):
+        value = len(kind.labels) * 8 + 8
+    else:
+        value = {"avg": 16, "stddev": 32}.get(func, 8)
+    return _AGGKEY_BYTES + 8 + keys + value
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -88,6 +140,17 @@ def quantize_bucket_value(index: int) -> int:
     if index == _QUANTIZE_ZERO:
         return 0
     return 1 << (index - 64)
+
+
+def quantize_bounds(index: int) -> tuple[int, int]:
+    """The values quantize bucket ``index`` holds: [2**k, 2**(k+1) - 1] above
+    zero, [-(2**(k+1) - 1), -2**k] below, the extremes up to int64's ends."""
+    value = quantize_bucket_value(index)
+    if index == _QUANTIZE_ZERO:
+        return 0, 0
+    if value > 0:
+        return value, _INT64_MAX if index == _QUANTIZE_NBUCKETS - 1 else 2 * value - 1
+    return -_INT64_MAX - 1 if index == 0 else 2 * value + 1, value
 
 
 def lquantize_levels(base: int, limit: int, step: int) -> int:
@@ -258,7 +321,7 @@ class _Kind(ABC):
         self.params = tuple(params)
 
     @abstractmethod
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         """The per-firing update function bound to ``data``."""
 
     def zero(self) -> Any:
@@ -293,6 +356,30 @@ class _Kind(ABC):
     def snapshot(self, state: Any) -> Any:
         return to_signed(state, 8)
 
+    def json_value(self, state: Any, normal: int) -> Any:
+        """The value ``--format json`` writes: the number the default output
+        prints; a histogram's list of buckets (``_buckets``)."""
+        return _udiv_signed(state, normal)
+
+
+def _buckets(counts: dict[int, int], normal: int,
+             bounds: Callable[[int], tuple[int | None, int | None]]) -> list[dict[str, int]]:
+    """bpftrace's histogram buckets from the first non-empty one to the last:
+    ``{"min": lo, "max": hi, "count": n}``, no "min" in the underflow bucket
+    and no "max" in the overflow one.  ``bounds(bin)`` gives (lo, hi)."""
+    nonzero = [i for i, c in counts.items() if c]
+    if not nonzero:
+        return []
+    rows = []
+    for index in range(min(nonzero), max(nonzero) + 1):
+        lo, hi = bounds(index)
+        row = {} if lo is None else {"min": lo}
+        if hi is not None:
+            row["max"] = hi
+        row["count"] = _udiv_signed(counts.get(index, 0), normal)
+        rows.append(row)
+    return rows
+
 
 def _signed64(values: list[int]) -> list[int]:
     """Each value as int64 (to_signed at 8 bytes), without a call per value
@@ -318,11 +405,15 @@ class _Int64(_Kind):
 class _Count(_Int64):
     name = "count"
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
-            data[key] = get(key, 0) + 1
+            old = get(key)
+            if old is not None:
+                data[key] = old + 1
+            elif admit():
+                data[key] = 1
 
         return update
 
@@ -333,11 +424,15 @@ class _Count(_Int64):
 class _Sum(_Int64):
     name = "sum"
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
-            data[key] = get(key, 0) + value
+            old = get(key)
+            if old is not None:
+                data[key] = old + value
+            elif admit():
+                data[key] = value
 
         return update
 
@@ -347,7 +442,7 @@ class _Extreme(_Int64):
 
     wins: Callable[[int, int], bool]  # min: int.__lt__, max: int.__gt__
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
         wins = self.wins
 
@@ -355,7 +450,10 @@ class _Extreme(_Int64):
             if value > _INT64_MAX:
                 value -= 1 << 64
             old = get(key)
-            if old is None or wins(value, old):
+            if old is None:
+                if admit():
+                    data[key] = value
+            elif wins(value, old):
                 data[key] = value
 
         return update
@@ -374,13 +472,14 @@ class _Max(_Extreme):
 class _Avg(_Kind):
     name = "avg"
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
             state = get(key)
             if state is None:
-                data[key] = [1, value]
+                if admit():
+                    data[key] = [1, value]
             else:
                 state[0] += 1
                 state[1] += value
@@ -401,9 +500,11 @@ class _Avg(_Kind):
         return to_signed(value, 8) if signed else value
 
     def value_text(self, state: Any, normal: int) -> str:
+        return f" {self.json_value(state, normal):16d}"
+
+    def json_value(self, state: Any, normal: int) -> Any:
         n, total = state
-        value = _cdiv(_cdiv(to_signed(total, 8), normal), n) if n else 0
-        return f" {value:16d}"
+        return _cdiv(_cdiv(to_signed(total, 8), normal), n) if n else 0
 
     def sort_values(self, states: list[Any]) -> list[Any]:
         # sort_value of each: n is a count (never negative), so C's
@@ -433,14 +534,15 @@ class _Avg(_Kind):
 class _Stddev(_Kind):
     name = "stddev"
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
             value = to_signed(value, 8)
             state = get(key)
             if state is None:
-                data[key] = [1, value, value * value]
+                if admit():
+                    data[key] = [1, value, value * value]
             else:
                 state[0] += 1
                 state[1] += value
@@ -461,6 +563,9 @@ class _Stddev(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return f" {stddev_value(state, normal):16d}"
 
+    def json_value(self, state: Any, normal: int) -> Any:
+        return stddev_value(state, normal)
+
     def snapshot(self, state: Any) -> Any:
         return stddev_value(state)
 
@@ -469,13 +574,15 @@ class _Quantize(_Kind):
     name = "quantize"
     histogram = True
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
         bucket = quantize_bucket
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
             row = get(key)
             if row is None:
+                if not admit():
+                    return
                 row = data[key] = {}
             index = bucket(value)
             row[index] = row.get(index, 0) + incr
@@ -493,6 +600,9 @@ class _Quantize(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return quantize_text(state, normal)
 
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, quantize_bounds)
+
     def snapshot(self, state: Any) -> Any:
         return {quantize_bucket_value(i): c for i, c in sorted(state.items()) if c}
 
@@ -508,13 +618,15 @@ class _Lquantize(_Kind):
         self.base, self.step = base, step
         self.levels = lquantize_levels(base, limit, step)
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
         base, step, levels = self.base, self.step, self.levels
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
             row = get(key)
             if row is None:
+                if not admit():
+                    return
                 row = data[key] = {}
             if not -0x80000000 <= value <= 0x7FFFFFFF:
                 value = to_signed(value, 4)  # the kernel compares an int32_t
@@ -550,6 +662,15 @@ class _Lquantize(_Kind):
     def value_text(self, state: Any, normal: int) -> str:
         return lquantize_text(state, self.base, self.step, self.levels, normal)
 
+    def _bounds(self, index: int) -> tuple[int | None, int | None]:
+        if index == 0:
+            return None, self.base - 1
+        low = self.base + (index - 1) * self.step
+        return (low, None) if index == self.levels + 1 else (low, low + self.step - 1)
+
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, self._bounds)
+
     def _label_value(self, index: int) -> int:
         """Snapshot key of bin ``index``: its row label, "< base" as base - 1."""
         if index == self.levels + 1:
@@ -569,13 +690,15 @@ class _Llquantize(_Kind):
         self.factor, self.low, self.high, self.nsteps = params[:4]
         self.labels = _llquantize_labels(*self.params[:4])
 
-    def updater(self, data: dict[tuple[Any, ...], Any]) -> Update:
+    def updater(self, data: dict[tuple[Any, ...], Any], admit: Admit) -> Update:
         get = data.get
         factor, low, high, nsteps = self.factor, self.low, self.high, self.nsteps
 
         def update(key: tuple[Any, ...], value: int = 0, incr: int = 1) -> None:
             row = get(key)
             if row is None:
+                if not admit():
+                    return
                 row = data[key] = {}
             if value > _INT64_MAX:
                 value -= 1 << 64
@@ -603,6 +726,16 @@ class _Llquantize(_Kind):
         return llquantize_text(state, self.factor, self.low, self.high,
                                self.nsteps, normal)
 
+    def _bounds(self, index: int) -> tuple[int | None, int | None]:
+        if index == 0:
+            return None, self._bin_value(0)
+        if index == len(self.labels) - 1:
+            return self._bin_value(index), None
+        return self._bin_value(index), self._bin_value(index + 1) - 1
+
+    def json_value(self, state: Any, normal: int) -> Any:
+        return _buckets(state, normal, self._bounds)
+
     def snapshot(self, state: Any) -> Any:
         return {self._bin_value(i): c for i, c in sorted(state.items()) if c}
 
@@ -625,7 +758,8 @@ class Aggregation:
     """
 
     def __init__(self, name: str, func: str, params: Sequence[int] = (),
-                 key_types: Sequence[DType] = (), varid: int = 0) -> None:
+                 key_types: Sequence[DType] = (), varid: int = 0, space: AggSpace | None = None,
+                 record: int = 0) -> None:
         if func not in _KINDS:
             raise ValueError(f"unknown aggregating function {func!r}")
         self.name = name
@@ -637,14 +771,22 @@ class Aggregation:
         self.data: dict[tuple[Any, ...], Any] = {}
         self.normal = 1
         self.printed = False
-        self.update: Update = self.kind.updater(self.data)
+        # the buffer a new key takes ``record`` bytes of (None: unbounded)
+        self.space, self.record = space, record
+        self.admit = space.admitter(record) if space is not None else _always
+        self.update: Update = self.kind.updater(self.data, self.admit)
 
     def add(self, key: tuple[Any, ...] = (), value: int = 0, incr: int = 1) -> None:
         """Aggregate one value under ``key`` (prefer the bound ``update``)."""
         self.update(key, value, incr)
 
     def normalize(self, normal: int) -> None:
-        """normalize(): later output divides values by ``normal``."""
+        """normalize(): later output divides values by ``normal``.  A zero
+        normal faults here, as the printing that would divide by it (dtrace
+        stores it and its consumer divides by zero when printing): the
+        aggregation keeps its normal, so the END print cannot fail."""
+        if not to_unsigned(normal, 8):
+            raise DFault("divide-by-zero")
         self.normal = to_unsigned(normal, 8)
 
     def denormalize(self) -> None:
@@ -669,8 +811,11 @@ class Aggregation:
             keep = set(order[max(len(order) - n, 0):]) if n else set()
         else:
             keep = set(order[:-n])
-        for key in [k for k in self.data if k not in keep]:
+        removed = [k for k in self.data if k not in keep]
+        for key in removed:
             del self.data[key]
+        if self.space is not None:
+            self.space.left += len(removed) * self.record
 
     def sorted_keys(self, key_order: Callable[[tuple[Any, ...]], Any] | None = None
                     ) -> list[tuple[Any, ...]]:

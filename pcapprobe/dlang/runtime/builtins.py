@@ -27,19 +27,29 @@ def strjoin(a: str, b: str) -> str:
 
 
 def substr(s: str, index: int, length: int | None = None) -> str:
-    """dtrace_dif_subr DIF_SUBR_SUBSTR: negative index counts from the end."""
+    """dtrace_dif_subr DIF_SUBR_SUBSTR, step for step: a negative index counts
+    from the end (a start before the string eats into the count), a negative
+    count leaves that many characters off the end; no count means strsize."""
     size = len(s)
+    index = _int64(index)
+    remaining = STRSIZE if length is None else _int64(length)
     if index < 0:
         index += size
-        if index < 0:
-            if length is not None:
-                length += index
+        if index < 0 and index + remaining > 0:
+            remaining += index
             index = 0
-    if length is None:
-        length = STRSIZE
-    if index >= size or length <= 0:
-        return ""
-    return s[index : index + length]
+    if index >= size or index < 0:
+        remaining = 0
+    elif remaining < 0:
+        remaining += size - index
+    elif index + remaining > STRSIZE:
+        remaining = STRSIZE - index
+    return s[index:index + remaining] if remaining > 0 else ""
+
+
+def _int64(value: int) -> int:
+    value &= 0xFFFFFFFFFFFFFFFF
+    return value - (1 << 64) if value >> 63 else value
 
 
 def strstr(s: str, sub: str) -> str:

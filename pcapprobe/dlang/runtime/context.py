@@ -38,6 +38,14 @@ class DFault(Exception):
         return self.kind
 
 
+def bounded(index: int, count: int, size: int) -> int:
+    """An index of a scalar array (``int a[5]``): outside it the access is
+    an invalid address, reported as its byte offset from the array."""
+    if 0 <= index < count:
+        return index
+    raise DFault("invalid address", (index * size) & 0xFFFFFFFFFFFFFFFF)
+
+
 def div(a: int, b: int) -> int:
     """C division: truncates toward zero; division by zero faults."""
     if b == 0:
@@ -60,12 +68,50 @@ def store(container: dict, key: Any, value: Any) -> Any:
     return value
 
 
-def store_or_delete(container: dict, key: Any, value: Any) -> Any:
-    """Assigning zero (or "") to an associative element deletes it."""
+class DynSpace:
+    """The dynamic variable space (dynvarsize): associative array elements
+    and thread-local (self->) variables.  DTrace cuts it into equal chunks,
+    each the size of the largest dynamic variable the program has
+    (dtrace_dstate_init), so it holds ``limit`` variables of any kind; a
+    new one past that is a dynamic variable drop (``on_drop``)."""
+
+    def __init__(self, limit: int, on_drop: Any) -> None:
+        self.limit = limit
+        self.live = 0
+        self.on_drop = on_drop
+
+    def admit(self) -> bool:
+        if self.live < self.limit:
+            self.live += 1
+            return True
+        self.on_drop()
+        return False
+
+
+# sizeof (dtrace_dynvar_t) without its key array (hash value, next, data
+# pointer, the tuple's key count), and each dtrace_key_t
+_DYNVAR_BYTES = 32
+_DYNVAR_KEY_BYTES = 16
+
+
+def dynvar_size(key_kinds: Any, value_kind: str, strsize: int) -> int:
+    """One dynamic variable's chunk: its dtrace_dynvar_t, a key per index
+    plus the variable's own id (strings keep their data after the keys),
+    and the value (a string strsize bytes, else 8)."""
+    keys = list(key_kinds)
+    data = sum(strsize for kind in keys if kind == "string")
+    value = strsize if value_kind == "string" else 8
+    return _DYNVAR_BYTES + _DYNVAR_KEY_BYTES * (len(keys) + 1) + data + value
+
+
+def store_or_delete(container: dict, key: Any, value: Any, space: DynSpace) -> Any:
+    """Assigning zero (or "") to an associative element deletes it; a new
+    element needs room in the dynamic variable space."""
     if value:
-        container[key] = value
-    else:
-        container.pop(key, None)
+        if key in container or space.admit():
+            container[key] = value
+    elif container.pop(key, None) is not None:
+        space.live -= 1
     return value
 
 
@@ -102,35 +148,58 @@ def byte_at(data: object, index: int) -> int:
 
 
 class Speculations:
-    """speculation()/speculate()/commit()/discard() buffers (nspec of them)."""
+    """speculation()/speculate()/commit()/discard(): ``count`` buffers (nspec)
+    of ``size`` bytes (specsize) each.  speculation() with every buffer in
+    use returns 0 and counts a failed speculation; text that no longer fits
+    its buffer is a speculative drop (``on_drop(kind)``).  The text of a
+    record stands for its size: pcapprobe speculates formatted output."""
 
-    def __init__(self, count: int, write: Any) -> None:
+    def __init__(self, count: int, write: Any, size: int = 32 << 10, on_drop: Any = None) -> None:
         self.count = count
         self.write = write
-        self.buffers: dict[int, list[str] | None] = {}
+        self.size = size
+        self.on_drop = on_drop or _ignore_drop
+        self.buffers: dict[int, list[str]] = {}
+        self.used: dict[int, int] = {}
 
     def speculation(self) -> int:
         for sid in range(1, self.count + 1):
             if sid not in self.buffers:
                 self.buffers[sid] = []
+                self.used[sid] = 0
                 return sid
+        self.on_drop("unavailable")
         return 0
 
     def writer(self, sid: int) -> Any:
         buffer = self.buffers.get(sid)
         if buffer is None:
-            # An inactive speculation silently drops the data (DTrace counts
-            # it as a drop).
+            # An inactive speculation silently drops the data.
             return _discard_text
-        return buffer.append
+        used, size = self.used, self.size
+
+        def append(text: str) -> None:
+            if used[sid] + len(text) > size:
+                self.on_drop("speculative")
+                return
+            used[sid] += len(text)
+            buffer.append(text)
+
+        return append
 
     def commit(self, sid: int) -> None:
         buffer = self.buffers.pop(sid, None)
+        self.used.pop(sid, None)
         if buffer:
             self.write("".join(buffer))
 
     def discard(self, sid: int) -> None:
         self.buffers.pop(sid, None)
+        self.used.pop(sid, None)
+
+
+def _ignore_drop(kind: str) -> None:
+    del kind
 
 
 def _discard_text(text: str) -> None:
@@ -147,8 +216,47 @@ def post(container: dict, key: Any, delta: int, mask: int, signed: bool) -> int:
     return old
 
 
-def post_or_delete(container: dict, key: Any, delta: int, mask: int, signed: bool) -> int:
+def post_or_delete(container: dict, key: Any, delta: int, mask: int, signed: bool, space: DynSpace) -> int:
+    if key not in container and not space.admit():
+        return 0  # dropped: nothing stored, it reads as zero
     old = post(container, key, delta, mask, signed)
     if not container[key]:
         del container[key]
+        space.live -= 1
     return old
+
+
+class Drops:
+    """What the buffers had no room for, counted until reported (dtrace's
+    dtrace_status_t drop counters and per-CPU buffer drops), in the order
+    and words dtrace(1M) reports them (dt_handle.c _dt_droptab, then
+    dt_handle_cpudrop for aggregation and principal buffers)."""
+
+    # kind -> (words, suffix, per CPU)
+    KINDS = {
+        "dynamic": ("dynamic variable drop", "", False),
+        "speculative": ("speculative drop", "", False),
+        "unavailable": ("failed speculation", " (no speculative buffer available)", False),
+        "aggregation": ("aggregation drop", "", True),
+        "principal": ("drop", "", True),
+    }
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(self.KINDS, 0)
+        self.pending = False
+
+    def add(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] += n
+        self.pending = True
+
+    def lines(self) -> list[str]:
+        """The messages for what was dropped since the last report."""
+        out = []
+        for kind, (words, suffix, per_cpu) in self.KINDS.items():
+            n = self.counts[kind]
+            if n:
+                where = " on CPU 0" if per_cpu else ""
+                out.append(f"{n} {words}{'s' if n > 1 else ''}{suffix}{where}\n")
+                self.counts[kind] = 0
+        self.pending = False
+        return out

@@ -32,6 +32,7 @@ from pcapprobe.dlang.runtime.printf import (
     to_unsigned,
 )
 from pcapprobe.dlang.runtime.trace import bytes_text, string_bytes
+from pcapprobe.jsonfmt import exact, record
 
 __all__ = [
     "Renderer",
@@ -291,3 +292,58 @@ def print_unprinted(aggs: Sequence[Aggregation], options: SortOptions = _DEFAULT
     pending = sorted((a for a in aggs if not a.printed), key=lambda a: a.varid,
                      reverse=options.aggsortrev)
     return "".join([_default_entries(agg, options) for agg in pending])
+
+
+# ----------------------------------------------------------------------
+# --format json: bpftrace -f json's records, one per aggregation
+
+
+def _key_json(key: tuple[Any, ...], types: Sequence[DType]) -> str:
+    """An entry's key as bpftrace writes it: the key values joined by ","
+    (integers as the default output prints them, strings as they are)."""
+    parts = []
+    for i, value in enumerate(key):
+        parts.append(value if isinstance(value, str) else key_text(
+            value, types[i] if i < len(types) else None).strip())
+    return ",".join(parts)
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, int):
+        return exact(value)
+    if isinstance(value, list):
+        return [{k: exact(v) for k, v in bucket.items()} for bucket in value]
+    return value
+
+
+def aggregation_json(agg: Aggregation, options: SortOptions = _DEFAULT) -> str:
+    """One aggregation as a record: ``{"type": "map", "data": {"@name":
+    {"key": value, ...}}}`` ("hist" for the quantizations, whose values are
+    bucket lists); an aggregation with only the empty key holds its value
+    directly.  Entries come in the order the default output prints them."""
+    kind = agg.kind
+    values = {}
+    for key in _entry_order(agg, options):
+        datum = agg.datum(key)
+        values[key] = _value_json(kind.json_value(datum.state, datum.normal))
+    data: Any
+    if list(values) == [()]:
+        data = values[()]
+    else:
+        data = {_key_json(key, agg.key_types): value for key, value in values.items()}
+    return record("hist" if kind.histogram else "map", {"@" + agg.name: data})
+
+
+def printa_json(aggs: Sequence[Aggregation], options: SortOptions = _DEFAULT) -> str:
+    """``printa`` under --format json: one record per aggregation named (a
+    format string only shapes text output)."""
+    _mark_printed(aggs, any(agg.data for agg in aggs))
+    return "".join(aggregation_json(agg, options) for agg in aggs)
+
+
+def unprinted_json(aggs: Sequence[Aggregation], options: SortOptions = _DEFAULT) -> str:
+    """``print_unprinted`` under --format json: a record per never-printed
+    aggregation that holds data, in variable order."""
+    pending = sorted((a for a in aggs if not a.printed and a.data), key=lambda a: a.varid,
+                     reverse=options.aggsortrev)
+    return "".join(aggregation_json(agg, options) for agg in pending)

@@ -403,6 +403,37 @@ def compile_format(fmt: str) -> Format:
     return result
 
 
+def c_int(digits: str) -> int:
+    """Decimal digits read into a 32-bit C int as dt_printf_create reads a
+    width or precision (``n = n * 10 + c - '0'``): it wraps, so
+    2147483648 is -2147483648 and 20 digits are some int, never a bignum."""
+    n = 0
+    for d in digits:
+        n = (n * 10 + ord(d) - 48) & 0xFFFFFFFF
+    return to_signed(n, 4)
+
+
+class RecordDropped(Exception):
+    """One record's text would exceed bufsize: dropped and counted, as a
+    record the principal buffer has no room for."""
+
+
+# A width whose ABS() is still negative (INT_MIN): C printf fails on it
+# (EOVERFLOW), so no bufsize can hold its text.
+_UNPRINTABLE = 1 << 62
+
+
+def conversion_size(conv: Conversion, width: int, prec: int) -> int:
+    """The most text a conversion's width and precision call for (a
+    precision pads digits only for numbers; it truncates strings)."""
+    if width == -(1 << 31):
+        return _UNPRINTABLE
+    size = abs(width)
+    if prec > 0 and conv.ofmt and conv.ofmt in "diouxXeEfFgGaA":
+        size = max(size, prec)
+    return size
+
+
 def _parse_error(message: str) -> FormatError:
     return FormatError(message, "D_UNKNOWN")
 
@@ -425,10 +456,17 @@ def _parse_conversion(fmt: str, pct: int, count: int) -> tuple[Conversion, int]:
             start = p
             while p < len(fmt) and fmt[p].isdigit() and fmt[p].isascii():
                 p += 1
+            # dt_printf_create reads the digits into a C int (n = n * 10 + d)
+            number = c_int(fmt[start:p])
             if dot:
-                prec = int(fmt[start:p])
+                prec = number  # a negative precision is no precision
+            elif number < 0:
+                # dt_printf_format: a negative width left-justifies ABS(width)
+                width = _UNPRINTABLE if number == -(1 << 31) else -number
+                flags["left"] = True
+                flags["zpad"] = False
             else:
-                width = int(fmt[start:p])
+                width = number
             digits += 1
             continue
         p += 1
@@ -676,10 +714,12 @@ class BoundFormat:
     formatting function, or (for ``*`` widths and ``%@``) the general path.
     """
 
-    __slots__ = ("format", "_ops", "python")
+    __slots__ = ("format", "_ops", "python", "limit")
 
     def __init__(self, fmt: Format, plans: list[_Plan]) -> None:
         self.format = fmt
+        # the most text one rendering may make (bufsize); more is RecordDropped
+        self.limit = _UNPRINTABLE
         by_conv = {id(p.conv): p for p in plans}
         self._ops: list[tuple[int, Any]] = []
         self.python = _python_format(fmt, by_conv)
@@ -711,9 +751,15 @@ class BoundFormat:
                 out.append(item(values[pos]))
                 pos += 1
             else:
-                text, pos, curagg = _render_general(item, values, pos, aggs, curagg)
+                text, pos, curagg = _render_general(item, values, pos, aggs, curagg, self.limit)
                 out.append(text)
         return "".join(out)
+
+    def static_size(self) -> int:
+        """The text the fixed widths and precisions alone call for: when it
+        exceeds ``limit`` every rendering is a dropped record."""
+        return sum(conversion_size(piece, piece.width, piece.prec) for piece in self.format.pieces
+                   if isinstance(piece, Conversion))
 
 
 _LITERAL, _VALUE, _GENERAL = range(3)
@@ -742,9 +788,10 @@ def _python_format(fmt: Format, by_conv: dict[int, _Plan]) -> tuple[str, list[tu
 
 
 def _render_general(plan: _Plan, values: Sequence[Any], pos: int,
-                    aggs: Sequence[AggValue], curagg: int) -> tuple[str, int, int]:
+                    aggs: Sequence[AggValue], curagg: int, limit: int) -> tuple[str, int, int]:
     """A conversion with ``*`` width/precision or ``%@``; returns the text and
-    the next value and aggregation positions."""
+    the next value and aggregation positions.  Raises RecordDropped rather
+    than make more than ``limit`` characters of padding or digits."""
     conv = plan.conv
     width, prec = conv.width, conv.prec
     if conv.dyn_width:
@@ -753,6 +800,8 @@ def _render_general(plan: _Plan, values: Sequence[Any], pos: int,
     if conv.dyn_prec:
         prec = to_signed(int(values[pos]), 4)
         pos += 1
+    if conversion_size(conv, width, prec) > limit:
+        raise RecordDropped()
     if not conv.agg:
         text = _render_value(conv, plan.vtype, width, prec, values[pos])
         return text, pos + 1, curagg

@@ -286,9 +286,11 @@ class IoProvider:
     # NFS clients ----------------------------------------------------------
 
     def nfs_call(self, client: str, server: str, export: str | None, path: str, offset: int,
-                 count: int, write: bool, stable: int, ts_ns: int) -> Request | None:
+                 count: int, write: bool, stable: int, ts_ns: int,
+                 fs: str = NFS_FS) -> Request | None:
         """A READ or WRITE call of ``client`` on the file at ``path`` (exported
-        from ``export`` when known); the Request its reply must be given to."""
+        from ``export`` when known; ``fs`` the client's vnode ops name); the
+        Request its reply must be given to.  ``stable`` 0 is UNSTABLE (v3 and v4)."""
         host = self.host(client)
         if host is None:
             return None
@@ -304,7 +306,7 @@ class IoProvider:
         if write and not waits:
             flags |= B_ASYNC
         buf = BufInfo(flags, count, offset // DEV_BSIZE, 0, 0, device.edev)
-        file = FileInfo(path, offset, NFS_FS, export if export is not None else UNKNOWN)
+        file = FileInfo(path, offset, fs, export if export is not None else UNKNOWN)
         request = Request(host, device, buf, file, waits=waits)
         self.counts["NFS I/Os"] += 1
         args = (buf, device, file)

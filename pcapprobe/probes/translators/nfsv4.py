@@ -39,6 +39,7 @@ from dissectors import nfs4
 from dissectors._reader import DissectError
 from dissectors.oncrpc import RpcCall, RpcReply
 from pcapprobe.probes import catalog
+from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo
 from pcapprobe.probes.translators.nfsv3 import UNKNOWN_PATH, Cred, Credentials, PathMap
 
@@ -267,6 +268,9 @@ class Nfsv4Provider:
         self.listening = (self.compound_start is not None or self.compound_done is not None
                           or any(self.start.values()) or any(self.done.values())
                           or self.callback.listening)
+        # The client's file I/O (io provider), from READ and WRITE operations.
+        self.io = io_translator.provider(ctx)
+        self.listening = self.listening or self.io is not None
         self.creds = Credentials()
         self.counts = ctx.report.layer("nfsv4")
         self._private_noticed = False
@@ -302,6 +306,9 @@ class Nfsv4Provider:
                 move(compound, op_args, None)
                 kept.append((opcode, op_args))
                 continue
+            if opcode in _IO_OPS and self.io is not None:
+                kept.append((opcode, self._client_io(peer, compound, opcode, op_args, ts_ns)))
+                continue
             kept.append((opcode, None))
             if opcode in _CALLBACK_SETUP:
                 self._callback_program(opcode, op_args)
@@ -310,11 +317,33 @@ class Nfsv4Provider:
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
         return Pending(kept, cred, call.xid, peer)
 
+    def _client_io(self, peer: Peer, compound: Compound, opcode: int, args: Any,
+                   ts_ns: int) -> io_translator.Request | None:
+        """io:::start of the client's READ or WRITE on the current filehandle."""
+        assert self.io is not None
+        write = opcode == nfs4.OP_WRITE
+        fh = compound.current.fh
+        conninfo = peer.conninfo
+        return self.io.nfs_call(conninfo.ci_remote, conninfo.ci_local,
+                                self.paths.export_of(fh) if fh is not None else None,
+                                compound.path(), args.offset,
+                                args.data_len if write else args.count, write,
+                                args.stable if write else 0, ts_ns, fs=NFS4_FS)
+
+    def _client_io_done(self, request: Any, opcode: int, result: Any, ts_ns: int) -> None:
+        if isinstance(request, io_translator.Request) and self.io is not None:
+            count = result.count if opcode == nfs4.OP_WRITE else result.data_len
+            self.io.nfs_reply(request, result[0], count if result[0] == nfs4.NFS4_OK else 0,
+                              ts_ns)
+
     def on_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
         if pending is _NULL_CALL:
             return
         if not reply.success:
             self.counts["replies: RPC error"] += 1
+            for opcode, request in pending.ops:  # the client's RPC layer fails them: EIO
+                if isinstance(request, io_translator.Request) and self.io is not None:
+                    self.io.nfs_reply(request, io_translator.EIO, 0, ts_ns)
             return
         peer = pending.peer
         try:
@@ -339,6 +368,8 @@ class Nfsv4Provider:
                 move = _MOVES.get(opcode)
                 if move is not None:
                     move(compound, op_args, result)
+            if opcode in _IO_OPS:
+                self._client_io_done(op_args, opcode, result, ts_ns)
             fire = done[opcode]
             if fire is not None:
                 fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, xid), result), thread)
@@ -386,6 +417,8 @@ class Nfsv4Provider:
         self.ctx.apps["oncrpc"].add_program(program, CALLBACK_VERSION, self.callback)
 
 
+_IO_OPS = frozenset({nfs4.OP_READ, nfs4.OP_WRITE})  # the io provider's file I/O
+NFS4_FS = "nfs4"  # the vnode ops name of Solaris's NFSv4 client (fileinfo_t.fi_fs)
 _CALLBACK_SETUP = frozenset({nfs4.OP_SETCLIENTID, nfs4.OP_CREATE_SESSION,
                              nfs4.OP_BACKCHANNEL_CTL})
 

@@ -64,6 +64,12 @@ class RunResult:
         self.status = int(self.status)  # an ExitStatus member becomes its value
 
 
+def check_stdin_once(paths: Sequence[str]) -> None:
+    """Standard input can be read once: ``run - -`` is a usage error."""
+    if list(paths).count("-") > 1:
+        raise UsageError("standard input (-) given as a capture more than once")
+
+
 class Inputs:
     """The capture paths of a run (each one is read once, standard input too;
     a directory stands for the captures in it) and the records selected."""
@@ -72,6 +78,7 @@ class Inputs:
                  selection: Selection | None = None) -> None:
         if not paths:
             raise UsageError("no capture file given")
+        check_stdin_once(paths)
         self.paths = expand_directories(paths)
         self.env = env
         self.report = report
@@ -369,6 +376,7 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     if not request.sources:
         raise UsageError("no D program given (use -s SCRIPT or -n PROGRAM)")
     parse_local(request.local)
+    check_stdin_once(request.captures)
     nfs_paths = request.options.get("nfs_paths")
     if nfs_paths:
         # checked before anything runs: a bad file is a usage error, exit 2
@@ -481,6 +489,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         time_from: ``--from`` (an absolute time or an offset from the first packet).
         time_to: ``--to``.
         format: "text" or "json" (``--format``).
+        state_size: bytes of protocol state (``--state-size``).
 
     Returns:
         A RunResult (its docstring describes the fields).

@@ -22,7 +22,7 @@ import click
 from pcapprobe import api
 from pcapprobe.capture.select import Selection
 from pcapprobe.env import Environment
-from pcapprobe.errors import PcapProbeError, UsageError
+from pcapprobe.errors import PcapProbeError, UsageError, printable
 from pcapprobe.events import CountingSink, EventsSink
 from pcapprobe.probes import catalog
 from pcapprobe.probes.catalog import Probe
@@ -160,6 +160,19 @@ def _parse_x(values: Sequence[str]) -> dict[str, str | bool]:
     return opts
 
 
+def _state_size(text: str) -> int:
+    from pcapprobe.flows.budget import MIN_STATE_SIZE, format_size, parse_size
+
+    try:
+        size = parse_size(text)
+    except ValueError as exc:
+        raise UsageError(f"--state-size: {exc}") from None
+    if size < MIN_STATE_SIZE:
+        raise UsageError(f"--state-size: {text} is below the minimum, "
+                         f"{format_size(MIN_STATE_SIZE)}")
+    return size
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="pcapprobe")
 def cli() -> None:
@@ -183,6 +196,9 @@ def cli() -> None:
 @click.option("--stats", is_flag=True, help="Print per-layer packet counts on stderr.")
 @click.option("--nfs-paths", metavar="FILE",
               help="File of 'filehandle path' lines naming NFS files.")
+@click.option("--state-size", "state_size", metavar="SIZE",
+              help="Memory for protocol state (connections, tasks, paths, fragments), "
+                   "like dtrace sizes: 64m, 1g [default: 128m].")
 @_selection_options
 @click.option("--format", "output_format", type=click.Choice(api.OUTPUT_FORMATS),
               default="text", show_default=True,
@@ -205,7 +221,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
                 stats: bool, nfs_paths: str | None, bpf: str | None, time_from: str | None,
                 time_to: str | None, output_format: str, cpp: bool, defines: tuple[str, ...],
                 undefs: tuple[str, ...], incdirs: tuple[str, ...], show_includes: bool,
-                destructive: bool, flowindent: bool, show_dif: bool, list_only: bool) -> None:
+                destructive: bool, flowindent: bool, show_dif: bool, list_only: bool,
+                state_size: str | None) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
     if show_dif:
@@ -224,6 +241,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     options: dict[str, Any] = {}
     if nfs_paths:
         options["nfs_paths"] = nfs_paths
+    if state_size is not None:
+        options["state_size"] = _state_size(state_size)
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
                              dopts, list(local), compile_only, stats, options,
                              Selection(bpf, time_from, time_to), output_format, interruptible=True,
@@ -392,18 +411,18 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.UsageError as exc:
-        env.stderr.write(exc.format_message().join(("pcapprobe: ", "\n")))
+        env.stderr.write(f"pcapprobe: {printable(exc.format_message())}\n")
         return ExitStatus.USAGE
     except click.ClickException as exc:
-        env.stderr.write(f"pcapprobe: {exc.format_message()}\n")
+        env.stderr.write(f"pcapprobe: {printable(exc.format_message())}\n")
         return ExitStatus.ERROR
     except click.Abort:
         return ExitStatus.ERROR
     except UsageError as exc:
-        env.stderr.write(f"pcapprobe: {exc}\n")
+        env.stderr.write(f"pcapprobe: {printable(str(exc))}\n")
         return ExitStatus.USAGE
     except PcapProbeError as exc:
-        env.stderr.write(f"pcapprobe: {exc}\n")
+        env.stderr.write(f"pcapprobe: {printable(str(exc))}\n")
         return ExitStatus.ERROR
     except (PipeClosed, BrokenPipeError):
         # like a tool killed by SIGPIPE, but status 0 and no message; the
@@ -411,6 +430,15 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         if env.stdout is sys.stdout:
             _silence_stdout()
         return ExitStatus.SUCCESS
+    except OSError as exc:
+        # Every read of an input is reported where it happens (a capture,
+        # a script, --nfs-paths): what escapes is the output failing (a
+        # full disk, a closed descriptor).
+        if env.stdout is sys.stdout:
+            _silence_stdout()
+        env.stderr.write(f"pcapprobe: failed to write output: "
+                         f"{printable(exc.strerror or str(exc))}\n")
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
         return ExitStatus.ERROR
     # without standalone mode click returns ctx.exit()'s code instead of raising

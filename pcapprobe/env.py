@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 
+class ClosedInput(io.RawIOBase):
+    """Standard input when the process has none (``<&-``): reading it fails
+    as reading a closed descriptor does."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: object) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+class ClosedOutput(io.TextIOBase):
+    """Standard output when the process has none (``>&-``): writing to it
+    fails as writing to a closed descriptor does (a run that prints nothing,
+    or writes to ``-o FILE``, does not mind)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
 def _stdin() -> BinaryIO:
+    if sys.stdin is None:
+        return io.BufferedReader(ClosedInput())
     return sys.stdin.buffer
 
 
@@ -31,11 +59,15 @@ class Stderr:
         return getattr(self.stream, name)
 
 
+def _stdout() -> TextIO:
+    return sys.stdout if sys.stdout is not None else ClosedOutput()
+
+
 @dataclass
 class Environment:
     """stdout carries only D output; everything else goes to stderr."""
 
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stdout: TextIO = field(default_factory=_stdout)
     stderr: TextIO = field(default_factory=lambda: Stderr(sys.stderr))  # type: ignore[arg-type]
     stdin: BinaryIO = field(default_factory=_stdin)
     show_progress: bool | None = None  # None: only when stderr is a terminal

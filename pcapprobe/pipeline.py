@@ -24,6 +24,7 @@ from pcapprobe import iblinks
 from pcapprobe._fastpath import FlowIndex
 from pcapprobe.capture import linktypes
 from pcapprobe.capture.frame import Frame
+from pcapprobe.flows.budget import StateBudget
 from pcapprobe.flows.ipfrag import Reassembler
 from pcapprobe.probes import catalog
 from pcapprobe.probes.catalog import Probe
@@ -90,6 +91,12 @@ class RunContext:
     options: dict[str, Any] = field(default_factory=dict)
     # Per-run state of the applications (e.g. "oncrpc", "iscsi"), freed with the run.
     apps: dict[str, Any] = field(default_factory=dict)
+    # The one memory budget of every protocol-state table (flows/budget.py).
+    budget: StateBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        size = self.options.get("state_size")
+        self.budget = StateBudget() if size is None else StateBudget(size)
 
     def handler(self, provider: str, name: str) -> Fire | None:
         """The sink's handler for catalog probe provider:::name, or None."""
@@ -122,7 +129,7 @@ class IpLayer:
             self.fire = translator.__call__
             # packets are decoded straight into the translator's argument objects
             self.ipv4_class, self.ipv6_class = translator.ipv4_class, translator.ipv6_class
-        self.frags = Reassembler(self._weird)
+        self.frags = Reassembler(self._weird, budget=ctx.budget)
         self.counts = ctx.report.layer("ip")
         self.frag_counts: Counts | None = None  # created at the first fragment
 
@@ -507,6 +514,7 @@ class Pipeline:
     def finish(self) -> None:
         for finish in self.layers.finishers:
             finish()
+        self.ctx.budget.report(self.report)
         scanner = self.layers.scanner
         if scanner is not None:
             # every record the scanner consumed was a whole TCP segment

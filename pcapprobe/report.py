@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from pcapprobe.errors import printable
+
 MAX_MESSAGES_PER_WEIRD = 20  # after that a weird is only counted
 
 
@@ -54,9 +56,15 @@ class Report:
             self.flush_output()
         if count <= MAX_MESSAGES_PER_WEIRD:
             where = f"packet {index}: " if index else ""
-            self.stderr.write(f"pcapprobe: {source}: {where}{detail}\n")
+            self.stderr.write(f"pcapprobe: {printable(source)}: {where}{detail}\n")
         elif count == MAX_MESSAGES_PER_WEIRD + 1:
             self.stderr.write(f"pcapprobe: further '{name}' messages suppressed\n")
+
+    def notice(self, text: str) -> None:
+        """One ``pcapprobe: TEXT`` line about the run as a whole (not a packet)."""
+        if self.flush_output is not None:
+            self.flush_output()
+        self.stderr.write(f"pcapprobe: {text}\n")
 
     def layer(self, name: str) -> Counts:
         """The counter of one layer (decoded / skipped-for-reason)."""

@@ -15,13 +15,32 @@ import sys
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from pcapprobe.capture.frame import Frame
 
 # What reading a damaged gzip stream raises: a cut stream (EOFError), a bad
 # header or CRC (gzip.BadGzipFile, an OSError) or corrupt deflate data (zlib.error).
 READ_ERRORS = (OSError, EOFError, zlib.error)
+T = TypeVar("T")
+
+
+class ReadFailed(Exception):
+    """Reading the capture failed (READ_ERRORS): what was read stands.  Only
+    the reads raise it, so an error of the output written while a capture is
+    being read (by the scanner's D clauses, or a flush before a wait: ENOSPC,
+    EPIPE) is never taken for a damaged capture."""
+
+
+def reading(read: Callable[..., T]) -> Callable[..., T]:
+    """``read``, its READ_ERRORS raised as ReadFailed."""
+    def guarded(*args: int) -> T:
+        try:
+            return read(*args)
+        except READ_ERRORS as exc:
+            raise ReadFailed(str(exc)) from exc
+
+    return guarded
 
 MAGIC_USEC = 0xA1B2C3D4
 MAGIC_NSEC = 0xA1B23C4D
@@ -108,7 +127,9 @@ def chunk_reader(f: BinaryIO, before_wait: Callable[[], None] | None
     if _mappable(f):
         return _Mapped(f)
     if read1 is None or f.seekable():
-        return lambda want, need: f.read(want)
+        read = reading(f.read)
+        return lambda want, need: read(want)
+    read1 = reading(read1)
     wait = before_wait or (lambda: None)
 
     def read_live(want: int, need: int) -> bytes:
@@ -154,7 +175,7 @@ class _Mapped:
         try:
             self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # an empty rest, or a file that cannot be mapped
-            return f.read()
+            return reading(f.read)()
         self.map.madvise(mmap.MADV_SEQUENTIAL)
         return memoryview(self.map)[self.start:]
 
@@ -179,7 +200,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
     meter = meter or ReadMeter()
     pos = index = 0
     try:
-        header = f.read(FILE_HEADER_LEN)
+        header = reading(f.read)(FILE_HEADER_LEN)
         meter.base = len(header)
         found = byte_order(header[:4])
         if found is None or len(header) < FILE_HEADER_LEN:
@@ -246,9 +267,7 @@ def read_pcap(f: BinaryIO, source: str, warn: Warn,
             yield Frame(index, sec * 1_000_000_000 + frac * frac_ns, linktype,
                         view[start:end], wirelen, None, source)
             pos = end
-    except BrokenPipeError:  # the output's reader left while the scanner wrote
-        raise
-    except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
+    except ReadFailed as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
         meter.at(pos, index)

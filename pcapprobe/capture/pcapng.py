@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from pcapprobe.capture.frame import Frame
 from pcapprobe.capture.pcap import (
-    CHUNK, READ_ERRORS, RELEASE_EVERY, ReadMeter, ScanSlot, Warn, chunk_reader,
+    CHUNK, RELEASE_EVERY, ReadFailed, ReadMeter, ScanSlot, Warn, chunk_reader,
 )
 
 BLOCK_SHB = 0x0A0D0D0A
@@ -29,6 +29,10 @@ OPT_END = 0
 OPT_IF_NAME = 2
 OPT_IF_TSRESOL = 9
 OPT_IF_TSOFFSET = 14
+# What every layer keeps time in (int64 nanoseconds, as DTrace's timestamps;
+# the C tracker and the scanner saturate at the same bounds).
+MAX_TS_NS = 2**63 - 1
+MIN_TS_NS = -(2**63)
 MAX_BLOCK = 1 << 24  # larger blocks are treated as corruption
 
 
@@ -55,6 +59,7 @@ class Interface:
             self.num, self.den = 1, 10 ** (value - 9)
 
     def ts_ns(self, ticks: int) -> int:
+        """Nanoseconds since the epoch (64-bit ticks may pass 2**63 ns)."""
         return ticks * self.num // self.den + self.offset_ns
 
 
@@ -195,13 +200,15 @@ def read_pcapng(f: BinaryIO, source: str, warn: Warn,
                     warn("capture.bad_block", index, f"captured length {caplen} exceeds its block")
                     continue
                 ts = iface.ts_ns((hi << 32) | lo)
+                if not MIN_TS_NS <= ts <= MAX_TS_NS:
+                    warn("capture.bad_timestamp", index,
+                         "timestamp outside the 64-bit nanosecond clock (1677-2262); clamped")
+                    ts = min(max(ts, MIN_TS_NS), MAX_TS_NS)
                 data_at = 20
             last_ts = ts
             yield Frame(index, ts, iface.linktype, body[data_at : data_at + caplen],
                         wirelen, iface.name, source)
-    except BrokenPipeError:  # the output's reader left while the scanner wrote
-        raise
-    except READ_ERRORS as exc:  # a damaged gzip stream; what was read stands
+    except ReadFailed as exc:  # a damaged gzip stream; what was read stands
         warn("capture.bad_compression", 0, f"read error: {exc}")
     finally:
         meter.at(pos, index)

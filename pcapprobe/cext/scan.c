@@ -194,7 +194,8 @@ static int conn_streaming(PyObject *conn)
 }
 
 /* Rebuild the table at ``size`` slots, leaving deleted slots and connections
- * that stopped streaming behind (this is what bounds the table). */
+ * that stopped streaming behind (this is what bounds the table: the TCP
+ * layer's table, which the state budget bounds, holds every live one). */
 static int table_rebuild(FlowIndexObject *self, Py_ssize_t size)
 {
     Slot *old = self->slots;
@@ -232,10 +233,14 @@ static int table_rebuild(FlowIndexObject *self, Py_ssize_t size)
 static int table_put(FlowIndexObject *self, const FlowKey *key, PyObject *conn, int direction)
 {
     if ((self->filled + 1) * 2 > self->size) {
+        /* Deleted slots and connections that stopped streaming (closed, or
+         * evicted by the state budget) go first; only the rest may grow it. */
+        if (table_rebuild(self, self->size) < 0)
+            return -1;
         Py_ssize_t size = self->size;
         while ((self->live + 1) * 4 > size)
             size *= 2;
-        if (table_rebuild(self, size) < 0)
+        if (size != self->size && table_rebuild(self, size) < 0)
             return -1;
     }
     int found;

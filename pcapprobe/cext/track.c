@@ -9,6 +9,10 @@
  * record scanner (scan.c, tracker_record) or from the Python IP layer
  * (TcpTracker.segment).  Connection ids, roles and the order of endpoint
  * calls are exactly the Python layer's, which the tests compare against.
+ * Connections are charged to the run's state budget (pcapprobe/flows/budget.py,
+ * where the eviction policy is): the tracker is one of its AgedTables, its
+ * connections kept in two lists in order of last activity (embryonic ones,
+ * which have carried no data, apart), from which the budget's reclaim evicts.
  */
 #include "tcpcore.h"
 
@@ -22,7 +26,12 @@
 #define CLOSED_LINGER_NS (120 * NS)    /* flows/connection.py */
 #define IDLE_TIMEOUT_NS (3600 * NS)
 #define SWEEP_EVERY_NS (30 * NS)
-#define MAX_CONNECTIONS 500000
+/* What a connection costs, its endpoints included (bytes, measured with
+ * bench/memory_bench.py; flows/connection.py CONNECTION_COST for Python's). */
+#define CONN_COST 750
+/* Charges and releases are handed to the budget this many bytes at a time. */
+#define CHARGE_BATCH (64 * 1024)
+enum { EMBRYONIC, IDLE };  /* flows/budget.py age classes: the lists */
 
 /* ---- connections ---------------------------------------------------------- */
 
@@ -36,8 +45,9 @@ typedef struct Conn {
     EndpointObject *ep[2];     /* ep[d]: the local endpoint sending direction d (strong) */
     int64_t last_ts;
     int server_spoke, fins, reset, has_client_iss;
+    int data;                  /* a segment carried data: on the IDLE list */
     uint32_t client_iss;
-    struct Conn *prev, *next;  /* every connection, oldest first */
+    struct Conn *prev, *next;  /* its list, least recently active first */
 } Conn;
 
 /* A segment's (src, sport, dst, dport). */
@@ -97,8 +107,10 @@ typedef struct {
     PyObject *tcpinfo_class, *ipinfo_class;
     Slot *slots;
     Py_ssize_t size, filled, live;
-    Conn *first, *last;
+    struct { Conn *first, *last; } lists[2];  /* [EMBRYONIC], [IDLE] */
     long long nconns;           /* ConnectionTable.count */
+    PyObject *budget;           /* the run's StateBudget, or None */
+    long long owed;             /* bytes not yet charged (< 0: released) */
     EndpointObject **tw;        /* the time-wait queue: a ring of strong references */
     Py_ssize_t tw_cap, tw_head, tw_len;
     int64_t next_clock, next_sweep;
@@ -250,7 +262,43 @@ static void conn_free(Conn *c)
     PyMem_Free(c);
 }
 
-/* ConnectionTable.remove, and the connection goes. */
+static void list_unlink(TrackerObject *self, Conn *c)
+{
+    int l = c->data ? IDLE : EMBRYONIC;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        self->lists[l].first = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    else
+        self->lists[l].last = c->prev;
+}
+
+static void list_append(TrackerObject *self, Conn *c)
+{
+    int l = c->data ? IDLE : EMBRYONIC;
+    c->next = NULL;
+    c->prev = self->lists[l].last;
+    if (c->prev != NULL)
+        c->prev->next = c;
+    else
+        self->lists[l].first = c;
+    self->lists[l].last = c;
+}
+
+/* A segment of ``c``: it is the most recently active of its list (which is
+ * IDLE once it carried data). */
+static void conn_touch(TrackerObject *self, Conn *c, int data)
+{
+    if (self->lists[c->data ? IDLE : EMBRYONIC].last == c && (c->data || !data))
+        return;
+    list_unlink(self, c);
+    c->data |= data;
+    list_append(self, c);
+}
+
+/* ConnectionTable.remove, and the connection goes (its cost released). */
 static void conn_remove(TrackerObject *self, Conn *c)
 {
     Key k0, k1;
@@ -258,15 +306,26 @@ static void conn_remove(TrackerObject *self, Conn *c)
     table_pop(self, &k0);
     table_pop(self, &k1);
     self->nconns--;
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        self->first = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    else
-        self->last = c->prev;
+    self->owed -= CONN_COST;
+    list_unlink(self, c);
     conn_free(c);
+}
+
+/* Hand what is owed to the budget: budget.charge(owed), which may reclaim
+ * (and so call evict()).  -1 with an exception set. */
+static int settle(TrackerObject *self)
+{
+    long long owed = self->owed;
+    if (owed == 0 || self->budget == NULL || self->budget == Py_None)
+        return 0;
+    self->owed = 0;
+    if (before_python() < 0)  /* the budget's reclaim is Python code */
+        return -1;
+    PyObject *n = PyLong_FromLongLong(owed);
+    PyObject *r = n == NULL ? NULL : PyObject_CallMethod(self->budget, "charge", "O", n);
+    Py_XDECREF(n);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
 }
 
 /* ---- clocks --------------------------------------------------------------- */
@@ -316,45 +375,23 @@ static int expire_time_waits(TrackerObject *self, int64_t now)
     return 0;
 }
 
-static int compare_ts(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* ConnectionTable.sweep: closed connections past their linger and idle ones
- * past the timeout go; over the cap, the least recently active half too. */
+ * past the timeout go. */
 static int sweep(TrackerObject *self, int64_t now)
 {
     self->next_sweep = ns_add(now, SWEEP_EVERY_NS);
     int64_t idle_limit = ns_add(now, -IDLE_TIMEOUT_NS);
     int64_t closed_limit = ns_add(now, -CLOSED_LINGER_NS);
-    if (self->nconns > MAX_CONNECTIONS) {
-        Py_ssize_t n = 0;
-        for (Conn *c = self->first; c != NULL; c = c->next)
-            n += conn_listed(c);
-        int64_t *times = PyMem_Malloc((size_t)(n ? n : 1) * sizeof *times);
-        if (times == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        n = 0;
-        for (Conn *c = self->first; c != NULL; c = c->next)
-            if (conn_listed(c))
-                times[n++] = c->last_ts;
-        qsort(times, (size_t)n, sizeof *times, compare_ts);
-        if (n && times[n / 2] > idle_limit)
-            idle_limit = times[n / 2];
-        PyMem_Free(times);
-    }
-    Conn *next;
-    for (Conn *c = self->first; c != NULL; c = next) {
-        next = c->next;
-        int closed = c->reset || c->fins == 3;
-        if (conn_listed(c)
-            && (c->last_ts < idle_limit || (closed && c->last_ts < closed_limit))) {
-            conn_remove(self, c);
-            self->evicted++;
+    for (int l = 0; l < 2; l++) {
+        Conn *next;
+        for (Conn *c = self->lists[l].first; c != NULL; c = next) {
+            next = c->next;
+            int closed = c->reset || c->fins == 3;
+            if (conn_listed(c)
+                && (c->last_ts < idle_limit || (closed && c->last_ts < closed_limit))) {
+                conn_remove(self, c);
+                self->evicted++;
+            }
         }
     }
     return 0;
@@ -691,13 +728,9 @@ static int conn_enter(TrackerObject *self, Conn *c)
         table_pop(self, &k0);
         return -1;
     }
-    c->prev = self->last;
-    if (self->last != NULL)
-        self->last->next = c;
-    else
-        self->first = c;
-    self->last = c;
+    list_append(self, c);
     self->nconns++;
+    self->owed += CONN_COST;
     return 0;
 }
 
@@ -711,6 +744,7 @@ static Conn *conn_new(TrackerObject *self, const Packet *p, const TcpSeg *seg, i
     if (c == NULL)
         return NULL;
     int midstream = !syn;
+    c->last_ts = p->ts;
     if (add_local_endpoints(self, c, midstream) < 0) {
         conn_free(c);
         return NULL;
@@ -791,6 +825,7 @@ static int track_segment(TrackerObject *self, Packet *p)
         return -1;
     self->segments++;
     c->last_ts = ts;
+    conn_touch(self, c, ev.seg.datalen != 0);
     if (direction)
         c->server_spoke = 1;
     EndpointObject *sender = c->ep[direction], *receiver = c->ep[1 - direction];
@@ -821,7 +856,8 @@ static int track_segment(TrackerObject *self, Packet *p)
         c->reset = 1;
     else if (flags & TH_FIN)
         c->fins |= 1 << direction;
-    return 0;
+    /* charged between segments: a reclaim never sees one half done */
+    return self->owed >= CHARGE_BATCH ? settle(self) : 0;
 }
 
 int tracker_record(PyObject *tracker, int addr_len, const uint8_t *src, const uint8_t *dst,
@@ -935,12 +971,15 @@ static int add_count(PyObject *counts, const char *name, long long n)
 
 static void forget_all(TrackerObject *self)
 {
-    Conn *next;
-    for (Conn *c = self->first; c != NULL; c = next) {
-        next = c->next;
-        conn_free(c);
+    for (int l = 0; l < 2; l++) {
+        Conn *next;
+        for (Conn *c = self->lists[l].first; c != NULL; c = next) {
+            next = c->next;
+            conn_free(c);
+            self->owed -= CONN_COST;
+        }
+        self->lists[l].first = self->lists[l].last = NULL;
     }
-    self->first = self->last = NULL;
     self->nconns = 0;
     memset(self->slots, 0, (size_t)self->size * sizeof(Slot));
     self->filled = self->live = 0;
@@ -954,6 +993,8 @@ static void forget_all(TrackerObject *self)
 static PyObject *Tracker_finish(TrackerObject *self, PyObject *unused)
 {
     forget_all(self);
+    if (settle(self) < 0)
+        return NULL;
     long long *fields[] = {&self->connections, &self->midstream, &self->reused, &self->evicted};
     const char *names[] = {"connections", "connections mid-stream", "connections reused",
                            "connections evicted"};
@@ -977,12 +1018,14 @@ static void release_firing(TrackerObject *self)
 static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     PyObject *fire, *local_addrs, *ports, *report, *counts, *tcpinfo, *ipinfo;
+    PyObject *budget = Py_None;
     int local_all;
     static char *kwlist[] = {"fire", "local_all", "local_addrs", "server_ports", "report",
-                             "counts", "tcpinfo", "ipinfo", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO:TcpTracker", kwlist, &Firing_Type,
-                                     &fire, &local_all, &PyFrozenSet_Type, &local_addrs, &ports,
-                                     &report, &counts, &tcpinfo, &ipinfo))
+                             "counts", "tcpinfo", "ipinfo", "budget", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO|O:TcpTracker", kwlist,
+                                     &Firing_Type, &fire, &local_all, &PyFrozenSet_Type,
+                                     &local_addrs, &ports, &report, &counts, &tcpinfo, &ipinfo,
+                                     &budget))
         return NULL;
     TrackerObject *self = (TrackerObject *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -1020,6 +1063,7 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->counts = Py_NewRef(counts);
     self->tcpinfo_class = Py_NewRef(tcpinfo);
     self->ipinfo_class = Py_NewRef(ipinfo);
+    self->budget = Py_NewRef(budget);
     self->next_cid = 1;
     self->fire->owner = self;
     self->fire->c_time_wait = enter_time_wait;
@@ -1029,9 +1073,11 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 
 static int Tracker_traverse(TrackerObject *self, visitproc visit, void *arg)
 {
-    for (Conn *c = self->first; c != NULL; c = c->next)
-        for (int d = 0; d < 2; d++)
-            Py_VISIT(c->ep[d]);
+    for (int l = 0; l < 2; l++)
+        for (Conn *c = self->lists[l].first; c != NULL; c = c->next)
+            for (int d = 0; d < 2; d++)
+                Py_VISIT(c->ep[d]);
+    Py_VISIT(self->budget);
     for (Py_ssize_t i = 0; i < self->tw_len; i++)
         Py_VISIT(self->tw[(self->tw_head + i) % self->tw_cap]);
     Py_VISIT(self->fire);
@@ -1054,6 +1100,7 @@ static int Tracker_clear(TrackerObject *self)
     Py_CLEAR(self->counts);
     Py_CLEAR(self->tcpinfo_class);
     Py_CLEAR(self->ipinfo_class);
+    Py_CLEAR(self->budget);
     for (int i = 0; i < ADDR_CACHE; i++)
         Py_CLEAR(self->addr_cache[i].text);
     return 0;
@@ -1068,6 +1115,53 @@ static void Tracker_dealloc(TrackerObject *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* AgedTable.oldest (flows/budget.py): (class, last activity) of the
+ * connection that would be evicted first, or None. */
+static PyObject *Tracker_oldest(TrackerObject *self, PyObject *unused)
+{
+    for (int l = 0; l < 2; l++)
+        if (self->lists[l].first != NULL)
+            return Py_BuildValue("(iL)", l, (long long)self->lists[l].first->last_ts);
+    Py_RETURN_NONE;
+}
+
+/* AgedTable.evict(upto, nbytes): the least recently active connections go,
+ * embryonic ones first, as the Python table's (ConnectionTable.evict).
+ * Nothing fires: DTrace would not have seen them end. */
+static PyObject *Tracker_evict(TrackerObject *self, PyObject *args)
+{
+    int upto_class;
+    long long upto_ts, nbytes;
+    if (!PyArg_ParseTuple(args, "(iL)L:evict", &upto_class, &upto_ts, &nbytes))
+        return NULL;
+    long long entries = 0, released = 0;
+    while (released < nbytes) {
+        int l = self->lists[EMBRYONIC].first != NULL ? EMBRYONIC : IDLE;
+        Conn *c = self->lists[l].first;
+        if (c == NULL)
+            break;
+        if (entries && (l > upto_class || (l == upto_class && c->last_ts > upto_ts)))
+            break;
+        conn_remove(self, c);
+        self->evicted++;
+        entries++;
+        released += CONN_COST;
+    }
+    if (settle(self) < 0)
+        return NULL;
+    return Py_BuildValue("(LL)", entries, released);
+}
+
+static PyObject *Tracker_get_evicts(TrackerObject *self, void *unused)
+{
+    return PyUnicode_FromString("tcp connections");
+}
+
+static PyGetSetDef Tracker_getset[] = {
+    {"evicts", (getter)Tracker_get_evicts, NULL, "what its evictions are called", NULL},
+    {NULL},
+};
+
 static PyMemberDef Tracker_members[] = {
     {"segments", T_LONGLONG, offsetof(TrackerObject, segments), READONLY,
      "segments tracked (from the scanner and from Python)"},
@@ -1078,6 +1172,10 @@ static PyMethodDef Tracker_methods[] = {
     {"segment", (PyCFunction)(void (*)(void))Tracker_segment, METH_FASTCALL,
      "segment(pkt, seg): one TCP segment from the Python IP layer (pkt an IpPacket,\n"
      "seg its decoded TcpInfo)."},
+    {"oldest", (PyCFunction)Tracker_oldest, METH_NOARGS,
+     "oldest(): the age key of the connection to go first (flows/budget.py AgedTable)."},
+    {"evict", (PyCFunction)Tracker_evict, METH_VARARGS,
+     "evict(upto, nbytes): evict connections, least recently active first."},
     {"finish", (PyCFunction)Tracker_finish, METH_NOARGS,
      "finish(): end of capture (nothing fires); the layer's counts go to the report."},
     {NULL},
@@ -1096,6 +1194,7 @@ static PyTypeObject TcpTracker_Type = {
     .tp_clear = (inquiry)Tracker_clear,
     .tp_methods = Tracker_methods,
     .tp_members = Tracker_members,
+    .tp_getset = Tracker_getset,
 };
 
 int track_add_types(PyObject *module)

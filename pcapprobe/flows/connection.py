@@ -12,13 +12,17 @@ lookup.  A SYN that is neither a retransmission of the client's SYN nor the
 server's half of a simultaneous open starts a new incarnation (port reuse).
 Closed connections linger ``CLOSED_LINGER_NS`` (late RSTs and retransmitted
 FINs still find them), idle ones are evicted after ``IDLE_TIMEOUT_NS``, both on
-the capture clock, and the table is capped at ``MAX_CONNECTIONS``.
+the capture clock, and every connection is charged to the run's state budget
+(flows/budget.py), which evicts the longest idle as the table fills: the table
+is an ``AgedTable``, embryonic connections (no data yet) in their own queue.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from pcapprobe.flows.budget import EMBRYONIC, IDLE, Age, StateBudget
 from pcapprobe.flows.framing import StreamFramer
 from pcapprobe.flows.losses import StreamLosses
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
@@ -35,7 +39,11 @@ NS = 1_000_000_000
 CLOSED_LINGER_NS = 120 * NS  # 2*MSL: what a peer may still send after the close
 IDLE_TIMEOUT_NS = 3600 * NS  # idle established connections (NFS mounts idle long)
 SWEEP_EVERY_NS = 30 * NS
-MAX_CONNECTIONS = 500_000
+# What a connection costs (bytes, measured with bench/memory_bench.py): the
+# object, its table entries and tuples, its local endpoints; an application's
+# framer and reassemblers come on top.
+CONNECTION_COST = 2000
+STREAM_COST = 1700
 # Heuristics are offered this many payload-carrying segments before a flow is
 # pinned to "no application".
 HEURISTIC_TRIES = 2
@@ -49,7 +57,7 @@ class Connection:
 
     __slots__ = ("client", "server", "ipv6", "cid", "thread", "ctx", "endpoints",
                  "client_iss", "server_spoke", "last_ts", "fins", "reset", "binding",
-                 "framer", "reasm", "tries", "budget", "frame")
+                 "framer", "reasm", "tries", "budget", "frame", "data", "cost")
 
     def __init__(self, ctx: RunContext, client: tuple[str, int], server: tuple[str, int],
                  ipv6: bool, cid: int, budget: Budget) -> None:
@@ -66,6 +74,8 @@ class Connection:
         self.last_ts = 0
         self.fins = 0  # bit d: a FIN was seen in direction d
         self.reset = False
+        self.data = False  # a segment carried data (else the connection is embryonic)
+        self.cost = CONNECTION_COST  # charged to the state budget
         self.binding: AppBinding | None = None
         self.framer: StreamFramer | None = None
         self.reasm: list[Reassembler | None] = [None, None]
@@ -78,6 +88,12 @@ class Connection:
     @property
     def closed(self) -> bool:
         return self.reset or self.fins == 3
+
+    def carried_data(self) -> bool:
+        """Whether any data was seen (segments the scanner streamed included)."""
+        if not self.data:
+            self.data = any(r is not None and (r.nxt or r.held_bytes) for r in self.reasm)
+        return self.data
 
     def bind(self, binding: AppBinding) -> None:
         """Pin an application to this connection (a factory returning None
@@ -162,13 +178,28 @@ Entry = tuple["Connection", int, "Endpoint | None", "Endpoint | None"]
 
 
 class ConnectionTable:
-    """Every live connection, with incarnations and eviction on the capture clock."""
+    """Every live connection, with incarnations and eviction on the capture
+    clock and by the state budget (an ``AgedTable``).
 
-    def __init__(self, on_evict: Callable[[Connection, int], None]) -> None:
+    The age queues map each connection to its last activity, least recent
+    first: the TCP layer moves a connection to the end of its queue at each
+    of its segments (``carried`` moves it out of the embryonic queue).  The
+    scanner only sets ``last_ts``: a connection whose segments it took is
+    requeued when it reaches the head.
+    """
+
+    evicts = "tcp connections"
+
+    def __init__(self, on_evict: Callable[[Connection, int], None],
+                 budget: StateBudget | None = None) -> None:
         self.flows: dict[tuple[str, int, str, int], Entry] = {}
         self.count = 0
         self.next_sweep = 0
         self.on_evict = on_evict
+        self.budget = budget if budget is not None else StateBudget()
+        self.queues: tuple[OrderedDict[Connection, int], OrderedDict[Connection, int]] = (
+            OrderedDict(), OrderedDict())  # [EMBRYONIC], [IDLE]
+        self.budget.register(self)
 
     def add(self, conn: Connection) -> tuple[Entry, Entry]:
         """Enter ``conn`` (its endpoints made); its entries for direction 0 and 1."""
@@ -178,6 +209,10 @@ class ConnectionTable:
         self.flows[(caddr, cport, saddr, sport)] = entries[0]
         self.flows[(saddr, sport, caddr, cport)] = entries[1]
         self.count += 1
+        self.queues[EMBRYONIC][conn] = conn.last_ts
+        if conn.framer is not None:
+            conn.cost += STREAM_COST
+        self.budget.charge(conn.cost)
         return entries
 
     def remove(self, conn: Connection) -> None:
@@ -186,16 +221,47 @@ class ConnectionTable:
         if entry is not None and entry[0] is conn:
             self.count -= 1
         self.flows.pop((saddr, sport, caddr, cport), None)
+        for queue in self.queues:
+            if queue.pop(conn, None) is not None:
+                self.budget.release(conn.cost)
+
+    def carried(self, conn: Connection, ts: int) -> None:
+        """``conn``'s first segment with data: it is embryonic no more."""
+        conn.data = True
+        self.queues[EMBRYONIC].pop(conn, None)
+        self.queues[IDLE][conn] = ts
+
+    # -- AgedTable (flows/budget.py) ------------------------------------
+
+    def oldest(self) -> Age | None:
+        for age_class, queue in enumerate(self.queues):
+            while queue:
+                conn, queued = next(iter(queue.items()))
+                if conn.last_ts == queued and (age_class == IDLE or not conn.carried_data()):
+                    return age_class, queued
+                # active since it was queued, or no longer embryonic: requeue
+                del queue[conn]
+                self.queues[IDLE if conn.carried_data() else EMBRYONIC][conn] = conn.last_ts
+        return None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        entries = released = 0
+        while released < nbytes:
+            age = self.oldest()
+            if age is None or (entries and age > upto):
+                break
+            conn = next(iter(self.queues[age[0]]))
+            released += conn.cost
+            entries += 1
+            self.remove(conn)
+            self.on_evict(conn, conn.last_ts)
+        return entries, released
 
     def sweep(self, now: int) -> None:
         """Evict closed connections past their linger and idle ones past the timeout."""
         self.next_sweep = now + SWEEP_EVERY_NS
         idle_limit = now - IDLE_TIMEOUT_NS
         closed_limit = now - CLOSED_LINGER_NS
-        if self.count > MAX_CONNECTIONS:
-            # Over the cap: keep the most recently active half.
-            times = sorted(conn.last_ts for conn in self._connections())
-            idle_limit = max(idle_limit, times[len(times) // 2])
         stale = [conn for conn in self._connections()
                  if conn.last_ts < idle_limit
                  or (conn.closed and conn.last_ts < closed_limit)]
@@ -208,6 +274,10 @@ class ConnectionTable:
         conns = list(self._connections())
         self.flows.clear()
         self.count = 0
+        for queue in self.queues:
+            for conn in queue:
+                self.budget.release(conn.cost)
+            queue.clear()
         return conns
 
     def _connections(self) -> Iterator[Connection]:

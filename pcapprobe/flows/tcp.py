@@ -25,7 +25,6 @@ from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
-from pcapprobe.flows.reassembly import Budget
 from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
@@ -74,8 +73,9 @@ class TcpLayer:
         # Endpoint state is only ever seen through tcp probes: without one
         # enabled, connections carry no endpoints (cids are numbered the same).
         self.tracking = self.packet_probes or fire.state_change is not None
-        self.table = ConnectionTable(self._evicted)
+        self.table = ConnectionTable(self._evicted, ctx.budget)
         self.flows = self.table.flows
+        self.queues = self.table.queues
         self.tracker = self._tracker() if self.tracking and in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
@@ -85,7 +85,7 @@ class TcpLayer:
             self.index.tracker = self.tracker
         elif self.index is not None:
             self.index.deadline = self.table.next_sweep
-        self.budget = Budget()
+        self.budget = ctx.budget.reassembly
         self.time_wait: deque[Endpoint] = deque()
         # The earliest of the time-wait and sweep deadlines: one test a packet.
         self.next_clock = 0
@@ -99,8 +99,10 @@ class TcpLayer:
         of every stream binding, enabled or not (as ``_guess_roles``)."""
         ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
         local = self.ctx.local
-        return TcpTracker(self.fire, local.all, local.addrs, ports, self.report, self.counts,
-                          TcpInfo, IpInfo)
+        tracker = TcpTracker(self.fire, local.all, local.addrs, ports, self.report,
+                             self.counts, TcpInfo, IpInfo, self.ctx.budget)
+        self.ctx.budget.register(tracker)
+        return tracker
 
     # -- the per-packet path ---------------------------------------------
 
@@ -122,6 +124,12 @@ class TcpLayer:
             entry = self._new(pkt, seg, ts)
         conn, direction, sender, receiver = entry
         conn.last_ts = ts
+        if conn.data or not seg.datalen:
+            queue = self.queues[conn.data]
+            queue[conn] = ts
+            queue.move_to_end(conn)  # the most recently active
+        else:
+            self.table.carried(conn, ts)
         if direction:
             conn.server_spoke = True
         if sender is not None or receiver is not None:
@@ -173,6 +181,7 @@ class TcpLayer:
         else:
             client, server = _guess_roles(src, dst)
         conn = Connection(self.ctx, client, server, pkt.ipv6, self.next_cid, self.budget)
+        conn.last_ts = ts  # its age in the table (flows/budget.py)
         midstream = not syn
         local_hosts = 0
         for d, (local, remote) in enumerate(((client, server), (server, client))):
@@ -227,6 +236,7 @@ class TcpLayer:
 
     def _evicted(self, conn: Connection, ts: int) -> None:
         conn.close_stream(ts)
+        conn.reasm = [None, None]  # the scanner may still hold the connection
         self.counts["connections evicted"] += 1
 
     # -- clocks and hooks ------------------------------------------------

@@ -40,6 +40,7 @@ The thread of every firing is the iSCSI session.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
@@ -71,6 +72,7 @@ from pcapprobe.dissectors.iscsi import (
     SessionTable,
     Task,
 )
+from pcapprobe.flows.budget import IDLE, Age, StateBudget
 from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_iscsi_connection
 
@@ -237,12 +239,73 @@ class _Burst(XferInfo):
         self.carried = 0
 
 
+# What an unanswered task costs (bytes): the Task, its CDB, the table entries.
+TASK_COST = 600
+# Tasks are charged to the budget when their number has moved this far (a
+# charge per command would cost the per-PDU path a call).
+SETTLE_TASKS = 256
+
+
+class OpenTasks:
+    """The tasks of every session still waiting for their status, oldest
+    command first: an ``AgedTable`` of the run's state budget (a one-sided
+    capture or a stuck target never answers them).  An evicted task is
+    forgotten by its session: its status, should it come, matches nothing."""
+
+    evicts = "iscsi tasks"
+
+    def __init__(self, budget: StateBudget) -> None:
+        self.ages: OrderedDict[tuple[IscsiSession, int], int] = OrderedDict()
+        self.charged = 0  # tasks charged to the budget
+        self.budget = budget
+        budget.register(self)
+
+    def opened(self, session: IscsiSession, itt: int, ts_ns: int) -> None:
+        key = (session, itt)
+        ages = self.ages
+        if key in ages:
+            ages.move_to_end(key)  # the tag reused: the old task was replaced
+        ages[key] = ts_ns
+        if len(ages) > self.charged + SETTLE_TASKS:
+            self._settle()
+
+    def closed(self, session: IscsiSession, itt: int) -> None:
+        ages = self.ages
+        if ages.pop((session, itt), None) is not None and len(ages) < self.charged - SETTLE_TASKS:
+            self._settle()
+
+    def _settle(self) -> None:
+        count = len(self.ages)
+        delta, self.charged = count - self.charged, count
+        self.budget.charge(delta * TASK_COST)
+
+    def oldest(self) -> Age | None:
+        return (IDLE, next(iter(self.ages.values()))) if self.ages else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        ages = self.ages
+        entries = 0
+        while ages and entries * TASK_COST < nbytes:
+            (session, itt), ts = next(iter(ages.items()))
+            if entries and (IDLE, ts) > upto:
+                break
+            del ages[(session, itt)]
+            session.tasks.pop(itt, None)
+            entries += 1
+        # what was charged for them (the count since is charged at the next settle)
+        released = min(entries, self.charged) * TASK_COST
+        self.charged -= released // TASK_COST
+        self.budget.release(released)
+        return entries, released
+
+
 class IscsiProvider:
-    """Per run: the session table and the iscsi probe handlers."""
+    """Per run: the session table, the open tasks and the iscsi probe handlers."""
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.sessions = SessionTable()
+        self.tasks = OpenTasks(ctx.budget)
         # Indexed by opcode (6 bits), a tuple: the handler of its probe or None;
         # looked up for every PDU, so no dict.
         self.fire: tuple[Fire | None, ...] = tuple(
@@ -327,6 +390,11 @@ class IscsiApp:
             else:
                 state.keys_cut(pdu, self.provider.sessions)
         task = state.track(pdu) if opcode in _TASK_OPCODES else None
+        if task is not None:
+            if opcode == ISCSI_OP_SCSI_CMD:
+                self.provider.tasks.opened(state.session, pdu.itt, ts_ns)
+            elif task.status is not None:  # the PDU that ended it
+                self.provider.tasks.closed(state.session, pdu.itt)
         fire = self.fire[opcode]
         if fire is not None:
             session = pdu.session = state.session

@@ -10,6 +10,7 @@ SYMLINK, MKNOD, LINK, RENAME, REMOVE/RMDIR and READDIRPLUS results name handles.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from pcapprobe.dissectors import nfs3
 from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.mount import MOUNTPROC_MNT, MOUNT_PROCEDURES, MountResult
 from pcapprobe.dissectors.oncrpc import AUTH_SYS, AuthSys, RpcCall, RpcReply
+from pcapprobe.flows.budget import IDLE, Age, StateBudget
 from pcapprobe.probes.translators import io as io_translator
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ UID_NOBODY = 60001
 GID_NOBODY = 60001
 MAX_DEPTH = 255  # a longer chain of names is a loop
 MAX_CREDS = 4096  # distinct credentials remembered
+# What a named handle costs (bytes): its name, the tables' entries.
+NAME_COST = 850
+MAX_CACHED_PATHS = 65536  # resolved paths remembered between changes
 
 # The handle each procedure acts on (its noi_curpath), as bytes.
 PRIMARY_HANDLE: dict[int, Callable[[Any], bytes]] = {
@@ -76,23 +81,43 @@ class PathMap:
     A handle is named by (parent handle, name); its path is resolved when asked,
     so a handle named under a directory whose own path is learned later still
     gets a path.  Roots (MOUNT replies, ``--nfs-paths``) carry a full path.
+
+    The names are an ``AgedTable`` of the run's state budget (flows/budget.py),
+    least recently named or resolved first (``clock``: the capture time of
+    the reply being learned from).  Only leaves go: a directory with named
+    children, and a root, are pinned, since forgetting one would forget every
+    path under it.  A forgotten handle's path reads "<unknown>" again.
     """
 
-    __slots__ = ("_names", "_children", "_cache", "resolved")
+    __slots__ = ("_names", "_children", "_cache", "resolved", "_leaves", "_kids", "budget",
+                 "clock")
 
-    def __init__(self) -> None:
+    evicts = "nfs file handle paths"
+
+    def __init__(self, budget: StateBudget | None = None) -> None:
         self._names: dict[bytes, tuple[bytes | None, str]] = {}
         self._children: dict[tuple[bytes, str], bytes] = {}
         self._cache: dict[bytes, str] = {}
         # resolved(fh): path() of a handle asked since the last change, else
         # None (the cache's own get: a C call, for the per-operation lookup)
         self.resolved = self._cache.get
+        # named handles without named children, oldest first -> their age
+        self._leaves: OrderedDict[bytes, int] = OrderedDict()
+        self._kids: dict[bytes, int] = {}  # handle -> names under it
+        self.clock = 0
+        self.budget = budget if budget is not None else StateBudget()
+        self.budget.register(self)
 
     def root(self, fh: bytes, path: str) -> None:
         """An export root or a seeded handle: its full path."""
-        if self._names.get(fh) != (None, path):
+        old = self._names.get(fh)
+        if old != (None, path):
             self._names[fh] = (None, path)
             self._cache.clear()
+            if old is not None and old[0] is not None:  # a named handle is a root now
+                self._leaves.pop(fh, None)
+                self._orphaned(old[0])
+                self.budget.release(NAME_COST)
 
     def name(self, fh: bytes, parent: bytes, name: str) -> None:
         """``fh`` is ``name`` in directory ``parent``."""
@@ -105,6 +130,7 @@ class PathMap:
         if old != (parent, name):
             self._names[fh] = (parent, name)
             self._cache.clear()
+            self._adopted(fh, old, parent)
 
     def link(self, fh: bytes, parent: bytes, name: str) -> None:
         """A hard link: a second name, used only if the file had none."""
@@ -123,12 +149,43 @@ class PathMap:
         """The name is gone; a handle still in use keeps its last path (v_path)."""
         self._children.pop((parent, name), None)
 
+    def _adopted(self, fh: bytes, old: tuple[bytes | None, str] | None, parent: bytes) -> None:
+        """``fh`` is now named under ``parent`` (it was ``old``): the parent is
+        pinned, a previous parent may be a leaf again."""
+        kids = self._kids
+        if old is None:
+            self.budget.charge(NAME_COST)
+            if fh not in kids:
+                self._leaves[fh] = self.clock
+        else:
+            self._orphaned(old[0])
+        kids[parent] = kids.get(parent, 0) + 1
+        self._leaves.pop(parent, None)
+
+    def _orphaned(self, parent: bytes | None) -> None:
+        """A name under ``parent`` is gone: without names left it is a leaf."""
+        kids = self._kids
+        if parent is None or parent not in kids:
+            return
+        kids[parent] -= 1
+        if not kids[parent]:
+            del kids[parent]
+            entry = self._names.get(parent)
+            if entry is not None and entry[0] is not None:
+                self._leaves[parent] = self.clock
+
     def path(self, fh: bytes) -> str:
         """The path of ``fh``, UNKNOWN_PATH until the capture names it to a root
         (both remembered until a name changes)."""
         path = self._cache.get(fh)
         if path is None:
-            path = self._cache[fh] = self._resolve(fh)
+            cache = self._cache
+            if len(cache) >= MAX_CACHED_PATHS:
+                cache.clear()
+            path = cache[fh] = self._resolve(fh)
+            if fh in self._leaves:  # in use: the last to go
+                self._leaves.move_to_end(fh)
+                self._leaves[fh] = self.clock
         return path
 
     def export_of(self, fh: bytes) -> str | None:
@@ -144,6 +201,30 @@ class PathMap:
                 return entry[1]
             node = entry[0]
         return None
+
+    # -- AgedTable (flows/budget.py) ------------------------------------
+
+    def oldest(self) -> Age | None:
+        leaves = self._leaves
+        return (IDLE, next(iter(leaves.values()))) if leaves else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        leaves, names, children = self._leaves, self._names, self._children
+        entries = 0
+        while leaves and entries * NAME_COST < nbytes:
+            fh, age = next(iter(leaves.items()))
+            if entries and (IDLE, age) > upto:
+                break
+            del leaves[fh]
+            parent, name = names.pop(fh)
+            if children.get((parent, name)) == fh:  # type: ignore[arg-type]
+                del children[(parent, name)]  # type: ignore[index]
+            self._orphaned(parent)
+            entries += 1
+        if entries:
+            self._cache.clear()
+            self.budget.release(entries * NAME_COST)
+        return entries, entries * NAME_COST
 
     def _resolve(self, fh: bytes) -> str:
         names = self._names
@@ -357,7 +438,7 @@ class Nfsv3Provider:
             self.io.nfs_reply(op.io, res.status,  # type: ignore[union-attr]
                               res.res_u.ok.count if res.status == nfs3.NFS3_OK else 0, ts_ns)
         if op.args is not None and res.status == nfs3.NFS3_OK and not reply.cut:
-            self._learn(proc, op.args, res.res_u.ok)
+            self._learn(proc, op.args, res.res_u.ok, ts_ns)
         fire = self.done[proc]
         if fire is None:
             return
@@ -372,9 +453,10 @@ class Nfsv3Provider:
             op = OpInfo(path, op.noi_cred, op.noi_xid, proc, op.fh, None, peer)
         fire(ts_ns, (peer.conninfo, op, res), peer.thread)
 
-    def _learn(self, proc: int, args: Any, ok: Any) -> None:
+    def _learn(self, proc: int, args: Any, ok: Any, ts_ns: int) -> None:
         """Names carried by a successful result (RFC 1813 §3.3.3, 8-15, 17)."""
         paths = self.paths
+        paths.clock = ts_ns
         if proc == NFSPROC3_LOOKUP:
             paths.name(ok.object.key, args.what.dir.key, args.what.name)
         elif proc in (NFSPROC3_CREATE, NFSPROC3_MKDIR, NFSPROC3_SYMLINK, NFSPROC3_MKNOD):

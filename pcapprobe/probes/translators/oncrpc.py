@@ -11,6 +11,7 @@ The service lives in ``ctx.apps`` (freed with the run).  Counters land in the re
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,6 +26,7 @@ from pcapprobe.dissectors.oncrpc import (
     decode_front,
     decode_message,
 )
+from pcapprobe.flows.budget import IDLE, Age
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 from pcapprobe.probes.translators.nfsv4 import Nfsv4Provider
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from pcapprobe.report import Report
 
 NFS_PORT = 2049
+# What a UDP client/server pair costs (bytes): its Peer, conninfo_t, thread.
+UDP_PEER_COST = 900
 # (program, version) -> the translator's factory: one line per RPC program.
 RPC_PROGRAMS: dict[tuple[int, int], Callable[[RunContext, PathMap], RpcProgram]] = {
     (nfs3.NFS_PROGRAM, nfs3.NFS_V3): Nfsv3Provider,
@@ -86,11 +90,18 @@ class RpcService:
     The xid table's keys are ints: a caller's key (one per TCP connection and
     call direction, one per UDP client/server pair, from ``caller_key``) or'ed
     with the xid, which is cheaper to build and hash per message than a tuple.
+
+    The UDP client/server pairs are an ``AgedTable`` of the run's state budget
+    (flows/budget.py), least recently heard first: clients calling from ever
+    new ports would fill it.  An evicted pair that calls again is a new
+    caller (the replies of its earlier calls then match nothing).
     """
+
+    evicts = "nfs/udp clients"
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.paths = PathMap()
+        self.paths = PathMap(ctx.budget)
         seed = ctx.options.get("nfs_paths")
         if seed:
             self.paths.load_file(seed)
@@ -101,7 +112,10 @@ class RpcService:
         self.counts = ctx.report.layer("rpc")
         self.session: RpcSession[tuple[RpcProgram, Any]] = RpcSession(self.counts)
         self._callers = 0
-        self._udp_peers: dict[tuple, tuple[Peer, int]] = {}
+        # (client, server) -> (Peer, caller key, last datagram's time)
+        self._udp_peers: OrderedDict[tuple, tuple[Peer, int, int]] = OrderedDict()
+        self.budget = ctx.budget
+        ctx.budget.register(self)
         self._udp_servers: set[tuple[str, int]] = set()
         self.frame: Any = None  # of the datagram being decoded
 
@@ -222,22 +236,41 @@ class RpcService:
         if isinstance(msg, RpcReply):
             if src not in self._udp_servers:
                 return  # not an RPC server we know: some other UDP traffic
-            self.reply(msg, self._udp_caller(dst, src, ipv6)[1], ts_ns)
+            self.reply(msg, self._udp_caller(dst, src, ipv6, ts_ns)[1], ts_ns)
             return
         self._udp_servers.add(dst)
-        peer, key = self._udp_caller(src, dst, ipv6)
+        peer, key, _ = self._udp_caller(src, dst, ipv6, ts_ns)
         self.call(msg, peer, key, ts_ns)
 
     def _udp_caller(self, client: tuple[str, int], server: tuple[str, int],
-                    ipv6: bool) -> tuple[Peer, int]:
-        """The Peer and caller key of a UDP client/server pair."""
+                    ipv6: bool, ts_ns: int) -> tuple[Peer, int, int]:
+        """The Peer and caller key of a UDP client/server pair, heard now."""
         pair = (client, server)
-        caller = self._udp_peers.get(pair)
+        peers = self._udp_peers
+        caller = peers.pop(pair, None)
         if caller is None:
             thread = ("udp", client[0], client[1], server[0], server[1])
-            caller = self._udp_peers[pair] = (
-                self.peer(client[0], server[0], ipv6, thread, self), self.caller_key())
+            caller = (self.peer(client[0], server[0], ipv6, thread, self), self.caller_key(), 0)
+            self.budget.charge(UDP_PEER_COST)
+        caller = peers[pair] = caller[:2] + (ts_ns,)
         return caller
+
+    # -- AgedTable (flows/budget.py) ------------------------------------
+
+    def oldest(self) -> Age | None:
+        peers = self._udp_peers
+        return (IDLE, next(iter(peers.values()))[2]) if peers else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        peers = self._udp_peers
+        entries = 0
+        while peers and entries * UDP_PEER_COST < nbytes:
+            if entries and (IDLE, next(iter(peers.values()))[2]) > upto:
+                break
+            peers.popitem(last=False)
+            entries += 1
+        self.budget.release(entries * UDP_PEER_COST)
+        return entries, entries * UDP_PEER_COST
 
 
 class _Ignored:

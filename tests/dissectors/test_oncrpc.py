@@ -10,7 +10,6 @@ import pytest
 from pcapprobe.dissectors import oncrpc
 from pcapprobe.dissectors._reader import DissectError
 from fixtures.gen import nfs as gen
-from pcapprobe.env import Environment
 from pcapprobe.flows.framing import StreamFramer
 from pcapprobe.pipeline import LocalHosts, RunContext
 from pcapprobe.probes.translators.oncrpc import RpcService

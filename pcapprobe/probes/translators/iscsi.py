@@ -44,13 +44,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from pcapprobe.dissectors import iscsi
+from pcapprobe.dissectors import iscsi, scsi
 from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.iscsi import (
     FLAG_FINAL,
     FLAG_STATUS,
     FLAG_UNDERFLOW,
-    FLAG_WRITE,
     ISCSI_OP_DATA_IN,
     ISCSI_OP_DATA_OUT,
     ISCSI_OP_LOGIN_REQ,
@@ -455,7 +454,7 @@ class IscsiApp:
         if opcode == ISCSI_OP_SCSI_CMD:
             session = self.state.session
             target = session.target_name
-            lun = (task.lun >> 48) & 0x3FFF  # SAM-5 §4.7: single-level LUN number
+            lun = scsi.lun_number(task.lun)
             task.io = io.scsi_command(
                 conninfo.ci_remote, target if target != UNKNOWN_NAME else conninfo.ci_local,
                 lun, task.cdb, lambda: self._device_path(target, lun), ts_ns)

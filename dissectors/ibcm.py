@@ -24,6 +24,19 @@ PRIVATE_DATA = {CM_REQ: (140, 92), CM_REJ: (84, 148), CM_REP: (36, 196), CM_RTU:
                 CM_DREQ: (12, 220), CM_DREP: (8, 224)}
 
 
+# RDMA CM service IDs (IBTA Annex A11.2): 0x0000000001 (40 bits) | port space
+# (8 bits) | port (16 bits)
+RDMA_CM_PREFIX = 0x0000000001
+RDMA_PS_TCP = 0x06
+
+
+def rdma_cm_port(service_id: int) -> tuple[int, int] | None:
+    """(port space, port) of an RDMA CM service ID, None for any other service."""
+    if service_id >> 24 != RDMA_CM_PREFIX:
+        return None
+    return (service_id >> 16) & 0xFF, service_id & 0xFFFF
+
+
 # Path Packet Payload MTU codes (§9.6.6, IBA MTU enumeration)
 _MTU = {1: 256, 2: 512, 3: 1024, 4: 2048, 5: 4096}
 

@@ -135,6 +135,13 @@ SENSE_KEY_NAMES = (
 )
 
 
+def lun_number(field: int) -> int:
+    """The LUN of an 8-byte LUN field read as one big-endian number: its first
+    level, peripheral or flat addressing (SAM-5 §4.7.3, the 14 bits after the
+    address method)."""
+    return (field >> 48) & 0x3FFF
+
+
 def opcode_name(opcode: int) -> str:
     """The T10 name of a CDB opcode, or ``"0xNN"`` for one not in the table."""
     return OPCODE_NAMES.get(opcode) or f"0x{opcode:02x}"

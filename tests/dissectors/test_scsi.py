@@ -65,3 +65,9 @@ def test_truncation_sweep() -> None:
             scsi.decode_sense(sense[:i])
         except DissectError:
             pass
+
+
+def test_lun_number_is_the_first_level_of_the_lun_field() -> None:
+    assert scsi.lun_number(0x0001_0000_0000_0000) == 1  # peripheral addressing
+    assert scsi.lun_number(0x4123_0000_0000_0000) == 0x123  # flat addressing
+    assert scsi.lun_number(0) == 0

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from pcapprobe.dissectors import fc, fcct, fcels, fcip, fcoe, fcp
+from pcapprobe.dissectors import fc, fcct, fcels, fcip, fcoe, fcp, scsi
 from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.fc import FcFrame, SequenceBuffer, is_well_known
 from pcapprobe.probes.translators import io as io_translator
@@ -762,7 +762,7 @@ class FcProvider:
         initiator, target = exchange.originator, exchange.responder
         return self.io.scsi_command(
             initiator.wwpn or f"{initiator.fc_id:06x}", target.wwpn or target.fc_id,
-            (task.lun >> 48) & 0x3FFF, task.cdb, lambda: io_translator.UNKNOWN, ts)
+            scsi.lun_number(task.lun), task.cdb, lambda: io_translator.UNKNOWN, ts)
 
     def _xfer_ready(self, frame: FcFrame, ts: int) -> None:
         exchange = self._find(frame)

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from pcapprobe.pipeline import RunContext
 
 TRANSPORT = "iser"
-RDMA_CM_TCP_SERVICE = 0x0000000001060000  # RDMA_PS_TCP << 16 (IBTA Annex A11.2)
 IP_CM_HEADER_LEN = 36  # A11.6: versions, IP version, source port, source/destination IP
 ISER_HEADER_LEN = 28  # RFC 7145 §9.2
 ISER_ISCSI_CTRL = 0x1  # opcode (flags bits 7-4): an iSCSI control-type PDU follows
@@ -79,8 +78,7 @@ class RdmaXferInfo(XferInfo):
 
 def iser_service(req: ibcm.CmMessage) -> bool:
     """RDMA CM to the iSCSI port: an iSER connection (RFC 7145 §5.1)."""
-    return (req.service_id & ~0xFFFF == RDMA_CM_TCP_SERVICE
-            and req.service_id & 0xFFFF == iscsi.ISCSI_PORT
+    return (ibcm.rdma_cm_port(req.service_id) == (ibcm.RDMA_PS_TCP, iscsi.ISCSI_PORT)
             and len(req.private_data) >= IP_CM_HEADER_LEN)
 
 

@@ -56,7 +56,6 @@ PROBES = ("service-up", "service-down", "login-command", "login-response", "logo
           "xfer-done")
 XFER_DATA_OUT, XFER_DATA_IN = 0, 1  # srpt: RDMA READ is 0, RDMA WRITE 1
 MAX_TASKS = 4096  # open tasks per channel; the oldest goes first
-_RDMA_CM_SERVICE_PREFIX = 0x0000000001  # top 40 bits of RDMA CM service IDs (IBTA Annex A11)
 
 
 def eui(port_id: bytes) -> str:
@@ -74,7 +73,7 @@ def carries_login(req: ibcm.CmMessage) -> bool:
     and reserved bytes, on a service ID that is not RDMA CM's."""
     data = req.private_data
     return (len(data) >= iu.LOGIN_REQ_LEN and data[0] == iu.SRP_LOGIN_REQ
-            and not any(data[1:8]) and req.service_id >> 24 != _RDMA_CM_SERVICE_PREFIX)
+            and not any(data[1:8]) and ibcm.rdma_cm_port(req.service_id) is None)
 
 
 class PortInfo:
@@ -292,9 +291,9 @@ class SrpProvider:
         task = Task(cmd.tag, cmd.lun, 0, True, cmd.data_out + cmd.data_in)
         self._open(session, task)
         if self.io is not None:
-            # SAM-5 §4.7 single-level LUN number; no Solaris driver names SRP disks
+            # no Solaris driver names SRP disks
             task.io = self.io.scsi_command(channel.gids[INITIATOR], channel.gids[TARGET],
-                                           (cmd.lun >> 48) & 0x3FFF, cmd.cdb,
+                                           scsi.lun_number(cmd.lun), cmd.cdb,
                                            lambda: io_translator.UNKNOWN, ts_ns)
         info = TaskInfo(cmd.tag, cmd.lun)
         conn, port = session.channel_conn, session.channel_port

@@ -64,3 +64,20 @@ def generate_apart(bench: str, packets: int, path: Path) -> int:
                           "--generate-only", str(path)], check=True, capture_output=True,
                          text=True).stdout
     return int(out.split()[-1])
+
+
+def profile(argv: list[str]) -> None:
+    """``pcapprobe ARGV`` in-process under cProfile; the top functions by internal time."""
+    import cProfile
+    import io
+    import pstats
+
+    from pcapprobe.cli import main as cli_main
+    from pcapprobe.env import Environment
+
+    env = Environment(io.StringIO(), io.StringIO(), io.BytesIO(), False)
+    prof = cProfile.Profile()
+    prof.enable()
+    cli_main(argv, env)
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(30)

@@ -18,9 +18,6 @@ Run: ``.venv/bin/python bench/fc_bench.py [--packets N] [--profile]``.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import shutil
 import struct
 import sys
@@ -32,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import fc as gen  # noqa: E402
 from fixtures.gen import pcap_bytes  # noqa: E402
-from _common import OUT, SCRIPTS, generate_apart, measure  # noqa: E402
+from _common import OUT, SCRIPTS, generate_apart, measure, profile  # noqa: E402
 
 SIZES = (4096, 8192, 16384, 32768, 65536, 8192)
 FRAME_DATA = 2048
@@ -93,19 +90,6 @@ def pcapprobe_cmd(capture: Path, script: Path) -> list[str]:
     return [sys.executable, "-m", "pcapprobe", "run", str(capture), "-s", str(script)]
 
 
-def profile(capture: Path, script: Path) -> None:
-    """pcapprobe in-process under cProfile; top functions by internal time."""
-    from pcapprobe.cli import main as cli_main
-    from pcapprobe.env import Environment
-
-    env = Environment(io.StringIO(), io.StringIO(), io.BytesIO(), False)
-    prof = cProfile.Profile()
-    prof.enable()
-    cli_main(["run", str(capture), "-s", str(script)], env)
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=300_000)
@@ -123,7 +107,7 @@ def main() -> None:
     script = OUT / "fcwho.d"
     script.write_text((SCRIPTS / "fcwho.d").read_text())
     if opts.profile:
-        profile(capture, script)
+        profile(["run", str(capture), "-s", str(script)])
         return
     seconds = measure("pcapprobe", pcapprobe_cmd(capture, script))[0]
     rate = count / seconds

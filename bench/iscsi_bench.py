@@ -20,9 +20,6 @@ functions by internal time.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import shutil
 import sys
 import time
@@ -33,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import iscsi as gen  # noqa: E402
 from fixtures.gen import nfs as wire_gen  # noqa: E402
-from _common import OUT, SCRIPTS, generate_apart, measure  # noqa: E402
+from _common import OUT, SCRIPTS, generate_apart, measure, profile  # noqa: E402
 
 TARGET = "192.0.2.20"
 SIZES = (4096, 8192, 16384, 32768, 65536, 8192)
@@ -126,20 +123,6 @@ def pcapprobe_cmd(capture: Path, script: Path) -> list[str]:
     return [sys.executable, "-m", "pcapprobe", "run", str(capture), "-s", str(script)]
 
 
-def profile(capture: Path, script: Path) -> None:
-    """pcapprobe in-process under cProfile; top functions by internal time."""
-    from pcapprobe.cli import main as cli_main
-    from pcapprobe.env import Environment
-
-    env = Environment(io.StringIO(), io.StringIO(), io.BytesIO(), False)
-    prof = cProfile.Profile()
-    prof.enable()
-    cli_main(["run", str(capture), "-s", str(script)], env)
-    prof.disable()
-    stats = pstats.Stats(prof)
-    stats.sort_stats("tottime").print_stats(30)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=300_000)
@@ -160,7 +143,7 @@ def main() -> None:
         script.write_text((SCRIPTS / name).read_text())
         scripts.append(script)
     if opts.profile:
-        profile(capture, scripts[0])
+        profile(["run", str(capture), "-s", str(scripts[0])])
         return
     rates = {}
     for script in scripts:

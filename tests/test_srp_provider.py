@@ -236,3 +236,12 @@ def test_generator_is_deterministic() -> None:
     for link in LINKS:
         assert gen.capture(link) == (FIXTURES / f"srp-{link}.pcap").read_bytes()
     assert gen.capture("rocev2", lossy=True) == (FIXTURES / "srp-rocev2-lossy.pcap").read_bytes()
+
+
+def test_loss_and_retransmission_are_counted() -> None:
+    import pcapprobe
+    result = pcapprobe.run(str(FIXTURES / "srp-rocev2-lossy.pcap"),
+                           program="srp:::scsi-command {}", quiet=True)
+    rdma = result.stats["layers"]["rdma"]
+    assert rdma["RC PSN gaps (packets lost)"] == 1
+    assert rdma["RC packets retransmitted"] == 1

@@ -81,32 +81,32 @@ def gid_text(gid: bytes) -> str:
 class Sequence:
     """The request PSNs of one direction, as the responder checks them."""
 
-    __slots__ = ("expected", "message", "lost")
+    __slots__ = ("expected", "message")
 
     def __init__(self, first_psn: int) -> None:
         self.expected: int | None = first_psn
         self.message: bytearray | None = None  # a SEND being reassembled
-        self.lost = 0
 
-    def accept(self, psn: int, count: int = 1) -> bool:
-        """Whether ``psn`` is new and in order; a gap drops a message in progress."""
+    def accept(self, psn: int, count: int = 1) -> int | None:
+        """None for a retransmission (seen already), else the PSNs skipped
+        before ``psn`` (0 in order); a gap drops a message in progress."""
         expected = self.expected
+        ahead = 0
         if expected is not None:
             ahead = (psn - expected) & PSN_MASK
             if ahead >= PSN_WINDOW:
-                return False  # a retransmission: seen already
+                return None
             if ahead:
-                self.lost += 1
                 self.message = None
         self.expected = (psn + count) & PSN_MASK
-        return True
+        return ahead
 
 
 class Channel:
     """One RC connection between an initiator's QP and a target's QP."""
 
     __slots__ = ("nodes", "qpns", "gids", "mtu", "sequences", "upper", "writes", "reads",
-                 "closed", "service_id", "comm_id")
+                 "closed")
 
     def __init__(self, req: ibcm.CmMessage, initiator: str, target: str) -> None:
         self.nodes = (initiator, target)
@@ -120,8 +120,6 @@ class Channel:
         self.writes: list[tuple[int, object]] = []
         self.reads: list[tuple[int, int, object]] = []
         self.closed = False
-        self.service_id = req.service_id
-        self.comm_id = req.local_comm_id
 
 
 class RdmaLayer:
@@ -154,7 +152,9 @@ class RdmaLayer:
 
     def on_ib_packet(self, frame: Frame, view: memoryview, pkt: infiniband.Packet) -> None:
         """Native InfiniBand: nodes are LIDs (a GID only routes between subnets)."""
-        self._transport(frame, view, pkt, f"lid:{pkt.lrh.slid}", f"lid:{pkt.lrh.dlid}")
+        if pkt.transport is not None:
+            self.on_transport(pkt.transport, view, pkt.payload, pkt.end, f"lid:{pkt.lrh.slid}",
+                              f"lid:{pkt.lrh.dlid}", frame.ts_ns, frame)
 
     def on_roce_v1(self, frame: Frame, view: memoryview, off: int) -> None:
         """RoCEv1: a GRH (nodes are its GIDs) then the BTH, in Ethernet type 0x8915."""
@@ -175,12 +175,6 @@ class RdmaLayer:
             return
         end = max(payload, end - transport.bth.pad_cnt)
         self.on_transport(transport, view, payload, end, src, dst, ts_ns, frame)
-
-    def _transport(self, frame: Frame, view: memoryview, pkt: infiniband.Packet, src: str,
-                   dst: str) -> None:
-        if pkt.transport is not None:
-            self.on_transport(pkt.transport, view, pkt.payload, pkt.end, src, dst,
-                              frame.ts_ns, frame)
 
     # the RC layer ------------------------------------------------------------
 
@@ -211,11 +205,20 @@ class RdmaLayer:
         elif op == READ_REQUEST and t.reth is not None:
             self._read(channel, sender, t, ts_ns)
 
+    def _in_sequence(self, seq: Sequence, psn: int, count: int = 1) -> bool:
+        """Whether a request packet is new (retransmissions and gaps counted)."""
+        skipped = seq.accept(psn, count)
+        if skipped is None:
+            self.counts["RC packets retransmitted"] += 1
+            return False
+        if skipped:
+            self.counts["RC PSN gaps (packets lost)"] += 1
+        return True
+
     def _send(self, channel: Channel, sender: int, op: int, psn: int, data: bytes,
               ts_ns: int) -> None:
         seq = channel.sequences[sender]
-        if not seq.accept(psn):
-            self.counts["RC packets retransmitted"] += 1
+        if not self._in_sequence(seq, psn):
             return
         if op in _SEND_STARTS:
             seq.message = bytearray()
@@ -230,9 +233,7 @@ class RdmaLayer:
 
     def _write(self, channel: Channel, sender: int, op: int, t: infiniband.Transport,
                ts_ns: int) -> None:
-        seq = channel.sequences[sender]
-        if not seq.accept(t.bth.psn):
-            self.counts["RC packets retransmitted"] += 1
+        if not self._in_sequence(channel.sequences[sender], t.bth.psn):
             return
         if op in _WRITE_STARTS and t.reth is not None and channel.upper is not None:
             token = channel.upper.on_rdma(channel, sender, False, t.reth, ts_ns)
@@ -244,8 +245,7 @@ class RdmaLayer:
         reth = t.reth
         assert reth is not None
         packets = max(1, -(-reth.dma_len // channel.mtu))
-        if not channel.sequences[sender].accept(t.bth.psn, packets):
-            self.counts["RC packets retransmitted"] += 1
+        if not self._in_sequence(channel.sequences[sender], t.bth.psn, packets):
             return
         if channel.upper is not None:
             token = channel.upper.on_rdma(channel, sender, True, reth, ts_ns)

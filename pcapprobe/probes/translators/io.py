@@ -67,7 +67,7 @@ class Host:
     """An initiator or NFS client: the D thread of its io firings, named by its
     address (``execname``), with its devices numbered as its kernel would."""
 
-    __slots__ = ("execname", "disks", "mounts", "__weakref__")
+    __slots__ = ("execname", "disks", "mounts")
 
     def __init__(self, address: str) -> None:
         self.execname = address

@@ -47,8 +47,9 @@ def _infiniband(ethertypes: Ethertypes, counts: Counts, frame: Frame,
     ethertype = infiniband.ipoib_ethertype(view, pkt)
     if ethertype is None:
         if rdma is not None and pkt.transport is not None:
-            rdma(frame, view, pkt)
-        counts[f"skipped: {infiniband.skip_reason(pkt)}"] += 1
+            rdma(frame, view, pkt)  # counted in the rdma layer's --stats
+        else:
+            counts[f"skipped: {infiniband.skip_reason(pkt)}"] += 1
     else:
         _deliver(ethertypes, counts, frame, view, ethertype,
                  pkt.payload + infiniband.IPOIB_HEADER_LEN)

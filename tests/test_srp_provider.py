@@ -245,3 +245,13 @@ def test_loss_and_retransmission_are_counted() -> None:
     rdma = result.stats["layers"]["rdma"]
     assert rdma["RC PSN gaps (packets lost)"] == 1
     assert rdma["RC packets retransmitted"] == 1
+
+
+def test_packets_the_rdma_layer_takes_are_not_counted_skipped() -> None:
+    import pcapprobe
+    link = pcapprobe.run(str(FIXTURES / "srp-ib.pcap"), program="srp:::scsi-command {}",
+                         quiet=True).stats["layers"]["link"]
+    assert not [k for k in link if k.startswith("skipped")]
+    link = pcapprobe.run(str(FIXTURES / "srp-ib.pcap"), program="ip:::send {}",
+                         quiet=True).stats["layers"]["link"]
+    assert link["skipped: InfiniBand RC SEND_ONLY"] == 15  # no RDMA layer without srp/iscsi probes

@@ -17,7 +17,9 @@ None) and the RFC's XDR member names for the others.  A ``bitmap4`` is one
 XDR gives operations no length: an opcode the tables do not know, or a body
 cut short, ends the decoding.  ``decode_compound_call`` and
 ``decode_compound_reply`` then return what was decoded before it with the
-error, so the operations before it still fire.
+error, so the operations before it still fire.  The walk over the operations
+is ``_fastpath.nfs4_walk`` (pcapprobe/cext/nfs4ops.c), which also decodes the
+hot operations (SEQUENCE, PUTFH, READ, WRITE) into the structs declared here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import struct as _struct
 from collections import namedtuple
 from typing import Any, Callable, NamedTuple
 
+from pcapprobe import _fastpath
 from pcapprobe.dissectors._reader import DissectError, Malformed, Reader, Truncated
 
 NFS_PROGRAM = 100003
@@ -243,13 +246,6 @@ def stateid(r: Reader) -> stateid4:
 def fixed16(r: Reader) -> bytes:
     """sessionid4, deviceid4 (RFC 8881 §3.1): 16 opaque bytes."""
     return bytes(r.take(16, "16-byte id"))
-
-
-# The operations of nearly every NFSv4.1 COMPOUND: SEQUENCE, PUTFH, READ, WRITE.
-_read_sequence_args = fixed(_struct.Struct(">16s4I"), "SEQUENCE4args")
-_read_sequence_ok = fixed(_struct.Struct(">16s5I"), "SEQUENCE4resok")
-_read_io_args = fixed(_struct.Struct(">I12sQI"), "READ4args / WRITE4args")
-_read_write_ok = fixed(_struct.Struct(">IIQ"), "WRITE4resok")
 
 
 _BITMAP2 = _struct.Struct(">3I")
@@ -546,20 +542,6 @@ def secinfo_res(r: Reader) -> Any:
     return SECINFO4res(status, *secinfo_list(r))
 
 
-def read_args(r: Reader) -> Any:
-    seqid, other, offset, count = _read_io_args(r)
-    return _new(READ4args, (_new(stateid4, (seqid, other)), offset, count))
-
-
-def read_res(r: Reader) -> Any:
-    status = u32(r)
-    if status != NFS4_OK:
-        return READ4res(status, 0, 0, b"")
-    eof = boolean(r)
-    data = opaque(r, MAX_DATA, "READ4resok.data")
-    return _new(READ4res, (status, eof, len(data), data))
-
-
 def readdir_res(r: Reader) -> Any:
     """READDIR4res; ``data_len`` is the size of the encoded dirlist4 (entries, eof)."""
     status = r.u32()
@@ -595,37 +577,6 @@ def setclientid_res(r: Reader) -> Any:
     elif status == NFS4ERR_CLID_INUSE:
         using = clientaddr(r)
     return SETCLIENTID4res(status, SETCLIENTID4res_u(ok, using))
-
-
-def write_args(r: Reader) -> Any:
-    seqid, other, offset, stable = _read_io_args(r)
-    data = opaque(r, MAX_DATA, "WRITE4args.data")
-    return _new(WRITE4args, (_new(stateid4, (seqid, other)), offset, stable, len(data), data))
-
-
-def write_res(r: Reader) -> Any:
-    status = u32(r)
-    if status != NFS4_OK:
-        return WRITE4res(status, 0, 0, 0)
-    return _new(WRITE4res, (status, *_read_write_ok(r)))
-
-
-def sequence_args(r: Reader) -> Any:
-    args = _new(SEQUENCE4args, _read_sequence_args(r))
-    if args.sa_cachethis > 1:
-        raise Malformed(f"XDR boolean {args.sa_cachethis}", "xdr.bad_bool")
-    return args
-
-
-def sequence_res(r: Reader) -> Any:
-    status = u32(r)
-    if status != NFS4_OK:
-        return SEQUENCE4res(status, *_ZERO_SEQUENCE)
-    return _new(SEQUENCE4res, (status, *_read_sequence_ok(r)))
-
-
-def putfh_args(r: Reader) -> Any:
-    return _new(PUTFH4args, (fh(r),))
 
 
 # -- NFSv4.1 (RFC 8881 §18.33-58) ----------------------------------------------
@@ -1076,8 +1027,17 @@ def _ext(name: str, args: Callable[[Reader], Any], result: Callable[[Reader], An
 _STATEID_ARGS = {name: struct(_t(name, member), stateid) for name, member in (
     ("FREE_STATEID4args", "fsa_stateid"), ("OFFLOAD_CANCEL4args", "oca_stateid"),
     ("OFFLOAD_STATUS4args", "osa_stateid"))}
-_ZERO_SEQUENCE = (bytes(16), 0, 0, 0, 0, 0)
 _ZERO_SESSION = (bytes(16), 0, 0, _ZERO_CHANNEL, _ZERO_CHANNEL)
+
+PUTFH4res = _t("PUTFH4res", "status")
+# The operations of nearly every NFSv4.1 COMPOUND (SEQUENCE, PUTFH, READ, WRITE)
+# are decoded in C (pcapprobe/cext/nfs4ops.c), into these structs: a decoder
+# called per operation cost more than the rest of a COMPOUND's decoding.
+_HOT = _fastpath.nfs4_setup(
+    (DissectError, Truncated, Malformed),
+    {cls.__name__: cls for cls in (nfs_fh4, stateid4, SEQUENCE4args, SEQUENCE4res, PUTFH4args,
+                                   PUTFH4res, READ4args, READ4res, WRITE4args, WRITE4res)},
+    (MAX_OPS, MAX_DATA, NFS4_FHSIZE))
 
 # RFC 7530 §16, RFC 8881 §18, RFC 7862 §15, RFC 8276 §8.4: {opcode: Operation}
 NFS4_OPERATIONS: dict[int, Operation] = {
@@ -1107,10 +1067,10 @@ NFS4_OPERATIONS: dict[int, Operation] = {
                   res(OPEN_CONFIRM4res, stateid, zero=(ZERO_STATEID,))),
     21: Operation("open-downgrade", struct(OPEN_DOWNGRADE4args, stateid, u32, u32, u32),
                   res(OPEN_DOWNGRADE4res, stateid, zero=(ZERO_STATEID,))),
-    22: Operation("putfh", putfh_args, _status("PUTFH4res")),
+    22: Operation("putfh", _HOT["putfh_args"], _HOT["putfh_res"]),
     23: Operation("putpubfh", no_args, _status("PUTPUBFH4res")),
     24: Operation("putrootfh", no_args, _status("PUTROOTFH4res")),
-    25: Operation("read", read_args, read_res),
+    25: Operation("read", _HOT["read_args"], _HOT["read_res"]),
     26: Operation("readdir", struct(READDIR4args, u64, u64, u32, u32, bitmap), readdir_res),
     27: Operation("readlink", no_args, res(READLINK4res, utf8, zero=(EMPTY,))),
     28: Operation("remove", struct(REMOVE4args, utf8), res(REMOVE4res, cinfo, zero=(ZERO_CINFO,))),
@@ -1125,7 +1085,7 @@ NFS4_OPERATIONS: dict[int, Operation] = {
     36: Operation("setclientid-confirm", struct(SETCLIENTID_CONFIRM4args, u64, u64),
                   _status("SETCLIENTID_CONFIRM4res")),
     37: Operation("verify", struct(VERIFY4args, fattr), _status("VERIFY4res")),
-    38: Operation("write", write_args, write_res),
+    38: Operation("write", _HOT["write_args"], _HOT["write_res"]),
     39: Operation("release-lockowner", struct(RELEASE_LOCKOWNER4args, owner),
                   _status("RELEASE_LOCKOWNER4res")),
     # NFSv4.1 (RFC 8881 §18.33-58)
@@ -1152,7 +1112,7 @@ NFS4_OPERATIONS: dict[int, Operation] = {
              layoutget_res),
     51: _ext("layoutreturn", layoutreturn_args, layoutreturn_res),
     52: _ext("secinfo-no-name", struct(SECINFO_NO_NAME4args, u32), secinfo_res),
-    53: _ext("sequence", sequence_args, sequence_res),
+    53: _ext("sequence", _HOT["sequence_args"], _HOT["sequence_res"]),
     54: _ext("set-ssv", set_ssv_args, res(SET_SSV4res, _length_of_opaque, zero=(0,))),
     55: _ext("test-stateid", test_stateid_args, test_stateid_res),
     56: _ext("want-delegation", want_delegation_args,
@@ -1298,31 +1258,6 @@ class CB_COMPOUND4args(NamedTuple):  # noqa: N801
     error: DissectError | None
 
 
-def _ops(r: Reader, decoders: dict[int, Callable[[Reader], Any]], kind: type
-         ) -> tuple[int, list, DissectError | None]:
-    """The operations of a COMPOUND call or reply (``decoders`` by opcode, each
-    kept as a ``kind``: ArgOp or ResOp) and what stopped them."""
-    count = u32(r)
-    if count > MAX_OPS:
-        return count, [], Malformed(f"{count} operations", "nfs4.too_many_ops")
-    ops: list = []
-    view, end = r.view, r.end
-    try:
-        for _ in range(count):
-            pos = r.pos
-            if pos + 4 > end:
-                raise Truncated(4, end - pos, "operation number")
-            opcode = _U32_AT(view, pos)[0]
-            r.pos = pos + 4
-            decode = decoders.get(opcode)
-            if decode is None:
-                raise Malformed(f"unknown operation {opcode}", "nfs4.bad_opcode")
-            ops.append(_new(kind, (opcode, decode(r))))
-    except DissectError as exc:
-        return count, ops, exc
-    return count, ops, None
-
-
 def _decoders(table: dict[int, Operation], args: bool) -> dict[int, Callable[[Reader], Any]]:
     return {code: op.decode_args if args else op.decode_res for code, op in table.items()}
 
@@ -1337,7 +1272,7 @@ def decode_compound_call(r: Reader) -> COMPOUND4args:
     """COMPOUND4args (RFC 7530 §16.2.1); raises only when the header is cut."""
     tag = utf8(r)
     minor = u32(r)
-    count, ops, error = _ops(r, _CALL_DECODERS, ArgOp)
+    count, ops, error = _fastpath.nfs4_walk(r, _CALL_DECODERS, ArgOp)
     return COMPOUND4args(tag, minor, count, tuple(ops), error)
 
 
@@ -1346,7 +1281,8 @@ def decode_compound_reply(r: Reader, decoders: dict[int, Callable[[Reader], Any]
     """COMPOUND4res (RFC 7530 §16.2.2); raises only when the header is cut."""
     status = u32(r)
     tag = utf8(r)
-    count, ops, error = _ops(r, _REPLY_DECODERS if decoders is None else decoders, ResOp)
+    count, ops, error = _fastpath.nfs4_walk(
+        r, _REPLY_DECODERS if decoders is None else decoders, ResOp)
     return COMPOUND4res(status, tag, count, tuple(ops), error)
 
 
@@ -1354,7 +1290,7 @@ def decode_cb_compound_call(r: Reader) -> CB_COMPOUND4args:
     """CB_COMPOUND4args (RFC 7530 §16.2.3 of the callback program)."""
     tag = utf8(r)
     minor, ident = r.u32(), r.u32()
-    count, ops, error = _ops(r, _CB_CALL_DECODERS, ArgOp)
+    count, ops, error = _fastpath.nfs4_walk(r, _CB_CALL_DECODERS, ArgOp)
     return CB_COMPOUND4args(tag, minor, ident, count, tuple(ops), error)
 
 

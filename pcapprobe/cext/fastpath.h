@@ -13,6 +13,7 @@
  *   is left to the Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
+ * nfs4ops.c: the NFSv4 COMPOUND operation walk and its hot operations' XDR.
  */
 #ifndef PCAPPROBE_FASTPATH_H
 #define PCAPPROBE_FASTPATH_H
@@ -65,6 +66,9 @@ extern PyTypeObject BpfProgram_Type;
 int bpf_add_type(PyObject *module);
 /* Run a BpfProgram over a packet: bytes to keep, 0 to reject (libpcap bpf_filter). */
 uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, uint32_t buflen);
+
+/* nfs4ops.c */
+int nfs4_add_functions(PyObject *module);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

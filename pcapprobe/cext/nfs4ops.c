@@ -1,0 +1,560 @@
+/* NFSv4 COMPOUND operations (RFC 7530 §16.2, RFC 8881 §16.2): the walk over
+ * the operations of a COMPOUND or CB_COMPOUND, and the XDR of the operations
+ * nearly every NFSv4.1 COMPOUND carries (SEQUENCE, PUTFH, READ, WRITE).
+ *
+ * XDR gives operations no length, so the walk decodes each operation to find
+ * the next: with its decoder from the table dissectors/nfs4.py keeps
+ * ({opcode: callable(Reader)}).  A decoder made here (an Nfs4Decoder) runs on
+ * the message's bytes without a Python call; any other is called with the
+ * Reader positioned at its arguments or result.  Both kinds are the only
+ * decoders of their operations (dissectors/nfs4.py's table holds these for the
+ * four operations), and this walk is the only one: nfs4.py's decode_compound_*
+ * call it.
+ *
+ * The structs built are the Python named tuples nfs4.py declares, handed over
+ * once by nfs4_setup together with the DissectError classes, so a value or an
+ * error from here is the one a Python decoder would give.
+ */
+#include "fastpath.h"
+
+/* What nfs4_setup hands over: the error classes, the struct types, the limits. */
+static PyObject *DissectError, *Truncated, *Malformed;
+enum {
+    T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS, T_PUTFH4RES,
+    T_READ4ARGS, T_READ4RES, T_WRITE4ARGS, T_WRITE4RES, T_COUNT
+};
+static const char *const type_names[T_COUNT] = {
+    "nfs_fh4", "stateid4", "SEQUENCE4args", "SEQUENCE4res", "PUTFH4args", "PUTFH4res",
+    "READ4args", "READ4res", "WRITE4args", "WRITE4res",
+};
+static PyTypeObject *types[T_COUNT];
+static Py_ssize_t max_ops, max_data, fh_size;
+static PyObject *zero_sessionid, *empty_bytes; /* bytes(16), b"" */
+
+/* A cursor over one message: its bytes, the memoryview they are (data views
+ * are slices of it), the next byte's offset and the end. */
+typedef struct {
+    const uint8_t *buf;
+    PyObject *view;
+    Py_ssize_t pos;
+    Py_ssize_t end;
+} Cursor;
+
+static PyObject *raise_truncated(Py_ssize_t needed, Py_ssize_t available, const char *what)
+{
+    PyObject *exc = PyObject_CallFunction(Truncated, "nns", needed, available, what);
+    if (exc != NULL) {
+        PyErr_SetObject(Truncated, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+static PyObject *raise_malformed(const char *weird, const char *format, ...)
+{
+    va_list vargs;
+    va_start(vargs, format);
+    PyObject *reason = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (reason == NULL)
+        return NULL;
+    PyObject *exc = PyObject_CallFunction(Malformed, "Os", reason, weird);
+    Py_DECREF(reason);
+    if (exc != NULL) {
+        PyErr_SetObject(Malformed, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* 0 when n bytes remain, else -1 with Truncated raised. */
+static int need(Cursor *c, Py_ssize_t n, const char *what)
+{
+    if (c->pos + n > c->end) {
+        raise_truncated(n, c->end - c->pos, what);
+        return -1;
+    }
+    return 0;
+}
+
+static inline uint64_t be64(const uint8_t *p)
+{
+    return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* An XDR unsigned int (RFC 4506 §4.2), as nfs4.u32. */
+static int read_u32(Cursor *c, uint32_t *value)
+{
+    if (need(c, 4, "u32") < 0)
+        return -1;
+    *value = be32(c->buf + c->pos);
+    c->pos += 4;
+    return 0;
+}
+
+/* opaque<limit> (RFC 4506 §4.10), as nfs4.opaque: *start and *size of the bytes. */
+static int read_opaque(Cursor *c, Py_ssize_t limit, const char *what, Py_ssize_t *start,
+                       Py_ssize_t *size)
+{
+    if (need(c, 4, what) < 0)
+        return -1;
+    uint32_t len = be32(c->buf + c->pos);
+    if (len > limit) {
+        raise_malformed("xdr.too_long", "%s length %lu exceeds %zd", what,
+                        (unsigned long)len, limit);
+        return -1;
+    }
+    Py_ssize_t first = c->pos + 4;
+    Py_ssize_t stop = first + len + (-(Py_ssize_t)len & 3);
+    if (stop > c->end) {
+        raise_truncated(stop - first, c->end - first, what);
+        return -1;
+    }
+    c->pos = stop;
+    *start = first;
+    *size = len;
+    return 0;
+}
+
+/* An instance of the named tuple types[t] from n new references (stolen; NULL
+ * in them, from a failed conversion, gives NULL). */
+static PyObject *build(int t, Py_ssize_t n, ...)
+{
+    va_list vargs;
+    PyObject *items[8];
+    int failed = 0;
+    va_start(vargs, n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        items[i] = va_arg(vargs, PyObject *);
+        failed |= items[i] == NULL;
+    }
+    va_end(vargs);
+    PyObject *tuple = failed ? NULL : types[t]->tp_alloc(types[t], n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (tuple != NULL)
+            PyTuple_SET_ITEM(tuple, i, items[i]);
+        else
+            Py_XDECREF(items[i]);
+    }
+    return tuple;
+}
+
+static PyObject *u32_obj(const uint8_t *p) { return PyLong_FromUnsignedLong(be32(p)); }
+static PyObject *u64_obj(const uint8_t *p) { return PyLong_FromUnsignedLongLong(be64(p)); }
+static PyObject *bytes_obj(const uint8_t *p, Py_ssize_t n)
+{
+    return PyBytes_FromStringAndSize((const char *)p, n);
+}
+
+/* stateid4 (RFC 8881 §3.3.12): seqid, other[12]. */
+static PyObject *stateid_obj(const uint8_t *p)
+{
+    return build(T_STATEID4, 2, u32_obj(p), bytes_obj(p + 4, 12));
+}
+
+/* The first field of a result: its status. */
+static int read_status(Cursor *c, uint32_t *status) { return read_u32(c, status); }
+
+/* -- the operations ---------------------------------------------------------- */
+
+/* SEQUENCE4args (RFC 8881 §18.46): sessionid, sequenceid, slotid,
+ * highest_slotid, cachethis (an XDR bool). */
+static PyObject *sequence_args(Cursor *c)
+{
+    if (need(c, 32, "SEQUENCE4args") < 0)
+        return NULL;
+    const uint8_t *p = c->buf + c->pos;
+    c->pos += 32;
+    uint32_t cachethis = be32(p + 28);
+    if (cachethis > 1)
+        return raise_malformed("xdr.bad_bool", "XDR boolean %lu", (unsigned long)cachethis);
+    return build(T_SEQUENCE4ARGS, 5, bytes_obj(p, 16), u32_obj(p + 16), u32_obj(p + 20),
+                 u32_obj(p + 24), PyLong_FromUnsignedLong(cachethis));
+}
+
+/* SEQUENCE4res: status, then on NFS4_OK sessionid, sequenceid, slotid,
+ * highest_slotid, target_highest_slotid, status_flags. */
+static PyObject *sequence_res(Cursor *c)
+{
+    uint32_t status;
+    if (read_status(c, &status) < 0)
+        return NULL;
+    if (status != 0) {
+        Py_INCREF(zero_sessionid);
+        return build(T_SEQUENCE4RES, 7, PyLong_FromUnsignedLong(status), zero_sessionid,
+                     PyLong_FromLong(0), PyLong_FromLong(0), PyLong_FromLong(0),
+                     PyLong_FromLong(0), PyLong_FromLong(0));
+    }
+    if (need(c, 36, "SEQUENCE4resok") < 0)
+        return NULL;
+    const uint8_t *p = c->buf + c->pos;
+    c->pos += 36;
+    return build(T_SEQUENCE4RES, 7, PyLong_FromUnsignedLong(status), bytes_obj(p, 16),
+                 u32_obj(p + 16), u32_obj(p + 20), u32_obj(p + 24), u32_obj(p + 28),
+                 u32_obj(p + 32));
+}
+
+/* PUTFH4args (RFC 7530 §16.20): the handle, nfs_fh4 (opaque<NFS4_FHSIZE>). */
+static PyObject *putfh_args(Cursor *c)
+{
+    Py_ssize_t start, size;
+    if (read_opaque(c, fh_size, "nfs_fh4", &start, &size) < 0)
+        return NULL;
+    return build(T_PUTFH4ARGS, 1, build(T_NFS_FH4, 2, PyLong_FromSsize_t(size),
+                                        bytes_obj(c->buf + start, size)));
+}
+
+static PyObject *putfh_res(Cursor *c)
+{
+    uint32_t status;
+    if (read_status(c, &status) < 0)
+        return NULL;
+    return build(T_PUTFH4RES, 1, PyLong_FromUnsignedLong(status));
+}
+
+/* READ4args / WRITE4args' first members (RFC 7530 §16.23, §16.36): stateid,
+ * offset, then count (READ) or stable (WRITE). */
+static const uint8_t *io_args(Cursor *c)
+{
+    if (need(c, 28, "READ4args / WRITE4args") < 0)
+        return NULL;
+    const uint8_t *p = c->buf + c->pos;
+    c->pos += 28;
+    return p;
+}
+
+static PyObject *read_args(Cursor *c)
+{
+    const uint8_t *p = io_args(c);
+    if (p == NULL)
+        return NULL;
+    return build(T_READ4ARGS, 3, stateid_obj(p), u64_obj(p + 16), u32_obj(p + 24));
+}
+
+/* The data of a READ or WRITE: a view of the message (no copy). */
+static PyObject *data_view(Cursor *c, const char *what, Py_ssize_t *size)
+{
+    Py_ssize_t start;
+    if (read_opaque(c, max_data, what, &start, size) < 0)
+        return NULL;
+    return PySequence_GetSlice(c->view, start, start + *size);
+}
+
+static PyObject *write_args(Cursor *c)
+{
+    const uint8_t *p = io_args(c);
+    if (p == NULL)
+        return NULL;
+    Py_ssize_t size;
+    PyObject *data = data_view(c, "WRITE4args.data", &size);
+    if (data == NULL)
+        return NULL;
+    return build(T_WRITE4ARGS, 5, stateid_obj(p), u64_obj(p + 16), u32_obj(p + 24),
+                 PyLong_FromSsize_t(size), data);
+}
+
+/* READ4res: status, then on NFS4_OK eof (an XDR bool) and the data. */
+static PyObject *read_res(Cursor *c)
+{
+    uint32_t status, eof;
+    if (read_status(c, &status) < 0)
+        return NULL;
+    if (status != 0) {
+        Py_INCREF(empty_bytes);
+        return build(T_READ4RES, 4, PyLong_FromUnsignedLong(status), PyLong_FromLong(0),
+                     PyLong_FromLong(0), empty_bytes);
+    }
+    if (read_u32(c, &eof) < 0)
+        return NULL;
+    if (eof > 1)
+        return raise_malformed("xdr.bad_bool", "XDR boolean %lu", (unsigned long)eof);
+    Py_ssize_t size;
+    PyObject *data = data_view(c, "READ4resok.data", &size);
+    if (data == NULL)
+        return NULL;
+    return build(T_READ4RES, 4, PyLong_FromUnsignedLong(status), PyLong_FromUnsignedLong(eof),
+                 PyLong_FromSsize_t(size), data);
+}
+
+/* WRITE4res: status, then on NFS4_OK count, committed, writeverf. */
+static PyObject *write_res(Cursor *c)
+{
+    uint32_t status;
+    if (read_status(c, &status) < 0)
+        return NULL;
+    if (status != 0)
+        return build(T_WRITE4RES, 4, PyLong_FromUnsignedLong(status), PyLong_FromLong(0),
+                     PyLong_FromLong(0), PyLong_FromLong(0));
+    if (need(c, 16, "WRITE4resok") < 0)
+        return NULL;
+    const uint8_t *p = c->buf + c->pos;
+    c->pos += 16;
+    return build(T_WRITE4RES, 4, PyLong_FromUnsignedLong(status), u32_obj(p), u32_obj(p + 4),
+                 u64_obj(p + 8));
+}
+
+/* -- Nfs4Decoder: one of the decoders above, callable with a Reader ----------- */
+
+typedef PyObject *(*decode_fn)(Cursor *c);
+
+typedef struct {
+    PyObject_HEAD
+    decode_fn decode;
+} Nfs4DecoderObject;
+
+static PyTypeObject Nfs4Decoder_Type;
+
+/* The Reader's view as a buffer, its pos and end: 0, or -1 with an exception set.
+ * The buffer is released by the caller. */
+static int open_reader(PyObject *reader, Py_buffer *buffer, Cursor *c)
+{
+    PyObject *view = PyObject_GetAttrString(reader, "view");
+    if (view == NULL)
+        return -1;
+    PyObject *pos = PyObject_GetAttrString(reader, "pos");
+    PyObject *end = pos == NULL ? NULL : PyObject_GetAttrString(reader, "end");
+    c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
+    c->end = end == NULL ? -1 : PyLong_AsSsize_t(end);
+    Py_XDECREF(pos);
+    Py_XDECREF(end);
+    if (PyErr_Occurred() || PyObject_GetBuffer(view, buffer, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(view);
+        return -1;
+    }
+    Py_DECREF(view); /* the Reader keeps it alive */
+    c->view = view;
+    c->buf = buffer->buf;
+    if (c->end > buffer->len)
+        c->end = buffer->len;
+    return 0;
+}
+
+static int set_pos(PyObject *reader, Py_ssize_t pos)
+{
+    PyObject *value = PyLong_FromSsize_t(pos);
+    if (value == NULL)
+        return -1;
+    int rc = PyObject_SetAttrString(reader, "pos", value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *Nfs4Decoder_call(Nfs4DecoderObject *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *reader;
+    if (!PyArg_ParseTuple(args, "O:Nfs4Decoder", &reader))
+        return NULL;
+    Py_buffer buffer;
+    Cursor c;
+    if (open_reader(reader, &buffer, &c) < 0)
+        return NULL;
+    PyObject *value = self->decode(&c);
+    PyBuffer_Release(&buffer);
+    if (value != NULL && set_pos(reader, c.pos) < 0)
+        Py_CLEAR(value);
+    return value;
+}
+
+static PyTypeObject Nfs4Decoder_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.Nfs4Decoder",
+    .tp_doc = "The decoder of one NFSv4 operation's arguments or result: called with\n"
+              "a Reader at them, returns the struct and moves the Reader past them.",
+    .tp_basicsize = sizeof(Nfs4DecoderObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_call = (ternaryfunc)Nfs4Decoder_call,
+};
+
+static PyObject *new_decoder(decode_fn decode)
+{
+    Nfs4DecoderObject *self = PyObject_New(Nfs4DecoderObject, &Nfs4Decoder_Type);
+    if (self != NULL)
+        self->decode = decode;
+    return (PyObject *)self;
+}
+
+/* -- the walk -------------------------------------------------------------------- */
+
+/* One operation's decoded value from decoder at c->pos (c->pos moved past it). */
+static PyObject *decode_one(PyObject *decoder, PyObject *reader, Cursor *c)
+{
+    if (Py_IS_TYPE(decoder, &Nfs4Decoder_Type))
+        return ((Nfs4DecoderObject *)decoder)->decode(c);
+    if (set_pos(reader, c->pos) < 0)
+        return NULL;
+    PyObject *value = PyObject_CallOneArg(decoder, reader);
+    if (value == NULL)
+        return NULL;
+    PyObject *pos = PyObject_GetAttrString(reader, "pos");
+    c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
+    Py_XDECREF(pos);
+    if (c->pos < 0) {
+        Py_DECREF(value);
+        return NULL;
+    }
+    return value;
+}
+
+/* The DissectError being raised, taken (a new reference); NULL with any other
+ * exception left raised. */
+static PyObject *take_dissect_error(void)
+{
+    if (!PyErr_ExceptionMatches(DissectError))
+        return NULL;
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+}
+
+/* The operations after a count, until one fails: appended to ops; the error
+ * that stopped them (a new reference), Py_None when all are in, NULL with an
+ * exception other than a DissectError raised. */
+static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, PyObject *decoders,
+                          PyTypeObject *kind, PyObject *ops)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        if (c->pos + 4 > c->end) {
+            raise_truncated(4, c->end - c->pos, "operation number");
+            return take_dissect_error();
+        }
+        PyObject *opcode = u32_obj(c->buf + c->pos);
+        if (opcode == NULL)
+            return NULL;
+        c->pos += 4;
+        PyObject *decoder = PyDict_GetItemWithError(decoders, opcode);
+        if (decoder == NULL) {
+            Py_DECREF(opcode);
+            if (PyErr_Occurred())
+                return NULL;
+            raise_malformed("nfs4.bad_opcode", "unknown operation %lu",
+                            (unsigned long)be32(c->buf + c->pos - 4));
+            return take_dissect_error();
+        }
+        PyObject *value = decode_one(decoder, reader, c);
+        if (value == NULL) {
+            Py_DECREF(opcode);
+            return take_dissect_error();
+        }
+        PyObject *op = kind->tp_alloc(kind, 2);
+        if (op == NULL) {
+            Py_DECREF(opcode);
+            Py_DECREF(value);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(op, 0, opcode);
+        PyTuple_SET_ITEM(op, 1, value);
+        int rc = PyList_Append(ops, op);
+        Py_DECREF(op);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* nfs4_walk(reader, decoders, kind) -> (count, ops, error) */
+static PyObject *nfs4_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "nfs4_walk(reader, decoders: dict, kind: type)");
+        return NULL;
+    }
+    if (DissectError == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "nfs4_walk before nfs4_setup");
+        return NULL;
+    }
+    PyObject *reader = args[0];
+    Py_buffer buffer;
+    Cursor c;
+    if (open_reader(reader, &buffer, &c) < 0)
+        return NULL;
+    PyObject *result = NULL, *ops = NULL, *error = NULL;
+    uint32_t count;
+    if (read_u32(&c, &count) < 0)
+        goto done;
+    ops = PyList_New(0);
+    if (ops == NULL)
+        goto done;
+    if (count > max_ops) {
+        raise_malformed("nfs4.too_many_ops", "%lu operations", (unsigned long)count);
+        error = take_dissect_error();
+    } else
+        error = walk_ops(reader, &c, count, args[1], (PyTypeObject *)args[2], ops);
+    if (error == NULL || set_pos(reader, c.pos) < 0)
+        goto done;
+    result = Py_BuildValue("(kOO)", (unsigned long)count, ops, error);
+done:
+    Py_XDECREF(ops);
+    Py_XDECREF(error);
+    PyBuffer_Release(&buffer);
+    return result;
+}
+
+/* nfs4_setup(errors, types, limits) -> {name: Nfs4Decoder} */
+static PyObject *nfs4_setup(PyObject *module, PyObject *args)
+{
+    PyObject *dissect_error, *truncated, *malformed, *struct_types;
+    if (!PyArg_ParseTuple(args, "(OOO)O!(nnn):nfs4_setup", &dissect_error, &truncated,
+                          &malformed, &PyDict_Type, &struct_types, &max_ops, &max_data,
+                          &fh_size))
+        return NULL;
+    Py_INCREF(dissect_error);
+    Py_XSETREF(DissectError, dissect_error);
+    Py_INCREF(truncated);
+    Py_XSETREF(Truncated, truncated);
+    Py_INCREF(malformed);
+    Py_XSETREF(Malformed, malformed);
+    for (int t = 0; t < T_COUNT; t++) {
+        PyObject *type = PyDict_GetItemString(struct_types, type_names[t]);
+        if (type == NULL || !PyType_Check(type)
+            || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
+            PyErr_Format(PyExc_TypeError, "nfs4_setup: no tuple type %s", type_names[t]);
+            return NULL;
+        }
+        Py_INCREF(type);
+        Py_XSETREF(types[t], (PyTypeObject *)type);
+    }
+    if (zero_sessionid == NULL && (zero_sessionid = PyBytes_FromStringAndSize(NULL, 16)) != NULL)
+        memset(PyBytes_AS_STRING(zero_sessionid), 0, 16);
+    if (empty_bytes == NULL)
+        empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
+    if (zero_sessionid == NULL || empty_bytes == NULL)
+        return NULL;
+    static const struct { const char *name; decode_fn decode; } decoders[] = {
+        {"sequence_args", sequence_args}, {"sequence_res", sequence_res},
+        {"putfh_args", putfh_args}, {"putfh_res", putfh_res},
+        {"read_args", read_args}, {"read_res", read_res},
+        {"write_args", write_args}, {"write_res", write_res},
+    };
+    PyObject *table = PyDict_New();
+    for (size_t i = 0; table != NULL && i < sizeof decoders / sizeof decoders[0]; i++) {
+        PyObject *decoder = new_decoder(decoders[i].decode);
+        if (decoder == NULL || PyDict_SetItemString(table, decoders[i].name, decoder) < 0)
+            Py_CLEAR(table);
+        Py_XDECREF(decoder);
+    }
+    return table;
+}
+
+static PyMethodDef nfs4_functions[] = {
+    {"nfs4_setup", nfs4_setup, METH_VARARGS,
+     "nfs4_setup((DissectError, Truncated, Malformed), {struct name: type},\n"
+     "(max_ops, max_data, fh_size)) -> {name: Nfs4Decoder}: the decoders of the\n"
+     "hot operations, building dissectors/nfs4.py's structs and raising its errors."},
+    {"nfs4_walk", (PyCFunction)(void (*)(void))nfs4_walk, METH_FASTCALL,
+     "nfs4_walk(reader, decoders, kind) -> (count, ops, error): the operations of a\n"
+     "COMPOUND from the Reader's position (count first), each kind(opcode, value)\n"
+     "with the value from decoders[opcode], until the first that fails; error is the\n"
+     "DissectError that stopped them (None: all in).  Raises when the count is cut."},
+    {NULL},
+};
+
+int nfs4_add_functions(PyObject *module)
+{
+    if (PyType_Ready(&Nfs4Decoder_Type) < 0
+        || PyModule_AddObjectRef(module, "Nfs4Decoder", (PyObject *)&Nfs4Decoder_Type) < 0)
+        return -1;
+    return PyModule_AddFunctions(module, nfs4_functions);
+}

@@ -33,7 +33,7 @@ or the 4.1 backchannel) fire ``compound-cb-*``, ``cb-recall-*`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pcapprobe.dissectors import nfs4
 from pcapprobe.dissectors._reader import DissectError
@@ -52,17 +52,17 @@ Fire = Callable[[int, tuple, Hashable], None]
 PROVIDER = "nfsv4"
 ROOT_PATH = "/"
 CALLBACK_VERSION = 1  # RFC 7530 §16.2, RFC 8881 §20: NFS_CB version 1
+# Builds a named tuple without its Python-level __new__ (a C call).
+_new = tuple.__new__
 
 
-class OpInfo:
-    """nfsv4opinfo_t."""
+class OpInfo(NamedTuple):
+    """nfsv4opinfo_t (a named tuple: built with ``_new``, one C call, as often
+    as operations fire)."""
 
-    __slots__ = ("noi_curpath", "noi_cred", "noi_xid")
-
-    def __init__(self, curpath: str, cred: Cred, xid: int) -> None:
-        self.noi_curpath = curpath
-        self.noi_cred = cred
-        self.noi_xid = xid
+    noi_curpath: str
+    noi_cred: Cred
+    noi_xid: int
 
 
 class CbInfo:
@@ -74,18 +74,14 @@ class CbInfo:
         self.nci_curpath = curpath
 
 
-class CurrentFh:
+class CurrentFh(NamedTuple):
     """The current (or saved) filehandle of a COMPOUND: its bytes when known,
     its path, and the (directory handle, name) it was reached by."""
 
-    __slots__ = ("fh", "path", "parent", "name")
-
-    def __init__(self, fh: bytes | None, path: str, parent: bytes | None = None,
-                 name: str | None = None) -> None:
-        self.fh = fh
-        self.path = path
-        self.parent = parent
-        self.name = name
+    fh: bytes | None
+    path: str
+    parent: bytes | None = None
+    name: str | None = None
 
 
 NO_FH = CurrentFh(None, UNKNOWN_PATH)
@@ -142,11 +138,11 @@ class Compound:
 
     def _child(self, name: str) -> CurrentFh:
         current = self.current
-        return CurrentFh(None, child_path(self.path(), name), current.fh, name)
+        return _new(CurrentFh, (None, child_path(self.path(), name), current.fh, name))
 
     def _putfh(self, args: Any, res: Any) -> None:
         key = args.object.nfs_fh4_val
-        self.current = CurrentFh(key, self.paths.path(key))
+        self.current = _new(CurrentFh, (key, self.paths.path(key), None, None))
 
     def _putrootfh(self, args: Any, res: Any) -> None:
         self.current = CurrentFh(None, ROOT_PATH)
@@ -233,6 +229,10 @@ class Pending:
 
 
 _NULL_CALL = object()  # NFSPROC4_NULL: no probe
+# An operation's role beyond its probes and filehandle move (Nfsv4Provider._plans).
+_CLIENT_IO = "client I/O"
+_CALLBACK_SETUP = "callback program"
+_Step = tuple[Fire | None, Callable[[Compound, Any, Any], None] | None, str | None]
 
 
 def _handler(ctx: RunContext, name: str) -> Fire | None:
@@ -271,6 +271,7 @@ class Nfsv4Provider:
         # The client's file I/O (io provider), from READ and WRITE operations.
         self.io = io_translator.provider(ctx)
         self.listening = self.listening or self.io is not None
+        self._calls, self._replies = self._plans()
         self.creds = Credentials()
         self.counts = ctx.report.layer("nfsv4")
         self._private_noticed = False
@@ -293,29 +294,45 @@ class Nfsv4Provider:
             self.compound_start(ts_ns, (conninfo, OpInfo(UNKNOWN_PATH, cred, call.xid), args),
                                 thread)
         compound = Compound(self.paths)
-        start = self.start
+        plan = self._calls
+        xid = call.xid
         # What the reply needs: the opcodes, and the arguments of the operations
         # that move the filehandle (not READ/WRITE data: the table holds them).
         kept = []
+        keep = kept.append
         for opcode, op_args in args.array:
-            fire = start[opcode]
+            fire, move, role = plan[opcode]
             if fire is not None:
-                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, call.xid), op_args), thread)
-            move = _MOVES.get(opcode)
+                fire(ts_ns, (conninfo, _new(OpInfo, (compound.path(), cred, xid)), op_args),
+                     thread)
             if move is not None:
                 move(compound, op_args, None)
-                kept.append((opcode, op_args))
-                continue
-            if opcode in _IO_OPS and self.io is not None:
-                kept.append((opcode, self._client_io(peer, compound, opcode, op_args, ts_ns)))
-                continue
-            kept.append((opcode, None))
-            if opcode in _CALLBACK_SETUP:
-                self._callback_program(opcode, op_args)
+                keep((opcode, op_args))
+            elif role is _CLIENT_IO:
+                keep((opcode, self._client_io(peer, compound, opcode, op_args, ts_ns)))
+            else:
+                keep((opcode, None))
+                if role is _CALLBACK_SETUP:
+                    self._callback_program(opcode, op_args)
         if args.error is not None:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
         return Pending(kept, cred, call.xid, peer)
+
+    def _plans(self) -> tuple[dict[int, _Step], dict[int, _Step]]:
+        """Per opcode, what a call and a reply do with an operation: its handler
+        (None: nobody listens), its move of the current filehandle (None: it
+        moves none), and its role (the client's I/O, when the io provider
+        listens; naming the callback program; else None)."""
+        io_role = _CLIENT_IO if self.io is not None else None
+        calls, replies = {}, {}
+        for opcode in nfs4.NFS4_OPERATIONS:
+            move = _MOVES.get(opcode)
+            role = (io_role if opcode in _IO_OPS else
+                    _CALLBACK_SETUP if opcode in _CALLBACK_OPS else None)
+            calls[opcode] = (self.start[opcode], move, role)
+            replies[opcode] = (self.done[opcode], move, role)
+        return calls, replies
 
     def _client_io(self, peer: Peer, compound: Compound, opcode: int, args: Any,
                    ts_ns: int) -> io_translator.Request | None:
@@ -354,25 +371,25 @@ class Nfsv4Provider:
         calls = pending.ops
         compound = Compound(self.paths)
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
-        done = self.done
         if len(res.array) > len(calls):
             peer.weird("nfs4.reply_mismatch",
                        f"NFSv4 COMPOUND reply: {len(res.array)} results to {len(calls)} operations")
             return
+        plan = self._replies
         for (opcode, result), (call_opcode, op_args) in zip(res.array, calls):
             if call_opcode != opcode:
                 peer.weird("nfs4.reply_mismatch",
                            f"NFSv4 COMPOUND reply: result of operation {opcode} to {call_opcode}")
                 return
-            if result[0] == nfs4.NFS4_OK:
-                move = _MOVES.get(opcode)
-                if move is not None:
+            fire, move, role = plan[opcode]
+            if move is not None:
+                if result[0] == nfs4.NFS4_OK:
                     move(compound, op_args, result)
-            if opcode in _IO_OPS:
+            elif role is _CLIENT_IO:
                 self._client_io_done(op_args, opcode, result, ts_ns)
-            fire = done[opcode]
             if fire is not None:
-                fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, xid), result), thread)
+                fire(ts_ns, (conninfo, _new(OpInfo, (compound.path(), cred, xid)), result),
+                     thread)
         if res.error is not None:
             peer.weird(res.error.weird if res.error.weird.startswith("nfs4.") else
                        "nfs4.bad_reply", f"NFSv4 COMPOUND reply: {res.error}")
@@ -419,8 +436,8 @@ class Nfsv4Provider:
 
 _IO_OPS = frozenset({nfs4.OP_READ, nfs4.OP_WRITE})  # the io provider's file I/O
 NFS4_FS = "nfs4"  # the vnode ops name of Solaris's NFSv4 client (fileinfo_t.fi_fs)
-_CALLBACK_SETUP = frozenset({nfs4.OP_SETCLIENTID, nfs4.OP_CREATE_SESSION,
-                             nfs4.OP_BACKCHANNEL_CTL})
+_CALLBACK_OPS = frozenset({nfs4.OP_SETCLIENTID, nfs4.OP_CREATE_SESSION,
+                           nfs4.OP_BACKCHANNEL_CTL})
 
 
 class CallbackProgram:

@@ -18,8 +18,9 @@ XDR gives operations no length: an opcode the tables do not know, or a body
 cut short, ends the decoding.  ``decode_compound_call`` and
 ``decode_compound_reply`` then return what was decoded before it with the
 error, so the operations before it still fire.  The walk over the operations
-is ``_fastpath.nfs4_walk`` (pcapprobe/cext/nfs4ops.c), which also decodes the
-hot operations (SEQUENCE, PUTFH, READ, WRITE) into the structs declared here.
+is ``_fastpath.nfs4_compound`` (pcapprobe/cext/nfs4ops.c), which also decodes
+the tag and the hot operations (SEQUENCE, PUTFH, READ, WRITE) into the
+structs declared here.
 """
 
 from __future__ import annotations
@@ -213,14 +214,6 @@ def u64(r: Reader) -> int:
 
 def boolean(r: Reader) -> int:
     return int(r.xdr_bool())
-
-
-def utf8(r: Reader) -> utf8string:
-    """utf8string / component4 / linktext4 (RFC 7530 §2.2)."""
-    raw = opaque(r, MAX_NAME, "utf8string")
-    if not raw:
-        return EMPTY  # the usual COMPOUND tag
-    return _new(utf8string, (len(raw), str(raw, "utf-8", "surrogateescape")))
 
 
 def string(r: Reader) -> str:
@@ -1030,14 +1023,17 @@ _STATEID_ARGS = {name: struct(_t(name, member), stateid) for name, member in (
 _ZERO_SESSION = (bytes(16), 0, 0, _ZERO_CHANNEL, _ZERO_CHANNEL)
 
 PUTFH4res = _t("PUTFH4res", "status")
-# The operations of nearly every NFSv4.1 COMPOUND (SEQUENCE, PUTFH, READ, WRITE)
-# are decoded in C (pcapprobe/cext/nfs4ops.c), into these structs: a decoder
-# called per operation cost more than the rest of a COMPOUND's decoding.
+# The tag and the operations of nearly every NFSv4.1 COMPOUND (SEQUENCE, PUTFH,
+# READ, WRITE) are decoded in C (pcapprobe/cext/nfs4ops.c), into these structs:
+# a Python decoder called per operation cost more than the rest of a COMPOUND.
 _HOT = _fastpath.nfs4_setup(
     (DissectError, Truncated, Malformed),
-    {cls.__name__: cls for cls in (nfs_fh4, stateid4, SEQUENCE4args, SEQUENCE4res, PUTFH4args,
-                                   PUTFH4res, READ4args, READ4res, WRITE4args, WRITE4res)},
-    (MAX_OPS, MAX_DATA, NFS4_FHSIZE))
+    {cls.__name__: cls for cls in (utf8string, nfs_fh4, stateid4, SEQUENCE4args, SEQUENCE4res,
+                                   PUTFH4args, PUTFH4res, READ4args, READ4res, WRITE4args,
+                                   WRITE4res)},
+    (MAX_OPS, MAX_DATA, MAX_NAME, NFS4_FHSIZE))
+# utf8string / component4 / linktext4 (RFC 7530 §2.2): utf8string(length, text)
+utf8: Callable[[Reader], utf8string] = _HOT["utf8"]
 
 # RFC 7530 §16, RFC 8881 §18, RFC 7862 §15, RFC 8276 §8.4: {opcode: Operation}
 NFS4_OPERATIONS: dict[int, Operation] = {
@@ -1269,29 +1265,23 @@ _CB_REPLY_DECODERS = _decoders(NFS4_CB_OPERATIONS, False)
 
 
 def decode_compound_call(r: Reader) -> COMPOUND4args:
-    """COMPOUND4args (RFC 7530 §16.2.1); raises only when the header is cut."""
-    tag = utf8(r)
-    minor = u32(r)
-    count, ops, error = _fastpath.nfs4_walk(r, _CALL_DECODERS, ArgOp)
-    return COMPOUND4args(tag, minor, count, tuple(ops), error)
+    """COMPOUND4args (RFC 7530 §16.2.1): tag, minorversion, operations; raises
+    only when the header is cut."""
+    return _fastpath.nfs4_compound(r, _CALL_DECODERS, ArgOp, COMPOUND4args, "tu")
 
 
 def decode_compound_reply(r: Reader, decoders: dict[int, Callable[[Reader], Any]] | None = None
                           ) -> COMPOUND4res:
-    """COMPOUND4res (RFC 7530 §16.2.2); raises only when the header is cut."""
-    status = u32(r)
-    tag = utf8(r)
-    count, ops, error = _fastpath.nfs4_walk(
-        r, _REPLY_DECODERS if decoders is None else decoders, ResOp)
-    return COMPOUND4res(status, tag, count, tuple(ops), error)
+    """COMPOUND4res (RFC 7530 §16.2.2): status, tag, results; raises only when
+    the header is cut."""
+    return _fastpath.nfs4_compound(r, _REPLY_DECODERS if decoders is None else decoders, ResOp,
+                                   COMPOUND4res, "ut")
 
 
 def decode_cb_compound_call(r: Reader) -> CB_COMPOUND4args:
-    """CB_COMPOUND4args (RFC 7530 §16.2.3 of the callback program)."""
-    tag = utf8(r)
-    minor, ident = r.u32(), r.u32()
-    count, ops, error = _fastpath.nfs4_walk(r, _CB_CALL_DECODERS, ArgOp)
-    return CB_COMPOUND4args(tag, minor, ident, count, tuple(ops), error)
+    """CB_COMPOUND4args (RFC 7530 §16.2.3 of the callback program): tag,
+    minorversion, callback_ident, operations."""
+    return _fastpath.nfs4_compound(r, _CB_CALL_DECODERS, ArgOp, CB_COMPOUND4args, "tuu")
 
 
 def decode_cb_compound_reply(r: Reader) -> COMPOUND4res:

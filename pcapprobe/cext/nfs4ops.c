@@ -1,35 +1,36 @@
-/* NFSv4 COMPOUND operations (RFC 7530 §16.2, RFC 8881 §16.2): the walk over
- * the operations of a COMPOUND or CB_COMPOUND, and the XDR of the operations
- * nearly every NFSv4.1 COMPOUND carries (SEQUENCE, PUTFH, READ, WRITE).
+/* NFSv4 COMPOUND and CB_COMPOUND (RFC 7530 §16.2, RFC 8881 §16.2): the header,
+ * the walk over the operations, and the XDR of what nearly every NFSv4.1
+ * COMPOUND carries (the tag, SEQUENCE, PUTFH, READ, WRITE).
  *
  * XDR gives operations no length, so the walk decodes each operation to find
  * the next: with its decoder from the table dissectors/nfs4.py keeps
  * ({opcode: callable(Reader)}).  A decoder made here (an Nfs4Decoder) runs on
  * the message's bytes without a Python call; any other is called with the
  * Reader positioned at its arguments or result.  Both kinds are the only
- * decoders of their operations (dissectors/nfs4.py's table holds these for the
- * four operations), and this walk is the only one: nfs4.py's decode_compound_*
- * call it.
+ * decoders of their operations (nfs4.py's table holds these for the four
+ * operations, and nfs4.utf8 is the one here), and this walk is the only one:
+ * nfs4.py's decode_compound_* call nfs4_compound.
  *
  * The structs built are the Python named tuples nfs4.py declares, handed over
- * once by nfs4_setup together with the DissectError classes, so a value or an
- * error from here is the one a Python decoder would give.
+ * once by nfs4_setup together with the DissectError classes and the limits, so
+ * a value or an error from here is the one a Python decoder would give.
  */
 #include "fastpath.h"
 
 /* What nfs4_setup hands over: the error classes, the struct types, the limits. */
 static PyObject *DissectError, *Truncated, *Malformed;
 enum {
-    T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS, T_PUTFH4RES,
+    T_UTF8STRING, T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS, T_PUTFH4RES,
     T_READ4ARGS, T_READ4RES, T_WRITE4ARGS, T_WRITE4RES, T_COUNT
 };
 static const char *const type_names[T_COUNT] = {
-    "nfs_fh4", "stateid4", "SEQUENCE4args", "SEQUENCE4res", "PUTFH4args", "PUTFH4res",
+    "utf8string", "nfs_fh4", "stateid4", "SEQUENCE4args", "SEQUENCE4res", "PUTFH4args", "PUTFH4res",
     "READ4args", "READ4res", "WRITE4args", "WRITE4res",
 };
 static PyTypeObject *types[T_COUNT];
-static Py_ssize_t max_ops, max_data, fh_size;
-static PyObject *zero_sessionid, *empty_bytes; /* bytes(16), b"" */
+static Py_ssize_t max_ops, max_data, max_name, fh_size;
+static PyObject *zero_sessionid, *empty_bytes, *empty_utf8; /* bytes(16), b"", utf8string(0, "") */
+static PyObject *str_view, *str_pos, *str_end; /* the Reader's attributes */
 
 /* A cursor over one message: its bytes, the memoryview they are (data views
  * are slices of it), the next byte's offset and the end. */
@@ -154,6 +155,21 @@ static PyObject *stateid_obj(const uint8_t *p)
 
 /* The first field of a result: its status. */
 static int read_status(Cursor *c, uint32_t *status) { return read_u32(c, status); }
+
+/* utf8string / component4 (RFC 7530 §2.2): utf8string(length, text), the
+ * text decoded with surrogateescape (a name that is not UTF-8 keeps its bytes). */
+static PyObject *utf8(Cursor *c)
+{
+    Py_ssize_t start, size;
+    if (read_opaque(c, max_name, "utf8string", &start, &size) < 0)
+        return NULL;
+    if (size == 0) { /* the usual COMPOUND tag */
+        Py_INCREF(empty_utf8);
+        return empty_utf8;
+    }
+    return build(T_UTF8STRING, 2, PyLong_FromSsize_t(size),
+                 PyUnicode_DecodeUTF8((const char *)c->buf + start, size, "surrogateescape"));
+}
 
 /* -- the operations ---------------------------------------------------------- */
 
@@ -308,11 +324,11 @@ static PyTypeObject Nfs4Decoder_Type;
  * The buffer is released by the caller. */
 static int open_reader(PyObject *reader, Py_buffer *buffer, Cursor *c)
 {
-    PyObject *view = PyObject_GetAttrString(reader, "view");
+    PyObject *view = PyObject_GetAttr(reader, str_view);
     if (view == NULL)
         return -1;
-    PyObject *pos = PyObject_GetAttrString(reader, "pos");
-    PyObject *end = pos == NULL ? NULL : PyObject_GetAttrString(reader, "end");
+    PyObject *pos = PyObject_GetAttr(reader, str_pos);
+    PyObject *end = pos == NULL ? NULL : PyObject_GetAttr(reader, str_end);
     c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
     c->end = end == NULL ? -1 : PyLong_AsSsize_t(end);
     Py_XDECREF(pos);
@@ -334,7 +350,7 @@ static int set_pos(PyObject *reader, Py_ssize_t pos)
     PyObject *value = PyLong_FromSsize_t(pos);
     if (value == NULL)
         return -1;
-    int rc = PyObject_SetAttrString(reader, "pos", value);
+    int rc = PyObject_SetAttr(reader, str_pos, value);
     Py_DECREF(value);
     return rc;
 }
@@ -385,7 +401,7 @@ static PyObject *decode_one(PyObject *decoder, PyObject *reader, Cursor *c)
     PyObject *value = PyObject_CallOneArg(decoder, reader);
     if (value == NULL)
         return NULL;
-    PyObject *pos = PyObject_GetAttrString(reader, "pos");
+    PyObject *pos = PyObject_GetAttr(reader, str_pos);
     c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
     Py_XDECREF(pos);
     if (c->pos < 0) {
@@ -454,15 +470,26 @@ static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, PyObject 
     Py_RETURN_NONE;
 }
 
-/* nfs4_walk(reader, decoders, kind) -> (count, ops, error) */
-static PyObject *nfs4_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* nfs4_compound(reader, decoders, kind, compound, header) -> compound(*header
+ * fields, count, ops, error) */
+static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyDict_Check(args[1]) || !PyType_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "nfs4_walk(reader, decoders: dict, kind: type)");
+    if (nargs != 5 || !PyDict_Check(args[1]) || !PyType_Check(args[2])
+        || !PyType_Check(args[3]) || !PyUnicode_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "nfs4_compound(reader, decoders: dict, kind: type, "
+                                         "compound: type, header: str)");
         return NULL;
     }
     if (DissectError == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "nfs4_walk before nfs4_setup");
+        PyErr_SetString(PyExc_RuntimeError, "nfs4_compound before nfs4_setup");
+        return NULL;
+    }
+    const char *header = PyUnicode_AsUTF8(args[4]);
+    if (header == NULL)
+        return NULL;
+    Py_ssize_t fields = (Py_ssize_t)strlen(header);
+    if (fields > 4) {
+        PyErr_SetString(PyExc_ValueError, "nfs4_compound: at most 4 header fields");
         return NULL;
     }
     PyObject *reader = args[0];
@@ -470,24 +497,46 @@ static PyObject *nfs4_walk(PyObject *module, PyObject *const *args, Py_ssize_t n
     Cursor c;
     if (open_reader(reader, &buffer, &c) < 0)
         return NULL;
-    PyObject *result = NULL, *ops = NULL, *error = NULL;
+    PyObject *items[4 + 3] = {NULL};
+    PyObject *result = NULL, *ops = NULL;
+    Py_ssize_t n = 0;
+    uint32_t value;
+    for (; n < fields; n++) { /* the header: 't' a tag (utf8string), 'u' a uint32 */
+        if (header[n] == 't')
+            items[n] = utf8(&c);
+        else if (read_u32(&c, &value) == 0)
+            items[n] = PyLong_FromUnsignedLong(value);
+        if (items[n] == NULL)
+            goto done;
+    }
     uint32_t count;
-    if (read_u32(&c, &count) < 0)
+    if (read_u32(&c, &count) < 0 || (ops = PyList_New(0)) == NULL)
         goto done;
-    ops = PyList_New(0);
-    if (ops == NULL)
-        goto done;
+    PyObject *error;
     if (count > max_ops) {
         raise_malformed("nfs4.too_many_ops", "%lu operations", (unsigned long)count);
         error = take_dissect_error();
-    } else
+    } else {
         error = walk_ops(reader, &c, count, args[1], (PyTypeObject *)args[2], ops);
-    if (error == NULL || set_pos(reader, c.pos) < 0)
+    }
+    if (error == NULL)
         goto done;
-    result = Py_BuildValue("(kOO)", (unsigned long)count, ops, error);
+    items[n++] = PyLong_FromUnsignedLong(count);
+    items[n++] = PyList_AsTuple(ops);
+    items[n++] = error;
+    if (items[n - 3] == NULL || items[n - 2] == NULL || set_pos(reader, c.pos) < 0)
+        goto done;
+    PyTypeObject *type = (PyTypeObject *)args[3];
+    result = type->tp_alloc(type, n);
+    if (result != NULL)
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTuple_SET_ITEM(result, i, items[i]);
+            items[i] = NULL;
+        }
 done:
+    for (Py_ssize_t i = 0; i < n && i < 7; i++)
+        Py_XDECREF(items[i]);
     Py_XDECREF(ops);
-    Py_XDECREF(error);
     PyBuffer_Release(&buffer);
     return result;
 }
@@ -496,9 +545,9 @@ done:
 static PyObject *nfs4_setup(PyObject *module, PyObject *args)
 {
     PyObject *dissect_error, *truncated, *malformed, *struct_types;
-    if (!PyArg_ParseTuple(args, "(OOO)O!(nnn):nfs4_setup", &dissect_error, &truncated,
+    if (!PyArg_ParseTuple(args, "(OOO)O!(nnnn):nfs4_setup", &dissect_error, &truncated,
                           &malformed, &PyDict_Type, &struct_types, &max_ops, &max_data,
-                          &fh_size))
+                          &max_name, &fh_size))
         return NULL;
     Py_INCREF(dissect_error);
     Py_XSETREF(DissectError, dissect_error);
@@ -520,13 +569,14 @@ static PyObject *nfs4_setup(PyObject *module, PyObject *args)
         memset(PyBytes_AS_STRING(zero_sessionid), 0, 16);
     if (empty_bytes == NULL)
         empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
-    if (zero_sessionid == NULL || empty_bytes == NULL)
+    Py_XSETREF(empty_utf8, build(T_UTF8STRING, 2, PyLong_FromLong(0), PyUnicode_FromString("")));
+    if (zero_sessionid == NULL || empty_bytes == NULL || empty_utf8 == NULL)
         return NULL;
     static const struct { const char *name; decode_fn decode; } decoders[] = {
         {"sequence_args", sequence_args}, {"sequence_res", sequence_res},
         {"putfh_args", putfh_args}, {"putfh_res", putfh_res},
         {"read_args", read_args}, {"read_res", read_res},
-        {"write_args", write_args}, {"write_res", write_res},
+        {"write_args", write_args}, {"write_res", write_res}, {"utf8", utf8},
     };
     PyObject *table = PyDict_New();
     for (size_t i = 0; table != NULL && i < sizeof decoders / sizeof decoders[0]; i++) {
@@ -541,18 +591,24 @@ static PyObject *nfs4_setup(PyObject *module, PyObject *args)
 static PyMethodDef nfs4_functions[] = {
     {"nfs4_setup", nfs4_setup, METH_VARARGS,
      "nfs4_setup((DissectError, Truncated, Malformed), {struct name: type},\n"
-     "(max_ops, max_data, fh_size)) -> {name: Nfs4Decoder}: the decoders of the\n"
+     "(max_ops, max_data, max_name, fh_size)) -> {name: Nfs4Decoder}: the decoders of the\n"
      "hot operations, building dissectors/nfs4.py's structs and raising its errors."},
-    {"nfs4_walk", (PyCFunction)(void (*)(void))nfs4_walk, METH_FASTCALL,
-     "nfs4_walk(reader, decoders, kind) -> (count, ops, error): the operations of a\n"
-     "COMPOUND from the Reader's position (count first), each kind(opcode, value)\n"
-     "with the value from decoders[opcode], until the first that fails; error is the\n"
-     "DissectError that stopped them (None: all in).  Raises when the count is cut."},
+    {"nfs4_compound", (PyCFunction)(void (*)(void))nfs4_compound, METH_FASTCALL,
+     "nfs4_compound(reader, decoders, kind, compound, header) -> compound: a COMPOUND\n"
+     "or CB_COMPOUND from the Reader's position: its header (header: 't' a tag,\n"
+     "'u' a uint32, in wire order), then the operations, each kind(opcode, value) with\n"
+     "the value from decoders[opcode], until the first that fails; compound(*header,\n"
+     "count, ops, error), error the DissectError that stopped them (None: all in).\n"
+     "Raises the DissectError when the header or the count is cut."},
     {NULL},
 };
 
 int nfs4_add_functions(PyObject *module)
 {
+    if ((str_view = PyUnicode_InternFromString("view")) == NULL
+        || (str_pos = PyUnicode_InternFromString("pos")) == NULL
+        || (str_end = PyUnicode_InternFromString("end")) == NULL)
+        return -1;
     if (PyType_Ready(&Nfs4Decoder_Type) < 0
         || PyModule_AddObjectRef(module, "Nfs4Decoder", (PyObject *)&Nfs4Decoder_Type) < 0)
         return -1;

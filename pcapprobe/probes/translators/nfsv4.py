@@ -142,7 +142,8 @@ class Compound:
 
     def _putfh(self, args: Any, res: Any) -> None:
         key = args.object.nfs_fh4_val
-        self.current = _new(CurrentFh, (key, self.paths.path(key), None, None))
+        paths = self.paths
+        self.current = _new(CurrentFh, (key, paths.resolved(key) or paths.path(key), None, None))
 
     def _putrootfh(self, args: Any, res: Any) -> None:
         self.current = CurrentFh(None, ROOT_PATH)
@@ -272,6 +273,7 @@ class Nfsv4Provider:
         self.io = io_translator.provider(ctx)
         self.listening = self.listening or self.io is not None
         self._calls, self._replies = self._plans()
+        self._compound = Compound(paths)
         self.creds = Credentials()
         self.counts = ctx.report.layer("nfsv4")
         self._private_noticed = False
@@ -293,20 +295,23 @@ class Nfsv4Provider:
         if self.compound_start is not None:
             self.compound_start(ts_ns, (conninfo, OpInfo(UNKNOWN_PATH, cred, call.xid), args),
                                 thread)
-        compound = Compound(self.paths)
+        compound = self._fresh_compound()
         plan = self._calls
         xid = call.xid
         # What the reply needs: the opcodes, and the arguments of the operations
         # that move the filehandle (not READ/WRITE data: the table holds them).
         kept = []
         keep = kept.append
+        path = None  # the current filehandle's path, until a move
         for opcode, op_args in args.array:
             fire, move, role = plan[opcode]
             if fire is not None:
-                fire(ts_ns, (conninfo, _new(OpInfo, (compound.path(), cred, xid)), op_args),
-                     thread)
+                if path is None:
+                    path = compound.path()
+                fire(ts_ns, (conninfo, _new(OpInfo, (path, cred, xid)), op_args), thread)
             if move is not None:
                 move(compound, op_args, None)
+                path = None
                 keep((opcode, op_args))
             elif role is _CLIENT_IO:
                 keep((opcode, self._client_io(peer, compound, opcode, op_args, ts_ns)))
@@ -318,6 +323,13 @@ class Nfsv4Provider:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
         return Pending(kept, cred, call.xid, peer)
+
+    def _fresh_compound(self) -> Compound:
+        """The provider's one Compound, at the start of a COMPOUND (no current
+        or saved filehandle): calls and replies are handled one at a time."""
+        compound = self._compound
+        compound.current = compound.saved = NO_FH
+        return compound
 
     def _plans(self) -> tuple[dict[int, _Step], dict[int, _Step]]:
         """Per opcode, what a call and a reply do with an operation: its handler
@@ -369,13 +381,14 @@ class Nfsv4Provider:
             peer.weird("nfs4.bad_reply", f"NFSv4 COMPOUND reply: {exc}")
             return
         calls = pending.ops
-        compound = Compound(self.paths)
+        compound = self._fresh_compound()
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
         if len(res.array) > len(calls):
             peer.weird("nfs4.reply_mismatch",
                        f"NFSv4 COMPOUND reply: {len(res.array)} results to {len(calls)} operations")
             return
         plan = self._replies
+        path = None  # the current filehandle's path, until a move
         for (opcode, result), (call_opcode, op_args) in zip(res.array, calls):
             if call_opcode != opcode:
                 peer.weird("nfs4.reply_mismatch",
@@ -385,11 +398,13 @@ class Nfsv4Provider:
             if move is not None:
                 if result[0] == nfs4.NFS4_OK:
                     move(compound, op_args, result)
+                    path = None
             elif role is _CLIENT_IO:
                 self._client_io_done(op_args, opcode, result, ts_ns)
             if fire is not None:
-                fire(ts_ns, (conninfo, _new(OpInfo, (compound.path(), cred, xid)), result),
-                     thread)
+                if path is None:
+                    path = compound.path()
+                fire(ts_ns, (conninfo, _new(OpInfo, (path, cred, xid)), result), thread)
         if res.error is not None:
             peer.weird(res.error.weird if res.error.weird.startswith("nfs4.") else
                        "nfs4.bad_reply", f"NFSv4 COMPOUND reply: {res.error}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import struct as _struct
 from collections import namedtuple
+from functools import partial
 from typing import Any, Callable, NamedTuple
 
 from pcapprobe import _fastpath
@@ -1264,28 +1265,20 @@ _CB_CALL_DECODERS = _decoders(NFS4_CB_OPERATIONS, True)
 _CB_REPLY_DECODERS = _decoders(NFS4_CB_OPERATIONS, False)
 
 
-def decode_compound_call(r: Reader) -> COMPOUND4args:
-    """COMPOUND4args (RFC 7530 §16.2.1): tag, minorversion, operations; raises
-    only when the header is cut."""
-    return _fastpath.nfs4_compound(r, _CALL_DECODERS, ArgOp, COMPOUND4args, "tu")
-
-
-def decode_compound_reply(r: Reader, decoders: dict[int, Callable[[Reader], Any]] | None = None
-                          ) -> COMPOUND4res:
-    """COMPOUND4res (RFC 7530 §16.2.2): status, tag, results; raises only when
-    the header is cut."""
-    return _fastpath.nfs4_compound(r, _REPLY_DECODERS if decoders is None else decoders, ResOp,
-                                   COMPOUND4res, "ut")
-
-
-def decode_cb_compound_call(r: Reader) -> CB_COMPOUND4args:
-    """CB_COMPOUND4args (RFC 7530 §16.2.3 of the callback program): tag,
-    minorversion, callback_ident, operations."""
-    return _fastpath.nfs4_compound(r, _CB_CALL_DECODERS, ArgOp, CB_COMPOUND4args, "tuu")
-
-
-def decode_cb_compound_reply(r: Reader) -> COMPOUND4res:
-    return decode_compound_reply(r, _CB_REPLY_DECODERS)
+# Each takes a Reader at the message's body and raises only when the header is
+# cut (a partial of the C function: no Python frame per message).
+# COMPOUND4args (RFC 7530 §16.2.1): tag, minorversion, operations.
+decode_compound_call: Callable[[Reader], COMPOUND4args] = partial(
+    _fastpath.nfs4_compound, "tu", COMPOUND4args, ArgOp, _CALL_DECODERS)
+# COMPOUND4res (§16.2.2): status, tag, results.
+decode_compound_reply: Callable[[Reader], COMPOUND4res] = partial(
+    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _REPLY_DECODERS)
+# CB_COMPOUND4args (§16.2.3 of the callback program): tag, minorversion,
+# callback_ident, operations; CB_COMPOUND4res is shaped as COMPOUND4res.
+decode_cb_compound_call: Callable[[Reader], CB_COMPOUND4args] = partial(
+    _fastpath.nfs4_compound, "tuu", CB_COMPOUND4args, ArgOp, _CB_CALL_DECODERS)
+decode_cb_compound_reply: Callable[[Reader], COMPOUND4res] = partial(
+    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _CB_REPLY_DECODERS)
 
 
 def looks_like_callback(view: memoryview) -> bool:

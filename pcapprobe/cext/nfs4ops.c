@@ -470,21 +470,23 @@ static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, PyObject 
     Py_RETURN_NONE;
 }
 
-/* nfs4_compound(reader, decoders, kind, compound, header) -> compound(*header
+/* nfs4_compound(header, compound, kind, decoders, reader) -> compound(*header
  * fields, count, ops, error) */
 static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyDict_Check(args[1]) || !PyType_Check(args[2])
-        || !PyType_Check(args[3]) || !PyUnicode_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError, "nfs4_compound(reader, decoders: dict, kind: type, "
-                                         "compound: type, header: str)");
+    if (nargs != 5 || !PyUnicode_Check(args[0]) || !PyType_Check(args[1])
+        || !PyType_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "nfs4_compound(header: str, compound: type, "
+                                         "kind: type, decoders: dict, reader)");
         return NULL;
     }
+    PyObject *decoders = args[3], *reader = args[4];
+    PyTypeObject *compound = (PyTypeObject *)args[1], *kind = (PyTypeObject *)args[2];
     if (DissectError == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "nfs4_compound before nfs4_setup");
         return NULL;
     }
-    const char *header = PyUnicode_AsUTF8(args[4]);
+    const char *header = PyUnicode_AsUTF8(args[0]);
     if (header == NULL)
         return NULL;
     Py_ssize_t fields = (Py_ssize_t)strlen(header);
@@ -492,7 +494,6 @@ static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize
         PyErr_SetString(PyExc_ValueError, "nfs4_compound: at most 4 header fields");
         return NULL;
     }
-    PyObject *reader = args[0];
     Py_buffer buffer;
     Cursor c;
     if (open_reader(reader, &buffer, &c) < 0)
@@ -517,7 +518,7 @@ static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize
         raise_malformed("nfs4.too_many_ops", "%lu operations", (unsigned long)count);
         error = take_dissect_error();
     } else {
-        error = walk_ops(reader, &c, count, args[1], (PyTypeObject *)args[2], ops);
+        error = walk_ops(reader, &c, count, decoders, kind, ops);
     }
     if (error == NULL)
         goto done;
@@ -526,8 +527,7 @@ static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize
     items[n++] = error;
     if (items[n - 3] == NULL || items[n - 2] == NULL || set_pos(reader, c.pos) < 0)
         goto done;
-    PyTypeObject *type = (PyTypeObject *)args[3];
-    result = type->tp_alloc(type, n);
+    result = compound->tp_alloc(compound, n);
     if (result != NULL)
         for (Py_ssize_t i = 0; i < n; i++) {
             PyTuple_SET_ITEM(result, i, items[i]);
@@ -594,7 +594,7 @@ static PyMethodDef nfs4_functions[] = {
      "(max_ops, max_data, max_name, fh_size)) -> {name: Nfs4Decoder}: the decoders of the\n"
      "hot operations, building dissectors/nfs4.py's structs and raising its errors."},
     {"nfs4_compound", (PyCFunction)(void (*)(void))nfs4_compound, METH_FASTCALL,
-     "nfs4_compound(reader, decoders, kind, compound, header) -> compound: a COMPOUND\n"
+     "nfs4_compound(header, compound, kind, decoders, reader) -> compound: a COMPOUND\n"
      "or CB_COMPOUND from the Reader's position: its header (header: 't' a tag,\n"
      "'u' a uint32, in wire order), then the operations, each kind(opcode, value) with\n"
      "the value from decoders[opcode], until the first that fails; compound(*header,\n"

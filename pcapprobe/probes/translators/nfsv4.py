@@ -217,16 +217,13 @@ _MOVES: dict[int, Callable[[Compound, Any, Any], None]] = {
 }
 
 
-class Pending:
+class Pending(NamedTuple):
     """What a COMPOUND's reply needs from its call."""
 
-    __slots__ = ("ops", "cred", "xid", "peer")
-
-    def __init__(self, ops: list[tuple[int, Any]], cred: Cred, xid: int, peer: Peer) -> None:
-        self.ops = ops  # (opcode, arguments the reply's walk needs, else None)
-        self.cred = cred
-        self.xid = xid
-        self.peer = peer
+    ops: list[tuple[int, Any]]  # (opcode, arguments the reply's walk needs, else None)
+    cred: Cred
+    xid: int
+    peer: Peer
 
 
 _NULL_CALL = object()  # NFSPROC4_NULL: no probe
@@ -322,7 +319,7 @@ class Nfsv4Provider:
         if args.error is not None:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
-        return Pending(kept, cred, call.xid, peer)
+        return _new(Pending, (kept, cred, xid, peer))
 
     def _fresh_compound(self) -> Compound:
         """The provider's one Compound, at the start of a COMPOUND (no current

@@ -20,12 +20,12 @@
 /* What nfs4_setup hands over: the error classes, the struct types, the limits. */
 static PyObject *DissectError, *Truncated, *Malformed;
 enum {
-    T_UTF8STRING, T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS, T_PUTFH4RES,
-    T_READ4ARGS, T_READ4RES, T_WRITE4ARGS, T_WRITE4RES, T_COUNT
+    T_UTF8STRING, T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS,
+    T_PUTFH4RES, T_READ4ARGS, T_READ4RES, T_WRITE4ARGS, T_WRITE4RES, T_COUNT
 };
 static const char *const type_names[T_COUNT] = {
-    "utf8string", "nfs_fh4", "stateid4", "SEQUENCE4args", "SEQUENCE4res", "PUTFH4args", "PUTFH4res",
-    "READ4args", "READ4res", "WRITE4args", "WRITE4res",
+    "utf8string", "nfs_fh4", "stateid4", "SEQUENCE4args", "SEQUENCE4res", "PUTFH4args",
+    "PUTFH4res", "READ4args", "READ4res", "WRITE4args", "WRITE4res",
 };
 static PyTypeObject *types[T_COUNT];
 static Py_ssize_t max_ops, max_data, max_name, fh_size;
@@ -153,9 +153,6 @@ static PyObject *stateid_obj(const uint8_t *p)
     return build(T_STATEID4, 2, u32_obj(p), bytes_obj(p + 4, 12));
 }
 
-/* The first field of a result: its status. */
-static int read_status(Cursor *c, uint32_t *status) { return read_u32(c, status); }
-
 /* utf8string / component4 (RFC 7530 §2.2): utf8string(length, text), the
  * text decoded with surrogateescape (a name that is not UTF-8 keeps its bytes). */
 static PyObject *utf8(Cursor *c)
@@ -193,7 +190,7 @@ static PyObject *sequence_args(Cursor *c)
 static PyObject *sequence_res(Cursor *c)
 {
     uint32_t status;
-    if (read_status(c, &status) < 0)
+    if (read_u32(c, &status) < 0)
         return NULL;
     if (status != 0) {
         Py_INCREF(zero_sessionid);
@@ -223,7 +220,7 @@ static PyObject *putfh_args(Cursor *c)
 static PyObject *putfh_res(Cursor *c)
 {
     uint32_t status;
-    if (read_status(c, &status) < 0)
+    if (read_u32(c, &status) < 0)
         return NULL;
     return build(T_PUTFH4RES, 1, PyLong_FromUnsignedLong(status));
 }
@@ -273,7 +270,7 @@ static PyObject *write_args(Cursor *c)
 static PyObject *read_res(Cursor *c)
 {
     uint32_t status, eof;
-    if (read_status(c, &status) < 0)
+    if (read_u32(c, &status) < 0)
         return NULL;
     if (status != 0) {
         Py_INCREF(empty_bytes);
@@ -296,7 +293,7 @@ static PyObject *read_res(Cursor *c)
 static PyObject *write_res(Cursor *c)
 {
     uint32_t status;
-    if (read_status(c, &status) < 0)
+    if (read_u32(c, &status) < 0)
         return NULL;
     if (status != 0)
         return build(T_WRITE4RES, 4, PyLong_FromUnsignedLong(status), PyLong_FromLong(0),

@@ -71,8 +71,9 @@ uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, 
 typedef struct {
     int pending;
     long long s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts, frames, more;
+    long long end_f_ctl, end_total, end_ts;  /* the frame ending the sequence (end_ts -1: none) */
     int seq_id;
-} FcBatch;  /* FCP_DATA frames of one sequence, consecutive and none ending it */
+} FcBatch;  /* consecutive FCP_DATA frames of one sequence, the first's fields */
 
 typedef struct {
     PyObject *provider;          /* NULL: the scanner takes no FCoE record */

@@ -39,7 +39,8 @@
 #define FC_HEADER_LEN 24
 #define R_CTL_SOL_DATA 0x01
 #define TYPE_FCP 0x08
-#define F_CTL_END_SEQUENCE 0x080000 /* FC-FS-4 §9.8 */
+#define F_CTL_EXCHANGE_CONTEXT 0x800000 /* FC-FS-4 §9.8: sent by the responder */
+#define F_CTL_END_SEQUENCE 0x080000
 
 /* ---- CRC-32 ----------------------------------------------------------- */
 
@@ -166,7 +167,7 @@ void fc_scan_clear(FcScan *fc)
 static int call_with(PyObject *method, const long long *values, int n, PyObject *const *extra,
                      int n_extra)
 {
-    PyObject *args[12];
+    PyObject *args[13];
     int made = 0;
     for (; made < n; made++)
         if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
@@ -191,9 +192,10 @@ int fc_scan_flush(FcScan *fc)
     if (!b->pending)
         return 0;
     b->pending = 0;
-    long long values[10] = {b->s_id, b->d_id, b->f_ctl, b->ox_id, b->rx_id, b->parameter,
-                            b->total, b->ts, b->frames, b->more};
-    return call_with(fc->on_data, values, 10, NULL, 0);
+    long long values[13] = {b->s_id, b->d_id, b->f_ctl, b->ox_id, b->rx_id, b->parameter,
+                            b->total, b->ts, b->frames, b->more, b->end_f_ctl, b->end_total,
+                            b->end_ts};
+    return call_with(fc->on_data, values, 13, NULL, 0);
 }
 
 /* on_iu(r_ctl, s_id, d_id, f_ctl, ox_id, rx_id, ts, payload, frame) */
@@ -215,8 +217,9 @@ static int fc_iu(FcScan *fc, const uint8_t *h, Py_ssize_t total, int64_t ts)
     return status;
 }
 
-/* An FCP frame joins the pending batch when it continues its data sequence
- * without ending it; any other sends the batch first. */
+/* A data frame joins the pending batch when it continues its sequence (the
+ * same exchange, from the same side, and SEQ_ID); the one ending it goes out
+ * with the batch.  Any other frame sends the batch first. */
 int fc_scan_record(FcScan *fc, const uint8_t *p, Py_ssize_t n, long long wirelen, int64_t ts)
 {
     Py_ssize_t off = 12;
@@ -251,15 +254,23 @@ int fc_scan_record(FcScan *fc, const uint8_t *p, Py_ssize_t n, long long wirelen
     int seq_id = h[12];
     FcBatch *b = &fc->batch;
     int end_sequence = (f_ctl & F_CTL_END_SEQUENCE) != 0;
-    if (b->pending && !end_sequence && b->s_id == s_id && b->d_id == d_id && b->f_ctl == f_ctl
-        && b->ox_id == ox_id && b->rx_id == rx_id && b->seq_id == seq_id) {
+    if (b->pending && b->s_id == s_id && b->d_id == d_id && b->ox_id == ox_id
+        && b->rx_id == rx_id && b->seq_id == seq_id
+        && !((b->f_ctl ^ f_ctl) & F_CTL_EXCHANGE_CONTEXT)) {
         b->frames++;
-        b->more += total;  /* no fill bytes before End_Sequence */
-        return 1;
+        if (!end_sequence) {
+            b->more += total;  /* no fill bytes before End_Sequence */
+            return 1;
+        }
+        b->end_f_ctl = f_ctl;
+        b->end_total = total;
+        b->end_ts = ts;
+        return fc_scan_flush(fc) < 0 ? -1 : 1;
     }
     if (fc_scan_flush(fc) < 0)
         return -1;
-    *b = (FcBatch){1, s_id, d_id, f_ctl, ox_id, rx_id, be32(h + 20), total, ts, 1, 0, seq_id};
+    *b = (FcBatch){1, s_id, d_id, f_ctl, ox_id, rx_id, be32(h + 20), total, ts, 1, 0, 0, 0, -1,
+                   seq_id};
     if (end_sequence && fc_scan_flush(fc) < 0)
         return -1;
     return 1;

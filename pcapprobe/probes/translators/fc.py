@@ -169,7 +169,7 @@ class Exchange:
     request said, and the sequence being reassembled."""
 
     __slots__ = ("key", "originator", "responder", "opcode", "request", "task", "sequence",
-                 "local")
+                 "local", "task_args")
 
     def __init__(self, key: int, originator: Port, responder: Port) -> None:
         self.key = key
@@ -180,6 +180,8 @@ class Exchange:
         self.task: fcp.Task | None = None
         self.sequence: SequenceBuffer | None = None
         self.local: tuple[Port, ...] = ()  # the local ports whose start probe fired
+        # the nexus and scsicmd_t of the FCP task's firings, made at the first
+        self.task_args: tuple[Nexus, ScsiCmd] | None = None
 
 
 class Nexus:
@@ -768,9 +770,17 @@ class FcProvider:
         exchange.local = (target,)
         fire = self.fire_scsi_command
         if fire is not None:
-            nexus = self._nexus(target, exchange.originator)
-            fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), exchange.originator.info),
-                 nexus.thread)
+            nexus, cmd = self._task_args(exchange)
+            fire(ts, (nexus.conn(), target.info, cmd, exchange.originator.info), nexus.thread)
+
+    def _task_args(self, exchange: Exchange) -> tuple[Nexus, ScsiCmd]:
+        """The I_T nexus and scsicmd_t of an FCP task's firings."""
+        found = exchange.task_args
+        if found is None:
+            assert exchange.task is not None
+            found = exchange.task_args = (self._nexus(exchange.responder, exchange.originator),
+                                          ScsiCmd(exchange.task, exchange))
+        return found
 
     def _block_io(self, exchange: Exchange, task: fcp.Task, ts: int) -> object:
         """io:::start of the initiator (the exchange's originator) for a block
@@ -795,31 +805,37 @@ class FcProvider:
             task.burst = self._start(exchange, offset, length, DB_DIRECTION_FROM_RPORT, ts)
 
     def on_data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-                parameter: int, total: int, ts: int, frames: int = 1, more: int = 0) -> None:
+                parameter: int, total: int, ts: int, frames: int = 1, more: int = 0,
+                end_f_ctl: int = 0, end_total: int = 0, end_ts: int = -1) -> None:
         """An FCP_DATA frame the link layer found in a whole FCoE PDU, given as
         header fields (no FcFrame): from the FCoE handler, or from the C
         record scanner (``FlowIndex.fc``).  ``total``: the bytes between the
         frame header and the CRC.  The scanner joins the frames that follow it
-        in the same sequence, none ending it: ``frames`` counts them all,
-        ``more`` is their data after this frame's."""
+        in the same sequence: ``frames`` counts them all, ``more`` is the
+        data of those that do not end it; when the last one ends it
+        (``end_ts`` >= 0), ``end_f_ctl``, ``end_total`` and ``end_ts`` are its
+        F_CTL, bytes and time."""
         if self.held is not None:
             self._hold(self.on_data, (s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts,
-                                      frames, more), ts, frames)
+                                      frames, more, end_f_ctl, end_total, end_ts), ts, frames)
             return
         self.link_frames += frames
         self.frames += frames
         self.data_frames += frames
+        if end_ts >= 0:
+            more += fc.payload_length(end_f_ctl, end_total)
         self._data(s_id, d_id, f_ctl, ox_id, rx_id, parameter,
-                   fc.payload_length(f_ctl, total), ts, more)
+                   fc.payload_length(f_ctl, total), ts, more, end_ts)
 
     def _fcp_data(self, frame: FcFrame, ts: int) -> None:
         self._data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
                    frame.parameter, frame.wire_len, ts)
 
     def _data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-              parameter: int, carried: int, ts: int, more: int = 0) -> None:
+              parameter: int, carried: int, ts: int, more: int = 0, end_ts: int = -1) -> None:
         """One FCP_DATA frame (``carried``: its data bytes on the wire), and
-        ``more`` bytes of the frames after it in its sequence."""
+        ``more`` bytes of the frames after it in its sequence, the last of
+        which ends the sequence at ``end_ts`` when that is not -1."""
         to_initiator = f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
         # the exchange's originator is the initiator (FCP_CMND's S_ID)
         key = _key(d_id, s_id, ox_id) if to_initiator else _key(s_id, d_id, ox_id)
@@ -842,9 +858,9 @@ class FcProvider:
             flags = DB_DIRECTION_TO_RPORT if to_initiator else DB_DIRECTION_FROM_RPORT
             burst = task.burst = self._start(exchange, offset, length, flags, ts)
         burst.carried += carried + more  # type: ignore[attr-defined]
-        if end:
+        if end or end_ts >= 0:
             task.burst = None
-            self._done(exchange, burst, ts)  # type: ignore[arg-type]
+            self._done(exchange, burst, ts if end else end_ts)  # type: ignore[arg-type]
 
     def _response(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
                   payload: bytes | memoryview, ts: int) -> None:
@@ -864,9 +880,8 @@ class FcProvider:
         task.burst = None  # a data sequence cut short by loss ends unreported
         fire = self.fire_scsi_response
         if exchange.local and fire is not None:
-            target, initiator = exchange.responder, exchange.originator
-            nexus = self._nexus(target, initiator)
-            fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), initiator.info),
+            nexus, cmd = self._task_args(exchange)
+            fire(ts, (nexus.conn(), exchange.responder.info, cmd, exchange.originator.info),
                  nexus.thread)
 
     def _start(self, exchange: Exchange, offset: int, length: int, flags: int,
@@ -884,11 +899,8 @@ class FcProvider:
                                                      burst.fcx_flags), ts)
 
     def _fire_xfer(self, fire: Fire, exchange: Exchange, xfer: XferInfo, ts: int) -> None:
-        target, initiator = exchange.responder, exchange.originator
-        task = exchange.task
-        assert task is not None
-        nexus = self._nexus(target, initiator)
-        fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), initiator.info, xfer),
+        nexus, cmd = self._task_args(exchange)
+        fire(ts, (nexus.conn(), exchange.responder.info, cmd, exchange.originator.info, xfer),
              nexus.thread)
 
 

@@ -28,7 +28,8 @@ Wire events -> probes (args[3] of rport probes: 1 when the local port sent the E
                               FIP / Clear Virtual Links naming the port, a LOGO
                               over FIP, or 2.5 advertisement periods without
                               an advertisement from the port's FCF
-PRLI and PRLO fire nothing: COMSTAR's fct_process_prli/prlo have no probe.
+PRLI and PRLO fire nothing: COMSTAR's fct_process_prli/prlo have no probe
+(illumos fct/discovery.c; README "fc: which port is local").
 A reply whose request was not captured fires nothing.
 """
 

@@ -181,7 +181,7 @@ class Exchange:
         self.task: fcp.Task | None = None
         self.sequence: SequenceBuffer | None = None
         self.local: tuple[Port, ...] = ()  # the local ports whose start probe fired
-        # the nexus and scsicmd_t of the FCP task's firings, made at the first
+        # the nexus and scsicmd_t of the FCP task's firings, made at its first firing
         self.task_args: tuple[Nexus, ScsiCmd] | None = None
 
 

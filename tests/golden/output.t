@@ -11,7 +11,7 @@ END
 EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
   0      1                           :BEGIN hello
-  0    273                       :tick-1sec        42  str                              
+  0    273                       :tick-1sec          42  str                              
   0      2                             :END 
 
                 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_cli import pcapprobe
 from tests.test_golden import run_engine
 
 PREFIX = "  0      1                           :BEGIN"  # the non-quiet BEGIN line
@@ -46,3 +47,51 @@ def test_trace_prints_integers_by_type_and_size(expr: str, in_quiet: str, not_qu
     program = f"BEGIN {{ trace({expr}); exit(0); }}"
     assert quiet(program) == in_quiet + "\n"
     assert loud(program).splitlines()[1] == PREFIX + " " + not_quiet
+
+
+# dtrace -l -v (dtrace.c print_probe_info): the description attributes are the
+# least (dt_attr_min) of the provider's and those of the probe's non-empty fields.
+BEGIN_VERBOSE = """\
+   ID   PROVIDER            MODULE                          FUNCTION NAME
+    1     dtrace                                                     BEGIN
+
+\tProbe Description Attributes
+\t\tIdentifier Names: Stable
+\t\tData Semantics:   Stable
+\t\tDependency Class: Common
+
+\tArgument Attributes
+\t\tIdentifier Names: Stable
+\t\tData Semantics:   Stable
+\t\tDependency Class: Common
+
+\tArgument Types
+\t\tNone
+
+"""
+
+
+def test_list_v_prints_dtrace_stability_blocks() -> None:
+    assert pcapprobe("list", "-v", "-n", "BEGIN") == BEGIN_VERBOSE
+
+
+@pytest.mark.parametrize("provider", ["ip", "tcp", "udp", "io", "nfsv3", "nfsv4", "iscsi", "fc", "srp"])
+def test_list_v_network_probes_are_private_with_evolving_isa_arguments(provider: str) -> None:
+    """A probe with a module and a function takes their Private/Unknown; the
+    arguments keep the provider's Evolving/ISA (the seeds' tables)."""
+    text = pcapprobe("list", "-v", "-P", provider)
+    blocks = text.count("\tProbe Description Attributes\n")
+    assert blocks == len([line for line in text.splitlines() if line[:5].strip().isdigit()])
+    assert text.count(
+        "\tProbe Description Attributes\n\t\tIdentifier Names: Private\n"
+        "\t\tData Semantics:   Private\n\t\tDependency Class: Unknown\n") == blocks
+    assert text.count(
+        "\tArgument Attributes\n\t\tIdentifier Names: Evolving\n"
+        "\t\tData Semantics:   Evolving\n\t\tDependency Class: ISA\n") == blocks
+
+
+def test_stability_is_the_least_of_each_attribute() -> None:
+    from pcapprobe.probes.stability import Attribute
+
+    low = Attribute("Evolving", "Stable", "ISA") & Attribute("Stable", "Private", "Common")
+    assert low == Attribute("Evolving", "Private", "ISA")

@@ -217,6 +217,23 @@ class VarDecl(Node):
     dimension: Node | None = None  # int a[5]: a scalar array's element count
 
 
+class EnumDecl(Node):
+    """enum [tag] { NAME [= constant], ... }: its enumerators' values, each
+    reported at the token that follows it (where dt_grammar.y reduces it)."""
+
+    tag: str
+    names: tuple[str, ...]
+    values: tuple[int, ...]
+    spans: tuple[Span, ...]
+
+
+class TypedefDecl(Node):
+    """typedef TYPE NAME; (TYPE may be an enum defined in place)."""
+
+    type: TypeName
+    name: str
+
+
 class Program(Node):
     source: Source
     items: tuple[Node, ...]

@@ -85,6 +85,9 @@ D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
 D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
 D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
 D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
+D_DECL_ENCONST = "D_DECL_ENCONST"  # an enumerator's value not an integer constant
+D_DECL_ENOFLOW = "D_DECL_ENOFLOW"  # an enumerator's value outside an int
+D_DECL_TYPERED = "D_DECL_TYPERED"  # a type tag declared twice
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from pcapprobe.dlang.diagnostics import (
     D_DECL_ARRSUB,
     D_DECL_IDRED,
     D_DECL_TYPE,
+    D_DECL_TYPERED,
     D_EMPTY,
     D_MACRO_UNUSED,
     D_NOREG,
@@ -376,6 +377,34 @@ class Program:
             self.declare_inline(source, item)
         elif isinstance(item, ast.VarDecl):
             self.declare_variable(source, item)
+        elif isinstance(item, ast.EnumDecl):
+            self.declare_enum(source, item)
+        elif isinstance(item, ast.TypedefDecl):
+            self.declare_typedef(source, item)
+
+    def declare_enum(self, source: Source, item: ast.EnumDecl) -> None:
+        """dt_decl_enum/dt_decl_enumerator: the tag names a 4-byte signed
+        integer type; each enumerator is a constant of it, a new identifier."""
+        sym = self.symbols
+        t = ty.INT
+        if item.tag:
+            t = ty.integer(f"enum {item.tag}", 4, True)
+            if t.name in sym.types:
+                raise self.fail(D_DECL_TYPERED, f"type redeclared: {t.name}", source, item.span)
+            sym.types[t.name] = t
+        for name, value, span in zip(item.names, item.values, item.spans):
+            if sym.is_declared(name):
+                raise self.fail(D_DECL_IDRED, f"identifier redeclared: {name}", source, span)
+            sym.inlines[name] = Inline(t, value)
+
+    def declare_typedef(self, source: Source, item: ast.TypedefDecl) -> None:
+        """dt_node_decl for typedef: a new name for a known type."""
+        t = self.symbols.named(item.type.base, item.type.pointers)
+        if t is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
+        if item.name in self.symbols.types or ty.named(item.name) is not None:
+            raise self.fail(D_DECL_IDRED, f"typedef redeclared: {item.name}", source, item.span)
+        self.symbols.types[item.name] = t
 
     def env(self, source: Source) -> Env:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
@@ -385,7 +414,7 @@ class Program:
                    self.make_aggregation, self.counter, self.destructive, json=self.json)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
-        t = ty.named(item.type.base, item.type.pointers)
+        t = self.symbols.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         if self.symbols.is_declared(item.name):
@@ -438,13 +467,13 @@ class Program:
         return False
 
     def declare_variable(self, source: Source, item: ast.VarDecl) -> None:
-        t = ty.named(item.type.base, item.type.pointers)
+        t = self.symbols.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         sym = self.symbols
         keys = []
         for k in item.key_types or ():
-            kt = ty.named(k.base, k.pointers)
+            kt = self.symbols.named(k.base, k.pointers)
             if kt is None:
                 raise self.fail(D_DECL_TYPE, f"undefined type name: {k.base}", source, k.span)
             keys.append(kt)

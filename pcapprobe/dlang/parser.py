@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 from pcapprobe.dlang import ast
-from pcapprobe.dlang.diagnostics import D_DIV_ZERO, D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_DECL_ENCONST, D_DECL_ENOFLOW, D_DIV_ZERO, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import TYPE_KEYWORDS, T, Token
@@ -82,8 +82,8 @@ class Parser:
 
     def __init__(self, source: Source, type_names: frozenset[str] = frozenset()) -> None:
         self.source = source
-        self.type_names = type_names
-        self.tokens = tokenize(source, type_names)
+        self.type_names = set(type_names)  # the lexer adds typedef names to it
+        self.tokens = tokenize(source, self.type_names)
         self.i = 0
         self.depth = 0
         # inlines whose value is an integer constant: dt_node_ident turns a
@@ -146,6 +146,11 @@ class Parser:
                 self.block_pragmas.clear()
             elif token.is_kw("inline"):
                 items.append(self.parse_inline())
+            elif token.is_kw("typedef"):
+                items.extend(self.parse_typedef())
+            elif self.starts_enum_body():
+                items.append(self.parse_enum())
+                self.expect_op(";")
             elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
                 items.append(self.parse_var_decl())
             else:
@@ -258,7 +263,8 @@ class Parser:
         """type := type-word+ '*'*  (e.g. 'unsigned long long', 'uint8_t *')"""
         start = self.tok.span
         words: list[str] = []
-        while self.starts_type():
+        # a type name (typedef or catalog) never follows a keyword's words
+        while self.starts_type() and not (words and self.tok.kind is T.IDENT):
             word = self.advance().text
             if word in ("const", "volatile"):
                 continue
@@ -277,6 +283,68 @@ class Parser:
         while self.accept_op("*"):
             pointers += 1
         return ast.TypeName(self.span_from(start), " ".join(words), pointers)
+
+    def starts_enum_body(self) -> bool:
+        """'enum {' or 'enum TAG {': an enumeration defined here."""
+        if not self.tok.is_kw("enum"):
+            return False
+        after = self.peek(2) if self.peek().kind is T.IDENT else self.peek()
+        return after.is_op("{")
+
+    def parse_enum(self) -> ast.EnumDecl:
+        """enum := 'enum' [tag] '{' NAME ['=' expr] (',' NAME ['=' expr])* [','] '}'
+
+        dt_decl_enumerator: a value must fold to an integer constant within
+        an int; without one it is the previous value plus one (0 first)."""
+        start = self.advance().span
+        tag = self.advance().text if self.tok.kind is T.IDENT else ""
+        self.expect_op("{")
+        names: list[str] = []
+        values: list[int] = []
+        spans: list[Span] = []
+        value = 0
+        while not self.tok.is_op("}"):
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance().text
+            given = self.parse_assignment() if self.accept_op("=") else None
+            reported = self.tok.span  # the token after the enumerator
+            if given is not None:
+                folded = self.folded(given)
+                if folded is None:
+                    raise error(D_DECL_ENCONST, f"enumerator '{name}' must be assigned to an integral "
+                                "constant expression", self.source, reported)
+                value = folded - (1 << 64) if folded >> 63 else folded
+                if not -(1 << 31) <= value < 1 << 31:
+                    raise error(D_DECL_ENOFLOW, f"enumerator '{name}' value overflows INT_MAX (2147483647)",
+                                self.source, reported)
+            names.append(name)
+            values.append(value)
+            spans.append(reported)
+            self.constants[name] = value & U64
+            value += 1
+            if not self.tok.is_op("}"):
+                self.expect_op(",")
+        self.advance()
+        return ast.EnumDecl(self.span_from(start), tag, tuple(names), tuple(values), tuple(spans))
+
+    def parse_typedef(self) -> list[ast.Node]:
+        """typedef := 'typedef' (type | enum) NAME ';' -- an enum defined in
+        the typedef comes first, as its own declaration."""
+        start = self.advance().span
+        items: list[ast.Node] = []
+        if self.starts_enum_body():
+            enum = self.parse_enum()
+            items.append(enum)
+            type_name = ast.TypeName(enum.span, f"enum {enum.tag}" if enum.tag else "int")
+        else:
+            type_name = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        name = self.advance().text
+        self.expect_op(";")
+        items.append(ast.TypedefDecl(self.span_from(start), type_name, name))
+        return items
 
     def parse_inline(self) -> ast.InlineDecl:
         """inline := 'inline' type name '=' expr ';'"""

@@ -81,7 +81,15 @@ def _var_decl(node: ast.VarDecl) -> str:
     return f"{scope}{_declared(node.type, node.name)}{keys};"
 
 
+def _enum(node: ast.EnumDecl) -> str:
+    tag = f" {node.tag}" if node.tag else ""
+    members = ", ".join(f"{n} = {v}" for n, v in zip(node.names, node.values))
+    return f"enum{tag} {{ {members} }};"
+
+
 _ITEMS: dict[type, Callable] = {
+    ast.EnumDecl: _enum,
+    ast.TypedefDecl: lambda n: f"typedef {_declared(n.type, n.name)};",
     ast.Clause: _clause,
     ast.Pragma: lambda n: "#pragma " + " ".join(n.words),
     ast.InlineDecl: lambda n: f"inline {_declared(n.type, n.name)} = {expr_text(n.value)};",

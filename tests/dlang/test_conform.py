@@ -95,3 +95,55 @@ def test_stability_is_the_least_of_each_attribute() -> None:
 
     low = Attribute("Evolving", "Stable", "ISA") & Attribute("Stable", "Private", "Common")
     assert low == Attribute("Evolving", "Private", "ISA")
+
+
+# Enumerations and typedefs (Dynamic Tracing Guide, "Type and Constant
+# Definitions"; dt_decl.c dt_decl_enumerator's checks and words).
+ENUM_PROGRAM = """\
+enum color { RED, GREEN, BLUE = 5, PINK };
+typedef unsigned long long u64_t;
+typedef enum { OFF, ON } switch_t;
+enum color c;
+u64_t big;
+switch_t s;
+BEGIN
+{
+	c = PINK;
+	big = (u64_t)-1;
+	s = ON;
+	printf("%d %d %d %d %d\\n", RED, GREEN, BLUE, PINK, c);
+	printf("%d %d %d %d\\n", sizeof (enum color), sizeof (u64_t), sizeof (s), s);
+	printf("%d %d\\n", big, RED < PINK && BLUE != GREEN);
+	exit(0);
+}
+"""
+
+
+def test_enumerators_count_up_from_zero_or_the_last_value() -> None:
+    assert quiet(ENUM_PROGRAM) == "0 1 5 6 6\n4 8 4 1\n18446744073709551615 1\n\n"
+
+
+@pytest.mark.parametrize(("program", "tag", "message", "line"), [
+    ("enum e {\n\tx = 3,\n\tx = 4\n};\n", "D_DECL_IDRED", "identifier redeclared: x", 4),
+    ("enum e {\n\ttoobig = 2147483648\n};\n", "D_DECL_ENOFLOW",
+     "enumerator 'toobig' value overflows INT_MAX (2147483647)", 3),
+    ("enum e {\n\ttoosmall = -2147483649\n};\n", "D_DECL_ENOFLOW",
+     "enumerator 'toosmall' value overflows INT_MAX (2147483647)", 3),
+    ("enum e {\n\tTAG = \"text\"\n};\n", "D_DECL_ENCONST",
+     "enumerator 'TAG' must be assigned to an integral constant expression", 3),
+    ("int x;\nenum e { x };\n", "D_DECL_IDRED", "identifier redeclared: x", 2),
+    ("enum e { a };\nenum e { b };\n", "D_DECL_TYPERED", "type redeclared: enum e", 2),
+    ("typedef int a_t;\ntypedef long a_t;\n", "D_DECL_IDRED", "typedef redeclared: a_t", 2),
+])
+def test_bad_declarations_are_dtrace_errors(program: str, tag: str, message: str, line: int) -> None:
+    """An enumerator's error is reported on the line of the token after it,
+    where dt_grammar.y reduces the enumerator."""
+    result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "e.d")
+    assert result.status == 1
+    assert result.stderr == f"pcapprobe: failed to compile script e.d: [{tag}] line {line}: {message}\n"
+
+
+def test_integers_cast_to_pointers() -> None:
+    """dt_node_is_castable: an integer may be cast to any pointer type."""
+    program = 'BEGIN { p = (char *)0x1234; q = (int *)0; printf("%p %d %d\\n", p, q == NULL, p != NULL); exit(0); }'
+    assert quiet(program) == "1234 1 1\n\n"

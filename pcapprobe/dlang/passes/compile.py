@@ -1057,7 +1057,7 @@ class ClauseCompiler:
         return wrap(f"~{code}", rt), rt
 
     def x_Cast(self, node: ast.Cast) -> tuple[str, ty.DType]:
-        target = ty.named(node.type.base, node.type.pointers)
+        target = self.sym.named(node.type.base, node.type.pointers)
         if target is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
         code, t = self.expr(node.operand)
@@ -1070,6 +1070,8 @@ class ClauseCompiler:
         if target.kind == "ptr":
             if t.kind in ("ptr", "null"):
                 return code, target
+            if t.kind == "int":  # an address: dt_node_is_castable allows integer to pointer
+                return convert(code, t, ty.UINT64), target
             raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
         if target.kind == "string" and t.kind == "string":
             return code, t
@@ -1077,7 +1079,7 @@ class ClauseCompiler:
 
     def x_Sizeof(self, node: ast.Sizeof) -> tuple[str, ty.DType]:
         if node.type is not None:
-            t = ty.named(node.type.base, node.type.pointers)
+            t = self.sym.named(node.type.base, node.type.pointers)
             if t is None:
                 raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
         else:

@@ -106,6 +106,17 @@ class Symbols:
     this_vars: dict[str, ty.DType] = field(default_factory=dict)
     inlines: dict[str, Inline] = field(default_factory=builtin_inlines)
     aggs: dict[str, AggInfo] = field(default_factory=dict)
+    types: dict[str, ty.DType] = field(default_factory=dict)  # typedef names, enum tags
+
+    def named(self, base: str, pointers: int = 0) -> ty.DType | None:
+        """The type a type name written in the program stands for: one it
+        declared (typedef, enum), else a built-in or catalog one."""
+        declared = self.types.get(" ".join(base.split()))
+        if declared is None:
+            return ty.named(base, pointers)
+        for _ in range(pointers):
+            declared = ty.pointer_to(declared)
+        return declared
 
     def is_declared(self, name: str) -> bool:
         return (

@@ -227,6 +227,20 @@ class EnumDecl(Node):
     spans: tuple[Span, ...]
 
 
+class MemberDecl(Node):
+    type: TypeName
+    name: str
+    dimension: Node | None = None  # char name[16]
+
+
+class StructDecl(Node):
+    """struct|union [tag] { TYPE NAME [N]; ... }"""
+
+    kind: str  # "struct" or "union"
+    tag: str
+    members: tuple[MemberDecl, ...]
+
+
 class TypedefDecl(Node):
     """typedef TYPE NAME; (TYPE may be an enum defined in place)."""
 

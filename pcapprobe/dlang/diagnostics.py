@@ -88,6 +88,8 @@ D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
 D_DECL_ENCONST = "D_DECL_ENCONST"  # an enumerator's value not an integer constant
 D_DECL_ENOFLOW = "D_DECL_ENOFLOW"  # an enumerator's value outside an int
 D_DECL_TYPERED = "D_DECL_TYPERED"  # a type tag declared twice
+D_DECL_INCOMPLETE = "D_DECL_INCOMPLETE"  # a member of a type not (yet) defined
+D_DECL_VOIDOBJ = "D_DECL_VOIDOBJ"  # a void member
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,10 @@ from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_DECL_ARRSUB,
     D_DECL_IDRED,
+    D_DECL_INCOMPLETE,
     D_DECL_TYPE,
     D_DECL_TYPERED,
+    D_DECL_VOIDOBJ,
     D_EMPTY,
     D_MACRO_UNUSED,
     D_NOREG,
@@ -42,7 +44,15 @@ from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
 from pcapprobe.dlang.passes.compile import ClauseCompiler, Env, const_wrap
-from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES, AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.passes.semantic import (
+    BUILTIN_ARRAYS,
+    BUILTIN_VARIABLES,
+    AggInfo,
+    ArrayInfo,
+    Inline,
+    RecordType,
+    Symbols,
+)
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import AggSpace, Aggregation, record_size
@@ -244,6 +254,9 @@ class Program:
             "BOUNDED": context.bounded,
             "MOD": context.mod,
             "STORE": context.store,
+            "RECORD": context.Record,
+            "BADADDR": context.bad_address,
+            "FIELD": context.Field,
             "STOREDEL": context.store_or_delete,
             "POST": context.post,
             "POSTDEL": context.post_or_delete,
@@ -267,6 +280,8 @@ class Program:
 
     @staticmethod
     def trace_text(value: Any, t: ty.DType, quiet: bool) -> str:
+        if isinstance(value, context.Record):  # a struct or union: its bytes, as a hex dump
+            return trace.bytes_text(bytes(value), 0, quiet, force_raw=True)
         if t.kind in ("ptr", "null") and not isinstance(value, int):
             value = context.address(value)
         return trace.trace_text(value, output_type(t), quiet)
@@ -381,6 +396,47 @@ class Program:
             self.declare_enum(source, item)
         elif isinstance(item, ast.TypedefDecl):
             self.declare_typedef(source, item)
+        elif isinstance(item, ast.StructDecl):
+            self.declare_record(source, item)
+
+    def declare_record(self, source: Source, item: ast.StructDecl) -> None:
+        """dt_decl_member and ctf_add_struct/union: the members in order at
+        C's LP64 offsets (a union's all at 0); a char array member is a
+        string of that many bytes."""
+        name = f"{item.kind} {item.tag}"
+        sym = self.symbols
+        if name in sym.records:
+            raise self.fail(D_DECL_TYPERED, f"type redeclared: {name}", source, item.span)
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        members: dict[str, tuple[ty.DType, int, int]] = {}
+        offset = size = 0
+        align = 1
+        for member in item.members:
+            t = sym.named(member.type.base, member.type.pointers)
+            if t is None:
+                raise self.fail(D_DECL_INCOMPLETE, f"declaration of member {member.name} has incomplete type",
+                                source, member.span)
+            if t.kind == "void":
+                raise self.fail(D_DECL_VOIDOBJ, f"cannot have void member: {member.name}", source, member.span)
+            msize, malign = compiler.layout(t)
+            if member.dimension is not None:
+                count = compiler.const_eval(member.dimension)
+                if count is None or count <= 0:
+                    raise self.fail(D_DECL_ARRSUB, "positive integral constant expression or tuple signature "
+                                    "expected as array declaration subscript", source, member.span)
+                msize *= count
+                char = t.kind == "int" and t.size == 1
+                t = ty.DType("string" if char else "other", f"{t.name} [{count}]", msize, target=t)
+            if member.name in members:
+                raise self.fail(D_DECL_IDRED, f"identifier redeclared: {member.name}", source, member.span)
+            at = 0 if item.kind == "union" else (offset + malign - 1) // malign * malign
+            members[member.name] = (t, at, msize)
+            offset = at + msize
+            size = max(size, offset)
+            align = max(align, malign)
+        size = (size + align - 1) // align * align
+        sym.records[name] = RecordType(name, members, size, align)
+        sym.types[name] = ty.DType("struct", name, size, False, struct=name)
 
     def declare_enum(self, source: Source, item: ast.EnumDecl) -> None:
         """dt_decl_enum/dt_decl_enumerator: the tag names a 4-byte signed
@@ -506,7 +562,8 @@ class Program:
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
-            self.names["G"][item.name] = "" if t.is_string else 0
+            record = sym.records.get(t.struct or "") if t.kind == "struct" and not item.type.pointers else None
+            self.names["G"][item.name] = context.Record(record.size) if record else ("" if t.is_string else 0)
 
     def array_dimension(self, source: Source, item: ast.VarDecl) -> int:
         """The element count of ``int a[N];``: a positive integer constant."""

@@ -151,6 +151,8 @@ class Parser:
             elif self.starts_enum_body():
                 items.append(self.parse_enum())
                 self.expect_op(";")
+            elif self.starts_record_body():
+                items.extend(self.parse_record_declaration())
             elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
                 items.append(self.parse_var_decl())
             else:
@@ -328,6 +330,54 @@ class Parser:
         self.advance()
         return ast.EnumDecl(self.span_from(start), tag, tuple(names), tuple(values), tuple(spans))
 
+    def starts_record_body(self) -> bool:
+        """'struct {', 'struct TAG {' (or union): a type defined here."""
+        if not (self.tok.is_kw("struct") or self.tok.is_kw("union")):
+            return False
+        after = self.peek(2) if self.peek().kind is T.IDENT else self.peek()
+        return after.is_op("{")
+
+    def parse_record(self, tag: str = "") -> ast.StructDecl:
+        """record := ('struct'|'union') [tag] '{' (type NAME ['[' expr ']'] (',' ...)* ';')* '}'"""
+        start = self.tok.span
+        kind = self.advance().text
+        if self.tok.kind is T.IDENT:
+            tag = self.advance().text
+        self.expect_op("{")
+        members: list[ast.MemberDecl] = []
+        while not self.accept_op("}"):
+            if self.starts_record_body():
+                inner = self.parse_record()
+                raise error(D_SYNTAX, "nested struct/union definitions are not supported", self.source, inner.span)
+            type_name = self.parse_type()
+            while True:
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                name_token = self.advance()
+                dimension = None
+                if self.accept_op("["):
+                    dimension = self.parse_assignment()
+                    self.expect_op("]")
+                members.append(ast.MemberDecl(self.span_from(name_token.span), type_name, name_token.text, dimension))
+                if not self.accept_op(","):
+                    break
+            self.expect_op(";")
+        return ast.StructDecl(self.span_from(start), kind, tag, tuple(members))
+
+    def parse_record_declaration(self) -> list[ast.Node]:
+        """A struct/union definition, then any variables declared with it
+        (``struct s { ... } a, b;``)."""
+        record = self.parse_record()
+        items: list[ast.Node] = [record]
+        type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
+        while self.tok.kind is T.IDENT:
+            name = self.advance()
+            items.append(ast.VarDecl(name.span, type_name, "global", name.text, None))
+            if not self.accept_op(","):
+                break
+        self.expect_op(";")
+        return items
+
     def parse_typedef(self) -> list[ast.Node]:
         """typedef := 'typedef' (type | enum) NAME ';' -- an enum defined in
         the typedef comes first, as its own declaration."""
@@ -337,6 +387,13 @@ class Parser:
             enum = self.parse_enum()
             items.append(enum)
             type_name = ast.TypeName(enum.span, f"enum {enum.tag}" if enum.tag else "int")
+        elif self.starts_record_body():
+            record = self.parse_record()
+            if not record.tag:  # typedef struct { ... } name_t: tagged by its typedef name
+                name = self.tok.text if self.tok.kind is T.IDENT else ""
+                record = ast.StructDecl(record.span, record.kind, f"<{name}>", record.members)
+            items.append(record)
+            type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
         else:
             type_name = self.parse_type()
         if self.tok.kind is not T.IDENT:

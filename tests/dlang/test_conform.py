@@ -147,3 +147,62 @@ def test_integers_cast_to_pointers() -> None:
     """dt_node_is_castable: an integer may be cast to any pointer type."""
     program = 'BEGIN { p = (char *)0x1234; q = (int *)0; printf("%p %d %d\\n", p, q == NULL, p != NULL); exit(0); }'
     assert quiet(program) == "1234 1 1\n\n"
+
+
+# Structs and unions the program declares (Dynamic Tracing Guide, "Structs and
+# Unions"): C's LP64 layout, members read and written in place, assigned and
+# used as associative array keys by value.
+RECORD_PROGRAM = """\
+struct inner { int position; char content; };
+struct outer { struct inner in; long total; char name[12]; } o;
+struct outer copy;
+union overlay { uint64_t whole; uint32_t low; uint8_t first; };
+union overlay u;
+typedef struct { short a; long b; } pair_t;
+pair_t p;
+BEGIN
+{
+	o.in.position = 5;
+	o.in.content = 'e';
+	o.total = -7;
+	o.name = "outer";
+	o.in.position++;
+	o.total += 10;
+	copy = o;
+	o.in.position = 0;
+	u.whole = 0x1122334455667788;
+	p.a = 1;
+	keyed[copy] = 3;
+	printf("%d %c %d %s\\n", copy.in.position, copy.in.content, copy.total, copy.name);
+	printf("%x %x %d\\n", u.low, u.first, keyed[copy]);
+	printf("%d %d %d %d\\n", sizeof (struct inner), sizeof (struct outer), sizeof (union overlay), sizeof (p));
+	exit(0);
+}
+"""
+
+
+def test_struct_and_union_members_layout_and_copies() -> None:
+    assert quiet(RECORD_PROGRAM) == "6 e 3 outer\n55667788 88 3\n8 32 8 16\n\n"
+
+
+def test_struct_keys_compare_by_value() -> None:
+    program = """struct r { int a; char c; };
+struct r r1; struct r r2;
+BEGIN { r1.a = 1; r2.a = 1; x[r1] = 1000; x[r2] = 2000; printf("%d %d\\n", x[r1], x[r2]); exit(0); }"""
+    assert quiet(program) == "2000 2000\n\n"
+
+
+def test_trace_of_a_struct_is_its_bytes() -> None:
+    program = "struct s { int a; char b; }; struct s x; BEGIN { x.a = 0x41424344; x.b = 0x45; trace(x); exit(0); }"
+    assert quiet(program).splitlines()[2] == "         0: 44 43 42 41 45 00 00 00                          DCBAE..."
+
+
+@pytest.mark.parametrize(("program", "tag", "message"), [
+    ("struct s {\n\tstruct nosuch q;\n};\n", "D_DECL_INCOMPLETE", "declaration of member q has incomplete type"),
+    ("struct s {\n\tint a;\n\tint a;\n};\n", "D_DECL_IDRED", "identifier redeclared: a"),
+    ("struct s { int a; };\nstruct s { int b; };\n", "D_DECL_TYPERED", "type redeclared: struct s"),
+    ("struct s { int a; };\nstruct s x;\nBEGIN { x.b = 1; }\n", "D_MEMBER_NAME", "b is not a member of struct s"),
+])
+def test_bad_struct_declarations(program: str, tag: str, message: str) -> None:
+    result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "s.d")
+    assert result.status == 1 and f"[{tag}]" in result.stderr and result.stderr.endswith(f": {message}\n")

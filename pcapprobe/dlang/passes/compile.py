@@ -64,6 +64,7 @@ from pcapprobe.dlang.diagnostics import (
     error,
 )
 from pcapprobe.dlang.passes import speculation
+from pcapprobe.dlang.runtime import context
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -894,6 +895,8 @@ class ClauseCompiler:
 
     @staticmethod
     def zero(t: ty.DType) -> str:
+        if t.kind == "struct":
+            return f"RECORD({t.size})"
         if t.is_string:
             return "''"
         if t.kind == "ptr":
@@ -993,8 +996,11 @@ class ClauseCompiler:
             code, t = self.expr(index)
             if kt.kind == "int" and t.kind in ("int", "null"):
                 code = convert(code, t, kt)
-            elif kt.kind != t.kind and not (kt.kind == "ptr" and t.kind == "null"):
+            elif (kt.kind != t.kind or (kt.kind == "struct" and kt.name != t.name)) \
+                    and not (kt.kind == "ptr" and t.kind == "null"):
                 raise self.fail(D_PROTO_ARG, f"{self.base_name(node)}[ ] argument #{i} is incompatible with prototype:\n\tprototype: {kt}\n\t argument: {t}", index)
+            if kt.kind == "struct":
+                code = f"bytes({code})"  # keyed by the members' values (the bytes), not the variable
             parts.append(code)
         return parts
 
@@ -1019,7 +1025,13 @@ class ClauseCompiler:
             names = self.members.get(arg)
             if names is not None:
                 names.add(node.name)
+        if not node.arrow and t.kind == "struct" and t.struct in self.sym.records:
+            field, mt = self.record_field(t, node)
+            return f"{code}[{field}]", mt
         if node.arrow:
+            if t.struct in self.sym.records:
+                # no memory a pointer could point into: reading through it faults
+                return f"BADADDR({code})", self.record_member(t, node)[0]
             if t.kind != "ptr" or t.struct is None or (t.target is not None and t.target.kind != "struct"):
                 raise self.fail(D_OP_STRUCT, f"operator -> must be applied to a pointer to a structure or union", node)
         elif t.kind != "struct":
@@ -1029,6 +1041,49 @@ class ClauseCompiler:
         if member is None:
             raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
         return member_code(code, node.name), ty.from_ctype(member.ctype)
+
+    def record_member(self, t: ty.DType, node: ast.Member) -> tuple[ty.DType, int, int]:
+        """(type, offset, size) of a member of a program-declared struct or union."""
+        record = self.sym.records[t.struct]  # type: ignore[index]
+        member = record.members.get(node.name)
+        if member is None:
+            raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {record.name}", node)
+        return member
+
+    def record_field(self, t: ty.DType, node: ast.Member, base: int = 0) -> tuple[str, ty.DType]:
+        """The Field constant that reads or writes member ``node`` of a value
+        of record type ``t`` found ``base`` bytes into its root variable."""
+        mt, offset, size = self.record_member(t, node)
+        kind = "string" if mt.is_string else ("int" if mt.kind in ("int", "ptr") else "record")
+        field = context.Field(base + offset, size, kind, mt.kind == "int" and mt.signed)
+        return self.env.constant("F", field), mt
+
+    def record_lvalue(self, target: ast.Member) -> tuple[str, str, ty.DType, bool]:
+        """A member of a struct or union variable (``a.b.c = v``): the root
+        variable's value, written in place at the member's offset."""
+        chain: list[ast.Member] = []
+        node: ast.Node = target
+        while isinstance(node, ast.Member) and not node.arrow:
+            chain.insert(0, node)
+            node = node.base
+        if isinstance(node, ast.Ident) and node.name in self.sym.globals:
+            container, t = f"G[{node.name!r}]", self.sym.globals[node.name]
+        elif isinstance(node, ast.VarRef) and node.scope == "this" and node.name in self.sym.this_vars:
+            self.uses_this = True
+            t = self.sym.this_vars[node.name]
+            container = f"T.setdefault({node.name!r}, {self.zero(t)})"
+        else:
+            raise self.fail(D_OP_LVAL, "operator = requires a modifiable lvalue as an operand", target)
+        offset = 0
+        for link in chain:
+            if t.kind != "struct" or t.struct not in self.sym.records:
+                raise self.fail(D_OP_STRUCT, "operator . must be applied to a structure or union", link)
+            if link is chain[-1]:
+                field, mt = self.record_field(t, link, offset)
+                return container, field, mt, False
+            t, at, _ = self.record_member(t, link)
+            offset += at
+        raise AssertionError("a member chain ends in a member")
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
@@ -1097,6 +1152,11 @@ class ClauseCompiler:
             return size, size
         if t.is_string:
             return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
+        record = self.sym.records.get(t.struct or "") if t.kind == "struct" else None
+        if record is not None:
+            return record.size, record.align
+        if t.kind in ("string", "other") and t.target is not None:  # an array member
+            return t.size, self.layout(t.target)[1]
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1
@@ -1288,12 +1348,14 @@ class ClauseCompiler:
                 and target.base.name not in sym.self_vars:
             info = self.self_array(target, value_type)
             return "S", self.self_array_key(target, info), info.value, True
+        if isinstance(target, ast.Member) and not target.arrow:
+            return self.record_lvalue(target)
         raise self.fail(D_OP_LVAL, f"operator {getattr(node, 'op', '=')} requires a modifiable lvalue as an operand", target)
 
     def storage_type(self, t: ty.DType, node: ast.Node) -> ty.DType:
         if t.kind == "null":
             return ty.integer("uintptr_t", 8, False)
-        if t.kind in ("struct", "void"):
+        if t.kind == "void" or (t.kind == "struct" and t.struct not in self.sym.records):
             raise self.fail(D_OP_SCALAR, f"variables of type {t} may not be assigned", node)
         return t
 
@@ -1329,6 +1391,8 @@ class ClauseCompiler:
         elif not self.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{t}" = "{vt}"', node)
         value = convert(value, vt, t) if t.kind == "int" else value
+        if t.kind == "struct":
+            value = f"RECORD({value})"  # a struct is assigned by value
         if t.is_string and vt.kind == "null":
             value = "''"  # a NULL string reads as the empty string (and deletes an element)
         if statement:
@@ -1362,6 +1426,8 @@ class ClauseCompiler:
             return src.kind in ("string", "null")
         if dst.kind == "ptr":
             return src.kind in ("ptr", "null")
+        if dst.kind == "struct":
+            return src.kind == "struct" and src.name == dst.name
         return dst.kind == src.kind
 
     # Constants ----------------------------------------------------------------

@@ -96,6 +96,17 @@ class AggInfo:
 
 
 @dataclass(slots=True)
+class RecordType:
+    """A struct or union the program declares: each member's type and byte
+    offset, laid out as C lays them out (LP64)."""
+
+    name: str  # "struct tag" / "union tag"
+    members: dict[str, tuple[ty.DType, int, int]]  # name -> (type, offset, size)
+    size: int
+    align: int
+
+
+@dataclass(slots=True)
 class Symbols:
     """Every name the program has declared so far."""
 
@@ -106,7 +117,8 @@ class Symbols:
     this_vars: dict[str, ty.DType] = field(default_factory=dict)
     inlines: dict[str, Inline] = field(default_factory=builtin_inlines)
     aggs: dict[str, AggInfo] = field(default_factory=dict)
-    types: dict[str, ty.DType] = field(default_factory=dict)  # typedef names, enum tags
+    types: dict[str, ty.DType] = field(default_factory=dict)  # typedef names, enum/struct/union tags
+    records: dict[str, RecordType] = field(default_factory=dict)  # by type name
 
     def named(self, base: str, pointers: int = 0) -> ty.DType | None:
         """The type a type name written in the program stands for: one it

@@ -92,6 +92,8 @@ class Parser:
         # control lines inside a clause body: dt_lex.l handles a #pragma
         # wherever a line starts with '#', so they apply as at top level
         self.block_pragmas: list[ast.Pragma] = []
+        # types defined inside a struct or union body, declared before it
+        self.inner_types: list[ast.Node] = []
 
     # Token helpers -------------------------------------------------------
 
@@ -346,10 +348,16 @@ class Parser:
         self.expect_op("{")
         members: list[ast.MemberDecl] = []
         while not self.accept_op("}"):
-            if self.starts_record_body():
-                inner = self.parse_record()
-                raise error(D_SYNTAX, "nested struct/union definitions are not supported", self.source, inner.span)
-            type_name = self.parse_type()
+            if self.starts_record_body() or self.starts_enum_body():
+                # a type defined inside the body: declared first, in scope after
+                inner = self.parse_record() if self.starts_record_body() else self.parse_enum()
+                if isinstance(inner, ast.StructDecl) and not inner.tag:
+                    inner = ast.StructDecl(inner.span, inner.kind, f"<{tag}.{len(members)}>", inner.members)
+                self.inner_types.append(inner)
+                kind = inner.kind if isinstance(inner, ast.StructDecl) else "enum"
+                type_name = ast.TypeName(inner.span, f"{kind} {inner.tag}" if inner.tag else "int")
+            else:
+                type_name = self.parse_type()
             while True:
                 if self.tok.kind is not T.IDENT:
                     raise self.syntax_error()
@@ -368,7 +376,8 @@ class Parser:
         """A struct/union definition, then any variables declared with it
         (``struct s { ... } a, b;``)."""
         record = self.parse_record()
-        items: list[ast.Node] = [record]
+        items: list[ast.Node] = [*self.inner_types, record]
+        self.inner_types.clear()
         type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
         while self.tok.kind is T.IDENT:
             name = self.advance()
@@ -392,6 +401,8 @@ class Parser:
             if not record.tag:  # typedef struct { ... } name_t: tagged by its typedef name
                 name = self.tok.text if self.tok.kind is T.IDENT else ""
                 record = ast.StructDecl(record.span, record.kind, f"<{name}>", record.members)
+            items.extend(self.inner_types)
+            self.inner_types.clear()
             items.append(record)
             type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
         else:

@@ -206,3 +206,16 @@ def test_trace_of_a_struct_is_its_bytes() -> None:
 def test_bad_struct_declarations(program: str, tag: str, message: str) -> None:
     result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "s.d")
     assert result.status == 1 and f"[{tag}]" in result.stderr and result.stderr.endswith(f": {message}\n")
+
+
+def test_types_defined_inside_a_struct_body() -> None:
+    program = """struct record {
+	char c;
+	struct { char ch; int in; long lg; } inner;
+	union { char ch; int in; } either;
+	enum colors { RED, GREEN, BLUE } color;
+	unsigned long *pointer;
+} var;
+BEGIN { var.inner.in = 4; var.either.ch = 100; var.color = BLUE; this->copy = var;
+	printf("%d %d %d %d %d\\n", var.inner.in, var.either.in, this->copy.color, GREEN, sizeof (var)); exit(0); }"""
+    assert quiet(program) == "4 100 2 1 48\n\n"

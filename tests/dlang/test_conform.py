@@ -218,4 +218,4 @@ def test_types_defined_inside_a_struct_body() -> None:
 } var;
 BEGIN { var.inner.in = 4; var.either.ch = 100; var.color = BLUE; this->copy = var;
 	printf("%d %d %d %d %d\\n", var.inner.in, var.either.in, this->copy.color, GREEN, sizeof (var)); exit(0); }"""
-    assert quiet(program) == "4 100 2 1 48\n\n"
+    assert quiet(program) == "4 100 2 1 40\n\n"

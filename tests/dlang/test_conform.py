@@ -219,3 +219,20 @@ def test_types_defined_inside_a_struct_body() -> None:
 BEGIN { var.inner.in = 4; var.either.ch = 100; var.color = BLUE; this->copy = var;
 	printf("%d %d %d %d %d\\n", var.inner.in, var.either.in, this->copy.color, GREEN, sizeof (var)); exit(0); }"""
     assert quiet(program) == "4 100 2 1 40\n\n"
+
+
+@pytest.mark.parametrize(("expr", "tag", "message"), [
+    ("&x", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&self->y", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&this->y", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&a[1]", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&timestamp", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&rec", "D_ADDROF_VAR", "cannot take address of dynamic variable"),
+    ("&rec.n", "D_ADDROF_VAR", "cannot take address of dynamic object"),
+    ("&(x + 1)", "D_ADDROF_LVAL", "unacceptable operand for unary & operator"),
+])
+def test_address_of_a_d_variable_is_refused(expr: str, tag: str, message: str) -> None:
+    """dt_cook_op1 DT_TOK_ADDROF: D variables live in DTrace's own storage."""
+    program = f"struct r {{ int n; }}; struct r rec;\nBEGIN {{ x = 1; a[1] = 2; p = {expr}; }}\n"
+    result = run_engine(program, ["-x", "errtags"], [], "a.d")
+    assert result.stderr == f"pcapprobe: failed to compile script a.d: [{tag}] line 2: {message}\n"

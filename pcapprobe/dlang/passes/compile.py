@@ -47,6 +47,8 @@ from pcapprobe.dlang.diagnostics import (
     D_LQUANT_STEPTYPE,
     D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
+    D_ADDROF_LVAL,
+    D_ADDROF_VAR,
     D_MEMBER_NAME,
     D_OP_ACT,
     D_OP_ARITH,
@@ -1085,9 +1087,32 @@ class ClauseCompiler:
             offset += at
         raise AssertionError("a member chain ends in a member")
 
+    def check_address_of(self, operand: ast.Node, node: ast.Node) -> None:
+        """dt_cook_op1 DT_TOK_ADDROF: a D variable (global, self->, this->,
+        associative array element, built-in, aggregation) and anything inside
+        one have no address; nor has a value that is not an lvalue."""
+        sym = self.sym
+        if isinstance(operand, ast.Ident) and operand.name not in sym.inlines or \
+                isinstance(operand, (ast.VarRef, ast.AggName)) or \
+                isinstance(operand, ast.Index) and isinstance(operand.base, (ast.Ident, ast.VarRef)) and (
+                    isinstance(operand.base, ast.VarRef) or operand.base.name in sym.arrays
+                    or operand.base.name in BUILTIN_ARRAYS or operand.base.name == "args"):
+            raise self.fail(D_ADDROF_VAR, "cannot take address of dynamic variable", node)
+        root = operand
+        while isinstance(root, ast.Member) and not root.arrow:
+            root = root.base
+        if root is not operand and isinstance(root, (ast.Ident, ast.VarRef)):
+            raise self.fail(D_ADDROF_VAR, "cannot take address of dynamic object", node)
+        lvalue = isinstance(operand, (ast.Member, ast.Index)) or (
+            isinstance(operand, ast.Unary) and operand.op == "*")
+        if not lvalue:
+            raise self.fail(D_ADDROF_LVAL, "unacceptable operand for unary & operator", node)
+
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
         op = node.op
+        if op == "&":  # the operand is cooked first, so its own errors come first
+            self.check_address_of(node.operand, node)
         if op == "!":
             if not self.is_scalar(t):
                 raise self.fail(D_OP_SCALAR, "operator ! requires an operand of scalar type", node)

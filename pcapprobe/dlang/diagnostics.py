@@ -90,6 +90,7 @@ D_DECL_ENOFLOW = "D_DECL_ENOFLOW"  # an enumerator's value outside an int
 D_DECL_TYPERED = "D_DECL_TYPERED"  # a type tag declared twice
 D_DECL_INCOMPLETE = "D_DECL_INCOMPLETE"  # a member of a type not (yet) defined
 D_DECL_VOIDOBJ = "D_DECL_VOIDOBJ"  # a void member
+D_DECL_COMBO = "D_DECL_COMBO"  # two type specifiers (a struct body without its ';')
 D_ADDROF_VAR = "D_ADDROF_VAR"  # & of a D variable or something inside one
 D_ADDROF_LVAL = "D_ADDROF_LVAL"  # & of something that is not an lvalue
 

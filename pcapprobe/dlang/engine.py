@@ -414,7 +414,7 @@ class Program:
         for member in item.members:
             t = sym.named(member.type.base, member.type.pointers)
             if t is None:
-                raise self.fail(D_DECL_INCOMPLETE, f"declaration of member {member.name} has incomplete type",
+                raise self.fail(D_DECL_INCOMPLETE, f"incomplete struct/union/enum {member.type.base}: {member.name}",
                                 source, member.span)
             if t.kind == "void":
                 raise self.fail(D_DECL_VOIDOBJ, f"cannot have void member: {member.name}", source, member.span)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 from pcapprobe.dlang import ast
-from pcapprobe.dlang.diagnostics import D_DECL_ENCONST, D_DECL_ENOFLOW, D_DIV_ZERO, D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_DECL_COMBO, D_DECL_ENCONST, D_DECL_ENOFLOW, D_DIV_ZERO, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import TYPE_KEYWORDS, T, Token
@@ -152,6 +152,7 @@ class Parser:
                 items.extend(self.parse_typedef())
             elif self.starts_enum_body():
                 items.append(self.parse_enum())
+                self.refuse_second_type()
                 self.expect_op(";")
             elif self.starts_record_body():
                 items.extend(self.parse_record_declaration())
@@ -376,6 +377,7 @@ class Parser:
         """A struct/union definition, then any variables declared with it
         (``struct s { ... } a, b;``)."""
         record = self.parse_record()
+        self.refuse_second_type()
         items: list[ast.Node] = [*self.inner_types, record]
         self.inner_types.clear()
         type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
@@ -386,6 +388,12 @@ class Parser:
                 break
         self.expect_op(";")
         return items
+
+    def refuse_second_type(self) -> None:
+        """A type defined and then another type name, as when the ';' after
+        a struct body is missing: dt_decl_spec's "invalid type combination"."""
+        if self.starts_type():
+            raise error(D_DECL_COMBO, "invalid type combination", self.source, self.tok.span)
 
     def parse_typedef(self) -> list[ast.Node]:
         """typedef := 'typedef' (type | enum) NAME ';' -- an enum defined in

@@ -198,7 +198,8 @@ def test_trace_of_a_struct_is_its_bytes() -> None:
 
 
 @pytest.mark.parametrize(("program", "tag", "message"), [
-    ("struct s {\n\tstruct nosuch q;\n};\n", "D_DECL_INCOMPLETE", "declaration of member q has incomplete type"),
+    ("struct s {\n\tstruct nosuch q;\n};\n", "D_DECL_INCOMPLETE", "incomplete struct/union/enum struct nosuch: q"),
+    ("struct a {\n\tint n;\n}\n\nstruct a x;\n", "D_DECL_COMBO", "invalid type combination"),
     ("struct s {\n\tint a;\n\tint a;\n};\n", "D_DECL_IDRED", "identifier redeclared: a"),
     ("struct s { int a; };\nstruct s { int b; };\n", "D_DECL_TYPERED", "type redeclared: struct s"),
     ("struct s { int a; };\nstruct s x;\nBEGIN { x.b = 1; }\n", "D_MEMBER_NAME", "b is not a member of struct s"),

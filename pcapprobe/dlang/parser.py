@@ -157,7 +157,7 @@ class Parser:
             elif self.starts_record_body():
                 items.extend(self.parse_record_declaration())
             elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
-                items.append(self.parse_var_decl())
+                items.extend(self.parse_var_decl())
             else:
                 raise self.syntax_error()
         return ast.Program(Span(0, len(self.source.text)), self.source, tuple(items))
@@ -437,32 +437,42 @@ class Parser:
             self.constants[name] = folded
         return ast.InlineDecl(self.span_from(start), type_name, name, value)
 
-    def parse_var_decl(self) -> ast.VarDecl:
-        """decl := ['self'|'this'] type name ['[' type (',' type)* ']'] ';'"""
+    def parse_var_decl(self) -> list[ast.VarDecl]:
+        """decl := ['self'|'this'] type declarator (',' declarator)* ';'
+        declarator := name ['[' type (',' type)* ']' | '[' constant ']']"""
         start = self.tok.span
         scope = "global"
         if self.tok.is_kw("self") or self.tok.is_kw("this"):
             scope = self.advance().text
         type_name = self.parse_type()
-        if self.tok.kind is not T.IDENT:
-            raise self.syntax_error()
-        name = self.advance().text
-        key_types = None
-        dimension = None
-        if self.accept_op("["):
-            if not self.starts_type() and not self.tok.is_op("]"):
-                # int a[5]: a scalar array (its dimension a constant expression)
-                dimension = self.parse_assignment()
-                self.expect_op("]")
-            else:
-                keys: list[ast.TypeName] = []
-                while not self.accept_op("]"):
-                    keys.append(self.parse_type())
-                    if not self.tok.is_op("]"):
-                        self.expect_op(",")
-                key_types = tuple(keys)
+        declarations = []
+        while True:
+            pointers = 0
+            while self.accept_op("*"):  # int *p, *q: each declarator's own stars
+                pointers += 1
+            declared = ast.TypeName(type_name.span, type_name.base, type_name.pointers + pointers)
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance().text
+            key_types = None
+            dimension = None
+            if self.accept_op("["):
+                if not self.starts_type() and not self.tok.is_op("]"):
+                    # int a[5]: a scalar array (its dimension a constant expression)
+                    dimension = self.parse_assignment()
+                    self.expect_op("]")
+                else:
+                    keys: list[ast.TypeName] = []
+                    while not self.accept_op("]"):
+                        keys.append(self.parse_type())
+                        if not self.tok.is_op("]"):
+                            self.expect_op(",")
+                    key_types = tuple(keys)
+            declarations.append(ast.VarDecl(self.span_from(start), declared, scope, name, key_types, dimension))
+            if not self.accept_op(","):
+                break
         self.expect_op(";")
-        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types, dimension)
+        return declarations
 
     # Expressions -----------------------------------------------------------
 

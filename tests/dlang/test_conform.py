@@ -237,3 +237,24 @@ def test_address_of_a_d_variable_is_refused(expr: str, tag: str, message: str) -
     program = f"struct r {{ int n; }}; struct r rec;\nBEGIN {{ x = 1; a[1] = 2; p = {expr}; }}\n"
     result = run_engine(program, ["-x", "errtags"], [], "a.d")
     assert result.stderr == f"pcapprobe: failed to compile script a.d: [{tag}] line 2: {message}\n"
+
+
+def test_declarator_lists_and_struct_assignment_between_scopes() -> None:
+    """int a, b; this struct s p, q; each declarator declares a variable;
+    structs assign by value between globals and clause-locals, and an
+    assignment declares a struct variable as any other."""
+    program = """struct coords { int x, y; };
+struct particle { struct coords position, velocity; };
+int K, L;
+this int k, l;
+struct coords P, Q;
+this struct coords p, q;
+struct particle A, B;
+BEGIN {
+	L = 11; this->l = 12; Q.x = 13; Q.y = 14; this->q.x = 15;
+	B.velocity.y = 20;
+	P = this->q; this->p = B.velocity; A.velocity = Q; IMPLICIT = A;
+	printf("%d %d %d %d %d %d %d\\n", L, this->l, P.x, this->p.y, A.velocity.y, IMPLICIT.velocity.x, K + this->k);
+	exit(0);
+}"""
+    assert quiet(program) == "11 12 15 20 14 13 0\n\n"

@@ -1341,7 +1341,9 @@ class ClauseCompiler:
                 if value_type is None:
                     raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", target)
                 sym.globals[name] = self.storage_type(value_type, target)
-                self.env.names["G"][name] = "" if value_type.is_string else (None if value_type.kind == "ptr" else 0)
+                self.env.names["G"][name] = (
+                    context.Record(value_type.size) if value_type.kind == "struct"
+                    else "" if value_type.is_string else (None if value_type.kind == "ptr" else 0))
             return "G", repr(name), sym.globals[name], False
         if isinstance(target, ast.VarRef):
             if target.scope == "self" and target.name in sym.self_arrays:

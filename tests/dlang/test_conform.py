@@ -258,3 +258,12 @@ BEGIN {
 	exit(0);
 }"""
     assert quiet(program) == "11 12 15 20 14 13 0\n\n"
+
+
+def test_increment_creates_an_int64_variable() -> None:
+    """dt_cook_op1: a variable ++ or -- has just created is typed int64_t
+    (global, self->, this->, array element); op= leaves dt_xcook_ident's int."""
+    program = ('BEGIN { x++; --y; self->z++; this->w--; a[1]++; n += 1; '
+               'printf("%d %d %d %d %d %d\\n", sizeof (x), sizeof (y), sizeof (self->z), sizeof (this->w), '
+               'sizeof (a[1]), sizeof (n)); exit(0); }')
+    assert quiet(program) == "8 8 8 8 8 4\n\n"

@@ -1314,9 +1314,9 @@ class ClauseCompiler:
 
     def x_IncDec(self, node: ast.IncDec) -> tuple[str, ty.DType]:
         op = "+=" if node.op == "++" else "-="
-        # x++ declares an undeclared x as an int, as any assignment form does
-        # (dt_parser.c dt_node_op1 cooks its operand with create = B_TRUE)
-        container, key, t, deletes = self.lvalue(node.operand, ty.INT, node)
+        # x++ declares an undeclared x (dt_cook_op1 cooks its operand with
+        # create = B_TRUE) and gives a variable so created int64_t
+        container, key, t, deletes = self.lvalue(node.operand, ty.INT64, node)
         if t.kind != "int":
             # dt_cook_op1: ++ and -- take any scalar (a string is none)
             raise self.fail(D_OP_SCALAR, f"operator {node.op} requires operand of scalar type", node)

@@ -202,7 +202,7 @@ def test_trace_of_a_struct_is_its_bytes() -> None:
     ("struct a {\n\tint n;\n}\n\nstruct a x;\n", "D_DECL_COMBO", "invalid type combination"),
     ("struct s {\n\tint a;\n\tint a;\n};\n", "D_DECL_IDRED", "identifier redeclared: a"),
     ("struct s { int a; };\nstruct s { int b; };\n", "D_DECL_TYPERED", "type redeclared: struct s"),
-    ("struct s { int a; };\nstruct s x;\nBEGIN { x.b = 1; }\n", "D_MEMBER_NAME", "b is not a member of struct s"),
+    ("struct s { int a; };\nstruct s x;\nBEGIN { x.b = 1; }\n", "D_TYPE_MEMBER", "b is not a member of struct s"),
 ])
 def test_bad_struct_declarations(program: str, tag: str, message: str) -> None:
     result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "s.d")
@@ -267,3 +267,17 @@ def test_increment_creates_an_int64_variable() -> None:
                'printf("%d %d %d %d %d %d\\n", sizeof (x), sizeof (y), sizeof (self->z), sizeof (this->w), '
                'sizeof (a[1]), sizeof (n)); exit(0); }')
     assert quiet(program) == "8 8 8 8 8 4\n\n"
+
+
+@pytest.mark.parametrize(("expr", "tag", "message"), [
+    ("x.a", "D_OP_SOU", 'operator . cannot be applied to type "int"; must be applied to a struct or union'),
+    ("x->a", "D_OP_PTR", "operator -> must be applied to a pointer"),
+    ("p->a", "D_OP_SOU", 'operator -> cannot be applied to pointer to type "int"; '
+     "must be applied to a struct or union pointer"),
+    ("args[2]->nosuch", "D_XLATE_NOCONV", "translator does not define conversion for member: nosuch"),
+])
+def test_member_operators_on_the_wrong_operand(expr: str, tag: str, message: str) -> None:
+    """dt_cook_op2 DT_TOK_PTR/DT_TOK_DOT; the providers' args[] are translated types."""
+    program = f"ip:::receive {{ x = 1; p = (int *)0; y = {expr}; }}\n"
+    result = run_engine(program, ["-x", "errtags"], [], "m.d")
+    assert result.stderr == f"pcapprobe: failed to compile script m.d: [{tag}] line 1: {message}\n"

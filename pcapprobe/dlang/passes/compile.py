@@ -49,14 +49,16 @@ from pcapprobe.dlang.diagnostics import (
     D_MACRO_UNDEF,
     D_ADDROF_LVAL,
     D_ADDROF_VAR,
-    D_MEMBER_NAME,
     D_OP_ACT,
     D_OP_ARITH,
     D_OP_INCOMPAT,
     D_OP_INT,
     D_OP_LVAL,
     D_OP_SCALAR,
-    D_OP_STRUCT,
+    D_OP_PTR,
+    D_OP_SOU,
+    D_TYPE_MEMBER,
+    D_XLATE_NOCONV,
     D_PROTO_ARG,
     D_PRED_SCALAR,
     D_PRINTA_AGGKEY,
@@ -1030,18 +1032,26 @@ class ClauseCompiler:
         if not node.arrow and t.kind == "struct" and t.struct in self.sym.records:
             field, mt = self.record_field(t, node)
             return f"{code}[{field}]", mt
+        # dt_cook_op2 DT_TOK_PTR/DT_TOK_DOT, in its order and words
         if node.arrow:
+            if t.kind not in ("ptr", "null"):
+                raise self.fail(D_OP_PTR, "operator -> must be applied to a pointer", node)
+            if t.struct is None or (t.target is not None and t.target.kind != "struct"):
+                target = t.target.name if t.target is not None else "void"
+                raise self.fail(D_OP_SOU, f'operator -> cannot be applied to pointer to type "{target}"; '
+                                "must be applied to a struct or union pointer", node)
             if t.struct in self.sym.records:
                 # no memory a pointer could point into: reading through it faults
                 return f"BADADDR({code})", self.record_member(t, node)[0]
-            if t.kind != "ptr" or t.struct is None or (t.target is not None and t.target.kind != "struct"):
-                raise self.fail(D_OP_STRUCT, f"operator -> must be applied to a pointer to a structure or union", node)
         elif t.kind != "struct":
-            raise self.fail(D_OP_STRUCT, f"operator . must be applied to a structure or union", node)
+            raise self.fail(D_OP_SOU, f'operator . cannot be applied to type "{t}"; '
+                            "must be applied to a struct or union", node)
         struct = catalog.STRUCTS[t.struct]  # type: ignore[index]
         member = struct.member(node.name)
         if member is None:
-            raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
+            # the providers' arguments are translated (ip.d, tcp.d, ...): a
+            # member no translator defines is D_XLATE_NOCONV
+            raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {node.name}", node)
         return member_code(code, node.name), ty.from_ctype(member.ctype)
 
     def record_member(self, t: ty.DType, node: ast.Member) -> tuple[ty.DType, int, int]:
@@ -1049,7 +1059,7 @@ class ClauseCompiler:
         record = self.sym.records[t.struct]  # type: ignore[index]
         member = record.members.get(node.name)
         if member is None:
-            raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {record.name}", node)
+            raise self.fail(D_TYPE_MEMBER, f"{node.name} is not a member of {record.name}", node)
         return member
 
     def record_field(self, t: ty.DType, node: ast.Member, base: int = 0) -> tuple[str, ty.DType]:
@@ -1079,7 +1089,8 @@ class ClauseCompiler:
         offset = 0
         for link in chain:
             if t.kind != "struct" or t.struct not in self.sym.records:
-                raise self.fail(D_OP_STRUCT, "operator . must be applied to a structure or union", link)
+                raise self.fail(D_OP_SOU, f'operator . cannot be applied to type "{t}"; '
+                                "must be applied to a struct or union", link)
             if link is chain[-1]:
                 field, mt = self.record_field(t, link, offset)
                 return container, field, mt, False

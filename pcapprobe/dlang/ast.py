@@ -171,6 +171,13 @@ class Stringof(Node):
     operand: Node
 
 
+class Xlate(Node):
+    """xlate < TYPE > ( operand ): the translator from the operand's type."""
+
+    type: TypeName
+    operand: Node
+
+
 # Statements ------------------------------------------------------------------
 
 
@@ -239,6 +246,15 @@ class StructDecl(Node):
     kind: str  # "struct" or "union"
     tag: str
     members: tuple[MemberDecl, ...]
+
+
+class TranslatorDecl(Node):
+    """translator OUT < IN NAME > { member = expr; ... };"""
+
+    output: TypeName
+    input: TypeName
+    param: str
+    members: tuple[tuple[str, Node, Span], ...]
 
 
 class TypedefDecl(Node):

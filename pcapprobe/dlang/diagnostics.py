@@ -93,6 +93,10 @@ D_DECL_TYPERED = "D_DECL_TYPERED"  # a type tag declared twice
 D_DECL_INCOMPLETE = "D_DECL_INCOMPLETE"  # a member of a type not (yet) defined
 D_DECL_VOIDOBJ = "D_DECL_VOIDOBJ"  # a void member
 D_DECL_COMBO = "D_DECL_COMBO"  # two type specifiers (a struct body without its ';')
+D_XLATE_SOU = "D_XLATE_SOU"  # a translator's output not a struct or union
+D_XLATE_REDECL = "D_XLATE_REDECL"  # a translator declared twice
+D_XLATE_MEMB = "D_XLATE_MEMB"  # a translator member its output does not have
+D_XLATE_NONE = "D_XLATE_NONE"  # xlate with no translator for the operand
 D_ADDROF_VAR = "D_ADDROF_VAR"  # & of a D variable or something inside one
 D_ADDROF_LVAL = "D_ADDROF_LVAL"  # & of something that is not an lvalue
 

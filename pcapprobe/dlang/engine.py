@@ -28,6 +28,9 @@ from pcapprobe.dlang.diagnostics import (
     D_DECL_TYPE,
     D_DECL_TYPERED,
     D_DECL_VOIDOBJ,
+    D_XLATE_MEMB,
+    D_XLATE_REDECL,
+    D_XLATE_SOU,
     D_EMPTY,
     D_MACRO_UNUSED,
     D_NOREG,
@@ -52,6 +55,7 @@ from pcapprobe.dlang.passes.semantic import (
     Inline,
     RecordType,
     Symbols,
+    Translator,
 )
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
@@ -256,6 +260,7 @@ class Program:
             "STORE": context.store,
             "RECORD": context.Record,
             "BADADDR": context.bad_address,
+            "XLATE": context.translate,
             "FIELD": context.Field,
             "STOREDEL": context.store_or_delete,
             "POST": context.post,
@@ -398,6 +403,38 @@ class Program:
             self.declare_typedef(source, item)
         elif isinstance(item, ast.StructDecl):
             self.declare_record(source, item)
+        elif isinstance(item, ast.TranslatorDecl):
+            self.declare_translator(source, item)
+
+    def declare_translator(self, source: Source, item: ast.TranslatorDecl) -> None:
+        """dt_node_xlator: the output must be a struct or union, the pair
+        new, each member one of the output's; the members' expressions are
+        compiled now (with the input bound to the parameter) for their errors."""
+        sym = self.symbols
+        output = sym.named(item.output.base, item.output.pointers)
+        if output is None and item.output.base.split()[0] in ("struct", "union"):
+            raise self.fail(D_XLATE_SOU, f"incomplete struct/union/enum {item.output.base}", source, item.output.span)
+        if output is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.output.base}", source, item.output.span)
+        input_type = sym.named(item.input.base, item.input.pointers)
+        if input_type is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.input.base}", source, item.input.span)
+        key = (input_type.name, output.name)
+        if key in sym.translators:
+            raise self.fail(D_XLATE_REDECL, f"translator from {input_type} to {output} has already been declared",
+                            source, item.span)
+        record = sym.records.get(output.struct or "") if output.kind == "struct" else None
+        if record is None:
+            raise self.fail(D_XLATE_SOU, "translator output type must be a struct or union", source, item.span)
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        compiler.bindings[item.param] = ("None", input_type)
+        members: dict[str, ast.Node] = {}
+        for name, expr, span in item.members:
+            if name not in record.members:
+                raise self.fail(D_XLATE_MEMB, f"translator member {name} is not a member of {output}", source, span)
+            compiler.expr(expr)
+            members[name] = expr
+        sym.translators[key] = Translator(input_type, output, item.param, members)
 
     def declare_record(self, source: Source, item: ast.StructDecl) -> None:
         """dt_decl_member and ctf_add_struct/union: the members in order at

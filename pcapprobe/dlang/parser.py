@@ -150,6 +150,8 @@ class Parser:
                 items.append(self.parse_inline())
             elif token.is_kw("typedef"):
                 items.extend(self.parse_typedef())
+            elif token.is_kw("translator"):
+                items.append(self.parse_translator())
             elif self.starts_enum_body():
                 items.append(self.parse_enum())
                 self.refuse_second_type()
@@ -380,14 +382,41 @@ class Parser:
         self.refuse_second_type()
         items: list[ast.Node] = [*self.inner_types, record]
         self.inner_types.clear()
-        type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
-        while self.tok.kind is T.IDENT:
+        while self.tok.kind is T.IDENT or self.tok.is_op("*"):
+            pointers = 0
+            while self.accept_op("*"):
+                pointers += 1
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
             name = self.advance()
+            type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}", pointers)
             items.append(ast.VarDecl(name.span, type_name, "global", name.text, None))
             if not self.accept_op(","):
                 break
         self.expect_op(";")
         return items
+
+    def parse_translator(self) -> ast.TranslatorDecl:
+        """translator := 'translator' type '<' type NAME '>' '{' (NAME '=' expr ';')* '}' ';'"""
+        start = self.advance().span
+        output = self.parse_type()
+        self.expect_op("<")
+        input_type = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        param = self.advance().text
+        self.expect_op(">")
+        self.expect_op("{")
+        members: list[tuple[str, ast.Node, Span]] = []
+        while not self.accept_op("}"):
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance()
+            self.expect_op("=")
+            members.append((name.text, self.parse_assignment(), name.span))
+            self.expect_op(";")
+        self.expect_op(";")
+        return ast.TranslatorDecl(self.span_from(start), output, input_type, param, tuple(members))
 
     def refuse_second_type(self) -> None:
         """A type defined and then another type name, as when the ';' after
@@ -581,6 +610,15 @@ class Parser:
                 return ast.Cast(token.span.join(operand.span), type_name, operand)
         if token.is_kw("sizeof"):
             return self.parse_sizeof()
+        if token.is_kw("xlate"):
+            self.advance()
+            self.expect_op("<")
+            type_name = self.parse_type()
+            self.expect_op(">")
+            self.expect_op("(")
+            operand = self.parse_expr()
+            self.expect_op(")")
+            return self.parse_postfix(ast.Xlate(self.span_from(token.span), type_name, operand))
         if token.is_kw("stringof"):
             self.advance()
             operand = self.parse_unary()

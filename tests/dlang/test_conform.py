@@ -281,3 +281,48 @@ def test_member_operators_on_the_wrong_operand(expr: str, tag: str, message: str
     program = f"ip:::receive {{ x = 1; p = (int *)0; y = {expr}; }}\n"
     result = run_engine(program, ["-x", "errtags"], [], "m.d")
     assert result.stderr == f"pcapprobe: failed to compile script m.d: [{tag}] line 1: {message}\n"
+
+
+# Translators (Dynamic Tracing Guide, "Translators"; dt_node_xlator and
+# dt_cook_op2 DT_TOK_XLATE).
+TRANSLATOR_PROGRAM = """\
+struct in_s { int i; char c; };
+struct out_s { int twice; char same; long unset; };
+typedef struct out_s out_t;
+translator struct out_s < struct in_s v > {
+	twice = ((struct in_s) v).i * 2;
+	same = v.c;
+};
+translator out_t < int n > { twice = n + n; };
+struct in_s f;
+BEGIN
+{
+	f.i = 10;
+	f.c = 'c';
+	whole = xlate < struct out_s > (f);
+	printf("%d %c %d %d %d\\n", xlate < struct out_s > (f).twice, xlate < struct out_s > (f).same,
+	    whole.twice, whole.unset, xlate < out_t * > (21)->twice);
+	exit(0);
+}
+"""
+
+
+def test_translators_translate_members_and_whole_values() -> None:
+    assert quiet(TRANSLATOR_PROGRAM) == "20 c 20 0 42\n\n"
+
+
+@pytest.mark.parametrize(("program", "tag", "message"), [
+    ("struct o { int a; };\ntranslator struct o < int x > { a = x; };\ntranslator struct o < int y > { a = y; };\n",
+     "D_XLATE_REDECL", "translator from int to struct o has already been declared"),
+    ("translator int < int x > { a = x; };\n", "D_XLATE_SOU", "translator output type must be a struct or union"),
+    ("translator struct nosuch < int x > { a = x; };\n", "D_XLATE_SOU", "incomplete struct/union/enum struct nosuch"),
+    ("struct o { int a; };\ntranslator struct o < int x > { b = x; };\n", "D_XLATE_MEMB",
+     "translator member b is not a member of struct o"),
+    ('struct o { int a; };\ntranslator struct o < int x > { a = x; };\nBEGIN { y = xlate<struct o>("s").a; }\n',
+     "D_XLATE_NONE", 'cannot translate from "string" to "struct o"'),
+    ("struct o { int a, b; };\ntranslator struct o < int x > { a = x; };\nBEGIN { y = xlate<struct o>(1).b; }\n",
+     "D_XLATE_NOCONV", "translator does not define conversion for member: b"),
+])
+def test_translator_errors(program: str, tag: str, message: str) -> None:
+    result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "t.d")
+    assert result.status == 1 and f"[{tag}]" in result.stderr and result.stderr.endswith(f": {message}\n")

@@ -59,6 +59,7 @@ from pcapprobe.dlang.diagnostics import (
     D_OP_SOU,
     D_TYPE_MEMBER,
     D_XLATE_NOCONV,
+    D_XLATE_NONE,
     D_PROTO_ARG,
     D_PRED_SCALAR,
     D_PRINTA_AGGKEY,
@@ -76,6 +77,7 @@ from pcapprobe.dlang.passes.semantic import (
     ArrayInfo,
     Inline,
     Symbols,
+    Translator,
 )
 from pcapprobe.dlang.source import Source
 from pcapprobe.probes import catalog
@@ -272,6 +274,8 @@ class ClauseCompiler:
     def __init__(self, env: Env, clause: ast.Clause, probe: catalog.Probe) -> None:
         self.env = env
         self.sym = env.symbols
+        # a translator's parameter while its members compile: name -> (code, type)
+        self.bindings: dict[str, tuple[str, ty.DType]] = {}
         self.clause = clause
         self.probe = probe
         self.arg_types = tuple(ty.from_ctype(c) for c in probe.args)
@@ -844,6 +848,8 @@ class ClauseCompiler:
 
     def x_Ident(self, node: ast.Ident) -> tuple[str, ty.DType]:
         name = node.name
+        if name in self.bindings:
+            return self.bindings[name]
         sym = self.sym
         if name in sym.inlines:
             return self.inline_value(sym.inlines[name])
@@ -1014,8 +1020,60 @@ class ClauseCompiler:
             return f"{node.base.scope}->{node.base.name}"
         return node.base.name if isinstance(node.base, ast.Ident) else "array"
 
+    def translator(self, node: ast.Xlate) -> tuple[Translator, str, ty.DType]:
+        """dt_xlator_lookup for xlate<T>(e): a translator to T (or what T
+        points to) from e's type exactly, else from a compatible one."""
+        out = self.sym.named(node.type.base, node.type.pointers)
+        if out is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
+        target = out.target if out.kind == "ptr" and out.target is not None else out
+        code, t = self.expr(node.operand)
+        found = self.sym.translators.get((t.name, target.name))
+        if found is None:
+            for (_, output), candidate in self.sym.translators.items():
+                if output == target.name and (candidate.input.kind == t.kind or
+                                              {candidate.input.kind, t.kind} <= {"ptr", "null"}):
+                    found = candidate
+                    break
+        if found is None:
+            raise self.fail(D_XLATE_NONE, f'cannot translate from "{t}" to "{out}"', node)
+        return found, code, t
+
+    def translated_member(self, found: Translator, code: str, t: ty.DType, name: str,
+                          node: ast.Node) -> tuple[str, ty.DType]:
+        """One member of a translation: its expression with the operand bound
+        to the translator's parameter, converted to the member's type."""
+        expr = found.members.get(name)
+        if expr is None:
+            raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {name}", node)
+        mt = self.sym.records[found.output.struct].members[name][0]  # type: ignore[index]
+        saved = self.bindings
+        self.bindings = {found.param: (code, t)}
+        try:
+            value, vt = self.expr(expr)
+        finally:
+            self.bindings = saved
+        return (convert(value, vt, mt) if mt.kind == "int" and vt.kind in ("int", "null") else value), mt
+
+    def x_Xlate(self, node: ast.Xlate) -> tuple[str, ty.DType]:
+        """A whole translation: a struct value with every member it defines."""
+        found, code, t = self.translator(node)
+        record = self.sym.records[found.output.struct]  # type: ignore[index]
+        fields = []
+        for name in found.members:
+            value, _ = self.translated_member(found, code, t, name, node)
+            member = ast.Member(node.span, node, name, False)
+            fields.append(f"({self.record_field(found.output, member)[0]}, {value})")
+        out = self.sym.named(node.type.base, node.type.pointers)
+        return f"XLATE({record.size}, ({', '.join(fields)},))" if fields else f"RECORD({record.size})", out  # type: ignore[return-value]
+
     def x_Member(self, node: ast.Member) -> tuple[str, ty.DType]:
         base = node.base
+        if isinstance(base, ast.Xlate):  # xlate<T>(e).m: only that member's expression
+            found, code, t = self.translator(base)
+            if node.name not in self.sym.records[found.output.struct].members:  # type: ignore[index]
+                raise self.fail(D_TYPE_MEMBER, f"{node.name} is not a member of {found.output}", node)
+            return self.translated_member(found, code, t, node.name, node)
         arg = None
         if (node.arrow and isinstance(base, ast.Index) and isinstance(base.base, ast.Ident)
                 and base.base.name == "args" and len(base.indexes) == 1):
@@ -1166,6 +1224,8 @@ class ClauseCompiler:
             raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
         if target.kind == "string" and t.kind == "string":
             return code, t
+        if target.kind == "struct" and t.kind == "struct" and target.name == t.name:
+            return code, target  # to the same type (ctf_type_compat)
         raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
 
     def x_Sizeof(self, node: ast.Sizeof) -> tuple[str, ty.DType]:

@@ -107,6 +107,16 @@ class RecordType:
 
 
 @dataclass(slots=True)
+class Translator:
+    """translator OUT < IN param > { member = expr; ... }"""
+
+    input: ty.DType
+    output: ty.DType
+    param: str
+    members: dict[str, ast.Node]
+
+
+@dataclass(slots=True)
 class Symbols:
     """Every name the program has declared so far."""
 
@@ -119,6 +129,7 @@ class Symbols:
     aggs: dict[str, AggInfo] = field(default_factory=dict)
     types: dict[str, ty.DType] = field(default_factory=dict)  # typedef names, enum/struct/union tags
     records: dict[str, RecordType] = field(default_factory=dict)  # by type name
+    translators: dict[tuple[str, str], Translator] = field(default_factory=dict)  # (input, output) names
 
     def named(self, base: str, pointers: int = 0) -> ty.DType | None:
         """The type a type name written in the program stands for: one it

@@ -317,3 +317,11 @@ class Record(bytearray):
 
     def copy(self) -> Record:
         return Record(self)
+
+
+def translate(size: int, fields: tuple[tuple[Field, Any], ...]) -> Record:
+    """xlate<struct s>(e): a struct value with each translated member set."""
+    value = Record(size)
+    for field, member in fields:
+        value[field] = member
+    return value

@@ -87,7 +87,20 @@ def _enum(node: ast.EnumDecl) -> str:
     return f"enum{tag} {{ {members} }};"
 
 
+def _record(node: ast.StructDecl) -> str:
+    members = "".join(f" {_declared(m.type, m.name)}{f'[{expr_text(m.dimension)}]' if m.dimension else ''};"
+                      for m in node.members)
+    return f"{node.kind} {node.tag} {{{members} }};"
+
+
+def _translator(node: ast.TranslatorDecl) -> str:
+    members = "".join(f" {name} = {expr_text(value)};" for name, value, _ in node.members)
+    return f"translator {type_text(node.output)} < {_declared(node.input, node.param)} > {{{members} }};"
+
+
 _ITEMS: dict[type, Callable] = {
+    ast.StructDecl: _record,
+    ast.TranslatorDecl: _translator,
     ast.EnumDecl: _enum,
     ast.TypedefDecl: lambda n: f"typedef {_declared(n.type, n.name)};",
     ast.Clause: _clause,
@@ -179,6 +192,8 @@ def _expr(node: ast.Node) -> str:  # noqa: PLR0911, PLR0912 - one case per node 
         return f"sizeof ({expr_text(node.operand)})"  # type: ignore[arg-type]
     if isinstance(node, ast.Stringof):
         return f"stringof({expr_text(node.operand)})"
+    if isinstance(node, ast.Xlate):
+        return f"xlate<{type_text(node.type)}>({expr_text(node.operand)})"
     if isinstance(node, ast.Call):
         return f"{node.name}({_args(node.args)})"
     if isinstance(node, ast.Index):

@@ -214,6 +214,7 @@ class InlineDecl(Node):
     type: TypeName
     name: str
     value: Node
+    params: tuple[tuple[TypeName, str], ...] | None = None  # inline int f[int x] = x + 1;
 
 
 class VarDecl(Node):

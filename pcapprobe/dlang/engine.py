@@ -519,12 +519,24 @@ class Program:
             raise self.fail(D_DECL_IDRED, f"identifier redefined: {item.name}\n\t current: inline definition\n"
                             f"\tprevious: {kind} {what}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        params = None
+        if item.params is not None:
+            params = []
+            for param_type, param in item.params:
+                pt = self.symbols.named(param_type.base, param_type.pointers)
+                if pt is None:
+                    raise self.fail(D_DECL_TYPE, f"undefined type name: {param_type.base}", source, param_type.span)
+                params.append((pt, param))
+                compiler.bindings[param] = (compiler.zero(pt), pt)
         try:
             code, vt = compiler.expr(item.value)
         except RecursionError:
             raise self.fail(D_NOREG, "Insufficient registers to generate code", source, item.span) from None
         if not compiler.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'inline {item.name} definition uses incompatible types: "{t}" = "{vt}"', source, item.span)
+        if params is not None:  # an inline array: its expression, once per use
+            self.symbols.inlines[item.name] = Inline(t, None, item.value, tuple(params))
+            return
         value = self.constant_value(item.value, code, t)
         self.symbols.inlines[item.name] = Inline(t, value, item.value if value is None else None)
 

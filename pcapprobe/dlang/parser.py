@@ -458,13 +458,24 @@ class Parser:
         if self.tok.kind is not T.IDENT:
             raise self.syntax_error()
         name = self.advance().text
+        params = None
+        if self.accept_op("["):  # an inline array: inline int f[int x, int y] = x + y;
+            found: list[tuple[ast.TypeName, str]] = []
+            while not self.accept_op("]"):
+                param_type = self.parse_type()
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                found.append((param_type, self.advance().text))
+                if not self.tok.is_op("]"):
+                    self.expect_op(",")
+            params = tuple(found)
         self.expect_op("=")
         value = self.parse_assignment()
         self.expect_op(";")
         folded = self.folded(value)
-        if folded is not None and not type_name.pointers:
+        if folded is not None and not type_name.pointers and params is None:
             self.constants[name] = folded
-        return ast.InlineDecl(self.span_from(start), type_name, name, value)
+        return ast.InlineDecl(self.span_from(start), type_name, name, value, params)
 
     def parse_var_decl(self) -> list[ast.VarDecl]:
         """decl := ['self'|'this'] type declarator (',' declarator)* ';'

@@ -105,7 +105,9 @@ _ITEMS: dict[type, Callable] = {
     ast.TypedefDecl: lambda n: f"typedef {_declared(n.type, n.name)};",
     ast.Clause: _clause,
     ast.Pragma: lambda n: "#pragma " + " ".join(n.words),
-    ast.InlineDecl: lambda n: f"inline {_declared(n.type, n.name)} = {expr_text(n.value)};",
+    ast.InlineDecl: lambda n: f"inline {_declared(n.type, n.name)}"
+                              + (f"[{', '.join(_declared(t, p) for t, p in n.params)}]" if n.params is not None else "")
+                              + f" = {expr_text(n.value)};",
     ast.VarDecl: _var_decl,
     ast.ExprStmt: lambda n: expr_text(n.expr),
     ast.AggStmt: _agg,

@@ -326,3 +326,18 @@ def test_translators_translate_members_and_whole_values() -> None:
 def test_translator_errors(program: str, tag: str, message: str) -> None:
     result = run_engine(program + "BEGIN { exit(0); }\n", ["-x", "errtags"], [], "t.d")
     assert result.status == 1 and f"[{tag}]" in result.stderr and result.stderr.endswith(f": {message}\n")
+
+
+def test_inline_arrays_and_struct_inlines() -> None:
+    """inline TYPE name[TYPE p, ...] = expr; is expr with the subscripts bound
+    to the parameters, at each use (Dynamic Tracing Guide, "Inlines")."""
+    program = """struct s { int s_x; };
+translator struct s < int T > { s_x = T + 1; };
+inline int sum[int x, int y] = x + y;
+inline string greet[string who] = strjoin("hi ", who);
+inline int next[int x] = (xlate < struct s > (x)).s_x;
+inline struct s made = xlate < struct s > (122);
+BEGIN { printf("%d %s %d %d\\n", sum[10, 20] * 2, greet["bob"], next[123], made.s_x); exit(0); }"""
+    assert quiet(program) == "60 hi bob 124 123\n\n"
+    result = run_engine("inline int f[int x] = x;\nBEGIN { y = f[1, 2]; }\n", ["-x", "errtags"], [], "i.d")
+    assert result.stderr.endswith("[D_PROTO_LEN] line 2: f[ ] prototype mismatch: 2 args passed, 1 expected\n")

@@ -852,7 +852,7 @@ class ClauseCompiler:
             return self.bindings[name]
         sym = self.sym
         if name in sym.inlines:
-            return self.inline_value(sym.inlines[name])
+            return self.inline_value(sym.inlines[name], node)
         if name in BUILTIN_VARIABLES:
             return self.builtin(name), BUILTIN_VARIABLES[name]
         if name in sym.globals:
@@ -863,7 +863,25 @@ class ClauseCompiler:
             raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)
         raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", node)
 
-    def inline_value(self, inline: Inline) -> tuple[str, ty.DType]:
+    def inline_value(self, inline: Inline, node: ast.Node | None = None,
+                     args: tuple[ast.Node, ...] = ()) -> tuple[str, ty.DType]:
+        if inline.params is not None:
+            name = getattr(node, "name", "")
+            if not isinstance(node, ast.Index):
+                raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)  # type: ignore[arg-type]
+            if len(args) != len(inline.params):
+                raise self.fail(D_PROTO_LEN, f"{node.base.name}[ ] prototype mismatch: {len(args)} arg"  # type: ignore[attr-defined]
+                                f"{'s' if len(args) != 1 else ''} passed, {len(inline.params)} expected", node)
+            bound = {}
+            for arg, (pt, param) in zip(args, inline.params):
+                code, t = self.expr(arg)
+                bound[param] = (convert(code, t, pt) if pt.kind == "int" and t.kind == "int" else code, pt)
+            saved, self.bindings = self.bindings, {**self.bindings, **bound}
+            try:
+                code, t = self.expr(inline.node)  # type: ignore[arg-type]
+            finally:
+                self.bindings = saved
+            return (convert(code, t, inline.type) if inline.type.kind == "int" and t.kind == "int" else code), inline.type
         if inline.node is not None:
             code, t = self.expr(inline.node)
             if inline.type.kind == "int" and t.kind == "int":
@@ -930,6 +948,9 @@ class ClauseCompiler:
                 self.require_int(t, node.indexes[0], name + "[ ]", 1)
                 tname = self.env.constant("TBL", table)
                 return f"{tname}.get({convert(code, t, key_t)}, {default!r})", value_t
+            inline = self.sym.inlines.get(name)
+            if inline is not None and inline.params is not None:
+                return self.inline_value(inline, node, node.indexes)
             info = self.sym.arrays.get(name)
             if info is None:
                 if name in self.sym.globals or name in self.sym.inlines or name in BUILTIN_VARIABLES:

@@ -47,6 +47,7 @@ class Inline:
     type: ty.DType
     value: int | str | None = None
     node: ast.Node | None = None
+    params: tuple[tuple[ty.DType, str], ...] | None = None  # an inline array's parameters
 
 
 def builtin_inlines() -> dict[str, Inline]:

@@ -171,6 +171,11 @@ class Stringof(Node):
     operand: Node
 
 
+class Offsetof(Node):
+    type: TypeName
+    member: str
+
+
 class Xlate(Node):
     """xlate < TYPE > ( operand ): the translator from the operand's type."""
 

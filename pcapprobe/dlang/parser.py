@@ -621,6 +621,16 @@ class Parser:
                 return ast.Cast(token.span.join(operand.span), type_name, operand)
         if token.is_kw("sizeof"):
             return self.parse_sizeof()
+        if token.is_kw("offsetof"):  # offsetof ( type , member )
+            self.advance()
+            self.expect_op("(")
+            type_name = self.parse_type()
+            self.expect_op(",")
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            member = self.advance().text
+            self.expect_op(")")
+            return ast.Offsetof(self.span_from(token.span), type_name, member)
         if token.is_kw("xlate"):
             self.advance()
             self.expect_op("<")

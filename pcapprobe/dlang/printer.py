@@ -194,6 +194,8 @@ def _expr(node: ast.Node) -> str:  # noqa: PLR0911, PLR0912 - one case per node 
         return f"sizeof ({expr_text(node.operand)})"  # type: ignore[arg-type]
     if isinstance(node, ast.Stringof):
         return f"stringof({expr_text(node.operand)})"
+    if isinstance(node, ast.Offsetof):
+        return f"offsetof({type_text(node.type)}, {node.member})"
     if isinstance(node, ast.Xlate):
         return f"xlate<{type_text(node.type)}>({expr_text(node.operand)})"
     if isinstance(node, ast.Call):

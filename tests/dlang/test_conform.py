@@ -341,3 +341,11 @@ BEGIN { printf("%d %s %d %d\\n", sum[10, 20] * 2, greet["bob"], next[123], made.
     assert quiet(program) == "60 hi bob 124 123\n\n"
     result = run_engine("inline int f[int x] = x;\nBEGIN { y = f[1, 2]; }\n", ["-x", "errtags"], [], "i.d")
     assert result.stderr.endswith("[D_PROTO_LEN] line 2: f[ ] prototype mismatch: 2 args passed, 1 expected\n")
+
+
+def test_offsetof_of_a_struct_member() -> None:
+    program = ('struct s { char c; long l; int i; }; BEGIN { printf("%d %d %d\\n", offsetof(struct s, c), '
+               'offsetof(struct s, l), offsetof(struct s, i)); exit(0); }')
+    assert quiet(program) == "0 8 16\n\n"
+    result = run_engine("BEGIN { x = offsetof(int, c); }\n", ["-x", "errtags"], [], "o.d")
+    assert result.stderr.endswith("[D_OFFSETOF_TYPE] line 1: offsetof operand must be a struct or union type\n")

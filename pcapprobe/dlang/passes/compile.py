@@ -59,6 +59,8 @@ from pcapprobe.dlang.diagnostics import (
     D_OP_SOU,
     D_TYPE_MEMBER,
     D_XLATE_NOCONV,
+    D_OFFSETOF_TYPE,
+    D_UNKNOWN,
     D_XLATE_NONE,
     D_PROTO_ARG,
     D_PRED_SCALAR,
@@ -1258,6 +1260,17 @@ class ClauseCompiler:
             assert node.operand is not None
             _, t = self.expr(node.operand)
         return repr(self.size_of(t)), ty.SIZE_T
+
+    def x_Offsetof(self, node: ast.Offsetof) -> tuple[str, ty.DType]:
+        """offsetof(struct s, m): the byte offset of m, a size_t constant."""
+        t = self.sym.named(node.type.base, node.type.pointers)
+        record = self.sym.records.get(t.struct or "") if t is not None and t.kind == "struct" else None
+        if record is None:
+            raise self.fail(D_OFFSETOF_TYPE, "offsetof operand must be a struct or union type", node)
+        member = record.members.get(node.member)
+        if member is None:
+            raise self.fail(D_UNKNOWN, f"failed to determine offset of {node.member}: Member name not found", node)
+        return repr(member[1]), ty.SIZE_T
 
     def size_of(self, t: ty.DType) -> int:
         return self.layout(t)[0]

@@ -19,13 +19,15 @@ from pcapprobe.dlang import ast
 from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
+    D_ADDROF_LVAL,
+    D_ADDROF_VAR,
     D_AGG_FUNC,
     D_AGG_NULL,
     D_AGG_REDEF,
     D_AGG_SCALAR,
     D_ARGS_IDX,
-    D_ARR_BADREF,
     D_ARGS_TYPE,
+    D_ARR_BADREF,
     D_CAST_INVAL,
     D_DECL_TYPE,
     D_IDENT_UNDEF,
@@ -47,31 +49,28 @@ from pcapprobe.dlang.diagnostics import (
     D_LQUANT_STEPTYPE,
     D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
-    D_ADDROF_LVAL,
-    D_ADDROF_VAR,
+    D_OFFSETOF_TYPE,
     D_OP_ACT,
     D_OP_ARITH,
     D_OP_INCOMPAT,
     D_OP_INT,
     D_OP_LVAL,
-    D_OP_SCALAR,
     D_OP_PTR,
+    D_OP_SCALAR,
     D_OP_SOU,
-    D_TYPE_MEMBER,
-    D_XLATE_NOCONV,
-    D_OFFSETOF_TYPE,
-    D_UNKNOWN,
-    D_XLATE_NONE,
-    D_PROTO_ARG,
     D_PRED_SCALAR,
     D_PRINTA_AGGKEY,
     D_PRINTA_AGGPROTO,
+    D_PROTO_ARG,
     D_PROTO_LEN,
+    D_TYPE_MEMBER,
+    D_UNKNOWN,
+    D_XLATE_NOCONV,
+    D_XLATE_NONE,
     DCompileError,
     error,
 )
 from pcapprobe.dlang.passes import speculation
-from pcapprobe.dlang.runtime import context
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -81,6 +80,7 @@ from pcapprobe.dlang.passes.semantic import (
     Symbols,
     Translator,
 )
+from pcapprobe.dlang.runtime import context
 from pcapprobe.dlang.source import Source
 from pcapprobe.probes import catalog
 
@@ -865,31 +865,34 @@ class ClauseCompiler:
             raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)
         raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", node)
 
-    def inline_value(self, inline: Inline, node: ast.Node | None = None,
-                     args: tuple[ast.Node, ...] = ()) -> tuple[str, ty.DType]:
+    def inline_value(self, inline: Inline, node: ast.Node | None = None) -> tuple[str, ty.DType]:
         if inline.params is not None:
-            name = getattr(node, "name", "")
-            if not isinstance(node, ast.Index):
-                raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)  # type: ignore[arg-type]
-            if len(args) != len(inline.params):
-                raise self.fail(D_PROTO_LEN, f"{node.base.name}[ ] prototype mismatch: {len(args)} arg"  # type: ignore[attr-defined]
-                                f"{'s' if len(args) != 1 else ''} passed, {len(inline.params)} expected", node)
-            bound = {}
-            for arg, (pt, param) in zip(args, inline.params):
-                code, t = self.expr(arg)
-                bound[param] = (convert(code, t, pt) if pt.kind == "int" and t.kind == "int" else code, pt)
-            saved, self.bindings = self.bindings, {**self.bindings, **bound}
-            try:
-                code, t = self.expr(inline.node)  # type: ignore[arg-type]
-            finally:
-                self.bindings = saved
-            return (convert(code, t, inline.type) if inline.type.kind == "int" and t.kind == "int" else code), inline.type
+            raise self.fail(D_OP_SCALAR, f"{getattr(node, 'name', '')}[ ] must be referenced with a subscript", node)  # type: ignore[arg-type]
         if inline.node is not None:
             code, t = self.expr(inline.node)
             if inline.type.kind == "int" and t.kind == "int":
                 return convert(code, t, inline.type), inline.type
             return code, inline.type
         return repr(inline.value), inline.type
+
+    def inline_array_value(self, inline: Inline, node: ast.Index) -> tuple[str, ty.DType]:
+        """``f[a, b]`` of ``inline T f[T1 x, T2 y] = expr``: expr with the
+        subscripts bound to the parameters, converted to T."""
+        params = inline.params or ()
+        if len(node.indexes) != len(params):
+            count = len(node.indexes)
+            raise self.fail(D_PROTO_LEN, f"{self.base_name(node)}[ ] prototype mismatch: {count} arg"
+                            f"{'s' if count != 1 else ''} passed, {len(params)} expected", node)
+        bound = {}
+        for arg, (pt, param) in zip(node.indexes, params):
+            code, t = self.expr(arg)
+            bound[param] = (convert(code, t, pt) if pt.kind == "int" and t.kind == "int" else code, pt)
+        saved, self.bindings = self.bindings, {**self.bindings, **bound}
+        try:
+            code, t = self.expr(inline.node)  # type: ignore[arg-type]
+        finally:
+            self.bindings = saved
+        return (convert(code, t, inline.type) if inline.type.kind == "int" and t.kind == "int" else code), inline.type
 
     def builtin(self, name: str) -> str:
         if name == "walltimestamp":
@@ -952,7 +955,7 @@ class ClauseCompiler:
                 return f"{tname}.get({convert(code, t, key_t)}, {default!r})", value_t
             inline = self.sym.inlines.get(name)
             if inline is not None and inline.params is not None:
-                return self.inline_value(inline, node, node.indexes)
+                return self.inline_array_value(inline, node)
             info = self.sym.arrays.get(name)
             if info is None:
                 if name in self.sym.globals or name in self.sym.inlines or name in BUILTIN_VARIABLES:

@@ -623,7 +623,8 @@ class IscsiConnection:
         hdig = self.header_digest
         ddig = self.data_digest
         if hdig is None or ddig is None:
-            if self._digest_guessed[direction] and self._digest_follows(view, direction):
+            if ddig is None and self._digest_guessed[direction] \
+                    and self._digest_follows(view, direction):
                 return DIGEST_LEN
             return self._detect(view, side)
         return _length(view, _rules(side, hdig, ddig))
@@ -723,8 +724,9 @@ class IscsiConnection:
         opcode = pdu.opcode
         if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
-        self._digest_guessed[direction] = (self.data_digest is None and pdu.data_len > 0
-                                           and opcode not in _LOGIN_OPCODES)
+        if self.data_digest is None:
+            self._digest_guessed[direction] = (pdu.data_len > 0
+                                               and opcode not in _LOGIN_OPCODES)
         self.last_itt[opcode >= 0x20] = pdu.itt
         if self.target_dir is None:
             target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction

@@ -396,7 +396,6 @@ def test_variants_never_invent_and_recall_95_percent(capture: Path, workshop: Wo
 def test_long_lossy_iscsi_session_stays_in_step(tmp_path: Path, workshop: Workshop) -> None:
     """Thousands of READs after lost segments: every one fires, none invented."""
     require_tshark()
-    pytest.importorskip("scapy")
     path = imperfect.long_lossy_iscsi(tmp_path, commands=3000)
     sink, _ = ours(path)
     fired = Counter({name.partition(":")[2]: n for name, n in per_probe(sink.tags).items()})

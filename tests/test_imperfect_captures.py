@@ -56,11 +56,11 @@ from pcapprobe.env import Environment
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.probes.translators.iscsi import PROBES as ISCSI_PROBES
 from tests.conftest import require_shared, require_tshark, shared_captures
+from tests.tshark import fcp_tasks
 
-NFS_PORTS = frozenset({2049})
-ISCSI_PORTS = frozenset({3260})
-PROTOCOLS = ("nfsv3", "nfsv4", "iscsi")
-CAPTURES = (shared_captures("nfsv3", "nfsv4", "iscsi")
+SERVER_PORTS = {"nfs": frozenset({2049}), "iscsi": frozenset({3260}), "fc": frozenset()}
+PROTOCOLS = ("nfsv3", "nfsv4", "iscsi", "fc")
+CAPTURES = (shared_captures("nfsv3", "nfsv4", "iscsi", "fc")
             + [p for p in shared_captures("real-peers") if p.name.startswith(PROTOCOLS)])
 RECALL = 0.95
 _TSHARK_ENV = {"HOME": "/tmp", "PATH": "/usr/bin:/bin"}
@@ -69,17 +69,24 @@ _TSHARK_ENV = {"HOME": "/tmp", "PATH": "/usr/bin:/bin"}
 # pcapprobe binds it: tshark's heuristic misses a connection whose initiator
 # side was not captured), for RPC "resync" (tshark's own search for the next
 # record mark of a stream joined mid-record, off by default).
+# An FC frame is a PDU: "whole" has the IUs tshark decodes whole (an
+# FCP_RSP: and its FCP_CMND), "cut" also those a snap length cut.
 VIEWS = {"whole": [], "segments": ["-o", "tcp.desegment_tcp_streams:FALSE"],
-         "ports": ["-d", "tcp.port==3260,iscsi"], "resync": ["-o", "rpc.find_fragment_start:TRUE"]}
-EXTRA_VIEWS = {True: ("segments", "ports"), False: ("segments", "resync")}  # by iscsi
+         "ports": ["-d", "tcp.port==3260,iscsi"], "resync": ["-o", "rpc.find_fragment_start:TRUE"],
+         "cut": []}
+EXTRA_VIEWS = {"iscsi": ("segments", "ports"), "nfs": ("segments", "resync"), "fc": ("cut",)}
 NFS4_OPS = {code: op.name for code, op in nfs4.NFS4_OPERATIONS.items()}
 NFS4_CB_OPS = {code: op.name for code, op in nfs4.NFS4_CB_OPERATIONS.items()}
 
 Tags = Counter  # (probe, tag) -> count; probes named "provider:name"
 
 
-def _is_iscsi(capture: Path) -> bool:
-    return "iscsi" in capture.name or capture.parent.name == "iscsi"
+def _kind(capture: Path) -> str:
+    """"iscsi", "fc" or "nfs": how tshark's counts are read, whose ports serve."""
+    for kind in ("iscsi", "fc"):
+        if kind in capture.name or capture.parent.name == kind:
+            return kind
+    return "nfs"
 
 
 @dataclass
@@ -106,20 +113,31 @@ class View:
 class Firings:
     """A sink for every provider checked here: (probe, tag) counts -- the ITT
     of an iSCSI PDU, the xid of an RPC message (0 for NFSv4 callbacks, whose
-    probes carry none) -- and the NFSv4 facts per (xid, call/reply).  Transfer
-    probes (iSCSI xfer-*) have no opcode of their own and are left out."""
+    probes carry none), the OX_ID of an FCP IU -- the NFSv4 facts per
+    (xid, call/reply) and the FCP facts of each SCSI task.  Transfer probes
+    (xfer-*) have no opcode of their own and are left out, as are FC's link
+    and login probes."""
 
     def __init__(self) -> None:
         self.tags: Tags = Counter()
         self.nfs4: dict[tuple[int, int], Facts] = defaultdict(Facts)
+        self.fcp: list[tuple[str, dict]] = []
 
     def handler(self, probe: Probe) -> Callable[[int, tuple, Hashable], None] | None:
         provider = probe.provider
-        if provider not in PROTOCOLS or probe.name.startswith("xfer"):
+        if provider not in PROTOCOLS or probe.name.startswith("xfer") \
+                or (provider == "fc" and not probe.name.startswith("scsi-")):
             return None
         name = f"{provider}:{probe.name}"
         tags = self.tags
-        if provider == "iscsi":
+        if provider == "fc":
+            fcp = self.fcp
+
+            def fire(ts_ns: int, args: tuple, thread: Hashable) -> None:
+                wire = next(a.wire() for a in args if hasattr(a, "wire"))
+                tags[(name, wire["ox_id"])] += 1
+                fcp.append((probe.name, wire))
+        elif provider == "iscsi":
             def fire(ts_ns: int, args: tuple, thread: Hashable) -> None:
                 tags[(name, args[1].ii_itt)] += 1
         elif provider == "nfsv3":
@@ -160,11 +178,14 @@ def _nfs4_values(name: str, arg: Any) -> Iterator[tuple[str, object]]:
         yield "name", arg.open_claim4_u.file.utf8string_val
 
 
-def ours(path: Path) -> tuple[Firings, str]:
-    """Decode one file once for every provider checked; its stderr."""
+def ours(path: Path, kind: str) -> tuple[Firings, str]:
+    """Decode one file once for every provider checked; its stderr.  FC
+    probes fire at the target port, which ``--local all`` takes every port
+    for (as tests/test_fc_tshark.py)."""
     sink = Firings()
     err = io.StringIO()
-    decode_captures([str(path)], sink, Environment(stdout=io.StringIO(), stderr=err))
+    decode_captures([str(path)], sink, Environment(stdout=io.StringIO(), stderr=err),
+                    local=("all",) if kind == "fc" else ("auto",))
     return sink, err.getvalue()
 
 
@@ -181,8 +202,27 @@ def _tshark(path: Path, filter_: str, names: list[str], extra: list[str]) -> lis
     return [line.split("\t") for line in out.splitlines()]
 
 
-def tshark_view(path: Path, iscsi: bool, view: str) -> View:
-    return _tshark_iscsi(path, VIEWS[view]) if iscsi else _tshark_nfs(path, VIEWS[view])
+def tshark_view(path: Path, kind: str, view: str) -> View:
+    if kind == "fc":
+        return _tshark_fc(path, whole=view == "whole")
+    return (_tshark_iscsi if kind == "iscsi" else _tshark_nfs)(path, VIEWS[view])
+
+
+def _tshark_fc(path: Path, whole: bool) -> View:
+    result = View()
+    rows = _tshark(path, "fc.type == 0x08 && (fc.r_ctl == 0x06 || fc.r_ctl == 0x07)",
+                   ["fc.r_ctl", "fc.s_id", "fc.d_id", "fc.ox_id", "fcp.dl", "fcp.status"], [])
+    commands = set()  # (initiator, OX_ID) of FCP_CMNDs captured whole
+    for r_ctl, s_id, d_id, ox, dl, status in rows:
+        ox_id = int(ox, 16)
+        if r_ctl == "0x06":
+            if dl:
+                commands.add((s_id, ox_id))
+            if dl or not whole:
+                result.tags[("fc:scsi-command", ox_id)] += 1
+        elif not whole or (status and (d_id, ox_id) in commands):
+            result.tags[("fc:scsi-response", ox_id)] += 1
+    return result
 
 
 def _tshark_iscsi(path: Path, extra: list[str]) -> View:
@@ -268,13 +308,21 @@ class Workshop:
         self._lock = threading.Lock()
         self._views: dict[tuple[Path, str], Future[View]] = {}
         self._variants: dict[Path, Future[list[imperfect.Variant]]] = {}
+        self._fcp: dict[Path, Future[dict]] = {}
 
-    def view(self, path: Path, iscsi: bool, view: str = "whole") -> Future[View]:
+    def view(self, path: Path, kind: str, view: str = "whole") -> Future[View]:
         with self._lock:
             key = (path, view)
             if key not in self._views:
-                self._views[key] = self.pool.submit(tshark_view, path, iscsi, view)
+                self._views[key] = self.pool.submit(tshark_view, path, kind, view)
             return self._views[key]
+
+    def fcp(self, capture: Path) -> Future[dict]:
+        """tshark's FCP facts of an original capture, per (initiator, OX_ID)."""
+        with self._lock:
+            if capture not in self._fcp:
+                self._fcp[capture] = self.pool.submit(fcp_tasks, capture)
+            return self._fcp[capture]
 
     def variants(self, capture: Path) -> Future[list[imperfect.Variant]]:
         with self._lock:
@@ -283,26 +331,27 @@ class Workshop:
             return self._variants[capture]
 
     def _derive(self, capture: Path) -> list[imperfect.Variant]:
-        iscsi = _is_iscsi(capture)
-        made = imperfect.variants(capture, self.root / capture.stem,
-                                  ISCSI_PORTS if iscsi else NFS_PORTS)
+        kind = _kind(capture)
+        made = imperfect.variants(capture, self.root / capture.stem, SERVER_PORTS[kind])
         for variant in made:  # queued, not awaited: a worker never waits on the pool
-            self.view(variant.path, iscsi)
+            self.view(variant.path, kind)
         return made
 
     def prefetch(self, captures: Iterable[Path]) -> None:
         """Queue all the work the selected tests will need, capture by capture."""
         for capture in captures:
-            iscsi = _is_iscsi(capture)
+            kind = _kind(capture)
             self.variants(capture)
-            for view in ("whole", *EXTRA_VIEWS[iscsi]):
-                self.view(capture, iscsi, view)
+            for view in ("whole", *EXTRA_VIEWS[kind]):
+                self.view(capture, kind, view)
+            if kind == "fc":
+                self.fcp(capture)
 
-    def everything(self, path: Path, iscsi: bool) -> Tags:
+    def everything(self, path: Path, kind: str) -> Tags:
         """Every PDU tshark decodes in any of its views of a file."""
-        tags = self.view(path, iscsi).result().tags.copy()
-        for view in EXTRA_VIEWS[iscsi]:
-            tags |= self.view(path, iscsi, view).result().tags
+        tags = self.view(path, kind).result().tags.copy()
+        for view in EXTRA_VIEWS[kind]:
+            tags |= self.view(path, kind, view).result().tags
         return tags
 
     def close(self) -> None:
@@ -337,19 +386,23 @@ def per_probe(tags: Tags) -> Counter[str]:
     return counts
 
 
-def check(shop: Workshop, path: Path, iscsi: bool, original: Path) -> None:
-    sink, errors = ours(path)
+def check(shop: Workshop, path: Path, kind: str, original: Path) -> None:
+    sink, errors = ours(path, kind)
     assert "Traceback" not in errors
     fired = per_probe(sink.tags)
     # No invention, PDU by PDU: each one fired is one tshark decodes in the
-    # capture the variant was cut from (same probe, same ITT or xid).
-    unknown = sink.tags - shop.everything(original, iscsi)
+    # capture the variant was cut from (same probe, same ITT, xid or OX_ID),
+    # field by field for NFSv4 and FCP.
+    unknown = sink.tags - shop.everything(original, kind)
     assert not unknown, f"PDUs not in the original capture: {_some(unknown)}"
-    _check_nfs4_facts(sink, shop.view(original, iscsi).result())
+    if kind == "fc":
+        _check_fcp_facts(sink, shop.fcp(original).result())
+    else:
+        _check_nfs4_facts(sink, shop.view(original, kind).result())
     # ... and per probe against tshark's views of the variant itself.
-    whole = per_probe(shop.view(path, iscsi).result().tags)
+    whole = per_probe(shop.view(path, kind).result().tags)
     if fired - whole:
-        bound = per_probe(shop.everything(path, iscsi)) | whole
+        bound = per_probe(shop.everything(path, kind)) | whole
         invented = {name: (n, bound[name]) for name, n in fired.items() if n > bound[name]}
         assert not invented, f"fired more than tshark decodes (fired, tshark): {invented}"
     # Recall over every probe of the variant.
@@ -377,17 +430,34 @@ def _check_nfs4_facts(sink: Firings, original: View) -> None:
                 f"not in tshark's {sorted(map(str, theirs.values[member]))}"
 
 
+def _check_fcp_facts(sink: Firings, tasks: dict[tuple[str, int], dict[str, object]]) -> None:
+    """FCP field by field against the original capture (as
+    tests/test_fc_tshark.py on whole captures): the LUN, FCP_DL and CDB
+    opcode of each command, and the RX_ID, status and residual of each
+    response, are tshark's for that initiator and OX_ID."""
+    for name, wire in sink.fcp:
+        task = tasks.get((wire["initiator"], wire["ox_id"]))
+        assert task is not None, f"FCP {name} {wire}: no such exchange in the original"
+        assert (wire["lun"] >> 48) & 0x3FFF == task["lun"], (name, wire, task)
+        assert wire["fcp_dl"] == task["fcp_dl"], (name, wire, task)
+        if task["opcode"] is not None:
+            assert wire["opcode"] == task["opcode"], (name, wire, task)
+        if name == "scsi-response":
+            for member in ("rx_id", "status", "residual"):
+                assert wire[member] == task.get(member), (name, member, wire, task)
+
+
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.name)
 def test_variants_never_invent_and_recall_95_percent(capture: Path, workshop: Workshop) -> None:
     require_shared()
     require_tshark()
-    iscsi = _is_iscsi(capture)
+    kind = _kind(capture)
     made = workshop.variants(capture).result()
     assert len(made) == len(imperfect.SNAPLENS) + 9 + 2 + 1
     failures = []
     for variant in made:
         try:
-            check(workshop, variant.path, iscsi, capture)
+            check(workshop, variant.path, kind, capture)
         except AssertionError as exc:
             failures.append(f"{variant.name}: {exc}".splitlines()[0])
     assert not failures, "\n".join(failures)
@@ -397,7 +467,7 @@ def test_long_lossy_iscsi_session_stays_in_step(tmp_path: Path, workshop: Worksh
     """Thousands of READs after lost segments: every one fires, none invented."""
     require_tshark()
     path = imperfect.long_lossy_iscsi(tmp_path, commands=3000)
-    sink, _ = ours(path)
+    sink, _ = ours(path, "iscsi")
     fired = Counter({name.partition(":")[2]: n for name, n in per_probe(sink.tags).items()})
     assert fired["scsi-command"] == 3000
     assert fired["scsi-response"] == 3000
@@ -408,8 +478,8 @@ def test_long_lossy_iscsi_session_stays_in_step(tmp_path: Path, workshop: Worksh
                           "login-response"}
     # tshark decodes no more (segment by segment) and no fewer whole; the
     # Data-In with a hole in its data is one it cannot reassemble
-    whole = per_probe(workshop.view(path, True).result().tags)
-    seen = per_probe(workshop.everything(path, True))
+    whole = per_probe(workshop.view(path, "iscsi").result().tags)
+    seen = per_probe(workshop.everything(path, "iscsi"))
     ours_named = per_probe(sink.tags)
     assert not whole - ours_named and not ours_named - (seen | whole)
     assert fired["data-send"] == whole["iscsi:data-send"] + 1

@@ -17,8 +17,12 @@ None) and the RFC's XDR member names for the others.  A ``bitmap4`` is one
 XDR gives operations no length: an opcode the tables do not know, or a body
 cut short, ends the decoding.  ``decode_compound_call`` and
 ``decode_compound_reply`` then return what was decoded before it with the
-error, so the operations before it still fire.  The walk over the operations
-is ``_fastpath.nfs4_compound`` (pcapprobe/cext/nfs4ops.c), which also decodes
+error, so the operations before it still fire.  A message the capture cut
+(a snap length: its body is a ``CutReader``) decodes every operation whose
+opcode was captured (a result: and its status), members past the captured
+bytes reading as unknown (0, empty, "<unknown>"); the operations after them
+are not known, which is no error.  The walk over the operations is
+``_fastpath.nfs4_compound`` (pcapprobe/cext/nfs4ops.c), which also decodes
 the tag and the hot operations (SEQUENCE, PUTFH, READ, WRITE) into the
 structs declared here.
 """
@@ -31,7 +35,8 @@ from functools import partial
 from typing import Any, Callable, NamedTuple
 
 from pcapprobe import _fastpath
-from pcapprobe.dissectors._reader import DissectError, Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import (UNKNOWN, CutReader, DissectError, Malformed, Reader,
+                                          Truncated)
 
 NFS_PROGRAM = 100003
 NFS_V4 = 4
@@ -150,6 +155,7 @@ LOCK4res_u = _t("LOCK4res_u", "lock_stateid denied")
 SETCLIENTID4res_u = _t("SETCLIENTID4res_u", "resok4 client_using")
 
 EMPTY = utf8string(0, "")
+NOT_CAPTURED = utf8string(0, UNKNOWN)  # a name a snap length cut
 ZERO_FH = nfs_fh4(0, b"")
 ZERO_STATEID = stateid4(0, bytes(12))
 ZERO_FATTR = fattr4(0, b"", 0)
@@ -167,9 +173,15 @@ ZERO_DELEGATION = open_delegation4(0, open_delegation4_u(
 _U32_AT = _struct.Struct(">I").unpack_from
 
 
+# The fast readers below read the view directly; past the captured end a
+# CutReader's own reads give the unknown value (a plain Reader raises).
+
+
 def u32(r: Reader) -> int:
     pos = r.pos
     if pos + 4 > r.end:
+        if isinstance(r, CutReader):
+            return r.u32()
         raise Truncated(4, r.end - pos, "u32")
     r.pos = pos + 4
     return _U32_AT(r.view, pos)[0]
@@ -181,6 +193,8 @@ def opaque(r: Reader, limit: int, what: str) -> memoryview:
     pos = r.pos
     end = r.end
     if pos + 4 > end:
+        if isinstance(r, CutReader):
+            return r.xdr_opaque(limit, what)
         raise Truncated(4, end - pos, what)
     size = _U32_AT(r.view, pos)[0]
     if size > limit:
@@ -188,6 +202,8 @@ def opaque(r: Reader, limit: int, what: str) -> memoryview:
     start = pos + 4
     stop = start + size + (-size % 4)
     if stop > end:
+        if isinstance(r, CutReader):
+            return r.xdr_opaque(limit, what)
         raise Truncated(stop - start, end - start, what)
     r.pos = stop
     return r.view[start : start + size]
@@ -202,6 +218,8 @@ def fixed(layout: _struct.Struct, what: str) -> Callable[[Reader], tuple]:
     def read(r: Reader) -> tuple:
         pos = r.pos
         if pos + size > r.end:
+            if isinstance(r, CutReader):
+                return unpack(r.take(size, what))
             raise Truncated(size, r.end - pos, what)
         r.pos = pos + size
         return unpack(r.view, pos)
@@ -1032,8 +1050,10 @@ _HOT = _fastpath.nfs4_setup(
     {cls.__name__: cls for cls in (utf8string, nfs_fh4, stateid4, SEQUENCE4args, SEQUENCE4res,
                                    PUTFH4args, PUTFH4res, READ4args, READ4res, WRITE4args,
                                    WRITE4res)},
-    (MAX_OPS, MAX_DATA, MAX_NAME, NFS4_FHSIZE))
-# utf8string / component4 / linktext4 (RFC 7530 §2.2): utf8string(length, text)
+    (MAX_OPS, MAX_DATA, MAX_NAME, NFS4_FHSIZE),
+    (CutReader, EMPTY, NOT_CAPTURED))
+# utf8string / component4 / linktext4 (RFC 7530 §2.2): utf8string(length, text);
+# EMPTY the usual tag, NOT_CAPTURED one a snap length cut
 utf8: Callable[[Reader], utf8string] = _HOT["utf8"]
 
 # RFC 7530 §16, RFC 8881 §18, RFC 7862 §15, RFC 8276 §8.4: {opcode: Operation}
@@ -1265,20 +1285,26 @@ _CB_CALL_DECODERS = _decoders(NFS4_CB_OPERATIONS, True)
 _CB_REPLY_DECODERS = _decoders(NFS4_CB_OPERATIONS, False)
 
 
+# The bytes an operation needs captured to be known on a CutReader: its opcode;
+# a result's, its opcode and status (a result whose status was not captured
+# says nothing).
+_ARG_LEAD = 4
+_RES_LEAD = 8
+
 # Each takes a Reader at the message's body and raises only when the header is
 # cut (a partial of the C function: no Python frame per message).
 # COMPOUND4args (RFC 7530 §16.2.1): tag, minorversion, operations.
 decode_compound_call: Callable[[Reader], COMPOUND4args] = partial(
-    _fastpath.nfs4_compound, "tu", COMPOUND4args, ArgOp, _CALL_DECODERS)
+    _fastpath.nfs4_compound, "tu", COMPOUND4args, ArgOp, _ARG_LEAD, _CALL_DECODERS)
 # COMPOUND4res (§16.2.2): status, tag, results.
 decode_compound_reply: Callable[[Reader], COMPOUND4res] = partial(
-    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _REPLY_DECODERS)
+    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _RES_LEAD, _REPLY_DECODERS)
 # CB_COMPOUND4args (§16.2.3 of the callback program): tag, minorversion,
 # callback_ident, operations; CB_COMPOUND4res is shaped as COMPOUND4res.
 decode_cb_compound_call: Callable[[Reader], CB_COMPOUND4args] = partial(
-    _fastpath.nfs4_compound, "tuu", CB_COMPOUND4args, ArgOp, _CB_CALL_DECODERS)
+    _fastpath.nfs4_compound, "tuu", CB_COMPOUND4args, ArgOp, _ARG_LEAD, _CB_CALL_DECODERS)
 decode_cb_compound_reply: Callable[[Reader], COMPOUND4res] = partial(
-    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _CB_REPLY_DECODERS)
+    _fastpath.nfs4_compound, "ut", COMPOUND4res, ResOp, _RES_LEAD, _CB_REPLY_DECODERS)
 
 
 def looks_like_callback(view: memoryview) -> bool:

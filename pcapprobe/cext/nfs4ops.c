@@ -14,10 +14,20 @@
  * The structs built are the Python named tuples nfs4.py declares, handed over
  * once by nfs4_setup together with the DissectError classes and the limits, so
  * a value or an error from here is the one a Python decoder would give.
+ *
+ * A message a snap length cut comes as a CutReader (dissectors/_reader.py):
+ * here as there, the first field not wholly captured and every one after it
+ * read as unknown (0, zero bytes, an empty opaque, NOT_CAPTURED for a name),
+ * its bytes and the captured ones after its start are zeroed in the view (so
+ * members decoded later from it read as unknown too), the Reader's end and
+ * cut are set as CutReader._cut_at sets them, and nothing raises Truncated.
+ * The walk stops, with no error, at the first operation whose lead (opcode;
+ * a result: opcode and status) was not captured.
  */
 #include "fastpath.h"
 
-/* What nfs4_setup hands over: the error classes, the struct types, the limits. */
+/* What nfs4_setup hands over: the error classes, the struct types, the limits,
+ * CutReader and the utf8string values of an empty and a not captured name. */
 static PyObject *DissectError, *Truncated, *Malformed;
 enum {
     T_UTF8STRING, T_NFS_FH4, T_STATEID4, T_SEQUENCE4ARGS, T_SEQUENCE4RES, T_PUTFH4ARGS,
@@ -29,17 +39,26 @@ static const char *const type_names[T_COUNT] = {
 };
 static PyTypeObject *types[T_COUNT];
 static Py_ssize_t max_ops, max_data, max_name, fh_size;
-static PyObject *zero_sessionid, *empty_bytes, *empty_utf8; /* bytes(16), b"", utf8string(0, "") */
-static PyObject *str_view, *str_pos, *str_end; /* the Reader's attributes */
+static PyObject *zero_sessionid, *empty_bytes; /* bytes(16), b"" */
+static PyObject *empty_utf8, *not_captured_utf8; /* nfs4.EMPTY, nfs4.NOT_CAPTURED */
+static PyTypeObject *CutReader;
+static PyObject *str_view, *str_pos, *str_end, *str_cut; /* the Reader's attributes */
 
 /* A cursor over one message: its bytes, the memoryview they are (data views
- * are slices of it), the next byte's offset and the end. */
+ * are slices of it), the next byte's offset and the end (a CutReader's: the
+ * captured end).  cut_reader: the Reader is a CutReader; cut: a field past
+ * its captured bytes was read (CutReader.cut). */
 typedef struct {
-    const uint8_t *buf;
+    uint8_t *buf;
     PyObject *view;
     Py_ssize_t pos;
     Py_ssize_t end;
+    int cut_reader;
+    int cut;
 } Cursor;
+
+/* What a CutReader's read gives for a field that was not captured. */
+static const uint8_t not_captured_field[36];
 
 static PyObject *raise_truncated(Py_ssize_t needed, Py_ssize_t available, const char *what)
 {
@@ -68,14 +87,35 @@ static PyObject *raise_malformed(const char *weird, const char *format, ...)
     return NULL;
 }
 
-/* 0 when n bytes remain, else -1 with Truncated raised. */
-static int need(Cursor *c, Py_ssize_t n, const char *what)
+/* The field at pos was not captured: it and every field after it are
+ * unknown (CutReader._cut_at). */
+static void cut_at(Cursor *c, Py_ssize_t pos)
 {
-    if (c->pos + n > c->end) {
-        raise_truncated(n, c->end - c->pos, what);
-        return -1;
+    if (!c->cut) {
+        c->cut = 1;
+        if (pos < c->end)
+            memset(c->buf + pos, 0, (size_t)(c->end - pos));
+        c->end = pos;
     }
-    return 0;
+    c->pos = c->end;
+}
+
+/* The next n bytes (n <= sizeof not_captured_field), the cursor moved past
+ * them; zero bytes when a CutReader did not capture them; NULL with Truncated
+ * raised when a Reader ends before them. */
+static const uint8_t *field(Cursor *c, Py_ssize_t n, const char *what)
+{
+    if (c->cut || c->pos + n > c->end) {
+        if (c->cut_reader) {
+            cut_at(c, c->pos);
+            return not_captured_field;
+        }
+        raise_truncated(n, c->end - c->pos, what);
+        return NULL;
+    }
+    const uint8_t *p = c->buf + c->pos;
+    c->pos += n;
+    return p;
 }
 
 static inline uint64_t be64(const uint8_t *p)
@@ -86,34 +126,49 @@ static inline uint64_t be64(const uint8_t *p)
 /* An XDR unsigned int (RFC 4506 §4.2), as nfs4.u32. */
 static int read_u32(Cursor *c, uint32_t *value)
 {
-    if (need(c, 4, "u32") < 0)
+    const uint8_t *p = field(c, 4, "u32");
+    if (p == NULL)
         return -1;
-    *value = be32(c->buf + c->pos);
-    c->pos += 4;
+    *value = be32(p);
     return 0;
 }
 
-/* opaque<limit> (RFC 4506 §4.10), as nfs4.opaque: *start and *size of the bytes. */
+/* opaque<limit> (RFC 4506 §4.10), as nfs4.opaque: *start and *size of the
+ * bytes.  A CutReader: empty when the length or the bytes were not captured
+ * (CutReader.xdr_opaque), whole when only the padding was not. */
 static int read_opaque(Cursor *c, Py_ssize_t limit, const char *what, Py_ssize_t *start,
                        Py_ssize_t *size)
 {
-    if (need(c, 4, what) < 0)
+    const uint8_t *p = field(c, 4, what);
+    if (p == NULL)
         return -1;
-    uint32_t len = be32(c->buf + c->pos);
+    uint32_t len = be32(p);
     if (len > limit) {
+        c->pos -= 4;
         raise_malformed("xdr.too_long", "%s length %lu exceeds %zd", what,
                         (unsigned long)len, limit);
         return -1;
     }
-    Py_ssize_t first = c->pos + 4;
+    Py_ssize_t first = c->pos;
     Py_ssize_t stop = first + len + (-(Py_ssize_t)len & 3);
-    if (stop > c->end) {
-        raise_truncated(stop - first, c->end - first, what);
-        return -1;
-    }
-    c->pos = stop;
     *start = first;
     *size = len;
+    if (stop > c->end) {
+        if (!c->cut_reader) {
+            c->pos -= 4;
+            raise_truncated(stop - first, c->end - first, what);
+            return -1;
+        }
+        if (first + len > c->end) {
+            *size = 0;
+            cut_at(c, first);
+            *start = c->pos;
+        } else {
+            cut_at(c, first + len);
+        }
+        return 0;
+    }
+    c->pos = stop;
     return 0;
 }
 
@@ -160,9 +215,10 @@ static PyObject *utf8(Cursor *c)
     Py_ssize_t start, size;
     if (read_opaque(c, max_name, "utf8string", &start, &size) < 0)
         return NULL;
-    if (size == 0) { /* the usual COMPOUND tag */
-        Py_INCREF(empty_utf8);
-        return empty_utf8;
+    if (size == 0) { /* the usual COMPOUND tag, or a name not captured */
+        PyObject *empty = c->cut ? not_captured_utf8 : empty_utf8;
+        Py_INCREF(empty);
+        return empty;
     }
     return build(T_UTF8STRING, 2, PyLong_FromSsize_t(size),
                  PyUnicode_DecodeUTF8((const char *)c->buf + start, size, "surrogateescape"));
@@ -174,10 +230,9 @@ static PyObject *utf8(Cursor *c)
  * highest_slotid, cachethis (an XDR bool). */
 static PyObject *sequence_args(Cursor *c)
 {
-    if (need(c, 32, "SEQUENCE4args") < 0)
+    const uint8_t *p = field(c, 32, "SEQUENCE4args");
+    if (p == NULL)
         return NULL;
-    const uint8_t *p = c->buf + c->pos;
-    c->pos += 32;
     uint32_t cachethis = be32(p + 28);
     if (cachethis > 1)
         return raise_malformed("xdr.bad_bool", "XDR boolean %lu", (unsigned long)cachethis);
@@ -198,10 +253,9 @@ static PyObject *sequence_res(Cursor *c)
                      PyLong_FromLong(0), PyLong_FromLong(0), PyLong_FromLong(0),
                      PyLong_FromLong(0), PyLong_FromLong(0));
     }
-    if (need(c, 36, "SEQUENCE4resok") < 0)
+    const uint8_t *p = field(c, 36, "SEQUENCE4resok");
+    if (p == NULL)
         return NULL;
-    const uint8_t *p = c->buf + c->pos;
-    c->pos += 36;
     return build(T_SEQUENCE4RES, 7, PyLong_FromUnsignedLong(status), bytes_obj(p, 16),
                  u32_obj(p + 16), u32_obj(p + 20), u32_obj(p + 24), u32_obj(p + 28),
                  u32_obj(p + 32));
@@ -229,11 +283,7 @@ static PyObject *putfh_res(Cursor *c)
  * offset, then count (READ) or stable (WRITE). */
 static const uint8_t *io_args(Cursor *c)
 {
-    if (need(c, 28, "READ4args / WRITE4args") < 0)
-        return NULL;
-    const uint8_t *p = c->buf + c->pos;
-    c->pos += 28;
-    return p;
+    return field(c, 28, "READ4args / WRITE4args");
 }
 
 static PyObject *read_args(Cursor *c)
@@ -298,10 +348,9 @@ static PyObject *write_res(Cursor *c)
     if (status != 0)
         return build(T_WRITE4RES, 4, PyLong_FromUnsignedLong(status), PyLong_FromLong(0),
                      PyLong_FromLong(0), PyLong_FromLong(0));
-    if (need(c, 16, "WRITE4resok") < 0)
+    const uint8_t *p = field(c, 16, "WRITE4resok");
+    if (p == NULL)
         return NULL;
-    const uint8_t *p = c->buf + c->pos;
-    c->pos += 16;
     return build(T_WRITE4RES, 4, PyLong_FromUnsignedLong(status), u32_obj(p), u32_obj(p + 4),
                  u64_obj(p + 8));
 }
@@ -317,20 +366,62 @@ typedef struct {
 
 static PyTypeObject Nfs4Decoder_Type;
 
-/* The Reader's view as a buffer, its pos and end: 0, or -1 with an exception set.
- * The buffer is released by the caller. */
+/* The Reader's pos, and for a CutReader its end and cut, into the cursor:
+ * 0, or -1 with an exception set. */
+static int load_position(PyObject *reader, Cursor *c)
+{
+    PyObject *pos = PyObject_GetAttr(reader, str_pos);
+    c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
+    Py_XDECREF(pos);
+    if (c->pos < 0 || !c->cut_reader)
+        return c->pos < 0 ? -1 : 0;
+    PyObject *end = PyObject_GetAttr(reader, str_end);
+    PyObject *cut = end == NULL ? NULL : PyObject_GetAttr(reader, str_cut);
+    Py_ssize_t end_value = end == NULL ? -1 : PyLong_AsSsize_t(end);
+    c->cut = cut == NULL ? -1 : PyObject_IsTrue(cut);
+    Py_XDECREF(end);
+    Py_XDECREF(cut);
+    if (end_value < 0 || c->cut < 0)
+        return -1;
+    if (end_value < c->end) /* a Python decoder cut it */
+        c->end = end_value;
+    return 0;
+}
+
+/* The cursor's pos, and once a CutReader is cut its end and cut, into the
+ * Reader: 0, or -1 with an exception set. */
+static int store_position(PyObject *reader, const Cursor *c)
+{
+    PyObject *value = PyLong_FromSsize_t(c->pos);
+    if (value == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(reader, str_pos, value);
+    Py_DECREF(value);
+    if (rc < 0 || !c->cut)
+        return rc;
+    value = PyLong_FromSsize_t(c->end);
+    if (value == NULL)
+        return -1;
+    rc = PyObject_SetAttr(reader, str_end, value);
+    Py_DECREF(value);
+    return rc < 0 ? -1 : PyObject_SetAttr(reader, str_cut, Py_True);
+}
+
+/* The Reader's view as a buffer (a CutReader's writable: cut_at zeroes it),
+ * its pos and end: 0, or -1 with an exception set.  The buffer is released
+ * by the caller. */
 static int open_reader(PyObject *reader, Py_buffer *buffer, Cursor *c)
 {
+    c->cut_reader = PyObject_TypeCheck(reader, CutReader);
+    c->cut = 0;
     PyObject *view = PyObject_GetAttr(reader, str_view);
     if (view == NULL)
         return -1;
-    PyObject *pos = PyObject_GetAttr(reader, str_pos);
-    PyObject *end = pos == NULL ? NULL : PyObject_GetAttr(reader, str_end);
-    c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
+    PyObject *end = PyObject_GetAttr(reader, str_end);
     c->end = end == NULL ? -1 : PyLong_AsSsize_t(end);
-    Py_XDECREF(pos);
     Py_XDECREF(end);
-    if (PyErr_Occurred() || PyObject_GetBuffer(view, buffer, PyBUF_SIMPLE) < 0) {
+    if (c->end < 0 || load_position(reader, c) < 0
+        || PyObject_GetBuffer(view, buffer, c->cut_reader ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
         Py_DECREF(view);
         return -1;
     }
@@ -340,16 +431,6 @@ static int open_reader(PyObject *reader, Py_buffer *buffer, Cursor *c)
     if (c->end > buffer->len)
         c->end = buffer->len;
     return 0;
-}
-
-static int set_pos(PyObject *reader, Py_ssize_t pos)
-{
-    PyObject *value = PyLong_FromSsize_t(pos);
-    if (value == NULL)
-        return -1;
-    int rc = PyObject_SetAttr(reader, str_pos, value);
-    Py_DECREF(value);
-    return rc;
 }
 
 static PyObject *Nfs4Decoder_call(Nfs4DecoderObject *self, PyObject *args, PyObject *kwargs)
@@ -363,7 +444,7 @@ static PyObject *Nfs4Decoder_call(Nfs4DecoderObject *self, PyObject *args, PyObj
         return NULL;
     PyObject *value = self->decode(&c);
     PyBuffer_Release(&buffer);
-    if (value != NULL && set_pos(reader, c.pos) < 0)
+    if (value != NULL && store_position(reader, &c) < 0)
         Py_CLEAR(value);
     return value;
 }
@@ -393,15 +474,22 @@ static PyObject *decode_one(PyObject *decoder, PyObject *reader, Cursor *c)
 {
     if (Py_IS_TYPE(decoder, &Nfs4Decoder_Type))
         return ((Nfs4DecoderObject *)decoder)->decode(c);
-    if (set_pos(reader, c->pos) < 0)
+    if (store_position(reader, c) < 0)
         return NULL;
     PyObject *value = PyObject_CallOneArg(decoder, reader);
-    if (value == NULL)
+    if (value == NULL) { /* where it stopped, as after a Python walk's decoder */
+        PyObject *type, *exc, *traceback;
+        PyErr_Fetch(&type, &exc, &traceback);
+        if (load_position(reader, c) < 0) {
+            Py_XDECREF(type);
+            Py_XDECREF(exc);
+            Py_XDECREF(traceback);
+        } else {
+            PyErr_Restore(type, exc, traceback);
+        }
         return NULL;
-    PyObject *pos = PyObject_GetAttr(reader, str_pos);
-    c->pos = pos == NULL ? -1 : PyLong_AsSsize_t(pos);
-    Py_XDECREF(pos);
-    if (c->pos < 0) {
+    }
+    if (load_position(reader, c) < 0) {
         Py_DECREF(value);
         return NULL;
     }
@@ -423,12 +511,15 @@ static PyObject *take_dissect_error(void)
 }
 
 /* The operations after a count, until one fails: appended to ops; the error
- * that stopped them (a new reference), Py_None when all are in, NULL with an
- * exception other than a DissectError raised. */
-static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, PyObject *decoders,
-                          PyTypeObject *kind, PyObject *ops)
+ * that stopped them (a new reference), Py_None when all are in or a CutReader's
+ * captured bytes end before an operation's lead bytes, NULL with an exception
+ * other than a DissectError raised. */
+static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, Py_ssize_t lead,
+                          PyObject *decoders, PyTypeObject *kind, PyObject *ops)
 {
     for (uint32_t i = 0; i < count; i++) {
+        if (c->cut_reader && (c->cut || c->pos + lead > c->end))
+            break; /* this operation and the ones after it are not known */
         if (c->pos + 4 > c->end) {
             raise_truncated(4, c->end - c->pos, "operation number");
             return take_dissect_error();
@@ -467,19 +558,25 @@ static PyObject *walk_ops(PyObject *reader, Cursor *c, uint32_t count, PyObject 
     Py_RETURN_NONE;
 }
 
-/* nfs4_compound(header, compound, kind, decoders, reader) -> compound(*header
- * fields, count, ops, error) */
+/* nfs4_compound(header, compound, kind, lead, decoders, reader) ->
+ * compound(*header fields, count, ops, error) */
 static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyUnicode_Check(args[0]) || !PyType_Check(args[1])
-        || !PyType_Check(args[2]) || !PyDict_Check(args[3])) {
+    if (nargs != 6 || !PyUnicode_Check(args[0]) || !PyType_Check(args[1])
+        || !PyType_Check(args[2]) || !PyLong_Check(args[3]) || !PyDict_Check(args[4])) {
         PyErr_SetString(PyExc_TypeError, "nfs4_compound(header: str, compound: type, "
-                                         "kind: type, decoders: dict, reader)");
+                                         "kind: type, lead: int, decoders: dict, reader)");
         return NULL;
     }
-    PyObject *decoders = args[3], *reader = args[4];
+    PyObject *decoders = args[4], *reader = args[5];
+    Py_ssize_t lead = PyLong_AsSsize_t(args[3]);
+    if (lead < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "nfs4_compound: a negative lead");
+        return NULL;
+    }
     PyTypeObject *compound = (PyTypeObject *)args[1], *kind = (PyTypeObject *)args[2];
-    if (DissectError == NULL) {
+    if (CutReader == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "nfs4_compound before nfs4_setup");
         return NULL;
     }
@@ -515,14 +612,14 @@ static PyObject *nfs4_compound(PyObject *module, PyObject *const *args, Py_ssize
         raise_malformed("nfs4.too_many_ops", "%lu operations", (unsigned long)count);
         error = take_dissect_error();
     } else {
-        error = walk_ops(reader, &c, count, decoders, kind, ops);
+        error = walk_ops(reader, &c, count, lead, decoders, kind, ops);
     }
     if (error == NULL)
         goto done;
     items[n++] = PyLong_FromUnsignedLong(count);
     items[n++] = PyList_AsTuple(ops);
     items[n++] = error;
-    if (items[n - 3] == NULL || items[n - 2] == NULL || set_pos(reader, c.pos) < 0)
+    if (items[n - 3] == NULL || items[n - 2] == NULL || store_position(reader, &c) < 0)
         goto done;
     result = compound->tp_alloc(compound, n);
     if (result != NULL)
@@ -538,14 +635,22 @@ done:
     return result;
 }
 
-/* nfs4_setup(errors, types, limits) -> {name: Nfs4Decoder} */
+/* nfs4_setup(errors, types, limits, cut) -> {name: Nfs4Decoder} */
 static PyObject *nfs4_setup(PyObject *module, PyObject *args)
 {
-    PyObject *dissect_error, *truncated, *malformed, *struct_types;
-    if (!PyArg_ParseTuple(args, "(OOO)O!(nnnn):nfs4_setup", &dissect_error, &truncated,
+    PyObject *dissect_error, *truncated, *malformed, *struct_types, *cut_reader, *empty,
+        *not_captured;
+    if (!PyArg_ParseTuple(args, "(OOO)O!(nnnn)(O!OO):nfs4_setup", &dissect_error, &truncated,
                           &malformed, &PyDict_Type, &struct_types, &max_ops, &max_data,
-                          &max_name, &fh_size))
+                          &max_name, &fh_size, &PyType_Type, &cut_reader, &empty,
+                          &not_captured))
         return NULL;
+    Py_INCREF(cut_reader);
+    Py_XSETREF(CutReader, (PyTypeObject *)cut_reader);
+    Py_INCREF(empty);
+    Py_XSETREF(empty_utf8, empty);
+    Py_INCREF(not_captured);
+    Py_XSETREF(not_captured_utf8, not_captured);
     Py_INCREF(dissect_error);
     Py_XSETREF(DissectError, dissect_error);
     Py_INCREF(truncated);
@@ -566,8 +671,7 @@ static PyObject *nfs4_setup(PyObject *module, PyObject *args)
         memset(PyBytes_AS_STRING(zero_sessionid), 0, 16);
     if (empty_bytes == NULL)
         empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
-    Py_XSETREF(empty_utf8, build(T_UTF8STRING, 2, PyLong_FromLong(0), PyUnicode_FromString("")));
-    if (zero_sessionid == NULL || empty_bytes == NULL || empty_utf8 == NULL)
+    if (zero_sessionid == NULL || empty_bytes == NULL)
         return NULL;
     static const struct { const char *name; decode_fn decode; } decoders[] = {
         {"sequence_args", sequence_args}, {"sequence_res", sequence_res},
@@ -588,15 +692,19 @@ static PyObject *nfs4_setup(PyObject *module, PyObject *args)
 static PyMethodDef nfs4_functions[] = {
     {"nfs4_setup", nfs4_setup, METH_VARARGS,
      "nfs4_setup((DissectError, Truncated, Malformed), {struct name: type},\n"
-     "(max_ops, max_data, max_name, fh_size)) -> {name: Nfs4Decoder}: the decoders of the\n"
-     "hot operations, building dissectors/nfs4.py's structs and raising its errors."},
+     "(max_ops, max_data, max_name, fh_size), (CutReader, EMPTY, NOT_CAPTURED))\n"
+     "-> {name: Nfs4Decoder}: the decoders of the hot operations, building\n"
+     "dissectors/nfs4.py's structs and raising its errors; a CutReader's members\n"
+     "past its captured bytes read as unknown."},
     {"nfs4_compound", (PyCFunction)(void (*)(void))nfs4_compound, METH_FASTCALL,
-     "nfs4_compound(header, compound, kind, decoders, reader) -> compound: a COMPOUND\n"
-     "or CB_COMPOUND from the Reader's position: its header (header: 't' a tag,\n"
-     "'u' a uint32, in wire order), then the operations, each kind(opcode, value) with\n"
-     "the value from decoders[opcode], until the first that fails; compound(*header,\n"
-     "count, ops, error), error the DissectError that stopped them (None: all in).\n"
-     "Raises the DissectError when the header or the count is cut."},
+     "nfs4_compound(header, compound, kind, lead, decoders, reader) -> compound: a\n"
+     "COMPOUND or CB_COMPOUND from the Reader's position: its header (header: 't' a\n"
+     "tag, 'u' a uint32, in wire order), then the operations, each kind(opcode, value)\n"
+     "with the value from decoders[opcode], until the first that fails or, on a\n"
+     "CutReader, the first whose lead bytes were not captured; compound(*header,\n"
+     "count, ops, error), error the DissectError that stopped them (None: all in or\n"
+     "the rest not captured).  Raises the DissectError when the header or the count\n"
+     "is cut (a Reader's)."},
     {NULL},
 };
 
@@ -604,7 +712,8 @@ int nfs4_add_functions(PyObject *module)
 {
     if ((str_view = PyUnicode_InternFromString("view")) == NULL
         || (str_pos = PyUnicode_InternFromString("pos")) == NULL
-        || (str_end = PyUnicode_InternFromString("end")) == NULL)
+        || (str_end = PyUnicode_InternFromString("end")) == NULL
+        || (str_cut = PyUnicode_InternFromString("cut")) == NULL)
         return -1;
     if (PyType_Ready(&Nfs4Decoder_Type) < 0
         || PyModule_AddObjectRef(module, "Nfs4Decoder", (PyObject *)&Nfs4Decoder_Type) < 0)

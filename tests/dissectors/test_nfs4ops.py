@@ -7,7 +7,7 @@ import pytest
 
 from pcapprobe import _fastpath
 from pcapprobe.dissectors import nfs4
-from pcapprobe.dissectors._reader import DissectError, Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import CutReader, DissectError, Malformed, Reader, Truncated
 from fixtures.gen import nfs4 as gen
 from fixtures.gen.nfs import opaque, string, u32, u64
 
@@ -153,7 +153,7 @@ def test_an_error_that_is_not_a_dissect_error_propagates() -> None:
         raise ValueError("a bug, not a packet")
 
     with pytest.raises(ValueError, match="a bug"):
-        _fastpath.nfs4_compound("tu", nfs4.COMPOUND4args, nfs4.ArgOp, {3: broken},
+        _fastpath.nfs4_compound("tu", nfs4.COMPOUND4args, nfs4.ArgOp, 4, {3: broken},
                                 Reader(string("") + u32(0) + u32(1) + u32(3)))
 
 
@@ -163,3 +163,32 @@ def test_callback_compound() -> None:
     call = nfs4.decode_cb_compound_call(Reader(call_bytes))
     assert (call.tag.utf8string_val, call.minorversion, call.callback_ident) == ("cb", 1, 5)
     assert call.array[0].args.fh.nfs_fh4_val == b"fh" and call.error is None
+
+
+def test_a_cut_reader_reads_unknown_members_past_the_captured_bytes() -> None:
+    """On a CutReader the C decoders read as CutReader's own reads do: the
+    first field not captured and all after it unknown (0, empty), its bytes
+    zeroed, the reader's end and cut set; nothing raises."""
+    code, args, _, _ = gen.write(SID, 512, b"abcde", stable=2)
+    write = nfs4.NFS4_OPERATIONS[code].decode_args
+    r = CutReader.of(args[:34], len(args))  # stateid, offset, stable, data length; 2 bytes
+    assert write(r) == ((7, SID[4:]), 512, 2, 0, b"") and (r.cut, r.end, r.pos) == (True, 32, 32)
+    assert bytes(r.view[32:34]) == bytes(2)  # the captured part from the cut field on, zeroed
+    r = CutReader.of(args[:20], len(args))  # stateid, offset and stable are read as one field
+    assert write(r) == ((0, bytes(12)), 0, 0, 0, b"") and (r.end, r.pos) == (0, 0)
+    r = CutReader.of(args[:-3], len(args))  # only the data's padding was not captured
+    assert write(r).data_val == b"abcde" and r.cut
+    assert nfs4.utf8(CutReader.of(string("name")[:6], 8)) == nfs4.NOT_CAPTURED
+    assert nfs4.utf8(CutReader.of(string(""), 8)) == nfs4.EMPTY  # captured, and empty
+
+
+def test_a_cut_walk_stops_at_the_first_operation_not_known() -> None:
+    """A call's operation is known when its opcode was captured, a result
+    when its opcode and status were; the walk stops there with no error."""
+    _, res = gen.compound_bodies([gen.putfh(b"\x01" * 8), gen.getattr_()], 0)
+    head = 4 + 4 + 4 + 8  # status, tag "", count, PUTFH's result
+    for captured, results in ((head + 4, [22]), (head + 8, [22, 9])):
+        reply = nfs4.decode_compound_reply(CutReader.of(res[:captured], len(res)))
+        assert [op.resop for op in reply.array] == results and reply.error is None
+    truncated = nfs4.decode_compound_reply(Reader(res[: head + 4]))
+    assert isinstance(truncated.error, Truncated)  # a plain Reader: the message is short

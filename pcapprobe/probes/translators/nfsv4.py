@@ -224,9 +224,11 @@ class Pending(NamedTuple):
     cred: Cred
     xid: int
     peer: Peer
+    cut: bool  # the capture cut the call: its later operations are not known
 
 
 _NULL_CALL = object()  # NFSPROC4_NULL: no probe
+_NOT_CAPTURED = object()  # the arguments of an operation past a cut call's captured bytes
 # An operation's role beyond its probes and filehandle move (Nfsv4Provider._plans).
 _CLIENT_IO = "client I/O"
 _CALLBACK_SETUP = "callback program"
@@ -316,10 +318,10 @@ class Nfsv4Provider:
                 keep((opcode, None))
                 if role is _CALLBACK_SETUP:
                     self._callback_program(opcode, op_args)
-        if args.error is not None:
+        if args.error is not None and not call.cut:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
-        return _new(Pending, (kept, cred, xid, peer))
+        return _new(Pending, (kept, cred, xid, peer, call.cut))
 
     def _fresh_compound(self) -> Compound:
         """The provider's one Compound, at the start of a COMPOUND (no current
@@ -381,9 +383,12 @@ class Nfsv4Provider:
         compound = self._fresh_compound()
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
         if len(res.array) > len(calls):
-            peer.weird("nfs4.reply_mismatch",
-                       f"NFSv4 COMPOUND reply: {len(res.array)} results to {len(calls)} operations")
-            return
+            if not pending.cut:
+                peer.weird("nfs4.reply_mismatch", f"NFSv4 COMPOUND reply: {len(res.array)} "
+                           f"results to {len(calls)} operations")
+                return
+            # results past what the cut call showed: their arguments are not known
+            calls = calls + [(opcode, _NOT_CAPTURED) for opcode, _ in res.array[len(calls):]]
         plan = self._replies
         path = None  # the current filehandle's path, until a move
         for (opcode, result), (call_opcode, op_args) in zip(res.array, calls):
@@ -394,7 +399,10 @@ class Nfsv4Provider:
             fire, move, role = plan[opcode]
             if move is not None:
                 if result[0] == nfs4.NFS4_OK:
-                    move(compound, op_args, result)
+                    if op_args is _NOT_CAPTURED:  # where it moved the handle is not known
+                        compound.current = NO_FH
+                    else:
+                        move(compound, op_args, result)
                     path = None
             elif role is _CLIENT_IO:
                 self._client_io_done(op_args, opcode, result, ts_ns)
@@ -402,7 +410,7 @@ class Nfsv4Provider:
                 if path is None:
                     path = compound.path()
                 fire(ts_ns, (conninfo, _new(OpInfo, (path, cred, xid)), result), thread)
-        if res.error is not None:
+        if res.error is not None and not reply.cut:
             peer.weird(res.error.weird if res.error.weird.startswith("nfs4.") else
                        "nfs4.bad_reply", f"NFSv4 COMPOUND reply: {res.error}")
         if self.compound_done is not None:
@@ -425,7 +433,7 @@ class Nfsv4Provider:
         if self.compound_start is not None:
             self.compound_start(ts_ns, (peer.conninfo, OpInfo(UNKNOWN_PATH, cred, call.xid),
                                         None), peer.thread)
-        return Pending([], cred, call.xid, peer)  # krb5p: the operations are encrypted
+        return Pending([], cred, call.xid, peer, call.cut)  # krb5p: the operations are encrypted
 
     def on_private_reply(self, reply: RpcReply, pending: Any, ts_ns: int) -> None:
         if pending is _NULL_CALL or not reply.success or self.compound_done is None:

@@ -74,7 +74,14 @@ enum {
     M_TCPS_SACK_FACK, M_TCPS_SACK_SNXT, M_TCPS_RTO, M_TCPS_MSS, M_TCPS_RETRANSMIT,
     M_TCP_SPORT, M_TCP_DPORT, M_TCP_SEQ, M_TCP_ACK, M_TCP_OFFSET, M_TCP_FLAGS, M_TCP_WINDOW,
     M_TCP_CHECKSUM, M_TCP_URGENT,
-    M_LS_STATE
+    M_LS_STATE,
+    M_PKT_ADDR,
+    M_IF_NAME, M_IF_LOCAL, M_IF_IPSTACK, M_IF_ADDR,
+    M_IPV4_VER, M_IPV4_IHL, M_IPV4_TOS, M_IPV4_LENGTH, M_IPV4_IDENT, M_IPV4_FLAGS,
+    M_IPV4_OFFSET, M_IPV4_TTL, M_IPV4_PROTOCOL, M_IPV4_PROTOSTR, M_IPV4_CHECKSUM, M_IPV4_SRC,
+    M_IPV4_DST, M_IPV4_SADDR, M_IPV4_DADDR, M_IPV4_HDR,
+    M_IPV6_VER, M_IPV6_TCLASS, M_IPV6_FLOW, M_IPV6_PLEN, M_IPV6_NEXTHDR, M_IPV6_NEXTSTR,
+    M_IPV6_HLIM, M_IPV6_SADDR, M_IPV6_DADDR, M_IPV6_HDR
 };
 
 static const struct {
@@ -104,7 +111,37 @@ static const struct {
     {"tcpinfo_t", "tcp_window", M_TCP_WINDOW}, {"tcpinfo_t", "tcp_checksum", M_TCP_CHECKSUM},
     {"tcpinfo_t", "tcp_urgent", M_TCP_URGENT},
     {"tcplsinfo_t", "tcps_state", M_LS_STATE},
+    {"pktinfo_t", "pkt_addr", M_PKT_ADDR},
+    {"ifinfo_t", "if_name", M_IF_NAME}, {"ifinfo_t", "if_local", M_IF_LOCAL},
+    {"ifinfo_t", "if_ipstack", M_IF_IPSTACK}, {"ifinfo_t", "if_addr", M_IF_ADDR},
+    {"ipv4info_t", "ipv4_ver", M_IPV4_VER}, {"ipv4info_t", "ipv4_ihl", M_IPV4_IHL},
+    {"ipv4info_t", "ipv4_tos", M_IPV4_TOS}, {"ipv4info_t", "ipv4_length", M_IPV4_LENGTH},
+    {"ipv4info_t", "ipv4_ident", M_IPV4_IDENT}, {"ipv4info_t", "ipv4_flags", M_IPV4_FLAGS},
+    {"ipv4info_t", "ipv4_offset", M_IPV4_OFFSET}, {"ipv4info_t", "ipv4_ttl", M_IPV4_TTL},
+    {"ipv4info_t", "ipv4_protocol", M_IPV4_PROTOCOL},
+    {"ipv4info_t", "ipv4_protostr", M_IPV4_PROTOSTR},
+    {"ipv4info_t", "ipv4_checksum", M_IPV4_CHECKSUM}, {"ipv4info_t", "ipv4_src", M_IPV4_SRC},
+    {"ipv4info_t", "ipv4_dst", M_IPV4_DST}, {"ipv4info_t", "ipv4_saddr", M_IPV4_SADDR},
+    {"ipv4info_t", "ipv4_daddr", M_IPV4_DADDR}, {"ipv4info_t", "ipv4_hdr", M_IPV4_HDR},
+    {"ipv6info_t", "ipv6_ver", M_IPV6_VER}, {"ipv6info_t", "ipv6_tclass", M_IPV6_TCLASS},
+    {"ipv6info_t", "ipv6_flow", M_IPV6_FLOW}, {"ipv6info_t", "ipv6_plen", M_IPV6_PLEN},
+    {"ipv6info_t", "ipv6_nexthdr", M_IPV6_NEXTHDR},
+    {"ipv6info_t", "ipv6_nextstr", M_IPV6_NEXTSTR}, {"ipv6info_t", "ipv6_hlim", M_IPV6_HLIM},
+    {"ipv6info_t", "ipv6_saddr", M_IPV6_SADDR}, {"ipv6info_t", "ipv6_daddr", M_IPV6_DADDR},
+    {"ipv6info_t", "ipv6_hdr", M_IPV6_HDR},
 };
+
+/* Whether a member is a string (its value a str object). */
+static int string_member(int member)
+{
+    switch (member) {
+    case M_IP_SADDR: case M_IP_DADDR: case M_TCPS_LADDR: case M_TCPS_RADDR: case M_IF_NAME:
+    case M_IPV4_PROTOSTR: case M_IPV4_SADDR: case M_IPV4_DADDR: case M_IPV6_NEXTSTR:
+    case M_IPV6_SADDR: case M_IPV6_DADDR:
+        return 1;
+    }
+    return 0;
+}
 
 typedef struct {
     int op;
@@ -264,9 +301,7 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
     if (node->sub < 0)
         return bad_program("args index");
     node->is_str = kind[0] == 's';
-    int str_member = node->member == M_IP_SADDR || node->member == M_IP_DADDR
-                  || node->member == M_TCPS_LADDR || node->member == M_TCPS_RADDR;
-    if (node->is_str != str_member)
+    if (node->is_str != string_member(node->member))
         return bad_program("member of the wrong kind");
     node->flag = kind[0] == 'u';
     node->obj = PyUnicode_FromString(member);
@@ -1113,13 +1148,53 @@ static void close_output(Run *r)
     buf_free(&r->own);
 }
 
+/* ipv4info_t and ipv6info_t integer members of an ip firing (translators/ip.py
+ * Ipv4Info, Ipv6Info; the other version's struct is all 0). */
+static __attribute__((noinline)) int64_t ip_header_member(const IpArgs *a, int member)
+{
+    const uint8_t *h = a->h->hdr;
+    int v6 = a->h->addr_len == 16;
+    if (member >= M_IPV4_VER && member <= M_IPV4_HDR && v6)
+        return 0;
+    if (member >= M_IPV6_VER && member <= M_IPV6_HDR && !v6)
+        return 0;
+    switch (member) {
+    case M_IPV4_VER: return 4;
+    case M_IPV4_IHL: return (h[0] & 0xF) << 2;
+    case M_IPV4_TOS: return h[1];
+    case M_IPV4_LENGTH: return be16(h + 2);
+    case M_IPV4_IDENT: return be16(h + 4);
+    case M_IPV4_FLAGS: return (be16(h + 6) & 0xE000) >> 8;
+    case M_IPV4_OFFSET: return (be16(h + 6) & 0x1FFF) << 3;
+    case M_IPV4_TTL: return h[8];
+    case M_IPV4_PROTOCOL: return h[9];
+    case M_IPV4_CHECKSUM: return be16(h + 10);
+    /* ipaddr_t: network byte order in memory, read on little-endian x86 */
+    case M_IPV4_SRC: return (int64_t)((uint32_t)h[12] | (uint32_t)h[13] << 8
+                                      | (uint32_t)h[14] << 16 | (uint32_t)h[15] << 24);
+    case M_IPV4_DST: return (int64_t)((uint32_t)h[16] | (uint32_t)h[17] << 8
+                                      | (uint32_t)h[18] << 16 | (uint32_t)h[19] << 24);
+    case M_IPV4_HDR: case M_IPV6_HDR: return a->hdr_addr;
+    case M_IPV6_VER: return 6;
+    case M_IPV6_TCLASS: return (be32(h) >> 20) & 0xFF;
+    case M_IPV6_FLOW: return be32(h) & 0xFFFFF;
+    case M_IPV6_PLEN: return a->h->plength;
+    case M_IPV6_NEXTHDR: return h[6];
+    case M_IPV6_HLIM: return h[7];
+    }
+    return 0;
+}
+
 static inline __attribute__((always_inline)) int64_t struct_member_int(const Run *r, int member)
 {
     const EndpointObject *ep = r->na->ep;
     const TcpEvent *ev = r->na->ev;
     switch (member) {
-    case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: return 0;
-    case M_CS_CID: return ep->cid;
+    case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: case M_PKT_ADDR: case M_IF_IPSTACK:
+    case M_IF_ADDR:
+        return 0;
+    case M_CS_CID: return ep != NULL ? ep->cid : 0;  /* ip: no connection */
+    case M_IF_LOCAL: return r->na->ipa->if_local;
     case M_CS_PID: return -1;
     case M_TCPS_LOCAL: return ep->loopback;
     case M_TCPS_ACTIVE: return ep->active;
@@ -1144,8 +1219,8 @@ static inline __attribute__((always_inline)) int64_t struct_member_int(const Run
     case M_TCPS_RETRANSMIT: return ep->retransmit;
     case M_LS_STATE: return r->na->old_state;
     /* ipinfo_t and tcpinfo_t: not arguments of state-change, where ev is NULL */
-    case M_IP_VER: return ev->ip->ipv6 ? 6 : 4;
-    case M_IP_PLENGTH: return ev->ip->plength;
+    case M_IP_VER: return r->na->ip->ipv6 ? 6 : 4;
+    case M_IP_PLENGTH: return r->na->ip->plength;
     case M_TCP_SPORT: return ev->seg.sport;
     case M_TCP_DPORT: return ev->seg.dport;
     case M_TCP_SEQ: return ev->seg.seq;
@@ -1156,7 +1231,7 @@ static inline __attribute__((always_inline)) int64_t struct_member_int(const Run
     case M_TCP_CHECKSUM: return ev->seg.checksum;
     case M_TCP_URGENT: return ev->seg.urgent;
     }
-    return 0;
+    return ip_header_member(r->na->ipa, member);
 }
 
 static PyObject *struct_member_str(const Run *r, int member)
@@ -1165,8 +1240,20 @@ static PyObject *struct_member_str(const Run *r, int member)
     switch (member) {
     case M_TCPS_LADDR: return Py_NewRef(ep->laddr);
     case M_TCPS_RADDR: return Py_NewRef(ep->raddr);
-    case M_IP_SADDR: return Py_NewRef(r->na->ev->ip->saddr);
-    case M_IP_DADDR: return Py_NewRef(r->na->ev->ip->daddr);
+    case M_IP_SADDR: return Py_NewRef(r->na->ip->saddr);
+    case M_IP_DADDR: return Py_NewRef(r->na->ip->daddr);
+    }
+    /* ip firings: the other version's struct reads "<null>" */
+    const IpArgs *a = r->na->ipa;
+    int v6 = a->h->addr_len == 16;
+    switch (member) {
+    case M_IF_NAME: return Py_NewRef(a->if_name);
+    case M_IPV4_PROTOSTR: return Py_NewRef(v6 ? a->null_str : a->protostr);
+    case M_IPV6_NEXTSTR: return Py_NewRef(v6 ? a->protostr : a->null_str);
+    case M_IPV4_SADDR: return Py_NewRef(v6 ? a->null_str : r->na->ip->saddr);
+    case M_IPV4_DADDR: return Py_NewRef(v6 ? a->null_str : r->na->ip->daddr);
+    case M_IPV6_SADDR: return Py_NewRef(v6 ? r->na->ip->saddr : a->null_str);
+    case M_IPV6_DADDR: return Py_NewRef(v6 ? r->na->ip->daddr : a->null_str);
     }
     PyErr_SetString(PyExc_SystemError, "NativeProbe: no such string member");
     return NULL;

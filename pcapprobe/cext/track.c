@@ -16,7 +16,6 @@
  */
 #include "tcpcore.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "structmember.h"
@@ -87,16 +86,6 @@ typedef struct {
     Py_ssize_t tcp_off;
 } Packet;
 
-/* An address and its text, remembered: a capture has few hosts and many
- * connections. */
-typedef struct {
-    uint8_t addr_len;
-    uint8_t addr[16];
-    PyObject *text;  /* strong; NULL: empty */
-} AddrText;
-
-#define ADDR_CACHE 64
-
 typedef struct {
     PyObject_HEAD
     FiringObject *fire;
@@ -117,7 +106,7 @@ typedef struct {
     long long next_cid;
     long long connections, midstream, reused, evicted, segments;
     Packet *current;            /* the segment being processed */
-    AddrText addr_cache[ADDR_CACHE];  /* by the address's hash */
+    AddrCache addr_cache;       /* the text of the addresses seen */
 } TrackerObject;
 
 static PyTypeObject TcpTracker_Type;
@@ -575,52 +564,6 @@ static void decode_seg(const Packet *p, TcpSeg *seg)
 
 /* ---- new connections ------------------------------------------------------ */
 
-/* Dotted-quad text of an IPv4 address into out (16 bytes): its length. */
-static int format_ipv4(const uint8_t *addr, char *out)
-{
-    int n = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = addr[i];
-        if (v >= 100)
-            out[n++] = (char)('0' + v / 100);
-        if (v >= 10)
-            out[n++] = (char)('0' + v / 10 % 10);
-        out[n++] = (char)('0' + v % 10);
-        out[n++] = '.';
-    }
-    return n - 1;
-}
-
-static PyObject *format_addr(const uint8_t *addr, int addr_len)
-{
-    char text[INET6_ADDRSTRLEN];
-    if (addr_len == 4)
-        return PyUnicode_FromStringAndSize(text, format_ipv4(addr, text));
-    if (inet_ntop(AF_INET6, addr, text, sizeof text) == NULL)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    return PyUnicode_FromString(text);
-}
-
-/* The address as text (a new reference): formatting and interning it cost
- * more than a new connection's other work. */
-static PyObject *addr_text(TrackerObject *self, const uint8_t *addr, int addr_len)
-{
-    uint32_t h = 2166136261u;  /* FNV-1a */
-    for (int i = 0; i < addr_len; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    AddrText *entry = &self->addr_cache[(h ^ (h >> 16)) % ADDR_CACHE];
-    if (entry->text != NULL && entry->addr_len == addr_len
-        && memcmp(entry->addr, addr, addr_len) == 0)
-        return Py_NewRef(entry->text);
-    PyObject *text = format_addr(addr, addr_len);
-    if (text == NULL)
-        return NULL;
-    Py_XSETREF(entry->text, Py_NewRef(text));
-    entry->addr_len = (uint8_t)addr_len;
-    memcpy(entry->addr, addr, addr_len);
-    return text;
-}
-
 static int is_local(TrackerObject *self, PyObject *addr)
 {
     return self->local_all ? 1 : PySet_Contains(self->local_addrs, addr);
@@ -670,10 +613,10 @@ static Conn *conn_alloc(TrackerObject *self, const Packet *p, const TcpSeg *seg,
         return NULL;
     }
     PyObject *src = p->src_str ? Py_NewRef(p->src_str)
-                    : addr_text(self, p->key.src, p->key.addr_len);
+                    : addr_text(&self->addr_cache, p->key.src, p->key.addr_len);
     PyObject *dst = src == NULL ? NULL
                     : p->dst_str ? Py_NewRef(p->dst_str)
-                    : addr_text(self, p->key.dst, p->key.addr_len);
+                    : addr_text(&self->addr_cache, p->key.dst, p->key.addr_len);
     c->addr_len = p->key.addr_len;
     memcpy(c->caddr, src_is_client ? p->key.src : p->key.dst, c->addr_len);
     memcpy(c->saddr, src_is_client ? p->key.dst : p->key.src, c->addr_len);
@@ -1101,8 +1044,7 @@ static int Tracker_clear(TrackerObject *self)
     Py_CLEAR(self->tcpinfo_class);
     Py_CLEAR(self->ipinfo_class);
     Py_CLEAR(self->budget);
-    for (int i = 0; i < ADDR_CACHE; i++)
-        Py_CLEAR(self->addr_cache[i].text);
+    addr_cache_clear(&self->addr_cache);
     return 0;
 }
 

@@ -25,7 +25,6 @@ from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
 from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
 from pcapprobe.flows.endpoint import Endpoint, Firing
-from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
     PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
@@ -303,12 +302,7 @@ class TcpLayer:
 def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:
     """The sink's handler of tcp probe ``name``; with ``native``, the clauses
     compiled to a NativeProbe (run in C) when the sink has them."""
-    fire = ctx.handler("tcp", name)
-    native_handler = getattr(ctx.sink, "native_handler", None)
-    if fire is None or not native or native_handler is None:
-        return fire
-    probe = native_handler(catalog.PROVIDERS["tcp"][name])
-    return fire if probe is None else probe
+    return ctx.native_handler("tcp", name) if native else ctx.handler("tcp", name)
 
 
 def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],

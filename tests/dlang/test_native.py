@@ -428,7 +428,6 @@ def test_a_fault_reading_a_member_is_reported_as_the_python_clause_does() -> Non
     "tcp:::send { printf(\"%s\\n\", strjoin(args[2]->ip_saddr, \"x\")); }",
     "tcp:::send { printf(\"%d\\n\", arg0); }",
     "tcp:::send { printf(\"%d\\n\", args[4]->tcp_hdr->th_flags[0]); }",
-    "tcp:::send { printf(\"%d\\n\", args[0]->pkt_addr); }",
     "tcp:::send { this->s = args[2]->ip_saddr; }",
     "tcp:::send { this->x++; }",
     "tcp:::send { printf(\"%d\\n\", this->x += 2); }",

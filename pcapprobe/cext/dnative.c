@@ -18,13 +18,14 @@
  *   clause: (epid, predicate or None, records, prefix, statements)
  *   statement: ("printf", action, pieces)  piece: str, or
  *                  ("conv", flags, width, precision, conversion, expr)
- *              ("this", action, slot, expr)
+ *              ("this", action, slot, expr)    ("sthis", action, slot, expr): string this->
+ *              ("global", action, name, signed, expr): an integer global variable
  *              ("count", action, data, keys, admit)
  *              ("sum", action, data, keys, value, admit)
  *              ("agg", action, update, keys, value, increment)
  *              (keys: tuple of values; value: (kind, expr), kind "i", "u" or "s")
  *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
- *              ("this", slot) ("walltimestamp",) ("timestamp",)
+ *              ("this", slot) ("sthis", slot) ("global", name) ("walltimestamp",) ("timestamp",)
  *              ("wrap", size, signed, x) ("neg", x) ("inv", x) ("not", x)
  *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b)
  *              ("shr"|"div"|"mod", signed, a, b)
@@ -43,7 +44,7 @@
 enum {
     X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
     X_ADD, X_SUB, X_MUL, X_DIV, X_MOD, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND,
-    X_LOR, X_LXOR, X_COND
+    X_LOR, X_LXOR, X_COND, X_STHIS, X_GLOBAL
 };
 
 static const struct {
@@ -57,7 +58,8 @@ static const struct {
     {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2},
     {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
-    {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3},
+    {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3}, {"sthis", X_STHIS, 1},
+    {"global", X_GLOBAL, 1},
 };
 
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
@@ -156,7 +158,7 @@ typedef struct {
 
 /* Statements ---------------------------------------------------------------- */
 
-enum { S_PRINTF, S_THIS, S_COUNT, S_SUM, S_AGG };
+enum { S_PRINTF, S_THIS, S_STHIS, S_GLOBAL, S_COUNT, S_SUM, S_AGG };
 
 /* A printf piece: literal text (conv 0) or one conversion of one value. */
 typedef struct {
@@ -209,7 +211,7 @@ typedef struct {
     int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD;
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD, *str_G;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -345,6 +347,20 @@ static int build_this(NativeProbeObject *np, PyObject *t, int index)
 
 /* The node's fields are set after its operands are built: building them
  * may move np->nodes. */
+/* ("global", name): the variable's name, interned (the key of names["G"]). */
+static int build_global(NativeProbeObject *np, PyObject *t, int index)
+{
+    PyObject *name = PyTuple_GET_ITEM(t, 1);
+    if (!PyUnicode_CheckExact(name))
+        return bad_program("global name");
+    Py_INCREF(name);
+    PyUnicode_InternInPlace(&name);
+    np->nodes[index].obj = name;
+    int rc = keep(np, name);
+    Py_DECREF(name);
+    return rc;
+}
+
 static int build_wrap(NativeProbeObject *np, PyObject *t, int index)
 {
     int size, is_signed;
@@ -445,7 +461,12 @@ static int build_expr(NativeProbeObject *np, PyObject *t)
         rc = build_member(np, t, &np->nodes[index]);
         break;
     case X_THIS:
+    case X_STHIS:
         rc = build_this(np, t, index);
+        np->nodes[index].is_str = op == X_STHIS;
+        break;
+    case X_GLOBAL:
+        rc = build_global(np, t, index);
         break;
     case X_WRAP:
         rc = build_wrap(np, t, index);
@@ -574,8 +595,9 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
         s->op = S_PRINTF;
         return build_printf(np, PyTuple_GET_ITEM(t, 2), s);
     }
-    if (strcmp(name, "this") == 0 && n == 4) {
-        s->op = S_THIS;
+    int is_this = strcmp(name, "this") == 0, is_sthis = strcmp(name, "sthis") == 0;
+    if ((is_this || is_sthis) && n == 4) {
+        s->op = is_this ? S_THIS : S_STHIS;
         if (item_int(t, 2, &s->slot) < 0)
             return -1;
         if (s->slot < 0 || s->slot >= np->nthis)
@@ -583,7 +605,21 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
         s->expr = build_expr(np, PyTuple_GET_ITEM(t, 3));
         if (s->expr < 0)
             return -1;
-        return np->nodes[s->expr].is_str ? bad_program("string this->") : 0;
+        return np->nodes[s->expr].is_str != is_sthis ? bad_program("this-> of the wrong kind") : 0;
+    }
+    if (strcmp(name, "global") == 0 && n == 5) {
+        /* slot: the variable's type is signed */
+        s->op = S_GLOBAL;
+        s->target = PyTuple_GET_ITEM(t, 2);
+        if (!PyUnicode_CheckExact(s->target) || item_int(t, 3, &s->slot) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("global name");
+        Py_INCREF(s->target);
+        PyUnicode_InternInPlace(&s->target);
+        int rc = keep(np, s->target);
+        Py_DECREF(s->target);
+        if (rc < 0 || (s->expr = build_expr(np, PyTuple_GET_ITEM(t, 4))) < 0)
+            return -1;
+        return np->nodes[s->expr].is_str ? bad_program("string global") : 0;
     }
     int agg = strcmp(name, "count") == 0 && n == 5 ? S_COUNT
             : strcmp(name, "sum") == 0 && n == 6   ? S_SUM
@@ -1078,6 +1114,7 @@ typedef struct {
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
     int64_t *this_;
+    PyObject **this_str;   /* string this-> values (strong), NULL: "" */
     Buf *out;              /* the hold's tail, or own */
     OutputHoldObject *hold;  /* the writer's OutputHold (strong), or NULL */
     size_t mark;           /* hold: its tail's length when nothing was written yet */
@@ -1307,6 +1344,37 @@ static __attribute__((noinline)) int64_t python_member_int(Run *r, const Node *n
     return result;
 }
 
+/* The program's variables (names["G"]), borrowed; NULL with r->failed set. */
+static PyObject *globals_of(Run *r)
+{
+    PyObject *g = PyDict_GetItemWithError(r->np->names, str_G);
+    if (g == NULL || !PyDict_Check(g)) {
+        if (!PyErr_Occurred())
+            bad_program("no variables G");
+        r->failed = 1;
+        return NULL;
+    }
+    return g;
+}
+
+/* An integer global: G[name] (0 when never set), its 64-bit pattern. */
+static __attribute__((noinline)) int64_t global_value(Run *r, const Node *node)
+{
+    if (r->failed)
+        return 0;
+    PyObject *g = globals_of(r);
+    PyObject *v = g == NULL ? NULL : PyDict_GetItemWithError(g, node->obj);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            r->failed = 1;
+        return 0;
+    }
+    int64_t result = (int64_t)PyLong_AsUnsignedLongLongMask(v);
+    if (result == -1 && PyErr_Occurred())
+        r->failed = 1;
+    return result;
+}
+
 static __attribute__((noinline)) int64_t timestamp(Run *r)
 {
     /* ns since the run's origin (names["T0"][0]), never below 0 */
@@ -1439,6 +1507,7 @@ static int64_t eval_int(Run *r, int n)
     case X_MEMBER:
         return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
+    case X_GLOBAL: return global_value(r, node);
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
     case X_WRAP: return reduce(operand(r, node->a), node->sub, node->flag);
@@ -1491,6 +1560,9 @@ static PyObject *eval_str(Run *r, int n)
     switch (node->op) {
     case X_STR:
         return Py_NewRef(node->obj);
+    case X_STHIS:
+        s = r->this_str[node->imm];
+        return Py_NewRef(s != NULL ? s : str_empty);
     case X_MEMBER:
         if (r->na != NULL)
             s = struct_member_str(r, node->member);
@@ -1623,6 +1695,23 @@ static int run_stmt(Run *r, const Stmt *s)
         r->this_[s->slot] = v;
         return 0;
     }
+    case S_STHIS: {
+        PyObject *v = eval_str(r, s->expr);
+        if (v == NULL)
+            return -1;
+        Py_XSETREF(r->this_str[s->slot], v);
+        return 0;
+    }
+    case S_GLOBAL: {
+        int64_t v = eval_int(r, s->expr);
+        PyObject *g = r->failed ? NULL : globals_of(r);
+        if (g == NULL)
+            return -1;
+        PyObject *obj = s->slot ? PyLong_FromLongLong(v) : PyLong_FromUnsignedLongLong((uint64_t)v);
+        int rc = obj == NULL ? -1 : PyDict_SetItem(g, s->target, obj);
+        Py_XDECREF(obj);
+        return rc;
+    }
     }
     return run_aggregation(r, s);
 }
@@ -1704,7 +1793,9 @@ static int run_clause(Run *r, const Clause *c)
 static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, PyObject *args)
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
+    PyObject *this_str[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
+    memset(this_str, 0, sizeof this_str);
     Run r;  /* not zeroed: its own output buffer is large */
     r.np = np;
     r.nodes = np->nodes;
@@ -1712,6 +1803,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     r.na = na;
     r.args = args;
     r.this_ = this_;
+    r.this_str = this_str;
     r.quiet = np->quiet;
     if (open_output(&r) < 0)
         return -1;
@@ -1731,6 +1823,8 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
         PyErr_Restore(type, value, tb);
     }
     close_output(&r);
+    for (int i = 0; i < np->nthis; i++)
+        Py_XDECREF(this_str[i]);
     return rc;
 }
 
@@ -1812,11 +1906,12 @@ int native_add_types(PyObject *module)
     str_DIV = PyUnicode_InternFromString("DIV");
     str_MOD = PyUnicode_InternFromString("MOD");
     str_T0 = PyUnicode_InternFromString("T0");
+    str_G = PyUnicode_InternFromString("G");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
     str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
-    if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL
+    if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL || str_G == NULL
         || str_FAULTS == NULL || str_quiet == NULL
         || str_empty == NULL || one == NULL)
         return -1;

@@ -131,6 +131,9 @@ class ClauseTranslator:
             if (isinstance(expr, ast.Assign) and isinstance(expr.target, ast.VarRef)
                     and expr.target.scope == "this"):
                 return self.assign_this(action, expr)
+            if (isinstance(expr, ast.Assign) and isinstance(expr.target, ast.Ident)
+                    and expr.target.name in self.sym.globals):
+                return self.assign_global(action, expr)
         raise Decline(type(node).__name__)
 
     def assign_this(self, action: int, node: ast.Assign) -> Tree:
@@ -138,15 +141,31 @@ class ClauseTranslator:
         value, vt = self.expr(node.value)
         name = node.target.name  # type: ignore[attr-defined]
         t = self.sym.this_vars[name]
+        slot = self.this_slot(name)
+        if t.is_string and vt.is_string and node.op == "=":
+            return ("sthis", action, slot, value)
         if t.kind != "int" or vt.kind not in ("int", "null"):
             raise Decline("this-> of a non-integer type")
-        slot = self.this_slot(name)
-        if node.op != "=":
-            op = node.op[:-1]
+        return ("this", action, slot, self.assigned(node.op, ("this", slot), t, value, vt))
+
+    def assign_global(self, action: int, node: ast.Assign) -> Tree:
+        """compile.assign of ``name = value`` (or ``op=``) to an integer global."""
+        value, vt = self.expr(node.value)
+        name = node.target.name  # type: ignore[attr-defined]
+        t = self.sym.globals[name]
+        if t.kind != "int" or vt.kind not in ("int", "null"):
+            raise Decline("global of a non-integer type")
+        value = self.assigned(node.op, ("global", name), t, value, vt)
+        return ("global", action, name, int(t.signed), value)
+
+    def assigned(self, op: str, current: Tree, t: ty.DType, value: Tree, vt: ty.DType) -> Tree:
+        """The value an integer variable of type ``t`` holds after ``op``
+        (``=`` or a compound assignment) with ``value``."""
+        if op != "=":
             rt = ty.arithmetic(t, vt if vt.kind == "int" else ty.LONG)
-            a, b = _convert(("this", slot), t, rt), _convert(value, vt, rt)
-            value, vt = _wrap(self.combined(op, rt, a, b), t), t
-        return ("this", action, slot, _convert(value, vt, t))
+            a, b = _convert(current, t, rt), _convert(value, vt, rt)
+            value, vt = _wrap(self.combined(op[:-1], rt, a, b), t), t
+        return _convert(value, vt, t)
 
     @staticmethod
     def combined(op: str, rt: ty.DType, a: Tree, b: Tree) -> Tree:
@@ -285,6 +304,9 @@ class ClauseTranslator:
             raise Decline(f"inline {name}")
         if name in BUILTIN_VARIABLES:
             return self.builtin(name), BUILTIN_VARIABLES[name]
+        t = self.sym.globals.get(name)
+        if t is not None and t.kind == "int":
+            return ("global", name), t
         raise Decline(f"identifier {name}")
 
     def builtin(self, name: str) -> Tree:
@@ -312,6 +334,8 @@ class ClauseTranslator:
         if node.scope != "this":
             raise Decline("self->")
         t = self.sym.this_vars.setdefault(node.name, ty.INT)
+        if t.is_string:
+            return ("sthis", self.this_slot(node.name)), t
         if t.kind != "int":
             raise Decline("this-> of a non-integer type")
         return ("this", self.this_slot(node.name)), t

@@ -329,6 +329,8 @@ def build_layers(ctx: RunContext) -> Layers:
         ip.protocols[IPPROTO_UDP] = _counted(udp.on_packet, "udp", ctx.report, layers)
         layers.finishers.append(tcp.finish)
         layers.scanner = tcp.index
+        if tcp.index is not None:
+            tcp.index.udp_probes = udp.native
         from pcapprobe import fclinks  # FCoE, FIP, FC link types, when fc probes listen
 
         fclinks.register(layers, ctx)
@@ -543,6 +545,8 @@ class Pipeline:
             self._frames += scanner.frames
             if scanner.segments:
                 self.report.layer("tcp")["decoded"] += scanner.segments
+            if scanner.datagrams:
+                self.report.layer("udp")["decoded"] += scanner.datagrams
         # Every frame the link layer did not skip went up to IP, and every IP
         # packet IP did not skip was decoded: no count on the per-packet path.
         link, ip = self._link_counts, self._ip_counts

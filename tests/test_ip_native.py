@@ -23,6 +23,7 @@ from pcapprobe.probes import catalog
 from pcapprobe.probes.translators.ip import protocol_name
 from tests.conftest import require_shared, require_tshark, shared_captures
 from tests.test_ip_tshark import tshark_packets
+from tests.tshark import fields
 
 PROGRAM = r"""
 ip:::receive /args[2]->ip_ver == 4/
@@ -71,5 +72,48 @@ def test_native_members_match_tshark_packet_by_packet(capture: Path) -> None:
     if not expected:
         pytest.skip(f"{capture.name} holds no IP")
     result = pcapprobe.run(capture, program=PROGRAM, local="all", quiet=True)
+    assert "Traceback" not in result.errors
+    assert [line for line in result.output.splitlines() if line] == expected
+
+
+UDP_PROGRAM = r"""
+udp:::receive
+{
+    printf("%s %d %d %d %d %s %s %d %d %d\n", args[2]->ip_saddr, args[4]->udp_sport,
+        args[4]->udp_dport, args[4]->udp_length, args[4]->udp_checksum, args[3]->udps_laddr,
+        args[3]->udps_raddr, args[3]->udps_lport, args[3]->udps_rport, args[1]->cs_cid);
+}
+udp:::send
+{
+    printf("send %s %s %d %d\n", args[3]->udps_laddr, args[3]->udps_raddr, args[3]->udps_lport,
+        args[3]->udps_rport);
+}
+"""
+UDP_FIELDS = ["ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "udp.srcport", "udp.dstport",
+              "udp.length", "udp.checksum", "ip.flags.mf", "ip.frag_offset"]
+
+
+def tshark_datagrams(capture: Path) -> list[str]:
+    """Per UDP datagram tshark decodes (not one an ICMP error quotes): what
+    UDP_PROGRAM prints for it (send fires first)."""
+    lines = []
+    for row in fields(capture, UDP_FIELDS, "udp and not icmp and not icmpv6"):
+        row += [""] * (len(UDP_FIELDS) - len(row))
+        v = [value.split(",")[0] for value in row]
+        src, dst = v[0] or v[1], v[2] or v[3]
+        sport, dport, length, checksum = (int(x, 0) for x in v[4:8])
+        lines.append(f"send {src} {dst} {sport} {dport}")
+        lines.append(f"{src} {sport} {dport} {length} {checksum} {dst} {src} {dport} {sport} 0")
+    return lines
+
+
+@pytest.mark.parametrize("capture", _params())
+def test_native_udp_members_match_tshark_datagram_by_datagram(capture: Path) -> None:
+    require_shared()
+    require_tshark()
+    expected = tshark_datagrams(capture)
+    if not expected:
+        pytest.skip(f"{capture.name} holds no UDP")
+    result = pcapprobe.run(capture, program=UDP_PROGRAM, local="all", quiet=True)
     assert "Traceback" not in result.errors
     assert [line for line in result.output.splitlines() if line] == expected

@@ -83,7 +83,9 @@ enum {
     M_IPV4_OFFSET, M_IPV4_TTL, M_IPV4_PROTOCOL, M_IPV4_PROTOSTR, M_IPV4_CHECKSUM, M_IPV4_SRC,
     M_IPV4_DST, M_IPV4_SADDR, M_IPV4_DADDR, M_IPV4_HDR,
     M_IPV6_VER, M_IPV6_TCLASS, M_IPV6_FLOW, M_IPV6_PLEN, M_IPV6_NEXTHDR, M_IPV6_NEXTSTR,
-    M_IPV6_HLIM, M_IPV6_SADDR, M_IPV6_DADDR, M_IPV6_HDR
+    M_IPV6_HLIM, M_IPV6_SADDR, M_IPV6_DADDR, M_IPV6_HDR,
+    M_UDPS_ADDR, M_UDPS_LPORT, M_UDPS_RPORT, M_UDPS_LADDR, M_UDPS_RADDR,
+    M_UDP_SPORT, M_UDP_DPORT, M_UDP_LENGTH, M_UDP_CHECKSUM
 };
 
 static const struct {
@@ -131,6 +133,11 @@ static const struct {
     {"ipv6info_t", "ipv6_nextstr", M_IPV6_NEXTSTR}, {"ipv6info_t", "ipv6_hlim", M_IPV6_HLIM},
     {"ipv6info_t", "ipv6_saddr", M_IPV6_SADDR}, {"ipv6info_t", "ipv6_daddr", M_IPV6_DADDR},
     {"ipv6info_t", "ipv6_hdr", M_IPV6_HDR},
+    {"udpsinfo_t", "udps_addr", M_UDPS_ADDR}, {"udpsinfo_t", "udps_lport", M_UDPS_LPORT},
+    {"udpsinfo_t", "udps_rport", M_UDPS_RPORT}, {"udpsinfo_t", "udps_laddr", M_UDPS_LADDR},
+    {"udpsinfo_t", "udps_raddr", M_UDPS_RADDR},
+    {"udpinfo_t", "udp_sport", M_UDP_SPORT}, {"udpinfo_t", "udp_dport", M_UDP_DPORT},
+    {"udpinfo_t", "udp_length", M_UDP_LENGTH}, {"udpinfo_t", "udp_checksum", M_UDP_CHECKSUM},
 };
 
 /* Whether a member is a string (its value a str object). */
@@ -139,7 +146,7 @@ static int string_member(int member)
     switch (member) {
     case M_IP_SADDR: case M_IP_DADDR: case M_TCPS_LADDR: case M_TCPS_RADDR: case M_IF_NAME:
     case M_IPV4_PROTOSTR: case M_IPV4_SADDR: case M_IPV4_DADDR: case M_IPV6_NEXTSTR:
-    case M_IPV6_SADDR: case M_IPV6_DADDR:
+    case M_IPV6_SADDR: case M_IPV6_DADDR: case M_UDPS_LADDR: case M_UDPS_RADDR:
         return 1;
     }
     return 0;
@@ -1228,8 +1235,15 @@ static inline __attribute__((always_inline)) int64_t struct_member_int(const Run
     const TcpEvent *ev = r->na->ev;
     switch (member) {
     case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: case M_PKT_ADDR: case M_IF_IPSTACK:
-    case M_IF_ADDR:
+    case M_IF_ADDR: case M_UDPS_ADDR:
         return 0;
+    /* udp: the local socket is the destination's on receive, the source's on send */
+    case M_UDPS_LPORT: return r->na->udp->receive ? r->na->udp->dport : r->na->udp->sport;
+    case M_UDPS_RPORT: return r->na->udp->receive ? r->na->udp->sport : r->na->udp->dport;
+    case M_UDP_SPORT: return r->na->udp->sport;
+    case M_UDP_DPORT: return r->na->udp->dport;
+    case M_UDP_LENGTH: return r->na->udp->length;
+    case M_UDP_CHECKSUM: return r->na->udp->checksum;
     case M_CS_CID: return ep != NULL ? ep->cid : 0;  /* ip: no connection */
     case M_IF_LOCAL: return r->na->ipa->if_local;
     case M_CS_PID: return -1;
@@ -1279,6 +1293,8 @@ static PyObject *struct_member_str(const Run *r, int member)
     case M_TCPS_RADDR: return Py_NewRef(ep->raddr);
     case M_IP_SADDR: return Py_NewRef(r->na->ip->saddr);
     case M_IP_DADDR: return Py_NewRef(r->na->ip->daddr);
+    case M_UDPS_LADDR: return Py_NewRef(r->na->udp->receive ? r->na->ip->daddr : r->na->ip->saddr);
+    case M_UDPS_RADDR: return Py_NewRef(r->na->udp->receive ? r->na->ip->saddr : r->na->ip->daddr);
     }
     /* ip firings: the other version's struct reads "<null>" */
     const IpArgs *a = r->na->ipa;

@@ -502,7 +502,7 @@ static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEven
     int rc = header_from_python(ev, &header);
     if (rc == 0) {
         ev->ip = &ip;
-        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL});
+        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL, NULL});
         ev->ip = NULL;
         ev->seg.header = NULL;
         ev->seg.header_len = 0;
@@ -525,7 +525,7 @@ static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
     if (Py_IS_TYPE(handler, &NativeProbe_Type)) {
         if (ev->ip == NULL)
             return native_fire_python_event(handler, ep, ev, ts);
-        return native_fire(handler, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL});
+        return native_fire(handler, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL, NULL});
     }
     if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
         return -1;
@@ -543,7 +543,7 @@ static int fire_state_change(EndpointObject *ep, int old, int64_t ts)
     if (handler == NULL)
         return 0;
     if (Py_IS_TYPE(handler, &NativeProbe_Type))
-        return native_fire(handler, &(NativeArgs){ts, ep, NULL, old, NULL, NULL});
+        return native_fire(handler, &(NativeArgs){ts, ep, NULL, old, NULL, NULL, NULL});
     if (endpoint_python_args(ep) < 0)
         return -1;
     PyObject *key = PyLong_FromLong(old);

@@ -7,10 +7,11 @@
  * frame.c: Frame, what the capture readers produce.
  * scan.c: FlowIndex, which consumes the pcap records of plain in-order data
  *   segments of connections whose application is bound and nothing else listens
- *   to (no ip/tcp probe, no local endpoint), handing their bytes straight to the
+ *   to (no tcp probe, no local endpoint), handing their bytes straight to the
  *   connection's reassembler; in a run with a TcpTracker (tcpcore.h), every
- *   record holding a whole TCP segment goes to the tracker.  Every other record
- *   is left to the Python layers.
+ *   record holding a whole TCP segment goes to the tracker; native ip probes
+ *   (ip.c) fire for each record first.  Every other record is left to the
+ *   Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
  * ip.c: the link and IP header decoder of the records the scanner takes, the

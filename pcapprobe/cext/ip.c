@@ -1,6 +1,8 @@
 /* The IP layer of the C path: the link and IP header decoder of the records
  * the scanner (scan.c) takes, the address text cache the scanner's consumers
- * share, and IpProbes, ip:::send and ip:::receive fired from C.
+ * share, IpProbes (ip:::send and ip:::receive fired from C) and UdpProbes
+ * (udp:::send and udp:::receive, for a run where no datagram application
+ * can bind: pcapprobe/flows/udp.py UdpLayer.native).
  *
  * IpProbes holds the run's ip handlers when every enabled one is a
  * NativeProbe (pcapprobe/pipeline.py IpLayer.native); the scanner then fires
@@ -226,7 +228,7 @@ int ip_probes_fire(PyObject *probes, const IpHdr *h, int64_t ts, long long index
     IpArgs args = {h, PyTuple_GET_ITEM(self->names, h->proto & 0xFF), self->if_name,
                    self->if_local, (int64_t)(self->hdr_base + ((uint64_t)index << 12)),
                    self->null_str};
-    NativeArgs na = {ts, NULL, NULL, -1, &ip, &args};
+    NativeArgs na = {ts, NULL, NULL, -1, &ip, &args, NULL};
     if (send)
         status = native_fire(self->send, &na);
     if (receive && status == 0)
@@ -318,11 +320,126 @@ PyTypeObject IpProbes_Type = {
     .tp_clear = (inquiry)IpProbes_clear,
 };
 
+/* ---- UdpProbes ------------------------------------------------------------ */
+
+#define UDP_HEADER_LEN 8
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *send, *receive;  /* NativeProbes, or None */
+    int local_all;
+    PyObject *local_addrs;     /* frozenset of str */
+    AddrCache cache;
+} UdpProbesObject;
+
+int udp_decode(const uint8_t *frame, const IpHdr *h, UdpArgs *out)
+{
+    const uint8_t *u = frame + h->payload_off;
+    /* dissectors/udp.py decode: a header cut short or a length below 8 is
+     * reported there */
+    if (h->proto != 17 || h->captured < UDP_HEADER_LEN)
+        return 0;
+    *out = (UdpArgs){be16(u), be16(u + 2), be16(u + 4), be16(u + 6), 0};
+    return out->length == 0 || out->length >= UDP_HEADER_LEN;
+}
+
+int udp_probes_fire(PyObject *probes, const IpHdr *h, const UdpArgs *header, int64_t ts)
+{
+    UdpProbesObject *self = (UdpProbesObject *)probes;
+    UdpArgs udp = *header;
+    PyObject *src = addr_text(&self->cache, h->src, h->addr_len);
+    PyObject *dst = src == NULL ? NULL : addr_text(&self->cache, h->dst, h->addr_len);
+    int status = -1;
+    if (dst == NULL)
+        goto done;
+    int send = self->send != Py_None ? (self->local_all ? 1 : PySet_Contains(self->local_addrs, src))
+                                     : 0;
+    int receive = self->receive != Py_None
+                      ? (self->local_all ? 1 : PySet_Contains(self->local_addrs, dst)) : 0;
+    if (send < 0 || receive < 0)
+        goto done;
+    IpDgram ip = {h->addr_len == 16, h->plength, src, dst};
+    NativeArgs na = {ts, NULL, NULL, -1, &ip, NULL, &udp};
+    status = 0;
+    if (send)
+        status = native_fire(self->send, &na);
+    if (receive && status == 0) {
+        udp.receive = 1;
+        status = native_fire(self->receive, &na);
+    }
+done:
+    Py_XDECREF(src);
+    Py_XDECREF(dst);
+    return status;
+}
+
+static PyObject *UdpProbes_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *send, *receive, *local_addrs;
+    int local_all;
+    static char *kwlist[] = {"send", "receive", "local_all", "local_addrs", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOpO!:UdpProbes", kwlist, &send, &receive,
+                                     &local_all, &PyFrozenSet_Type, &local_addrs))
+        return NULL;
+    if (!native_or_none(send) || !native_or_none(receive)) {
+        PyErr_SetString(PyExc_TypeError, "UdpProbes: send and receive are NativeProbes or None");
+        return NULL;
+    }
+    UdpProbesObject *self = (UdpProbesObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->send = Py_NewRef(send);
+    self->receive = Py_NewRef(receive);
+    self->local_all = local_all;
+    self->local_addrs = Py_NewRef(local_addrs);
+    return (PyObject *)self;
+}
+
+static int UdpProbes_traverse(UdpProbesObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->send);
+    Py_VISIT(self->receive);
+    return 0;
+}
+
+static int UdpProbes_clear(UdpProbesObject *self)
+{
+    Py_CLEAR(self->send);
+    Py_CLEAR(self->receive);
+    Py_CLEAR(self->local_addrs);
+    addr_cache_clear(&self->cache);
+    return 0;
+}
+
+static void UdpProbes_dealloc(UdpProbesObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    UdpProbes_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyTypeObject UdpProbes_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pcapprobe._fastpath.UdpProbes",
+    .tp_doc = "UdpProbes(send, receive, local_all, local_addrs): the run's udp:::send and\n"
+              "udp:::receive NativeProbes (or None), fired by the scanner for the datagrams\n"
+              "of the records it takes.",
+    .tp_basicsize = sizeof(UdpProbesObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = UdpProbes_new,
+    .tp_dealloc = (destructor)UdpProbes_dealloc,
+    .tp_traverse = (traverseproc)UdpProbes_traverse,
+    .tp_clear = (inquiry)UdpProbes_clear,
+};
+
 int ip_add_types(PyObject *module)
 {
     str_if_name = PyUnicode_InternFromString("if_name");
     str_if_local = PyUnicode_InternFromString("if_local");
-    if (str_if_name == NULL || str_if_local == NULL || PyType_Ready(&IpProbes_Type) < 0)
+    if (str_if_name == NULL || str_if_local == NULL || PyType_Ready(&IpProbes_Type) < 0
+        || PyType_Ready(&UdpProbes_Type) < 0)
         return -1;
-    return PyModule_AddObjectRef(module, "IpProbes", (PyObject *)&IpProbes_Type);
+    if (PyModule_AddObjectRef(module, "IpProbes", (PyObject *)&IpProbes_Type) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, "UdpProbes", (PyObject *)&UdpProbes_Type);
 }

@@ -17,14 +17,18 @@
  * TcpLayer.tracker), every record holding a whole TCP segment with a valid
  * fixed header, SYN/FIN/RST included, goes to the tracker (track.c) instead.
  *
+ * When ip probes fire natively (pcapprobe/pipeline.py IpLayer.native, an
+ * IpProbes of ip.c), a record's ip probes fire here before it goes on; a
+ * record of an IP protocol no Python layer takes (``ip_protocols``; every
+ * protocol in a run of ip probes alone) is consumed once they fired.
+ *
  * The run's record selection (-f's BPF program for Ethernet, --from/--to;
  * pcapprobe/capture/select.py) is applied first: a record it leaves out is
  * skipped here, counted in ``filtered``, as the Python path drops its frame.
  *
- * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
- * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
- * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
- * Anything unusual is left to dissectors/, which report it.
+ * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py) and
+ * the fixed TCP header (RFC 9293 §3.1); the link and IP headers are ip.c's
+ * (ip_decode).  Anything unusual is left to dissectors/, which report it.
  *
  * When the fc provider has set ``fc_data`` (pcapprobe/fclinks.py), whole T11
  * FCoE records holding an FCP_DATA frame (R_CTL 0x01, TYPE 0x08, no optional
@@ -113,6 +117,7 @@ typedef struct {
                               (an IpProbes) is too: the records' ip probes fire here */
     PyObject *ip_probes;   /* during a scan: ip_layer.native (strong), or NULL */
     uint8_t upper[32];     /* bitmap: the IP protocols the Python layers take */
+    PyObject *udp_probes;  /* a UdpProbes: UDP datagrams fire its probes here, or None */
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
@@ -122,7 +127,7 @@ typedef struct {
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
     int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
-    long long frames, bytes, segments, filtered;
+    long long frames, bytes, segments, datagrams, filtered;
     int64_t latest_ts;
     Record_context rec;
     Touched touched[MAX_TOUCHED];
@@ -847,19 +852,24 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
             if (!found)
                 return 0;
         }
-    } else if (upper_takes(self, ip.proto)) {
-        return 0;
     }
+    UdpArgs udp;
+    int datagram = !tcp && self->udp_probes != Py_None && udp_decode(rec->frame, &ip, &udp);
+    if (!tcp && !datagram && upper_takes(self, ip.proto))
+        return 0;
     self->rec.index = index;
     self->rec.ts = rec->ts;
     self->rec.start = rec->off;
     self->rec.caplen = rec->caplen;
     self->rec.wirelen = rec->wirelen;
     int consumed;
-    if (!tcp) {  /* nothing above IP takes it: its ip probes are all there is */
+    if (!tcp) {  /* its ip probes, then its udp probes: nothing else takes it */
         self->rec.active = 1;
         self->rec.conn = NULL;
-        consumed = fire_ip(self, &ip) < 0 ? -1 : CONSUMED;
+        consumed = fire_ip(self, &ip) < 0
+                   || (datagram && udp_probes_fire(self->udp_probes, &ip, &udp, rec->ts) < 0)
+                   ? -1 : CONSUMED;
+        self->datagrams += datagram && consumed > 0;
     } else if (tracked) {
         consumed = track(self, &seg, rec, &ip);
     } else {
@@ -875,7 +885,7 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
-    if (tracked || self->ip_probes != NULL) {
+    if (tracked || self->ip_probes != NULL || datagram) {
         /* native D clauses write output and may exit() without a Python
          * call; their output goes out in batches (records of one buffer are
          * read without blocking, and whatever writes to stderr flushes the
@@ -1104,6 +1114,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
     self->fc_data = Py_NewRef(Py_None);
+    self->udp_probes = Py_NewRef(Py_None);
     self->bpf = Py_NewRef(Py_None);
     memset(self->upper, 0xFF, sizeof self->upper);  /* until told: Python takes them all */
     self->ts_from = INT64_MIN;
@@ -1126,6 +1137,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
     Py_VISIT(self->fc_data);
+    Py_VISIT(self->udp_probes);
     Py_VISIT(self->bpf);
     return 0;
 }
@@ -1145,6 +1157,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
     Py_CLEAR(self->fc_data);
+    Py_CLEAR(self->udp_probes);
     Py_CLEAR(self->bpf);
     return 0;
 }
@@ -1183,6 +1196,7 @@ REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
 REF_PROPERTY(fc_data)
+REF_PROPERTY(udp_probes)
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -1300,6 +1314,8 @@ static PyGetSetDef FlowIndex_getset[] = {
     {"fc_data", (getter)get_fc_data, (setter)set_fc_data,
      "fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts) takes the FCoE "
      "FCP_DATA records, or None"},
+    {"udp_probes", (getter)get_udp_probes, (setter)set_udp_probes,
+     "a UdpProbes: the datagrams of UDP records fire its probes and are consumed, or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
@@ -1319,6 +1335,8 @@ static PyMemberDef FlowIndex_members[] = {
      "their wire length in bytes"},
     {"segments", T_LONGLONG, offsetof(FlowIndexObject, segments), READONLY,
      "TCP segments among them (all of them)"},
+    {"datagrams", T_LONGLONG, offsetof(FlowIndexObject, datagrams), READONLY,
+     "UDP datagrams among them"},
     {"filtered", T_LONGLONG, offsetof(FlowIndexObject, filtered), READONLY,
      "records skipped by the record selection (bpf, window)"},
     {NULL},

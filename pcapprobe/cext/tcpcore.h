@@ -214,6 +214,13 @@ typedef struct {
     PyObject *null_str;   /* borrowed: string members of the other version's struct */
 } IpArgs;
 
+/* What a udp firing adds (udpsinfo_t, udpinfo_t): the header (RFC 768) and
+ * the perspective of the local socket. */
+typedef struct {
+    uint16_t sport, dport, length, checksum;
+    int receive;          /* udpsinfo_t of the destination (receive) or the source (send) */
+} UdpArgs;
+
 /* The arguments of a firing, for a native program. */
 typedef struct {
     int64_t ts;
@@ -222,6 +229,7 @@ typedef struct {
     int old_state;        /* args[5]->tcps_state of state-change */
     const IpDgram *ip;    /* ipinfo_t: tcp packet probes and ip; else NULL */
     const IpArgs *ipa;    /* ip probes: args[3..5]; else NULL */
+    const UdpArgs *udp;   /* udp probes: args[3..4]; else NULL */
 } NativeArgs;
 
 /* Run the program of a NativeProbe for one firing: 0, or -1 with an exception set. */
@@ -234,6 +242,13 @@ int ip_add_types(PyObject *module);
  * ``ifname`` is its interface's name or None.  0, or -1 with an exception set. */
 int ip_probes_fire(PyObject *probes, const IpHdr *h, int64_t ts, long long index,
                    PyObject *ifname, int linktype);
+extern PyTypeObject UdpProbes_Type;
+/* The UDP header of a decoded IP packet (RFC 768): 1, or 0 when it is not
+ * UDP or dissectors/udp.py would report the header (Python takes it). */
+int udp_decode(const uint8_t *frame, const IpHdr *h, UdpArgs *out);
+/* Fire the run's udp probes (a UdpProbes) for a datagram the scanner takes:
+ * 0, or -1 with an exception set. */
+int udp_probes_fire(PyObject *probes, const IpHdr *h, const UdpArgs *udp, int64_t ts);
 
 /* Whether ``pending`` (the D program's held output) is an OutputHold holding
  * its ``limit`` (bufsize) of text or more. */

@@ -20,11 +20,6 @@
 
 #include "structmember.h"
 
-#define NS 1000000000LL
-#define TIME_WAIT_NS (60 * NS)         /* Solaris tcp_time_wait_interval */
-#define CLOSED_LINGER_NS (120 * NS)    /* flows/connection.py */
-#define IDLE_TIMEOUT_NS (3600 * NS)
-#define SWEEP_EVERY_NS (30 * NS)
 /* What a connection costs, its endpoints included (bytes, measured with
  * bench/memory_bench.py; flows/connection.py CONNECTION_COST for Python's). */
 #define CONN_COST 750
@@ -103,6 +98,8 @@ typedef struct {
     EndpointObject **tw;        /* the time-wait queue: a ring of strong references */
     Py_ssize_t tw_cap, tw_head, tw_len;
     int64_t next_clock, next_sweep;
+    /* the clocks' constants, as flows/tcp.py and flows/connection.py define them */
+    int64_t time_wait_ns, closed_linger_ns, idle_timeout_ns, sweep_every_ns;
     long long next_cid;
     long long connections, midstream, reused, evicted, segments;
     Packet *current;            /* the segment being processed */
@@ -344,7 +341,7 @@ static int tw_push(TrackerObject *self, EndpointObject *ep)
 static int enter_time_wait(void *owner, EndpointObject *ep, int64_t ts)
 {
     TrackerObject *self = owner;
-    int64_t expiry = ep->tw_expiry = ns_add(ts, TIME_WAIT_NS);
+    int64_t expiry = ep->tw_expiry = ns_add(ts, self->time_wait_ns);
     if (self->tw_len == 0 && expiry < self->next_clock)
         self->next_clock = expiry;  /* the new head of the queue */
     return tw_push(self, ep);
@@ -368,9 +365,9 @@ static int expire_time_waits(TrackerObject *self, int64_t now)
  * past the timeout go. */
 static int sweep(TrackerObject *self, int64_t now)
 {
-    self->next_sweep = ns_add(now, SWEEP_EVERY_NS);
-    int64_t idle_limit = ns_add(now, -IDLE_TIMEOUT_NS);
-    int64_t closed_limit = ns_add(now, -CLOSED_LINGER_NS);
+    self->next_sweep = ns_add(now, self->sweep_every_ns);
+    int64_t idle_limit = ns_add(now, -self->idle_timeout_ns);
+    int64_t closed_limit = ns_add(now, -self->closed_linger_ns);
     for (int l = 0; l < 2; l++) {
         Conn *next;
         for (Conn *c = self->lists[l].first; c != NULL; c = next) {
@@ -963,12 +960,13 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *fire, *local_addrs, *ports, *report, *counts, *tcpinfo, *ipinfo;
     PyObject *budget = Py_None;
     int local_all;
+    long long clocks[4];
     static char *kwlist[] = {"fire", "local_all", "local_addrs", "server_ports", "report",
-                             "counts", "tcpinfo", "ipinfo", "budget", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO|O:TcpTracker", kwlist,
+                             "counts", "tcpinfo", "ipinfo", "timeouts", "budget", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO(LLLL)|O:TcpTracker", kwlist,
                                      &Firing_Type, &fire, &local_all, &PyFrozenSet_Type,
                                      &local_addrs, &ports, &report, &counts, &tcpinfo, &ipinfo,
-                                     &budget))
+                                     &clocks[0], &clocks[1], &clocks[2], &clocks[3], &budget))
         return NULL;
     TrackerObject *self = (TrackerObject *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -1008,6 +1006,10 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->ipinfo_class = Py_NewRef(ipinfo);
     self->budget = Py_NewRef(budget);
     self->next_cid = 1;
+    self->time_wait_ns = clocks[0];
+    self->closed_linger_ns = clocks[1];
+    self->idle_timeout_ns = clocks[2];
+    self->sweep_every_ns = clocks[3];
     self->fire->owner = self;
     self->fire->c_time_wait = enter_time_wait;
     self->fire->c_options = segment_options;
@@ -1127,7 +1129,8 @@ static PyTypeObject TcpTracker_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.TcpTracker",
     .tp_doc = "TcpTracker(fire, local_all, local_addrs, server_ports, report, counts,\n"
-              "tcpinfo, ipinfo): the TCP layer of a run without stream applications.",
+              "tcpinfo, ipinfo, timeouts, budget=None): the TCP layer of a run without stream\n"
+              "applications; timeouts: (time-wait, closed linger, idle, sweep interval) in ns.",
     .tp_basicsize = sizeof(TrackerObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = Tracker_new,

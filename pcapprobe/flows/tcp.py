@@ -23,7 +23,9 @@ from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
-from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
+from pcapprobe.flows.connection import (
+    CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, NS, SWEEP_EVERY_NS, Connection, ConnectionTable, Entry,
+)
 from pcapprobe.flows.endpoint import Endpoint, Firing
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
@@ -98,8 +100,9 @@ class TcpLayer:
         of every stream binding, enabled or not (as ``_guess_roles``)."""
         ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
         local = self.ctx.local
+        timeouts = (TIME_WAIT_NS, CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, SWEEP_EVERY_NS)
         tracker = TcpTracker(self.fire, local.all, local.addrs, ports, self.report,
-                             self.counts, TcpInfo, IpInfo, self.ctx.budget)
+                             self.counts, TcpInfo, IpInfo, timeouts, self.ctx.budget)
         self.ctx.budget.register(tracker)
         return tracker
 

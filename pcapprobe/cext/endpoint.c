@@ -490,6 +490,26 @@ static int header_from_python(TcpEvent *ev, Py_buffer *header)
     return 0;
 }
 
+void tcp_decode(const uint8_t *h, Py_ssize_t captured, int64_t declared, TcpSeg *seg)
+{
+    seg->sport = be16(h);
+    seg->dport = be16(h + 2);
+    seg->seq = be32(h + 4);
+    seg->ack = be32(h + 8);
+    seg->offset = (h[12] >> 4) * 4;
+    seg->flags = h[13];
+    seg->window = be16(h + 14);
+    seg->checksum = be16(h + 16);
+    seg->urgent = be16(h + 18);
+    Py_ssize_t data = captured - seg->offset;
+    if (data < 0)
+        data = 0;
+    int64_t declared_data = declared - seg->offset;
+    seg->datalen = (uint32_t)(declared_data < data ? data : declared_data);
+    seg->header = h;
+    seg->header_len = captured < seg->offset ? captured : seg->offset;
+}
+
 /* A native program fired from the Python TCP layer sees the event as the
  * tracker fills it: datagram and whole header (ev->ip is NULL again after). */
 static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEvent *ev,

@@ -315,12 +315,11 @@ static inline uint32_t file32(const uint8_t *p, int big_endian)
                       : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
 }
 
-/* A TCP segment: its key, header fields, and where it and its payload are
- * within the frame. */
+/* A TCP segment: its key, header, and where it and its payload are within
+ * the frame. */
 typedef struct {
     FlowKey key;
-    uint32_t seq, ack;
-    uint8_t flags;
+    TcpSeg tcp;
     Py_ssize_t tcp_off, tcp_len;
     Py_ssize_t payload_off, payload_len;
 } Segment;
@@ -334,19 +333,16 @@ static int decode_segment(const uint8_t *p, const IpHdr *ip, Segment *seg)
     Py_ssize_t tcp_off = ip->payload_off, tcp_len = ip->plength;
     if (tcp_len < TCP_HEADER_MIN)
         return 0;
-    const uint8_t *tcp = p + tcp_off;
-    Py_ssize_t hlen = (tcp[12] >> 4) * 4;
+    tcp_decode(p + tcp_off, tcp_len, tcp_len, &seg->tcp);
+    Py_ssize_t hlen = seg->tcp.offset;
     if (hlen < TCP_HEADER_MIN || hlen > tcp_len)
         return 0;
     memset(&seg->key, 0, sizeof seg->key);
     seg->key.addr_len = (uint8_t)ip->addr_len;
     memcpy(seg->key.src, ip->src, ip->addr_len);
     memcpy(seg->key.dst, ip->dst, ip->addr_len);
-    seg->flags = tcp[13];
-    seg->key.sport = be16(tcp);
-    seg->key.dport = be16(tcp + 2);
-    seg->seq = be32(tcp + 4);
-    seg->ack = be32(tcp + 8);
+    seg->key.sport = seg->tcp.sport;
+    seg->key.dport = seg->tcp.dport;
     seg->tcp_off = tcp_off;
     seg->tcp_len = tcp_len;
     seg->payload_off = tcp_off + hlen;
@@ -417,12 +413,12 @@ static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *frame
                     seg->payload_len};
     /* The ACK first: what it acknowledges was sent before this segment's
      * bytes (a gap it gives up may hold PDUs this segment answers). */
-    if (seg->flags & TH_ACK) {
+    if (seg->tcp.flags & TH_ACK) {
         PyObject *other = reassembler_of(reasm_list, 1 - direction);
-        if (other != NULL && reassembler_acked(other, seg->ack, ts) < 0)
+        if (other != NULL && reassembler_acked(other, seg->tcp.ack, ts) < 0)
             return -1;
     }
-    if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0)
+    if (reassembler_segment(reasm, seg->tcp.seq, &payload, 0, ts) < 0)
         return -1;
     int mismatch = framer_mismatch(framer);
     if (mismatch < 0)
@@ -694,9 +690,10 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec,
 {
     self->rec.active = 1;
     self->rec.conn = NULL;
-    if (fire_ip(self, ip) < 0 || tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
-                       self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
-                       seg->tcp_len, rec->ts) < 0)
+    if (fire_ip(self, ip) < 0
+        || tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
+                          self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
+                          seg->tcp_len, rec->ts) < 0)
         return -1;
     return CONSUMED;
 }
@@ -845,7 +842,7 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         if (!decode_segment(rec->frame, &ip, &seg))
             return 0;
         if (!tracked) {
-            if (seg.flags & (TH_SYN | TH_FIN | TH_RST))
+            if (seg.tcp.flags & (TH_SYN | TH_FIN | TH_RST))
                 return 0;
             int found;
             slot = table_find(self, &seg.key, &found);

@@ -70,6 +70,11 @@ typedef struct {
     Py_ssize_t header_len;  /* ... which a snap length may cut below offset */
 } TcpSeg;
 
+/* The fixed header at h, as dissectors/tcp.py TcpSegment decodes it: the C
+ * path's one TCP header decoder (endpoint.c).  ``captured`` bytes of the
+ * segment are there (at least 20), the IP header(s) declare ``declared``. */
+void tcp_decode(const uint8_t *h, Py_ssize_t captured, int64_t declared, TcpSeg *seg);
+
 /* The IP datagram of a segment, as tcp/udp probes see it (ipinfo_t). */
 typedef struct {
     int ipv6;

@@ -536,29 +536,6 @@ static int make_py(void *maker, TcpEvent *ev)
     return 0;
 }
 
-/* The fixed header, as dissectors/tcp.py TcpSegment decodes it (the caller
- * checked 20 <= captured and 20 <= offset). */
-static void decode_seg(const Packet *p, TcpSeg *seg)
-{
-    const uint8_t *h = p->tcp;
-    seg->sport = be16(h);
-    seg->dport = be16(h + 2);
-    seg->seq = be32(h + 4);
-    seg->ack = be32(h + 8);
-    seg->offset = (h[12] >> 4) * 4;
-    seg->flags = h[13];
-    seg->window = be16(h + 14);
-    seg->checksum = be16(h + 16);
-    seg->urgent = be16(h + 18);
-    Py_ssize_t data = p->captured - seg->offset;
-    if (data < 0)
-        data = 0;
-    int64_t declared = p->payload_len - seg->offset;
-    seg->datalen = (uint32_t)(declared < data ? data : declared);
-    seg->header = h;
-    seg->header_len = p->captured < seg->offset ? p->captured : seg->offset;
-}
-
 /* ---- new connections ------------------------------------------------------ */
 
 static int is_local(TrackerObject *self, PyObject *addr)
@@ -739,7 +716,7 @@ static int track_segment(TrackerObject *self, Packet *p)
 {
     TcpEvent ev;
     memset(&ev, 0, sizeof ev);
-    decode_seg(p, &ev.seg);
+    tcp_decode(p->tcp, p->captured, p->payload_len, &ev.seg);
     int64_t ts = p->ts;
     if (ts >= self->next_clock && run_clocks(self, ts) < 0)
         return -1;

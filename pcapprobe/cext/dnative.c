@@ -20,12 +20,17 @@
  *                  ("conv", flags, width, precision, conversion, expr)
  *              ("this", action, slot, expr)    ("sthis", action, slot, expr): string this->
  *              ("global", action, name, signed, expr): an integer global variable
+ *              ("aset", action, data, key, signed, expr): data[key] of an integer
+ *                  associative array (key: (kind, expr)); zero deletes, a new
+ *                  element needs names["DYN"].admit()
  *              ("count", action, data, keys, admit)
  *              ("sum", action, data, keys, value, admit)
  *              ("agg", action, update, keys, value, increment)
  *              (keys: tuple of values; value: (kind, expr), kind "i", "u" or "s")
  *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
  *              ("this", slot) ("sthis", slot) ("global", name) ("walltimestamp",) ("timestamp",)
+ *              ("aget", data, kind, key): data.get(key, 0) of an integer associative array
+ *              ("table", table, key, default): table.get(key, default), a string
  *              ("wrap", size, signed, x) ("neg", x) ("inv", x) ("not", x)
  *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b)
  *              ("shr"|"div"|"mod", signed, a, b)
@@ -44,7 +49,7 @@
 enum {
     X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
     X_ADD, X_SUB, X_MUL, X_DIV, X_MOD, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND,
-    X_LOR, X_LXOR, X_COND, X_STHIS, X_GLOBAL
+    X_LOR, X_LXOR, X_COND, X_STHIS, X_GLOBAL, X_AGET, X_TABLE
 };
 
 static const struct {
@@ -59,7 +64,7 @@ static const struct {
     {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
     {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3}, {"sthis", X_STHIS, 1},
-    {"global", X_GLOBAL, 1},
+    {"global", X_GLOBAL, 1}, {"aget", X_AGET, 3}, {"table", X_TABLE, 3},
 };
 
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
@@ -165,7 +170,7 @@ typedef struct {
 
 /* Statements ---------------------------------------------------------------- */
 
-enum { S_PRINTF, S_THIS, S_STHIS, S_GLOBAL, S_COUNT, S_SUM, S_AGG };
+enum { S_PRINTF, S_THIS, S_STHIS, S_GLOBAL, S_ASET, S_COUNT, S_SUM, S_AGG };
 
 /* A printf piece: literal text (conv 0) or one conversion of one value. */
 typedef struct {
@@ -218,7 +223,9 @@ typedef struct {
     int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD, *str_G;
+static PyObject *one;  /* count()'s increment */
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD, *str_G,
+    *str_DYN, *str_admit, *str_live;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -368,6 +375,37 @@ static int build_global(NativeProbeObject *np, PyObject *t, int index)
     return rc;
 }
 
+/* ("aget", data, kind, key): the array's dict, the key's kind and expression. */
+static int build_aget(NativeProbeObject *np, PyObject *t, int index)
+{
+    const char *kind;
+    if (!PyDict_Check(PyTuple_GET_ITEM(t, 1)) || item_str(t, 2, &kind) < 0)
+        return PyErr_Occurred() ? -1 : bad_program("array data");
+    if (build_operands(np, t, 3, 1, index) < 0)
+        return -1;
+    Node *node = &np->nodes[index];
+    node->obj = PyTuple_GET_ITEM(t, 1);
+    node->flag = kind[0];
+    if ((kind[0] == 's') != np->nodes[node->a].is_str)
+        return bad_program("array key of the wrong kind");
+    return keep(np, node->obj);
+}
+
+/* ("table", table, key, default): a dict of int -> str, an integer key, a string. */
+static int build_table(NativeProbeObject *np, PyObject *t, int index)
+{
+    if (!PyDict_Check(PyTuple_GET_ITEM(t, 1)))
+        return bad_program("table");
+    if (build_operands(np, t, 2, 2, index) < 0)
+        return -1;
+    Node *node = &np->nodes[index];
+    node->obj = PyTuple_GET_ITEM(t, 1);
+    node->is_str = 1;
+    if (np->nodes[node->a].is_str || !np->nodes[node->b].is_str)
+        return bad_program("table key or default");
+    return keep(np, node->obj);
+}
+
 static int build_wrap(NativeProbeObject *np, PyObject *t, int index)
 {
     int size, is_signed;
@@ -474,6 +512,12 @@ static int build_expr(NativeProbeObject *np, PyObject *t)
         break;
     case X_GLOBAL:
         rc = build_global(np, t, index);
+        break;
+    case X_AGET:
+        rc = build_aget(np, t, index);
+        break;
+    case X_TABLE:
+        rc = build_table(np, t, index);
         break;
     case X_WRAP:
         rc = build_wrap(np, t, index);
@@ -627,6 +671,23 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
         if (rc < 0 || (s->expr = build_expr(np, PyTuple_GET_ITEM(t, 4))) < 0)
             return -1;
         return np->nodes[s->expr].is_str ? bad_program("string global") : 0;
+    }
+    if (strcmp(name, "aset") == 0 && n == 6) {
+        s->op = S_ASET;
+        s->target = PyTuple_GET_ITEM(t, 2);
+        if (!PyDict_Check(s->target) || keep(np, s->target) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("array data");
+        s->nkeys = 1;
+        s->keys = PyMem_Calloc(1, sizeof(Value));
+        if (s->keys == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (build_value(np, PyTuple_GET_ITEM(t, 3), &s->keys[0]) < 0
+            || item_int(t, 4, &s->slot) < 0
+            || (s->expr = build_expr(np, PyTuple_GET_ITEM(t, 5))) < 0)
+            return -1;
+        return np->nodes[s->expr].is_str ? bad_program("string array element") : 0;
     }
     int agg = strcmp(name, "count") == 0 && n == 5 ? S_COUNT
             : strcmp(name, "sum") == 0 && n == 6   ? S_SUM
@@ -1391,6 +1452,29 @@ static __attribute__((noinline)) int64_t global_value(Run *r, const Node *node)
     return result;
 }
 
+static PyObject *key_object(Run *r, int kind, int expr);
+
+/* data.get(key, 0) of an integer associative array: its 64-bit pattern. */
+static __attribute__((noinline)) int64_t array_value(Run *r, const Node *node)
+{
+    PyObject *key = r->failed ? NULL : key_object(r, node->flag, node->a);
+    if (key == NULL) {
+        r->failed = 1;
+        return 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(node->obj, key);
+    Py_DECREF(key);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            r->failed = 1;
+        return 0;
+    }
+    int64_t result = (int64_t)PyLong_AsUnsignedLongLongMask(v);
+    if (result == -1 && PyErr_Occurred())
+        r->failed = 1;
+    return result;
+}
+
 static __attribute__((noinline)) int64_t timestamp(Run *r)
 {
     /* ns since the run's origin (names["T0"][0]), never below 0 */
@@ -1524,6 +1608,7 @@ static int64_t eval_int(Run *r, int n)
         return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
     case X_GLOBAL: return global_value(r, node);
+    case X_AGET: return array_value(r, node);
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
     case X_WRAP: return reduce(operand(r, node->a), node->sub, node->flag);
@@ -1579,6 +1664,19 @@ static PyObject *eval_str(Run *r, int n)
     case X_STHIS:
         s = r->this_str[node->imm];
         return Py_NewRef(s != NULL ? s : str_empty);
+    case X_TABLE: {
+        int64_t k = eval_int(r, node->a);
+        PyObject *key = r->failed ? NULL : PyLong_FromLongLong(k);
+        if (key != NULL) {
+            s = PyDict_GetItemWithError(node->obj, key);
+            Py_DECREF(key);
+            if (s != NULL)
+                return Py_NewRef(s);
+            if (!PyErr_Occurred())
+                return eval_str(r, node->b);
+        }
+        break;
+    }
     case X_MEMBER:
         if (r->na != NULL)
             s = struct_member_str(r, node->member);
@@ -1596,14 +1694,66 @@ static PyObject *eval_str(Run *r, int n)
 }
 
 /* An evaluated value as the Python object the generated code would make. */
-static PyObject *value_object(Run *r, const Value *v)
+static PyObject *key_object(Run *r, int kind, int expr)
 {
-    if (v->kind == 's')
-        return eval_str(r, v->expr);
-    int64_t x = eval_int(r, v->expr);
+    if (kind == 's')
+        return eval_str(r, expr);
+    int64_t x = eval_int(r, expr);
     if (r->failed)
         return NULL;
-    return v->kind == 'u' ? PyLong_FromUnsignedLongLong((uint64_t)x) : PyLong_FromLongLong(x);
+    return kind == 'u' ? PyLong_FromUnsignedLongLong((uint64_t)x) : PyLong_FromLongLong(x);
+}
+
+static PyObject *value_object(Run *r, const Value *v)
+{
+    return key_object(r, v->kind, v->expr);
+}
+
+/* data[key] = value as compile.py's statement does for a dynamic variable:
+ * a new element only when DYN.admit() says there is room, zero deletes
+ * (DYN.live -= 1).  0, or -1 with an exception set. */
+static int array_store(Run *r, const Stmt *s)
+{
+    int64_t v = eval_int(r, s->expr);
+    PyObject *key = r->failed ? NULL : value_object(r, &s->keys[0]);
+    if (key == NULL)
+        return -1;
+    PyObject *dyn = PyDict_GetItemWithError(r->np->names, str_DYN);
+    int rc = -1;
+    if (dyn == NULL) {
+        if (!PyErr_Occurred())
+            bad_program("no DYN");
+        goto done;
+    }
+    int present = PyDict_Contains(s->target, key);
+    if (present < 0)
+        goto done;
+    if (v != 0) {
+        if (!present) {
+            PyObject *room = PyObject_CallMethodNoArgs(dyn, str_admit);
+            int yes = room == NULL ? -1 : PyObject_IsTrue(room);
+            Py_XDECREF(room);
+            if (yes <= 0) {
+                rc = yes;
+                goto done;
+            }
+        }
+        PyObject *obj = s->slot ? PyLong_FromLongLong(v) : PyLong_FromUnsignedLongLong((uint64_t)v);
+        rc = obj == NULL ? -1 : PyDict_SetItem(s->target, key, obj);
+        Py_XDECREF(obj);
+    } else if (present) {
+        PyObject *live = PyObject_GetAttr(dyn, str_live);
+        PyObject *one_less = live == NULL ? NULL : PyNumber_Subtract(live, one);
+        rc = one_less == NULL || PyDict_DelItem(s->target, key) < 0
+             || PyObject_SetAttr(dyn, str_live, one_less) < 0 ? -1 : 0;
+        Py_XDECREF(live);
+        Py_XDECREF(one_less);
+    } else {
+        rc = 0;
+    }
+done:
+    Py_DECREF(key);
+    return rc;
 }
 
 static PyObject *key_tuple(Run *r, const Stmt *s)
@@ -1647,7 +1797,6 @@ static int add_to(PyObject *data, PyObject *key, PyObject *increment, PyObject *
     return rc;
 }
 
-static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
@@ -1718,6 +1867,8 @@ static int run_stmt(Run *r, const Stmt *s)
         Py_XSETREF(r->this_str[s->slot], v);
         return 0;
     }
+    case S_ASET:
+        return array_store(r, s);
     case S_GLOBAL: {
         int64_t v = eval_int(r, s->expr);
         PyObject *g = r->failed ? NULL : globals_of(r);
@@ -1923,11 +2074,15 @@ int native_add_types(PyObject *module)
     str_MOD = PyUnicode_InternFromString("MOD");
     str_T0 = PyUnicode_InternFromString("T0");
     str_G = PyUnicode_InternFromString("G");
+    str_DYN = PyUnicode_InternFromString("DYN");
+    str_admit = PyUnicode_InternFromString("admit");
+    str_live = PyUnicode_InternFromString("live");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
     str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
     if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL || str_G == NULL
+        || str_DYN == NULL || str_admit == NULL || str_live == NULL
         || str_FAULTS == NULL || str_quiet == NULL
         || str_empty == NULL || one == NULL)
         return -1;

@@ -85,6 +85,7 @@ typedef struct {
     PyObject_HEAD
     FiringObject *fire;
     int local_all;
+    int tracking;               /* some tcp probe is enabled: local ends have endpoints */
     PyObject *local_addrs;      /* frozenset of str */
     uint8_t server_ports[8192]; /* bitmap: the ports of every stream binding */
     PyObject *report, *counts;
@@ -622,6 +623,10 @@ static int add_local_endpoints(TrackerObject *self, Conn *c, int midstream)
         if (!here)
             continue;
         local_hosts++;
+        if (!self->tracking) {  /* no tcp probe: endpoints are never seen */
+            self->next_cid++;
+            continue;
+        }
         EndpointObject *ep = endpoint_new(self->fire, self->next_cid, local, lport, remote,
                                           rport, c->ipv6, loopback, midstream);
         if (ep == NULL)
@@ -976,6 +981,8 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     self->fire = (FiringObject *)Py_NewRef(fire);
     self->local_all = local_all;
+    for (int probe = 0; probe < TCP_NPROBES; probe++)
+        self->tracking |= self->fire->handlers[probe] != NULL;
     self->local_addrs = Py_NewRef(local_addrs);
     self->report = Py_NewRef(report);
     self->counts = Py_NewRef(counts);

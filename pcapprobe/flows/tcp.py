@@ -8,8 +8,8 @@ order), then feed the payload to the bound application.  Perspective is
 with ``--local all`` both hosts of a connection have endpoints with their own
 ``cs_cid``.  The D thread of a firing is the endpoint's connection.
 
-A run that tracks endpoints and in which no application can bind (every run
-of the tcp scripts) has all of this done in C by ``TcpTracker``
+A run in which no application can bind (every run of the tcp, ip and udp
+scripts) has all of this done in C by ``TcpTracker``
 (pcapprobe/cext/track.c), fed by the record scanner and by ``on_packet``.
 """
 
@@ -77,7 +77,8 @@ class TcpLayer:
         self.table = ConnectionTable(self._evicted, ctx.budget)
         self.flows = self.table.flows
         self.queues = self.table.queues
-        self.tracker = self._tracker() if self.tracking and in_c else None
+        # Without applications the connections are C's, endpoints or not
+        self.tracker = self._tracker() if in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
         # with the tracker, it takes every segment it can decode.

@@ -8,8 +8,8 @@ order), then feed the payload to the bound application.  Perspective is
 with ``--local all`` both hosts of a connection have endpoints with their own
 ``cs_cid``.  The D thread of a firing is the endpoint's connection.
 
-A run that tracks endpoints and in which no application can bind (every run
-of the tcp scripts) has all of this done in C by ``TcpTracker``
+A run in which no application can bind (every run of the tcp, ip and udp
+scripts) has all of this done in C by ``TcpTracker``
 (pcapprobe/cext/track.c), fed by the record scanner and by ``on_packet``.
 """
 
@@ -23,9 +23,10 @@ from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
-from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
+from pcapprobe.flows.connection import (
+    CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, NS, SWEEP_EVERY_NS, Connection, ConnectionTable, Entry,
+)
 from pcapprobe.flows.endpoint import Endpoint, Firing
-from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
     PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
@@ -76,7 +77,8 @@ class TcpLayer:
         self.table = ConnectionTable(self._evicted, ctx.budget)
         self.flows = self.table.flows
         self.queues = self.table.queues
-        self.tracker = self._tracker() if self.tracking and in_c else None
+        # Without applications the connections are C's, endpoints or not
+        self.tracker = self._tracker() if in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
         # with the tracker, it takes every segment it can decode.
@@ -99,8 +101,9 @@ class TcpLayer:
         of every stream binding, enabled or not (as ``_guess_roles``)."""
         ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
         local = self.ctx.local
+        timeouts = (TIME_WAIT_NS, CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, SWEEP_EVERY_NS)
         tracker = TcpTracker(self.fire, local.all, local.addrs, ports, self.report,
-                             self.counts, TcpInfo, IpInfo, self.ctx.budget)
+                             self.counts, TcpInfo, IpInfo, timeouts, self.ctx.budget)
         self.ctx.budget.register(tracker)
         return tracker
 
@@ -303,12 +306,7 @@ class TcpLayer:
 def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:
     """The sink's handler of tcp probe ``name``; with ``native``, the clauses
     compiled to a NativeProbe (run in C) when the sink has them."""
-    fire = ctx.handler("tcp", name)
-    native_handler = getattr(ctx.sink, "native_handler", None)
-    if fire is None or not native or native_handler is None:
-        return fire
-    probe = native_handler(catalog.PROVIDERS["tcp"][name])
-    return fire if probe is None else probe
+    return ctx.native_handler("tcp", name) if native else ctx.handler("tcp", name)
 
 
 def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],

@@ -75,6 +75,7 @@ FOLDS: dict[str, Callable[[int, int], int]] = {
 
 ASSIGN_OPS = frozenset("= += -= *= /= %= &= |= ^= <<= >>=".split())
 UNARY_OPS = frozenset("- + ! ~ * &".split())
+POSTFIX_OPS = frozenset("[ -> . ++ --".split())
 
 
 class Parser:
@@ -120,8 +121,9 @@ class Parser:
         return self.advance()
 
     def accept_op(self, text: str) -> bool:
-        if self.tok.is_op(text):
-            self.advance()
+        token = self.tokens[self.i]
+        if token.kind is T.OP and token.text == text:
+            self.i += 1  # an operator is never the EOF token
             return True
         return False
 
@@ -341,7 +343,7 @@ class Parser:
 
     def _parse_assignment(self) -> ast.Node:
         left = self.parse_ternary()
-        token = self.tok
+        token = self.tokens[self.i]
         if token.kind is T.OP and token.text in ASSIGN_OPS:
             self.advance()
             value = self.parse_assignment()
@@ -394,7 +396,7 @@ class Parser:
         """Precedence climbing: every binary operator is left-associative."""
         left = self.parse_unary()
         while True:
-            token = self.tok
+            token = self.tokens[self.i]
             if token.kind is not T.OP:
                 return left
             precedence = BINARY_PRECEDENCE.get(token.text)
@@ -409,7 +411,7 @@ class Parser:
         return self.nested(self._parse_unary)
 
     def _parse_unary(self) -> ast.Node:
-        token = self.tok
+        token = self.tokens[self.i]
         if token.kind is T.OP:
             if token.text in ("++", "--"):
                 self.advance()
@@ -451,28 +453,28 @@ class Parser:
 
     def parse_postfix(self, expr: ast.Node) -> ast.Node:
         while True:
-            token = self.tok
-            if token.is_op("["):
+            token = self.tokens[self.i]
+            if token.kind is not T.OP or token.text not in POSTFIX_OPS:
+                return expr
+            if token.text == "[":
                 self.advance()
                 indexes = self.parse_arguments("]")
                 if not indexes:
                     raise self.syntax_error(self.tokens[self.i - 1])
                 expr = ast.Index(self.span_from(expr.span), expr, indexes)
-            elif token.is_op("->") or token.is_op("."):
+            elif token.text in ("->", "."):
                 self.advance()
                 name = self.tok
                 if name.kind not in (T.IDENT, T.KEYWORD):
                     raise self.syntax_error()
                 self.advance()
                 expr = ast.Member(expr.span.join(name.span), expr, name.text, token.text == "->")
-            elif token.is_op("++") or token.is_op("--"):
+            else:  # ++ or --
                 self.advance()
                 expr = ast.IncDec(expr.span.join(token.span), token.text, False, expr)
-            else:
-                return expr
 
     def parse_primary(self) -> ast.Node:
-        token = self.tok
+        token = self.tokens[self.i]
         kind = token.kind
         if kind is T.INT:
             self.advance()

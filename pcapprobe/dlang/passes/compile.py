@@ -64,6 +64,7 @@ from pcapprobe.dlang.diagnostics import (
     error,
 )
 from pcapprobe.dlang.passes import speculation
+from pcapprobe.dlang.runtime import builtins
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -233,6 +234,7 @@ class Env:
     counter: list[int] = field(default_factory=lambda: [0])
     destructive: list[str] = field(default_factory=list)  # destructive actions used
     json: bool = False  # --format json: printf and trace write jsonfmt records
+    strsize: int = options_lib.DEFAULTS["strsize"]  # strings are cut to this many bytes
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -811,7 +813,13 @@ class ClauseCompiler:
         return repr(const_wrap(node.value, t)), t
 
     def x_StrLit(self, node: ast.StrLit) -> tuple[str, ty.DType]:
-        return repr(node.value), ty.STRING
+        return repr(builtins.cut(node.value, self.env.strsize)), ty.STRING
+
+    def cut(self, code: str) -> str:
+        """Code reading a string from outside D (a probe argument) as DTrace
+        loads it, cut to strsize bytes: a short one is kept without a call."""
+        temp = self.temp()
+        return f"({temp} if len({temp} := {code}) <= {builtins.cut_limit(self.env.strsize)} else CUT({temp}))"
 
     def x_MacroArg(self, node: ast.MacroArg) -> tuple[str, ty.DType]:
         name = node.name
@@ -828,7 +836,7 @@ class ClauseCompiler:
         else:
             value = "0"  # $pid, $target, $uid...: no process exists on a capture
         if node.as_string:
-            return repr(value or ""), ty.STRING
+            return repr(builtins.cut(value or "", self.env.strsize)), ty.STRING
         if value is None:
             return "0", ty.INT
         try:
@@ -962,6 +970,8 @@ class ClauseCompiler:
             self.members.setdefault(n, set())
         else:
             self.members[n] = None  # used whole: any member may be read
+        if t.is_string:
+            return self.cut(f"args[{n}]"), t
         return f"args[{n}]", t
 
     def probe_name(self) -> str:
@@ -1028,7 +1038,10 @@ class ClauseCompiler:
         member = struct.member(node.name)
         if member is None:
             raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
-        return member_code(code, node.name), ty.from_ctype(member.ctype)
+        t = ty.from_ctype(member.ctype)
+        if t.is_string:
+            return self.cut(member_code(code, node.name)), t
+        return member_code(code, node.name), t
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
@@ -1094,7 +1107,7 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
+            return self.env.strsize, 1  # a string is strsize bytes
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1

@@ -19,6 +19,7 @@ from pcapprobe.flows import tcp as tcp_layer
 from pcapprobe.flows.budget import EMBRYONIC, IDLE, LOW_WATER, StateBudget, parse_size
 from pcapprobe.flows.ipfrag import DATAGRAM_COST, PIECE_COST, Reassembler
 from pcapprobe.probes.translators.nfsv3 import NAME_COST, UNKNOWN_PATH, PathMap
+from pcapprobe.probes.translators.fc import EXCHANGE_COST
 from pcapprobe.probes.translators.oncrpc import PENDING_CALL_COST
 
 SERVER = hostile.SERVER
@@ -88,7 +89,7 @@ def captures(tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for kind, count in (("scan", 12_000), ("iscsi", 6_000), ("udp", 12_000),
                         ("names", 12_000), ("open", 9_000), ("nfs", 6_000), ("nfs-4x", 24_000),
-                        ("closing", 24_000)):
+                        ("closing", 24_000), ("fcp", 6_000), ("fcp-4x", 24_000)):
         paths[kind] = out / f"{kind}.pcap"
         hostile.write(paths[kind], hostile.packets(count, (kind.split("-")[0],)))
     return paths
@@ -156,6 +157,23 @@ def test_unanswered_rpc_calls_stay_within_the_budget_however_many(captures):
     budget = StateBudget(parse_size("1m"))
     assert all(0 < n <= budget.limit // PENDING_CALL_COST for n in held)
     assert held[1] <= held[0] * 1.1  # flat: four times the calls, no more held
+
+
+def test_open_fc_exchanges_stay_within_the_budget_however_many(captures):
+    """FCP commands never answered: evicted the longest open first, and four
+    times the commands leave no more open."""
+    held = []
+    for kind in ("fcp", "fcp-4x"):
+        status, out, err = run(str(captures[kind]), "--local", "all", "--state-size", "1m", "-q",
+                               "--stats", "-n", "fc:::scsi-command { @ = count(); }")
+        assert status == 0, err
+        assert evictions(err).get("fc exchanges", 0) > 0, err
+        assert int(out.split()[-1]) == {"fcp": 6_000, "fcp-4x": 24_000}[kind]  # each one fired
+        held.append(evictions(err)["fc exchanges"])
+    opened = (6_000, 24_000)
+    still_open = [n - evicted for n, evicted in zip(opened, held)]
+    assert all(0 < n <= StateBudget(parse_size("1m")).limit // EXCHANGE_COST for n in still_open)
+    assert still_open[1] <= still_open[0] * 1.1
 
 
 def test_a_default_budget_evicts_nothing_from_small_captures(captures):

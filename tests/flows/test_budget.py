@@ -89,7 +89,8 @@ def captures(tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for kind, count in (("scan", 12_000), ("iscsi", 6_000), ("udp", 12_000),
                         ("names", 12_000), ("open", 9_000), ("nfs", 6_000), ("nfs-4x", 24_000),
-                        ("closing", 24_000), ("fcp", 6_000), ("fcp-4x", 24_000)):
+                        ("closing", 24_000), ("fcp", 6_000), ("fcp-4x", 24_000),
+                        ("logins", 12_000)):
         paths[kind] = out / f"{kind}.pcap"
         hostile.write(paths[kind], hostile.packets(count, (kind.split("-")[0],)))
     return paths
@@ -115,6 +116,7 @@ def evictions(err: str) -> dict[str, int]:
     ("udp", "nfsv3:::", "nfs/udp clients"),
     ("names", "nfsv3:::", "nfs file handle paths"),
     ("nfs", "nfsv3:::", "rpc calls awaiting a reply"),
+    ("logins", "iscsi:::", "iscsi sessions"),
     ("closing", "tcp:::", "tcp time-wait endpoints"),  # the C tracker
     ("closing", "tcp:::,nfsv3:::,iscsi:::", "tcp time-wait endpoints"),  # the Python layer
 ])

@@ -427,12 +427,13 @@ class Parser:
                 self.expect_op(")")
                 operand = self.parse_unary()
                 return ast.Cast(token.span.join(operand.span), type_name, operand)
-        if token.is_kw("sizeof"):
-            return self.parse_sizeof()
-        if token.is_kw("stringof"):
-            self.advance()
-            operand = self.parse_unary()
-            return ast.Stringof(token.span.join(operand.span), operand)
+        elif token.kind is T.KEYWORD:
+            if token.text == "sizeof":
+                return self.parse_sizeof()
+            if token.text == "stringof":
+                self.advance()
+                operand = self.parse_unary()
+                return ast.Stringof(token.span.join(operand.span), operand)
         return self.parse_postfix(self.parse_primary())
 
     def is_cast(self) -> bool:

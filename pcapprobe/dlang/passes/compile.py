@@ -1297,13 +1297,12 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            # the providers' arguments are translated (ip.d, tcp.d, ...): a
-            # member no translator defines is D_XLATE_NOCONV
-            raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {node.name}", node)
-        t = ty.from_ctype(member.ctype)
-        if t.is_string:
-            return self.cut(member_code(code, node.name)), t
-        return member_code(code, node.name), t
+            return self.env.strsize, 1  # a string is strsize bytes
+        record = self.sym.records.get(t.struct or "") if t.kind == "struct" else None
+        if record is not None:
+            return record.size, record.align
+        if t.kind in ("string", "other") and t.target is not None:  # an array member
+            return t.size, self.layout(t.target)[1]
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1

@@ -23,6 +23,8 @@
 /* What a connection costs, its endpoints included (bytes, measured with
  * bench/memory_bench.py; flows/connection.py CONNECTION_COST for Python's). */
 #define CONN_COST 750
+/* What an endpoint in time-wait costs: flows/tcp.py TIME_WAIT_COST. */
+#define TW_COST 400
 /* Charges and releases are handed to the budget this many bytes at a time. */
 #define CHARGE_BATCH (64 * 1024)
 enum { EMBRYONIC, IDLE };  /* flows/budget.py age classes: the lists */
@@ -345,15 +347,26 @@ static int enter_time_wait(void *owner, EndpointObject *ep, int64_t ts)
     int64_t expiry = ep->tw_expiry = ns_add(ts, self->time_wait_ns);
     if (self->tw_len == 0 && expiry < self->next_clock)
         self->next_clock = expiry;  /* the new head of the queue */
-    return tw_push(self, ep);
+    if (tw_push(self, ep) < 0)
+        return -1;
+    self->owed += TW_COST;  /* charged between segments, as connections */
+    return 0;
+}
+
+/* The head of the time-wait queue leaves it (a strong reference returned). */
+static EndpointObject *tw_pop(TrackerObject *self)
+{
+    EndpointObject *ep = self->tw[self->tw_head];
+    self->tw_head = (self->tw_head + 1) % self->tw_cap;
+    self->tw_len--;
+    self->owed -= TW_COST;
+    return ep;
 }
 
 static int expire_time_waits(TrackerObject *self, int64_t now)
 {
     while (self->tw_len && self->tw[self->tw_head]->tw_expiry <= now) {
-        EndpointObject *ep = self->tw[self->tw_head];
-        self->tw_head = (self->tw_head + 1) % self->tw_cap;
-        self->tw_len--;
+        EndpointObject *ep = tw_pop(self);
         int status = endpoint_expire_time_wait(ep, ep->tw_expiry);
         Py_DECREF(ep);
         if (status < 0)
@@ -1080,6 +1093,36 @@ static PyObject *Tracker_evict(TrackerObject *self, PyObject *args)
     return Py_BuildValue("(LL)", entries, released);
 }
 
+/* The time-wait queue's AgedTable (flows/tcp.py TrackerTimeWait): the
+ * endpoint that entered it first, aged by that time. */
+static PyObject *Tracker_tw_oldest(TrackerObject *self, PyObject *unused)
+{
+    if (self->tw_len == 0)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(iL)", IDLE, (long long)ns_add(self->tw[self->tw_head]->tw_expiry, -TIME_WAIT_NS));
+}
+
+/* tw_evict(upto, nbytes): endpoints leave time-wait in the order they
+ * entered it, without firing (DTrace would have seen them close). */
+static PyObject *Tracker_tw_evict(TrackerObject *self, PyObject *args)
+{
+    int upto_class;
+    long long upto_ts, nbytes;
+    if (!PyArg_ParseTuple(args, "(iL)L:tw_evict", &upto_class, &upto_ts, &nbytes))
+        return NULL;
+    long long entries = 0;
+    while (self->tw_len && entries * TW_COST < nbytes) {
+        int64_t entered = ns_add(self->tw[self->tw_head]->tw_expiry, -TIME_WAIT_NS);
+        if (entries && (IDLE > upto_class || (IDLE == upto_class && entered > upto_ts)))
+            break;
+        Py_DECREF(tw_pop(self));
+        entries++;
+    }
+    if (settle(self) < 0)
+        return NULL;
+    return Py_BuildValue("(LL)", entries, entries * TW_COST);
+}
+
 static PyObject *Tracker_get_evicts(TrackerObject *self, void *unused)
 {
     return PyUnicode_FromString("tcp connections");
@@ -1104,6 +1147,10 @@ static PyMethodDef Tracker_methods[] = {
      "oldest(): the age key of the connection to go first (flows/budget.py AgedTable)."},
     {"evict", (PyCFunction)Tracker_evict, METH_VARARGS,
      "evict(upto, nbytes): evict connections, least recently active first."},
+    {"tw_oldest", (PyCFunction)Tracker_tw_oldest, METH_NOARGS,
+     "tw_oldest(): the age key of the endpoint longest in time-wait."},
+    {"tw_evict", (PyCFunction)Tracker_tw_evict, METH_VARARGS,
+     "tw_evict(upto, nbytes): endpoints leave time-wait, first in first, firing nothing."},
     {"finish", (PyCFunction)Tracker_finish, METH_NOARGS,
      "finish(): end of capture (nothing fires); the layer's counts go to the report."},
     {NULL},

@@ -21,6 +21,7 @@ from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.passes.compile import AGG_ARITY, ClauseCompiler, const_wrap
 from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES
+from pcapprobe.dlang.runtime.builtins import cut
 from pcapprobe.probes import catalog
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ Tree = tuple[Any, ...]
 # The Python %-pattern of a BoundFormat (printf._python_spec): conversions
 # have flags, a width, a precision and no length modifier.
 _PATTERN = re.compile(r"%%|%([-0+ #]*)(\d*)(?:\.(\d+))?([sdxXo])")
+
+
+# The native members' strings are addresses: at most an IPv6 address with an
+# IPv4 tail (INET6_ADDRSTRLEN - 1 characters), never cut unless strsize is
+# smaller, when the probe keeps its Python handler (which cuts).
+LONGEST_MEMBER_STRING = 45
 
 
 class Decline(Exception):
@@ -323,7 +330,7 @@ class ClauseTranslator:
         return ("int", const_wrap(node.value, t)), t
 
     def x_StrLit(self, node: ast.StrLit) -> tuple[Tree, ty.DType]:
-        return ("str", node.value), ty.STRING
+        return ("str", cut(node.value, self.py.env.strsize)), ty.STRING
 
     def x_MacroArg(self, node: ast.MacroArg) -> tuple[Tree, ty.DType]:
         code, t = self.py.x_MacroArg(node)
@@ -367,7 +374,7 @@ class ClauseTranslator:
                    "probefunc": probe.function, "probename": probe.name,
                    "execname": "sched", "zonename": "global"}
         if name in strings:
-            return ("str", strings[name])
+            return ("str", cut(strings[name], self.py.env.strsize))
         if name == "epid":
             return ("int", self.enabling.epid)
         if name == "id":
@@ -401,6 +408,8 @@ class ClauseTranslator:
         t = ty.from_ctype(member.ctype)
         if not (t.is_string or (t.kind == "int" and t.size in (1, 2, 4, 8))):
             raise Decline(f"member {node.name} of type {t}")
+        if t.is_string and self.py.env.strsize < LONGEST_MEMBER_STRING:
+            raise Decline(f"member {node.name} may be longer than strsize: compile.py cuts it")
         return ("member", n, struct, node.name, _kind(t)), t
 
     def x_Unary(self, node: ast.Unary) -> tuple[Tree, ty.DType]:

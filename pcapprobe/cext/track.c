@@ -1099,7 +1099,7 @@ static PyObject *Tracker_tw_oldest(TrackerObject *self, PyObject *unused)
 {
     if (self->tw_len == 0)
         Py_RETURN_NONE;
-    return Py_BuildValue("(iL)", IDLE, (long long)ns_add(self->tw[self->tw_head]->tw_expiry, -TIME_WAIT_NS));
+    return Py_BuildValue("(iL)", IDLE, (long long)ns_add(self->tw[self->tw_head]->tw_expiry, -self->time_wait_ns));
 }
 
 /* tw_evict(upto, nbytes): endpoints leave time-wait in the order they
@@ -1112,7 +1112,7 @@ static PyObject *Tracker_tw_evict(TrackerObject *self, PyObject *args)
         return NULL;
     long long entries = 0;
     while (self->tw_len && entries * TW_COST < nbytes) {
-        int64_t entered = ns_add(self->tw[self->tw_head]->tw_expiry, -TIME_WAIT_NS);
+        int64_t entered = ns_add(self->tw[self->tw_head]->tw_expiry, -self->time_wait_ns);
         if (entries && (IDLE > upto_class || (IDLE == upto_class && entered > upto_ts)))
             break;
         Py_DECREF(tw_pop(self));

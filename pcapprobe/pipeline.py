@@ -317,6 +317,10 @@ def build_layers(ctx: RunContext) -> Layers:
         from pcapprobe import fclinks  # FCoE, FIP, FC link types, when fc probes listen
 
         fclinks.register(layers, ctx)
+        if rdma is not None:
+            layers.finishers.append(rdma.finish)
+            if udp.send is None and udp.receive is None:  # else RoCEv2 fires udp probes
+                tcp.index.rdma = rdma.rc  # the scanner hands it RoCE records
 
     layers.finishers.insert(0, ip.finish)
     return layers

@@ -12,6 +12,8 @@
  *   record holding a whole TCP segment goes to the tracker.  Every other record
  *   is left to the Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
+ * rdma.c: RcTransport, the RC transport rules of InfiniBand and RoCE; the
+ *   scanner hands it RoCE records.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
  */
 #ifndef PCAPPROBE_FASTPATH_H
@@ -65,6 +67,14 @@ extern PyTypeObject BpfProgram_Type;
 int bpf_add_type(PyObject *module);
 /* Run a BpfProgram over a packet: bytes to keep, 0 to reject (libpcap bpf_filter). */
 uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, uint32_t buflen);
+
+/* rdma.c */
+extern PyTypeObject RcTransport_Type;
+int rdma_add_type(PyObject *module);
+/* An Ethernet record carrying RoCEv2 or RoCEv1 for an RcTransport: 1 taken, 0
+ * left to the Python layers, -1 on error; *called is set when Python ran. */
+int rc_record(PyObject *transport, const uint8_t *p, Py_ssize_t caplen, int64_t ts,
+              int *called);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

@@ -118,6 +118,7 @@ typedef struct {
     PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts,
                               frames, more) for FCoE FCP_DATA records, or None */
     FcBatch fc_batch;      /* consecutive middle frames of one data sequence */
+    PyObject *rdma;        /* an RcTransport (rdma.c) taking RoCE records, or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
     int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
@@ -784,6 +785,33 @@ static int fc_record(FlowIndexObject *self, const Record *rec)
     return CONSUMED;
 }
 
+/* A RoCE record for the RC transport (rdma.c): 1 consumed, 0 not one, -1 on error. */
+static int rdma_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
+{
+    self->rec.index = index;
+    self->rec.ts = rec->ts;
+    self->rec.start = rec->off;
+    self->rec.caplen = rec->caplen;
+    self->rec.wirelen = rec->wirelen;
+    self->rec.active = 1;
+    self->rec.conn = NULL;
+    int called = 0;
+    int taken = rc_record(self->rdma, rec->frame, rec->caplen, rec->ts, &called);
+    if (taken < 0 && report_dissect_error(self) == 0)
+        taken = 1;
+    record_done(&self->rec);
+    if (taken <= 0)
+        return taken;
+    self->frames++;
+    self->bytes += rec->wirelen;
+    if (rec->ts > self->latest_ts)
+        self->latest_ts = rec->ts;
+    /* D clauses may have run: their output, and the next tick */
+    if (called && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
+        return -1;
+    return 1;
+}
+
 /* Consume one record if it can be: 1 consumed (or left out by the record
  * selection), 0 left to the Python layers, -1 on error.  ``index`` is its
  * packet number. */
@@ -825,6 +853,11 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         /* whatever happens to this record happens after the batch */
         if (fc_flush(self) < 0)
             return -1;
+    }
+    if (self->rdma != Py_None) {
+        int taken = rdma_record(self, scan, rec, index);
+        if (taken != 0)
+            return taken;
     }
     if (rec->ts >= self->deadline)
         return 0;
@@ -1088,6 +1121,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
     self->fc_data = Py_NewRef(Py_None);
+    self->rdma = Py_NewRef(Py_None);
     self->bpf = Py_NewRef(Py_None);
     self->ts_from = INT64_MIN;
     self->ts_to = INT64_MAX;
@@ -1108,6 +1142,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
     Py_VISIT(self->fc_data);
+    Py_VISIT(self->rdma);
     Py_VISIT(self->bpf);
     return 0;
 }
@@ -1126,6 +1161,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
     Py_CLEAR(self->fc_data);
+    Py_CLEAR(self->rdma);
     Py_CLEAR(self->bpf);
     return 0;
 }
@@ -1164,6 +1200,7 @@ REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
 REF_PROPERTY(fc_data)
+REF_PROPERTY(rdma)
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -1241,6 +1278,8 @@ static PyGetSetDef FlowIndex_getset[] = {
     {"fc_data", (getter)get_fc_data, (setter)set_fc_data,
      "fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts) takes the FCoE "
      "FCP_DATA records, or None"},
+    {"rdma", (getter)get_rdma, (setter)set_rdma,
+     "an RcTransport that takes the RoCE records it can (rdma.c), or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},

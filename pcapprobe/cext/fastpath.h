@@ -71,10 +71,11 @@ uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, 
 /* rdma.c */
 extern PyTypeObject RcTransport_Type;
 int rdma_add_type(PyObject *module);
-/* An Ethernet record carrying RoCEv2 or RoCEv1 for an RcTransport: 1 taken, 0
- * left to the Python layers, -1 on error; *called is set when Python ran. */
-int rc_record(PyObject *transport, const uint8_t *p, Py_ssize_t caplen, int64_t ts,
-              int *called);
+/* An Ethernet record carrying RoCEv2 or RoCEv1, or a LINKTYPE_INFINIBAND
+ * record, for an RcTransport: 1 taken, 0 left to the Python layers, -1 on
+ * error; *called is set when Python ran. */
+int rc_record(PyObject *transport, int linktype, const uint8_t *p, Py_ssize_t caplen,
+              int64_t ts, int *called);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

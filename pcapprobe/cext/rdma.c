@@ -4,9 +4,10 @@
  * The Python RDMA layer (pcapprobe/flows/rdma.py) keeps connection
  * management: a CM REQ/REP pair binds two queue pairs to a channel (``bind``).
  * From then on every RC packet sent to one of them comes here, either from the
- * record scanner (scan.c: whole RoCEv2 and RoCEv1 records, headers read here)
- * or from the Python layers with the headers dissectors/infiniband.py decoded
- * (``packet``: native InfiniBand, ERF, anything the scanner leaves):
+ * record scanner (scan.c: RoCEv2 and RoCEv1 records, LINKTYPE_INFINIBAND
+ * records; headers read here) or from the Python layers with the headers
+ * dissectors/infiniband.py decoded (``packet``: ERF records, anything the
+ * scanner leaves):
  *
  * * request packets are sequenced per direction by PSN as the responder does
  *   (§9.7.4.1.1): a PSN behind the expected one (within half the PSN space) is
@@ -29,6 +30,10 @@
 
 #define PSN_MASK 0xFFFFFFu
 #define PSN_WINDOW (1u << 23)  /* half the PSN space: ahead, or behind (§9.7.4.1.1) */
+#define LINKTYPE_INFINIBAND 247
+#define LRH_LEN 8
+#define LNH_IBA_LOCAL 2   /* LRH then BTH */
+#define LNH_IBA_GLOBAL 3  /* LRH, GRH, then BTH */
 #define BTH_LEN 12
 #define GRH_LEN 40
 #define ICRC_LEN 4
@@ -586,11 +591,12 @@ static int rc_packet(RcTransportObject *self, const QpKey *key, int op, uint32_t
 
 /* ---- records from the scanner ---------------------------------------------------- */
 
-/* A BTH at p[off] in a packet whose transport bytes end at ``end`` (the ICRC
- * follows): 1 taken, 0 left to the Python layers (not RC, QP1, an opcode or
- * headers dissectors/infiniband.py reports), -1 on error. */
+/* A BTH at p[off]: its headers must lie within p[:end], its payload ends at
+ * ``data_end`` less the pad bytes (the ICRC is not payload).  1 taken, 0 left
+ * to the Python layers (not RC, QP1, an opcode or headers
+ * dissectors/infiniband.py reports), -1 on error. */
 static int rc_bth(RcTransportObject *self, QpKey *dst, const uint8_t *p, Py_ssize_t off,
-                  Py_ssize_t end, int64_t ts)
+                  Py_ssize_t end, Py_ssize_t data_end, int64_t ts)
 {
     if (end - off < BTH_LEN)
         return 0;
@@ -614,8 +620,7 @@ static int rc_bth(RcTransportObject *self, QpKey *dst, const uint8_t *p, Py_ssiz
     } else if (WITH_AETH & BIT(op)) {
         syndrome = ext[0];
     }
-    int pad = (bth[1] >> 4) & 0x03;
-    Py_ssize_t data_end = end - ICRC_LEN - pad;
+    data_end -= (bth[1] >> 4) & 0x03;  /* PadCnt */
     if (data_end < payload)
         data_end = payload;
     dst->qpn = qpn;
@@ -636,17 +641,48 @@ static int rc_udp(RcTransportObject *self, QpKey *dst, const uint8_t *p, Py_ssiz
     for (int i = 0; i < self->n_excluded; i++)
         if (self->excluded[i] == sport)
             return 0;
-    int status = rc_bth(self, dst, p, off + UDP_HEADER_LEN, off + len, ts);
+    int status = rc_bth(self, dst, p, off + UDP_HEADER_LEN, off + len, off + len - ICRC_LEN, ts);
     if (status > 0)
         self->datagrams++;
     return status;
 }
 
-int rc_record(PyObject *transport, const uint8_t *p, Py_ssize_t caplen, int64_t ts,
-              int *called)
+/* A LINKTYPE_INFINIBAND record: the LRH (§7.7; PktLen counts the words up
+ * to the ICRC), a GRH when LNH says so, then the BTH; nodes are LIDs. */
+static int rc_infiniband(RcTransportObject *self, const uint8_t *p, Py_ssize_t caplen,
+                         int64_t ts)
+{
+    if (caplen < LRH_LEN)
+        return 0;
+    int lnh = p[1] & 0x03;
+    Py_ssize_t end = (Py_ssize_t)(be16(p + 4) & 0x07FF) * 4 - ICRC_LEN;
+    if (end > caplen)
+        end = caplen;
+    Py_ssize_t off = LRH_LEN + (lnh == LNH_IBA_GLOBAL ? GRH_LEN : 0);
+    if ((lnh != LNH_IBA_LOCAL && lnh != LNH_IBA_GLOBAL) || end < LRH_LEN || caplen <= off)
+        return 0;
+    /* a SEND Only may be IPoIB in connected mode (RFC 4755): the Python
+     * layers test its payload for that first */
+    if (p[off] == SEND_ONLY)
+        return 0;
+    QpKey dst;
+    memset(&dst, 0, sizeof dst);
+    dst.kind = 'L';
+    dst.len = 2;
+    memcpy(dst.addr, p + 2, 2);  /* DLID */
+    return rc_bth(self, &dst, p, off, caplen, end, ts);
+}
+
+int rc_record(PyObject *transport, int linktype, const uint8_t *p, Py_ssize_t caplen,
+              int64_t ts, int *called)
 {
     RcTransportObject *self = (RcTransportObject *)transport;
     self->called = 0;
+    if (linktype == LINKTYPE_INFINIBAND) {
+        int status = rc_infiniband(self, p, caplen, ts);
+        *called = self->called;
+        return status;
+    }
     Py_ssize_t off = 12;
     if (caplen < off + 2)
         return 0;
@@ -692,7 +728,7 @@ int rc_record(PyObject *transport, const uint8_t *p, Py_ssize_t caplen, int64_t 
         dst.kind = 'G';
         dst.len = 16;
         memcpy(dst.addr, ip + 24, 16);
-        status = rc_bth(self, &dst, p, off + GRH_LEN, caplen, ts);
+        status = rc_bth(self, &dst, p, off + GRH_LEN, caplen, caplen - ICRC_LEN, ts);
     }
     *called = self->called;
     return status;

@@ -43,6 +43,7 @@
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
 #define LINKTYPE_ETHERNET 1
+#define LINKTYPE_INFINIBAND 247  /* scanned for the RC transport only */
 #define ETH_HEADER_LEN 14
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86DD
@@ -696,13 +697,21 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
     return CONSUMED;
 }
 
+/* Whether records of a link type are scanned: Ethernet, and InfiniBand for
+ * the RC transport. */
+static int scanned_linktype(FlowIndexObject *self, long linktype)
+{
+    return linktype == LINKTYPE_ETHERNET
+           || (linktype == LINKTYPE_INFINIBAND && self->rdma != Py_None);
+}
+
 /* Whether the run's record selection (--from/--to, -f) keeps a record. */
 static int selected(FlowIndexObject *self, const Record *rec)
 {
     if (rec->ts < self->ts_from || rec->ts >= self->ts_to)
         return 0;
-    if (self->bpf == Py_None)
-        return 1;
+    if (self->bpf == Py_None || self->rec.linktype != LINKTYPE_ETHERNET)
+        return 1;  /* the Python layers apply -f to other link types */
     uint32_t wirelen = rec->wirelen < 0 ? 0 : rec->wirelen > UINT32_MAX ? UINT32_MAX
                                                                        : (uint32_t)rec->wirelen;
     return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
@@ -785,7 +794,7 @@ static int fc_record(FlowIndexObject *self, const Record *rec)
     return CONSUMED;
 }
 
-/* A RoCE record for the RC transport (rdma.c): 1 consumed, 0 not one, -1 on error. */
+/* A RoCE or InfiniBand record for the RC transport (rdma.c): 1 consumed, 0 not one, -1 on error. */
 static int rdma_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
 {
     self->rec.index = index;
@@ -796,7 +805,7 @@ static int rdma_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     self->rec.active = 1;
     self->rec.conn = NULL;
     int called = 0;
-    int taken = rc_record(self->rdma, rec->frame, rec->caplen, rec->ts, &called);
+    int taken = rc_record(self->rdma, self->rec.linktype, rec->frame, rec->caplen, rec->ts, &called);
     if (taken < 0 && report_dissect_error(self) == 0)
         taken = 1;
     record_done(&self->rec);
@@ -827,6 +836,8 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     }
     if (rec->ts >= scan->tick)
         return 0;
+    if (self->rec.linktype == LINKTYPE_INFINIBAND)  /* -f is compiled for Ethernet */
+        return self->bpf == Py_None ? rdma_record(self, scan, rec, index) : 0;
     /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
      * records do not wait for them */
     if (self->fc_data != Py_None) {
@@ -925,7 +936,7 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
     if (PyErr_Occurred())
         return NULL;
     Scan scan;
-    int status = linktype == LINKTYPE_ETHERNET ? scan_begin(self, &scan, args[0], pos, end, args[7])
+    int status = scanned_linktype(self, linktype) ? scan_begin(self, &scan, args[0], pos, end, args[7])
                                                : 0;
     if (status < 0)
         return NULL;
@@ -1028,7 +1039,7 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
             uint32_t ifid = file32(block + 8, big_endian);
             uint32_t caplen = file32(block + 20, big_endian);
             if (ifid >= n_ifaces || caplen > blen - EPB_FIXED_LEN
-                || ifaces[ifid].linktype != LINKTYPE_ETHERNET)
+                || !scanned_linktype(self, ifaces[ifid].linktype))
                 break;
             const Interface *iface = &ifaces[ifid];
             uint64_t ticks = (uint64_t)file32(block + 12, big_endian) << 32

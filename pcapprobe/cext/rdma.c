@@ -110,6 +110,7 @@ typedef struct {
     Transfers writes;       /* RDMA WRITEs awaiting their ACK */
     Transfers reads;        /* RDMA READs awaiting their last response */
     int refs;               /* table entries naming this channel */
+    unsigned traversed;     /* the GC traversal that last visited it */
 } RcChannel;
 
 typedef struct {
@@ -130,6 +131,7 @@ typedef struct {
     uint16_t excluded[MAX_EXCLUDED];  /* UDP ports an earlier datagram binding owns */
     int n_excluded;
     int called;              /* an upper's method ran for the current packet */
+    unsigned traversal;      /* GC traversals so far: each channel is visited once */
     long long retransmitted, gaps, dropped_sends, oversized, unknown, datagrams;
 } RcTransportObject;
 
@@ -777,17 +779,24 @@ done:
     return (PyObject *)self;
 }
 
+/* Every reference once: a channel is named by up to two entries. */
 static int RcTransport_traverse(RcTransportObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->reth_class);
+    unsigned traversal = ++self->traversal;
     for (Py_ssize_t i = 0; i < self->n; i++) {
         RcChannel *ch = self->entries[i].channel;
-        if (ch == NULL)
+        if (ch == NULL || ch->traversed == traversal)
             continue;
+        ch->traversed = traversal;
         Py_VISIT(ch->channel);
         Py_VISIT(ch->on_message);
         Py_VISIT(ch->on_rdma);
         Py_VISIT(ch->on_rdma_done);
+        for (Py_ssize_t j = 0; j < ch->writes.n; j++)
+            Py_VISIT(ch->writes.items[j].token);
+        for (Py_ssize_t j = 0; j < ch->reads.n; j++)
+            Py_VISIT(ch->reads.items[j].token);
     }
     return 0;
 }

@@ -6,6 +6,7 @@ this one in tests/test_rdma_scanner.py)."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 import pytest
@@ -221,6 +222,17 @@ def test_find_names_the_channel_and_the_receiver() -> None:
     rc.bind(newer, b"I" + bytes(4), 9, 0, TARGET, TQPN, 0, MTU)
     assert rc.find(TARGET, TQPN) == (newer, 1)
     assert rc.find(INITIATOR, IQPN) == (channel, 0)
+
+
+def test_channels_only_the_transport_holds_survive_garbage_collection() -> None:
+    rc = transport()
+    rc.bind(Channel(Upper()), INITIATOR, IQPN, IPSN, TARGET, TQPN, TPSN, MTU)
+    to_initiator(rc, WRITE_ONLY, TPSN, bytes(8), Reth(1, 2, 8))  # a token held in C
+    gc.collect()
+    channel, receiver = rc.find(TARGET, TQPN)
+    to_target(rc, ACK, TPSN, syndrome=0)
+    assert receiver == 1
+    assert [c[0] for c in channel.upper.calls] == ["rdma", "done"]
 
 
 def test_the_table_is_bounded_closed_channels_first() -> None:

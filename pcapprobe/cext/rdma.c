@@ -49,6 +49,7 @@
 /* a SEND message longer than this is dropped (SRP IUs and iSER PDUs are far
  * smaller); it bounds what one direction holds */
 #define MAX_MESSAGE (16 << 20)
+#define KEPT_BUFFER (64 << 10)
 
 /* BTH operations of RC (§9.2 Table 38) */
 enum {
@@ -326,6 +327,19 @@ static void reth_release(RethFields *reth)
         Py_CLEAR(reth->object);
 }
 
+/* No message in progress; a large buffer goes (a direction between messages
+ * holds at most KEPT_BUFFER bytes). */
+static void sequence_idle(Sequence *seq)
+{
+    seq->assembling = 0;
+    seq->length = 0;
+    if (seq->capacity > KEPT_BUFFER) {
+        PyMem_Free(seq->message);
+        seq->message = NULL;
+        seq->capacity = 0;
+    }
+}
+
 /* Whether a request packet is new; retransmissions and gaps counted.  A gap
  * drops the message in progress. */
 static int in_sequence(RcTransportObject *self, Sequence *seq, uint32_t psn, uint32_t count)
@@ -337,8 +351,7 @@ static int in_sequence(RcTransportObject *self, Sequence *seq, uint32_t psn, uin
     }
     if (ahead) {
         self->gaps++;
-        seq->assembling = 0;
-        seq->length = 0;
+        sequence_idle(seq);
     }
     seq->expected = (psn + count) & PSN_MASK;
     return 1;
@@ -402,8 +415,7 @@ static int rc_send(RcTransportObject *self, RcChannel *ch, int sender, int op, u
     } else {
         if (seq->length + len > MAX_MESSAGE) {
             self->oversized++;
-            seq->assembling = 0;
-            seq->length = 0;
+            sequence_idle(seq);
             return 0;
         }
         if (seq->length + len > seq->capacity) {
@@ -421,8 +433,7 @@ static int rc_send(RcTransportObject *self, RcChannel *ch, int sender, int op, u
         if (!ends)
             return 0;
         message = PyBytes_FromStringAndSize((const char *)seq->message, seq->length);
-        seq->assembling = 0;
-        seq->length = 0;
+        sequence_idle(seq);
     }
     if (message == NULL)
         return -1;

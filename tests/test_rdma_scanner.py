@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import pcapprobe
-from fixtures.gen import pcap_bytes
+from fixtures.gen import pcap_bytes, pcapng_bytes
 from fixtures.gen import srp as gen
 from pcapprobe.pipeline import Pipeline
 from tests.conftest import FIXTURES, shared_captures
@@ -46,7 +46,7 @@ def _vlan(frame: bytes) -> bytes:
     return frame[:12] + struct.pack(">HH", 0x8100, 100) + frame[12:]
 
 
-def _hostile(path: Path, link: str) -> Path:
+def _hostile(path: Path, link: str, pcapng: bool = False) -> Path:
     """Two channels of reads and writes (SRP_CMDs of two SENDs among them),
     then damage: a duplicated RDMA WRITE packet, a lost SEND, two packets
     swapped, frames cut short, an undefined opcode; every other RoCE frame
@@ -82,13 +82,18 @@ def _hostile(path: Path, link: str) -> Path:
     frames[undefined] = frames[undefined][:at] + b"\x15" + frames[undefined][at + 1:]
     if link != "ib":
         frames = [_vlan(f) if i % 2 else f for i, f in enumerate(frames)]
-    records = [(gen.T0 + i * gen.STEP_NS, f) for i, f in enumerate(frames)]
-    path.write_bytes(pcap_bytes(records, linktype=247 if link == "ib" else 1, nanos=True))
+    linktype = 247 if link == "ib" else 1
+    times = [gen.T0 + i * gen.STEP_NS for i in range(len(frames))]
+    if pcapng:
+        path.write_bytes(pcapng_bytes([(linktype, "ib0", 9)],
+                                      [("epb", 0, ts, f) for ts, f in zip(times, frames)]))
+    else:
+        path.write_bytes(pcap_bytes(list(zip(times, frames)), linktype=linktype, nanos=True))
     return path
 
 
 def _run(capture: Path, program: str, monkeypatch: pytest.MonkeyPatch, scanner: bool,
-         consumed: list[int]) -> pcapprobe.RunResult:
+         consumed: list[int], **options: str) -> pcapprobe.RunResult:
     finish = Pipeline.finish
 
     def counting_finish(self: Pipeline) -> None:
@@ -100,13 +105,13 @@ def _run(capture: Path, program: str, monkeypatch: pytest.MonkeyPatch, scanner: 
         m.setattr(Pipeline, "finish", counting_finish)
         if not scanner:
             m.setattr(Pipeline, "scanner", property(lambda self: None))
-        return pcapprobe.run(str(capture), program=program)
+        return pcapprobe.run(str(capture), program=program, **options)
 
 
-def _same(path: Path, program: str, monkeypatch: pytest.MonkeyPatch) -> int:
+def _same(path: Path, program: str, monkeypatch: pytest.MonkeyPatch, **options: str) -> int:
     consumed: list[int] = []
-    fast = _run(path, program, monkeypatch, True, consumed)
-    slow = _run(path, program, monkeypatch, False, [])
+    fast = _run(path, program, monkeypatch, True, consumed, **options)
+    slow = _run(path, program, monkeypatch, False, [], **options)
     assert fast.status == 0, fast.errors
     assert (fast.output, fast.errors, fast.status, fast.stats) == \
         (slow.output, slow.errors, slow.status, slow.stats)
@@ -120,16 +125,27 @@ def test_rdma_scanner_changes_nothing(capture: Path, program: str,
     _same(capture, PROGRAMS[program], monkeypatch)
 
 
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
 @pytest.mark.parametrize("program", ["srpsnoop", "every-srp"])
 @pytest.mark.parametrize("link", sorted(LINKS))
-def test_rdma_scanner_on_a_hostile_capture(link: str, program: str, tmp_path: Path,
+def test_rdma_scanner_on_a_hostile_capture(link: str, program: str, fmt: str, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _hostile(tmp_path / f"{link}.pcap", link)
+    path = _hostile(tmp_path / f"{link}.{fmt}", link, fmt == "pcapng")
     assert _same(path, PROGRAMS[program], monkeypatch) > 500
     stats = pcapprobe.run(str(path), program=PROGRAMS[program]).stats["layers"]["rdma"]
     assert stats["RC packets retransmitted"] >= 2  # the copy, and the swapped packet's pair
     assert stats["RC PSN gaps (packets lost)"] >= 2
     assert stats["RC SEND packets after a gap (dropped)"] == 1
+
+
+@pytest.mark.parametrize("link", sorted(LINKS))
+def test_record_selection_comes_first(link: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """-f (compiled for Ethernet: InfiniBand records go to the Python layers)
+    and --from/--to select the same records on both paths."""
+    path = _hostile(tmp_path / f"{link}.pcap", link)
+    _same(path, PROGRAMS["every-srp"], monkeypatch, filter="greater 300")
+    _same(path, PROGRAMS["every-srp"], monkeypatch, time_from="+2ms", time_to="+30ms")
 
 
 def test_the_scanner_leaves_roce_to_udp_probes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -319,8 +319,9 @@ def build_layers(ctx: RunContext) -> Layers:
         fclinks.register(layers, ctx)
         if rdma is not None:
             layers.finishers.append(rdma.finish)
-            if udp.send is None and udp.receive is None:  # else RoCEv2 fires udp probes
-                tcp.index.rdma = rdma.rc  # the scanner hands it RoCE records
+            # the scanner hands it RoCE records (udp probes must see RoCEv2)
+            if tcp.index is not None and udp.send is None and udp.receive is None:
+                tcp.index.rdma = rdma.rc
 
     layers.finishers.insert(0, ip.finish)
     return layers

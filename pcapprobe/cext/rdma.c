@@ -29,6 +29,7 @@
 #include "structmember.h"
 
 #define PSN_MASK 0xFFFFFFu
+#define QPN_MASK 0xFFFFFFu
 #define PSN_WINDOW (1u << 23)  /* half the PSN space: ahead, or behind (§9.7.4.1.1) */
 #define LINKTYPE_INFINIBAND 247
 #define LRH_LEN 8
@@ -94,7 +95,8 @@ typedef struct {
 } Sequence;
 
 typedef struct {
-    uint32_t first_psn, packets;  /* a WRITE: its last PSN, packets unused */
+    uint32_t psn;      /* a READ's first PSN; a WRITE's last */
+    uint32_t packets;  /* a READ's response packets; 0 for a WRITE */
     PyObject *token;              /* what on_rdma returned (strong) */
 } Transfer;
 
@@ -294,7 +296,7 @@ static int key_of(PyObject *node, unsigned long qpn, QpKey *key)
     key->kind = (uint8_t)bytes[0];
     key->len = (uint8_t)(len - 1);
     memcpy(key->addr, bytes + 1, len - 1);
-    key->qpn = (uint32_t)(qpn & PSN_MASK);
+    key->qpn = (uint32_t)(qpn & QPN_MASK);
     return 0;
 }
 
@@ -442,7 +444,7 @@ static int rc_send(RcTransportObject *self, RcChannel *ch, int sender, int op, u
     return status;
 }
 
-static int transfers_add(Transfers *t, uint32_t first_psn, uint32_t packets, PyObject *token)
+static int transfers_add(Transfers *t, uint32_t psn, uint32_t packets, PyObject *token)
 {
     if (t->n == t->capacity) {
         Py_ssize_t capacity = t->capacity ? t->capacity * 2 : 4;
@@ -454,7 +456,7 @@ static int transfers_add(Transfers *t, uint32_t first_psn, uint32_t packets, PyO
         t->items = items;
         t->capacity = capacity;
     }
-    t->items[t->n++] = (Transfer){first_psn, packets, token};  /* the reference moves in */
+    t->items[t->n++] = (Transfer){psn, packets, token};  /* the reference moves in */
     return 0;
 }
 
@@ -542,7 +544,7 @@ static int rc_acked(RcTransportObject *self, RcChannel *ch, uint32_t psn, int sy
     Py_ssize_t kept = 0;
     int status = 0;
     for (Py_ssize_t i = 0; i < w->n; i++) {
-        if (((psn - w->items[i].first_psn) & PSN_MASK) < PSN_WINDOW) {
+        if (((psn - w->items[i].psn) & PSN_MASK) < PSN_WINDOW) {
             if (status == 0 && transfers_add(&done, 0, 0, w->items[i].token) == 0)
                 continue;
             status = -1;
@@ -560,7 +562,7 @@ static int rc_read_done(RcTransportObject *self, RcChannel *ch, uint32_t psn, in
 {
     Transfers *r = &ch->reads;
     for (Py_ssize_t i = 0; i < r->n; i++) {
-        if (((psn - r->items[i].first_psn) & PSN_MASK) < r->items[i].packets) {
+        if (((psn - r->items[i].psn) & PSN_MASK) < r->items[i].packets) {
             PyObject *token = r->items[i].token;
             memmove(r->items + i, r->items + i + 1, (r->n - i - 1) * sizeof(Transfer));
             r->n--;
@@ -618,7 +620,7 @@ static int rc_bth(RcTransportObject *self, QpKey *dst, const uint8_t *p, Py_ssiz
     if (opcode >> 5 != 0)  /* not RC */
         return 0;
     int op = opcode & 0x1F, headers = self->header_len[op];
-    uint32_t qpn = be32(bth + 4) & PSN_MASK;
+    uint32_t qpn = be32(bth + 4) & QPN_MASK;
     Py_ssize_t payload = off + BTH_LEN + headers;
     if (headers < 0 || qpn == IB_QP1 || payload > end)
         return 0;
@@ -921,7 +923,7 @@ static PyObject *RcTransport_packet(RcTransportObject *self, PyObject *const *ar
     long long ts = PyLong_AsLongLong(args[7]);
     if (PyErr_Occurred())
         return NULL;
-    if (opcode >> 5 != 0 || (qpn & PSN_MASK) == IB_QP1) {
+    if (opcode >> 5 != 0 || (qpn & QPN_MASK) == IB_QP1) {
         PyErr_SetString(PyExc_ValueError, "an RC packet not to QP1");
         return NULL;
     }

@@ -20,8 +20,9 @@ from pcapprobe.pipeline import Pipeline
 from tests.conftest import FIXTURES, shared_captures
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "pcapprobe" / "scripts"
-EVERY_SRP = ("srp:::xfer-start, srp:::xfer-done { printf(\"%d %s %s %x %x %d %d %x\\n\", timestamp, "
-             "probename, args[0]->ci_remote, args[2]->xfer_raddr, args[2]->xfer_rkey, "
+EVERY_SRP = ("srp:::xfer-start, srp:::xfer-done { "
+             "printf(\"%d %s %s %x %x %d %d %x\\n\", timestamp, probename, args[0]->ci_remote, "
+             "args[2]->xfer_raddr, args[2]->xfer_rkey, "
              "args[2]->xfer_len, args[2]->xfer_type, args[3]->ti_task_tag); } "
              "srp:::scsi-command, srp:::scsi-response, "
              "srp:::login-*, srp:::logout-command, srp:::task-*, srp:::service-* "
@@ -150,7 +151,8 @@ def test_record_selection_comes_first(link: str, tmp_path: Path,
 
 def test_the_scanner_leaves_roce_to_udp_probes(monkeypatch: pytest.MonkeyPatch) -> None:
     """With udp probes listening, RoCEv2 datagrams go through the UDP layer."""
-    program = "udp:::receive { @[probename] = count(); } srp:::scsi-command { @[probename] = count(); }"
+    program = ("udp:::receive { @[probename] = count(); } "
+               "srp:::scsi-command { @[probename] = count(); }")
     consumed: list[int] = []
     result = _run(FIXTURES / "srp-rocev2.pcap", program, monkeypatch, True, consumed)
     assert consumed == [0]

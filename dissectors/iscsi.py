@@ -534,7 +534,7 @@ class IscsiConnection:
 
     __slots__ = ("session", "header_digest", "data_digest", "in_login", "_pending",
                  "target_dir", "last_cmdsn", "last_itt", "_sides", "_framing", "_tmf",
-                 "_logout_reason")
+                 "_logout_reason", "_digest_guessed")
 
     def __init__(self) -> None:
         self.session = IscsiSession()
@@ -554,6 +554,9 @@ class IscsiConnection:
         self._tmf: dict[int, tuple[int, int, int]] = {}
         self._logout_reason: int | None = None
         self.last_cmdsn: int | None = None
+        # Per direction: the last PDU carried data framed while the data
+        # digest was unknown (taken as absent): the next bytes may be its digest.
+        self._digest_guessed = [False, False]
         self._reframe()
 
     def _reframe(self) -> None:
@@ -595,12 +598,24 @@ class IscsiConnection:
                 return None
             length = self._careful_length(view, direction)
             return length if length == len(view) else None
-        if self.header_digest and first & 0x3F not in _LOGIN_OPCODES:
-            end = BHS_LEN + (word >> 24) * 4
-            if len(view) < end + DIGEST_LEN \
-                    or _DIGEST.unpack_from(view, end)[0] != crc32c(view[:end]):
-                return None
+        if self.header_digest and first & 0x3F not in _LOGIN_OPCODES \
+                and not self._header_digest_holds(view, word >> 24):
+            return None
         return self._careful_length(view, direction)
+
+    def _header_digest_holds(self, view: memoryview, ahs_words: int) -> bool:
+        """Whether a candidate's header digest verifies.  A command whose
+        extended CDB (AHS) runs past the bytes at hand has its digest there
+        too (a snap length cut the segment): its CmdSN next to the last one
+        (``_resumes``) is then the check, as the header itself is all there
+        is (tshark decodes it without the digest)."""
+        end = BHS_LEN + ahs_words * 4
+        if len(view) >= end + DIGEST_LEN:
+            return _DIGEST.unpack_from(view, end)[0] == crc32c(view[:end])
+        return (ahs_words > 0 and view[0] & 0x3F == ISCSI_OP_SCSI_CMD
+                and self.last_cmdsn is not None
+                and (_U32.unpack_from(view, 24)[0] - self.last_cmdsn) & 0xFFFFFFFF
+                < _CMDSN_WINDOW)
 
     def _careful_length(self, view: memoryview, direction: int) -> int | None:
         """pdu_length() while the digests are unknown."""
@@ -608,8 +623,27 @@ class IscsiConnection:
         hdig = self.header_digest
         ddig = self.data_digest
         if hdig is None or ddig is None:
+            if ddig is None and self._digest_guessed[direction] \
+                    and self._digest_follows(view, direction):
+                return DIGEST_LEN
             return self._detect(view, side)
         return _length(view, _rules(side, hdig, ddig))
+
+    def _digest_follows(self, view: memoryview, direction: int) -> bool:
+        """Whether ``view`` starts with the data digest of the PDU before it,
+        framed as if there were none: no PDU starts here, one that passes the
+        strict check starts 4 bytes on.  The data digest is then proven and
+        its 4 bytes are framed apart (``on_pdu`` passes over a PDU that
+        short).  A data segment is rarely captured whole with its digest when
+        the snap length cuts it, or the sender puts the digest in a segment
+        of its own (Linux does): this is how the stream shows it then."""
+        self._digest_guessed[direction] = False
+        if self.resync_length(view, direction) is not None \
+                or self.resync_length(view[DIGEST_LEN:], direction) is None:
+            return False
+        self.data_digest = True
+        self._reframe()
+        return True
 
     def _detect(self, view: memoryview, side: frozenset[int]) -> int | None:
         """pdu_length() while the digests are unknown (a capture without the login)."""
@@ -690,6 +724,9 @@ class IscsiConnection:
         opcode = pdu.opcode
         if opcode in _CMDSN_OPCODES:
             self.last_cmdsn = pdu.w24
+        if self.data_digest is None:
+            self._digest_guessed[direction] = (pdu.data_len > 0
+                                               and opcode not in _LOGIN_OPCODES)
         self.last_itt[opcode >= 0x20] = pdu.itt
         if self.target_dir is None:
             target = self.target_dir = direction if opcode in TARGET_OPCODES else 1 - direction

@@ -17,7 +17,11 @@ None) and the RFC's XDR member names for the others.  A ``bitmap4`` is one
 XDR gives operations no length: an opcode the tables do not know, or a body
 cut short, ends the decoding.  ``decode_compound_call`` and
 ``decode_compound_reply`` then return what was decoded before it with the
-error, so the operations before it still fire.
+error, so the operations before it still fire.  A message the capture cut
+(a snap length: its body is a ``CutReader``) decodes every operation whose
+opcode was captured (a result: and its status), members past the captured
+bytes reading as unknown (0, empty, "<unknown>"); the operations after them
+are not known, which is no error.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import struct as _struct
 from collections import namedtuple
 from typing import Any, Callable, NamedTuple
 
-from pcapprobe.dissectors._reader import DissectError, Malformed, Reader, Truncated
+from pcapprobe.dissectors._reader import (UNKNOWN, CutReader, DissectError, Malformed, Reader,
+                                          Truncated)
 
 NFS_PROGRAM = 100003
 NFS_V4 = 4
@@ -145,6 +150,7 @@ LOCK4res_u = _t("LOCK4res_u", "lock_stateid denied")
 SETCLIENTID4res_u = _t("SETCLIENTID4res_u", "resok4 client_using")
 
 EMPTY = utf8string(0, "")
+NOT_CAPTURED = utf8string(0, UNKNOWN)  # a name a snap length cut
 ZERO_FH = nfs_fh4(0, b"")
 ZERO_STATEID = stateid4(0, bytes(12))
 ZERO_FATTR = fattr4(0, b"", 0)
@@ -162,9 +168,15 @@ ZERO_DELEGATION = open_delegation4(0, open_delegation4_u(
 _U32_AT = _struct.Struct(">I").unpack_from
 
 
+# The fast readers below read the view directly; past the captured end a
+# CutReader's own reads give the unknown value (a plain Reader raises).
+
+
 def u32(r: Reader) -> int:
     pos = r.pos
     if pos + 4 > r.end:
+        if isinstance(r, CutReader):
+            return r.u32()
         raise Truncated(4, r.end - pos, "u32")
     r.pos = pos + 4
     return _U32_AT(r.view, pos)[0]
@@ -176,6 +188,8 @@ def opaque(r: Reader, limit: int, what: str) -> memoryview:
     pos = r.pos
     end = r.end
     if pos + 4 > end:
+        if isinstance(r, CutReader):
+            return r.xdr_opaque(limit, what)
         raise Truncated(4, end - pos, what)
     size = _U32_AT(r.view, pos)[0]
     if size > limit:
@@ -183,6 +197,8 @@ def opaque(r: Reader, limit: int, what: str) -> memoryview:
     start = pos + 4
     stop = start + size + (-size % 4)
     if stop > end:
+        if isinstance(r, CutReader):
+            return r.xdr_opaque(limit, what)
         raise Truncated(stop - start, end - start, what)
     r.pos = stop
     return r.view[start : start + size]
@@ -197,6 +213,8 @@ def fixed(layout: _struct.Struct, what: str) -> Callable[[Reader], tuple]:
     def read(r: Reader) -> tuple:
         pos = r.pos
         if pos + size > r.end:
+            if isinstance(r, CutReader):
+                return unpack(r.take(size, what))
             raise Truncated(size, r.end - pos, what)
         r.pos = pos + size
         return unpack(r.view, pos)
@@ -216,7 +234,7 @@ def utf8(r: Reader) -> utf8string:
     """utf8string / component4 / linktext4 (RFC 7530 §2.2)."""
     raw = opaque(r, MAX_NAME, "utf8string")
     if not raw:
-        return EMPTY  # the usual COMPOUND tag
+        return NOT_CAPTURED if getattr(r, "cut", False) else EMPTY  # EMPTY: the usual tag
     return _new(utf8string, (len(raw), str(raw, "utf-8", "surrogateescape")))
 
 
@@ -1307,9 +1325,15 @@ def _ops(r: Reader, decoders: dict[int, Callable[[Reader], Any]], kind: type
         return count, [], Malformed(f"{count} operations", "nfs4.too_many_ops")
     ops: list = []
     view, end = r.view, r.end
+    # cut: the operations past the captured bytes are not known (a result
+    # whose status was not captured says nothing either)
+    cut = isinstance(r, CutReader)
+    first = 8 if kind is ResOp else 4
     try:
         for _ in range(count):
             pos = r.pos
+            if cut and (r.cut or pos + first > r.end):
+                break
             if pos + 4 > end:
                 raise Truncated(4, end - pos, "operation number")
             opcode = _U32_AT(view, pos)[0]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.gen import fc as gen
-from fixtures.gen import pcap_bytes
+from fixtures.gen import ethernet, ipv4, pcap_bytes, udp
 from pcapprobe.api import decode_captures, parse_local
 from pcapprobe.env import Environment
 from pcapprobe.errors import UsageError
@@ -117,6 +117,15 @@ def test_multi_frame_els_is_reassembled_and_a_lost_frame_drops_it(tmp_path: Path
     sink, _ = _run(tmp_path, c.frames, local="01.02.00", linktype=224)
     assert [args[2] for _, name, args in sink.seen if name == "rscn-receive"] == \
         [0x010300, 0x010400, 0x010500]
+
+
+def test_auto_says_no_target_was_seen_only_where_fc_was(tmp_path: Path) -> None:
+    c = gen.Conversation()
+    _, err = _run(tmp_path, _fip_login(c))  # FC logins, no FCP command
+    assert "no FCP target port seen" in err
+    udp_only = [(1_000, ethernet(ipv4("192.0.2.1", "192.0.2.2", 17, udp(5000, 6000, b"x"))))]
+    _, err = _run(tmp_path, udp_only)
+    assert "FC" not in err and "FCP" not in err
 
 
 def test_auto_choice_is_the_fcp_target_and_is_reported(tmp_path: Path) -> None:

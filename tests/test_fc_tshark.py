@@ -27,7 +27,7 @@ from pcapprobe.env import Environment
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.report import Report
 from tests.conftest import FIXTURES, require_tshark, shared_captures
-from tests.tshark import fields
+from tests.tshark import fcp_tasks, fields
 
 CAPTURES = shared_captures("fc")
 # tshark reads FCoE, FIP and LINKTYPE_FC_2(_WITH_FRAME_DELIMS) fixtures frame by frame
@@ -96,31 +96,11 @@ def test_counts_match_tshark(capture: Path) -> None:
     assert "Traceback" not in err
 
 
-def _tshark_tasks(capture: Path) -> dict[tuple[str, int], dict[str, object]]:
-    """tshark's FCP_CMND and FCP_RSP facts by (S_ID of the command, OX_ID)."""
-    rows = fields(capture, ["fc.r_ctl", "fc.s_id", "fc.d_id", "fc.ox_id", "fc.rx_id", "fcp.lun",
-                            "fcp.dl", "scsi_sbc.opcode", "scsi.spc.opcode", "fcp.status",
-                            "fcp.rspflags", "fcp.resid"], "fc.type == 0x08 && fcp")
-    tasks: dict[tuple[str, int], dict[str, object]] = {}
-    for r_ctl, s_id, d_id, ox, rx, lun, dl, sbc, spc, status, flags, resid in rows:
-        if r_ctl == "0x06":
-            opcode = sbc or spc
-            tasks[(s_id, int(ox, 16))] = {
-                "lun": int(lun, 16), "fcp_dl": int(dl),
-                "opcode": int(opcode, 16) if opcode else None}
-        elif r_ctl == "0x07" and (d_id, int(ox, 16)) in tasks:
-            task = tasks[(d_id, int(ox, 16))]
-            under_or_over = int(flags, 16) & 0x0C if flags else 0
-            task.update(rx_id=int(rx, 16), status=int(status, 16),
-                        residual=int(resid) if under_or_over else 0)
-    return tasks
-
-
 @pytest.mark.parametrize("capture", _params(), ids=_ids(_params()))
 def test_scsi_events_match_tshark(capture: Path) -> None:
     require_tshark()
     sink, _, err = _ours(capture)
-    theirs = _tshark_tasks(capture)
+    theirs = fcp_tasks(capture)
     seen = 0
     for name, key in sink.firings:
         if name not in ("scsi-command", "scsi-response"):

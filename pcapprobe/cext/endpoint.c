@@ -1132,7 +1132,10 @@ static int window_fit(const EndpointObject *ep, const TcpSeg *seg)
             return -1;
     }
     if (ep->rwnd_known && ep->has_peer_opts) {
-        int64_t rgap = ((int64_t)ep->rwnd << ep->rcv_ws) - right;
+        /* In SYN-RECEIVED the window we advertised came in our SYN/ACK,
+         * which is never scaled (RFC 7323 §2.2). */
+        int shift = ep->state == TCPS_SYN_RCVD ? 0 : ep->rcv_ws;
+        int64_t rgap = ((int64_t)ep->rwnd << shift) - right;
         if (rgap < 0)
             return len + rgap <= 0 ? -1 : 0;
     }

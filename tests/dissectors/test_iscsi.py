@@ -197,3 +197,24 @@ def test_crc32c_uses_the_c_extension_when_installed() -> None:
 
     assert crc.IMPLEMENTATION == "c"
     assert crc.crc32c is not crc.crc32c_python
+
+
+@pytest.mark.parametrize("ddigest", [True, False])
+def test_data_digest_framed_apart_is_proven_by_the_next_pdu(ddigest: bool) -> None:
+    """Mid-session, a Data-In whose data digest comes in a later segment is
+    framed as if there were none; the next bytes then show it: no PDU starts
+    there and one that passes the strict checks starts 4 bytes on."""
+    conn = iscsi.IscsiConnection()
+    s = Session(hdigest=True, ddigest=ddigest)
+    (_, command), (_, data_in), (_, response) = s.read_exchange(lba=0, blocks=1, per_pdu=512)
+    assert conn.pdu_length(memoryview(command), 0) == len(command)
+    conn.decode(memoryview(command), 0)
+    framed = conn.pdu_length(memoryview(data_in[:52]), 1)
+    assert framed == 48 + 4 + 512  # the guess: no data digest
+    conn.decode(memoryview(data_in[:framed]), 1)
+    rest = memoryview(data_in[framed:] + response)
+    if ddigest:
+        assert conn.pdu_length(rest, 1) == 4 and conn.data_digest
+        rest = rest[4:]
+    assert conn.pdu_length(rest, 1) == len(response)
+    assert conn.data_digest is (True if ddigest else None)

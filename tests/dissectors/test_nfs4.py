@@ -153,3 +153,24 @@ def test_every_decoded_argument_has_the_declared_members(code: int) -> None:
     args = op.decode_args(Reader(data))
     for member in catalog.STRUCTS[probe.args[2].base].members:
         assert hasattr(args, member), f"{probe.args[2].base}.{member}"
+
+
+def test_a_cut_message_decodes_what_was_captured() -> None:
+    """A snap length cut the message (CutReader): every operation whose opcode
+    was captured is decoded (a result: with its status), members past the
+    cut read as unknown, the operations after it are not known, no error."""
+    from pcapprobe.dissectors._reader import UNKNOWN, CutReader
+
+    sid = gen.stateid(7, 1)
+    ops = [gen.putfh(b"\x01" * 28), gen.read(sid, 4096, 8192, 5000), gen.getattr_()]
+    args, res = gen.compound_bodies(ops, 0, tag="t")
+    read_at = 4 + 4 + 4 + 4 + 4 + 4 + 28  # tag "t", minor, count, PUTFH and its fh
+    call = nfs4.decode_compound_call(CutReader.of(args[:read_at + 4 + 10], len(args)))
+    assert [op.argop for op in call.array] == [22, 25] and call.error is None
+    read = call.array[1].args
+    assert (read.stateid.seqid, read.offset, read.count) == (0, 0, 0)  # stateid cut inside
+    header = nfs4.decode_compound_call(CutReader.of(args[:4], len(args)))  # tag cut
+    assert (header.tag.utf8string_val, header.array) == (UNKNOWN, ())
+    # a reply: PUTFH's result (opcode, status), READ's opcode only: one result
+    reply = nfs4.decode_compound_reply(CutReader.of(res[:4 + 8 + 4 + 8 + 4], len(res)))
+    assert [r.resop for r in reply.array] == [22] and reply.error is None

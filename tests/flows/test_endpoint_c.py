@@ -320,6 +320,13 @@ def acceptability() -> dict[str, str]:
                 edge = window << 7 if "window" in what and "inside" not in what else 0
                 out[f"{state}: {what}"] = run(
                     script + [(last + 1, "s", flags, rnxt + edge + offset, 1002, 0, 512)])
+    # The server in SYN-RECEIVED: RCV.NXT 1001, the window of its SYN/ACK
+    # (65535, never scaled); the same segments from the client.
+    for cases in (OUT_OF_WINDOW, IN_WINDOW):
+        for what, (flags, offset) in cases.items():
+            edge = 65535 if "window" in what and "inside" not in what else 0
+            out[f"syn-received: {what}"] = run(
+                HANDSHAKE[:2] + [(2, "c", flags, 1001 + edge + offset, 5001, 0, 1024)])
     out["syn-sent: RST without ACK"] = run(SYN_SENT + [(1, "s", "R", 5000, 0, 0, 0)])
     out["syn-sent: RST/ACK of something not sent"] = run(
         SYN_SENT + [(1, "s", "RA", 0, 1005, 0, 0)])

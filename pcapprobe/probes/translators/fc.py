@@ -409,7 +409,8 @@ class FcProvider:
         self.local.wwpns |= wwpns
         for method, args in held:
             method(*args)
-        self._announce(ids, wwpns)
+        if held:  # a capture without FC says nothing of FC ports
+            self._announce(ids, wwpns)
 
     def _announce(self, ids: set[int], wwpns: set[str]) -> None:
         if not self.listening:

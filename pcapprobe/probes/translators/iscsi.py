@@ -354,6 +354,8 @@ class IscsiApp:
         self.provider.ctx.report.weird(name, conn.frame if conn is not None else None, detail)
 
     def on_pdu(self, view: memoryview, direction: int, ts_ns: int) -> None:
+        if len(view) < iscsi.BHS_LEN:
+            return  # the data digest of the PDU before (IscsiConnection._digest_follows)
         try:
             pdu = self.state.decode(view, direction, self.pdu_class)
         except DissectError as exc:

@@ -223,16 +223,19 @@ _MOVES: dict[int, Callable[[Compound, Any, Any], None]] = {
 class Pending:
     """What a COMPOUND's reply needs from its call."""
 
-    __slots__ = ("ops", "cred", "xid", "peer")
+    __slots__ = ("ops", "cred", "xid", "peer", "cut")
 
-    def __init__(self, ops: list[tuple[int, Any]], cred: Cred, xid: int, peer: Peer) -> None:
+    def __init__(self, ops: list[tuple[int, Any]], cred: Cred, xid: int, peer: Peer,
+                 cut: bool = False) -> None:
         self.ops = ops  # (opcode, arguments the reply's walk needs, else None)
         self.cred = cred
         self.xid = xid
         self.peer = peer
+        self.cut = cut  # the capture cut the call: its later operations are not known
 
 
 _NULL_CALL = object()  # NFSPROC4_NULL: no probe
+_NOT_CAPTURED = object()  # the arguments of an operation past a cut call's captured bytes
 
 
 def _handler(ctx: RunContext, name: str) -> Fire | None:
@@ -312,10 +315,10 @@ class Nfsv4Provider:
             kept.append((opcode, None))
             if opcode in _CALLBACK_SETUP:
                 self._callback_program(opcode, op_args)
-        if args.error is not None:
+        if args.error is not None and not call.cut:
             peer.weird(args.error.weird if args.error.weird.startswith("nfs4.") else
                        "nfs4.bad_call", f"NFSv4 COMPOUND call: {args.error}")
-        return Pending(kept, cred, call.xid, peer)
+        return Pending(kept, cred, call.xid, peer, call.cut)
 
     def _client_io(self, peer: Peer, compound: Compound, opcode: int, args: Any,
                    ts_ns: int) -> io_translator.Request | None:
@@ -355,25 +358,33 @@ class Nfsv4Provider:
         compound = Compound(self.paths)
         conninfo, thread, cred, xid = peer.conninfo, peer.thread, pending.cred, pending.xid
         done = self.done
-        if len(res.array) > len(calls):
+        if len(res.array) > len(calls) and not pending.cut:
             peer.weird("nfs4.reply_mismatch",
                        f"NFSv4 COMPOUND reply: {len(res.array)} results to {len(calls)} operations")
             return
-        for (opcode, result), (call_opcode, op_args) in zip(res.array, calls):
-            if call_opcode != opcode:
-                peer.weird("nfs4.reply_mismatch",
-                           f"NFSv4 COMPOUND reply: result of operation {opcode} to {call_opcode}")
-                return
+        for index, (opcode, result) in enumerate(res.array):
+            if index < len(calls):
+                call_opcode, op_args = calls[index]
+                if call_opcode != opcode:
+                    peer.weird("nfs4.reply_mismatch",
+                               f"NFSv4 COMPOUND reply: result of operation {opcode} to "
+                               f"{call_opcode}")
+                    return
+            else:
+                op_args = _NOT_CAPTURED  # past what the cut call showed
             if result[0] == nfs4.NFS4_OK:
                 move = _MOVES.get(opcode)
-                if move is not None:
+                if op_args is _NOT_CAPTURED:
+                    if move is not None:  # where it moved the handle is not known
+                        compound.current = NO_FH
+                elif move is not None:
                     move(compound, op_args, result)
             if opcode in _IO_OPS:
                 self._client_io_done(op_args, opcode, result, ts_ns)
             fire = done[opcode]
             if fire is not None:
                 fire(ts_ns, (conninfo, OpInfo(compound.path(), cred, xid), result), thread)
-        if res.error is not None:
+        if res.error is not None and not reply.cut:
             peer.weird(res.error.weird if res.error.weird.startswith("nfs4.") else
                        "nfs4.bad_reply", f"NFSv4 COMPOUND reply: {res.error}")
         if self.compound_done is not None:

@@ -334,6 +334,11 @@ def build_layers(ctx: RunContext) -> Layers:
         from pcapprobe import fclinks  # FCoE, FIP, FC link types, when fc probes listen
 
         fclinks.register(layers, ctx)
+        if rdma is not None:
+            layers.finishers.append(rdma.finish)
+            # the scanner hands it RoCE records (udp probes must see RoCEv2)
+            if tcp.index is not None and udp.send is None and udp.receive is None:
+                tcp.index.rdma = rdma.rc
 
     elif ip.native is not None:
         # ip probes alone, fired from C: the scanner takes every record it can

@@ -13,6 +13,8 @@
  *   (ip.c) fire for each record first.  Every other record is left to the
  *   Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
+ * rdma.c: RcTransport, the RC transport rules of InfiniBand and RoCE; the
+ *   scanner hands it RoCE records.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
  * ip.c: the link and IP header decoder of the records the scanner takes, the
  *   address text cache, and IpProbes: ip:::send/receive fired from C.
@@ -105,6 +107,15 @@ typedef struct {
 /* The text of an address (a new reference), or NULL with an exception set. */
 PyObject *addr_text(AddrCache *cache, const uint8_t *addr, int addr_len);
 void addr_cache_clear(AddrCache *cache);
+
+/* rdma.c */
+extern PyTypeObject RcTransport_Type;
+int rdma_add_type(PyObject *module);
+/* An Ethernet record carrying RoCEv2 or RoCEv1, or a LINKTYPE_INFINIBAND
+ * record, for an RcTransport: 1 taken, 0 left to the Python layers, -1 on
+ * error; *called is set when Python ran. */
+int rc_record(PyObject *transport, int linktype, const uint8_t *p, Py_ssize_t caplen,
+              int64_t ts, int *called);
 
 /* fcoe.c: FCoE records of FCP frames for the fc provider (its on_data and on_iu). */
 typedef struct {

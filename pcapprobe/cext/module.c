@@ -1,5 +1,5 @@
 /* The pcapprobe._fastpath module: its types come from frame.c, stream.c, scan.c,
- * endpoint.c, track.c, dnative.c, bpf.c and ip.c,
+ * endpoint.c, track.c, dnative.c, bpf.c, ip.c and rdma.c,
  * its functions from fcoe.c. */
 #include "tcpcore.h"
 
@@ -19,7 +19,7 @@ PyMODINIT_FUNC PyInit__fastpath(void)
         || scan_add_types(module) < 0 || endpoint_add_types(module) < 0
         || track_add_types(module) < 0 || native_add_types(module) < 0
         || bpf_add_type(module) < 0 || ip_add_types(module) < 0
-        || fcoe_add_functions(module) < 0) {
+        || fcoe_add_functions(module) < 0 || rdma_add_type(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

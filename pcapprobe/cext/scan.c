@@ -42,6 +42,7 @@
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
 #define LINKTYPE_ETHERNET 1
+#define LINKTYPE_INFINIBAND 247  /* scanned for the RC transport only */
 #define IPPROTO_TCP 6
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
 
@@ -102,6 +103,7 @@ typedef struct {
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
     FcScan fc;             /* the fc provider taking FCoE FCP records (fcoe.c), or None */
+    PyObject *rdma;        /* an RcTransport (rdma.c) taking RoCE records, or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
     int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
@@ -674,16 +676,53 @@ static int track(FlowIndexObject *self, const Segment *seg, const Record *rec,
     return CONSUMED;
 }
 
+/* Whether records of a link type are scanned: Ethernet, and InfiniBand for
+ * the RC transport. */
+static int scanned_linktype(FlowIndexObject *self, long linktype)
+{
+    return linktype == LINKTYPE_ETHERNET
+           || (linktype == LINKTYPE_INFINIBAND && self->rdma != Py_None);
+}
+
 /* Whether the run's record selection (--from/--to, -f) keeps a record. */
 static int selected(FlowIndexObject *self, const Record *rec)
 {
     if (rec->ts < self->ts_from || rec->ts >= self->ts_to)
         return 0;
-    if (self->bpf == Py_None)
-        return 1;
+    if (self->bpf == Py_None || self->rec.linktype != LINKTYPE_ETHERNET)
+        return 1;  /* the Python layers apply -f to other link types */
     uint32_t wirelen = rec->wirelen < 0 ? 0 : rec->wirelen > UINT32_MAX ? UINT32_MAX
                                                                        : (uint32_t)rec->wirelen;
     return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
+}
+
+/* A RoCE or InfiniBand record for the RC transport (rdma.c): 1 consumed, 0
+ * not one, -1 on error. */
+static int rdma_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
+{
+    self->rec.index = index;
+    self->rec.ts = rec->ts;
+    self->rec.start = rec->off;
+    self->rec.caplen = rec->caplen;
+    self->rec.wirelen = rec->wirelen;
+    self->rec.active = 1;
+    self->rec.conn = NULL;
+    int called = 0;
+    int taken = rc_record(self->rdma, self->rec.linktype, rec->frame, rec->caplen, rec->ts,
+                          &called);
+    if (taken < 0 && report_dissect_error(self) == 0)
+        taken = 1;
+    record_done(&self->rec);
+    if (taken <= 0)
+        return taken;
+    self->frames++;
+    self->bytes += rec->wirelen;
+    if (rec->ts > self->latest_ts)
+        self->latest_ts = rec->ts;
+    /* D clauses may have run: their output, and the next tick */
+    if (called && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
+        return -1;
+    return 1;
 }
 
 /* Consume one record if it can be: 1 consumed (or left out by the record
@@ -701,6 +740,11 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     }
     if (rec->ts >= scan->tick)
         return 0;
+    if (self->rec.linktype == LINKTYPE_INFINIBAND) {  /* a pcapng section may mix link types */
+        if (self->bpf != Py_None)  /* -f is compiled for Ethernet */
+            return 0;
+        return fc_scan_flush(&self->fc) < 0 ? -1 : rdma_record(self, scan, rec, index);
+    }
     /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
      * records do not wait for them */
     if (self->fc.on_data != NULL) {
@@ -727,6 +771,11 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         /* whatever happens to this record happens after the batch */
         if (fc_scan_flush(&self->fc) < 0)
             return -1;
+    }
+    if (self->rdma != Py_None) {
+        int taken = rdma_record(self, scan, rec, index);
+        if (taken != 0)
+            return taken;
     }
     if (rec->ts >= self->deadline)
         return 0;
@@ -814,8 +863,8 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
     if (PyErr_Occurred())
         return NULL;
     Scan scan;
-    int status = linktype == LINKTYPE_ETHERNET ? scan_begin(self, &scan, args[0], pos, end, args[7])
-                                               : 0;
+    int status = scanned_linktype(self, linktype)
+                     ? scan_begin(self, &scan, args[0], pos, end, args[7]) : 0;
     if (status < 0)
         return NULL;
     if (status > 0) {
@@ -917,7 +966,7 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
             uint32_t ifid = file32(block + 8, big_endian);
             uint32_t caplen = file32(block + 20, big_endian);
             if (ifid >= n_ifaces || caplen > blen - EPB_FIXED_LEN
-                || ifaces[ifid].linktype != LINKTYPE_ETHERNET)
+                || !scanned_linktype(self, ifaces[ifid].linktype))
                 break;
             const Interface *iface = &ifaces[ifid];
             uint64_t ticks = (uint64_t)file32(block + 12, big_endian) << 32
@@ -1011,6 +1060,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->tracker = Py_NewRef(Py_None);
     self->udp_probes = Py_NewRef(Py_None);
     fc_scan_init(&self->fc);
+    self->rdma = Py_NewRef(Py_None);
     self->bpf = Py_NewRef(Py_None);
     memset(self->upper, 0xFF, sizeof self->upper);  /* until told: Python takes them all */
     self->ts_from = INT64_MIN;
@@ -1036,6 +1086,7 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     int visited = fc_scan_traverse(&self->fc, visit, arg);
     if (visited)
         return visited;
+    Py_VISIT(self->rdma);
     Py_VISIT(self->bpf);
     return 0;
 }
@@ -1056,6 +1107,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->tracker);
     Py_CLEAR(self->udp_probes);
     fc_scan_clear(&self->fc);
+    Py_CLEAR(self->rdma);
     Py_CLEAR(self->bpf);
     return 0;
 }
@@ -1094,6 +1146,7 @@ REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
 REF_PROPERTY(udp_probes)
+REF_PROPERTY(rdma)
 
 static PyObject *get_fc(FlowIndexObject *self, void *c)
 {
@@ -1226,6 +1279,8 @@ static PyGetSetDef FlowIndex_getset[] = {
      "a UdpProbes: the datagrams of UDP records fire its probes and are consumed, or None"},
     {"fc", (getter)get_fc, (setter)set_fc,
      "the fc provider: its on_data and on_iu take the FCoE records of FCP frames; or None"},
+    {"rdma", (getter)get_rdma, (setter)set_rdma,
+     "an RcTransport that takes the RoCE records it can (rdma.c), or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},

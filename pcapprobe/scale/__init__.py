@@ -238,6 +238,7 @@ def _replay(results: list[ShareResult], program: Any, report: Report, env: Any,
         elif count == MAX_MESSAGES_PER_WEIRD + 1:
             err.write(f"pcapprobe: further '{name}' messages suppressed\n")
 
+    state = program.state
     first_ts = next((r.first_ts for r in results if r.first_ts is not None), None)
     begun = False
     for seq, _phase, stream, text in _pieces(results):
@@ -245,6 +246,8 @@ def _replay(results: list[ShareResult], program: Any, report: Report, env: Any,
             program.begin(first_ts if first_ts is not None else 0)
             begun = True
         if stream == STDOUT:
+            if seq >= 0 and not state.header_done and not state.quiet:
+                state.record(out.write, "")  # the header, before the first record
             out.write(text)
         elif stream == STDERR:
             err.write(text)

@@ -72,11 +72,11 @@ def why_unsafe(program: Any) -> str | None:
                 probe.provider, f"the {probe.provider} provider is not partitioned by flow")
         reason = _clause_reason(enabling.clause, begin=special)
         if reason is not None:
-            return f"{reason} in a clause of {probe.fullname}"
+            return f"{reason} in a clause of {probe.provider}:::{probe.name}"
         if not special:
             for arg, members in enabling.members.items():
                 if members is None:
-                    return f"args[{arg}] of {probe.fullname} is used whole (an address of one process)"
+                    return f"args[{arg}] of {probe.provider}:::{probe.name} is used whole (an address of one process)"
                 for member in sorted(members):
                     if member in CROSS_FLOW_MEMBERS:
                         return CROSS_FLOW_MEMBERS[member]

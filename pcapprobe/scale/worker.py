@@ -263,6 +263,9 @@ def _run(share: Share, spool: Spool) -> ShareResult:
     program = compile_program(api.load_sources(request.sources, request, io.StringIO()),
                               request.dopts, request.macro_args, out, err, notices=False,
                               json=request.output_format == "json")
+    # dtrace's column header goes before the first record of the whole run:
+    # the parent writes it (scale._replay)
+    program.state.header_done = True
     count = share.count
     # Each worker's share of the bounded spaces: a worker that stays within
     # it proves the single-process run would not have dropped or evicted

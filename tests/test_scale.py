@@ -1,0 +1,259 @@
+"""Partitioned runs (pcapprobe/scale) print what one process prints, byte for byte.
+
+Every fixture and shared capture, with every seed script and one-liner that
+reads its protocols (and one program over every capture), runs with
+``jobs=1`` and with 2 and 4 workers; output, errors, status and --stats must
+be identical.  A program the analysis rejects must say so in one line and
+still print the single-process output.  Dask runs use a real
+``distributed.LocalCluster`` (in-process workers) when dask is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pcapprobe
+from pcapprobe.scale import safety
+from pcapprobe.scale.partition import classify
+from tests import seed_scripts
+from tests.conftest import FIXTURES, shared_captures
+
+PROGRAMS = [p for p in seed_scripts.seed_programs()
+            if p.name not in ("iscsi/iscsixfer.d", "iscsi/iscsixfersnoop.d")]
+CAPTURES = sorted(FIXTURES.glob("*.pcap*")) + shared_captures()
+
+# Which captures carry a provider's protocol (a program on other captures
+# prints only its empty END).
+_PROVIDER_CAPTURES = {
+    "nfsv3": ("nfsv3", "nfsv2", "zeek-nfs", "real-peers/nfsv3"),
+    "nfsv4": ("nfsv4",),
+    "iscsi": ("iscsi", "iser", "scsi-osd"),
+}
+_IP = ("ip", "tcp", "udp")
+
+# One program over every capture: every IP protocol, per packet and aggregated.
+EVERY_CAPTURE = (
+    "ip:::send, ip:::receive { @pkts[probename, args[2]->ip_saddr, args[2]->ip_daddr] = count(); "
+    "@len = quantize(args[2]->ip_plength); } "
+    "tcp:::send, tcp:::receive { @bytes[args[2]->ip_saddr] = sum(args[2]->ip_plength); "
+    "@avg = avg(args[2]->ip_plength); @sd = stddev(args[2]->ip_plength); } "
+    "udp:::receive { printf(\"%d %s %d\\n\", timestamp, args[2]->ip_saddr, args[4]->udp_dport); "
+    "@u = lquantize(args[4]->udp_length, 0, 1500, 100); @ll = llquantize(args[4]->udp_length, 10, 0, 4, 10); "
+    "@mn = min(args[4]->udp_length); @mx = max(args[4]->udp_length); } "
+    "tcp:::state-change { printf(\"%d %s %s\\n\", timestamp, args[3]->tcps_raddr, "
+    "tcp_state_string[args[5]->tcps_state]); }")
+
+
+def _relevant(program: seed_scripts.SeedProgram, capture: Path) -> bool:
+    name = "/".join(capture.parts[-2:])
+    if program.provider in _IP:
+        return True
+    return any(word in name for word in _PROVIDER_CAPTURES.get(program.provider, ()))
+
+
+def _run(capture: Path | list[Path], program: seed_scripts.SeedProgram | str, **kw: object
+         ) -> pcapprobe.RunResult:
+    if isinstance(program, str):
+        return pcapprobe.run([str(c) for c in capture] if isinstance(capture, list) else str(capture),
+                             program=program, local="all", **kw)
+    source = ({"script": str(seed_scripts.program_path(program))} if program.kind == "script"
+              else {"program": program.text})
+    zdefs = "http*:::" in program.text
+    return pcapprobe.run(str(capture), local="all", zdefs=zdefs, **source, **kw)  # type: ignore[arg-type]
+
+
+def _same(one: pcapprobe.RunResult, many: pcapprobe.RunResult) -> None:
+    assert many.output == one.output
+    assert many.errors == one.errors
+    assert many.status == one.status
+    assert many.stats == one.stats
+    assert many.aggregations == one.aggregations
+
+
+def _is_safe(program: seed_scripts.SeedProgram) -> bool:
+    from pcapprobe import api
+    from pcapprobe.dlang import compile_program
+    import io
+
+    kind = "script" if program.kind == "script" else "program"
+    value = str(seed_scripts.program_path(program)) if kind == "script" else program.text
+    compiled = compile_program(api.load_sources([(kind, value)]), {"zdefs": True}, [],
+                               io.StringIO(), io.StringIO())
+    return safety.why_unsafe(compiled) is None
+
+
+SAFE = [p for p in PROGRAMS if _is_safe(p)]
+UNSAFE = [p for p in PROGRAMS if not _is_safe(p)]
+PAIRS = [(c, p) for p in SAFE for c in CAPTURES if _relevant(p, c)]
+
+
+@pytest.mark.parametrize("capture, program", PAIRS,
+                         ids=[f"{c.name}-{p.name}" for c, p in PAIRS])
+def test_seed_program_partitioned(capture: Path, program: seed_scripts.SeedProgram) -> None:
+    one = _run(capture, program)
+    for jobs in (2, 4):
+        _same(one, _run(capture, program, jobs=jobs))
+
+
+@pytest.mark.parametrize("capture", CAPTURES, ids=lambda c: "/".join(c.parts[-2:]))
+def test_every_capture_partitioned(capture: Path) -> None:
+    one = _run(capture, EVERY_CAPTURE)
+    for jobs in (2, 4):
+        _same(one, _run(capture, EVERY_CAPTURE, jobs=jobs))
+
+
+@pytest.mark.parametrize("program", UNSAFE, ids=lambda p: p.name)
+def test_unsafe_program_says_why(program: seed_scripts.SeedProgram) -> None:
+    captures = [c for c in CAPTURES if _relevant(program, c) or program.provider in c.name]
+    capture = captures[0] if captures else CAPTURES[0]
+    one = _run(capture, program)
+    many = _run(capture, program, jobs=2)
+    assert many.output == one.output
+    assert many.status == one.status
+    said = [line for line in many.errors.splitlines(True)
+            if line.startswith("pcapprobe: running in one process: ")]
+    assert len(said) == 1
+    assert many.errors.replace(said[0], "") == one.errors
+
+
+@pytest.mark.parametrize("program, reason", [
+    ("tcp:::receive { n++; }", "a global variable written"),
+    ("tcp:::receive { a[args[3]->tcps_lport] = 1; }", "a global variable written"),
+    ("tcp:::send { @ = count(); } tcp:::receive { printa(@); }", "printa()"),
+    ("tcp:::receive /timestamp > 1/ { exit(0); }", "exit()"),
+    ("ip:::send { trace(arg0); }", "arg0 (an address of one process)"),
+    ("tcp:::send { trace(args[1]->cs_cid); }", "cs_cid numbers the connections"),
+    ("BEGIN { @ = count(); }", "an aggregation in BEGIN"),
+    ("profile:::tick-1s { trace(1); }", "profile probes"),
+    ("tcp:::send { self->s = speculation(); }", "speculation()"),
+    ("tcp:::send { trace(rand()); }", "rand()"),
+])
+def test_analysis_rejects(program: str, reason: str) -> None:
+    result = pcapprobe.run(str(FIXTURES / "tcp-handshake.pcap"), program=program, local="all",
+                           jobs=2, quiet=True)
+    assert result.errors.startswith("pcapprobe: running in one process: ")
+    assert reason in result.errors.splitlines()[0]
+
+
+@pytest.mark.parametrize("program", [
+    "tcp:::receive { self->n++; @[self->n] = count(); }",
+    "BEGIN { base = 100; } tcp:::receive { @[base + args[4]->tcp_sport] = count(); }",
+    "tcp:::receive { this->x = args[2]->ip_plength; @ = sum(this->x); } END { printa(@); trunc(@); }",
+    "END { exit(3); } tcp:::send { @ = count(); }",
+])
+def test_analysis_accepts(program: str) -> None:
+    capture = FIXTURES / "tcp-handshake.pcap"
+    one = pcapprobe.run(str(capture), program=program, local="all")
+    many = pcapprobe.run(str(capture), program=program, local="all", jobs=2)
+    assert "running in one process" not in many.errors
+    _same(one, many)
+
+
+def test_unsafe_opt_in() -> None:
+    """-x jobs_unsafe partitions anyway: the user takes what comes."""
+    result = pcapprobe.run(str(FIXTURES / "tcp-handshake.pcap"), program="tcp:::receive { n++; }",
+                           local="all", jobs=2, defines={"jobs_unsafe": True})
+    assert "running in one process" not in result.errors
+    assert result.status == 0
+
+
+def _rotated(tmp_path: Path, capture: Path, parts: int) -> Path:
+    """``capture`` split into ``parts`` files by time, like a ring buffer."""
+    editcap = subprocess.run(["which", "editcap"], capture_output=True, text=True).stdout.strip()
+    if not editcap:
+        pytest.skip("editcap is not installed (apt-get install wireshark-common)")
+    frames = int(subprocess.run(["capinfos", "-c", "-M", "-r", str(capture)], capture_output=True,
+                                text=True).stdout.split()[-1])
+    out = tmp_path / "ring"
+    out.mkdir()
+    subprocess.run([editcap, "-F", "pcap", "-c", str(max(1, -(-frames // parts))), str(capture),
+                    str(out / "ring.pcap")], check=True)
+    return out
+
+
+def test_rotated_capture_set(tmp_path: Path) -> None:
+    """A capture set in 20 rotated files (a directory): the same as the one
+    file, in one process and partitioned."""
+    from fixtures.gen import nfs_capture_set
+
+    capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=12, operations=400)
+    ring = _rotated(tmp_path, capture, 20)
+    assert len(list(ring.iterdir())) == 20
+    program = ("nfsv3:::op-read-done, nfsv3:::op-write-done { @[probename, args[0]->ci_remote] "
+               "= count(); @b[probename] = quantize(args[2]->res_u.ok.count); } "
+               "nfsv3:::op-getattr-start { printf(\"%d %s %d\\n\", timestamp, args[0]->ci_remote, "
+               "args[1]->noi_xid); }")
+    whole = pcapprobe.run(str(capture), program=program, local="all")
+    assert whole.output.count("\n") > 100
+    one = pcapprobe.run(str(ring), program=program, local="all")
+    assert one.output == whole.output
+    for jobs in (2, 4):
+        _same(one, pcapprobe.run(str(ring), program=program, local="all", jobs=jobs))
+
+
+def test_partitions_split_host_pairs(tmp_path: Path) -> None:
+    """The generated set spreads its clients over the partitions (else the
+    tests above would prove nothing about merging)."""
+    from pcapprobe.capture import Capture
+    from fixtures.gen import nfs_capture_set
+
+    capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=12, operations=50)
+    parts = {classify(f.data, f.linktype, 4)[0]
+             for f in Capture(str(capture), lambda *a: None).frames()}
+    assert parts == {0, 1, 2, 3}
+
+
+@pytest.fixture(scope="module")
+def dask_client():  # type: ignore[no-untyped-def]
+    distributed = pytest.importorskip(
+        "distributed", reason="dask.distributed is not installed (pip install 'pcapprobe[dask]')")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+DASK_CASES = [(FIXTURES / "nfsv3-tcp.pcap", p) for p in SAFE if p.provider == "nfsv3"] + [
+    (c, p) for c in CAPTURES[:0] for p in SAFE]
+
+
+def test_dask_local_cluster(dask_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A real LocalCluster: every safe seed program on the generated set and
+    the fixtures of its protocol."""
+    from fixtures.gen import nfs_capture_set
+
+    capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=8, operations=200)
+    for program in SAFE:
+        for target in [capture] + [c for c in CAPTURES if _relevant(program, c)][:3]:
+            one = _run(target, program)
+            _same(one, _run(target, program, dask=dask_client, jobs=4))
+
+
+def test_cli_jobs_and_dask_local(tmp_path: Path) -> None:
+    """``pcapprobe run --jobs 2`` and ``--dask local`` (worker processes) print
+    what ``--jobs 1`` prints."""
+    from fixtures.gen import nfs_capture_set
+
+    capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=6, operations=100)
+    program = "nfsv3:::op-read-done { @[args[0]->ci_remote] = sum(args[2]->res_u.ok.count); }"
+    runs = [["--jobs", "1"], ["--jobs", "2"]]
+    try:
+        import distributed  # noqa: F401
+        runs.append(["--dask", "local", "--jobs", "2"])
+    except ImportError:
+        pass
+    outputs = []
+    for flags in runs:
+        done = subprocess.run([sys.executable, "-m", "pcapprobe", "run", "-q", "--local", "all",
+                               *flags, "-n", program, str(capture)], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout, done.stderr))
+    assert all(o == outputs[0] for o in outputs)

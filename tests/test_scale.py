@@ -33,8 +33,10 @@ _PROVIDER_CAPTURES = {
     "nfsv3": ("nfsv3", "nfsv2", "zeek-nfs", "real-peers/nfsv3"),
     "nfsv4": ("nfsv4",),
     "iscsi": ("iscsi", "iser", "scsi-osd"),
+    "ip": ("ip", "link-", "format/", "merge-"),
+    "tcp": ("tcp", "real-peers/"),
+    "udp": ("udp", "dns"),
 }
-_IP = ("ip", "tcp", "udp")
 
 # One program over every capture: every IP protocol, per packet and aggregated.
 EVERY_CAPTURE = (
@@ -51,8 +53,6 @@ EVERY_CAPTURE = (
 
 def _relevant(program: seed_scripts.SeedProgram, capture: Path) -> bool:
     name = "/".join(capture.parts[-2:])
-    if program.provider in _IP:
-        return True
     return any(word in name for word in _PROVIDER_CAPTURES.get(program.provider, ()))
 
 
@@ -67,9 +67,17 @@ def _run(capture: Path | list[Path], program: seed_scripts.SeedProgram | str, **
     return pcapprobe.run(str(capture), local="all", zdefs=zdefs, **source, **kw)  # type: ignore[arg-type]
 
 
+FELL_BACK = "pcapprobe: ran again in one process: "
+
+
 def _same(one: pcapprobe.RunResult, many: pcapprobe.RunResult) -> None:
+    """Identical, but for the one line saying a worker's doubt made the run
+    go again in one process."""
     assert many.output == one.output
-    assert many.errors == one.errors
+    errors = "".join(line for line in many.errors.splitlines(True)
+                     if not line.startswith(FELL_BACK))
+    assert len(errors) >= len(many.errors) - 200
+    assert errors == one.errors
     assert many.status == one.status
     assert many.stats == one.stats
     assert many.aggregations == one.aggregations

@@ -21,12 +21,11 @@ from __future__ import annotations
 from zlib import crc32
 
 from pcapprobe.capture import linktypes
-from pcapprobe.dissectors import ethernet, null, sll
+from pcapprobe.dissectors import ethernet, ipv6, null, sll
 from pcapprobe.dissectors._reader import DissectError
 
 OTHER, TCP, FRAGMENT, TCP_FRAGMENT = 0, 1, 2, 3
 IPPROTO_TCP = 6
-IPV6_FRAGMENT_HEADER = 44
 
 _LINKS = {
     linktypes.LINKTYPE_ETHERNET: ethernet.decode,
@@ -38,6 +37,8 @@ _LINKS = {
 _RAW = frozenset({linktypes.LINKTYPE_RAW, linktypes.LINKTYPE_RAW_OPENBSD,
                   linktypes.LINKTYPE_RAW_BSD, linktypes.LINKTYPE_IPV4,
                   linktypes.LINKTYPE_IPV6})
+# IPv6 next headers read without the dissector: TCP, UDP, ICMPv6
+_IPV6_PLAIN = frozenset({6, 17, 58})
 _IP_ETHERTYPES = frozenset({ethernet.ETHERTYPE_IPV4, ethernet.ETHERTYPE_IPV6})
 
 
@@ -64,17 +65,30 @@ def classify(view: memoryview, linktype: int, count: int) -> tuple[int, int]:
     if version == 4 and len(view) >= off + 20:
         a, b = view[off + 12:off + 16], view[off + 16:off + 20]
         frag = (view[off + 6] & 0x3F) | view[off + 7] or view[off + 6] & 0x20
-        tcp = view[off + 9] == IPPROTO_TCP
+        ihl = (view[off] & 0x0F) * 4
+        # a segment the TCP layer takes: a whole header behind a valid IP header
+        tcp = view[off + 9] == IPPROTO_TCP and ihl >= 20 and len(view) >= off + ihl + 20
     elif version == 6 and len(view) >= off + 40:
         a, b = view[off + 8:off + 24], view[off + 24:off + 40]
-        frag = view[off + 6] == IPV6_FRAGMENT_HEADER
-        # a TCP segment behind extension headers is classified by its first
-        # header only: worker.SkippedClocks reports it as unclassified
-        tcp = view[off + 6] == IPPROTO_TCP
+        nxt = view[off + 6]
+        frag = False
+        if nxt not in _IPV6_PLAIN:
+            # extension headers: the dissector walks them (one rule, one place)
+            try:
+                pkt = ipv6.decode(None, 0, view, off)
+            except DissectError:
+                return crc32(_pair(a, b)) % count, OTHER
+            nxt, frag = pkt.proto, pkt.frag is not None
+        tcp = nxt == IPPROTO_TCP
     else:
         return 0, OTHER
-    pair = bytes(a) + bytes(b) if bytes(a) <= bytes(b) else bytes(b) + bytes(a)
-    part = crc32(pair) % count
+    part = crc32(_pair(a, b)) % count
     if frag:
-        return part, TCP_FRAGMENT if tcp or version == 6 else FRAGMENT
+        return part, TCP_FRAGMENT if tcp else FRAGMENT
     return part, TCP if tcp else OTHER
+
+
+def _pair(a: memoryview, b: memoryview) -> bytes:
+    """The two addresses in a canonical order (either direction hashes alike)."""
+    x, y = bytes(a), bytes(b)
+    return x + y if x <= y else y + x

@@ -21,6 +21,7 @@ import io
 import os
 import pickle
 import resource
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -47,7 +48,8 @@ STDOUT, STDERR, WEIRD = 1, 2, 3
 
 class Spool:
     """The pieces a worker writes, in its order: ``(seq, phase, stream, text)``
-    records (``text`` of a WEIRD piece is ``(weird name, line)``), pickled one
+    records (``text`` of a WEIRD piece is ``(weird name, line, the worker's
+    count of that weird so far)``), pickled one
     after another.  Consecutive writes of one tag and stream are one piece."""
 
     def __init__(self, f: BinaryIO) -> None:
@@ -117,7 +119,7 @@ class WorkerReport(Report):
         self.layer_tags: dict[str, tuple[int, int]] = {}
 
     def bad_input(self, name: str, source: str, index: int, detail: str) -> None:
-        self.weirds[name] = self.weirds[name] + 1
+        count = self.weirds[name] = self.weirds[name] + 1
         if self.quiet_weirds:
             return
         if self.flush_output is not None:
@@ -125,7 +127,7 @@ class WorkerReport(Report):
         from pcapprobe.errors import printable
 
         where = f"packet {index}: " if index else ""
-        self.spool.write(WEIRD, (name, f"pcapprobe: {printable(source)}: {where}{detail}\n"))
+        self.spool.write(WEIRD, (name, f"pcapprobe: {printable(source)}: {where}{detail}\n", count))
 
     def layer(self, name: str) -> Counts:
         if name not in self.layers:
@@ -169,11 +171,12 @@ class SkippedClocks:
     runs them on every TCP segment and every fragment, whoever's it is)."""
 
     def __init__(self, pipeline: Pipeline, doubts: list[str]) -> None:
-        from pcapprobe.flows.tcp import TcpLayer
-
         layers = pipeline.layers
-        self.tcp = next((f.__self__ for f in layers.finishers
-                         if isinstance(getattr(f, "__self__", None), TcpLayer)), None)
+        # the TCP layer's module is imported only by a run that has one
+        tcp_module = sys.modules.get("pcapprobe.flows.tcp")
+        self.tcp = None if tcp_module is None else next(
+            (f.__self__ for f in layers.finishers
+             if isinstance(getattr(f, "__self__", None), tcp_module.TcpLayer)), None)
         self.frags = layers.ip.frags if layers.ip is not None else None
         self.doubts = doubts
 

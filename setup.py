@@ -51,7 +51,8 @@ if __name__ == "__main__":  # setuptools.build_meta runs this file as __main__ t
                 sources=["pcapprobe/cext/module.c", "pcapprobe/cext/frame.c",
                          "pcapprobe/cext/stream.c", "pcapprobe/cext/scan.c",
                          "pcapprobe/cext/endpoint.c", "pcapprobe/cext/track.c",
-                         "pcapprobe/cext/dnative.c", "pcapprobe/cext/bpf.c"],
+                         "pcapprobe/cext/dnative.c", "pcapprobe/cext/bpf.c",
+                         "pcapprobe/cext/partition.c"],
                 depends=["pcapprobe/cext/fastpath.h", "pcapprobe/cext/tcpcore.h"],
                 libraries=["z"],  # zlib's crc32: the FC CRC of FCoE frames (scan.c)
                 extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",

@@ -19,7 +19,7 @@ import pytest
 
 import pcapprobe
 from pcapprobe.scale import safety
-from pcapprobe.scale.partition import classify
+from pcapprobe.scale.partition import partition_of
 from tests import seed_scripts
 from tests.conftest import FIXTURES, shared_captures
 
@@ -211,7 +211,7 @@ def test_partitions_split_host_pairs(tmp_path: Path) -> None:
     from fixtures.gen import nfs_capture_set
 
     capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=12, operations=50)
-    parts = {classify(f.data, f.linktype, 4)[0]
+    parts = {partition_of(f, 4)[0]
              for f in Capture(str(capture), lambda *a: None).frames()}
     assert parts == {0, 1, 2, 3}
 

@@ -210,7 +210,7 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
     """The frames of this worker's partition, tagging the spool with each
     frame's sequence number; ``seen[0]`` the latest time of any frame."""
     index, count = share.index, share.count
-    classify = partition.classify
+    partition_of = partition.partition_of
     seq = -1
     latest = -1
     try:
@@ -219,7 +219,7 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
             ts = frame.ts_ns
             if ts > latest:
                 latest = ts
-            part, kind = classify(frame.data, frame.linktype, count)
+            part, kind = partition_of(frame, count)
             if part == index:
                 spool.tag = (seq, FRAME)
                 yield frame

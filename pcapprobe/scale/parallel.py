@@ -52,11 +52,27 @@ def feed(request: Any, program: Any, report: Report, env: Any) -> bool:
             env.stderr.write(f"pcapprobe: ran again in one process: {doubt}\n")
             return False
         _replay(results, program, report, env, request.local)
+        _trace_workers(results)
     finally:
         for result in results:
             if isinstance(result.pieces, str):
                 os.unlink(result.pieces)
     return True
+
+
+def _trace_workers(results: list[ShareResult]) -> None:
+    """bench/scale_bench.py: each worker's frames and peak RSS, as JSON lines
+    appended to the file PCAPPROBE_SCALE_TRACE names (when it does)."""
+    path = os.environ.get("PCAPPROBE_SCALE_TRACE")
+    if not path:
+        return
+    import json
+
+    with open(path, "a", encoding="utf-8") as f:
+        for result in results:
+            f.write(json.dumps({"worker": result.index, "frames": result.frames,
+                                "peak_rss_kib": result.peak_rss_kb,
+                                "cpu_seconds": result.cpu_seconds}) + "\n")
 
 
 def _size(path: str) -> int:

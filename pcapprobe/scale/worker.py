@@ -164,6 +164,7 @@ class ShareResult:
     named: set = field(default_factory=set)
     resolved: set = field(default_factory=set)
     peak_rss_kb: int = 0
+    cpu_seconds: float = 0.0
 
 
 class SkippedClocks:
@@ -211,6 +212,7 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
     frame's sequence number; ``seen[0]`` the latest time of any frame."""
     index, count = share.index, share.count
     partition_of = partition.partition_of
+    python_tcp = clocks.tcp if clocks.tcp is not None and clocks.tcp.tracker is None else None
     seq = -1
     latest = -1
     try:
@@ -223,7 +225,8 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
             if part == index:
                 spool.tag = (seq, FRAME)
                 yield frame
-            elif kind:
+            elif kind and (kind != partition.TCP or python_tcp is None or ts >= python_tcp.next_clock):
+                # (a Python TCP layer's clock has nothing due before next_clock)
                 spool.tag = (seq, TICK)
                 clocks.tick(kind, ts)
             spool.tag = (seq, READ)
@@ -253,7 +256,9 @@ def run_share(share: Share) -> ShareResult:
     else:
         f.close()
         result.pieces = path
-    result.peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result.peak_rss_kb = usage.ru_maxrss
+    result.cpu_seconds = usage.ru_utime + usage.ru_stime
     return result
 
 

@@ -236,24 +236,38 @@ def _warn_unseen(spec: Sequence[str], unseen: set[str], env: Environment) -> Non
 
 
 def expand_directories(paths: Sequence[str]) -> list[str]:
-    """Each directory replaced by the captures in it: its regular files that
-    start with a pcap, pcapng or gzip magic number, sorted by name (hidden
-    files and other files are not read).  A directory without any is an error."""
+    """Each directory replaced by the captures in it and in its subdirectories:
+    the regular files that start with a pcap, pcapng or gzip magic number,
+    sorted by name at each level (hidden files and directories, and other
+    files, are not read).  A directory without any is an error."""
     expanded: list[str] = []
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             expanded.append(path)
             continue
-        try:
-            names = sorted(os.listdir(path))
-        except OSError as exc:
-            raise CaptureError(f"{path}: {exc.strerror or exc}") from None
-        found = [os.path.join(path, name) for name in names
-                 if not name.startswith(".") and _is_capture_file(os.path.join(path, name))]
+        found = [name for name in _files_under(path) if _is_capture_file(name)]
         if not found:
             raise CaptureError(f"{path}: no capture files in this directory")
         expanded.extend(found)
     return expanded
+
+
+def _files_under(path: str) -> list[str]:
+    """The files under a directory, depth first, each level sorted by name."""
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror or exc}") from None
+    found: list[str] = []
+    for name in names:
+        if name.startswith("."):
+            continue
+        full = os.path.join(path, name)
+        if os.path.isdir(full):
+            found.extend(_files_under(full))
+        else:
+            found.append(full)
+    return found
 
 
 def _is_capture_file(path: str) -> bool:

@@ -170,10 +170,8 @@ def _doubt(results: list[ShareResult]) -> str | None:
         for key in result.sessions:
             if seen.setdefault(key, result.index) != result.index:
                 return "an iSCSI session has connections in two partitions"
-    for result in results:
-        for other in results:
-            if other is not result and result.named & other.resolved:
-                return "an NFS file handle named in one partition was used in another"
+    if any(r.paths is not None for r in results) and paths_doubt([r.paths for r in results]):
+        return "an NFS path was learned in one partition and used in another"
     owners: dict[int, int] = {}
     finishing = set()
     for result in results:
@@ -191,6 +189,34 @@ def _doubt(results: list[ShareResult]) -> str | None:
         if total > MAX_MESSAGES_PER_WEIRD and lines.get(name, 0) != total and name not in alone:
             return f"'{name}' was counted without a message past its message limit"
     return None
+
+
+def paths_doubt(events: list[Any]) -> bool:
+    """Whether some worker resolved a handle while the namings of every
+    worker so far (the single run's path map) differed from its own."""
+    import bisect
+
+    handles = set().union(*(e.named for e in events))
+    for fh in handles:
+        every = sorted((seq, w, value) for w, e in enumerate(events)
+                       for seq, value in e.named.get(fh, ()))
+        every_seqs = [seq for seq, _w, _v in every]
+        for w, e in enumerate(events):
+            own = [(seq, value) for seq, value in e.named.get(fh, ())]
+            own_seqs = [seq for seq, _v in own]
+            for seq in e.resolved.get(fh, ()):
+                i = bisect.bisect_left(every_seqs, seq)
+                j = bisect.bisect_left(own_seqs, seq)
+                run_value = every[i - 1][2] if i else None
+                own_value = own[j - 1][1] if j else None
+                if run_value != own_value:
+                    return True
+    for w, e in enumerate(events):
+        for key in e.missed:
+            if any(value == key for o, other in enumerate(events) if o != w
+                   for namings in other.named.values() for _seq, value in namings):
+                return True
+    return False
 
 
 def _merged_counts(counts: Iterator[dict[str, int]]) -> Counts:

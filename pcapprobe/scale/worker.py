@@ -161,8 +161,7 @@ class ShareResult:
     unseen: set[str] | None
     doubts: list[str] = field(default_factory=list)
     sessions: set = field(default_factory=set)
-    named: set = field(default_factory=set)
-    resolved: set = field(default_factory=set)
+    paths: Any = None  # PathEvents, when the program reads NFS paths
     peak_rss_kb: int = 0
     cpu_seconds: float = 0.0
 
@@ -258,6 +257,8 @@ def run_share(share: Share) -> ShareResult:
         result.pieces = path
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result.peak_rss_kb = usage.ru_maxrss
+    if result.paths is not None:
+        result.paths.spool = None  # not sent back
     result.cpu_seconds = usage.ru_utime + usage.ru_stime
     return result
 
@@ -295,7 +296,7 @@ def _run(share: Share, spool: Spool) -> ShareResult:
     frames = inputs.selection.apply(merge(inputs.captures(quiet=share.index != 0)))
     hosts, frames = api.resolve_local(request.local, frames, program, env)
     ctx = RunContext(program, report, hosts, options)
-    watch = _watch_paths(ctx) if share.check_paths else None
+    watch = _watch_paths(ctx, spool) if share.check_paths else None
     pipeline = Pipeline(ctx)
     unseen = api._watch_local(pipeline, hosts, program)
     first = next(frames, None)
@@ -320,9 +321,7 @@ def _run(share: Share, spool: Spool) -> ShareResult:
         [(name, report.layer_tags.get(name, PRE), dict(counts))
          for name, counts in report.layers.items()],
         dict(report.weirds), dict(report.firings), first_ts, seen[0],
-        set(unseen) if hosts.explicit else None, doubts, sessions,
-        watch.named if watch is not None else set(),
-        watch.resolved if watch is not None else set())
+        set(unseen) if hosts.explicit else None, doubts, sessions, watch)
 
 
 def _count_drops(program: Any, doubts: list[str]) -> None:
@@ -349,31 +348,56 @@ def _check_bounds(ctx: RunContext, doubts: list[str]) -> None:
 _PATHS_LOCK = threading.Lock()
 
 
-def _watch_paths(ctx: RunContext) -> Any:
-    """The run's NFS path map, made one that remembers which handles it named
-    and which it resolved (the parent checks none crossed partitions)."""
+class PathEvents:
+    """What one worker's NFS path map did, frame by frame: each handle's
+    namings ``named[fh] = [(seq, (parent, name) or (None, root path)), ...]``
+    (when the name changed), the frames at which a path walk read a handle
+    (``resolved[fh] = [seq, ...]``) and the names a RENAME did not find here
+    (``missed``).  ``parallel.paths_doubt`` replays them across workers."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.named: dict[bytes, list[tuple[int, tuple]]] = {}
+        self.resolved: dict[bytes, list[int]] = {}
+        self.missed: set[tuple[bytes, str]] = set()
+
+    def name(self, fh: bytes, value: tuple) -> None:
+        self.named.setdefault(fh, []).append((self.spool.tag[0], value))
+
+    def read(self, fh: bytes) -> None:
+        seqs = self.resolved.setdefault(fh, [])
+        seq = self.spool.tag[0]
+        if not seqs or seqs[-1] != seq:
+            seqs.append(seq)
+
+
+def _watch_paths(ctx: RunContext, spool: Spool) -> PathEvents:
+    """The run's NFS path map, made one that records its PathEvents."""
     from pcapprobe.probes.translators import nfsv3, oncrpc
+
+    events = PathEvents(spool)
 
     class WatchedPathMap(nfsv3.PathMap):
         def __init__(self, budget: Any = None) -> None:
             super().__init__(budget)
-            self.named: set[bytes] = set()
-            self.resolved_fhs: set[bytes] = set()
-            self.loading = True
+            self.loading = True  # --nfs-paths: every worker loads the same
 
         def root(self, fh: bytes, path: str) -> None:
-            if not self.loading:
-                self.named.add(fh)
+            changed = self._names.get(fh) != (None, path)
             super().root(fh, path)
+            if changed and not self.loading:
+                events.name(fh, (None, path))
 
         def name(self, fh: bytes, parent: bytes, name: str) -> None:
-            self.named.add(fh)
+            before = self._names.get(fh)
             super().name(fh, parent, name)
+            after = self._names.get(fh)
+            if after != before:
+                events.name(fh, after)
 
         def rename(self, from_dir: bytes, from_name: str, to_dir: bytes, to_name: str) -> None:
-            fh = self._children.get((from_dir, from_name))
-            if fh is not None:
-                self.named.add(fh)
+            if (from_dir, from_name) not in self._children:
+                events.missed.add((from_dir, from_name))
             super().rename(from_dir, from_name, to_dir, to_name)
 
         def path(self, fh: bytes) -> str:
@@ -389,7 +413,7 @@ def _watch_paths(ctx: RunContext) -> Any:
             this map does not name (another worker may)."""
             names, node = self._names, fh
             for _ in range(nfsv3.MAX_DEPTH):
-                self.resolved_fhs.add(node)
+                events.read(node)
                 entry = names.get(node)
                 if entry is None or entry[0] is None:
                     return
@@ -402,16 +426,5 @@ def _watch_paths(ctx: RunContext) -> Any:
             service = oncrpc.RpcService.of(ctx)
         finally:
             oncrpc.PathMap = saved  # type: ignore[misc]
-    paths = service.paths
-    paths.loading = False
-
-    class Watch:
-        @property
-        def named(self) -> set[bytes]:
-            return paths.named
-
-        @property
-        def resolved(self) -> set[bytes]:
-            return paths.resolved_fhs
-
-    return Watch()
+    service.paths.loading = False
+    return events

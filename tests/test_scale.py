@@ -265,3 +265,38 @@ def test_cli_jobs_and_dask_local(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         outputs.append((done.stdout, done.stderr))
     assert all(o == outputs[0] for o in outputs)
+
+
+def test_path_learned_in_another_partition(tmp_path: Path) -> None:
+    """Client A names a file (MOUNT, LOOKUP); client B, in another partition,
+    reads it without a LOOKUP of its own: one process knows B's path from A's
+    traffic, so the partitioned run must go again in one process."""
+    from fixtures.gen import nfs as gen
+    from pcapprobe.capture import Capture
+
+    def run_for(a: str, b: str) -> Path:
+        wire, fs, rpc = gen.Wire(), gen.Server(), gen.Rpc()
+        gen.udp_exchange(wire, (a, 800), (gen.SERVER, gen.MOUNT_PORT), [rpc.mount(1, fs.mnt("/export"))])
+        fh = fs.add(fs.root_fh, "shared.txt", size=1 << 16)
+        first = wire.connect((a, 900), (gen.SERVER, gen.NFS_PORT))
+        gen.exchange(first, [rpc.nfs(gen.LOOKUP, fs.lookup(fs.root_fh, "shared.txt"))])
+        second = wire.connect((b, 901), (gen.SERVER, gen.NFS_PORT))
+        gen.exchange(second, [rpc.nfs(gen.READ, fs.read(fh, 0, 4096))])
+        path = tmp_path / f"{a}-{b}.pcap"
+        path.write_bytes(wire.pcap())
+        return path
+
+    a = "198.18.0.1"
+    for i in range(2, 60):
+        b = f"198.18.0.{i}"
+        capture = run_for(a, b)
+        parts = {partition_of(f, 2)[0] for f in Capture(str(capture), lambda *x: None).frames()}
+        if len(parts) == 2:
+            break
+    program = "nfsv3:::op-read-start { printf(\"%s %s\\n\", args[0]->ci_remote, args[1]->noi_curpath); }"
+    one = pcapprobe.run(str(capture), program=program, local="all", quiet=True)
+    assert "/export/shared.txt" in one.output
+    many = pcapprobe.run(str(capture), program=program, local="all", quiet=True, jobs=2)
+    assert many.output == one.output
+    assert many.errors == ("pcapprobe: ran again in one process: an NFS path was learned in one "
+                           "partition and used in another\n")

@@ -300,3 +300,41 @@ def test_path_learned_in_another_partition(tmp_path: Path) -> None:
     assert many.output == one.output
     assert many.errors == ("pcapprobe: ran again in one process: an NFS path was learned in one "
                            "partition and used in another\n")
+
+
+def test_time_wait_ends_at_another_partitions_packet(tmp_path: Path) -> None:
+    """A connection's time-wait ends (60 s on the capture clock) at a packet of
+    a connection in another partition: the worker that skips that packet
+    still runs its clock there, so the state change prints where one process
+    prints it."""
+    from fixtures.gen import TCP_ACK, TCP_PSH
+    from fixtures.gen import nfs as gen
+    from pcapprobe.capture import Capture
+
+    def capture_for(b: str) -> Path:
+        wire = gen.Wire()
+        first = wire.connect(("198.18.0.1", 40000), ("203.0.113.9", 5001))
+        second = wire.connect((b, 40001), ("203.0.113.9", 5002))
+        first.segment(0, TCP_PSH | TCP_ACK, b"hello")
+        first.close()
+        for _ in range(4):
+            wire.tick(30 * 1_000_000_000)
+            second.segment(0, TCP_PSH | TCP_ACK, b"tick")
+            second.segment(1, TCP_ACK)
+        path = tmp_path / f"{b}.pcap"
+        path.write_bytes(wire.pcap())
+        return path
+
+    for i in range(2, 60):
+        capture = capture_for(f"198.18.0.{i}")
+        if len({partition_of(f, 2)[0] for f in Capture(str(capture), lambda *x: None).frames()}) == 2:
+            break
+    program = ("tcp:::state-change { printf(\"%d %s:%d %s -> %s\\n\", timestamp, args[3]->tcps_raddr, "
+               "args[3]->tcps_rport, tcp_state_string[args[5]->tcps_state], "
+               "tcp_state_string[args[3]->tcps_state]); } "
+               "tcp:::receive { printf(\"%d receive %s\\n\", timestamp, args[2]->ip_saddr); }")
+    one = pcapprobe.run(str(capture), program=program, local="all", quiet=True)
+    assert "state-time-wait -> state-closed" in one.output
+    many = pcapprobe.run(str(capture), program=program, local="all", quiet=True, jobs=2)
+    assert many.errors == ""
+    assert many.output == one.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import os
 import threading
@@ -11,7 +12,7 @@ from typing import Any
 from pcapprobe.errors import PcapProbeError
 from pcapprobe.report import MAX_MESSAGES_PER_WEIRD, Counts, Report
 from pcapprobe.scale.worker import (
-    FINISH, PRE, READ, STDERR, STDOUT, WEIRD, Share, ShareResult, read_pieces, run_share,
+    FINISH, PRE, STDERR, TICK, STDOUT, WEIRD, Share, ShareResult, read_pieces, run_share,
 )
 
 from pcapprobe.scale import AUTO, SMALL_INPUT, default_jobs
@@ -30,17 +31,21 @@ def feed(request: Any, program: Any, report: Report, env: Any) -> bool:
             env.stderr.write("pcapprobe: running in one process: standard input is read once\n")
         return False
     paths = expand_directories(request.captures)
-    if jobs == AUTO and dask is None:
+    asked = jobs != AUTO or dask is not None  # else the default: it promises nothing
+    if not asked:
         jobs = default_jobs()
         if jobs == 1 or sum(_size(p) for p in paths) < SMALL_INPUT:
             return False
     reason = None if request.jobs_unsafe else safety.why_unsafe(program)
     if reason is not None:
-        env.stderr.write(f"pcapprobe: running in one process: {reason}\n")
+        if asked:
+            env.stderr.write(f"pcapprobe: running in one process: {reason}\n")
         return False
     executor = DaskShares(dask, jobs) if dask is not None else LocalShares(jobs, program)
     count = executor.count
-    shares = [Share(request, i, count, in_memory=executor.remote,
+    # the request travels to the workers: without the cluster's client
+    shipped = dataclasses.replace(request, dask=None)
+    shares = [Share(shipped, i, count, in_memory=executor.remote,
                     check_paths=safety.reads_paths(program)) for i in range(count)]
     try:
         results = executor.run(shares)
@@ -172,13 +177,15 @@ def _doubt(results: list[ShareResult]) -> str | None:
                 return "an iSCSI session has connections in two partitions"
     if any(r.paths is not None for r in results) and paths_doubt([r.paths for r in results]):
         return "an NFS path was learned in one partition and used in another"
-    owners: dict[int, int] = {}
+    # clocks run by one frame in two workers: their firings interleave in
+    # the single run by expiry, which the pieces do not keep
+    ticking: dict[int, int] = {}
     finishing = set()
     for result in results:
         for seq, phase, _stream, _text in read_pieces(result.pieces):
             if seq == FINISH[0]:
                 finishing.add(result.index)
-            elif seq >= 0 and phase != READ and owners.setdefault(seq, result.index) != result.index:
+            elif seq >= 0 and phase == TICK and ticking.setdefault(seq, result.index) != result.index:
                 return "clocks of two partitions fired at the same packet"
     if len(finishing) > 1:
         return "two partitions printed at the end of the capture"

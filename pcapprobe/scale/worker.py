@@ -170,7 +170,8 @@ class SkippedClocks:
     """The clocks a frame of another partition runs (a single-process run
     runs them on every TCP segment and every fragment, whoever's it is)."""
 
-    def __init__(self, pipeline: Pipeline, doubts: list[str]) -> None:
+    def __init__(self, pipeline: Pipeline, program: Any, doubts: list[str]) -> None:
+        self.program = program
         layers = pipeline.layers
         # the TCP layer's module is imported only by a run that has one
         tcp_module = sys.modules.get("pcapprobe.flows.tcp")
@@ -181,6 +182,11 @@ class SkippedClocks:
         self.doubts = doubts
 
     def tick(self, kind: int, ts: int) -> None:
+        self._tick(kind, ts)
+        if self.program.pending:
+            self.program.flush()  # what the clocks fired, tagged with this frame
+
+    def _tick(self, kind: int, ts: int) -> None:
         tcp = self.tcp
         if kind == partition.TCP and tcp is not None:
             if tcp.tracker is not None:
@@ -192,6 +198,11 @@ class SkippedClocks:
                 self.doubts.append("a TCP segment of another partition came in IP fragments")
             frags = self.frags
             if frags is not None and frags.pending:
+                oldest = next(iter(frags.pending.values()))
+                if oldest.started < ts - frags.timeout_ns:
+                    # reported where the single run reports it: amid the
+                    # fragment's own firings, which are another worker's
+                    self.doubts.append("an IP fragment timed out at another partition's packet")
                 frags._expire(_Now(ts))
 
 
@@ -222,6 +233,11 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
                 latest = ts
             part, kind = partition_of(frame, count)
             if part == index:
+                if kind == partition.TCP:
+                    # the clocks first, as the TCP layer runs them: what they
+                    # fire is told apart from what the segment fires
+                    spool.tag = (seq, TICK)
+                    clocks.tick(kind, ts)
                 spool.tag = (seq, FRAME)
                 yield frame
             elif kind and (kind != partition.TCP or python_tcp is None or ts >= python_tcp.next_clock):
@@ -306,7 +322,7 @@ def _run(share: Share, spool: Spool) -> ShareResult:
         first_ts = first.ts_ns
         seen[0] = first_ts
         if not program.exited:
-            clocks = SkippedClocks(pipeline, doubts)
+            clocks = SkippedClocks(pipeline, program, doubts)
             pipeline.run(own_frames(chain((first,), frames), share, spool, clocks, seen), program)
     spool.tag = FINISH
     pipeline.finish()

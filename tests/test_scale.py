@@ -100,19 +100,45 @@ UNSAFE = [p for p in PROGRAMS if not _is_safe(p)]
 PAIRS = [(c, p) for p in SAFE for c in CAPTURES if _relevant(p, c)]
 
 
+@pytest.fixture(scope="module")
+def dask_client():  # type: ignore[no-untyped-def]
+    """A real LocalCluster of two in-process workers, or None without dask
+    (the Dask runs are then left out: the dask extra is optional)."""
+    try:
+        import distributed
+    except ImportError:
+        yield None
+        return
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _runs(dask_client) -> list[dict]:  # type: ignore[no-untyped-def]
+    """--jobs 2, --jobs 4 and, with dask, --dask on the LocalCluster."""
+    runs: list[dict] = [{"jobs": 2}, {"jobs": 4}]
+    if dask_client is not None:
+        runs.append({"dask": dask_client, "jobs": 2})
+    return runs
+
+
 @pytest.mark.parametrize("capture, program", PAIRS,
                          ids=[f"{c.name}-{p.name}" for c, p in PAIRS])
-def test_seed_program_partitioned(capture: Path, program: seed_scripts.SeedProgram) -> None:
+def test_seed_program_partitioned(capture: Path, program: seed_scripts.SeedProgram,
+                                  dask_client) -> None:  # type: ignore[no-untyped-def]
     one = _run(capture, program)
-    for jobs in (2, 4):
-        _same(one, _run(capture, program, jobs=jobs))
+    for options in _runs(dask_client):
+        _same(one, _run(capture, program, **options))
 
 
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda c: "/".join(c.parts[-2:]))
-def test_every_capture_partitioned(capture: Path) -> None:
+def test_every_capture_partitioned(capture: Path, dask_client) -> None:  # type: ignore[no-untyped-def]
     one = _run(capture, EVERY_CAPTURE)
-    for jobs in (2, 4):
-        _same(one, _run(capture, EVERY_CAPTURE, jobs=jobs))
+    for options in _runs(dask_client):
+        _same(one, _run(capture, EVERY_CAPTURE, **options))
 
 
 @pytest.mark.parametrize("program", UNSAFE, ids=lambda p: p.name)
@@ -216,25 +242,11 @@ def test_partitions_split_host_pairs(tmp_path: Path) -> None:
     assert parts == {0, 1, 2, 3}
 
 
-@pytest.fixture(scope="module")
-def dask_client():  # type: ignore[no-untyped-def]
-    distributed = pytest.importorskip(
-        "distributed", reason="dask.distributed is not installed (pip install 'pcapprobe[dask]')")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-DASK_CASES = [(FIXTURES / "nfsv3-tcp.pcap", p) for p in SAFE if p.provider == "nfsv3"] + [
-    (c, p) for c in CAPTURES[:0] for p in SAFE]
-
-
 def test_dask_local_cluster(dask_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """A real LocalCluster: every safe seed program on the generated set and
-    the fixtures of its protocol."""
+    """A real LocalCluster: every safe seed program on the generated set (its
+    clients spread over the partitions) and the fixtures of its protocol."""
+    if dask_client is None:
+        pytest.skip("dask.distributed is not installed (pip install 'pcapprobe[dask]')")
     from fixtures.gen import nfs_capture_set
 
     capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=8, operations=200)

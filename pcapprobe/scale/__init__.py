@@ -2,16 +2,17 @@
 
 ``feed(request, program, report, env)`` does what ``api._feed`` does (BEGIN,
 every frame, the layers' end) with ``request.jobs`` workers, or returns False
-to leave the run to one process: a run of one job, a small input, standard
-input, or a program the analysis (``safety.why_unsafe``) or the workers'
-checks (``ShareResult.doubts`` and the cross-worker checks here) cannot
-prove gives the single-process output; the last two say why in one line.
+to leave the run to one process: a run of one job, a small input under the
+default, standard input, or a program that the analysis (``safety``) or the
+workers' checks (``worker.ShareResult.doubts`` and ``parallel._doubt``)
+cannot prove gives the single-process output; the last two say why in one
+line when --jobs or --dask was asked for.
 
-Every worker reads every capture and runs its partition (``worker``); the
-parent merges their output pieces in frame order, their aggregations
-(``Aggregation.merge``) and counts into its own program and report, so
-``api.execute`` then fires END as it would after a single-process run.
-docs/architecture.md "Scale-out" states the contract.
+Every worker reads every capture and runs its partition (``partition``,
+``worker``); the parent (``parallel``) merges their output pieces in frame
+order, their aggregations (``Aggregation.merge``) and counts into its own
+program and report, so ``api.execute`` then fires END as after a
+single-process run.  docs/architecture.md "Scale-out" states the contract.
 """
 
 from __future__ import annotations

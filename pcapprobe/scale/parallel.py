@@ -11,11 +11,10 @@ from typing import Any
 
 from pcapprobe.errors import PcapProbeError
 from pcapprobe.report import MAX_MESSAGES_PER_WEIRD, Counts, Report
-from pcapprobe.scale.worker import (
-    FINISH, PRE, STDERR, TICK, STDOUT, WEIRD, Share, ShareResult, read_pieces, run_share,
-)
-
 from pcapprobe.scale import AUTO, SMALL_INPUT, default_jobs
+from pcapprobe.scale.worker import (
+    FINISH, PRE, STDERR, STDOUT, TICK, WEIRD, Share, ShareResult, read_pieces, run_share,
+)
 
 
 def feed(request: Any, program: Any, report: Report, env: Any) -> bool:
@@ -111,7 +110,14 @@ class LocalShares:
             _import_layers(self.program)
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
-            return list(pool.map(run_share, shares))
+            futures = [pool.submit(run_share, share) for share in shares]
+            failed = next((f.exception() for f in futures if f.exception() is not None), None)
+        if failed is not None:
+            for future in futures:  # the spools of the workers that finished
+                if future.exception() is None:
+                    os.unlink(future.result().pieces)
+            raise failed
+        return [future.result() for future in futures]
 
 
 def _import_layers(program: Any) -> None:

@@ -167,8 +167,10 @@ class ShareResult:
 
 
 class SkippedClocks:
-    """The clocks a frame of another partition runs (a single-process run
-    runs them on every TCP segment and every fragment, whoever's it is)."""
+    """The clocks a frame runs before its own processing, in a single-process
+    run, whoever's the frame is: the TCP layer's (time-wait ends, sweeps) on
+    every TCP segment; the fragment timeout on every fragment (a doubt when
+    it would fire at another partition's fragment)."""
 
     def __init__(self, pipeline: Pipeline, program: Any, doubts: list[str]) -> None:
         self.program = program
@@ -200,20 +202,9 @@ class SkippedClocks:
             if frags is not None and frags.pending:
                 oldest = next(iter(frags.pending.values()))
                 if oldest.started < ts - frags.timeout_ns:
-                    # reported where the single run reports it: amid the
-                    # fragment's own firings, which are another worker's
+                    # the single run reports it amid this fragment's own
+                    # firings, which are another worker's
                     self.doubts.append("an IP fragment timed out at another partition's packet")
-                frags._expire(_Now(ts))
-
-
-class _Now:
-    """What Reassembler._expire reads of the packet that moves its clock."""
-
-    __slots__ = ("ts_ns", "frame")
-
-    def __init__(self, ts: int) -> None:
-        self.ts_ns = ts
-        self.frame = None
 
 
 def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: SkippedClocks,

@@ -9,8 +9,10 @@ second, ``pcapprobe run CAP -s fcwho.d`` (the seed script, unchanged) and
 ``tshark -q -z scsi,srt,0`` (the SCSI service-response-time tap, fed by FCP:
 tshark has no FC-specific tap), and prints the ratio.
 
-FCoE frames are not TCP: the C record scanner does not take them, so every
-frame goes through the Python link handler and the fc provider.
+The C record scanner (pcapprobe/cext/fcoe.c) takes every FCP frame of this
+capture and hands the fc provider its fields without a Python Frame: one call
+per data sequence, one per FCP_CMND, FCP_XFER_RDY and FCP_RSP; the logins go
+through the Python link handler.
 
 Run: ``.venv/bin/python bench/fc_bench.py [--packets N] [--profile]``.
 """

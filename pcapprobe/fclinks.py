@@ -41,10 +41,9 @@ def register(layers, ctx) -> FcProvider | None:  # type: ignore[no-untyped-def]
         taken[0] = provider.link_frames = 0
 
     on_fcoe = layers.ethertypes[fcoe.ETHERTYPE_FCOE] = fcoe_handler(provider, taken)
-    scanner = layers.scanner
-    if scanner is not None:
-        # the C scanner hands over FCoE data records once nothing is held back
-        provider.once_chosen(lambda: setattr(scanner, "fc_data", provider.on_data))
+    if layers.scanner is not None:
+        # the C scanner hands the provider the FCoE records of FCP frames
+        layers.scanner.fc = provider
     layers.linktypes[linktypes.LINKTYPE_ETHERNET] = ethernet_handler(
         layers.linktypes[linktypes.LINKTYPE_ETHERNET], on_fcoe)
     layers.ethertypes[fcoe.ETHERTYPE_FIP] = fip_handler(provider, taken)
@@ -63,8 +62,7 @@ def _wire_end(frame: Frame, view: memoryview) -> int:
 
 def fcoe_handler(provider: FcProvider, taken: list[int]) -> EtherHandler:
     """Ethertype 0x8906: one FC frame per FCoE PDU.  The FCP_DATA frames of
-    whole PDUs (nearly every frame of a storage capture) skip the FcFrame
-    once the provider holds no frames back (--local auto is decided)."""
+    whole PDUs (nearly every frame of a storage capture) skip the FcFrame."""
     on_frame = provider.on_frame
     on_data = provider.on_data
     report = provider.report
@@ -89,12 +87,11 @@ def fcoe_handler(provider: FcProvider, taken: list[int]) -> EtherHandler:
         start, crc_at = whole
         if not crc_matches(view, start, crc_at):
             report.weird("fcoe.bad_crc", frame, "FCoE: FC CRC mismatch")
-        if provider.held is None:
-            w0, w1, w2, _, df_ctl, _, ox_id, rx_id, parameter = header(view, start)
-            if w0 & 0xFF000000 == data_word0 and w2 >> 24 == fcp_type and not df_ctl:
-                on_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
-                        parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
-                return
+        w0, w1, w2, _, df_ctl, _, ox_id, rx_id, parameter = header(view, start)
+        if w0 & 0xFF000000 == data_word0 and w2 >> 24 == fcp_type and not df_ctl:
+            on_data(w1 & 0xFFFFFF, w0 & 0xFFFFFF, w2 & 0xFFFFFF, ox_id, rx_id,
+                    parameter, crc_at - start - fc.HEADER_LEN, frame.ts_ns)
+            return
         taken[0] += 1
         on_frame(decode_fc(view, start, crc_at, crc_at - start), frame.ts_ns, frame)
 

@@ -142,6 +142,30 @@ def test_local_all_fires_at_both_ends_of_a_login(tmp_path: Path) -> None:
     ]
 
 
+def test_prli_and_prlo_fire_no_rport_probe(tmp_path: Path) -> None:
+    # COMSTAR fires rport-login-* only in fct_process_plogi and rport-logout-*
+    # only in fct_process_logo; fct_process_prli and fct_process_prlo (PRLO
+    # and TPRLO) have no probe (illumos discovery.c).  The PRLI is read all
+    # the same: its LS_ACC's target function is what makes T the local port.
+    c = gen.Conversation()
+    prlo = bytes([0x21, 0x10, 0, 20, 0x08, 0, 0, 0]) + bytes(12)  # FC-LS-3 §4.2.29
+    prlo_acc = bytes([0x02, 0x10, 0, 20, 0x08, 0, 0x01, 0]) + bytes(12)  # response code 1
+    c.els(gen.I_ID, gen.T_ID, gen.login(0x03, gen.I_WWPN, gen.I_WWNN),
+          gen.login(0x02, gen.T_WWPN, gen.T_WWNN))
+    c.els(gen.I_ID, gen.T_ID, gen.prli(0x20, 0x20), gen.prli(0x02, 0x10))
+    c.els(gen.I_ID, gen.T_ID, prlo, prlo_acc)
+    c.els(gen.T_ID, gen.I_ID, gen.prli(0x20, 0x10), gen.prli(0x02, 0x20))  # T solicits one
+    c.els(gen.T_ID, gen.I_ID, prlo, prlo_acc)
+    c.els(gen.I_ID, gen.T_ID, bytes([0x05, 0, 0, 0]) + struct.pack(">I", gen.I_ID) + gen.I_WWPN,
+          bytes([0x02, 0, 0, 0]))
+    sink, err = _run(tmp_path, c.frames, linktype=224)
+    assert "local FC port(s) 01.02.00 (2100001b3286c264)" in err
+    assert [(name, args[0].ci_remote, args[3]) for _, name, args in sink.seen] == [
+        ("rport-login-start", "10000000c953e162", 0), ("rport-login-end", "10000000c953e162", 0),
+        ("rport-logout-start", "10000000c953e162", 0),
+        ("rport-logout-end", "10000000c953e162", 0)]
+
+
 @pytest.mark.parametrize(("text", "canonical"), [
     ("21:00:00:1b:32:86:c2:64", "2100001b3286c264"), ("2100001B3286C264", "2100001b3286c264"),
     ("ed.01.00", "ed.01.00"), ("0xed0100", "ed.01.00"), ("0x1", "00.00.01"),

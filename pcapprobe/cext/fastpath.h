@@ -13,6 +13,7 @@
  *   is left to the Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
+ * fcoe.c: the FCoE records of FCP frames the scanner hands the fc provider.
  */
 #ifndef PCAPPROBE_FASTPATH_H
 #define PCAPPROBE_FASTPATH_H
@@ -72,6 +73,31 @@ extern PyTypeObject BpfProgram_Type;
 int bpf_add_type(PyObject *module);
 /* Run a BpfProgram over a packet: bytes to keep, 0 to reject (libpcap bpf_filter). */
 uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, uint32_t buflen);
+
+/* fcoe.c: FCoE records of FCP frames for the fc provider (its on_data and on_iu). */
+typedef struct {
+    int pending;
+    long long s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts, frames, more;
+    long long end_f_ctl, end_total, end_ts;  /* the frame ending the sequence (end_ts -1: none) */
+    int seq_id;
+} FcBatch;  /* consecutive FCP_DATA frames of one sequence, the first's fields */
+
+typedef struct {
+    PyObject *provider;          /* NULL: the scanner takes no FCoE record */
+    PyObject *on_data, *on_iu;   /* its methods */
+    FcBatch batch;
+} FcScan;
+
+int fcoe_add_functions(PyObject *module);
+void fc_scan_init(FcScan *fc);
+int fc_scan_set(FcScan *fc, PyObject *provider);  /* 0, or -1 with an exception set */
+int fc_scan_traverse(FcScan *fc, visitproc visit, void *arg);
+void fc_scan_clear(FcScan *fc);
+/* A record for the provider: 1 taken, 0 not an FCoE FCP record it takes, -1 on error. */
+int fc_scan_record(FcScan *fc, const uint8_t *p, Py_ssize_t caplen, long long wirelen,
+                   int64_t ts);
+/* Hand over the pending batch of data frames: 0, or -1 with an exception set. */
+int fc_scan_flush(FcScan *fc);
 
 /* scan.c */
 int scan_add_types(PyObject *module);

@@ -26,17 +26,12 @@
  * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
  * Anything unusual is left to dissectors/, which report it.
  *
- * When the fc provider has set ``fc_data`` (pcapprobe/fclinks.py), whole T11
- * FCoE records holding an FCP_DATA frame (R_CTL 0x01, TYPE 0x08, no optional
- * headers) with a matching FC CRC go to it as header fields, without a Frame
- * (FC-BB-5 §7.8.1: 14-byte header, the frame, CRC least significant byte
- * first, EOF and 3 reserved bytes; FC-FS-4 §9.1 frame header).  Everything
- * else about them (fill bytes, exchanges, probes) is the provider's.
+ * When the fc provider is set (``fc``, pcapprobe/fclinks.py), the FCoE
+ * records of FCP frames go to it first (fcoe.c).
  */
 #include "tcpcore.h"
 
 #include <string.h>
-#include <zlib.h>
 
 #include "structmember.h"
 
@@ -49,10 +44,6 @@
 #define MAX_TAGS 2
 #define IPPROTO_TCP 6
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
-#define ETHERTYPE_FCOE 0x8906
-#define FCOE_HEADER_LEN 14
-#define FCOE_TRAILER_LEN 8
-#define FC_HEADER_LEN 24
 
 /* ---- the flow table: open addressing on (addresses, ports) ------------- */
 
@@ -95,15 +86,6 @@ typedef struct {
 
 #define MAX_TOUCHED 16
 
-/* FCP_DATA frames of one sequence, consecutive in the capture and none ending
- * it: one fc_data call for all of them (the first frame's fields, then how
- * many frames and the bytes after the first frame's). */
-typedef struct {
-    int pending;
-    long long s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts, frames, more;
-    int seq_id;
-} FcBatch;
-
 typedef struct {
     PyObject_HEAD
     Slot *slots;
@@ -115,9 +97,7 @@ typedef struct {
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
-    PyObject *fc_data;     /* fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts,
-                              frames, more) for FCoE FCP_DATA records, or None */
-    FcBatch fc_batch;      /* consecutive middle frames of one data sequence */
+    FcScan fc;             /* the fc provider taking FCoE FCP records (fcoe.c), or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
     int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
@@ -607,8 +587,6 @@ static void record_done(Record_context *rec)
 
 /* ---- the FlowIndex type ------------------------------------------------- */
 
-static int fc_flush(FlowIndexObject *self);
-
 /* One record offered to the scanner: the frame is bytes [off, off + caplen)
  * of the reader's buffer. */
 typedef struct {
@@ -667,8 +645,8 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
      * first (after an error the run stops: it is dropped) */
     int flushed = 0;
     if (type == NULL)
-        flushed = fc_flush(self);
-    self->fc_batch.pending = 0;
+        flushed = fc_scan_flush(&self->fc);
+    self->fc.batch.pending = 0;
     consuming = scan->outer;
     self->rec.buf = self->rec.source = self->rec.ifname = self->rec.conn = NULL;
     PyBuffer_Release(&scan->whole);
@@ -707,83 +685,6 @@ static int selected(FlowIndexObject *self, const Record *rec)
     return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
 }
 
-/* Hand the pending batch of data frames to ``fc_data``: 0, or -1 on error. */
-static int fc_flush(FlowIndexObject *self)
-{
-    FcBatch *b = &self->fc_batch;
-    if (!b->pending)
-        return 0;
-    b->pending = 0;
-    long long values[10] = {b->s_id, b->d_id, b->f_ctl, b->ox_id, b->rx_id, b->parameter,
-                            b->total, b->ts, b->frames, b->more};
-    PyObject *args[10];
-    int made = 0;
-    for (; made < 10; made++)
-        if ((args[made] = PyLong_FromLongLong(values[made])) == NULL)
-            break;
-    PyObject *result = made == 10 ? PyObject_Vectorcall(self->fc_data, args, 10, NULL) : NULL;
-    for (int i = 0; i < made; i++)
-        Py_DECREF(args[i]);
-    if (result == NULL)
-        return -1;
-    Py_DECREF(result);
-    return 0;
-}
-
-/* An FCoE FCP_DATA record for ``fc_data``: CONSUMED, 0 when it is not one
- * (or its CRC does not match: the Python path reports that), -1 on error.
- * A frame in the middle of a sequence joins the pending batch when it
- * continues it; any other record sends the batch first. */
-static int fc_record(FlowIndexObject *self, const Record *rec)
-{
-    const uint8_t *p = rec->frame;
-    Py_ssize_t n = rec->caplen, off = 12;
-    if (n != rec->wirelen || n < ETH_HEADER_LEN)
-        return 0;
-    uint16_t type = be16(p + off);
-    for (int tags = 0; tags < MAX_TAGS && (type == 0x8100 || type == 0x88A8 || type == 0x9100);
-         tags++) {
-        off += 4;
-        if (off + 2 > n)
-            return 0;
-        type = be16(p + off);
-    }
-    off += 2;
-    Py_ssize_t start = off + FCOE_HEADER_LEN, crc_at = n - FCOE_TRAILER_LEN;
-    /* byte 1 of a T11 header is reserved (0); the pre-T11 header has a length
-     * there.  A data frame of at least a word: its fill bytes (up to 3) never
-     * exceed it. */
-    if (type != ETHERTYPE_FCOE || crc_at - start < FC_HEADER_LEN + 4 || (crc_at - start) % 4
-        || p[off + 1] != 0)
-        return 0;
-    const uint8_t *h = p + start;
-    if (h[0] != 0x01 || h[8] != 0x08 || h[13] != 0)  /* R_CTL, TYPE, DF_CTL */
-        return 0;
-    uint32_t crc = (uint32_t)p[crc_at] | (uint32_t)p[crc_at + 1] << 8
-                   | (uint32_t)p[crc_at + 2] << 16 | (uint32_t)p[crc_at + 3] << 24;
-    if ((uint32_t)crc32(0L, h, (uInt)(crc_at - start)) != crc)
-        return 0;
-    long long s_id = be32(h + 4) & 0xFFFFFF, d_id = be32(h) & 0xFFFFFF;
-    long long f_ctl = be32(h + 8) & 0xFFFFFF, ox_id = be16(h + 16), rx_id = be16(h + 18);
-    long long total = crc_at - start - FC_HEADER_LEN;
-    int seq_id = h[12];
-    FcBatch *b = &self->fc_batch;
-    int end_sequence = (f_ctl & 0x080000) != 0;  /* F_CTL End_Sequence (FC-FS-4 §9.8) */
-    if (b->pending && !end_sequence && b->s_id == s_id && b->d_id == d_id && b->f_ctl == f_ctl
-        && b->ox_id == ox_id && b->rx_id == rx_id && b->seq_id == seq_id) {
-        b->frames++;
-        b->more += total;  /* no fill bytes before End_Sequence */
-        return CONSUMED;
-    }
-    if (fc_flush(self) < 0)
-        return -1;
-    *b = (FcBatch){1, s_id, d_id, f_ctl, ox_id, rx_id, be32(h + 20), total, rec->ts, 1, 0,
-                   seq_id};
-    if (end_sequence && fc_flush(self) < 0)
-        return -1;
-    return CONSUMED;
-}
-
 /* Consume one record if it can be: 1 consumed (or left out by the record
  * selection), 0 left to the Python layers, -1 on error.  ``index`` is its
  * packet number. */
@@ -801,7 +702,7 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         return 0;
     /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
      * records do not wait for them */
-    if (self->fc_data != Py_None) {
+    if (self->fc.on_data != NULL) {
         self->rec.index = index;
         self->rec.ts = rec->ts;
         self->rec.start = rec->off;
@@ -809,11 +710,11 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         self->rec.wirelen = rec->wirelen;
         self->rec.active = 1;
         self->rec.conn = NULL;
-        int fc = fc_record(self, rec);
+        int fc = fc_scan_record(&self->fc, rec->frame, rec->caplen, rec->wirelen, rec->ts);
         record_done(&self->rec);
         if (fc < 0)
             return -1;
-        if (fc == CONSUMED) {
+        if (fc > 0) {
             self->frames++;
             self->bytes += rec->wirelen;
             if (rec->ts > self->latest_ts)
@@ -823,7 +724,7 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
                        ? -1 : 1;
         }
         /* whatever happens to this record happens after the batch */
-        if (fc_flush(self) < 0)
+        if (fc_scan_flush(&self->fc) < 0)
             return -1;
     }
     if (rec->ts >= self->deadline)
@@ -1087,7 +988,7 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->ip_layer = Py_NewRef(Py_None);
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
-    self->fc_data = Py_NewRef(Py_None);
+    fc_scan_init(&self->fc);
     self->bpf = Py_NewRef(Py_None);
     self->ts_from = INT64_MIN;
     self->ts_to = INT64_MAX;
@@ -1107,7 +1008,9 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
-    Py_VISIT(self->fc_data);
+    int visited = fc_scan_traverse(&self->fc, visit, arg);
+    if (visited)
+        return visited;
     Py_VISIT(self->bpf);
     return 0;
 }
@@ -1125,7 +1028,7 @@ static int FlowIndex_clear(FlowIndexObject *self)
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
-    Py_CLEAR(self->fc_data);
+    fc_scan_clear(&self->fc);
     Py_CLEAR(self->bpf);
     return 0;
 }
@@ -1163,7 +1066,20 @@ REF_PROPERTY(driver)
 REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
-REF_PROPERTY(fc_data)
+
+static PyObject *get_fc(FlowIndexObject *self, void *c)
+{
+    return Py_NewRef(self->fc.provider ? self->fc.provider : Py_None);
+}
+
+static int set_fc(FlowIndexObject *self, PyObject *v, void *c)
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete fc");
+        return -1;
+    }
+    return fc_scan_set(&self->fc, v);
+}
 
 static PyObject *get_deadline(FlowIndexObject *self, void *c)
 {
@@ -1238,9 +1154,8 @@ static PyGetSetDef FlowIndex_getset[] = {
      "on_error(frame, exc): a DissectError raised while a record was consumed"},
     {"tracker", (getter)get_tracker, (setter)set_tracker,
      "a TcpTracker that takes every TCP segment the scanner can decode, or None"},
-    {"fc_data", (getter)get_fc_data, (setter)set_fc_data,
-     "fc_data(s_id, d_id, f_ctl, ox_id, rx_id, parameter, length, ts) takes the FCoE "
-     "FCP_DATA records, or None"},
+    {"fc", (getter)get_fc, (setter)set_fc,
+     "the fc provider: its on_data and on_iu take the FCoE records of FCP frames; or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},

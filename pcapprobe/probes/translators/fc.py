@@ -28,7 +28,8 @@ Wire events -> probes (args[3] of rport probes: 1 when the local port sent the E
                               FIP / Clear Virtual Links naming the port, a LOGO
                               over FIP, or 2.5 advertisement periods without
                               an advertisement from the port's FCF
-PRLI and PRLO fire nothing: COMSTAR's fct_process_prli/prlo have no probe.
+PRLI and PRLO fire nothing: COMSTAR's fct_process_prli/prlo have no probe
+(illumos fct/discovery.c; README "fc: which port is local").
 A reply whose request was not captured fires nothing.
 """
 
@@ -169,7 +170,7 @@ class Exchange:
     request said, and the sequence being reassembled."""
 
     __slots__ = ("key", "originator", "responder", "opcode", "request", "task", "sequence",
-                 "local")
+                 "local", "task_args")
 
     def __init__(self, key: int, originator: Port, responder: Port) -> None:
         self.key = key
@@ -180,6 +181,8 @@ class Exchange:
         self.task: fcp.Task | None = None
         self.sequence: SequenceBuffer | None = None
         self.local: tuple[Port, ...] = ()  # the local ports whose start probe fired
+        # the nexus and scsicmd_t of the FCP task's firings, made at its first firing
+        self.task_args: tuple[Nexus, ScsiCmd] | None = None
 
 
 class Nexus:
@@ -281,20 +284,13 @@ class FcProvider:
         self.counts = ctx.report.layer("fc")
         self.frames = 0
         self.data_frames = 0
-        self.link_frames = 0  # FCoE data frames taken through on_data
+        self.link_frames = 0  # FCoE frames taken through on_data and on_iu
         # --local auto: frames held back until the target ports are chosen
         self.held: list[tuple[Callable[..., None], tuple]] | None = \
             [] if self.local.auto else None
         self.held_since = -1
-        self.chosen: list[Callable[[], None]] = []  # called once nothing is held
+        self.held_frames = 0
         self.links = FipLinks()
-
-    def once_chosen(self, call: Callable[[], None]) -> None:
-        """Call ``call`` once the local ports are chosen (now, unless held)."""
-        if self.held is None:
-            call()
-        else:
-            self.chosen.append(call)
 
     # -- FIP: the virtual links of FCoE -------------------------------------
 
@@ -367,7 +363,8 @@ class FcProvider:
                 self.data_frames += 1
                 self._fcp_data(frame, ts)
             else:
-                self._fcp(frame, r_ctl, ts, pframe)
+                self._fcp(r_ctl, frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
+                          frame.payload, frame.wire_len, ts, pframe)
         elif frame.type == fc.TYPE_ELS and r_ctl in (fc.R_CTL_ELS_REQUEST, fc.R_CTL_ELS_REPLY):
             self._control(frame, ts, pframe, self._els)
         elif r_ctl & fc.R_CTL_ROUTING_MASK == fc.R_CTL_BASIC_LINK:
@@ -392,27 +389,27 @@ class FcProvider:
 
     # -- --local auto ------------------------------------------------------
 
-    def _hold(self, method: Callable[..., None], args: tuple, ts: int) -> None:
+    def _hold(self, method: Callable[..., None], args: tuple, ts: int, frames: int = 1) -> None:
         held = self.held
         assert held is not None
         if self.held_since < 0:
             self.held_since = ts
         held.append((method, args))
-        if len(held) >= AUTO_MAX_FRAMES or ts - self.held_since >= AUTO_MAX_NS:
+        self.held_frames += frames
+        if self.held_frames >= AUTO_MAX_FRAMES or ts - self.held_since >= AUTO_MAX_NS:
             self._choose_local()
 
     def _choose_local(self) -> None:
         """Pick the target ports of the held frames, then replay them."""
         held, self.held = self.held or [], None
-        ids, wwpns = targets_of(_held_frames(held))
+        commanded = (args[2] for method, args in held
+                     if method == self.on_iu and args[0] == _FCP_CMND)
+        ids, wwpns = targets_of(_held_frames(held), commanded)
         self.local.ids |= ids
         self.local.wwpns |= wwpns
         for method, args in held:
             method(*args)
         self._announce(ids, wwpns)
-        for call in self.chosen:
-            call()
-        self.chosen = []
 
     def _announce(self, ids: set[int], wwpns: set[str]) -> None:
         if not self.listening:
@@ -459,26 +456,32 @@ class FcProvider:
         return nexus
 
     def _open(self, frame: FcFrame) -> Exchange:
-        key = _key(frame.s_id, frame.d_id, frame.ox_id)
+        return self._open_exchange(frame.s_id, frame.d_id, frame.ox_id)
+
+    def _open_exchange(self, s_id: int, d_id: int, ox_id: int) -> Exchange:
+        key = _key(s_id, d_id, ox_id)
         exchanges = self.exchanges
         if key in exchanges:
             del exchanges[key]  # a reused OX_ID: the old exchange is over
         elif len(exchanges) >= MAX_EXCHANGES:
             del exchanges[next(iter(exchanges))]
             self.counts["exchanges evicted"] += 1
-        exchange = exchanges[key] = Exchange(key, self.port(frame.s_id), self.port(frame.d_id))
+        exchange = exchanges[key] = Exchange(key, self.port(s_id), self.port(d_id))
         return exchange
 
     def _find(self, frame: FcFrame) -> Exchange | None:
+        return self._find_exchange(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id)
+
+    def _find_exchange(self, s_id: int, d_id: int, f_ctl: int, ox_id: int) -> Exchange | None:
         """The exchange of a frame (the responder's frames have its D_ID as originator)."""
         exchanges = self.exchanges
-        if frame.f_ctl & fc.F_CTL_EXCHANGE_RESPONDER:
-            exchange = exchanges.get(_key(frame.d_id, frame.s_id, frame.ox_id))
-            if exchange is None and frame.s_id == fc.FC_ID_FABRIC:
+        if f_ctl & fc.F_CTL_EXCHANGE_RESPONDER:
+            exchange = exchanges.get(_key(d_id, s_id, ox_id))
+            if exchange is None and s_id == fc.FC_ID_FABRIC:
                 # a FLOGI/FDISC was sent from S_ID 0; its LS_ACC goes to the new address
-                exchange = exchanges.get(_key(0, fc.FC_ID_FABRIC, frame.ox_id))
+                exchange = exchanges.get(_key(0, fc.FC_ID_FABRIC, ox_id))
             return exchange
-        return exchanges.get(_key(frame.s_id, frame.d_id, frame.ox_id))
+        return exchanges.get(_key(s_id, d_id, ox_id))
 
     def _close(self, exchange: Exchange) -> None:
         self.exchanges.pop(exchange.key, None)
@@ -716,7 +719,24 @@ class FcProvider:
 
     # -- FCP ---------------------------------------------------------------
 
-    def _fcp(self, frame: FcFrame, iu: int, ts: int, pframe: Frame | None) -> None:
+    def on_iu(self, r_ctl: int, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+              ts: int, payload: bytes, pframe: Frame) -> None:
+        """An FCP frame other than FCP_DATA that the C record scanner found in a
+        whole FCoE PDU (``FlowIndex.fc``), as header fields and the bytes
+        between the frame header and the CRC (``payload``)."""
+        if self.held is not None:
+            self._hold(self.on_iu, (r_ctl, s_id, d_id, f_ctl, ox_id, rx_id, ts, payload, pframe),
+                       ts)
+            return
+        self.link_frames += 1
+        self.frames += 1
+        carried = fc.payload_length(f_ctl, len(payload))
+        self._fcp(r_ctl, s_id, d_id, f_ctl, ox_id, rx_id, payload[:carried], carried, ts, pframe)
+
+    def _fcp(self, iu: int, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+             payload: bytes | memoryview, carried: int, ts: int, pframe: Frame | None) -> None:
+        """An FCP IU other than FCP_DATA (``carried``: its payload bytes on the
+        wire, ``payload`` what was captured of them)."""
         name = _IU_NAMES.get(iu)
         if name is None:
             self.counts[f"skipped: FCP R_CTL 0x{iu:02x}"] += 1
@@ -724,22 +744,23 @@ class FcProvider:
         self.counts[name] += 1
         try:
             if iu == _FCP_CMND:
-                self._command(frame, ts)
+                self._command(s_id, d_id, ox_id, payload, carried, ts)
             elif iu == _FCP_XFER_RDY:
-                self._xfer_ready(frame, ts)
+                self._xfer_ready(s_id, d_id, f_ctl, ox_id, rx_id, payload, ts)
             else:
-                self._response(frame, ts)
+                self._response(s_id, d_id, f_ctl, ox_id, rx_id, payload, ts)
         except DissectError as exc:
             self._weird(exc.weird if exc.weird.startswith("fcp.") else "fcp.bad_iu", pframe,
-                        f"{name} OX_ID 0x{frame.ox_id:04x}: {exc}")
+                        f"{name} OX_ID 0x{ox_id:04x}: {exc}")
 
-    def _command(self, frame: FcFrame, ts: int) -> None:
-        if len(frame.payload) != frame.wire_len and len(frame.payload) < fcp.CMND_LEN:
+    def _command(self, s_id: int, d_id: int, ox_id: int, payload: bytes | memoryview,
+                 carried: int, ts: int) -> None:
+        if len(payload) != carried and len(payload) < fcp.CMND_LEN:
             self.counts["skipped: FCP_CMND cut by the capture"] += 1
             return
-        command = fcp.decode_command(frame.payload)
-        exchange = self._open(frame)
-        task = exchange.task = fcp.Task(frame.ox_id, command)
+        command = fcp.decode_command(payload)
+        exchange = self._open_exchange(s_id, d_id, ox_id)
+        task = exchange.task = fcp.Task(ox_id, command)
         target = exchange.responder
         if self.io is not None:
             task.io = self._block_io(exchange, task, ts)
@@ -750,9 +771,17 @@ class FcProvider:
         exchange.local = (target,)
         fire = self.fire_scsi_command
         if fire is not None:
-            nexus = self._nexus(target, exchange.originator)
-            fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), exchange.originator.info),
-                 nexus.thread)
+            nexus, cmd = self._task_args(exchange)
+            fire(ts, (nexus.conn(), target.info, cmd, exchange.originator.info), nexus.thread)
+
+    def _task_args(self, exchange: Exchange) -> tuple[Nexus, ScsiCmd]:
+        """The I_T nexus and scsicmd_t of an FCP task's firings."""
+        found = exchange.task_args
+        if found is None:
+            assert exchange.task is not None
+            found = exchange.task_args = (self._nexus(exchange.responder, exchange.originator),
+                                          ScsiCmd(exchange.task, exchange))
+        return found
 
     def _block_io(self, exchange: Exchange, task: fcp.Task, ts: int) -> object:
         """io:::start of the initiator (the exchange's originator) for a block
@@ -764,39 +793,50 @@ class FcProvider:
             initiator.wwpn or f"{initiator.fc_id:06x}", target.wwpn or target.fc_id,
             scsi.lun_number(task.lun), task.cdb, lambda: io_translator.UNKNOWN, ts)
 
-    def _xfer_ready(self, frame: FcFrame, ts: int) -> None:
-        exchange = self._find(frame)
+    def _xfer_ready(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+                    payload: bytes | memoryview, ts: int) -> None:
+        exchange = self._find_exchange(s_id, d_id, f_ctl, ox_id)
         if exchange is None or exchange.task is None:
             return
         task = exchange.task
-        task.rx_id = frame.rx_id
-        offset, length = fcp.decode_xfer_ready(frame.payload)
+        task.rx_id = rx_id
+        offset, length = fcp.decode_xfer_ready(payload)
         task.xfer_ready = True
         if exchange.local and self.xfers:
             task.burst = self._start(exchange, offset, length, DB_DIRECTION_FROM_RPORT, ts)
 
     def on_data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-                parameter: int, total: int, ts: int, frames: int = 1, more: int = 0) -> None:
+                parameter: int, total: int, ts: int, frames: int = 1, more: int = 0,
+                end_f_ctl: int = 0, end_total: int = 0, end_ts: int = -1) -> None:
         """An FCP_DATA frame the link layer found in a whole FCoE PDU, given as
         header fields (no FcFrame): from the FCoE handler, or from the C
-        record scanner (``FlowIndex.fc_data``) once nothing is held back.
-        ``total``: the bytes between the frame header and the CRC.  The scanner
-        joins the frames that follow it in the same sequence, none ending it:
-        ``frames`` counts them all, ``more`` is their data after this frame's."""
+        record scanner (``FlowIndex.fc``).  ``total``: the bytes between the
+        frame header and the CRC.  The scanner joins the frames that follow it
+        in the same sequence: ``frames`` counts them all, ``more`` is the
+        data of those that do not end it; when the last one ends it
+        (``end_ts`` >= 0), ``end_f_ctl``, ``end_total`` and ``end_ts`` are its
+        F_CTL, bytes and time."""
+        if self.held is not None:
+            self._hold(self.on_data, (s_id, d_id, f_ctl, ox_id, rx_id, parameter, total, ts,
+                                      frames, more, end_f_ctl, end_total, end_ts), ts, frames)
+            return
         self.link_frames += frames
         self.frames += frames
         self.data_frames += frames
+        if end_ts >= 0:
+            more += fc.payload_length(end_f_ctl, end_total)
         self._data(s_id, d_id, f_ctl, ox_id, rx_id, parameter,
-                   fc.payload_length(f_ctl, total), ts, more)
+                   fc.payload_length(f_ctl, total), ts, more, end_ts)
 
     def _fcp_data(self, frame: FcFrame, ts: int) -> None:
         self._data(frame.s_id, frame.d_id, frame.f_ctl, frame.ox_id, frame.rx_id,
                    frame.parameter, frame.wire_len, ts)
 
     def _data(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
-              parameter: int, carried: int, ts: int, more: int = 0) -> None:
+              parameter: int, carried: int, ts: int, more: int = 0, end_ts: int = -1) -> None:
         """One FCP_DATA frame (``carried``: its data bytes on the wire), and
-        ``more`` bytes of the frames after it in its sequence."""
+        ``more`` bytes of the frames after it in its sequence, the last of
+        which ends the sequence at ``end_ts`` when that is not -1."""
         to_initiator = f_ctl & fc.F_CTL_EXCHANGE_RESPONDER
         # the exchange's originator is the initiator (FCP_CMND's S_ID)
         key = _key(d_id, s_id, ox_id) if to_initiator else _key(s_id, d_id, ox_id)
@@ -819,19 +859,20 @@ class FcProvider:
             flags = DB_DIRECTION_TO_RPORT if to_initiator else DB_DIRECTION_FROM_RPORT
             burst = task.burst = self._start(exchange, offset, length, flags, ts)
         burst.carried += carried + more  # type: ignore[attr-defined]
-        if end:
+        if end or end_ts >= 0:
             task.burst = None
-            self._done(exchange, burst, ts)  # type: ignore[arg-type]
+            self._done(exchange, burst, ts if end else end_ts)  # type: ignore[arg-type]
 
-    def _response(self, frame: FcFrame, ts: int) -> None:
-        exchange = self._find(frame)
+    def _response(self, s_id: int, d_id: int, f_ctl: int, ox_id: int, rx_id: int,
+                  payload: bytes | memoryview, ts: int) -> None:
+        exchange = self._find_exchange(s_id, d_id, f_ctl, ox_id)
         if exchange is None or exchange.task is None:
             self.counts["replies without their request"] += 1
             return
         self._close(exchange)
         task = exchange.task
-        task.rx_id = frame.rx_id
-        rsp = fcp.decode_response(frame.payload)
+        task.rx_id = rx_id
+        rsp = fcp.decode_response(payload)
         task.status = rsp.status
         task.residual = rsp.residual
         if task.io is not None and self.io is not None:
@@ -840,9 +881,8 @@ class FcProvider:
         task.burst = None  # a data sequence cut short by loss ends unreported
         fire = self.fire_scsi_response
         if exchange.local and fire is not None:
-            target, initiator = exchange.responder, exchange.originator
-            nexus = self._nexus(target, initiator)
-            fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), initiator.info),
+            nexus, cmd = self._task_args(exchange)
+            fire(ts, (nexus.conn(), exchange.responder.info, cmd, exchange.originator.info),
                  nexus.thread)
 
     def _start(self, exchange: Exchange, offset: int, length: int, flags: int,
@@ -860,11 +900,8 @@ class FcProvider:
                                                      burst.fcx_flags), ts)
 
     def _fire_xfer(self, fire: Fire, exchange: Exchange, xfer: XferInfo, ts: int) -> None:
-        target, initiator = exchange.responder, exchange.originator
-        task = exchange.task
-        assert task is not None
-        nexus = self._nexus(target, initiator)
-        fire(ts, (nexus.conn(), target.info, ScsiCmd(task, exchange), initiator.info, xfer),
+        nexus, cmd = self._task_args(exchange)
+        fire(ts, (nexus.conn(), exchange.responder.info, cmd, exchange.originator.info, xfer),
              nexus.thread)
 
 
@@ -881,11 +918,13 @@ def _held_frames(held: list[tuple[Callable[..., None], tuple]]) -> Iterator[FcFr
                 continue
 
 
-def targets_of(frames: Iterable[FcFrame]) -> tuple[set[int], set[str]]:
-    """The FCP target ports of some frames: the D_IDs of FCP_CMNDs and the
-    senders of a PRLI or PRLI LS_ACC with the target function bit; and the
-    WWPNs their logins name (so a FLOGI from S_ID 0 is known as theirs)."""
-    ids: set[int] = set()
+def targets_of(frames: Iterable[FcFrame], commanded: Iterable[int] = ()
+               ) -> tuple[set[int], set[str]]:
+    """The FCP target ports of some frames: the D_IDs of FCP_CMNDs (those of
+    ``commanded`` too, FCP_CMNDs given as fields) and the senders of a PRLI
+    or PRLI LS_ACC with the target function bit; and the WWPNs their logins
+    name (so a FLOGI from S_ID 0 is known as theirs)."""
+    ids: set[int] = {d_id for d_id in commanded if not is_well_known(d_id)}
     names: dict[int, str] = {}
     requests: dict[int, tuple[int, str | None]] = {}  # exchange -> (ELS code, login WWPN)
     for frame in frames:

@@ -366,3 +366,18 @@ def test_time_wait_ends_at_another_partitions_packet(tmp_path: Path) -> None:
     many = pcapprobe.run(str(capture), program=program, local="all", quiet=True, jobs=2)
     assert many.errors == ""
     assert many.output == one.output
+
+
+@pytest.mark.parametrize("options", [{"filter": "tcp port 2049"}, {"time_from": "+0.01s"},
+                                     {"format": "json"}, {"filter": "tcp", "time_to": "+0.05s"}],
+                         ids=["filter", "from", "json", "filter-to"])
+def test_selection_and_formats_partitioned(options: dict, tmp_path: Path) -> None:
+    """-f, --from/--to (each worker compiles its filter) and --format json."""
+    from fixtures.gen import nfs_capture_set
+
+    capture = nfs_capture_set.write(tmp_path / "set.pcap", clients=8, operations=200)
+    program = ("tcp:::receive { @[args[2]->ip_saddr] = count(); } "
+               "tcp:::send { printf(\"%d %d\\n\", timestamp, args[2]->ip_plength); }")
+    one = pcapprobe.run(str(capture), program=program, local="all", **options)
+    assert one.output.count("\n") > 20
+    _same(one, pcapprobe.run(str(capture), program=program, local="all", jobs=2, **options))

@@ -130,6 +130,9 @@ def _import_layers(program: Any) -> None:
     build_layers(RunContext(program, Report(io.StringIO())))
 
 
+CONNECT_TIMEOUT = "10s"  # --dask ADDRESS: how long to wait for the scheduler
+
+
 class DaskShares:
     """The shares as tasks of a dask.distributed cluster: ``local`` (a
     LocalCluster of ``jobs`` processes), a scheduler address, or a Client."""
@@ -151,7 +154,11 @@ class DaskShares:
                 self._own.append(cluster)
                 client = Client(cluster)
             else:
-                client = Client(dask)
+                try:
+                    client = Client(dask, timeout=CONNECT_TIMEOUT)
+                except (OSError, TimeoutError) as exc:
+                    raise PcapProbeError(f"--dask {dask}: cannot reach the scheduler: "
+                                         f"{exc}") from None
             self._own.insert(0, client)
         else:
             client = dask  # a Client the caller made (the Python API)

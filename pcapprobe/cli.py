@@ -216,7 +216,8 @@ def cli() -> None:
 @click.option("-l", "list_only", is_flag=True, help="List the probes the programs match, like dtrace -l.")
 @click.option("--jobs", "jobs", metavar="N",
               help="Workers, each running the flows of one partition, with the same output "
-                   "[default: the number of cores, for inputs of 64 MiB and more].")
+                   "[default: the number of cores, for several captures of 64 MiB "
+                   "and more].")
 @click.option("--dask", "dask", metavar="tcp://HOST:PORT|local",
               help="Run the partitions on a Dask cluster (pip install 'pcapprobe[dask]'); "
                    "'local' starts one with --jobs workers.")

@@ -32,8 +32,11 @@ def feed(request: Any, program: Any, report: Report, env: Any) -> bool:
     paths = expand_directories(request.captures)
     asked = jobs != AUTO or dask is not None  # else the default: it promises nothing
     if not asked:
+        # one file is read by the C scanner in one process (several are
+        # merged in Python): partitions pay off only for several (README
+        # "Scale-out": cost model)
         jobs = default_jobs()
-        if jobs == 1 or sum(_size(p) for p in paths) < SMALL_INPUT:
+        if jobs == 1 or len(paths) < 2 or sum(_size(p) for p in paths) < SMALL_INPUT:
             return False
     reason = None if request.jobs_unsafe else safety.why_unsafe(program)
     if reason is not None:

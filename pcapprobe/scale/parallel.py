@@ -201,7 +201,8 @@ def _doubt(results: list[ShareResult]) -> str | None:
         for seq, phase, _stream, _text in read_pieces(result.pieces):
             if seq == FINISH[0]:
                 finishing.add(result.index)
-            elif seq >= 0 and phase == TICK and ticking.setdefault(seq, result.index) != result.index:
+            elif seq >= 0 and phase == TICK \
+                    and ticking.setdefault(seq, result.index) != result.index:
                 return "clocks of two partitions fired at the same packet"
     if len(finishing) > 1:
         return "two partitions printed at the end of the capture"

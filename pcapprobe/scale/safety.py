@@ -76,7 +76,8 @@ def why_unsafe(program: Any) -> str | None:
         if not special:
             for arg, members in enabling.members.items():
                 if members is None:
-                    return f"args[{arg}] of {probe.provider}:::{probe.name} is used whole (an address of one process)"
+                    return (f"args[{arg}] of {probe.provider}:::{probe.name} is used whole "
+                            "(an address of one process)")
                 for member in sorted(members):
                     if member in CROSS_FLOW_MEMBERS:
                         return CROSS_FLOW_MEMBERS[member]

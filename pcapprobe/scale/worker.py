@@ -231,7 +231,8 @@ def own_frames(frames: Iterator[Frame], share: Share, spool: Spool, clocks: Skip
                     clocks.tick(kind, ts)
                 spool.tag = (seq, FRAME)
                 yield frame
-            elif kind and (kind != partition.TCP or python_tcp is None or ts >= python_tcp.next_clock):
+            elif kind and (kind != partition.TCP or python_tcp is None
+                           or ts >= python_tcp.next_clock):
                 # (a Python TCP layer's clock has nothing due before next_clock)
                 spool.tag = (seq, TICK)
                 clocks.tick(kind, ts)

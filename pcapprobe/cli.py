@@ -24,7 +24,7 @@ from pcapprobe.capture.select import Selection
 from pcapprobe.env import Environment
 from pcapprobe.errors import PcapProbeError, UsageError, printable
 from pcapprobe.events import CountingSink, EventsSink
-from pcapprobe.probes import catalog
+from pcapprobe.probes import catalog, stability
 from pcapprobe.probes.catalog import Probe
 from pcapprobe.scale import parse_jobs
 from pcapprobe.status import ExitStatus
@@ -344,6 +344,9 @@ def _write_probes(env: Environment, probes: Sequence[Probe], counts: dict[str, i
         if verbose:
             if probe.extension:
                 env.stdout.write("\n\tpcapprobe extension (not a Solaris probe)\n")
+            described, arguments = stability.probe_attributes(probe)
+            env.stdout.write(stability.attribute_block("Probe Description Attributes", described))
+            env.stdout.write(stability.attribute_block("Argument Attributes", arguments))
             env.stdout.write("\n\tArgument Types\n")
             for i, ctype in enumerate(probe.args):
                 env.stdout.write(f"\t\targs[{i}]: {ctype}\n")

@@ -8,17 +8,22 @@ end, so the run is still reading when the signal comes.
 
 from __future__ import annotations
 
+import io
 import re
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
 from fixtures.gen import ethernet, ipv4, pcap_bytes, udp
-from pcapprobe.interrupts import Interrupted, Interrupts
+from pcapprobe.dlang import Source, compile_program
+from pcapprobe.interrupts import RETRY_SECONDS, Interrupted, Interrupts, inside_firing
+from pcapprobe.probes import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ('ip:::receive { @packets = count(); @bytes = sum(args[2]->ip_plength); } '
@@ -87,3 +92,48 @@ def test_a_second_signal_interrupts_end_too() -> None:
     late.reading = False
     late.handle(signal.SIGINT, None)  # a first signal while END runs: nothing to stop
     assert late.interrupted
+
+
+def frames_of_a_firing() -> list[FrameType]:
+    """Every Python frame a real firing of two clauses of one probe runs in
+    (the clauses, the function running both, the runtime under them)."""
+    text = "tcp:::send { @a = count(); } tcp:::send { @b = count(); }"
+    program: Any = compile_program([Source("x.d", text)], {"quiet": True}, [], io.StringIO(),
+                                   io.StringIO(), notices=False)
+    program.begin(0)
+    fire = program.handler(catalog.PROVIDERS["tcp"]["send"])
+    frames: list[FrameType] = []
+
+    def record(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            frames.append(frame)
+
+    sys.setprofile(record)
+    try:
+        fire(0, (), 0)
+    finally:
+        sys.setprofile(None)
+    return frames
+
+
+def test_a_signal_inside_a_firing_waits_for_the_firing_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog.load()
+    frames = frames_of_a_firing()
+    assert len(frames) >= 3  # the function running both clauses, and each clause
+    assert all(inside_firing(frame) for frame in frames)
+    assert not inside_firing(sys._getframe())
+    armed: list[float] = []
+    monkeypatch.setattr(signal, "setitimer", lambda which, seconds: armed.append(seconds))
+    state = Interrupts()
+    state.handle(signal.SIGINT, frames[-1])  # between two actions of a clause
+    assert state.interrupted and armed == [RETRY_SECONDS]
+    with pytest.raises(Interrupted):  # the retry, once the firing has ended
+        state.interrupt_when_safe(signal.SIGALRM, sys._getframe())
+
+
+def test_a_second_signal_does_not_wait_for_the_firing() -> None:
+    catalog.load()
+    state = Interrupts()
+    state.count = 1
+    with pytest.raises(Interrupted):
+        state.handle(signal.SIGINT, frames_of_a_firing()[-1])

@@ -171,6 +171,18 @@ class Stringof(Node):
     operand: Node
 
 
+class Offsetof(Node):
+    type: TypeName
+    member: str
+
+
+class Xlate(Node):
+    """xlate < TYPE > ( operand ): the translator from the operand's type."""
+
+    type: TypeName
+    operand: Node
+
+
 # Statements ------------------------------------------------------------------
 
 
@@ -207,6 +219,7 @@ class InlineDecl(Node):
     type: TypeName
     name: str
     value: Node
+    params: tuple[tuple[TypeName, str], ...] | None = None  # inline int f[int x] = x + 1;
 
 
 class VarDecl(Node):
@@ -215,6 +228,46 @@ class VarDecl(Node):
     name: str
     key_types: tuple[TypeName, ...] | None  # associative array key types
     dimension: Node | None = None  # int a[5]: a scalar array's element count
+
+
+class EnumDecl(Node):
+    """enum [tag] { NAME [= constant], ... }: its enumerators' values, each
+    reported at the token that follows it (where dt_grammar.y reduces it)."""
+
+    tag: str
+    names: tuple[str, ...]
+    values: tuple[int, ...]
+    spans: tuple[Span, ...]
+
+
+class MemberDecl(Node):
+    type: TypeName
+    name: str
+    dimension: Node | None = None  # char name[16]
+
+
+class StructDecl(Node):
+    """struct|union [tag] { TYPE NAME [N]; ... }"""
+
+    kind: str  # "struct" or "union"
+    tag: str
+    members: tuple[MemberDecl, ...]
+
+
+class TranslatorDecl(Node):
+    """translator OUT < IN NAME > { member = expr; ... };"""
+
+    output: TypeName
+    input: TypeName
+    param: str
+    members: tuple[tuple[str, Node, Span], ...]
+
+
+class TypedefDecl(Node):
+    """typedef TYPE NAME; (TYPE may be an enum defined in place)."""
+
+    type: TypeName
+    name: str
 
 
 class Program(Node):

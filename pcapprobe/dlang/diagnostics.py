@@ -17,8 +17,10 @@ D_SYNTAX = "D_SYNTAX"  # lexical or grammar error
 D_IDENT_UNDEF = "D_IDENT_UNDEF"  # unknown variable or function
 D_PDESC_ZERO = "D_PDESC_ZERO"  # probe description matches no probes
 D_PDESC_INVAL = "D_PDESC_INVAL"  # malformed probe description
-D_MEMBER_NAME = "D_MEMBER_NAME"  # no such struct member
-D_OP_STRUCT = "D_OP_STRUCT"  # -> or . applied to a non-struct
+D_TYPE_MEMBER = "D_TYPE_MEMBER"  # no such member of a struct or union
+D_XLATE_NOCONV = "D_XLATE_NOCONV"  # a member the argument's translator does not define
+D_OP_PTR = "D_OP_PTR"  # -> applied to a non-pointer
+D_OP_SOU = "D_OP_SOU"  # . or -> applied to something not a struct or union
 D_OP_INCOMPAT = "D_OP_INCOMPAT"  # operand types do not go together
 D_OP_ARITH = "D_OP_ARITH"  # arithmetic operator on a non-arithmetic operand
 D_OP_INT = "D_OP_INT"  # integer operator on a non-integer operand
@@ -85,6 +87,20 @@ D_MACRO_UNUSED = "D_MACRO_UNUSED"  # extra macro argument never referenced
 D_DECL_ARRSUB = "D_DECL_ARRSUB"  # array dimension not a positive constant
 D_ARR_BADREF = "D_ARR_BADREF"  # a scalar array indexed by a tuple
 D_OP_ACT = "D_OP_ACT"  # an action as an operand of ?:
+D_DECL_ENCONST = "D_DECL_ENCONST"  # an enumerator's value not an integer constant
+D_DECL_ENOFLOW = "D_DECL_ENOFLOW"  # an enumerator's value outside an int
+D_DECL_TYPERED = "D_DECL_TYPERED"  # a type tag declared twice
+D_DECL_INCOMPLETE = "D_DECL_INCOMPLETE"  # a member of a type not (yet) defined
+D_DECL_VOIDOBJ = "D_DECL_VOIDOBJ"  # a void member
+D_DECL_COMBO = "D_DECL_COMBO"  # two type specifiers (a struct body without its ';')
+D_UNKNOWN = "D_UNKNOWN"  # an error without its own tag
+D_OFFSETOF_TYPE = "D_OFFSETOF_TYPE"  # offsetof of something not a struct or union
+D_XLATE_SOU = "D_XLATE_SOU"  # a translator's output not a struct or union
+D_XLATE_REDECL = "D_XLATE_REDECL"  # a translator declared twice
+D_XLATE_MEMB = "D_XLATE_MEMB"  # a translator member its output does not have
+D_XLATE_NONE = "D_XLATE_NONE"  # xlate with no translator for the operand
+D_ADDROF_VAR = "D_ADDROF_VAR"  # & of a D variable or something inside one
+D_ADDROF_LVAL = "D_ADDROF_LVAL"  # & of something that is not an lvalue
 
 
 @dataclass(frozen=True, slots=True)

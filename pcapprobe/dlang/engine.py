@@ -24,7 +24,10 @@ from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
     D_DECL_ARRSUB,
     D_DECL_IDRED,
+    D_DECL_INCOMPLETE,
     D_DECL_TYPE,
+    D_DECL_TYPERED,
+    D_DECL_VOIDOBJ,
     D_EMPTY,
     D_MACRO_UNUSED,
     D_NOREG,
@@ -33,6 +36,9 @@ from pcapprobe.dlang.diagnostics import (
     D_PDESC_ZERO,
     D_PRAGMA_MALFORM,
     D_PRAGMA_OPTSET,
+    D_XLATE_MEMB,
+    D_XLATE_REDECL,
+    D_XLATE_SOU,
     DCompileError,
     error,
 )
@@ -41,7 +47,16 @@ from pcapprobe.dlang.parser import parse
 from pcapprobe.dlang.passes import native
 from pcapprobe.dlang.passes import probes as probe_pass
 from pcapprobe.dlang.passes.compile import ClauseCompiler, Env, const_wrap
-from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES, AggInfo, ArrayInfo, Inline, Symbols
+from pcapprobe.dlang.passes.semantic import (
+    BUILTIN_ARRAYS,
+    BUILTIN_VARIABLES,
+    AggInfo,
+    ArrayInfo,
+    Inline,
+    RecordType,
+    Symbols,
+    Translator,
+)
 from pcapprobe.dlang.runtime import builtins, context, printf, trace
 from pcapprobe.dlang.runtime import printa as printa_lib
 from pcapprobe.dlang.runtime.aggregations import AggSpace, Aggregation, record_size
@@ -243,6 +258,10 @@ class Program:
             "BOUNDED": context.bounded,
             "MOD": context.mod,
             "STORE": context.store,
+            "RECORD": context.Record,
+            "BADADDR": context.bad_address,
+            "XLATE": context.translate,
+            "FIELD": context.Field,
             "STOREDEL": context.store_or_delete,
             "POST": context.post,
             "POSTDEL": context.post_or_delete,
@@ -266,6 +285,8 @@ class Program:
 
     @staticmethod
     def trace_text(value: Any, t: ty.DType, quiet: bool) -> str:
+        if isinstance(value, context.Record):  # a struct or union: its bytes, as a hex dump
+            return trace.bytes_text(bytes(value), 0, quiet, force_raw=True)
         if t.kind in ("ptr", "null") and not isinstance(value, int):
             value = context.address(value)
         return trace.trace_text(value, output_type(t), quiet)
@@ -376,6 +397,107 @@ class Program:
             self.declare_inline(source, item)
         elif isinstance(item, ast.VarDecl):
             self.declare_variable(source, item)
+        elif isinstance(item, ast.EnumDecl):
+            self.declare_enum(source, item)
+        elif isinstance(item, ast.TypedefDecl):
+            self.declare_typedef(source, item)
+        elif isinstance(item, ast.StructDecl):
+            self.declare_record(source, item)
+        elif isinstance(item, ast.TranslatorDecl):
+            self.declare_translator(source, item)
+
+    def declare_translator(self, source: Source, item: ast.TranslatorDecl) -> None:
+        """dt_node_xlator: the output must be a struct or union, the pair
+        new, each member one of the output's; the members' expressions are
+        compiled now (with the input bound to the parameter) for their errors."""
+        sym = self.symbols
+        output = sym.named(item.output.base, item.output.pointers)
+        if output is None and item.output.base.split()[0] in ("struct", "union"):
+            raise self.fail(D_XLATE_SOU, f"incomplete struct/union/enum {item.output.base}", source, item.output.span)
+        if output is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.output.base}", source, item.output.span)
+        input_type = sym.named(item.input.base, item.input.pointers)
+        if input_type is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.input.base}", source, item.input.span)
+        key = (input_type.name, output.name)
+        if key in sym.translators:
+            raise self.fail(D_XLATE_REDECL, f"translator from {input_type} to {output} has already been declared",
+                            source, item.span)
+        record = sym.records.get(output.struct or "") if output.kind == "struct" else None
+        if record is None:
+            raise self.fail(D_XLATE_SOU, "translator output type must be a struct or union", source, item.span)
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        compiler.bindings[item.param] = ("None", input_type)
+        members: dict[str, ast.Node] = {}
+        for name, expr, span in item.members:
+            if name not in record.members:
+                raise self.fail(D_XLATE_MEMB, f"translator member {name} is not a member of {output}", source, span)
+            compiler.expr(expr)
+            members[name] = expr
+        sym.translators[key] = Translator(input_type, output, item.param, members)
+
+    def declare_record(self, source: Source, item: ast.StructDecl) -> None:
+        """dt_decl_member and ctf_add_struct/union: the members in order at
+        C's LP64 offsets (a union's all at 0); a char array member is a
+        string of that many bytes."""
+        name = f"{item.kind} {item.tag}"
+        sym = self.symbols
+        if name in sym.records:
+            raise self.fail(D_DECL_TYPERED, f"type redeclared: {name}", source, item.span)
+        compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        members: dict[str, tuple[ty.DType, int, int]] = {}
+        offset = size = 0
+        align = 1
+        for member in item.members:
+            t = sym.named(member.type.base, member.type.pointers)
+            if t is None:
+                raise self.fail(D_DECL_INCOMPLETE, f"incomplete struct/union/enum {member.type.base}: {member.name}",
+                                source, member.span)
+            if t.kind == "void":
+                raise self.fail(D_DECL_VOIDOBJ, f"cannot have void member: {member.name}", source, member.span)
+            msize, malign = compiler.layout(t)
+            if member.dimension is not None:
+                count = compiler.const_eval(member.dimension)
+                if count is None or count <= 0:
+                    raise self.fail(D_DECL_ARRSUB, "positive integral constant expression or tuple signature "
+                                    "expected as array declaration subscript", source, member.span)
+                msize *= count
+                char = t.kind == "int" and t.size == 1
+                t = ty.DType("string" if char else "other", f"{t.name} [{count}]", msize, target=t)
+            if member.name in members:
+                raise self.fail(D_DECL_IDRED, f"identifier redeclared: {member.name}", source, member.span)
+            at = 0 if item.kind == "union" else (offset + malign - 1) // malign * malign
+            members[member.name] = (t, at, msize)
+            offset = at + msize
+            size = max(size, offset)
+            align = max(align, malign)
+        size = (size + align - 1) // align * align
+        sym.records[name] = RecordType(name, members, size, align)
+        sym.types[name] = ty.DType("struct", name, size, False, struct=name)
+
+    def declare_enum(self, source: Source, item: ast.EnumDecl) -> None:
+        """dt_decl_enum/dt_decl_enumerator: the tag names a 4-byte signed
+        integer type; each enumerator is a constant of it, a new identifier."""
+        sym = self.symbols
+        t = ty.INT
+        if item.tag:
+            t = ty.integer(f"enum {item.tag}", 4, True)
+            if t.name in sym.types:
+                raise self.fail(D_DECL_TYPERED, f"type redeclared: {t.name}", source, item.span)
+            sym.types[t.name] = t
+        for name, value, span in zip(item.names, item.values, item.spans):
+            if sym.is_declared(name):
+                raise self.fail(D_DECL_IDRED, f"identifier redeclared: {name}", source, span)
+            sym.inlines[name] = Inline(t, value)
+
+    def declare_typedef(self, source: Source, item: ast.TypedefDecl) -> None:
+        """dt_node_decl for typedef: a new name for a known type."""
+        t = self.symbols.named(item.type.base, item.type.pointers)
+        if t is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
+        if item.name in self.symbols.types or ty.named(item.name) is not None:
+            raise self.fail(D_DECL_IDRED, f"typedef redeclared: {item.name}", source, item.span)
+        self.symbols.types[item.name] = t
 
     def env(self, source: Source) -> Env:
         def make_format(text: str, arg_types: list[ty.DType], func: str, node: ast.Node) -> Any:
@@ -385,7 +507,7 @@ class Program:
                    self.make_aggregation, self.counter, self.destructive, json=self.json)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
-        t = ty.named(item.type.base, item.type.pointers)
+        t = self.symbols.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         if self.symbols.is_declared(item.name):
@@ -397,12 +519,24 @@ class Program:
             raise self.fail(D_DECL_IDRED, f"identifier redefined: {item.name}\n\t current: inline definition\n"
                             f"\tprevious: {kind} {what}", source, item.span)
         compiler = ClauseCompiler(self.env(source), ast.Clause(item.span, (), None, ()), probe_pass.DTRACE_PROBES[0])
+        params = None
+        if item.params is not None:
+            params = []
+            for param_type, param in item.params:
+                pt = self.symbols.named(param_type.base, param_type.pointers)
+                if pt is None:
+                    raise self.fail(D_DECL_TYPE, f"undefined type name: {param_type.base}", source, param_type.span)
+                params.append((pt, param))
+                compiler.bindings[param] = (compiler.zero(pt), pt)
         try:
             code, vt = compiler.expr(item.value)
         except RecursionError:
             raise self.fail(D_NOREG, "Insufficient registers to generate code", source, item.span) from None
         if not compiler.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'inline {item.name} definition uses incompatible types: "{t}" = "{vt}"', source, item.span)
+        if params is not None:  # an inline array: its expression, once per use
+            self.symbols.inlines[item.name] = Inline(t, None, item.value, tuple(params))
+            return
         value = self.constant_value(item.value, code, t)
         self.symbols.inlines[item.name] = Inline(t, value, item.value if value is None else None)
 
@@ -438,13 +572,13 @@ class Program:
         return False
 
     def declare_variable(self, source: Source, item: ast.VarDecl) -> None:
-        t = ty.named(item.type.base, item.type.pointers)
+        t = self.symbols.named(item.type.base, item.type.pointers)
         if t is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {item.type.base}", source, item.type.span)
         sym = self.symbols
         keys = []
         for k in item.key_types or ():
-            kt = ty.named(k.base, k.pointers)
+            kt = self.symbols.named(k.base, k.pointers)
             if kt is None:
                 raise self.fail(D_DECL_TYPE, f"undefined type name: {k.base}", source, k.span)
             keys.append(kt)
@@ -477,7 +611,8 @@ class Program:
             self.names[f"A_{item.name}"] = {}
         else:
             sym.globals[item.name] = t
-            self.names["G"][item.name] = "" if t.is_string else 0
+            record = sym.records.get(t.struct or "") if t.kind == "struct" and not item.type.pointers else None
+            self.names["G"][item.name] = context.Record(record.size) if record else ("" if t.is_string else 0)
 
     def array_dimension(self, source: Source, item: ast.VarDecl) -> int:
         """The element count of ``int a[N];``: a positive integer constant."""

@@ -31,15 +31,19 @@ _ESCAPES = {
 class Lexer:
     """Turns one ``Source`` into a list of tokens (ending with ``T.EOF``)."""
 
-    def __init__(self, source: Source, type_names: frozenset[str] = frozenset()) -> None:
+    def __init__(self, source: Source, type_names: set[str] | frozenset[str] = frozenset()) -> None:
         self.source = source
         self.text = source.text
         self.pos = 0
-        self.type_names = type_names
+        # a typedef adds its name, as dt_lex.l asks the parser's scope whether
+        # an identifier names a type (the caller may share this set)
+        self.type_names = type_names if isinstance(type_names, set) else set(type_names)
         self.tokens: list[Token] = []
         self.depth = 0
         self.expect_pspec = True
         self.in_pred = False
+        self.in_typedef = False  # between a top-level 'typedef' and its ';'
+        self.decl_brace = False  # the top-level '{' opened a struct/union/enum body
 
     def fail(self, message: str, start: int, end: int | None = None) -> DCompileError:
         return error(D_SYNTAX, message, self.source, Span(start, end if end is not None else start + 1))
@@ -93,6 +97,7 @@ class Lexer:
             self.emit(kind, word, pos, pos + len(word))
             if self.depth == 0 and (kind is T.KEYWORD or word in self.type_names):
                 self.expect_pspec = False
+                self.in_typedef = self.in_typedef or word == "typedef"
             return
         if "0" <= c <= "9":
             self.scan_number()
@@ -138,13 +143,38 @@ class Lexer:
                 self.expect_pspec = True
             elif op == ";":
                 self.expect_pspec = True
+                if self.in_typedef:
+                    self.declare_typedef_name()
         if op == "{":
+            if self.depth == 0:
+                self.decl_brace = self.opens_type_body()
             self.depth += 1
             self.in_pred = False
         elif op == "}":
             self.depth = max(0, self.depth - 1)
             if self.depth == 0:
-                self.expect_pspec = True
+                # after a struct/union/enum body the declaration goes on
+                self.expect_pspec = not self.decl_brace
+                self.decl_brace = False
+
+    def opens_type_body(self) -> bool:
+        """Whether the '{' just emitted follows 'struct', 'union' or 'enum'
+        and an optional tag: a type's body, not a clause's."""
+        before = self.tokens[-3:-1]
+        if before and before[-1].kind is T.IDENT:
+            before = before[:-1]
+        return bool(before) and before[-1].kind is T.KEYWORD and before[-1].text in ("struct", "union", "enum")
+
+    def declare_typedef_name(self) -> None:
+        """At a typedef's ';': its declarator's name (before any [N]) is a type name."""
+        self.in_typedef = False
+        i = len(self.tokens) - 2
+        while i > 0 and self.tokens[i].is_op("]"):
+            while i > 0 and not self.tokens[i].is_op("["):
+                i -= 1
+            i -= 1
+        if self.tokens[i].kind is T.IDENT:
+            self.type_names.add(self.tokens[i].text)
 
     def scan_directive(self) -> None:
         start = self.pos

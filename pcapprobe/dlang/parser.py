@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 from pcapprobe.dlang import ast
-from pcapprobe.dlang.diagnostics import D_DIV_ZERO, D_SYNTAX, DCompileError, error
+from pcapprobe.dlang.diagnostics import D_DECL_COMBO, D_DECL_ENCONST, D_DECL_ENOFLOW, D_DIV_ZERO, D_SYNTAX, DCompileError, error
 from pcapprobe.dlang.lexer import tokenize
 from pcapprobe.dlang.source import Source, Span
 from pcapprobe.dlang.tokens import TYPE_KEYWORDS, T, Token
@@ -82,8 +82,8 @@ class Parser:
 
     def __init__(self, source: Source, type_names: frozenset[str] = frozenset()) -> None:
         self.source = source
-        self.type_names = type_names
-        self.tokens = tokenize(source, type_names)
+        self.type_names = set(type_names)  # the lexer adds typedef names to it
+        self.tokens = tokenize(source, self.type_names)
         self.i = 0
         self.depth = 0
         # inlines whose value is an integer constant: dt_node_ident turns a
@@ -92,6 +92,8 @@ class Parser:
         # control lines inside a clause body: dt_lex.l handles a #pragma
         # wherever a line starts with '#', so they apply as at top level
         self.block_pragmas: list[ast.Pragma] = []
+        # types defined inside a struct or union body, declared before it
+        self.inner_types: list[ast.Node] = []
 
     # Token helpers -------------------------------------------------------
 
@@ -146,8 +148,18 @@ class Parser:
                 self.block_pragmas.clear()
             elif token.is_kw("inline"):
                 items.append(self.parse_inline())
+            elif token.is_kw("typedef"):
+                items.extend(self.parse_typedef())
+            elif token.is_kw("translator"):
+                items.append(self.parse_translator())
+            elif self.starts_enum_body():
+                items.append(self.parse_enum())
+                self.refuse_second_type()
+                self.expect_op(";")
+            elif self.starts_record_body():
+                items.extend(self.parse_record_declaration())
             elif self.starts_type() or token.is_kw("self") or token.is_kw("this"):
-                items.append(self.parse_var_decl())
+                items.extend(self.parse_var_decl())
             else:
                 raise self.syntax_error()
         return ast.Program(Span(0, len(self.source.text)), self.source, tuple(items))
@@ -258,7 +270,8 @@ class Parser:
         """type := type-word+ '*'*  (e.g. 'unsigned long long', 'uint8_t *')"""
         start = self.tok.span
         words: list[str] = []
-        while self.starts_type():
+        # a type name (typedef or catalog) never follows a keyword's words
+        while self.starts_type() and not (words and self.tok.kind is T.IDENT):
             word = self.advance().text
             if word in ("const", "volatile"):
                 continue
@@ -278,6 +291,166 @@ class Parser:
             pointers += 1
         return ast.TypeName(self.span_from(start), " ".join(words), pointers)
 
+    def starts_enum_body(self) -> bool:
+        """'enum {' or 'enum TAG {': an enumeration defined here."""
+        if not self.tok.is_kw("enum"):
+            return False
+        after = self.peek(2) if self.peek().kind is T.IDENT else self.peek()
+        return after.is_op("{")
+
+    def parse_enum(self) -> ast.EnumDecl:
+        """enum := 'enum' [tag] '{' NAME ['=' expr] (',' NAME ['=' expr])* [','] '}'
+
+        dt_decl_enumerator: a value must fold to an integer constant within
+        an int; without one it is the previous value plus one (0 first)."""
+        start = self.advance().span
+        tag = self.advance().text if self.tok.kind is T.IDENT else ""
+        self.expect_op("{")
+        names: list[str] = []
+        values: list[int] = []
+        spans: list[Span] = []
+        value = 0
+        while not self.tok.is_op("}"):
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance().text
+            given = self.parse_assignment() if self.accept_op("=") else None
+            reported = self.tok.span  # the token after the enumerator
+            if given is not None:
+                folded = self.folded(given)
+                if folded is None:
+                    raise error(D_DECL_ENCONST, f"enumerator '{name}' must be assigned to an integral "
+                                "constant expression", self.source, reported)
+                value = folded - (1 << 64) if folded >> 63 else folded
+                if not -(1 << 31) <= value < 1 << 31:
+                    raise error(D_DECL_ENOFLOW, f"enumerator '{name}' value overflows INT_MAX (2147483647)",
+                                self.source, reported)
+            names.append(name)
+            values.append(value)
+            spans.append(reported)
+            self.constants[name] = value & U64
+            value += 1
+            if not self.tok.is_op("}"):
+                self.expect_op(",")
+        self.advance()
+        return ast.EnumDecl(self.span_from(start), tag, tuple(names), tuple(values), tuple(spans))
+
+    def starts_record_body(self) -> bool:
+        """'struct {', 'struct TAG {' (or union): a type defined here."""
+        if not (self.tok.is_kw("struct") or self.tok.is_kw("union")):
+            return False
+        after = self.peek(2) if self.peek().kind is T.IDENT else self.peek()
+        return after.is_op("{")
+
+    def parse_record(self, tag: str = "") -> ast.StructDecl:
+        """record := ('struct'|'union') [tag] '{' (type NAME ['[' expr ']'] (',' ...)* ';')* '}'"""
+        start = self.tok.span
+        kind = self.advance().text
+        if self.tok.kind is T.IDENT:
+            tag = self.advance().text
+        self.expect_op("{")
+        members: list[ast.MemberDecl] = []
+        while not self.accept_op("}"):
+            if self.starts_record_body() or self.starts_enum_body():
+                # a type defined inside the body: declared first, in scope after
+                inner = self.parse_record() if self.starts_record_body() else self.parse_enum()
+                if isinstance(inner, ast.StructDecl) and not inner.tag:
+                    inner = ast.StructDecl(inner.span, inner.kind, f"<{tag}.{len(members)}>", inner.members)
+                self.inner_types.append(inner)
+                kind = inner.kind if isinstance(inner, ast.StructDecl) else "enum"
+                type_name = ast.TypeName(inner.span, f"{kind} {inner.tag}" if inner.tag else "int")
+            else:
+                type_name = self.parse_type()
+            while True:
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                name_token = self.advance()
+                dimension = None
+                if self.accept_op("["):
+                    dimension = self.parse_assignment()
+                    self.expect_op("]")
+                members.append(ast.MemberDecl(self.span_from(name_token.span), type_name, name_token.text, dimension))
+                if not self.accept_op(","):
+                    break
+            self.expect_op(";")
+        return ast.StructDecl(self.span_from(start), kind, tag, tuple(members))
+
+    def parse_record_declaration(self) -> list[ast.Node]:
+        """A struct/union definition, then any variables declared with it
+        (``struct s { ... } a, b;``)."""
+        record = self.parse_record()
+        self.refuse_second_type()
+        items: list[ast.Node] = [*self.inner_types, record]
+        self.inner_types.clear()
+        while self.tok.kind is T.IDENT or self.tok.is_op("*"):
+            pointers = 0
+            while self.accept_op("*"):
+                pointers += 1
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance()
+            type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}", pointers)
+            items.append(ast.VarDecl(name.span, type_name, "global", name.text, None))
+            if not self.accept_op(","):
+                break
+        self.expect_op(";")
+        return items
+
+    def parse_translator(self) -> ast.TranslatorDecl:
+        """translator := 'translator' type '<' type NAME '>' '{' (NAME '=' expr ';')* '}' ';'"""
+        start = self.advance().span
+        output = self.parse_type()
+        self.expect_op("<")
+        input_type = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        param = self.advance().text
+        self.expect_op(">")
+        self.expect_op("{")
+        members: list[tuple[str, ast.Node, Span]] = []
+        while not self.accept_op("}"):
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance()
+            self.expect_op("=")
+            members.append((name.text, self.parse_assignment(), name.span))
+            self.expect_op(";")
+        self.expect_op(";")
+        return ast.TranslatorDecl(self.span_from(start), output, input_type, param, tuple(members))
+
+    def refuse_second_type(self) -> None:
+        """A type defined and then another type name, as when the ';' after
+        a struct body is missing: dt_decl_spec's "invalid type combination"."""
+        if self.starts_type():
+            raise error(D_DECL_COMBO, "invalid type combination", self.source, self.tok.span)
+
+    def parse_typedef(self) -> list[ast.Node]:
+        """typedef := 'typedef' (type | enum) NAME ';' -- an enum defined in
+        the typedef comes first, as its own declaration."""
+        start = self.advance().span
+        items: list[ast.Node] = []
+        if self.starts_enum_body():
+            enum = self.parse_enum()
+            items.append(enum)
+            type_name = ast.TypeName(enum.span, f"enum {enum.tag}" if enum.tag else "int")
+        elif self.starts_record_body():
+            record = self.parse_record()
+            if not record.tag:  # typedef struct { ... } name_t: tagged by its typedef name
+                name = self.tok.text if self.tok.kind is T.IDENT else ""
+                record = ast.StructDecl(record.span, record.kind, f"<{name}>", record.members)
+            items.extend(self.inner_types)
+            self.inner_types.clear()
+            items.append(record)
+            type_name = ast.TypeName(record.span, f"{record.kind} {record.tag}")
+        else:
+            type_name = self.parse_type()
+        if self.tok.kind is not T.IDENT:
+            raise self.syntax_error()
+        name = self.advance().text
+        self.expect_op(";")
+        items.append(ast.TypedefDecl(self.span_from(start), type_name, name))
+        return items
+
     def parse_inline(self) -> ast.InlineDecl:
         """inline := 'inline' type name '=' expr ';'"""
         start = self.advance().span
@@ -285,40 +458,61 @@ class Parser:
         if self.tok.kind is not T.IDENT:
             raise self.syntax_error()
         name = self.advance().text
+        params = None
+        if self.accept_op("["):  # an inline array: inline int f[int x, int y] = x + y;
+            found: list[tuple[ast.TypeName, str]] = []
+            while not self.accept_op("]"):
+                param_type = self.parse_type()
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                found.append((param_type, self.advance().text))
+                if not self.tok.is_op("]"):
+                    self.expect_op(",")
+            params = tuple(found)
         self.expect_op("=")
         value = self.parse_assignment()
         self.expect_op(";")
         folded = self.folded(value)
-        if folded is not None and not type_name.pointers:
+        if folded is not None and not type_name.pointers and params is None:
             self.constants[name] = folded
-        return ast.InlineDecl(self.span_from(start), type_name, name, value)
+        return ast.InlineDecl(self.span_from(start), type_name, name, value, params)
 
-    def parse_var_decl(self) -> ast.VarDecl:
-        """decl := ['self'|'this'] type name ['[' type (',' type)* ']'] ';'"""
+    def parse_var_decl(self) -> list[ast.VarDecl]:
+        """decl := ['self'|'this'] type declarator (',' declarator)* ';'
+        declarator := name ['[' type (',' type)* ']' | '[' constant ']']"""
         start = self.tok.span
         scope = "global"
         if self.tok.is_kw("self") or self.tok.is_kw("this"):
             scope = self.advance().text
         type_name = self.parse_type()
-        if self.tok.kind is not T.IDENT:
-            raise self.syntax_error()
-        name = self.advance().text
-        key_types = None
-        dimension = None
-        if self.accept_op("["):
-            if not self.starts_type() and not self.tok.is_op("]"):
-                # int a[5]: a scalar array (its dimension a constant expression)
-                dimension = self.parse_assignment()
-                self.expect_op("]")
-            else:
-                keys: list[ast.TypeName] = []
-                while not self.accept_op("]"):
-                    keys.append(self.parse_type())
-                    if not self.tok.is_op("]"):
-                        self.expect_op(",")
-                key_types = tuple(keys)
+        declarations = []
+        while True:
+            pointers = 0
+            while self.accept_op("*"):  # int *p, *q: each declarator's own stars
+                pointers += 1
+            declared = ast.TypeName(type_name.span, type_name.base, type_name.pointers + pointers)
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            name = self.advance().text
+            key_types = None
+            dimension = None
+            if self.accept_op("["):
+                if not self.starts_type() and not self.tok.is_op("]"):
+                    # int a[5]: a scalar array (its dimension a constant expression)
+                    dimension = self.parse_assignment()
+                    self.expect_op("]")
+                else:
+                    keys: list[ast.TypeName] = []
+                    while not self.accept_op("]"):
+                        keys.append(self.parse_type())
+                        if not self.tok.is_op("]"):
+                            self.expect_op(",")
+                    key_types = tuple(keys)
+            declarations.append(ast.VarDecl(self.span_from(start), declared, scope, name, key_types, dimension))
+            if not self.accept_op(","):
+                break
         self.expect_op(";")
-        return ast.VarDecl(self.span_from(start), type_name, scope, name, key_types, dimension)
+        return declarations
 
     # Expressions -----------------------------------------------------------
 
@@ -427,6 +621,25 @@ class Parser:
                 return ast.Cast(token.span.join(operand.span), type_name, operand)
         if token.is_kw("sizeof"):
             return self.parse_sizeof()
+        if token.is_kw("offsetof"):  # offsetof ( type , member )
+            self.advance()
+            self.expect_op("(")
+            type_name = self.parse_type()
+            self.expect_op(",")
+            if self.tok.kind is not T.IDENT:
+                raise self.syntax_error()
+            member = self.advance().text
+            self.expect_op(")")
+            return ast.Offsetof(self.span_from(token.span), type_name, member)
+        if token.is_kw("xlate"):
+            self.advance()
+            self.expect_op("<")
+            type_name = self.parse_type()
+            self.expect_op(">")
+            self.expect_op("(")
+            operand = self.parse_expr()
+            self.expect_op(")")
+            return self.parse_postfix(ast.Xlate(self.span_from(token.span), type_name, operand))
         if token.is_kw("stringof"):
             self.advance()
             operand = self.parse_unary()

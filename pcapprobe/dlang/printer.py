@@ -81,10 +81,33 @@ def _var_decl(node: ast.VarDecl) -> str:
     return f"{scope}{_declared(node.type, node.name)}{keys};"
 
 
+def _enum(node: ast.EnumDecl) -> str:
+    tag = f" {node.tag}" if node.tag else ""
+    members = ", ".join(f"{n} = {v}" for n, v in zip(node.names, node.values))
+    return f"enum{tag} {{ {members} }};"
+
+
+def _record(node: ast.StructDecl) -> str:
+    members = "".join(f" {_declared(m.type, m.name)}{f'[{expr_text(m.dimension)}]' if m.dimension else ''};"
+                      for m in node.members)
+    return f"{node.kind} {node.tag} {{{members} }};"
+
+
+def _translator(node: ast.TranslatorDecl) -> str:
+    members = "".join(f" {name} = {expr_text(value)};" for name, value, _ in node.members)
+    return f"translator {type_text(node.output)} < {_declared(node.input, node.param)} > {{{members} }};"
+
+
 _ITEMS: dict[type, Callable] = {
+    ast.StructDecl: _record,
+    ast.TranslatorDecl: _translator,
+    ast.EnumDecl: _enum,
+    ast.TypedefDecl: lambda n: f"typedef {_declared(n.type, n.name)};",
     ast.Clause: _clause,
     ast.Pragma: lambda n: "#pragma " + " ".join(n.words),
-    ast.InlineDecl: lambda n: f"inline {_declared(n.type, n.name)} = {expr_text(n.value)};",
+    ast.InlineDecl: lambda n: f"inline {_declared(n.type, n.name)}"
+                              + (f"[{', '.join(_declared(t, p) for t, p in n.params)}]" if n.params is not None else "")
+                              + f" = {expr_text(n.value)};",
     ast.VarDecl: _var_decl,
     ast.ExprStmt: lambda n: expr_text(n.expr),
     ast.AggStmt: _agg,
@@ -171,6 +194,10 @@ def _expr(node: ast.Node) -> str:  # noqa: PLR0911, PLR0912 - one case per node 
         return f"sizeof ({expr_text(node.operand)})"  # type: ignore[arg-type]
     if isinstance(node, ast.Stringof):
         return f"stringof({expr_text(node.operand)})"
+    if isinstance(node, ast.Offsetof):
+        return f"offsetof({type_text(node.type)}, {node.member})"
+    if isinstance(node, ast.Xlate):
+        return f"xlate<{type_text(node.type)}>({expr_text(node.operand)})"
     if isinstance(node, ast.Call):
         return f"{node.name}({_args(node.args)})"
     if isinstance(node, ast.Index):

@@ -1,4 +1,4 @@
-"""trace() records and the non-quiet probe line (illumos dt_consume.c, dtrace.c)."""
+"""trace() records (Oracle dt_print_trace) and the non-quiet probe line (dtrace.c)."""
 
 from __future__ import annotations
 
@@ -37,18 +37,18 @@ def test_probe_header_and_prefix() -> None:
 @pytest.mark.parametrize(
     ("value", "dtype", "quiet", "expected"),
     [
-        (42, INT64, False, " " + " " * 14 + "42"),
-        (-1, INT64, False, " " + " " * 14 + "-1"),
-        ((1 << 64) - 1, UINT64, False, " " + " " * 14 + "-1"),
-        (42, INT, False, "       42"),
-        (4294967295, UINT, False, "       -1"),
-        (-1, SHORT, False, " 65535"),
-        (-1, CHAR, False, " 255"),
+        (42, INT64, False, " " + " " * 17 + "42"),
+        (-1, INT64, False, " " + " " * 17 + "-1"),
+        ((1 << 64) - 1, UINT64, False, " 18446744073709551615"),
+        (42, INT, False, "         42"),
+        (4294967295, UINT, False, " 4294967295"),
+        (-1, SHORT, False, "    -1"),
+        (-1, CHAR, False, "  -1"),
         (7, UINT8, False, "   7"),
         (42, INT64, True, "42"),
         (-1, INT, True, "-1"),
-        (-1, CHAR, True, "255"),
-        ((1 << 64) - 1, UINT64, True, "-1"),
+        (-1, CHAR, True, "-1"),
+        ((1 << 64) - 1, UINT64, True, "18446744073709551615"),
     ],
 )
 def test_trace_integers(value: int, dtype: DType, quiet: bool, expected: str) -> None:

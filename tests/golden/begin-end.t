@@ -70,7 +70,7 @@ BEGIN { trace(x + y); exit(0); }
 END
 EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
-  0      1                           :BEGIN         2
+  0      1                           :BEGIN                    2
 
                 1
 EOT

@@ -58,7 +58,7 @@ EXIT 1
 NAME unknown member
 PROG ip:::receive { @[args[2]->ip_nosuch] = count(); }
 STDERR <<EOT
-pcapprobe: failed to compile script prog.d: line 1: ip_nosuch is not a member of ipinfo_t
+pcapprobe: failed to compile script prog.d: line 1: translator does not define conversion for member: ip_nosuch
 EOT
 EXIT 1
 

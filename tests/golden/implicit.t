@@ -1,6 +1,7 @@
 # Implicit declaration: a variable is declared by its first assignment in
 # program order, and every assignment form counts (=, op=, ++, --), in a
-# predicate too.  A variable an operator creates is an int (dt_xcook_ident).
+# predicate too.  A variable op= creates is an int (dt_xcook_ident); one ++ or
+# -- creates is an int64_t (dt_cook_op1 types a new variable it is applied to).
 
 NAME every assignment form declares a global
 ARGS -q
@@ -10,11 +11,11 @@ EXPECT <<EOT
 
 EOT
 
-NAME a variable created by ++ is an int and wraps as one
+NAME a variable created by -- is an int64_t and does not wrap at 32 bits
 ARGS -q
 PROG BEGIN { i--; i = i - 2147483647; i--; printf("%d %d\n", i, sizeof (i)); exit(0); }
 EXPECT <<EOT
-2147483647 4
+-2147483649 8
 
 EOT
 

@@ -11,7 +11,7 @@ END
 EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
   0      1                           :BEGIN hello
-  0    273                       :tick-1sec        42  str                              
+  0    273                       :tick-1sec          42  str                              
   0      2                             :END 
 
                 1
@@ -201,6 +201,6 @@ PROG tcp:::send, udp:::send { @[args[4]->tcp_sport] = count(); }
 EXPECT <<EOT
 EOT
 STDERR <<EOT
-pcapprobe: failed to compile script prog.d: line 1: tcp_sport is not a member of udpinfo_t
+pcapprobe: failed to compile script prog.d: line 1: translator does not define conversion for member: tcp_sport
 EOT
 EXIT 1

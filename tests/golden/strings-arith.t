@@ -48,14 +48,14 @@ NAME trace of strings and integers, quiet
 ARGS -q
 PROG BEGIN { trace("str"); trace(-5); trace((uint8_t)300); trace(12345678901LL); trace(0xffffffffffffffffULL); exit(0); }
 EXPECT <<EOT
-str-54412345678901-1
+str-5441234567890118446744073709551615
 EOT
 
 NAME trace of strings and integers, not quiet
 PROG BEGIN { trace("str"); trace(-5); trace((short)-1); trace(12345678901LL); exit(0); }
 EXPECT <<EOT
 CPU     ID                    FUNCTION:NAME
-  0      1                           :BEGIN   str                                     -5 65535      12345678901
+  0      1                           :BEGIN   str                                       -5    -1         12345678901
 
 EOT
 

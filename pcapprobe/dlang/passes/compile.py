@@ -19,13 +19,15 @@ from pcapprobe.dlang import ast
 from pcapprobe.dlang import options as options_lib
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.diagnostics import (
+    D_ADDROF_LVAL,
+    D_ADDROF_VAR,
     D_AGG_FUNC,
     D_AGG_NULL,
     D_AGG_REDEF,
     D_AGG_SCALAR,
     D_ARGS_IDX,
-    D_ARR_BADREF,
     D_ARGS_TYPE,
+    D_ARR_BADREF,
     D_CAST_INVAL,
     D_DECL_TYPE,
     D_IDENT_UNDEF,
@@ -47,19 +49,24 @@ from pcapprobe.dlang.diagnostics import (
     D_LQUANT_STEPTYPE,
     D_LQUANT_STEPVAL,
     D_MACRO_UNDEF,
-    D_MEMBER_NAME,
+    D_OFFSETOF_TYPE,
     D_OP_ACT,
     D_OP_ARITH,
     D_OP_INCOMPAT,
     D_OP_INT,
     D_OP_LVAL,
+    D_OP_PTR,
     D_OP_SCALAR,
-    D_OP_STRUCT,
-    D_PROTO_ARG,
+    D_OP_SOU,
     D_PRED_SCALAR,
     D_PRINTA_AGGKEY,
     D_PRINTA_AGGPROTO,
+    D_PROTO_ARG,
     D_PROTO_LEN,
+    D_TYPE_MEMBER,
+    D_UNKNOWN,
+    D_XLATE_NOCONV,
+    D_XLATE_NONE,
     DCompileError,
     error,
 )
@@ -71,7 +78,9 @@ from pcapprobe.dlang.passes.semantic import (
     ArrayInfo,
     Inline,
     Symbols,
+    Translator,
 )
+from pcapprobe.dlang.runtime import context
 from pcapprobe.dlang.source import Source
 from pcapprobe.probes import catalog
 
@@ -267,6 +276,8 @@ class ClauseCompiler:
     def __init__(self, env: Env, clause: ast.Clause, probe: catalog.Probe) -> None:
         self.env = env
         self.sym = env.symbols
+        # a translator's parameter while its members compile: name -> (code, type)
+        self.bindings: dict[str, tuple[str, ty.DType]] = {}
         self.clause = clause
         self.probe = probe
         self.arg_types = tuple(ty.from_ctype(c) for c in probe.args)
@@ -839,9 +850,11 @@ class ClauseCompiler:
 
     def x_Ident(self, node: ast.Ident) -> tuple[str, ty.DType]:
         name = node.name
+        if name in self.bindings:
+            return self.bindings[name]
         sym = self.sym
         if name in sym.inlines:
-            return self.inline_value(sym.inlines[name])
+            return self.inline_value(sym.inlines[name], node)
         if name in BUILTIN_VARIABLES:
             return self.builtin(name), BUILTIN_VARIABLES[name]
         if name in sym.globals:
@@ -852,13 +865,34 @@ class ClauseCompiler:
             raise self.fail(D_OP_SCALAR, f"{name}[ ] must be referenced with a subscript", node)
         raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", node)
 
-    def inline_value(self, inline: Inline) -> tuple[str, ty.DType]:
+    def inline_value(self, inline: Inline, node: ast.Node | None = None) -> tuple[str, ty.DType]:
+        if inline.params is not None:
+            raise self.fail(D_OP_SCALAR, f"{getattr(node, 'name', '')}[ ] must be referenced with a subscript", node)  # type: ignore[arg-type]
         if inline.node is not None:
             code, t = self.expr(inline.node)
             if inline.type.kind == "int" and t.kind == "int":
                 return convert(code, t, inline.type), inline.type
             return code, inline.type
         return repr(inline.value), inline.type
+
+    def inline_array_value(self, inline: Inline, node: ast.Index) -> tuple[str, ty.DType]:
+        """``f[a, b]`` of ``inline T f[T1 x, T2 y] = expr``: expr with the
+        subscripts bound to the parameters, converted to T."""
+        params = inline.params or ()
+        if len(node.indexes) != len(params):
+            count = len(node.indexes)
+            raise self.fail(D_PROTO_LEN, f"{self.base_name(node)}[ ] prototype mismatch: {count} arg"
+                            f"{'s' if count != 1 else ''} passed, {len(params)} expected", node)
+        bound = {}
+        for arg, (pt, param) in zip(node.indexes, params):
+            code, t = self.expr(arg)
+            bound[param] = (convert(code, t, pt) if pt.kind == "int" and t.kind == "int" else code, pt)
+        saved, self.bindings = self.bindings, {**self.bindings, **bound}
+        try:
+            code, t = self.expr(inline.node)  # type: ignore[arg-type]
+        finally:
+            self.bindings = saved
+        return (convert(code, t, inline.type) if inline.type.kind == "int" and t.kind == "int" else code), inline.type
 
     def builtin(self, name: str) -> str:
         if name == "walltimestamp":
@@ -894,6 +928,8 @@ class ClauseCompiler:
 
     @staticmethod
     def zero(t: ty.DType) -> str:
+        if t.kind == "struct":
+            return f"RECORD({t.size})"
         if t.is_string:
             return "''"
         if t.kind == "ptr":
@@ -917,6 +953,9 @@ class ClauseCompiler:
                 self.require_int(t, node.indexes[0], name + "[ ]", 1)
                 tname = self.env.constant("TBL", table)
                 return f"{tname}.get({convert(code, t, key_t)}, {default!r})", value_t
+            inline = self.sym.inlines.get(name)
+            if inline is not None and inline.params is not None:
+                return self.inline_array_value(inline, node)
             info = self.sym.arrays.get(name)
             if info is None:
                 if name in self.sym.globals or name in self.sym.inlines or name in BUILTIN_VARIABLES:
@@ -993,8 +1032,11 @@ class ClauseCompiler:
             code, t = self.expr(index)
             if kt.kind == "int" and t.kind in ("int", "null"):
                 code = convert(code, t, kt)
-            elif kt.kind != t.kind and not (kt.kind == "ptr" and t.kind == "null"):
+            elif (kt.kind != t.kind or (kt.kind == "struct" and kt.name != t.name)) \
+                    and not (kt.kind == "ptr" and t.kind == "null"):
                 raise self.fail(D_PROTO_ARG, f"{self.base_name(node)}[ ] argument #{i} is incompatible with prototype:\n\tprototype: {kt}\n\t argument: {t}", index)
+            if kt.kind == "struct":
+                code = f"bytes({code})"  # keyed by the members' values (the bytes), not the variable
             parts.append(code)
         return parts
 
@@ -1004,8 +1046,60 @@ class ClauseCompiler:
             return f"{node.base.scope}->{node.base.name}"
         return node.base.name if isinstance(node.base, ast.Ident) else "array"
 
+    def translator(self, node: ast.Xlate) -> tuple[Translator, str, ty.DType]:
+        """dt_xlator_lookup for xlate<T>(e): a translator to T (or what T
+        points to) from e's type exactly, else from a compatible one."""
+        out = self.sym.named(node.type.base, node.type.pointers)
+        if out is None:
+            raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
+        target = out.target if out.kind == "ptr" and out.target is not None else out
+        code, t = self.expr(node.operand)
+        found = self.sym.translators.get((t.name, target.name))
+        if found is None:
+            for (_, output), candidate in self.sym.translators.items():
+                if output == target.name and (candidate.input.kind == t.kind or
+                                              {candidate.input.kind, t.kind} <= {"ptr", "null"}):
+                    found = candidate
+                    break
+        if found is None:
+            raise self.fail(D_XLATE_NONE, f'cannot translate from "{t}" to "{out}"', node)
+        return found, code, t
+
+    def translated_member(self, found: Translator, code: str, t: ty.DType, name: str,
+                          node: ast.Node) -> tuple[str, ty.DType]:
+        """One member of a translation: its expression with the operand bound
+        to the translator's parameter, converted to the member's type."""
+        expr = found.members.get(name)
+        if expr is None:
+            raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {name}", node)
+        mt = self.sym.records[found.output.struct].members[name][0]  # type: ignore[index]
+        saved = self.bindings
+        self.bindings = {found.param: (code, t)}
+        try:
+            value, vt = self.expr(expr)
+        finally:
+            self.bindings = saved
+        return (convert(value, vt, mt) if mt.kind == "int" and vt.kind in ("int", "null") else value), mt
+
+    def x_Xlate(self, node: ast.Xlate) -> tuple[str, ty.DType]:
+        """A whole translation: a struct value with every member it defines."""
+        found, code, t = self.translator(node)
+        record = self.sym.records[found.output.struct]  # type: ignore[index]
+        fields = []
+        for name in found.members:
+            value, _ = self.translated_member(found, code, t, name, node)
+            member = ast.Member(node.span, node, name, False)
+            fields.append(f"({self.record_field(found.output, member)[0]}, {value})")
+        out = self.sym.named(node.type.base, node.type.pointers)
+        return f"XLATE({record.size}, ({', '.join(fields)},))" if fields else f"RECORD({record.size})", out  # type: ignore[return-value]
+
     def x_Member(self, node: ast.Member) -> tuple[str, ty.DType]:
         base = node.base
+        if isinstance(base, ast.Xlate):  # xlate<T>(e).m: only that member's expression
+            found, code, t = self.translator(base)
+            if node.name not in self.sym.records[found.output.struct].members:  # type: ignore[index]
+                raise self.fail(D_TYPE_MEMBER, f"{node.name} is not a member of {found.output}", node)
+            return self.translated_member(found, code, t, node.name, node)
         arg = None
         if (node.arrow and isinstance(base, ast.Index) and isinstance(base.base, ast.Ident)
                 and base.base.name == "args" and len(base.indexes) == 1):
@@ -1019,20 +1113,101 @@ class ClauseCompiler:
             names = self.members.get(arg)
             if names is not None:
                 names.add(node.name)
+        if not node.arrow and t.kind == "struct" and t.struct in self.sym.records:
+            field, mt = self.record_field(t, node)
+            return f"{code}[{field}]", mt
+        # dt_cook_op2 DT_TOK_PTR/DT_TOK_DOT, in its order and words
         if node.arrow:
-            if t.kind != "ptr" or t.struct is None or (t.target is not None and t.target.kind != "struct"):
-                raise self.fail(D_OP_STRUCT, f"operator -> must be applied to a pointer to a structure or union", node)
+            if t.kind not in ("ptr", "null"):
+                raise self.fail(D_OP_PTR, "operator -> must be applied to a pointer", node)
+            if t.struct is None or (t.target is not None and t.target.kind != "struct"):
+                target = t.target.name if t.target is not None else "void"
+                raise self.fail(D_OP_SOU, f'operator -> cannot be applied to pointer to type "{target}"; '
+                                "must be applied to a struct or union pointer", node)
+            if t.struct in self.sym.records:
+                # no memory a pointer could point into: reading through it faults
+                return f"BADADDR({code})", self.record_member(t, node)[0]
         elif t.kind != "struct":
-            raise self.fail(D_OP_STRUCT, f"operator . must be applied to a structure or union", node)
+            raise self.fail(D_OP_SOU, f'operator . cannot be applied to type "{t}"; '
+                            "must be applied to a struct or union", node)
         struct = catalog.STRUCTS[t.struct]  # type: ignore[index]
         member = struct.member(node.name)
         if member is None:
-            raise self.fail(D_MEMBER_NAME, f"{node.name} is not a member of {struct.name}", node)
+            # the providers' arguments are translated (ip.d, tcp.d, ...): a
+            # member no translator defines is D_XLATE_NOCONV
+            raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {node.name}", node)
         return member_code(code, node.name), ty.from_ctype(member.ctype)
+
+    def record_member(self, t: ty.DType, node: ast.Member) -> tuple[ty.DType, int, int]:
+        """(type, offset, size) of a member of a program-declared struct or union."""
+        record = self.sym.records[t.struct]  # type: ignore[index]
+        member = record.members.get(node.name)
+        if member is None:
+            raise self.fail(D_TYPE_MEMBER, f"{node.name} is not a member of {record.name}", node)
+        return member
+
+    def record_field(self, t: ty.DType, node: ast.Member, base: int = 0) -> tuple[str, ty.DType]:
+        """The Field constant that reads or writes member ``node`` of a value
+        of record type ``t`` found ``base`` bytes into its root variable."""
+        mt, offset, size = self.record_member(t, node)
+        kind = "string" if mt.is_string else ("int" if mt.kind in ("int", "ptr") else "record")
+        field = context.Field(base + offset, size, kind, mt.kind == "int" and mt.signed)
+        return self.env.constant("F", field), mt
+
+    def record_lvalue(self, target: ast.Member) -> tuple[str, str, ty.DType, bool]:
+        """A member of a struct or union variable (``a.b.c = v``): the root
+        variable's value, written in place at the member's offset."""
+        chain: list[ast.Member] = []
+        node: ast.Node = target
+        while isinstance(node, ast.Member) and not node.arrow:
+            chain.insert(0, node)
+            node = node.base
+        if isinstance(node, ast.Ident) and node.name in self.sym.globals:
+            container, t = f"G[{node.name!r}]", self.sym.globals[node.name]
+        elif isinstance(node, ast.VarRef) and node.scope == "this" and node.name in self.sym.this_vars:
+            self.uses_this = True
+            t = self.sym.this_vars[node.name]
+            container = f"T.setdefault({node.name!r}, {self.zero(t)})"
+        else:
+            raise self.fail(D_OP_LVAL, "operator = requires a modifiable lvalue as an operand", target)
+        offset = 0
+        for link in chain:
+            if t.kind != "struct" or t.struct not in self.sym.records:
+                raise self.fail(D_OP_SOU, f'operator . cannot be applied to type "{t}"; '
+                                "must be applied to a struct or union", link)
+            if link is chain[-1]:
+                field, mt = self.record_field(t, link, offset)
+                return container, field, mt, False
+            t, at, _ = self.record_member(t, link)
+            offset += at
+        raise AssertionError("a member chain ends in a member")
+
+    def check_address_of(self, operand: ast.Node, node: ast.Node) -> None:
+        """dt_cook_op1 DT_TOK_ADDROF: a D variable (global, self->, this->,
+        associative array element, built-in, aggregation) and anything inside
+        one have no address; nor has a value that is not an lvalue."""
+        sym = self.sym
+        if isinstance(operand, ast.Ident) and operand.name not in sym.inlines or \
+                isinstance(operand, (ast.VarRef, ast.AggName)) or \
+                isinstance(operand, ast.Index) and isinstance(operand.base, (ast.Ident, ast.VarRef)) and (
+                    isinstance(operand.base, ast.VarRef) or operand.base.name in sym.arrays
+                    or operand.base.name in BUILTIN_ARRAYS or operand.base.name == "args"):
+            raise self.fail(D_ADDROF_VAR, "cannot take address of dynamic variable", node)
+        root = operand
+        while isinstance(root, ast.Member) and not root.arrow:
+            root = root.base
+        if root is not operand and isinstance(root, (ast.Ident, ast.VarRef)):
+            raise self.fail(D_ADDROF_VAR, "cannot take address of dynamic object", node)
+        lvalue = isinstance(operand, (ast.Member, ast.Index)) or (
+            isinstance(operand, ast.Unary) and operand.op == "*")
+        if not lvalue:
+            raise self.fail(D_ADDROF_LVAL, "unacceptable operand for unary & operator", node)
 
     def x_Unary(self, node: ast.Unary) -> tuple[str, ty.DType]:
         code, t = self.expr(node.operand)
         op = node.op
+        if op == "&":  # the operand is cooked first, so its own errors come first
+            self.check_address_of(node.operand, node)
         if op == "!":
             if not self.is_scalar(t):
                 raise self.fail(D_OP_SCALAR, "operator ! requires an operand of scalar type", node)
@@ -1057,7 +1232,7 @@ class ClauseCompiler:
         return wrap(f"~{code}", rt), rt
 
     def x_Cast(self, node: ast.Cast) -> tuple[str, ty.DType]:
-        target = ty.named(node.type.base, node.type.pointers)
+        target = self.sym.named(node.type.base, node.type.pointers)
         if target is None:
             raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
         code, t = self.expr(node.operand)
@@ -1070,20 +1245,35 @@ class ClauseCompiler:
         if target.kind == "ptr":
             if t.kind in ("ptr", "null"):
                 return code, target
+            if t.kind == "int":  # an address: dt_node_is_castable allows integer to pointer
+                return convert(code, t, ty.UINT64), target
             raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
         if target.kind == "string" and t.kind == "string":
             return code, t
+        if target.kind == "struct" and t.kind == "struct" and target.name == t.name:
+            return code, target  # to the same type (ctf_type_compat)
         raise self.fail(D_CAST_INVAL, f"invalid cast expression: {t} to {target}", node)
 
     def x_Sizeof(self, node: ast.Sizeof) -> tuple[str, ty.DType]:
         if node.type is not None:
-            t = ty.named(node.type.base, node.type.pointers)
+            t = self.sym.named(node.type.base, node.type.pointers)
             if t is None:
                 raise self.fail(D_DECL_TYPE, f"undefined type name: {node.type.base}", node.type)
         else:
             assert node.operand is not None
             _, t = self.expr(node.operand)
         return repr(self.size_of(t)), ty.SIZE_T
+
+    def x_Offsetof(self, node: ast.Offsetof) -> tuple[str, ty.DType]:
+        """offsetof(struct s, m): the byte offset of m, a size_t constant."""
+        t = self.sym.named(node.type.base, node.type.pointers)
+        record = self.sym.records.get(t.struct or "") if t is not None and t.kind == "struct" else None
+        if record is None:
+            raise self.fail(D_OFFSETOF_TYPE, "offsetof operand must be a struct or union type", node)
+        member = record.members.get(node.member)
+        if member is None:
+            raise self.fail(D_UNKNOWN, f"failed to determine offset of {node.member}: Member name not found", node)
+        return repr(member[1]), ty.SIZE_T
 
     def size_of(self, t: ty.DType) -> int:
         return self.layout(t)[0]
@@ -1095,6 +1285,11 @@ class ClauseCompiler:
             return size, size
         if t.is_string:
             return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
+        record = self.sym.records.get(t.struct or "") if t.kind == "struct" else None
+        if record is not None:
+            return record.size, record.align
+        if t.kind in ("string", "other") and t.target is not None:  # an array member
+            return t.size, self.layout(t.target)[1]
         if t.kind == "struct" and t.struct in catalog.STRUCTS:
             struct = catalog.STRUCTS[t.struct]
             offset, align = 0, 1
@@ -1227,9 +1422,9 @@ class ClauseCompiler:
 
     def x_IncDec(self, node: ast.IncDec) -> tuple[str, ty.DType]:
         op = "+=" if node.op == "++" else "-="
-        # x++ declares an undeclared x as an int, as any assignment form does
-        # (dt_parser.c dt_node_op1 cooks its operand with create = B_TRUE)
-        container, key, t, deletes = self.lvalue(node.operand, ty.INT, node)
+        # x++ declares an undeclared x (dt_cook_op1 cooks its operand with
+        # create = B_TRUE) and gives a variable so created int64_t
+        container, key, t, deletes = self.lvalue(node.operand, ty.INT64, node)
         if t.kind != "int":
             # dt_cook_op1: ++ and -- take any scalar (a string is none)
             raise self.fail(D_OP_SCALAR, f"operator {node.op} requires operand of scalar type", node)
@@ -1254,7 +1449,9 @@ class ClauseCompiler:
                 if value_type is None:
                     raise self.fail(D_IDENT_UNDEF, f"failed to resolve {name}: Unknown variable name", target)
                 sym.globals[name] = self.storage_type(value_type, target)
-                self.env.names["G"][name] = "" if value_type.is_string else (None if value_type.kind == "ptr" else 0)
+                self.env.names["G"][name] = (
+                    context.Record(value_type.size) if value_type.kind == "struct"
+                    else "" if value_type.is_string else (None if value_type.kind == "ptr" else 0))
             return "G", repr(name), sym.globals[name], False
         if isinstance(target, ast.VarRef):
             if target.scope == "self" and target.name in sym.self_arrays:
@@ -1286,12 +1483,14 @@ class ClauseCompiler:
                 and target.base.name not in sym.self_vars:
             info = self.self_array(target, value_type)
             return "S", self.self_array_key(target, info), info.value, True
+        if isinstance(target, ast.Member) and not target.arrow:
+            return self.record_lvalue(target)
         raise self.fail(D_OP_LVAL, f"operator {getattr(node, 'op', '=')} requires a modifiable lvalue as an operand", target)
 
     def storage_type(self, t: ty.DType, node: ast.Node) -> ty.DType:
         if t.kind == "null":
             return ty.integer("uintptr_t", 8, False)
-        if t.kind in ("struct", "void"):
+        if t.kind == "void" or (t.kind == "struct" and t.struct not in self.sym.records):
             raise self.fail(D_OP_SCALAR, f"variables of type {t} may not be assigned", node)
         return t
 
@@ -1327,6 +1526,8 @@ class ClauseCompiler:
         elif not self.assignable(t, vt):
             raise self.fail(D_OP_INCOMPAT, f'operands have incompatible types: "{t}" = "{vt}"', node)
         value = convert(value, vt, t) if t.kind == "int" else value
+        if t.kind == "struct":
+            value = f"RECORD({value})"  # a struct is assigned by value
         if t.is_string and vt.kind == "null":
             value = "''"  # a NULL string reads as the empty string (and deletes an element)
         if statement:
@@ -1360,6 +1561,8 @@ class ClauseCompiler:
             return src.kind in ("string", "null")
         if dst.kind == "ptr":
             return src.kind in ("ptr", "null")
+        if dst.kind == "struct":
+            return src.kind == "struct" and src.name == dst.name
         return dst.kind == src.kind
 
     # Constants ----------------------------------------------------------------

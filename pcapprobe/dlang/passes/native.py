@@ -347,7 +347,7 @@ class ClauseTranslator:
         return _wrap(("neg" if op == "-" else "inv", tree), rt), rt
 
     def x_Cast(self, node: ast.Cast) -> tuple[Tree, ty.DType]:
-        target = ty.named(node.type.base, node.type.pointers)
+        target = self.py.sym.named(node.type.base, node.type.pointers)
         tree, t = self.expr(node.operand)
         if target is None or target.kind != "int" or t.kind not in ("int", "null"):
             raise Decline("cast")

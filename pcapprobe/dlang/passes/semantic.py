@@ -47,6 +47,7 @@ class Inline:
     type: ty.DType
     value: int | str | None = None
     node: ast.Node | None = None
+    params: tuple[tuple[ty.DType, str], ...] | None = None  # an inline array's parameters
 
 
 def builtin_inlines() -> dict[str, Inline]:
@@ -96,6 +97,27 @@ class AggInfo:
 
 
 @dataclass(slots=True)
+class RecordType:
+    """A struct or union the program declares: each member's type and byte
+    offset, laid out as C lays them out (LP64)."""
+
+    name: str  # "struct tag" / "union tag"
+    members: dict[str, tuple[ty.DType, int, int]]  # name -> (type, offset, size)
+    size: int
+    align: int
+
+
+@dataclass(slots=True)
+class Translator:
+    """translator OUT < IN param > { member = expr; ... }"""
+
+    input: ty.DType
+    output: ty.DType
+    param: str
+    members: dict[str, ast.Node]
+
+
+@dataclass(slots=True)
 class Symbols:
     """Every name the program has declared so far."""
 
@@ -106,6 +128,19 @@ class Symbols:
     this_vars: dict[str, ty.DType] = field(default_factory=dict)
     inlines: dict[str, Inline] = field(default_factory=builtin_inlines)
     aggs: dict[str, AggInfo] = field(default_factory=dict)
+    types: dict[str, ty.DType] = field(default_factory=dict)  # typedef names, enum/struct/union tags
+    records: dict[str, RecordType] = field(default_factory=dict)  # by type name
+    translators: dict[tuple[str, str], Translator] = field(default_factory=dict)  # (input, output) names
+
+    def named(self, base: str, pointers: int = 0) -> ty.DType | None:
+        """The type a type name written in the program stands for: one it
+        declared (typedef, enum), else a built-in or catalog one."""
+        declared = self.types.get(" ".join(base.split()))
+        if declared is None:
+            return ty.named(base, pointers)
+        for _ in range(pointers):
+            declared = ty.pointer_to(declared)
+        return declared
 
     def is_declared(self, name: str) -> bool:
         return (

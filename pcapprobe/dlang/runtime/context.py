@@ -260,3 +260,68 @@ class Drops:
                 self.counts[kind] = 0
         self.pending = False
         return out
+
+
+def bad_address(pointer: object) -> Any:
+    """Reading through a pointer to a program-declared struct: there is no
+    memory behind it, so DTrace's load would fault at that address."""
+    raise DFault("invalid address", pointer if isinstance(pointer, int) else 0)
+
+
+class Field:
+    """Where a member of a program-declared struct or union lives in its
+    value: byte offset, size, and how the bytes read (``kind``: "int",
+    "string" for a char array, "record" for a nested struct or union)."""
+
+    __slots__ = ("offset", "size", "kind", "signed")
+
+    def __init__(self, offset: int, size: int, kind: str, signed: bool) -> None:
+        self.offset, self.size, self.kind, self.signed = offset, size, kind, signed
+
+    def __repr__(self) -> str:
+        return f"Field({self.offset}, {self.size}, {self.kind!r}, {self.signed})"
+
+
+class Record(bytearray):
+    """The value of a struct or union the program declares: its bytes in
+    the C layout (little-endian, as on x86), so a union's members overlap
+    and a copy or an associative array key is the bytes (D compares and
+    hashes struct keys by value).  Indexed by a ``Field``."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        if not isinstance(key, Field):
+            return bytearray.__getitem__(self, key)
+        raw = bytes(self[key.offset:key.offset + key.size])
+        if key.kind == "int":
+            return int.from_bytes(raw, "little", signed=key.signed)
+        if key.kind == "string":
+            return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        return Record(raw)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if not isinstance(key, Field):
+            bytearray.__setitem__(self, key, value)
+            return
+        if key.kind == "int":
+            raw = (value & ((1 << (8 * key.size)) - 1)).to_bytes(key.size, "little")
+        elif key.kind == "string":
+            raw = value.encode("utf-8", "surrogateescape")[: key.size - 1].ljust(key.size, b"\0")
+        else:
+            raw = bytes(value)
+        bytearray.__setitem__(self, slice(key.offset, key.offset + key.size), raw)
+
+    def get(self, key: Field, default: Any = None) -> Any:
+        return self[key]
+
+    def copy(self) -> Record:
+        return Record(self)
+
+
+def translate(size: int, fields: tuple[tuple[Field, Any], ...]) -> Record:
+    """xlate<struct s>(e): a struct value with each translated member set."""
+    value = Record(size)
+    for field, member in fields:
+        value[field] = member
+    return value

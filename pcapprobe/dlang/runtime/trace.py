@@ -3,9 +3,11 @@
 Sources: illumos lib/libdtrace/common/dt_consume.c (``dt_consume_cpu``: the
 trace() record formats; ``dt_print_bytes``: strings versus hex dumps) and
 cmd/dtrace/dtrace.c (``chew``: the ``CPU ID FUNCTION:NAME`` header and the
-per-firing prefix).  These are the illumos formats, not Oracle's Linux ones:
-integers print by size only, so a 1- or 2-byte value prints unsigned
-(``(int8_t)-1`` prints 255) and a 4-byte one signed.
+per-firing prefix).  Integers follow Oracle's ``dt_print_trace``
+(dtrace-utils dt_consume.c), which prints by the value's D type: signed or
+unsigned, at its size (``trace(-1ul)`` prints 18446744073709551615,
+``trace((int8_t)-1)`` prints -1); illumos printed by size only, through
+``%lld`` and ``%d``.  Issue 17: where they differ, Oracle's Solaris 11 wins.
 """
 
 from __future__ import annotations
@@ -99,19 +101,19 @@ def _raw_dump(data: bytes) -> str:
     return "".join(out)
 
 
+# dt_print_trace's non-quiet widths by record size: (signed, unsigned).
+_TRACE_WIDTHS = {8: (19, 20), 4: (10, 10), 2: (5, 5), 1: (3, 3)}
+
+
 def trace_text(value: int | str, dtype: DType, quiet: bool) -> str:
-    """What trace(value) prints (dt_consume_cpu's default record formats)."""
+    """What trace(value) prints: a string as dt_print_bytes prints it, an
+    integer as its type's C conversion (``%ld``/``%lu``, ``%d``/``%u``,
+    ``%hd``/``%hu``, ``%hhd``/``%hhu``), after one space and at the width
+    of _TRACE_WIDTHS when not quiet."""
     if isinstance(value, str):
         return bytes_text(string_bytes(value, dtype.size), -33, quiet)
-    size = dtype.size
-    if size == 8:
-        number = to_signed(value, 8)
-        return f"{number}" if quiet else f" {number:16d}"
-    if size == 4:
-        number = to_signed(value, 4)
-        return f"{number}" if quiet else f" {number:8d}"
-    # 1- and 2-byte records are read unsigned and promoted to int.
-    number = to_unsigned(value, size)
+    size = dtype.size if dtype.size in _TRACE_WIDTHS else 8
+    number = to_signed(value, size) if dtype.signed else to_unsigned(value, size)
     if quiet:
         return f"{number}"
-    return f" {number:5d}" if size == 2 else f" {number:3d}"
+    return f" {number:{_TRACE_WIDTHS[size][0 if dtype.signed else 1]}d}"

@@ -66,6 +66,13 @@ PyObject *frame_of_record(PyObject *owner, Py_ssize_t start, Py_ssize_t caplen,
                           long long index, int64_t ts_ns, int linktype, long long wirelen,
                           PyObject *ifname, PyObject *source);
 
+/* The bytes and link type of a Frame (read without making its memoryview):
+ * 0, or -1 with an exception set when ``frame`` is not a Frame. */
+int frame_bytes(PyObject *frame, const uint8_t **data, Py_ssize_t *len, int *linktype);
+
+/* partition.c */
+int partition_add_functions(PyObject *module);
+
 /* bpf.c */
 extern PyTypeObject BpfProgram_Type;
 int bpf_add_type(PyObject *module);

@@ -1,6 +1,6 @@
 /* The pcapprobe._fastpath module: its types come from frame.c, stream.c, scan.c,
  * endpoint.c, track.c, dnative.c, bpf.c, ip.c and rdma.c,
- * its functions from fcoe.c. */
+ * its functions from fcoe.c and partition.c. */
 #include "tcpcore.h"
 
 static struct PyModuleDef fastpath_module = {
@@ -19,7 +19,8 @@ PyMODINIT_FUNC PyInit__fastpath(void)
         || scan_add_types(module) < 0 || endpoint_add_types(module) < 0
         || track_add_types(module) < 0 || native_add_types(module) < 0
         || bpf_add_type(module) < 0 || ip_add_types(module) < 0
-        || fcoe_add_functions(module) < 0 || rdma_add_type(module) < 0) {
+        || fcoe_add_functions(module) < 0 || rdma_add_type(module) < 0
+        || partition_add_functions(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -1133,6 +1133,18 @@ static PyGetSetDef Tracker_getset[] = {
     {NULL},
 };
 
+/* clock(ts): a TCP segment of another partition passed (pcapprobe/scale):
+ * time-waits and sweeps run when the whole capture's clock says so. */
+static PyObject *Tracker_clock(TrackerObject *self, PyObject *arg)
+{
+    long long ts = PyLong_AsLongLong(arg);
+    if (ts == -1 && PyErr_Occurred())
+        return NULL;
+    if (ts >= self->next_clock && run_clocks(self, ts) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMemberDef Tracker_members[] = {
     {"segments", T_LONGLONG, offsetof(TrackerObject, segments), READONLY,
      "segments tracked (from the scanner and from Python)"},
@@ -1151,6 +1163,8 @@ static PyMethodDef Tracker_methods[] = {
      "tw_oldest(): the age key of the endpoint longest in time-wait."},
     {"tw_evict", (PyCFunction)Tracker_tw_evict, METH_VARARGS,
      "tw_evict(upto, nbytes): endpoints leave time-wait, first in first, firing nothing."},
+    {"clock", (PyCFunction)Tracker_clock, METH_O,
+     "clock(ts): run the time-wait and sweep clocks to ts (a segment another worker takes)."},
     {"finish", (PyCFunction)Tracker_finish, METH_NOARGS,
      "finish(): end of capture (nothing fires); the layer's counts go to the report."},
     {NULL},

@@ -52,9 +52,10 @@ if __name__ == "__main__":  # setuptools.build_meta runs this file as __main__ t
                          "pcapprobe/cext/stream.c", "pcapprobe/cext/scan.c",
                          "pcapprobe/cext/endpoint.c", "pcapprobe/cext/track.c",
                          "pcapprobe/cext/dnative.c", "pcapprobe/cext/bpf.c",
-                         "pcapprobe/cext/fcoe.c", "pcapprobe/cext/nfs4ops.c"],
+                         "pcapprobe/cext/ip.c", "pcapprobe/cext/fcoe.c", "pcapprobe/cext/rdma.c",
+                         "pcapprobe/cext/partition.c", "pcapprobe/cext/nfs4ops.c"],
                 depends=["pcapprobe/cext/fastpath.h", "pcapprobe/cext/tcpcore.h"],
-                libraries=["z"],  # zlib's crc32: the FC CRC of FCoE frames (fcoe.c)
+                libraries=["z"],  # zlib's crc32: the FC CRC of FCoE frames (fcoe.c), partitions (partition.c)
                 extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                     "-Wno-missing-field-initializers"],
             ),

@@ -88,6 +88,8 @@ _ALLOWED = {
     IB_TRANSPORT_RD: frozenset(range(0x00, 0x15)),
     IB_TRANSPORT_UD: frozenset((IB_SEND_ONLY, IB_SEND_ONLY_IMM)),
 }
+_HEADER_LENS = {"reth": RETH_LEN, "aeth": AETH_LEN, "immdt": IMMDT_LEN, "ieth": IETH_LEN,
+                "atomic": ATOMIC_ETH_LEN, "atomic_ack": ATOMIC_ACK_ETH_LEN}
 IPOIB_ETHERTYPES = frozenset((0x0800, 0x86DD, 0x0806))  # IPv4, IPv6, ARP (RFC 4391 §6)
 
 
@@ -250,6 +252,14 @@ def decode_transport(view: memoryview, off: int = 0) -> tuple[Transport, int]:
     for header in OPERATIONS[operation][1]:
         _extended(r, t, header)
     return t, r.pos
+
+
+def rc_header_lengths() -> list[int]:
+    """Bytes of extended headers after the BTH of each RC operation 0..31 (-1:
+    undefined), for the C RC transport (pcapprobe/cext/rdma.c)."""
+    allowed = _ALLOWED[IB_TRANSPORT_RC]
+    return [sum(_HEADER_LENS[h] for h in OPERATIONS[op][1]) if op in allowed else -1
+            for op in range(32)]
 
 
 def _extended(r: Reader, t: Transport, header: str) -> None:

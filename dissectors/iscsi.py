@@ -528,6 +528,20 @@ class SessionTable:
         known.params.update(session.params)
         return known
 
+    def knows(self, session: IscsiSession) -> bool:
+        """Whether ``session`` is the table's (its login completed)."""
+        if session.isid is None:
+            return False
+        key = (session.initiator_name, session.target_name, session.isid, session.tsih)
+        return self._by_key.get(key) is session
+
+    def forget(self, session: IscsiSession) -> None:
+        """Drop a session (its owner bounds the table): a later connection of
+        it starts a session of its own."""
+        key = (session.initiator_name, session.target_name, session.isid, session.tsih)
+        if self._by_key.get(key) is session:  # type: ignore[arg-type]
+            del self._by_key[key]  # type: ignore[arg-type]
+
 
 class IscsiConnection:
     """One TCP connection's iSCSI state: digests, login phase, text continuation."""

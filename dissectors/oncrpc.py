@@ -461,6 +461,7 @@ T = TypeVar("T")
 # How long an answered xid is remembered (capture time after its reply), so a
 # second reply within it counts as a duplicate rather than as an orphan.
 DUPLICATE_WINDOW_NS = 10_000_000_000
+MAX_ANSWERED = 65536  # answered xids remembered at most
 _NEVER = 1 << 127
 
 
@@ -476,11 +477,12 @@ class RpcSession(Generic[T]):
     dict's ``next(iter(d))`` scans the holes its deletions leave at the front,
     which made every eviction cost up to tens of thousands of slot visits):
 
-    * pending calls: at most ``max_pending``, the oldest forgotten first (its
-      reply then counts as one without a call);
+    * pending calls: at most ``max_pending`` (None: no count, the owner
+      bounds the table with ``forget_oldest``), the oldest forgotten first
+      (its reply then counts as one without a call);
     * answered xids: dropped once ``duplicate_window_ns`` of capture time has
       passed since the reply (by the ``ts_ns`` given to ``reply``), and never
-      more than ``max_pending`` of them.  The table only tells a duplicate
+      more than ``MAX_ANSWERED`` of them.  The table only tells a duplicate
       reply from an orphan (a counter); no probe depends on it.  A call
       repeated after its reply is a new request either way.
     """
@@ -488,7 +490,7 @@ class RpcSession(Generic[T]):
     __slots__ = ("_pending", "_answered", "counts", "max_pending", "duplicate_window_ns",
                  "_next_expiry", "is_pending")
 
-    def __init__(self, counts: Counter[str] | None = None, max_pending: int = 65536,
+    def __init__(self, counts: Counter[str] | None = None, max_pending: int | None = 65536,
                  duplicate_window_ns: int = DUPLICATE_WINDOW_NS) -> None:
         self._pending: OrderedDict[Hashable, T] = OrderedDict()
         # answered key -> capture time of its reply, oldest reply first
@@ -509,7 +511,7 @@ class RpcSession(Generic[T]):
         if key in pending:
             counts["retransmitted calls"] += 1
             return False
-        if len(pending) >= self.max_pending:
+        if self.max_pending is not None and len(pending) >= self.max_pending:
             pending.popitem(last=False)  # the oldest call
             counts["calls forgotten (table full)"] += 1
         pending[key] = state
@@ -530,7 +532,7 @@ class RpcSession(Generic[T]):
             counts["calls awaiting a reply"] = len(pending)
             if key in answered:  # answered before: a call repeated after its reply
                 del answered[key]
-            elif len(answered) >= self.max_pending:
+            elif len(answered) >= MAX_ANSWERED:
                 answered.popitem(last=False)
             if not answered:
                 self._next_expiry = ts_ns + self.duplicate_window_ns
@@ -556,6 +558,18 @@ class RpcSession(Generic[T]):
                 self._next_expiry = ts + self.duplicate_window_ns
                 return
         self._next_expiry = _NEVER
+
+    def oldest(self) -> T | None:
+        """What is kept about the call waiting longest for its reply."""
+        pending = self._pending
+        return next(iter(pending.values())) if pending else None
+
+    def forget_oldest(self) -> T:
+        """Forget the call waiting longest (its reply will be one without a call)."""
+        pending = self._pending
+        state = pending.popitem(last=False)[1]
+        self.counts["calls awaiting a reply"] = len(pending)
+        return state
 
     @property
     def remembered(self) -> int:

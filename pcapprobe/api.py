@@ -236,24 +236,38 @@ def _warn_unseen(spec: Sequence[str], unseen: set[str], env: Environment) -> Non
 
 
 def expand_directories(paths: Sequence[str]) -> list[str]:
-    """Each directory replaced by the captures in it: its regular files that
-    start with a pcap, pcapng or gzip magic number, sorted by name (hidden
-    files and other files are not read).  A directory without any is an error."""
+    """Each directory replaced by the captures in it and in its subdirectories:
+    the regular files that start with a pcap, pcapng or gzip magic number,
+    sorted by name at each level (hidden files and directories, and other
+    files, are not read).  A directory without any is an error."""
     expanded: list[str] = []
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             expanded.append(path)
             continue
-        try:
-            names = sorted(os.listdir(path))
-        except OSError as exc:
-            raise CaptureError(f"{path}: {exc.strerror or exc}") from None
-        found = [os.path.join(path, name) for name in names
-                 if not name.startswith(".") and _is_capture_file(os.path.join(path, name))]
+        found = [name for name in _files_under(path) if _is_capture_file(name)]
         if not found:
             raise CaptureError(f"{path}: no capture files in this directory")
         expanded.extend(found)
     return expanded
+
+
+def _files_under(path: str) -> list[str]:
+    """The files under a directory, depth first, each level sorted by name."""
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror or exc}") from None
+    found: list[str] = []
+    for name in names:
+        if name.startswith("."):
+            continue
+        full = os.path.join(path, name)
+        if os.path.isdir(full):
+            found.extend(_files_under(full))
+        else:
+            found.append(full)
+    return found
 
 
 def _is_capture_file(path: str) -> bool:
@@ -330,6 +344,9 @@ class RunRequest:
     interruptible: bool = False  # SIGINT/SIGTERM end the run as in dtrace (the CLI)
     cpp: bool = False  # -C: run the C preprocessor on every program
     cpp_args: list[str] = field(default_factory=list)  # -D/-U/-I/-H for it
+    jobs: int = 1  # --jobs: workers partitioned by flow (0: the cores, pcapprobe/scale)
+    dask: Any = None  # --dask: "local", a scheduler address, or a distributed.Client
+    jobs_unsafe: bool = False  # -x jobs_unsafe: partition even a program not proven safe
 
 
 @dataclass
@@ -403,7 +420,10 @@ def execute(request: RunRequest, env: Environment) -> Outcome:
     with interrupts.catching(request.interruptible) as signals:
         try:
             if request.captures:
-                _feed(request, program, report, env)
+                from pcapprobe import scale
+
+                if not scale.feed(request, program, report, env):
+                    _feed(request, program, report, env)
             else:
                 # like dtrace with no capture: BEGIN, timers on a virtual clock, exit()
                 program.run_without_capture()
@@ -469,7 +489,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         defines: dict[str, str | bool] | None = None,
         nfs_paths: str | Path | None = None, filter: str | None = None,  # noqa: A002
         time_from: str | None = None, time_to: str | None = None,
-        format: str = "text") -> RunResult:  # noqa: A002
+        format: str = "text", jobs: int = 1, dask: Any = None) -> RunResult:  # noqa: A002
     """Run a D script or program over captures and return what it printed.
 
     The options are keyword-only, so a misspelt one is a TypeError.
@@ -489,6 +509,10 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         time_from: ``--from`` (an absolute time or an offset from the first packet).
         time_to: ``--to``.
         format: "text" or "json" (``--format``).
+        jobs: workers, each taking the flows of one partition (``--jobs``;
+            0 for the number of cores); the output is the same.
+        dask: run the partitions on Dask (``--dask``): "local", a scheduler
+            address, or a ``distributed.Client``.
         state_size: bytes of protocol state (``--state-size``).
 
     Returns:
@@ -506,6 +530,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         dopts["quiet"] = True
     if zdefs:
         dopts["zdefs"] = True
+    jobs_unsafe = bool(dopts.pop("jobs_unsafe", False))
     bpf, output_format = filter, format
     request = RunRequest(
         captures=[str(c) for c in captures],
@@ -515,6 +540,7 @@ def run(captures: str | Path | Sequence[str | Path], script: str | Path | None =
         local=[local] if isinstance(local, str) else list(local),
         options={"nfs_paths": str(nfs_paths)} if nfs_paths is not None else {},
         output_format=output_format,
+        jobs=jobs, dask=dask, jobs_unsafe=jobs_unsafe,
     )
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=io.BytesIO(), show_progress=False)

@@ -26,6 +26,7 @@ from pcapprobe.errors import PcapProbeError, UsageError, printable
 from pcapprobe.events import CountingSink, EventsSink
 from pcapprobe.probes import catalog, stability
 from pcapprobe.probes.catalog import Probe
+from pcapprobe.scale import parse_jobs
 from pcapprobe.status import ExitStatus
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -213,6 +214,13 @@ def cli() -> None:
 @click.option("-F", "flowindent", is_flag=True, help="Indent function entry/return output (-x flowindent).")
 @click.option("-S", "show_dif", is_flag=True, help="Show the D compiler's intermediate code (none here).")
 @click.option("-l", "list_only", is_flag=True, help="List the probes the programs match, like dtrace -l.")
+@click.option("--jobs", "jobs", metavar="N",
+              help="Workers, each running the flows of one partition, with the same output "
+                   "[default: the number of cores, for several captures of 64 MiB "
+                   "and more].")
+@click.option("--dask", "dask", metavar="tcp://HOST:PORT|local",
+              help="Run the partitions on a Dask cluster (pip install 'pcapprobe[dask]'); "
+                   "'local' starts one with --jobs workers.")
 @click.pass_context
 @_pipe_safe
 def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, ...],
@@ -222,7 +230,7 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
                 time_to: str | None, output_format: str, cpp: bool, defines: tuple[str, ...],
                 undefs: tuple[str, ...], incdirs: tuple[str, ...], show_includes: bool,
                 destructive: bool, flowindent: bool, show_dif: bool, list_only: bool,
-                state_size: str | None) -> None:
+                state_size: str | None, jobs: str | None, dask: str | None) -> None:
     """Run D SCRIPTs/PROGRAMs over CAPTURE files; trailing ARGS become $1..$9."""
     env = _env(ctx)
     if show_dif:
@@ -230,6 +238,7 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     argv = ctx.obj.get("argv") if isinstance(ctx.obj, dict) else None
     captures, macro_args = _split_positionals(args, _after_dashes(argv, args))
     dopts = _parse_x(xopts)
+    jobs_unsafe = bool(dopts.pop("jobs_unsafe", False))  # pcapprobe's, not a D option
     if quiet:
         dopts["quiet"] = True
     if zdefs:
@@ -246,7 +255,8 @@ def run_command(ctx: click.Context, args: tuple[str, ...], scripts: tuple[str, .
     request = api.RunRequest(captures, _ordered_sources(argv, scripts, programs), macro_args,
                              dopts, list(local), compile_only, stats, options,
                              Selection(bpf, time_from, time_to), output_format, interruptible=True,
-                             cpp=cpp, cpp_args=_cpp_args(argv, defines, undefs, incdirs, show_includes))
+                             cpp=cpp, cpp_args=_cpp_args(argv, defines, undefs, incdirs, show_includes),
+                             jobs=parse_jobs(jobs), dask=dask, jobs_unsafe=jobs_unsafe)
     if list_only:
         if not request.sources:
             ctx.exit(ctx.invoke(list_command, captures=(), provider=None, description=None,

@@ -106,6 +106,17 @@ class RunContext:
             raise KeyError(f"{provider}:::{name} is not in the probe catalog")
         return self.sink.handler(probe)
 
+    def native_handler(self, provider: str, name: str) -> Fire | None:
+        """The handler of provider:::name as a NativeProbe (its clauses run in
+        C, and it is callable as the handler is) when the sink has one; else
+        the sink's handler, or None."""
+        fire = self.handler(provider, name)
+        native = getattr(self.sink, "native_handler", None)
+        if fire is None or native is None:
+            return fire
+        probe = native(catalog.PROVIDERS[provider][name])
+        return fire if probe is None else probe
+
     def listens_beyond(self, providers: Iterable[str]) -> bool:
         """Whether the sink has a handler for any probe outside ``providers``."""
         skip = frozenset(providers)
@@ -120,8 +131,11 @@ class IpLayer:
         self.ctx = ctx
         self.protocols: dict[int, IpHandler] = {}
         # the set's own __contains__: a C call per packet, not a Python method
-        translator = IpTranslator(ctx.handler("ip", "send"), ctx.handler("ip", "receive"),
+        translator = IpTranslator(ctx.native_handler("ip", "send"),
+                                  ctx.native_handler("ip", "receive"),
                                   ctx.local.addrs.__contains__, ctx.local.all)
+        # the same probes fired by the scanner from C (cext/ip.c), when all native
+        self.native = translator.native(ctx.local.addrs)
         self.fire: IpHandler | None = None
         self.ipv4_class = self.ipv6_class = IpPacket
         if translator.enabled:
@@ -186,19 +200,20 @@ class IpLayer:
         set shrinks as the run goes on.  The check costs a call per packet only
         until every address has been seen (``--local ADDR`` that matches nothing)."""
         missing = set(addrs)
-        fire = self.fire
+        fire, native = self.fire, self.native
 
         def watch(pkt: IpPacket) -> None:
             if pkt.src in missing or pkt.dst in missing:
                 missing.discard(pkt.src)
                 missing.discard(pkt.dst)
                 if not missing:
-                    self.fire = fire
+                    self.fire, self.native = fire, native
             if fire is not None:
                 fire(pkt)
 
         if missing:
-            self.fire = watch
+            # every packet comes here (the scanner takes none) until all are seen
+            self.fire, self.native = watch, None
         return missing
 
     def _fragment(self, pkt: IpPacket) -> None:
@@ -314,10 +329,20 @@ def build_layers(ctx: RunContext) -> Layers:
         ip.protocols[IPPROTO_UDP] = _counted(udp.on_packet, "udp", ctx.report, layers)
         layers.finishers.append(tcp.finish)
         layers.scanner = tcp.index
+        if tcp.index is not None:
+            tcp.index.udp_probes = udp.native
         from pcapprobe import fclinks  # FCoE, FIP, FC link types, when fc probes listen
 
         fclinks.register(layers, ctx)
+        if rdma is not None:
+            layers.finishers.append(rdma.finish)
+            # the scanner hands it RoCE records (udp probes must see RoCEv2)
+            if tcp.index is not None and udp.send is None and udp.receive is None:
+                tcp.index.rdma = rdma.rc
 
+    elif ip.native is not None:
+        # ip probes alone, fired from C: the scanner takes every record it can
+        layers.scanner = FlowIndex(DissectError)
     layers.finishers.insert(0, ip.finish)
     return layers
 
@@ -447,6 +472,8 @@ class Pipeline:
         if scanner is not None:
             scanner.driver = driver
             scanner.ip_layer = self.layers.ip
+            scanner.ip_protocols = frozenset(self.layers.ip.protocols) \
+                if self.layers.ip is not None else frozenset(range(256))
             scanner.on_error = self._scanned_error
         with _collector_tuned():
             self._run(frames, driver)
@@ -521,7 +548,10 @@ class Pipeline:
             self.report.frames += scanner.frames
             self.report.bytes += scanner.bytes
             self._frames += scanner.frames
-            self.report.layer("tcp")["decoded"] += scanner.segments
+            if scanner.segments:
+                self.report.layer("tcp")["decoded"] += scanner.segments
+            if scanner.datagrams:
+                self.report.layer("udp")["decoded"] += scanner.datagrams
         # Every frame the link layer did not skip went up to IP, and every IP
         # packet IP did not skip was decoded: no count on the per-packet path.
         link, ip = self._link_counts, self._ip_counts

@@ -20,7 +20,8 @@ IP_COUNT = ("-q", "--local", "all", "-n",
 
 def test_a_directory_reads_every_capture_in_it_merged_by_time(tmp_path: Path) -> None:
     """Sorted by name, merged by timestamp: the same as naming the files;
-    files that are not captures and hidden files are not read."""
+    subdirectories are read too; files that are not captures and hidden
+    files and directories are not read."""
     shutil.copy(FIXTURES / "merge-b.pcap", tmp_path / "a-second.pcap")
     with open(FIXTURES / "merge-a.pcap", "rb") as f, gzip.open(tmp_path / "b.gz", "wb") as gz:
         gz.write(f.read())
@@ -28,8 +29,10 @@ def test_a_directory_reads_every_capture_in_it_merged_by_time(tmp_path: Path) ->
     shutil.copy(FIXTURES / "ip-mixed.pcap", tmp_path / ".hidden.pcap")
     (tmp_path / "sub").mkdir()
     shutil.copy(FIXTURES / "ip-mixed.pcap", tmp_path / "sub" / "deeper.pcap")
+    (tmp_path / ".snapshot").mkdir()
+    shutil.copy(FIXTURES / "udp.pcap", tmp_path / ".snapshot" / "old.pcap")
     named = pcapprobe("run", str(FIXTURES / "merge-b.pcap"), str(FIXTURES / "merge-a.pcap"),
-                      *IP_COUNT)
+                      str(FIXTURES / "ip-mixed.pcap"), *IP_COUNT)
     assert named.status == 0, named.stderr
     listed = pcapprobe("run", str(tmp_path), *IP_COUNT)
     assert (listed.status, listed.stderr) == (0, "")

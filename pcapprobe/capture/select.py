@@ -107,6 +107,13 @@ class Selection:
         self.window: tuple[int | None, int | None] = (None, None)  # resolved by apply()
         self.left_out = 0  # frames the Python path left out
 
+    def __getstate__(self) -> dict:
+        """Pickled (for a worker of a partitioned run, pcapprobe/scale) without
+        the compiled filters: each process compiles its own."""
+        state = dict(self.__dict__)
+        state["_programs"] = {}
+        return state
+
     @property
     def active(self) -> bool:
         return self.expr is not None or self._from is not None or self._to is not None

@@ -18,13 +18,19 @@
  *   clause: (epid, predicate or None, records, prefix, statements)
  *   statement: ("printf", action, pieces)  piece: str, or
  *                  ("conv", flags, width, precision, conversion, expr)
- *              ("this", action, slot, expr)
+ *              ("this", action, slot, expr)    ("sthis", action, slot, expr): string this->
+ *              ("global", action, name, signed, expr): an integer global variable
+ *              ("aset", action, data, key, signed, expr): data[key] of an integer
+ *                  associative array (key: (kind, expr)); zero deletes, a new
+ *                  element needs names["DYN"].admit()
  *              ("count", action, data, keys, admit)
  *              ("sum", action, data, keys, value, admit)
  *              ("agg", action, update, keys, value, increment)
  *              (keys: tuple of values; value: (kind, expr), kind "i", "u" or "s")
  *   expression: ("int", value) ("str", text) ("member", arg, struct, member, kind)
- *              ("this", slot) ("walltimestamp",) ("timestamp",)
+ *              ("this", slot) ("sthis", slot) ("global", name) ("walltimestamp",) ("timestamp",)
+ *              ("aget", data, kind, key): data.get(key, 0) of an integer associative array
+ *              ("table", table, key, default): table.get(key, default), a string
  *              ("wrap", size, signed, x) ("neg", x) ("inv", x) ("not", x)
  *              ("add"|"sub"|"mul"|"and"|"or"|"xor"|"shl", a, b)
  *              ("shr"|"div"|"mod", signed, a, b)
@@ -43,7 +49,7 @@
 enum {
     X_INT, X_STR, X_MEMBER, X_THIS, X_WALLTIMESTAMP, X_TIMESTAMP, X_WRAP, X_NEG, X_INV, X_NOT,
     X_ADD, X_SUB, X_MUL, X_DIV, X_MOD, X_AND, X_OR, X_XOR, X_SHL, X_SHR, X_CMP, X_SCMP, X_LAND,
-    X_LOR, X_LXOR, X_COND
+    X_LOR, X_LXOR, X_COND, X_STHIS, X_GLOBAL, X_AGET, X_TABLE
 };
 
 static const struct {
@@ -57,7 +63,8 @@ static const struct {
     {"mul", X_MUL, 2}, {"div", X_DIV, 3}, {"mod", X_MOD, 3}, {"and", X_AND, 2},
     {"or", X_OR, 2}, {"xor", X_XOR, 2}, {"shl", X_SHL, 2},
     {"shr", X_SHR, 3}, {"cmp", X_CMP, 4}, {"scmp", X_SCMP, 3}, {"land", X_LAND, 2},
-    {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3},
+    {"lor", X_LOR, 2}, {"lxor", X_LXOR, 2}, {"cond", X_COND, 3}, {"sthis", X_STHIS, 1},
+    {"global", X_GLOBAL, 1}, {"aget", X_AGET, 3}, {"table", X_TABLE, 3},
 };
 
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
@@ -74,7 +81,16 @@ enum {
     M_TCPS_SACK_FACK, M_TCPS_SACK_SNXT, M_TCPS_RTO, M_TCPS_MSS, M_TCPS_RETRANSMIT,
     M_TCP_SPORT, M_TCP_DPORT, M_TCP_SEQ, M_TCP_ACK, M_TCP_OFFSET, M_TCP_FLAGS, M_TCP_WINDOW,
     M_TCP_CHECKSUM, M_TCP_URGENT,
-    M_LS_STATE
+    M_LS_STATE,
+    M_PKT_ADDR,
+    M_IF_NAME, M_IF_LOCAL, M_IF_IPSTACK, M_IF_ADDR,
+    M_IPV4_VER, M_IPV4_IHL, M_IPV4_TOS, M_IPV4_LENGTH, M_IPV4_IDENT, M_IPV4_FLAGS,
+    M_IPV4_OFFSET, M_IPV4_TTL, M_IPV4_PROTOCOL, M_IPV4_PROTOSTR, M_IPV4_CHECKSUM, M_IPV4_SRC,
+    M_IPV4_DST, M_IPV4_SADDR, M_IPV4_DADDR, M_IPV4_HDR,
+    M_IPV6_VER, M_IPV6_TCLASS, M_IPV6_FLOW, M_IPV6_PLEN, M_IPV6_NEXTHDR, M_IPV6_NEXTSTR,
+    M_IPV6_HLIM, M_IPV6_SADDR, M_IPV6_DADDR, M_IPV6_HDR,
+    M_UDPS_ADDR, M_UDPS_LPORT, M_UDPS_RPORT, M_UDPS_LADDR, M_UDPS_RADDR,
+    M_UDP_SPORT, M_UDP_DPORT, M_UDP_LENGTH, M_UDP_CHECKSUM
 };
 
 static const struct {
@@ -104,7 +120,42 @@ static const struct {
     {"tcpinfo_t", "tcp_window", M_TCP_WINDOW}, {"tcpinfo_t", "tcp_checksum", M_TCP_CHECKSUM},
     {"tcpinfo_t", "tcp_urgent", M_TCP_URGENT},
     {"tcplsinfo_t", "tcps_state", M_LS_STATE},
+    {"pktinfo_t", "pkt_addr", M_PKT_ADDR},
+    {"ifinfo_t", "if_name", M_IF_NAME}, {"ifinfo_t", "if_local", M_IF_LOCAL},
+    {"ifinfo_t", "if_ipstack", M_IF_IPSTACK}, {"ifinfo_t", "if_addr", M_IF_ADDR},
+    {"ipv4info_t", "ipv4_ver", M_IPV4_VER}, {"ipv4info_t", "ipv4_ihl", M_IPV4_IHL},
+    {"ipv4info_t", "ipv4_tos", M_IPV4_TOS}, {"ipv4info_t", "ipv4_length", M_IPV4_LENGTH},
+    {"ipv4info_t", "ipv4_ident", M_IPV4_IDENT}, {"ipv4info_t", "ipv4_flags", M_IPV4_FLAGS},
+    {"ipv4info_t", "ipv4_offset", M_IPV4_OFFSET}, {"ipv4info_t", "ipv4_ttl", M_IPV4_TTL},
+    {"ipv4info_t", "ipv4_protocol", M_IPV4_PROTOCOL},
+    {"ipv4info_t", "ipv4_protostr", M_IPV4_PROTOSTR},
+    {"ipv4info_t", "ipv4_checksum", M_IPV4_CHECKSUM}, {"ipv4info_t", "ipv4_src", M_IPV4_SRC},
+    {"ipv4info_t", "ipv4_dst", M_IPV4_DST}, {"ipv4info_t", "ipv4_saddr", M_IPV4_SADDR},
+    {"ipv4info_t", "ipv4_daddr", M_IPV4_DADDR}, {"ipv4info_t", "ipv4_hdr", M_IPV4_HDR},
+    {"ipv6info_t", "ipv6_ver", M_IPV6_VER}, {"ipv6info_t", "ipv6_tclass", M_IPV6_TCLASS},
+    {"ipv6info_t", "ipv6_flow", M_IPV6_FLOW}, {"ipv6info_t", "ipv6_plen", M_IPV6_PLEN},
+    {"ipv6info_t", "ipv6_nexthdr", M_IPV6_NEXTHDR},
+    {"ipv6info_t", "ipv6_nextstr", M_IPV6_NEXTSTR}, {"ipv6info_t", "ipv6_hlim", M_IPV6_HLIM},
+    {"ipv6info_t", "ipv6_saddr", M_IPV6_SADDR}, {"ipv6info_t", "ipv6_daddr", M_IPV6_DADDR},
+    {"ipv6info_t", "ipv6_hdr", M_IPV6_HDR},
+    {"udpsinfo_t", "udps_addr", M_UDPS_ADDR}, {"udpsinfo_t", "udps_lport", M_UDPS_LPORT},
+    {"udpsinfo_t", "udps_rport", M_UDPS_RPORT}, {"udpsinfo_t", "udps_laddr", M_UDPS_LADDR},
+    {"udpsinfo_t", "udps_raddr", M_UDPS_RADDR},
+    {"udpinfo_t", "udp_sport", M_UDP_SPORT}, {"udpinfo_t", "udp_dport", M_UDP_DPORT},
+    {"udpinfo_t", "udp_length", M_UDP_LENGTH}, {"udpinfo_t", "udp_checksum", M_UDP_CHECKSUM},
 };
+
+/* Whether a member is a string (its value a str object). */
+static int string_member(int member)
+{
+    switch (member) {
+    case M_IP_SADDR: case M_IP_DADDR: case M_TCPS_LADDR: case M_TCPS_RADDR: case M_IF_NAME:
+    case M_IPV4_PROTOSTR: case M_IPV4_SADDR: case M_IPV4_DADDR: case M_IPV6_NEXTSTR:
+    case M_IPV6_SADDR: case M_IPV6_DADDR: case M_UDPS_LADDR: case M_UDPS_RADDR:
+        return 1;
+    }
+    return 0;
+}
 
 typedef struct {
     int op;
@@ -119,7 +170,7 @@ typedef struct {
 
 /* Statements ---------------------------------------------------------------- */
 
-enum { S_PRINTF, S_THIS, S_COUNT, S_SUM, S_AGG };
+enum { S_PRINTF, S_THIS, S_STHIS, S_GLOBAL, S_ASET, S_COUNT, S_SUM, S_AGG };
 
 /* A printf piece: literal text (conv 0) or one conversion of one value. */
 typedef struct {
@@ -172,7 +223,9 @@ typedef struct {
     int prints;         /* some clause writes output itself (printf, a record's newline) */
 } NativeProbeObject;
 
-static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD;
+static PyObject *one;  /* count()'s increment */
+static PyObject *str_W, *str_T0, *str_FAULTS, *str_quiet, *str_empty, *str_DIV, *str_MOD, *str_G,
+    *str_DYN, *str_admit, *str_live;
 
 /* Construction: the tuples native.py makes -> nodes ----------------------- */
 
@@ -264,9 +317,7 @@ static int build_member(NativeProbeObject *np, PyObject *t, Node *node)
     if (node->sub < 0)
         return bad_program("args index");
     node->is_str = kind[0] == 's';
-    int str_member = node->member == M_IP_SADDR || node->member == M_IP_DADDR
-                  || node->member == M_TCPS_LADDR || node->member == M_TCPS_RADDR;
-    if (node->is_str != str_member)
+    if (node->is_str != string_member(node->member))
         return bad_program("member of the wrong kind");
     node->flag = kind[0] == 'u';
     node->obj = PyUnicode_FromString(member);
@@ -310,6 +361,51 @@ static int build_this(NativeProbeObject *np, PyObject *t, int index)
 
 /* The node's fields are set after its operands are built: building them
  * may move np->nodes. */
+/* ("global", name): the variable's name, interned (the key of names["G"]). */
+static int build_global(NativeProbeObject *np, PyObject *t, int index)
+{
+    PyObject *name = PyTuple_GET_ITEM(t, 1);
+    if (!PyUnicode_CheckExact(name))
+        return bad_program("global name");
+    Py_INCREF(name);
+    PyUnicode_InternInPlace(&name);
+    np->nodes[index].obj = name;
+    int rc = keep(np, name);
+    Py_DECREF(name);
+    return rc;
+}
+
+/* ("aget", data, kind, key): the array's dict, the key's kind and expression. */
+static int build_aget(NativeProbeObject *np, PyObject *t, int index)
+{
+    const char *kind;
+    if (!PyDict_Check(PyTuple_GET_ITEM(t, 1)) || item_str(t, 2, &kind) < 0)
+        return PyErr_Occurred() ? -1 : bad_program("array data");
+    if (build_operands(np, t, 3, 1, index) < 0)
+        return -1;
+    Node *node = &np->nodes[index];
+    node->obj = PyTuple_GET_ITEM(t, 1);
+    node->flag = kind[0];
+    if ((kind[0] == 's') != np->nodes[node->a].is_str)
+        return bad_program("array key of the wrong kind");
+    return keep(np, node->obj);
+}
+
+/* ("table", table, key, default): a dict of int -> str, an integer key, a string. */
+static int build_table(NativeProbeObject *np, PyObject *t, int index)
+{
+    if (!PyDict_Check(PyTuple_GET_ITEM(t, 1)))
+        return bad_program("table");
+    if (build_operands(np, t, 2, 2, index) < 0)
+        return -1;
+    Node *node = &np->nodes[index];
+    node->obj = PyTuple_GET_ITEM(t, 1);
+    node->is_str = 1;
+    if (np->nodes[node->a].is_str || !np->nodes[node->b].is_str)
+        return bad_program("table key or default");
+    return keep(np, node->obj);
+}
+
 static int build_wrap(NativeProbeObject *np, PyObject *t, int index)
 {
     int size, is_signed;
@@ -410,7 +506,18 @@ static int build_expr(NativeProbeObject *np, PyObject *t)
         rc = build_member(np, t, &np->nodes[index]);
         break;
     case X_THIS:
+    case X_STHIS:
         rc = build_this(np, t, index);
+        np->nodes[index].is_str = op == X_STHIS;
+        break;
+    case X_GLOBAL:
+        rc = build_global(np, t, index);
+        break;
+    case X_AGET:
+        rc = build_aget(np, t, index);
+        break;
+    case X_TABLE:
+        rc = build_table(np, t, index);
         break;
     case X_WRAP:
         rc = build_wrap(np, t, index);
@@ -539,8 +646,9 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
         s->op = S_PRINTF;
         return build_printf(np, PyTuple_GET_ITEM(t, 2), s);
     }
-    if (strcmp(name, "this") == 0 && n == 4) {
-        s->op = S_THIS;
+    int is_this = strcmp(name, "this") == 0, is_sthis = strcmp(name, "sthis") == 0;
+    if ((is_this || is_sthis) && n == 4) {
+        s->op = is_this ? S_THIS : S_STHIS;
         if (item_int(t, 2, &s->slot) < 0)
             return -1;
         if (s->slot < 0 || s->slot >= np->nthis)
@@ -548,7 +656,38 @@ static int build_stmt(NativeProbeObject *np, PyObject *t, Stmt *s)
         s->expr = build_expr(np, PyTuple_GET_ITEM(t, 3));
         if (s->expr < 0)
             return -1;
-        return np->nodes[s->expr].is_str ? bad_program("string this->") : 0;
+        return np->nodes[s->expr].is_str != is_sthis ? bad_program("this-> of the wrong kind") : 0;
+    }
+    if (strcmp(name, "global") == 0 && n == 5) {
+        /* slot: the variable's type is signed */
+        s->op = S_GLOBAL;
+        s->target = PyTuple_GET_ITEM(t, 2);
+        if (!PyUnicode_CheckExact(s->target) || item_int(t, 3, &s->slot) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("global name");
+        Py_INCREF(s->target);
+        PyUnicode_InternInPlace(&s->target);
+        int rc = keep(np, s->target);
+        Py_DECREF(s->target);
+        if (rc < 0 || (s->expr = build_expr(np, PyTuple_GET_ITEM(t, 4))) < 0)
+            return -1;
+        return np->nodes[s->expr].is_str ? bad_program("string global") : 0;
+    }
+    if (strcmp(name, "aset") == 0 && n == 6) {
+        s->op = S_ASET;
+        s->target = PyTuple_GET_ITEM(t, 2);
+        if (!PyDict_Check(s->target) || keep(np, s->target) < 0)
+            return PyErr_Occurred() ? -1 : bad_program("array data");
+        s->nkeys = 1;
+        s->keys = PyMem_Calloc(1, sizeof(Value));
+        if (s->keys == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (build_value(np, PyTuple_GET_ITEM(t, 3), &s->keys[0]) < 0
+            || item_int(t, 4, &s->slot) < 0
+            || (s->expr = build_expr(np, PyTuple_GET_ITEM(t, 5))) < 0)
+            return -1;
+        return np->nodes[s->expr].is_str ? bad_program("string array element") : 0;
     }
     int agg = strcmp(name, "count") == 0 && n == 5 ? S_COUNT
             : strcmp(name, "sum") == 0 && n == 6   ? S_SUM
@@ -1043,6 +1182,7 @@ typedef struct {
     const NativeArgs *na;  /* struct mode */
     PyObject *args;        /* Python mode: the argument tuple */
     int64_t *this_;
+    PyObject **this_str;   /* string this-> values (strong), NULL: "" */
     Buf *out;              /* the hold's tail, or own */
     OutputHoldObject *hold;  /* the writer's OutputHold (strong), or NULL */
     size_t mark;           /* hold: its tail's length when nothing was written yet */
@@ -1113,13 +1253,60 @@ static void close_output(Run *r)
     buf_free(&r->own);
 }
 
+/* ipv4info_t and ipv6info_t integer members of an ip firing (translators/ip.py
+ * Ipv4Info, Ipv6Info; the other version's struct is all 0). */
+static __attribute__((noinline)) int64_t ip_header_member(const IpArgs *a, int member)
+{
+    const uint8_t *h = a->h->hdr;
+    int v6 = a->h->addr_len == 16;
+    if (member >= M_IPV4_VER && member <= M_IPV4_HDR && v6)
+        return 0;
+    if (member >= M_IPV6_VER && member <= M_IPV6_HDR && !v6)
+        return 0;
+    switch (member) {
+    case M_IPV4_VER: return 4;
+    case M_IPV4_IHL: return (h[0] & 0xF) << 2;
+    case M_IPV4_TOS: return h[1];
+    case M_IPV4_LENGTH: return be16(h + 2);
+    case M_IPV4_IDENT: return be16(h + 4);
+    case M_IPV4_FLAGS: return (be16(h + 6) & 0xE000) >> 8;
+    case M_IPV4_OFFSET: return (be16(h + 6) & 0x1FFF) << 3;
+    case M_IPV4_TTL: return h[8];
+    case M_IPV4_PROTOCOL: return h[9];
+    case M_IPV4_CHECKSUM: return be16(h + 10);
+    /* ipaddr_t: network byte order in memory, read on little-endian x86 */
+    case M_IPV4_SRC: return (int64_t)((uint32_t)h[12] | (uint32_t)h[13] << 8
+                                      | (uint32_t)h[14] << 16 | (uint32_t)h[15] << 24);
+    case M_IPV4_DST: return (int64_t)((uint32_t)h[16] | (uint32_t)h[17] << 8
+                                      | (uint32_t)h[18] << 16 | (uint32_t)h[19] << 24);
+    case M_IPV4_HDR: case M_IPV6_HDR: return a->hdr_addr;
+    case M_IPV6_VER: return 6;
+    case M_IPV6_TCLASS: return (be32(h) >> 20) & 0xFF;
+    case M_IPV6_FLOW: return be32(h) & 0xFFFFF;
+    case M_IPV6_PLEN: return a->h->plength;
+    case M_IPV6_NEXTHDR: return h[6];
+    case M_IPV6_HLIM: return h[7];
+    }
+    return 0;
+}
+
 static inline __attribute__((always_inline)) int64_t struct_member_int(const Run *r, int member)
 {
     const EndpointObject *ep = r->na->ep;
     const TcpEvent *ev = r->na->ev;
     switch (member) {
-    case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: return 0;
-    case M_CS_CID: return ep->cid;
+    case M_CS_ADDR: case M_TCPS_ADDR: case M_CS_ZONEID: case M_PKT_ADDR: case M_IF_IPSTACK:
+    case M_IF_ADDR: case M_UDPS_ADDR:
+        return 0;
+    /* udp: the local socket is the destination's on receive, the source's on send */
+    case M_UDPS_LPORT: return r->na->udp->receive ? r->na->udp->dport : r->na->udp->sport;
+    case M_UDPS_RPORT: return r->na->udp->receive ? r->na->udp->sport : r->na->udp->dport;
+    case M_UDP_SPORT: return r->na->udp->sport;
+    case M_UDP_DPORT: return r->na->udp->dport;
+    case M_UDP_LENGTH: return r->na->udp->length;
+    case M_UDP_CHECKSUM: return r->na->udp->checksum;
+    case M_CS_CID: return ep != NULL ? ep->cid : 0;  /* ip: no connection */
+    case M_IF_LOCAL: return r->na->ipa->if_local;
     case M_CS_PID: return -1;
     case M_TCPS_LOCAL: return ep->loopback;
     case M_TCPS_ACTIVE: return ep->active;
@@ -1144,8 +1331,8 @@ static inline __attribute__((always_inline)) int64_t struct_member_int(const Run
     case M_TCPS_RETRANSMIT: return ep->retransmit;
     case M_LS_STATE: return r->na->old_state;
     /* ipinfo_t and tcpinfo_t: not arguments of state-change, where ev is NULL */
-    case M_IP_VER: return ev->ip->ipv6 ? 6 : 4;
-    case M_IP_PLENGTH: return ev->ip->plength;
+    case M_IP_VER: return r->na->ip->ipv6 ? 6 : 4;
+    case M_IP_PLENGTH: return r->na->ip->plength;
     case M_TCP_SPORT: return ev->seg.sport;
     case M_TCP_DPORT: return ev->seg.dport;
     case M_TCP_SEQ: return ev->seg.seq;
@@ -1156,7 +1343,7 @@ static inline __attribute__((always_inline)) int64_t struct_member_int(const Run
     case M_TCP_CHECKSUM: return ev->seg.checksum;
     case M_TCP_URGENT: return ev->seg.urgent;
     }
-    return 0;
+    return ip_header_member(r->na->ipa, member);
 }
 
 static PyObject *struct_member_str(const Run *r, int member)
@@ -1165,8 +1352,22 @@ static PyObject *struct_member_str(const Run *r, int member)
     switch (member) {
     case M_TCPS_LADDR: return Py_NewRef(ep->laddr);
     case M_TCPS_RADDR: return Py_NewRef(ep->raddr);
-    case M_IP_SADDR: return Py_NewRef(r->na->ev->ip->saddr);
-    case M_IP_DADDR: return Py_NewRef(r->na->ev->ip->daddr);
+    case M_IP_SADDR: return Py_NewRef(r->na->ip->saddr);
+    case M_IP_DADDR: return Py_NewRef(r->na->ip->daddr);
+    case M_UDPS_LADDR: return Py_NewRef(r->na->udp->receive ? r->na->ip->daddr : r->na->ip->saddr);
+    case M_UDPS_RADDR: return Py_NewRef(r->na->udp->receive ? r->na->ip->saddr : r->na->ip->daddr);
+    }
+    /* ip firings: the other version's struct reads "<null>" */
+    const IpArgs *a = r->na->ipa;
+    int v6 = a->h->addr_len == 16;
+    switch (member) {
+    case M_IF_NAME: return Py_NewRef(a->if_name);
+    case M_IPV4_PROTOSTR: return Py_NewRef(v6 ? a->null_str : a->protostr);
+    case M_IPV6_NEXTSTR: return Py_NewRef(v6 ? a->protostr : a->null_str);
+    case M_IPV4_SADDR: return Py_NewRef(v6 ? a->null_str : r->na->ip->saddr);
+    case M_IPV4_DADDR: return Py_NewRef(v6 ? a->null_str : r->na->ip->daddr);
+    case M_IPV6_SADDR: return Py_NewRef(v6 ? r->na->ip->saddr : a->null_str);
+    case M_IPV6_DADDR: return Py_NewRef(v6 ? r->na->ip->daddr : a->null_str);
     }
     PyErr_SetString(PyExc_SystemError, "NativeProbe: no such string member");
     return NULL;
@@ -1215,6 +1416,60 @@ static __attribute__((noinline)) int64_t python_member_int(Run *r, const Node *n
     }
     int64_t result = node->flag ? (int64_t)PyLong_AsUnsignedLongLongMask(v) : PyLong_AsLongLong(v);
     Py_DECREF(v);
+    if (result == -1 && PyErr_Occurred())
+        r->failed = 1;
+    return result;
+}
+
+/* The program's variables (names["G"]), borrowed; NULL with r->failed set. */
+static PyObject *globals_of(Run *r)
+{
+    PyObject *g = PyDict_GetItemWithError(r->np->names, str_G);
+    if (g == NULL || !PyDict_Check(g)) {
+        if (!PyErr_Occurred())
+            bad_program("no variables G");
+        r->failed = 1;
+        return NULL;
+    }
+    return g;
+}
+
+/* An integer global: G[name] (0 when never set), its 64-bit pattern. */
+static __attribute__((noinline)) int64_t global_value(Run *r, const Node *node)
+{
+    if (r->failed)
+        return 0;
+    PyObject *g = globals_of(r);
+    PyObject *v = g == NULL ? NULL : PyDict_GetItemWithError(g, node->obj);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            r->failed = 1;
+        return 0;
+    }
+    int64_t result = (int64_t)PyLong_AsUnsignedLongLongMask(v);
+    if (result == -1 && PyErr_Occurred())
+        r->failed = 1;
+    return result;
+}
+
+static PyObject *key_object(Run *r, int kind, int expr);
+
+/* data.get(key, 0) of an integer associative array: its 64-bit pattern. */
+static __attribute__((noinline)) int64_t array_value(Run *r, const Node *node)
+{
+    PyObject *key = r->failed ? NULL : key_object(r, node->flag, node->a);
+    if (key == NULL) {
+        r->failed = 1;
+        return 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(node->obj, key);
+    Py_DECREF(key);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            r->failed = 1;
+        return 0;
+    }
+    int64_t result = (int64_t)PyLong_AsUnsignedLongLongMask(v);
     if (result == -1 && PyErr_Occurred())
         r->failed = 1;
     return result;
@@ -1352,6 +1607,8 @@ static int64_t eval_int(Run *r, int n)
     case X_MEMBER:
         return r->na != NULL ? struct_member_int(r, node->member) : python_member_int(r, node);
     case X_THIS: return r->this_[node->imm];
+    case X_GLOBAL: return global_value(r, node);
+    case X_AGET: return array_value(r, node);
     case X_WALLTIMESTAMP: return r->ts;
     case X_TIMESTAMP: return timestamp(r);
     case X_WRAP: return reduce(operand(r, node->a), node->sub, node->flag);
@@ -1404,6 +1661,22 @@ static PyObject *eval_str(Run *r, int n)
     switch (node->op) {
     case X_STR:
         return Py_NewRef(node->obj);
+    case X_STHIS:
+        s = r->this_str[node->imm];
+        return Py_NewRef(s != NULL ? s : str_empty);
+    case X_TABLE: {
+        int64_t k = eval_int(r, node->a);
+        PyObject *key = r->failed ? NULL : PyLong_FromLongLong(k);
+        if (key != NULL) {
+            s = PyDict_GetItemWithError(node->obj, key);
+            Py_DECREF(key);
+            if (s != NULL)
+                return Py_NewRef(s);
+            if (!PyErr_Occurred())
+                return eval_str(r, node->b);
+        }
+        break;
+    }
     case X_MEMBER:
         if (r->na != NULL)
             s = struct_member_str(r, node->member);
@@ -1421,14 +1694,66 @@ static PyObject *eval_str(Run *r, int n)
 }
 
 /* An evaluated value as the Python object the generated code would make. */
-static PyObject *value_object(Run *r, const Value *v)
+static PyObject *key_object(Run *r, int kind, int expr)
 {
-    if (v->kind == 's')
-        return eval_str(r, v->expr);
-    int64_t x = eval_int(r, v->expr);
+    if (kind == 's')
+        return eval_str(r, expr);
+    int64_t x = eval_int(r, expr);
     if (r->failed)
         return NULL;
-    return v->kind == 'u' ? PyLong_FromUnsignedLongLong((uint64_t)x) : PyLong_FromLongLong(x);
+    return kind == 'u' ? PyLong_FromUnsignedLongLong((uint64_t)x) : PyLong_FromLongLong(x);
+}
+
+static PyObject *value_object(Run *r, const Value *v)
+{
+    return key_object(r, v->kind, v->expr);
+}
+
+/* data[key] = value as compile.py's statement does for a dynamic variable:
+ * a new element only when DYN.admit() says there is room, zero deletes
+ * (DYN.live -= 1).  0, or -1 with an exception set. */
+static int array_store(Run *r, const Stmt *s)
+{
+    int64_t v = eval_int(r, s->expr);
+    PyObject *key = r->failed ? NULL : value_object(r, &s->keys[0]);
+    if (key == NULL)
+        return -1;
+    PyObject *dyn = PyDict_GetItemWithError(r->np->names, str_DYN);
+    int rc = -1;
+    if (dyn == NULL) {
+        if (!PyErr_Occurred())
+            bad_program("no DYN");
+        goto done;
+    }
+    int present = PyDict_Contains(s->target, key);
+    if (present < 0)
+        goto done;
+    if (v != 0) {
+        if (!present) {
+            PyObject *room = PyObject_CallMethodNoArgs(dyn, str_admit);
+            int yes = room == NULL ? -1 : PyObject_IsTrue(room);
+            Py_XDECREF(room);
+            if (yes <= 0) {
+                rc = yes;
+                goto done;
+            }
+        }
+        PyObject *obj = s->slot ? PyLong_FromLongLong(v) : PyLong_FromUnsignedLongLong((uint64_t)v);
+        rc = obj == NULL ? -1 : PyDict_SetItem(s->target, key, obj);
+        Py_XDECREF(obj);
+    } else if (present) {
+        PyObject *live = PyObject_GetAttr(dyn, str_live);
+        PyObject *one_less = live == NULL ? NULL : PyNumber_Subtract(live, one);
+        rc = one_less == NULL || PyDict_DelItem(s->target, key) < 0
+             || PyObject_SetAttr(dyn, str_live, one_less) < 0 ? -1 : 0;
+        Py_XDECREF(live);
+        Py_XDECREF(one_less);
+    } else {
+        rc = 0;
+    }
+done:
+    Py_DECREF(key);
+    return rc;
 }
 
 static PyObject *key_tuple(Run *r, const Stmt *s)
@@ -1472,7 +1797,6 @@ static int add_to(PyObject *data, PyObject *key, PyObject *increment, PyObject *
     return rc;
 }
 
-static PyObject *one;  /* count()'s increment */
 
 static int run_printf(Run *r, const Stmt *s)
 {
@@ -1535,6 +1859,25 @@ static int run_stmt(Run *r, const Stmt *s)
             return -1;
         r->this_[s->slot] = v;
         return 0;
+    }
+    case S_STHIS: {
+        PyObject *v = eval_str(r, s->expr);
+        if (v == NULL)
+            return -1;
+        Py_XSETREF(r->this_str[s->slot], v);
+        return 0;
+    }
+    case S_ASET:
+        return array_store(r, s);
+    case S_GLOBAL: {
+        int64_t v = eval_int(r, s->expr);
+        PyObject *g = r->failed ? NULL : globals_of(r);
+        if (g == NULL)
+            return -1;
+        PyObject *obj = s->slot ? PyLong_FromLongLong(v) : PyLong_FromUnsignedLongLong((uint64_t)v);
+        int rc = obj == NULL ? -1 : PyDict_SetItem(g, s->target, obj);
+        Py_XDECREF(obj);
+        return rc;
     }
     }
     return run_aggregation(r, s);
@@ -1617,7 +1960,9 @@ static int run_clause(Run *r, const Clause *c)
 static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, PyObject *args)
 {
     int64_t this_[np->nthis > 0 ? np->nthis : 1];
+    PyObject *this_str[np->nthis > 0 ? np->nthis : 1];
     memset(this_, 0, sizeof this_);
+    memset(this_str, 0, sizeof this_str);
     Run r;  /* not zeroed: its own output buffer is large */
     r.np = np;
     r.nodes = np->nodes;
@@ -1625,6 +1970,7 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
     r.na = na;
     r.args = args;
     r.this_ = this_;
+    r.this_str = this_str;
     r.quiet = np->quiet;
     if (open_output(&r) < 0)
         return -1;
@@ -1644,6 +1990,8 @@ static int run_program(NativeProbeObject *np, int64_t ts, const NativeArgs *na, 
         PyErr_Restore(type, value, tb);
     }
     close_output(&r);
+    for (int i = 0; i < np->nthis; i++)
+        Py_XDECREF(this_str[i]);
     return rc;
 }
 
@@ -1725,11 +2073,16 @@ int native_add_types(PyObject *module)
     str_DIV = PyUnicode_InternFromString("DIV");
     str_MOD = PyUnicode_InternFromString("MOD");
     str_T0 = PyUnicode_InternFromString("T0");
+    str_G = PyUnicode_InternFromString("G");
+    str_DYN = PyUnicode_InternFromString("DYN");
+    str_admit = PyUnicode_InternFromString("admit");
+    str_live = PyUnicode_InternFromString("live");
     str_FAULTS = PyUnicode_InternFromString("FAULTS");
     str_quiet = PyUnicode_InternFromString("quiet");
     str_empty = PyUnicode_FromString("");
     one = PyLong_FromLong(1);
-    if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL
+    if (str_W == NULL || str_DIV == NULL || str_MOD == NULL || str_T0 == NULL || str_G == NULL
+        || str_DYN == NULL || str_admit == NULL || str_live == NULL
         || str_FAULTS == NULL || str_quiet == NULL
         || str_empty == NULL || one == NULL)
         return -1;

@@ -490,6 +490,26 @@ static int header_from_python(TcpEvent *ev, Py_buffer *header)
     return 0;
 }
 
+void tcp_decode(const uint8_t *h, Py_ssize_t captured, int64_t declared, TcpSeg *seg)
+{
+    seg->sport = be16(h);
+    seg->dport = be16(h + 2);
+    seg->seq = be32(h + 4);
+    seg->ack = be32(h + 8);
+    seg->offset = (h[12] >> 4) * 4;
+    seg->flags = h[13];
+    seg->window = be16(h + 14);
+    seg->checksum = be16(h + 16);
+    seg->urgent = be16(h + 18);
+    Py_ssize_t data = captured - seg->offset;
+    if (data < 0)
+        data = 0;
+    int64_t declared_data = declared - seg->offset;
+    seg->datalen = (uint32_t)(declared_data < data ? data : declared_data);
+    seg->header = h;
+    seg->header_len = captured < seg->offset ? captured : seg->offset;
+}
+
 /* A native program fired from the Python TCP layer sees the event as the
  * tracker fills it: datagram and whole header (ev->ip is NULL again after). */
 static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEvent *ev,
@@ -502,7 +522,7 @@ static int native_fire_python_event(PyObject *probe, EndpointObject *ep, TcpEven
     int rc = header_from_python(ev, &header);
     if (rc == 0) {
         ev->ip = &ip;
-        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1});
+        rc = native_fire(probe, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL, NULL});
         ev->ip = NULL;
         ev->seg.header = NULL;
         ev->seg.header_len = 0;
@@ -525,7 +545,7 @@ static int fire_packet(EndpointObject *ep, int probe, TcpEvent *ev, int64_t ts)
     if (Py_IS_TYPE(handler, &NativeProbe_Type)) {
         if (ev->ip == NULL)
             return native_fire_python_event(handler, ep, ev, ts);
-        return native_fire(handler, &(NativeArgs){ts, ep, ev, -1});
+        return native_fire(handler, &(NativeArgs){ts, ep, ev, -1, ev->ip, NULL, NULL});
     }
     if (ev->py_seg == NULL && ev->make_py(ev->maker, ev) < 0)
         return -1;
@@ -543,7 +563,7 @@ static int fire_state_change(EndpointObject *ep, int old, int64_t ts)
     if (handler == NULL)
         return 0;
     if (Py_IS_TYPE(handler, &NativeProbe_Type))
-        return native_fire(handler, &(NativeArgs){ts, ep, NULL, old});
+        return native_fire(handler, &(NativeArgs){ts, ep, NULL, old, NULL, NULL, NULL});
     if (endpoint_python_args(ep) < 0)
         return -1;
     PyObject *key = PyLong_FromLong(old);

@@ -7,12 +7,17 @@
  * frame.c: Frame, what the capture readers produce.
  * scan.c: FlowIndex, which consumes the pcap records of plain in-order data
  *   segments of connections whose application is bound and nothing else listens
- *   to (no ip/tcp probe, no local endpoint), handing their bytes straight to the
+ *   to (no tcp probe, no local endpoint), handing their bytes straight to the
  *   connection's reassembler; in a run with a TcpTracker (tcpcore.h), every
- *   record holding a whole TCP segment goes to the tracker.  Every other record
- *   is left to the Python layers.
+ *   record holding a whole TCP segment goes to the tracker; native ip probes
+ *   (ip.c) fire for each record first.  Every other record is left to the
+ *   Python layers.
  * endpoint.c, track.c, dnative.c: the C TCP engine, see tcpcore.h.
+ * rdma.c: RcTransport, the RC transport rules of InfiniBand and RoCE; the
+ *   scanner hands it RoCE records.
  * bpf.c: BpfProgram, the classic BPF interpreter of capture filters (-f).
+ * ip.c: the link and IP header decoder of the records the scanner takes, the
+ *   address text cache, and IpProbes: ip:::send/receive fired from C.
  * fcoe.c: the FCoE records of FCP frames the scanner hands the fc provider.
  * nfs4ops.c: the NFSv4 COMPOUND operation walk and its hot operations' XDR.
  */
@@ -62,11 +67,63 @@ PyObject *frame_of_record(PyObject *owner, Py_ssize_t start, Py_ssize_t caplen,
                           long long index, int64_t ts_ns, int linktype, long long wirelen,
                           PyObject *ifname, PyObject *source);
 
+/* The bytes and link type of a Frame (read without making its memoryview):
+ * 0, or -1 with an exception set when ``frame`` is not a Frame. */
+int frame_bytes(PyObject *frame, const uint8_t **data, Py_ssize_t *len, int *linktype);
+
+/* partition.c */
+int partition_add_functions(PyObject *module);
+
 /* bpf.c */
 extern PyTypeObject BpfProgram_Type;
 int bpf_add_type(PyObject *module);
 /* Run a BpfProgram over a packet: bytes to keep, 0 to reject (libpcap bpf_filter). */
 uint32_t bpf_program_run(PyObject *program, const uint8_t *p, uint32_t wirelen, uint32_t buflen);
+
+/* ip.c: an Ethernet record's IP header (RFC 791 §3.1, RFC 8200 §3), decoded
+ * as dissectors/ethernet.py, ipv4.py and ipv6.py do for the packets the C
+ * path takes; anything else (fragments, IPv6 extension headers, bad or cut
+ * headers, other link types) is left to those dissectors, which report it. */
+typedef struct {
+    int addr_len;             /* 4 or 16 */
+    const uint8_t *hdr;       /* the fixed IP header; addresses inside it */
+    const uint8_t *src, *dst;
+    Py_ssize_t ip_off;        /* offset of the IP header in the frame */
+    Py_ssize_t payload_off;   /* offset of the upper layer in the frame */
+    Py_ssize_t captured;      /* upper-layer bytes captured (trimmed to the IP length) */
+    int64_t plength;          /* upper-layer length as dissectors/ decode it (ip_plength) */
+    int proto;                /* next header (IPv6: the first one, not an extension) */
+    int whole;                /* the IP length is declared (not 0) and wholly captured */
+} IpHdr;
+
+/* 1 when frame[0:caplen] is Ethernet (up to two 802.1Q/802.1ad tags) holding
+ * an unfragmented IPv4 packet, or an IPv6 packet without extension headers,
+ * whose header the dissectors decode without a weird; else 0. */
+int ip_decode(const uint8_t *frame, Py_ssize_t caplen, IpHdr *out);
+
+/* Address texts (dotted quad, RFC 5952), remembered per run: a capture has
+ * few hosts and many packets. */
+#define ADDR_CACHE 64
+typedef struct {
+    struct {
+        uint8_t addr_len;
+        uint8_t addr[16];
+        PyObject *text;  /* strong; NULL: empty */
+    } entries[ADDR_CACHE];
+} AddrCache;
+
+/* The text of an address (a new reference), or NULL with an exception set. */
+PyObject *addr_text(AddrCache *cache, const uint8_t *addr, int addr_len);
+void addr_cache_clear(AddrCache *cache);
+
+/* rdma.c */
+extern PyTypeObject RcTransport_Type;
+int rdma_add_type(PyObject *module);
+/* An Ethernet record carrying RoCEv2 or RoCEv1, or a LINKTYPE_INFINIBAND
+ * record, for an RcTransport: 1 taken, 0 left to the Python layers, -1 on
+ * error; *called is set when Python ran. */
+int rc_record(PyObject *transport, int linktype, const uint8_t *p, Py_ssize_t caplen,
+              int64_t ts, int *called);
 
 /* fcoe.c: FCoE records of FCP frames for the fc provider (its on_data and on_iu). */
 typedef struct {

@@ -96,6 +96,26 @@ static PyObject *Frame_get_data(FrameObject *self, void *closure)
     return Py_NewRef(self->data);
 }
 
+int frame_bytes(PyObject *frame, const uint8_t **data, Py_ssize_t *len, int *linktype)
+{
+    if (!PyObject_TypeCheck(frame, &Frame_Type)) {
+        PyErr_SetString(PyExc_TypeError, "a Frame is needed");
+        return -1;
+    }
+    FrameObject *self = (FrameObject *)frame;
+    PyObject *buf = self->owner != NULL ? self->owner : self->data;
+    Py_buffer view;
+    if (PyObject_GetBuffer(buf, &view, PyBUF_SIMPLE) < 0)
+        return -1;
+    Py_ssize_t start = self->owner != NULL ? self->start : 0;
+    Py_ssize_t caplen = self->owner != NULL ? self->caplen : view.len;
+    *data = (const uint8_t *)view.buf + start;
+    *len = caplen;
+    *linktype = self->linktype;
+    PyBuffer_Release(&view);  /* the frame keeps its buffer alive */
+    return 0;
+}
+
 static PyObject *Frame_repr(FrameObject *self)
 {
     PyObject *data = Frame_get_data(self, NULL);

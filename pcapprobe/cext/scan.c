@@ -17,14 +17,18 @@
  * TcpLayer.tracker), every record holding a whole TCP segment with a valid
  * fixed header, SYN/FIN/RST included, goes to the tracker (track.c) instead.
  *
+ * When ip probes fire natively (pcapprobe/pipeline.py IpLayer.native, an
+ * IpProbes of ip.c), a record's ip probes fire here before it goes on; a
+ * record of an IP protocol no Python layer takes (``ip_protocols``; every
+ * protocol in a run of ip probes alone) is consumed once they fired.
+ *
  * The run's record selection (-f's BPF program for Ethernet, --from/--to;
  * pcapprobe/capture/select.py) is applied first: a record it leaves out is
  * skipped here, counted in ``filtered``, as the Python path drops its frame.
  *
- * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py),
- * Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 without fragmentation,
- * IPv6 with TCP as first next header, the fixed TCP header (RFC 9293 §3.1).
- * Anything unusual is left to dissectors/, which report it.
+ * Wire formats read here: pcap record header (pcapprobe/capture/pcap.py) and
+ * the fixed TCP header (RFC 9293 §3.1); the link and IP headers are ip.c's
+ * (ip_decode).  Anything unusual is left to dissectors/, which report it.
  *
  * When the fc provider is set (``fc``, pcapprobe/fclinks.py), the FCoE
  * records of FCP frames go to it first (fcoe.c).
@@ -38,10 +42,7 @@
 #define RECORD_HEADER_LEN 16
 #define MAX_CAPLEN 0x40000
 #define LINKTYPE_ETHERNET 1
-#define ETH_HEADER_LEN 14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86DD
-#define MAX_TAGS 2
+#define LINKTYPE_INFINIBAND 247  /* scanned for the RC transport only */
 #define IPPROTO_TCP 6
 #define FLUSH_BATCH 256  /* held printf()s of tracked records written at once */
 
@@ -93,15 +94,20 @@ typedef struct {
     Py_ssize_t filled;  /* live and deleted slots: what probing walks over */
     Py_ssize_t live;
     PyObject *driver;      /* the D program (next_tick_ns, pending, flush) or None */
-    PyObject *ip_layer;    /* consumed only while its ``fire`` is None */
+    PyObject *ip_layer;    /* while its ``fire`` is set, consumed only when its ``native``
+                              (an IpProbes) is too: the records' ip probes fire here */
+    PyObject *ip_probes;   /* during a scan: ip_layer.native (strong), or NULL */
+    uint8_t upper[32];     /* bitmap: the IP protocols the Python layers take */
+    PyObject *udp_probes;  /* a UdpProbes: UDP datagrams fire its probes here, or None */
     PyObject *on_error;    /* on_error(frame, exc) for a DissectError */
     PyObject *error_class;
     PyObject *tracker;     /* a TcpTracker taking every TCP segment, or None */
     FcScan fc;             /* the fc provider taking FCoE FCP records (fcoe.c), or None */
+    PyObject *rdma;        /* an RcTransport (rdma.c) taking RoCE records, or None */
     int64_t deadline;      /* the TCP layer's next time-wait expiry or sweep */
     PyObject *bpf;         /* the -f program for Ethernet records (a BpfProgram), or None */
     int64_t ts_from, ts_to;  /* --from/--to: records in [ts_from, ts_to) are kept */
-    long long frames, bytes, segments, filtered;
+    long long frames, bytes, segments, datagrams, filtered;
     int64_t latest_ts;
     Record_context rec;
     Touched touched[MAX_TOUCHED];
@@ -159,7 +165,7 @@ static void slot_delete(FlowIndexObject *self, Slot *slot)
 }
 
 static PyObject *str_framer, *str_reasm, *str_last_ts, *str_server_spoke, *str_frame,
-    *str_unbind, *str_fire, *str_next_tick_ns, *str_pending, *str_flush;
+    *str_unbind, *str_fire, *str_next_tick_ns, *str_pending, *str_flush, *str_native;
 
 /* Whether a connection still has its application bound: a closed, evicted or
  * unbound one has no framer.  -1 on error. */
@@ -289,73 +295,34 @@ static inline uint32_t file32(const uint8_t *p, int big_endian)
                       : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
 }
 
-/* A TCP segment: its key, header fields, and where it and its payload are
- * within the frame. */
+/* A TCP segment: its key, header, and where it and its payload are within
+ * the frame. */
 typedef struct {
     FlowKey key;
-    uint32_t seq, ack;
-    uint8_t flags;
+    TcpSeg tcp;
     Py_ssize_t tcp_off, tcp_len;
     Py_ssize_t payload_off, payload_len;
 } Segment;
 
-/* Fill ``seg`` from an Ethernet frame; 0 when the frame is anything else than
- * a whole, unfragmented TCP segment with a valid fixed header (the Python
- * layers take it). */
-static int decode_segment(const uint8_t *p, Py_ssize_t caplen, Segment *seg)
+/* Fill ``seg`` from the TCP segment of a decoded IP packet; 0 when it is not
+ * a whole TCP segment with a valid fixed header (the Python layers take it). */
+static int decode_segment(const uint8_t *p, const IpHdr *ip, Segment *seg)
 {
-    Py_ssize_t off = ETH_HEADER_LEN;
-    if (caplen < off)
+    if (ip->proto != IPPROTO_TCP || !ip->whole)
         return 0;
-    uint16_t ethertype = be16(p + 12);
-    for (int tags = 0; (ethertype == 0x8100 || ethertype == 0x88A8) && tags < MAX_TAGS; tags++) {
-        if (caplen < off + 4)
-            return 0;
-        ethertype = be16(p + off + 2);
-        off += 4;
-    }
-    const uint8_t *ip = p + off;
-    Py_ssize_t avail = caplen - off;
-    Py_ssize_t tcp_off, tcp_len;
-    memset(&seg->key, 0, sizeof seg->key);
-    if (ethertype == ETHERTYPE_IPV4) {
-        if (avail < 20 || ip[0] >> 4 != 4)
-            return 0;
-        Py_ssize_t ihl = (ip[0] & 0xF) * 4;
-        Py_ssize_t total = be16(ip + 2);
-        if (ihl < 20 || total < ihl || total > avail || (be16(ip + 6) & 0x3FFF) != 0
-            || ip[9] != IPPROTO_TCP)
-            return 0;
-        seg->key.addr_len = 4;
-        memcpy(seg->key.src, ip + 12, 4);
-        memcpy(seg->key.dst, ip + 16, 4);
-        tcp_off = off + ihl;
-        tcp_len = total - ihl;
-    } else if (ethertype == ETHERTYPE_IPV6) {
-        if (avail < 40 || ip[0] >> 4 != 6 || ip[6] != IPPROTO_TCP)
-            return 0;
-        Py_ssize_t plen = be16(ip + 4);
-        if (plen == 0 || 40 + plen > avail)
-            return 0;
-        seg->key.addr_len = 16;
-        memcpy(seg->key.src, ip + 8, 16);
-        memcpy(seg->key.dst, ip + 24, 16);
-        tcp_off = off + 40;
-        tcp_len = plen;
-    } else {
-        return 0;
-    }
+    Py_ssize_t tcp_off = ip->payload_off, tcp_len = ip->plength;
     if (tcp_len < TCP_HEADER_MIN)
         return 0;
-    const uint8_t *tcp = p + tcp_off;
-    Py_ssize_t hlen = (tcp[12] >> 4) * 4;
+    tcp_decode(p + tcp_off, tcp_len, tcp_len, &seg->tcp);
+    Py_ssize_t hlen = seg->tcp.offset;
     if (hlen < TCP_HEADER_MIN || hlen > tcp_len)
         return 0;
-    seg->flags = tcp[13];
-    seg->key.sport = be16(tcp);
-    seg->key.dport = be16(tcp + 2);
-    seg->seq = be32(tcp + 4);
-    seg->ack = be32(tcp + 8);
+    memset(&seg->key, 0, sizeof seg->key);
+    seg->key.addr_len = (uint8_t)ip->addr_len;
+    memcpy(seg->key.src, ip->src, ip->addr_len);
+    memcpy(seg->key.dst, ip->dst, ip->addr_len);
+    seg->key.sport = seg->tcp.sport;
+    seg->key.dport = seg->tcp.dport;
     seg->tcp_off = tcp_off;
     seg->tcp_len = tcp_len;
     seg->payload_off = tcp_off + hlen;
@@ -426,12 +393,12 @@ static int stream_segment(FlowIndexObject *self, PyObject *conn, PyObject *frame
                     seg->payload_len};
     /* The ACK first: what it acknowledges was sent before this segment's
      * bytes (a gap it gives up may hold PDUs this segment answers). */
-    if (seg->flags & TH_ACK) {
+    if (seg->tcp.flags & TH_ACK) {
         PyObject *other = reassembler_of(reasm_list, 1 - direction);
-        if (other != NULL && reassembler_acked(other, seg->ack, ts) < 0)
+        if (other != NULL && reassembler_acked(other, seg->tcp.ack, ts) < 0)
             return -1;
     }
-    if (reassembler_segment(reasm, seg->seq, &payload, 0, ts) < 0)
+    if (reassembler_segment(reasm, seg->tcp.seq, &payload, 0, ts) < 0)
         return -1;
     int mismatch = framer_mismatch(framer);
     if (mismatch < 0)
@@ -521,17 +488,45 @@ static int flush_output(FlowIndexObject *self, PyObject *pending)
     return r == NULL ? -1 : 0;
 }
 
-/* Whether the IP layer fires probes (then every packet goes through it). */
-static int ip_fires(FlowIndexObject *self)
+/* Whether records can be consumed while the IP layer is as it is: 1 when it
+ * fires no probe, or fires them natively (self->ip_probes is then its
+ * IpProbes); 0 when every packet must go through it; -1 on error. */
+static int ip_probes_of(FlowIndexObject *self)
 {
+    self->ip_probes = NULL;
     if (self->ip_layer == Py_None)
-        return 0;
+        return 1;
     PyObject *fire = PyObject_GetAttr(self->ip_layer, str_fire);
     if (fire == NULL)
         return -1;
     int fires = fire != Py_None;
     Py_DECREF(fire);
-    return fires;
+    if (!fires)
+        return 1;
+    PyObject *native = PyObject_GetAttr(self->ip_layer, str_native);
+    if (native == NULL)
+        return -1;
+    if (!Py_IS_TYPE(native, &IpProbes_Type)) {
+        Py_DECREF(native);
+        return 0;
+    }
+    self->ip_probes = native;
+    return 1;
+}
+
+/* Whether the Python layers take IP protocol ``proto`` (ip_protocols). */
+static inline int upper_takes(const FlowIndexObject *self, int proto)
+{
+    return self->upper[proto >> 3] >> (proto & 7) & 1;
+}
+
+/* Fire the record's ip probes, when they fire here: 0, or -1 on error. */
+static int fire_ip(FlowIndexObject *self, const IpHdr *ip)
+{
+    if (self->ip_probes == NULL)
+        return 0;
+    return ip_probes_fire(self->ip_probes, ip, self->rec.ts, self->rec.index,
+                          self->rec.ifname, self->rec.linktype);
 }
 
 /* Consume one record whose segment belongs to ``slot``: CONSUMED (or
@@ -540,7 +535,7 @@ static int ip_fires(FlowIndexObject *self)
 enum { CONSUMED = 1, CONSUMED_IN_ERROR = 2 };
 
 static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObject *buf,
-                   const uint8_t *frame, Py_ssize_t frame_off, int64_t ts)
+                   const uint8_t *frame, Py_ssize_t frame_off, int64_t ts, const IpHdr *ip)
 {
     PyObject *conn = slot->conn;
     PyObject *framer = PyObject_GetAttr(conn, str_framer);
@@ -565,8 +560,10 @@ static int consume(FlowIndexObject *self, Slot *slot, const Segment *seg, PyObje
         Py_INCREF(conn);
         self->rec.conn = conn;
         self->rec.active = 1;
-        if (stream_segment(self, conn, framer, reasm_list, reasm, direction, seg, buf, frame,
-                           frame_off, ts) == 0)
+        if (fire_ip(self, ip) < 0)
+            status = -1;
+        else if (stream_segment(self, conn, framer, reasm_list, reasm, direction, seg, buf,
+                                frame, frame_off, ts) == 0)
             status = CONSUMED;
         else if (report_dissect_error(self) == 0)
             status = CONSUMED_IN_ERROR;
@@ -607,23 +604,25 @@ typedef struct {
 } Scan;
 
 /* Start a scan of buf[pos:end]; 1 when records may be consumed, 0 when none
- * can be (ip probes fire), -1 on error.  On 1, scan_end() must follow. */
+ * can be (ip probes fire in Python), -1 on error.  On 1, scan_end() must follow. */
 static int scan_begin(FlowIndexObject *self, Scan *scan, PyObject *buf, Py_ssize_t pos,
                       Py_ssize_t end, PyObject *source)
 {
-    int fires = ip_fires(self);
-    if (fires != 0)
-        return fires < 0 ? -1 : 0;
-    if (next_tick(self, &scan->tick) < 0)
-        return -1;
+    int can = ip_probes_of(self);
+    if (can <= 0)
+        return can;
     scan->pending = NULL;
-    if (self->driver != Py_None
-        && (scan->pending = PyObject_GetAttr(self->driver, str_pending)) == NULL)
+    if (next_tick(self, &scan->tick) < 0
+        || (self->driver != Py_None
+            && (scan->pending = PyObject_GetAttr(self->driver, str_pending)) == NULL)) {
+        Py_CLEAR(self->ip_probes);
         return -1;
+    }
     /* buf (bytes, or a view of the mapped file) is never written: PDU views
      * into it that apps keep stay valid and unchanged */
     if (PyObject_GetBuffer(buf, &scan->whole, PyBUF_SIMPLE) < 0) {
         Py_CLEAR(scan->pending);
+        Py_CLEAR(self->ip_probes);
         return -1;
     }
     scan->data = (const uint8_t *)scan->whole.buf;
@@ -654,6 +653,7 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
     int status = flushed < 0 || write_back(self) < 0 || flush_output(self, scan->pending) < 0
                      ? -1 : 0;
     Py_CLEAR(scan->pending);
+    Py_CLEAR(self->ip_probes);
     if (type != NULL) {
         PyErr_Clear();
         PyErr_Restore(type, value, tb);
@@ -661,16 +661,27 @@ static int scan_end(FlowIndexObject *self, Scan *scan)
     return status;
 }
 
-/* The tracker takes the segment: CONSUMED, or -1 on error. */
-static int track(FlowIndexObject *self, const Segment *seg, const Record *rec)
+/* The tracker takes the segment (after the ip probes fired): CONSUMED, or -1
+ * on error. */
+static int track(FlowIndexObject *self, const Segment *seg, const Record *rec,
+                 const IpHdr *ip)
 {
     self->rec.active = 1;
     self->rec.conn = NULL;
-    if (tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
-                       self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
-                       seg->tcp_len, rec->ts) < 0)
+    if (fire_ip(self, ip) < 0
+        || tracker_record(self->tracker, seg->key.addr_len, seg->key.src, seg->key.dst,
+                          self->rec.buf, rec->frame + seg->tcp_off, rec->off + seg->tcp_off,
+                          seg->tcp_len, rec->ts) < 0)
         return -1;
     return CONSUMED;
+}
+
+/* Whether records of a link type are scanned: Ethernet, and InfiniBand for
+ * the RC transport. */
+static int scanned_linktype(FlowIndexObject *self, long linktype)
+{
+    return linktype == LINKTYPE_ETHERNET
+           || (linktype == LINKTYPE_INFINIBAND && self->rdma != Py_None);
 }
 
 /* Whether the run's record selection (--from/--to, -f) keeps a record. */
@@ -678,11 +689,40 @@ static int selected(FlowIndexObject *self, const Record *rec)
 {
     if (rec->ts < self->ts_from || rec->ts >= self->ts_to)
         return 0;
-    if (self->bpf == Py_None)
-        return 1;
+    if (self->bpf == Py_None || self->rec.linktype != LINKTYPE_ETHERNET)
+        return 1;  /* the Python layers apply -f to other link types */
     uint32_t wirelen = rec->wirelen < 0 ? 0 : rec->wirelen > UINT32_MAX ? UINT32_MAX
                                                                        : (uint32_t)rec->wirelen;
     return bpf_program_run(self->bpf, rec->frame, wirelen, (uint32_t)rec->caplen) != 0;
+}
+
+/* A RoCE or InfiniBand record for the RC transport (rdma.c): 1 consumed, 0
+ * not one, -1 on error. */
+static int rdma_record(FlowIndexObject *self, Scan *scan, const Record *rec, long long index)
+{
+    self->rec.index = index;
+    self->rec.ts = rec->ts;
+    self->rec.start = rec->off;
+    self->rec.caplen = rec->caplen;
+    self->rec.wirelen = rec->wirelen;
+    self->rec.active = 1;
+    self->rec.conn = NULL;
+    int called = 0;
+    int taken = rc_record(self->rdma, self->rec.linktype, rec->frame, rec->caplen, rec->ts,
+                          &called);
+    if (taken < 0 && report_dissect_error(self) == 0)
+        taken = 1;
+    record_done(&self->rec);
+    if (taken <= 0)
+        return taken;
+    self->frames++;
+    self->bytes += rec->wirelen;
+    if (rec->ts > self->latest_ts)
+        self->latest_ts = rec->ts;
+    /* D clauses may have run: their output, and the next tick */
+    if (called && (flush_output(self, scan->pending) < 0 || next_tick(self, &scan->tick) < 0))
+        return -1;
+    return 1;
 }
 
 /* Consume one record if it can be: 1 consumed (or left out by the record
@@ -700,6 +740,11 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
     }
     if (rec->ts >= scan->tick)
         return 0;
+    if (self->rec.linktype == LINKTYPE_INFINIBAND) {  /* a pcapng section may mix link types */
+        if (self->bpf != Py_None)  /* -f is compiled for Ethernet */
+            return 0;
+        return fc_scan_flush(&self->fc) < 0 ? -1 : rdma_record(self, scan, rec, index);
+    }
     /* the TCP layer's clocks (``deadline``) run on TCP packets only: FC
      * records do not wait for them */
     if (self->fc.on_data != NULL) {
@@ -727,40 +772,65 @@ static int scan_record(FlowIndexObject *self, Scan *scan, const Record *rec, lon
         if (fc_scan_flush(&self->fc) < 0)
             return -1;
     }
+    if (self->rdma != Py_None) {
+        int taken = rdma_record(self, scan, rec, index);
+        if (taken != 0)
+            return taken;
+    }
     if (rec->ts >= self->deadline)
         return 0;
-    Segment seg;
-    if (!decode_segment(rec->frame, rec->caplen, &seg))
+    IpHdr ip;
+    if (!ip_decode(rec->frame, rec->caplen, &ip))
         return 0;
-    int tracked = self->tracker != Py_None;
+    int tracked = self->tracker != Py_None, tcp = upper_takes(self, IPPROTO_TCP)
+                                                  && ip.proto == IPPROTO_TCP;
+    Segment seg;
     Slot *slot = NULL;
-    if (!tracked) {
-        if (seg.flags & (TH_SYN | TH_FIN | TH_RST))
+    if (tcp) {
+        if (!decode_segment(rec->frame, &ip, &seg))
             return 0;
-        int found;
-        slot = table_find(self, &seg.key, &found);
-        if (!found)
-            return 0;
+        if (!tracked) {
+            if (seg.tcp.flags & (TH_SYN | TH_FIN | TH_RST))
+                return 0;
+            int found;
+            slot = table_find(self, &seg.key, &found);
+            if (!found)
+                return 0;
+        }
     }
+    UdpArgs udp;
+    int datagram = !tcp && self->udp_probes != Py_None && udp_decode(rec->frame, &ip, &udp);
+    if (!tcp && !datagram && upper_takes(self, ip.proto))
+        return 0;
     self->rec.index = index;
     self->rec.ts = rec->ts;
     self->rec.start = rec->off;
     self->rec.caplen = rec->caplen;
     self->rec.wirelen = rec->wirelen;
-    int consumed = tracked ? track(self, &seg, rec)
-                           : consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off,
-                                     rec->ts);
+    int consumed;
+    if (!tcp) {  /* its ip probes, then its udp probes: nothing else takes it */
+        self->rec.active = 1;
+        self->rec.conn = NULL;
+        consumed = fire_ip(self, &ip) < 0
+                   || (datagram && udp_probes_fire(self->udp_probes, &ip, &udp, rec->ts) < 0)
+                   ? -1 : CONSUMED;
+        self->datagrams += datagram && consumed > 0;
+    } else if (tracked) {
+        consumed = track(self, &seg, rec, &ip);
+    } else {
+        consumed = consume(self, slot, &seg, self->rec.buf, rec->frame, rec->off, rec->ts, &ip);
+    }
     int called_python = self->rec.frame != NULL;
     record_done(&self->rec);
     if (consumed <= 0)
         return consumed;
     self->frames++;
     self->bytes += rec->wirelen;
-    if (consumed == CONSUMED)  /* as the Python TCP layer counts what it decoded */
+    if (tcp && consumed == CONSUMED)  /* as the Python TCP layer counts what it decoded */
         self->segments++;
     if (rec->ts > self->latest_ts)
         self->latest_ts = rec->ts;
-    if (tracked) {
+    if (tracked || self->ip_probes != NULL || datagram) {
         /* native D clauses write output and may exit() without a Python
          * call; their output goes out in batches (records of one buffer are
          * read without blocking, and whatever writes to stderr flushes the
@@ -793,8 +863,8 @@ static PyObject *FlowIndex_scan(FlowIndexObject *self, PyObject *const *args, Py
     if (PyErr_Occurred())
         return NULL;
     Scan scan;
-    int status = linktype == LINKTYPE_ETHERNET ? scan_begin(self, &scan, args[0], pos, end, args[7])
-                                               : 0;
+    int status = scanned_linktype(self, linktype)
+                     ? scan_begin(self, &scan, args[0], pos, end, args[7]) : 0;
     if (status < 0)
         return NULL;
     if (status > 0) {
@@ -896,7 +966,7 @@ static PyObject *FlowIndex_scan_pcapng(FlowIndexObject *self, PyObject *const *a
             uint32_t ifid = file32(block + 8, big_endian);
             uint32_t caplen = file32(block + 20, big_endian);
             if (ifid >= n_ifaces || caplen > blen - EPB_FIXED_LEN
-                || ifaces[ifid].linktype != LINKTYPE_ETHERNET)
+                || !scanned_linktype(self, ifaces[ifid].linktype))
                 break;
             const Interface *iface = &ifaces[ifid];
             uint64_t ticks = (uint64_t)file32(block + 12, big_endian) << 32
@@ -988,8 +1058,11 @@ static PyObject *FlowIndex_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     self->ip_layer = Py_NewRef(Py_None);
     self->on_error = Py_NewRef(Py_None);
     self->tracker = Py_NewRef(Py_None);
+    self->udp_probes = Py_NewRef(Py_None);
     fc_scan_init(&self->fc);
+    self->rdma = Py_NewRef(Py_None);
     self->bpf = Py_NewRef(Py_None);
+    memset(self->upper, 0xFF, sizeof self->upper);  /* until told: Python takes them all */
     self->ts_from = INT64_MIN;
     self->ts_to = INT64_MAX;
     self->deadline = INT64_MAX;
@@ -1005,12 +1078,15 @@ static int FlowIndex_traverse(FlowIndexObject *self, visitproc visit, void *arg)
         Py_VISIT(self->touched[i].conn);
     Py_VISIT(self->driver);
     Py_VISIT(self->ip_layer);
+    Py_VISIT(self->ip_probes);
     Py_VISIT(self->on_error);
     Py_VISIT(self->error_class);
     Py_VISIT(self->tracker);
+    Py_VISIT(self->udp_probes);
     int visited = fc_scan_traverse(&self->fc, visit, arg);
     if (visited)
         return visited;
+    Py_VISIT(self->rdma);
     Py_VISIT(self->bpf);
     return 0;
 }
@@ -1025,10 +1101,13 @@ static int FlowIndex_clear(FlowIndexObject *self)
     self->live = 0;
     Py_CLEAR(self->driver);
     Py_CLEAR(self->ip_layer);
+    Py_CLEAR(self->ip_probes);
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->error_class);
     Py_CLEAR(self->tracker);
+    Py_CLEAR(self->udp_probes);
     fc_scan_clear(&self->fc);
+    Py_CLEAR(self->rdma);
     Py_CLEAR(self->bpf);
     return 0;
 }
@@ -1066,6 +1145,8 @@ REF_PROPERTY(driver)
 REF_PROPERTY(ip_layer)
 REF_PROPERTY(on_error)
 REF_PROPERTY(tracker)
+REF_PROPERTY(udp_probes)
+REF_PROPERTY(rdma)
 
 static PyObject *get_fc(FlowIndexObject *self, void *c)
 {
@@ -1140,6 +1221,46 @@ static int set_window(FlowIndexObject *self, PyObject *v, void *c)
     return 0;
 }
 
+static PyObject *get_ip_protocols(FlowIndexObject *self, void *c)
+{
+    PyObject *set = PyFrozenSet_New(NULL);
+    for (int proto = 0; set != NULL && proto < 256; proto++) {
+        if (!upper_takes(self, proto))
+            continue;
+        PyObject *n = PyLong_FromLong(proto);
+        if (n == NULL || PySet_Add(set, n) < 0)
+            Py_CLEAR(set);
+        Py_XDECREF(n);
+    }
+    return set;
+}
+
+static int set_ip_protocols(FlowIndexObject *self, PyObject *v, void *c)
+{
+    PyObject *iter = v == NULL ? NULL : PyObject_GetIter(v), *item;
+    if (iter == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_AttributeError, "cannot delete ip_protocols");
+        return -1;
+    }
+    uint8_t upper[32] = {0};
+    while ((item = PyIter_Next(iter)) != NULL) {
+        long proto = PyLong_AsLong(item);
+        Py_DECREF(item);
+        if (proto < 0 || proto > 255) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "an IP protocol is 0..255");
+            break;
+        }
+        upper[proto >> 3] |= (uint8_t)(1 << (proto & 7));
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred())
+        return -1;
+    memcpy(self->upper, upper, sizeof upper);
+    return 0;
+}
+
 static PyObject *get_latest_ts(FlowIndexObject *self, void *c)
 {
     return PyLong_FromLongLong(self->latest_ts);
@@ -1154,11 +1275,18 @@ static PyGetSetDef FlowIndex_getset[] = {
      "on_error(frame, exc): a DissectError raised while a record was consumed"},
     {"tracker", (getter)get_tracker, (setter)set_tracker,
      "a TcpTracker that takes every TCP segment the scanner can decode, or None"},
+    {"udp_probes", (getter)get_udp_probes, (setter)set_udp_probes,
+     "a UdpProbes: the datagrams of UDP records fire its probes and are consumed, or None"},
     {"fc", (getter)get_fc, (setter)set_fc,
      "the fc provider: its on_data and on_iu take the FCoE records of FCP frames; or None"},
+    {"rdma", (getter)get_rdma, (setter)set_rdma,
+     "an RcTransport that takes the RoCE records it can (rdma.c), or None"},
     {"deadline", (getter)get_deadline, (setter)set_deadline,
      "records at or after this time (ns) are left to the Python layers"},
     {"latest_ts", (getter)get_latest_ts, NULL, "the latest time of a consumed record (-1: none)"},
+    {"ip_protocols", (getter)get_ip_protocols, (setter)set_ip_protocols,
+     "the IP protocols the Python layers take (TCP: unless this scanner takes the segment);\n"
+     "a record of any other one is consumed once its ip probes fired"},
     {"bpf", (getter)get_bpf, (setter)set_bpf,
      "a BpfProgram: Ethernet records it rejects are skipped (-f); None keeps every record"},
     {"window", (getter)get_window, (setter)set_window,
@@ -1172,6 +1300,8 @@ static PyMemberDef FlowIndex_members[] = {
      "their wire length in bytes"},
     {"segments", T_LONGLONG, offsetof(FlowIndexObject, segments), READONLY,
      "TCP segments among them (all of them)"},
+    {"datagrams", T_LONGLONG, offsetof(FlowIndexObject, datagrams), READONLY,
+     "UDP datagrams among them"},
     {"filtered", T_LONGLONG, offsetof(FlowIndexObject, filtered), READONLY,
      "records skipped by the record selection (bpf, window)"},
     {NULL},
@@ -1219,7 +1349,7 @@ int scan_add_types(PyObject *module)
         {&str_framer, "framer"}, {&str_reasm, "reasm"}, {&str_last_ts, "last_ts"},
         {&str_server_spoke, "server_spoke"}, {&str_frame, "frame"}, {&str_unbind, "_unbind"},
         {&str_fire, "fire"}, {&str_next_tick_ns, "next_tick_ns"}, {&str_pending, "pending"},
-        {&str_flush, "flush"},
+        {&str_flush, "flush"}, {&str_native, "native"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         *names[i].var = PyUnicode_InternFromString(names[i].text);

@@ -36,6 +36,7 @@ typedef struct {
     PyObject_HEAD
     Py_ssize_t held;
     Py_ssize_t limit;
+    Py_ssize_t refused;  /* segments not held because of this cap (pcapprobe/scale) */
 } BudgetObject;
 
 /* One segment held beyond a hole: its stream offset and a bytes copy. */
@@ -245,6 +246,8 @@ static PyMemberDef Budget_members[] = {
     {"held", T_PYSSIZET, offsetof(BudgetObject, held), 0,
      "bytes held by every reassembler using this budget"},
     {"limit", T_PYSSIZET, offsetof(BudgetObject, limit), 0, "the cap on held"},
+    {"refused", T_PYSSIZET, offsetof(BudgetObject, refused), READONLY,
+     "segments a reassembler did not hold because of this cap"},
     {NULL},
 };
 
@@ -1034,6 +1037,8 @@ static int reasm_hold(ReassemblerObject *self, long long start, const Span *s, l
 {
     BudgetObject *budget = self->budget;
     Py_ssize_t n = s->len;
+    if (budget->held + n > budget->limit)
+        budget->refused++;
     if (self->held_bytes + n > MAX_HELD_BYTES || self->end - self->head >= MAX_HELD_SEGMENTS
         || budget->held + n > budget->limit) {
         /* Give the hole up: it will never be filled within our bounds. */

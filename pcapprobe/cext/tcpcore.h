@@ -70,6 +70,11 @@ typedef struct {
     Py_ssize_t header_len;  /* ... which a snap length may cut below offset */
 } TcpSeg;
 
+/* The fixed header at h, as dissectors/tcp.py TcpSegment decodes it: the C
+ * path's one TCP header decoder (endpoint.c).  ``captured`` bytes of the
+ * segment are there (at least 20), the IP header(s) declare ``declared``. */
+void tcp_decode(const uint8_t *h, Py_ssize_t captured, int64_t declared, TcpSeg *seg);
+
 /* The IP datagram of a segment, as tcp/udp probes see it (ipinfo_t). */
 typedef struct {
     int ipv6;
@@ -203,16 +208,52 @@ int tcp_parse_options(const uint8_t *header, Py_ssize_t len, TcpOpts *out,
 extern PyTypeObject NativeProbe_Type;
 int native_add_types(PyObject *module);
 
-/* The arguments of a tcp firing, for a native program. */
+/* What an ip firing adds (ifinfo_t, ipv4info_t, ipv6info_t): the packet's
+ * fixed header and what ip.c looked up for it (translators/ip.py's rules). */
+typedef struct {
+    const IpHdr *h;
+    PyObject *protostr;   /* borrowed: the next level protocol's name */
+    PyObject *if_name;    /* borrowed */
+    int if_local;
+    int64_t hdr_addr;     /* the ipv4_hdr / ipv6_hdr pseudo-pointer */
+    PyObject *null_str;   /* borrowed: string members of the other version's struct */
+} IpArgs;
+
+/* What a udp firing adds (udpsinfo_t, udpinfo_t): the header (RFC 768) and
+ * the perspective of the local socket. */
+typedef struct {
+    uint16_t sport, dport, length, checksum;
+    int receive;          /* udpsinfo_t of the destination (receive) or the source (send) */
+} UdpArgs;
+
+/* The arguments of a firing, for a native program. */
 typedef struct {
     int64_t ts;
-    EndpointObject *ep;   /* args[1] (cs_cid is ep->cid) and args[3] */
-    const TcpEvent *ev;   /* args[2] and args[4]; NULL for state-change */
+    EndpointObject *ep;   /* tcp: args[1] (cs_cid is ep->cid) and args[3]; ip: NULL */
+    const TcpEvent *ev;   /* tcp: args[2] and args[4]; NULL for state-change and ip */
     int old_state;        /* args[5]->tcps_state of state-change */
+    const IpDgram *ip;    /* ipinfo_t: tcp packet probes and ip; else NULL */
+    const IpArgs *ipa;    /* ip probes: args[3..5]; else NULL */
+    const UdpArgs *udp;   /* udp probes: args[3..4]; else NULL */
 } NativeArgs;
 
 /* Run the program of a NativeProbe for one firing: 0, or -1 with an exception set. */
 int native_fire(PyObject *probe, const NativeArgs *args);
+
+/* ip.c */
+extern PyTypeObject IpProbes_Type;
+int ip_add_types(PyObject *module);
+/* Fire the run's ip probes (an IpProbes) for one record the scanner takes:
+ * ``ifname`` is its interface's name or None.  0, or -1 with an exception set. */
+int ip_probes_fire(PyObject *probes, const IpHdr *h, int64_t ts, long long index,
+                   PyObject *ifname, int linktype);
+extern PyTypeObject UdpProbes_Type;
+/* The UDP header of a decoded IP packet (RFC 768): 1, or 0 when it is not
+ * UDP or dissectors/udp.py would report the header (Python takes it). */
+int udp_decode(const uint8_t *frame, const IpHdr *h, UdpArgs *out);
+/* Fire the run's udp probes (a UdpProbes) for a datagram the scanner takes:
+ * 0, or -1 with an exception set. */
+int udp_probes_fire(PyObject *probes, const IpHdr *h, const UdpArgs *udp, int64_t ts);
 
 /* Whether ``pending`` (the D program's held output) is an OutputHold holding
  * its ``limit`` (bufsize) of text or more. */

@@ -16,19 +16,15 @@
  */
 #include "tcpcore.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "structmember.h"
 
-#define NS 1000000000LL
-#define TIME_WAIT_NS (60 * NS)         /* Solaris tcp_time_wait_interval */
-#define CLOSED_LINGER_NS (120 * NS)    /* flows/connection.py */
-#define IDLE_TIMEOUT_NS (3600 * NS)
-#define SWEEP_EVERY_NS (30 * NS)
 /* What a connection costs, its endpoints included (bytes, measured with
  * bench/memory_bench.py; flows/connection.py CONNECTION_COST for Python's). */
 #define CONN_COST 750
+/* What an endpoint in time-wait costs: flows/tcp.py TIME_WAIT_COST. */
+#define TW_COST 400
 /* Charges and releases are handed to the budget this many bytes at a time. */
 #define CHARGE_BATCH (64 * 1024)
 enum { EMBRYONIC, IDLE };  /* flows/budget.py age classes: the lists */
@@ -87,20 +83,11 @@ typedef struct {
     Py_ssize_t tcp_off;
 } Packet;
 
-/* An address and its text, remembered: a capture has few hosts and many
- * connections. */
-typedef struct {
-    uint8_t addr_len;
-    uint8_t addr[16];
-    PyObject *text;  /* strong; NULL: empty */
-} AddrText;
-
-#define ADDR_CACHE 64
-
 typedef struct {
     PyObject_HEAD
     FiringObject *fire;
     int local_all;
+    int tracking;               /* some tcp probe is enabled: local ends have endpoints */
     PyObject *local_addrs;      /* frozenset of str */
     uint8_t server_ports[8192]; /* bitmap: the ports of every stream binding */
     PyObject *report, *counts;
@@ -114,10 +101,12 @@ typedef struct {
     EndpointObject **tw;        /* the time-wait queue: a ring of strong references */
     Py_ssize_t tw_cap, tw_head, tw_len;
     int64_t next_clock, next_sweep;
+    /* the clocks' constants, as flows/tcp.py and flows/connection.py define them */
+    int64_t time_wait_ns, closed_linger_ns, idle_timeout_ns, sweep_every_ns;
     long long next_cid;
     long long connections, midstream, reused, evicted, segments;
     Packet *current;            /* the segment being processed */
-    AddrText addr_cache[ADDR_CACHE];  /* by the address's hash */
+    AddrCache addr_cache;       /* the text of the addresses seen */
 } TrackerObject;
 
 static PyTypeObject TcpTracker_Type;
@@ -355,18 +344,29 @@ static int tw_push(TrackerObject *self, EndpointObject *ep)
 static int enter_time_wait(void *owner, EndpointObject *ep, int64_t ts)
 {
     TrackerObject *self = owner;
-    int64_t expiry = ep->tw_expiry = ns_add(ts, TIME_WAIT_NS);
+    int64_t expiry = ep->tw_expiry = ns_add(ts, self->time_wait_ns);
     if (self->tw_len == 0 && expiry < self->next_clock)
         self->next_clock = expiry;  /* the new head of the queue */
-    return tw_push(self, ep);
+    if (tw_push(self, ep) < 0)
+        return -1;
+    self->owed += TW_COST;  /* charged between segments, as connections */
+    return 0;
+}
+
+/* The head of the time-wait queue leaves it (a strong reference returned). */
+static EndpointObject *tw_pop(TrackerObject *self)
+{
+    EndpointObject *ep = self->tw[self->tw_head];
+    self->tw_head = (self->tw_head + 1) % self->tw_cap;
+    self->tw_len--;
+    self->owed -= TW_COST;
+    return ep;
 }
 
 static int expire_time_waits(TrackerObject *self, int64_t now)
 {
     while (self->tw_len && self->tw[self->tw_head]->tw_expiry <= now) {
-        EndpointObject *ep = self->tw[self->tw_head];
-        self->tw_head = (self->tw_head + 1) % self->tw_cap;
-        self->tw_len--;
+        EndpointObject *ep = tw_pop(self);
         int status = endpoint_expire_time_wait(ep, ep->tw_expiry);
         Py_DECREF(ep);
         if (status < 0)
@@ -379,9 +379,9 @@ static int expire_time_waits(TrackerObject *self, int64_t now)
  * past the timeout go. */
 static int sweep(TrackerObject *self, int64_t now)
 {
-    self->next_sweep = ns_add(now, SWEEP_EVERY_NS);
-    int64_t idle_limit = ns_add(now, -IDLE_TIMEOUT_NS);
-    int64_t closed_limit = ns_add(now, -CLOSED_LINGER_NS);
+    self->next_sweep = ns_add(now, self->sweep_every_ns);
+    int64_t idle_limit = ns_add(now, -self->idle_timeout_ns);
+    int64_t closed_limit = ns_add(now, -self->closed_linger_ns);
     for (int l = 0; l < 2; l++) {
         Conn *next;
         for (Conn *c = self->lists[l].first; c != NULL; c = next) {
@@ -550,76 +550,7 @@ static int make_py(void *maker, TcpEvent *ev)
     return 0;
 }
 
-/* The fixed header, as dissectors/tcp.py TcpSegment decodes it (the caller
- * checked 20 <= captured and 20 <= offset). */
-static void decode_seg(const Packet *p, TcpSeg *seg)
-{
-    const uint8_t *h = p->tcp;
-    seg->sport = be16(h);
-    seg->dport = be16(h + 2);
-    seg->seq = be32(h + 4);
-    seg->ack = be32(h + 8);
-    seg->offset = (h[12] >> 4) * 4;
-    seg->flags = h[13];
-    seg->window = be16(h + 14);
-    seg->checksum = be16(h + 16);
-    seg->urgent = be16(h + 18);
-    Py_ssize_t data = p->captured - seg->offset;
-    if (data < 0)
-        data = 0;
-    int64_t declared = p->payload_len - seg->offset;
-    seg->datalen = (uint32_t)(declared < data ? data : declared);
-    seg->header = h;
-    seg->header_len = p->captured < seg->offset ? p->captured : seg->offset;
-}
-
 /* ---- new connections ------------------------------------------------------ */
-
-/* Dotted-quad text of an IPv4 address into out (16 bytes): its length. */
-static int format_ipv4(const uint8_t *addr, char *out)
-{
-    int n = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = addr[i];
-        if (v >= 100)
-            out[n++] = (char)('0' + v / 100);
-        if (v >= 10)
-            out[n++] = (char)('0' + v / 10 % 10);
-        out[n++] = (char)('0' + v % 10);
-        out[n++] = '.';
-    }
-    return n - 1;
-}
-
-static PyObject *format_addr(const uint8_t *addr, int addr_len)
-{
-    char text[INET6_ADDRSTRLEN];
-    if (addr_len == 4)
-        return PyUnicode_FromStringAndSize(text, format_ipv4(addr, text));
-    if (inet_ntop(AF_INET6, addr, text, sizeof text) == NULL)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    return PyUnicode_FromString(text);
-}
-
-/* The address as text (a new reference): formatting and interning it cost
- * more than a new connection's other work. */
-static PyObject *addr_text(TrackerObject *self, const uint8_t *addr, int addr_len)
-{
-    uint32_t h = 2166136261u;  /* FNV-1a */
-    for (int i = 0; i < addr_len; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    AddrText *entry = &self->addr_cache[(h ^ (h >> 16)) % ADDR_CACHE];
-    if (entry->text != NULL && entry->addr_len == addr_len
-        && memcmp(entry->addr, addr, addr_len) == 0)
-        return Py_NewRef(entry->text);
-    PyObject *text = format_addr(addr, addr_len);
-    if (text == NULL)
-        return NULL;
-    Py_XSETREF(entry->text, Py_NewRef(text));
-    entry->addr_len = (uint8_t)addr_len;
-    memcpy(entry->addr, addr, addr_len);
-    return text;
-}
 
 static int is_local(TrackerObject *self, PyObject *addr)
 {
@@ -670,10 +601,10 @@ static Conn *conn_alloc(TrackerObject *self, const Packet *p, const TcpSeg *seg,
         return NULL;
     }
     PyObject *src = p->src_str ? Py_NewRef(p->src_str)
-                    : addr_text(self, p->key.src, p->key.addr_len);
+                    : addr_text(&self->addr_cache, p->key.src, p->key.addr_len);
     PyObject *dst = src == NULL ? NULL
                     : p->dst_str ? Py_NewRef(p->dst_str)
-                    : addr_text(self, p->key.dst, p->key.addr_len);
+                    : addr_text(&self->addr_cache, p->key.dst, p->key.addr_len);
     c->addr_len = p->key.addr_len;
     memcpy(c->caddr, src_is_client ? p->key.src : p->key.dst, c->addr_len);
     memcpy(c->saddr, src_is_client ? p->key.dst : p->key.src, c->addr_len);
@@ -705,6 +636,10 @@ static int add_local_endpoints(TrackerObject *self, Conn *c, int midstream)
         if (!here)
             continue;
         local_hosts++;
+        if (!self->tracking) {  /* no tcp probe: endpoints are never seen */
+            self->next_cid++;
+            continue;
+        }
         EndpointObject *ep = endpoint_new(self->fire, self->next_cid, local, lport, remote,
                                           rport, c->ipv6, loopback, midstream);
         if (ep == NULL)
@@ -799,7 +734,7 @@ static int track_segment(TrackerObject *self, Packet *p)
 {
     TcpEvent ev;
     memset(&ev, 0, sizeof ev);
-    decode_seg(p, &ev.seg);
+    tcp_decode(p->tcp, p->captured, p->payload_len, &ev.seg);
     int64_t ts = p->ts;
     if (ts >= self->next_clock && run_clocks(self, ts) < 0)
         return -1;
@@ -1020,12 +955,13 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *fire, *local_addrs, *ports, *report, *counts, *tcpinfo, *ipinfo;
     PyObject *budget = Py_None;
     int local_all;
+    long long clocks[4];
     static char *kwlist[] = {"fire", "local_all", "local_addrs", "server_ports", "report",
-                             "counts", "tcpinfo", "ipinfo", "budget", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO|O:TcpTracker", kwlist,
+                             "counts", "tcpinfo", "ipinfo", "timeouts", "budget", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!pO!OOOOO(LLLL)|O:TcpTracker", kwlist,
                                      &Firing_Type, &fire, &local_all, &PyFrozenSet_Type,
                                      &local_addrs, &ports, &report, &counts, &tcpinfo, &ipinfo,
-                                     &budget))
+                                     &clocks[0], &clocks[1], &clocks[2], &clocks[3], &budget))
         return NULL;
     TrackerObject *self = (TrackerObject *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -1058,6 +994,8 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     self->fire = (FiringObject *)Py_NewRef(fire);
     self->local_all = local_all;
+    for (int probe = 0; probe < TCP_NPROBES; probe++)
+        self->tracking |= self->fire->handlers[probe] != NULL;
     self->local_addrs = Py_NewRef(local_addrs);
     self->report = Py_NewRef(report);
     self->counts = Py_NewRef(counts);
@@ -1065,6 +1003,10 @@ static PyObject *Tracker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->ipinfo_class = Py_NewRef(ipinfo);
     self->budget = Py_NewRef(budget);
     self->next_cid = 1;
+    self->time_wait_ns = clocks[0];
+    self->closed_linger_ns = clocks[1];
+    self->idle_timeout_ns = clocks[2];
+    self->sweep_every_ns = clocks[3];
     self->fire->owner = self;
     self->fire->c_time_wait = enter_time_wait;
     self->fire->c_options = segment_options;
@@ -1101,8 +1043,7 @@ static int Tracker_clear(TrackerObject *self)
     Py_CLEAR(self->tcpinfo_class);
     Py_CLEAR(self->ipinfo_class);
     Py_CLEAR(self->budget);
-    for (int i = 0; i < ADDR_CACHE; i++)
-        Py_CLEAR(self->addr_cache[i].text);
+    addr_cache_clear(&self->addr_cache);
     return 0;
 }
 
@@ -1152,6 +1093,36 @@ static PyObject *Tracker_evict(TrackerObject *self, PyObject *args)
     return Py_BuildValue("(LL)", entries, released);
 }
 
+/* The time-wait queue's AgedTable (flows/tcp.py TrackerTimeWait): the
+ * endpoint that entered it first, aged by that time. */
+static PyObject *Tracker_tw_oldest(TrackerObject *self, PyObject *unused)
+{
+    if (self->tw_len == 0)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(iL)", IDLE, (long long)ns_add(self->tw[self->tw_head]->tw_expiry, -self->time_wait_ns));
+}
+
+/* tw_evict(upto, nbytes): endpoints leave time-wait in the order they
+ * entered it, without firing (DTrace would have seen them close). */
+static PyObject *Tracker_tw_evict(TrackerObject *self, PyObject *args)
+{
+    int upto_class;
+    long long upto_ts, nbytes;
+    if (!PyArg_ParseTuple(args, "(iL)L:tw_evict", &upto_class, &upto_ts, &nbytes))
+        return NULL;
+    long long entries = 0;
+    while (self->tw_len && entries * TW_COST < nbytes) {
+        int64_t entered = ns_add(self->tw[self->tw_head]->tw_expiry, -self->time_wait_ns);
+        if (entries && (IDLE > upto_class || (IDLE == upto_class && entered > upto_ts)))
+            break;
+        Py_DECREF(tw_pop(self));
+        entries++;
+    }
+    if (settle(self) < 0)
+        return NULL;
+    return Py_BuildValue("(LL)", entries, entries * TW_COST);
+}
+
 static PyObject *Tracker_get_evicts(TrackerObject *self, void *unused)
 {
     return PyUnicode_FromString("tcp connections");
@@ -1161,6 +1132,18 @@ static PyGetSetDef Tracker_getset[] = {
     {"evicts", (getter)Tracker_get_evicts, NULL, "what its evictions are called", NULL},
     {NULL},
 };
+
+/* clock(ts): a TCP segment of another partition passed (pcapprobe/scale):
+ * time-waits and sweeps run when the whole capture's clock says so. */
+static PyObject *Tracker_clock(TrackerObject *self, PyObject *arg)
+{
+    long long ts = PyLong_AsLongLong(arg);
+    if (ts == -1 && PyErr_Occurred())
+        return NULL;
+    if (ts >= self->next_clock && run_clocks(self, ts) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
 
 static PyMemberDef Tracker_members[] = {
     {"segments", T_LONGLONG, offsetof(TrackerObject, segments), READONLY,
@@ -1176,6 +1159,12 @@ static PyMethodDef Tracker_methods[] = {
      "oldest(): the age key of the connection to go first (flows/budget.py AgedTable)."},
     {"evict", (PyCFunction)Tracker_evict, METH_VARARGS,
      "evict(upto, nbytes): evict connections, least recently active first."},
+    {"tw_oldest", (PyCFunction)Tracker_tw_oldest, METH_NOARGS,
+     "tw_oldest(): the age key of the endpoint longest in time-wait."},
+    {"tw_evict", (PyCFunction)Tracker_tw_evict, METH_VARARGS,
+     "tw_evict(upto, nbytes): endpoints leave time-wait, first in first, firing nothing."},
+    {"clock", (PyCFunction)Tracker_clock, METH_O,
+     "clock(ts): run the time-wait and sweep clocks to ts (a segment another worker takes)."},
     {"finish", (PyCFunction)Tracker_finish, METH_NOARGS,
      "finish(): end of capture (nothing fires); the layer's counts go to the report."},
     {NULL},
@@ -1185,7 +1174,8 @@ static PyTypeObject TcpTracker_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pcapprobe._fastpath.TcpTracker",
     .tp_doc = "TcpTracker(fire, local_all, local_addrs, server_ports, report, counts,\n"
-              "tcpinfo, ipinfo): the TCP layer of a run without stream applications.",
+              "tcpinfo, ipinfo, timeouts, budget=None): the TCP layer of a run without stream\n"
+              "applications; timeouts: (time-wait, closed linger, idle, sweep interval) in ns.",
     .tp_basicsize = sizeof(TrackerObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = Tracker_new,

@@ -39,6 +39,10 @@ class Node(metaclass=_NodeType):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
+        if len(args) == len(fields) and not kwargs:  # the parser's way: every field, in order
+            for name, value in zip(fields, args):
+                object.__setattr__(self, name, value)
+            return
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
         for name, value in zip(fields, args):

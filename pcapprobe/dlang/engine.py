@@ -9,6 +9,7 @@ as dtrace(1M) writes them to stderr.
 
 from __future__ import annotations
 
+import functools
 import gc
 import heapq
 import re
@@ -94,15 +95,16 @@ def option_error(exc: Exception) -> str:
     return exc.message if isinstance(exc, options_lib.BadOptionValue) else "Invalid option name"
 
 
-def output_type(t: ty.DType) -> printf.DType:
-    """The output library's type for one of ours."""
+def output_type(t: ty.DType, strsize: int) -> printf.DType:
+    """The output library's type for one of ours (a string's record is
+    strsize bytes)."""
     if t.kind == "int":
         known = printf.DTYPES.get(t.name)
         if known is not None:
             return known
         return printf.DType("int", t.size, t.signed, t.name)
     if t.kind == "string":
-        return printf.STRING
+        return printf.STRING if strsize == printf.STRING.size else printf.DType("string", strsize, False, "string")
     if t.kind in ("ptr", "null"):
         return printf.DType("pointer", 8, False, t.name)
     return printf.DType("other", 0, False, t.name)
@@ -283,13 +285,12 @@ class Program:
         names["SUB_rand"] = builtins.Rand()
         return names
 
-    @staticmethod
-    def trace_text(value: Any, t: ty.DType, quiet: bool) -> str:
+    def trace_text(self, value: Any, t: ty.DType, quiet: bool) -> str:
         if isinstance(value, context.Record):  # a struct or union: its bytes, as a hex dump
             return trace.bytes_text(bytes(value), 0, quiet, force_raw=True)
         if t.kind in ("ptr", "null") and not isinstance(value, int):
             value = context.address(value)
-        return trace.trace_text(value, output_type(t), quiet)
+        return trace.trace_text(value, output_type(t, self.limits.strsize), quiet)
 
     @staticmethod
     def tracemem_bytes(data: Any, size: int) -> bytes:
@@ -318,6 +319,7 @@ class Program:
         self.pending.limit = self.limits.bufsize
         self.agg_space = AggSpace(self.limits.aggsize, lambda: self.drop("aggregation"))
         self.names["SPEC"] = context.Speculations(self.limits.nspec, self.out.write, self.limits.specsize, self.drop)
+        self.bind_strsize(self.limits.strsize)
         for program in parsed:
             self.check_macro_arguments(program.source)
             before = len(self.all_enablings)
@@ -326,6 +328,13 @@ class Program:
             self.check_not_empty(program)  # after its declarations, as dt_compile
             self.notice_matches(program.source, len(self.all_enablings) - before)
         self.names["DYN"].limit = self.dynamic_variables()
+
+    def bind_strsize(self, strsize: int) -> None:
+        """What cuts strings to strsize at run time (compile.py's CUT), and
+        the subroutines whose results strsize bounds."""
+        self.names["CUT"] = functools.partial(builtins.cut, size=strsize)
+        self.names["SUB_strjoin"] = functools.partial(builtins.strjoin, size=strsize)
+        self.names["SUB_substr"] = functools.partial(builtins.substr, size=strsize)
 
     def dynamic_variables(self) -> int:
         """How many dynamic variables dynvarsize holds: as many chunks as
@@ -504,7 +513,8 @@ class Program:
             return self.make_format(source, text, arg_types, func, node)
 
         return Env(source, self.symbols, self.macro_args, self.options, self.names, make_format,
-                   self.make_aggregation, self.counter, self.destructive, json=self.json)
+                   self.make_aggregation, self.counter, self.destructive, json=self.json,
+                   strsize=self.limits.strsize)
 
     def declare_inline(self, source: Source, item: ast.InlineDecl) -> None:
         t = self.symbols.named(item.type.base, item.type.pointers)
@@ -694,7 +704,7 @@ class Program:
             # No leniency: an integer under %s is D_PRINTF_ARG_TYPE and an extra
             # printf() argument D_PRINTF_ARG_EXTRA, as in Solaris (so the guide's
             # iscsixfer.d and iscsixfersnoop.d fail to compile, as they do there).
-            types = [output_type(t) for t in arg_types]
+            types = [output_type(t, self.limits.strsize) for t in arg_types]
             if func.startswith("printa:"):
                 bound = fmt.bind(types, "printa", aggregation=func.split(":", 1)[1])
             else:
@@ -707,7 +717,7 @@ class Program:
         return bound
 
     def make_aggregation(self, info: AggInfo) -> Any:
-        key_types = [output_type(k) for k in info.keys]
+        key_types = [output_type(k, self.limits.strsize) for k in info.keys]
         record = record_size(info.func, info.params, key_types, self.limits.strsize)
         agg = Aggregation(info.name, info.func, info.params, key_types, varid=info.index,
                           space=self.agg_space, record=record)

@@ -22,6 +22,14 @@ _MACRO = re.compile(r"\$(\$?)([0-9]+|[A-Za-z_][A-Za-z0-9_]*)")
 # the longest operator first (OPERATORS is sorted so)
 _OPERATOR = re.compile("|".join(re.escape(op) for op in OPERATORS))
 _WS = re.compile(r"(?:[ \t\r\f\v\n]+|/\*.*?\*/|//[^\n]*)*", re.S)
+# Operators that change the scanner's state (predicate, clause and probe
+# description boundaries; "/" also starts comments): scan_operator's alone.
+_STATEFUL_OPS = frozenset("/{},;")
+# The common case in one match: spacing, then an identifier or an operator
+# that changes no state (group 1 or 2), else nothing (scan_one decides).
+_PLAIN = re.compile(_WS.pattern + r"(?:([A-Za-z_][A-Za-z0-9_]*)|("
+                    + "|".join(re.escape(op) for op in OPERATORS if op not in _STATEFUL_OPS) + "))?",
+                    re.S)
 _ESCAPES = {
     "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
     "\\": "\\", "'": "'", '"': '"', "?": "?",
@@ -50,24 +58,51 @@ class Lexer:
 
     def tokenize(self) -> list[Token]:
         """Scan the whole source."""
-        if self.text.startswith("#!"):
+        text = self.text
+        if text.startswith("#!"):
             # The interpreter line of an executable script is ignored.
-            newline = self.text.find("\n")
-            self.pos = len(self.text) if newline < 0 else newline
+            newline = text.find("\n")
+            self.pos = len(text) if newline < 0 else newline
+        # Identifiers and plain operators are most of any script: they are
+        # scanned here in one regular-expression match each; everything else
+        # (and identifiers where a probe description may start) by scan_one.
+        plain, tokens, type_names = _PLAIN.match, self.tokens, self.type_names
+        ident_kind, keyword_kind, op_kind = T.IDENT, T.KEYWORD, T.OP
+        end = len(text)
         while True:
-            self.skip_space()
-            if self.pos >= len(self.text):
-                self.emit(T.EOF, "", self.pos, self.pos)
-                return self.tokens
+            match = plain(text, self.pos)
+            word, op = match.group(1, 2)
+            anywhere = self.depth or not self.expect_pspec or self.in_pred  # no probe description here
+            if word is not None and anywhere:
+                start, self.pos = match.start(1), match.end()
+                if word in KEYWORDS:
+                    tokens.append(Token(keyword_kind, word, Span(start, self.pos)))
+                    if not self.depth:
+                        self.expect_pspec = False
+                else:
+                    tokens.append(Token(ident_kind, word, Span(start, self.pos)))
+                    if not self.depth and word in type_names:
+                        self.expect_pspec = False
+                continue
+            if op is not None and anywhere:
+                start, self.pos = match.start(2), match.end()
+                tokens.append(Token(op_kind, op, Span(start, self.pos)))
+                continue
+            self.pos = pos = match.start(1 if word is not None else 2) if word or op else match.end()
+            if pos >= end:
+                self.emit(T.EOF, "", pos, pos)
+                return tokens
+            c = text[pos]
+            if c in _STATEFUL_OPS:
+                if text.startswith("/*", pos):
+                    raise self.fail("end-of-file encountered before matching */", pos, pos + 2)
+                if anywhere:
+                    self.scan_operator(c)
+                    continue
+            elif "0" <= c <= "9":
+                self.scan_number()
+                continue
             self.scan_one()
-
-    def skip_space(self) -> None:
-        while True:
-            match = _WS.match(self.text, self.pos)
-            self.pos = match.end()
-            if self.text.startswith("/*", self.pos):
-                raise self.fail("end-of-file encountered before matching */", self.pos, self.pos + 2)
-            return
 
     def emit(self, kind: T, text: str, start: int, end: int, value: object = None) -> Token:
         token = Token(kind, text, Span(start, end), value)

@@ -75,6 +75,7 @@ FOLDS: dict[str, Callable[[int, int], int]] = {
 
 ASSIGN_OPS = frozenset("= += -= *= /= %= &= |= ^= <<= >>=".split())
 UNARY_OPS = frozenset("- + ! ~ * &".split())
+POSTFIX_OPS = frozenset("[ -> . ++ --".split())
 
 
 class Parser:
@@ -122,8 +123,9 @@ class Parser:
         return self.advance()
 
     def accept_op(self, text: str) -> bool:
-        if self.tok.is_op(text):
-            self.advance()
+        token = self.tokens[self.i]
+        if token.kind is T.OP and token.text == text:
+            self.i += 1  # an operator is never the EOF token
             return True
         return False
 
@@ -535,7 +537,7 @@ class Parser:
 
     def _parse_assignment(self) -> ast.Node:
         left = self.parse_ternary()
-        token = self.tok
+        token = self.tokens[self.i]
         if token.kind is T.OP and token.text in ASSIGN_OPS:
             self.advance()
             value = self.parse_assignment()
@@ -588,7 +590,7 @@ class Parser:
         """Precedence climbing: every binary operator is left-associative."""
         left = self.parse_unary()
         while True:
-            token = self.tok
+            token = self.tokens[self.i]
             if token.kind is not T.OP:
                 return left
             precedence = BINARY_PRECEDENCE.get(token.text)
@@ -603,7 +605,7 @@ class Parser:
         return self.nested(self._parse_unary)
 
     def _parse_unary(self) -> ast.Node:
-        token = self.tok
+        token = self.tokens[self.i]
         if token.kind is T.OP:
             if token.text in ("++", "--"):
                 self.advance()
@@ -619,31 +621,32 @@ class Parser:
                 self.expect_op(")")
                 operand = self.parse_unary()
                 return ast.Cast(token.span.join(operand.span), type_name, operand)
-        if token.is_kw("sizeof"):
-            return self.parse_sizeof()
-        if token.is_kw("offsetof"):  # offsetof ( type , member )
-            self.advance()
-            self.expect_op("(")
-            type_name = self.parse_type()
-            self.expect_op(",")
-            if self.tok.kind is not T.IDENT:
-                raise self.syntax_error()
-            member = self.advance().text
-            self.expect_op(")")
-            return ast.Offsetof(self.span_from(token.span), type_name, member)
-        if token.is_kw("xlate"):
-            self.advance()
-            self.expect_op("<")
-            type_name = self.parse_type()
-            self.expect_op(">")
-            self.expect_op("(")
-            operand = self.parse_expr()
-            self.expect_op(")")
-            return self.parse_postfix(ast.Xlate(self.span_from(token.span), type_name, operand))
-        if token.is_kw("stringof"):
-            self.advance()
-            operand = self.parse_unary()
-            return ast.Stringof(token.span.join(operand.span), operand)
+        elif token.kind is T.KEYWORD:
+            if token.is_kw("sizeof"):
+                return self.parse_sizeof()
+            if token.is_kw("offsetof"):  # offsetof ( type , member )
+                self.advance()
+                self.expect_op("(")
+                type_name = self.parse_type()
+                self.expect_op(",")
+                if self.tok.kind is not T.IDENT:
+                    raise self.syntax_error()
+                member = self.advance().text
+                self.expect_op(")")
+                return ast.Offsetof(self.span_from(token.span), type_name, member)
+            if token.is_kw("xlate"):
+                self.advance()
+                self.expect_op("<")
+                type_name = self.parse_type()
+                self.expect_op(">")
+                self.expect_op("(")
+                operand = self.parse_expr()
+                self.expect_op(")")
+                return self.parse_postfix(ast.Xlate(self.span_from(token.span), type_name, operand))
+            if token.is_kw("stringof"):
+                self.advance()
+                operand = self.parse_unary()
+                return ast.Stringof(token.span.join(operand.span), operand)
         return self.parse_postfix(self.parse_primary())
 
     def is_cast(self) -> bool:
@@ -664,28 +667,28 @@ class Parser:
 
     def parse_postfix(self, expr: ast.Node) -> ast.Node:
         while True:
-            token = self.tok
-            if token.is_op("["):
+            token = self.tokens[self.i]
+            if token.kind is not T.OP or token.text not in POSTFIX_OPS:
+                return expr
+            if token.text == "[":
                 self.advance()
                 indexes = self.parse_arguments("]")
                 if not indexes:
                     raise self.syntax_error(self.tokens[self.i - 1])
                 expr = ast.Index(self.span_from(expr.span), expr, indexes)
-            elif token.is_op("->") or token.is_op("."):
+            elif token.text in ("->", "."):
                 self.advance()
                 name = self.tok
                 if name.kind not in (T.IDENT, T.KEYWORD):
                     raise self.syntax_error()
                 self.advance()
                 expr = ast.Member(expr.span.join(name.span), expr, name.text, token.text == "->")
-            elif token.is_op("++") or token.is_op("--"):
+            else:  # ++ or --
                 self.advance()
                 expr = ast.IncDec(expr.span.join(token.span), token.text, False, expr)
-            else:
-                return expr
 
     def parse_primary(self) -> ast.Node:
-        token = self.tok
+        token = self.tokens[self.i]
         kind = token.kind
         if kind is T.INT:
             self.advance()

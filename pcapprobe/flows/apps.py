@@ -60,7 +60,7 @@ STREAM_APPS: list[AppBinding] = [
 DATAGRAM_APPS: list[DatagramBinding] = [
     DatagramBinding("oncrpc", frozenset({oncrpc.NFS_PORT}), oncrpc.datagram_heuristic,
                     oncrpc.datagram_app),
-    DatagramBinding("roce", frozenset({rdma.ROCE_V2_PORT}), None, rdma.roce_app),
+    DatagramBinding(rdma.ROCE_APP, frozenset({rdma.ROCE_V2_PORT}), None, rdma.roce_app),
 ]
 
 # Protocols over RDMA connections, recognised by the CM REQ's private data.

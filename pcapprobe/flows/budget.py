@@ -4,8 +4,9 @@ A capture's size does not bound what the tables of a run hold: a SYN scan
 opens a connection per packet, a one-sided mirror leaves every iSCSI task and
 RPC call unanswered, LOOKUP replies name new file handles forever.  Every
 table whose entries come from the traffic (TCP connections, in Python and in
-the C tracker; iSCSI tasks; NFS-over-UDP callers; the file-handle path map;
-IP fragments) charges the run's one ``StateBudget`` an estimated cost per
+the C tracker, and their endpoints in time-wait; iSCSI sessions and tasks; RPC calls
+awaiting their reply; open FC exchanges; NFS-over-UDP callers; the
+file-handle path map; IP fragments) charges the run's one ``StateBudget`` an estimated cost per
 entry, and the reassemblers' held bytes have a share of it (a
 ``reassembly.Budget``, which gives up a hole as a gap when full).
 

@@ -8,8 +8,8 @@ order), then feed the payload to the bound application.  Perspective is
 with ``--local all`` both hosts of a connection have endpoints with their own
 ``cs_cid``.  The D thread of a firing is the endpoint's connection.
 
-A run that tracks endpoints and in which no application can bind (every run
-of the tcp scripts) has all of this done in C by ``TcpTracker``
+A run in which no application can bind (every run of the tcp, ip and udp
+scripts) has all of this done in C by ``TcpTracker``
 (pcapprobe/cext/track.c), fed by the record scanner and by ``on_packet``.
 """
 
@@ -23,9 +23,11 @@ from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.tcp import TcpOptions, TcpSegment
 from pcapprobe._fastpath import FlowIndex, TcpTracker
 from pcapprobe.flows import apps
-from pcapprobe.flows.connection import NS, Connection, ConnectionTable, Entry
+from pcapprobe.flows.budget import IDLE, Age, StateBudget
+from pcapprobe.flows.connection import (
+    CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, NS, SWEEP_EVERY_NS, Connection, ConnectionTable, Entry,
+)
 from pcapprobe.flows.endpoint import Endpoint, Firing
-from pcapprobe.probes import catalog
 from pcapprobe.probes.constants import TH_ACK, TH_FIN, TH_RST, TH_SYN
 from pcapprobe.probes.translators.tcp import (
     PKTINFO, TCPLSINFO, CsInfo, IpInfo, TcpInfo, TcpsInfo, estimates_read,
@@ -35,6 +37,11 @@ if TYPE_CHECKING:
     from pcapprobe.pipeline import Fire, IpPacket, RunContext
 
 TIME_WAIT_NS = 60 * NS  # Solaris tcp_time_wait_interval (60000 ms)
+# What an endpoint in time-wait is charged to the state budget (bytes): the
+# Endpoint object (384) and its queue slot.  While its connection is still in
+# the table this counts the endpoint a second time; once the budget evicted
+# the connection, only the queue holds it (cext/track.c TW_COST).
+TIME_WAIT_COST = 400
 
 _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 _NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carries
@@ -42,6 +49,44 @@ _NO_OPTIONS = TcpOptions()  # shared, never modified: what a 20-byte header carr
 # Whether runs without applications track endpoints in C (TcpTracker); the
 # tests turn it off to compare with the Python layer.
 TRACKER = True
+
+
+class TimeWait:
+    """The Python layer's time-wait queue (endpoints in the order they
+    entered time-wait) as an ``AgedTable`` of the run's state budget.  An
+    evicted endpoint leaves time-wait firing nothing, as an evicted
+    connection ends."""
+
+    evicts = "tcp time-wait endpoints"
+
+    def __init__(self, queue: deque[Endpoint], budget: StateBudget) -> None:
+        self.queue, self.budget = queue, budget
+
+    def oldest(self) -> Age | None:
+        queue = self.queue
+        return (IDLE, queue[0].tw_expiry - TIME_WAIT_NS) if queue else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        queue = self.queue
+        entries = 0
+        while queue and entries * TIME_WAIT_COST < nbytes:
+            if entries and (IDLE, queue[0].tw_expiry - TIME_WAIT_NS) > upto:
+                break
+            queue.popleft()
+            entries += 1
+        self.budget.release(entries * TIME_WAIT_COST)
+        return entries, entries * TIME_WAIT_COST
+
+
+class TrackerTimeWait:
+    """The C tracker's time-wait queue as an ``AgedTable`` (cext/track.c
+    ``tw_oldest``/``tw_evict``, which release through the tracker's charges)."""
+
+    evicts = TimeWait.evicts
+
+    def __init__(self, tracker: TcpTracker) -> None:
+        self.oldest = tracker.tw_oldest
+        self.evict = tracker.tw_evict
 
 
 def is_loopback(local: str, remote: str) -> bool:
@@ -76,7 +121,8 @@ class TcpLayer:
         self.table = ConnectionTable(self._evicted, ctx.budget)
         self.flows = self.table.flows
         self.queues = self.table.queues
-        self.tracker = self._tracker() if self.tracking and in_c else None
+        # Without applications the connections are C's, endpoints or not
+        self.tracker = self._tracker() if in_c else None
         # Connections without endpoints have their plain data segments taken
         # by the scanner (pcapprobe/cext/scan.c) once an application is bound;
         # with the tracker, it takes every segment it can decode.
@@ -87,6 +133,10 @@ class TcpLayer:
             self.index.deadline = self.table.next_sweep
         self.budget = ctx.budget.reassembly
         self.time_wait: deque[Endpoint] = deque()
+        # Time-wait lasts a minute of capture time: closing connections at a
+        # high rate (the budget evicting them meanwhile) would fill the queue.
+        ctx.budget.register(TrackerTimeWait(self.tracker) if self.tracker is not None
+                            else TimeWait(self.time_wait, ctx.budget))
         # The earliest of the time-wait and sweep deadlines: one test a packet.
         self.next_clock = 0
         self.next_cid = 1
@@ -99,8 +149,9 @@ class TcpLayer:
         of every stream binding, enabled or not (as ``_guess_roles``)."""
         ports = frozenset().union(*(binding.ports for binding in apps.STREAM_APPS))
         local = self.ctx.local
+        timeouts = (TIME_WAIT_NS, CLOSED_LINGER_NS, IDLE_TIMEOUT_NS, SWEEP_EVERY_NS)
         tracker = TcpTracker(self.fire, local.all, local.addrs, ports, self.report,
-                             self.counts, TcpInfo, IpInfo, self.ctx.budget)
+                             self.counts, TcpInfo, IpInfo, timeouts, self.ctx.budget)
         self.ctx.budget.register(tracker)
         return tracker
 
@@ -259,12 +310,16 @@ class TcpLayer:
         if not self.time_wait and expiry < self.next_clock:
             self.next_clock = expiry  # the new head of the queue
         self.time_wait.append(endpoint)
+        self.ctx.budget.charge(TIME_WAIT_COST)
 
     def _expire(self, now: int) -> None:
         queue = self.time_wait
+        expired = 0
         while queue and queue[0].tw_expiry <= now:
             endpoint = queue.popleft()
+            expired += 1
             endpoint.expire_time_wait(endpoint.tw_expiry)
+        self.ctx.budget.release(expired * TIME_WAIT_COST)
 
     def _options(self, seg: TcpSegment) -> TcpOptions:
         """Options of the segment being processed, parsed once however many
@@ -303,12 +358,7 @@ class TcpLayer:
 def _handler(ctx: RunContext, name: str, native: bool) -> Fire | None:
     """The sink's handler of tcp probe ``name``; with ``native``, the clauses
     compiled to a NativeProbe (run in C) when the sink has them."""
-    fire = ctx.handler("tcp", name)
-    native_handler = getattr(ctx.sink, "native_handler", None)
-    if fire is None or not native or native_handler is None:
-        return fire
-    probe = native_handler(catalog.PROVIDERS["tcp"][name])
-    return fire if probe is None else probe
+    return ctx.native_handler("tcp", name) if native else ctx.handler("tcp", name)
 
 
 def _guess_roles(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int],

@@ -3,12 +3,18 @@
 Fires ``udp:::send`` at a local source and ``udp:::receive`` at a local
 destination (both with ``--local all``), once per reassembled datagram, then
 hands the payload to the application bound in ``flows/apps.DATAGRAM_APPS``.
+
+When no application can bind (nothing beyond ip, tcp and udp listens) and the
+enabled udp probes all compile to NativeProbes, ``native`` is a UdpProbes
+(cext/ip.c): the record scanner fires them for the datagrams it takes, and
+only the others come here.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pcapprobe._fastpath import NativeProbe, UdpProbes
 from pcapprobe.dissectors import udp as udp_dissector
 from pcapprobe.flows import apps
 from pcapprobe.probes.translators.tcp import PKTINFO, IpInfo
@@ -25,13 +31,24 @@ class UdpLayer:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.is_local = ctx.local.is_local
-        self.send = ctx.handler("udp", "send")
-        self.receive = ctx.handler("udp", "receive")
+        self.send = ctx.native_handler("udp", "send")
+        self.receive = ctx.native_handler("udp", "receive")
         self.counts = ctx.report.layer("udp")
         self.apps: dict[str, DatagramApp | None] = {}
         # Bindings not yet declined: once every app has declined (nothing
         # listens to them) datagrams are no longer matched at all.
         self.undeclined = len(apps.DATAGRAM_APPS)
+        self.native = self._native(ctx)
+
+    def _native(self, ctx: RunContext) -> UdpProbes | None:
+        """The probes as the C path fires them, when that is all a datagram
+        does: every datagram application fires probes of other providers."""
+        handlers = (self.send, self.receive)
+        if ctx.listens_beyond(("ip", "tcp", "udp")) \
+                or not any(isinstance(h, NativeProbe) for h in handlers) \
+                or not all(h is None or isinstance(h, NativeProbe) for h in handlers):
+            return None
+        return UdpProbes(self.send, self.receive, ctx.local.all, ctx.local.addrs)
 
     def on_packet(self, pkt: IpPacket) -> None:
         dgram = udp_dissector.decode(pkt.payload)

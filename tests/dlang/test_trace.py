@@ -79,7 +79,7 @@ def test_unprintable_string_is_a_hex_dump() -> None:
 
 def test_string_bytes_pads_and_truncates() -> None:
     assert string_bytes("abc", 6) == b"abc\0\0\0"
-    assert string_bytes("abcdefgh", 4) == b"abc\0"
+    assert string_bytes("abcdefgh", 4) == b"abcd"  # a full record has no NUL (dtrace_probe)
     assert string_bytes("\xe9", 3) == b"\xc3\xa9\0"  # é as UTF-8, as the wire had it
     assert string_bytes("\udce9", 3) == b"\xe9\0\0"  # a wire byte that was not UTF-8
 

@@ -19,6 +19,8 @@ from pcapprobe.flows import tcp as tcp_layer
 from pcapprobe.flows.budget import EMBRYONIC, IDLE, LOW_WATER, StateBudget, parse_size
 from pcapprobe.flows.ipfrag import DATAGRAM_COST, PIECE_COST, Reassembler
 from pcapprobe.probes.translators.nfsv3 import NAME_COST, UNKNOWN_PATH, PathMap
+from pcapprobe.probes.translators.fc import EXCHANGE_COST
+from pcapprobe.probes.translators.oncrpc import PENDING_CALL_COST
 
 SERVER = hostile.SERVER
 
@@ -86,9 +88,11 @@ def captures(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("hostile")
     paths = {}
     for kind, count in (("scan", 12_000), ("iscsi", 6_000), ("udp", 12_000),
-                        ("names", 12_000), ("open", 9_000)):
+                        ("names", 12_000), ("open", 9_000), ("nfs", 6_000), ("nfs-4x", 24_000),
+                        ("closing", 24_000), ("fcp", 6_000), ("fcp-4x", 24_000),
+                        ("logins", 12_000)):
         paths[kind] = out / f"{kind}.pcap"
-        hostile.write(paths[kind], hostile.packets(count, (kind,)))
+        hostile.write(paths[kind], hostile.packets(count, (kind.split("-")[0],)))
     return paths
 
 
@@ -111,6 +115,10 @@ def evictions(err: str) -> dict[str, int]:
     ("iscsi", "iscsi:::", "iscsi tasks"),
     ("udp", "nfsv3:::", "nfs/udp clients"),
     ("names", "nfsv3:::", "nfs file handle paths"),
+    ("nfs", "nfsv3:::", "rpc calls awaiting a reply"),
+    ("logins", "iscsi:::", "iscsi sessions"),
+    ("closing", "tcp:::", "tcp time-wait endpoints"),  # the C tracker
+    ("closing", "tcp:::,nfsv3:::,iscsi:::", "tcp time-wait endpoints"),  # the Python layer
 ])
 def test_each_table_is_evicted_and_reported(captures, kind, probes, table):
     status, out, err = run(str(captures[kind]), "--local", SERVER, "--state-size", "1m", "-q",
@@ -119,9 +127,55 @@ def test_each_table_is_evicted_and_reported(captures, kind, probes, table):
     counted = evictions(err)
     assert counted.get(table, 0) > 0, err
     notices = [line for line in err.splitlines() if "--state-size" in line]
-    assert notices == [f"pcapprobe: protocol state reached --state-size 1m: evicted the "
-                       f"longest idle: {counted[table]} {table}"]
+    # the notice names every table that evicted (closing connections: their
+    # time-wait endpoints and the connections), as --stats counts them
+    prefix = "pcapprobe: protocol state reached --state-size 1m: evicted the longest idle: "
+    assert len(notices) == 1 and notices[0].startswith(prefix), err
+    assert set(notices[0][len(prefix):].split(", ")) == {f"{n} {name}" for name, n in counted.items()}
     assert int(out.split()[-1]) > 0  # processing went on
+
+
+def stat(err: str, layer: str, name: str) -> int:
+    """One counter of --stats."""
+    lines = err.splitlines()
+    start = lines.index(f"{layer}:") + 1
+    for line in lines[start:]:
+        if not line.startswith("  "):
+            break
+        if line.startswith(f"  {name}: "):
+            return int(line.rpartition(": ")[2])
+    raise AssertionError(f"no {layer} {name!r} in {err}")
+
+
+def test_unanswered_rpc_calls_stay_within_the_budget_however_many(captures):
+    """One-sided NFS: 6,000 then 24,000 calls never answered; the table
+    holds the same bounded number at the end of both."""
+    held = []
+    for kind in ("nfs", "nfs-4x"):
+        status, _, err = run(str(captures[kind]), "--local", SERVER, "--state-size", "1m",
+                             "-q", "--stats", "-n", "nfsv3::: { @ = count(); }")
+        assert status == 0, err
+        held.append(stat(err, "rpc", "calls awaiting a reply"))
+    budget = StateBudget(parse_size("1m"))
+    assert all(0 < n <= budget.limit // PENDING_CALL_COST for n in held)
+    assert held[1] <= held[0] * 1.1  # flat: four times the calls, no more held
+
+
+def test_open_fc_exchanges_stay_within_the_budget_however_many(captures):
+    """FCP commands never answered: evicted the longest open first, and four
+    times the commands leave no more open."""
+    held = []
+    for kind in ("fcp", "fcp-4x"):
+        status, out, err = run(str(captures[kind]), "--local", "all", "--state-size", "1m", "-q",
+                               "--stats", "-n", "fc:::scsi-command { @ = count(); }")
+        assert status == 0, err
+        assert evictions(err).get("fc exchanges", 0) > 0, err
+        assert int(out.split()[-1]) == {"fcp": 6_000, "fcp-4x": 24_000}[kind]  # each one fired
+        held.append(evictions(err)["fc exchanges"])
+    opened = (6_000, 24_000)
+    still_open = [n - evicted for n, evicted in zip(opened, held)]
+    assert all(0 < n <= StateBudget(parse_size("1m")).limit // EXCHANGE_COST for n in still_open)
+    assert still_open[1] <= still_open[0] * 1.1
 
 
 def test_a_default_budget_evicts_nothing_from_small_captures(captures):

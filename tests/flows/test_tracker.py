@@ -441,7 +441,7 @@ def test_a_trackers_endpoints_are_not_driven_from_python() -> None:
                   TCPLSINFO, CsInfo)
     report = Report(io.StringIO())
     tracker = tcp.TcpTracker(fire, True, frozenset(), frozenset(), report, report.layer("tcp"),
-                             TcpInfo, IpInfo)
+                             TcpInfo, IpInfo, (tcp.TIME_WAIT_NS, 0, 0, 0))
     endpoint = Endpoint(fire, 1, "10.0.0.1", 1, "10.0.0.2", 2, False, False, False)
     syn = gen.tcp(1, 2, 100, 0, gen.TCP_SYN)
     with pytest.raises(ValueError, match="TcpTracker"):

@@ -71,6 +71,7 @@ from pcapprobe.dlang.diagnostics import (
     error,
 )
 from pcapprobe.dlang.passes import speculation
+from pcapprobe.dlang.runtime import builtins
 from pcapprobe.dlang.passes.semantic import (
     BUILTIN_ARRAYS,
     BUILTIN_VARIABLES,
@@ -242,6 +243,7 @@ class Env:
     counter: list[int] = field(default_factory=lambda: [0])
     destructive: list[str] = field(default_factory=list)  # destructive actions used
     json: bool = False  # --format json: printf and trace write jsonfmt records
+    strsize: int = options_lib.DEFAULTS["strsize"]  # strings are cut to this many bytes
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -822,7 +824,13 @@ class ClauseCompiler:
         return repr(const_wrap(node.value, t)), t
 
     def x_StrLit(self, node: ast.StrLit) -> tuple[str, ty.DType]:
-        return repr(node.value), ty.STRING
+        return repr(builtins.cut(node.value, self.env.strsize)), ty.STRING
+
+    def cut(self, code: str) -> str:
+        """Code reading a string from outside D (a probe argument) as DTrace
+        loads it, cut to strsize bytes: a short one is kept without a call."""
+        temp = self.temp()
+        return f"({temp} if len({temp} := {code}) <= {builtins.cut_limit(self.env.strsize)} else CUT({temp}))"
 
     def x_MacroArg(self, node: ast.MacroArg) -> tuple[str, ty.DType]:
         name = node.name
@@ -839,7 +847,7 @@ class ClauseCompiler:
         else:
             value = "0"  # $pid, $target, $uid...: no process exists on a capture
         if node.as_string:
-            return repr(value or ""), ty.STRING
+            return repr(builtins.cut(value or "", self.env.strsize)), ty.STRING
         if value is None:
             return "0", ty.INT
         try:
@@ -1001,6 +1009,8 @@ class ClauseCompiler:
             self.members.setdefault(n, set())
         else:
             self.members[n] = None  # used whole: any member may be read
+        if t.is_string:
+            return self.cut(f"args[{n}]"), t
         return f"args[{n}]", t
 
     def probe_name(self) -> str:
@@ -1136,7 +1146,10 @@ class ClauseCompiler:
             # the providers' arguments are translated (ip.d, tcp.d, ...): a
             # member no translator defines is D_XLATE_NOCONV
             raise self.fail(D_XLATE_NOCONV, f"translator does not define conversion for member: {node.name}", node)
-        return member_code(code, node.name), ty.from_ctype(member.ctype)
+        t = ty.from_ctype(member.ctype)
+        if t.is_string:
+            return self.cut(member_code(code, node.name)), t
+        return member_code(code, node.name), t
 
     def record_member(self, t: ty.DType, node: ast.Member) -> tuple[ty.DType, int, int]:
         """(type, offset, size) of a member of a program-declared struct or union."""
@@ -1284,7 +1297,7 @@ class ClauseCompiler:
             size = t.size or 8
             return size, size
         if t.is_string:
-            return options_lib.Limits.of(self.env.options).strsize, 1  # a string is strsize bytes
+            return self.env.strsize, 1  # a string is strsize bytes
         record = self.sym.records.get(t.struct or "") if t.kind == "struct" else None
         if record is not None:
             return record.size, record.align

@@ -20,7 +20,8 @@ from pcapprobe._fastpath import NATIVE_MEMBERS, NativeProbe
 from pcapprobe.dlang import ast
 from pcapprobe.dlang import types as ty
 from pcapprobe.dlang.passes.compile import AGG_ARITY, ClauseCompiler, const_wrap
-from pcapprobe.dlang.passes.semantic import BUILTIN_VARIABLES
+from pcapprobe.dlang.passes.semantic import BUILTIN_ARRAYS, BUILTIN_VARIABLES
+from pcapprobe.dlang.runtime.builtins import cut
 from pcapprobe.probes import catalog
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ Tree = tuple[Any, ...]
 # The Python %-pattern of a BoundFormat (printf._python_spec): conversions
 # have flags, a width, a precision and no length modifier.
 _PATTERN = re.compile(r"%%|%([-0+ #]*)(\d*)(?:\.(\d+))?([sdxXo])")
+
+
+# The native members' strings are addresses: at most an IPv6 address with an
+# IPv4 tail (INET6_ADDRSTRLEN - 1 characters), never cut unless strsize is
+# smaller, when the probe keeps its Python handler (which cuts).
+LONGEST_MEMBER_STRING = 45
 
 
 class Decline(Exception):
@@ -131,6 +138,11 @@ class ClauseTranslator:
             if (isinstance(expr, ast.Assign) and isinstance(expr.target, ast.VarRef)
                     and expr.target.scope == "this"):
                 return self.assign_this(action, expr)
+            if (isinstance(expr, ast.Assign) and isinstance(expr.target, ast.Ident)
+                    and expr.target.name in self.sym.globals):
+                return self.assign_global(action, expr)
+            if isinstance(expr, ast.Assign) and isinstance(expr.target, ast.Index):
+                return self.assign_element(action, expr)
         raise Decline(type(node).__name__)
 
     def assign_this(self, action: int, node: ast.Assign) -> Tree:
@@ -138,15 +150,75 @@ class ClauseTranslator:
         value, vt = self.expr(node.value)
         name = node.target.name  # type: ignore[attr-defined]
         t = self.sym.this_vars[name]
+        slot = self.this_slot(name)
+        if t.is_string and vt.is_string and node.op == "=":
+            return ("sthis", action, slot, value)
         if t.kind != "int" or vt.kind not in ("int", "null"):
             raise Decline("this-> of a non-integer type")
-        slot = self.this_slot(name)
-        if node.op != "=":
-            op = node.op[:-1]
+        return ("this", action, slot, self.assigned(node.op, ("this", slot), t, value, vt))
+
+    def assign_global(self, action: int, node: ast.Assign) -> Tree:
+        """compile.assign of ``name = value`` (or ``op=``) to an integer global."""
+        value, vt = self.expr(node.value)
+        name = node.target.name  # type: ignore[attr-defined]
+        t = self.sym.globals[name]
+        if t.kind != "int" or vt.kind not in ("int", "null"):
+            raise Decline("global of a non-integer type")
+        value = self.assigned(node.op, ("global", name), t, value, vt)
+        return ("global", action, name, int(t.signed), value)
+
+    def assign_element(self, action: int, node: ast.Assign) -> Tree:
+        """compile.assign of ``name[key] = value`` (or ``op=``), a statement,
+        to an integer associative array with one key."""
+        target = node.target
+        assert isinstance(target, ast.Index)
+        value, vt = self.expr(node.value)
+        data, key, t = self.element(target)
+        if vt.kind not in ("int", "null"):
+            raise Decline("array element of a non-integer type")
+        value = self.assigned(node.op, ("aget", data, key[0], key[1]), t, value, vt)
+        return ("aset", action, data, key, int(t.signed), value)
+
+    def element(self, node: ast.Index) -> tuple[Any, tuple[str, Tree], ty.DType]:
+        """The dict, key and value type of an element of an integer global
+        associative array with one key (compile.array_key)."""
+        base = node.base
+        if not isinstance(base, ast.Ident) or base.name == "args" or len(node.indexes) != 1:
+            raise Decline("element of something other than a one-key array")
+        info = self.sym.arrays.get(base.name)
+        if info is None or info.bound is not None or len(info.keys) != 1 \
+                or info.value.kind != "int":
+            raise Decline(f"array {base.name}")
+        tree, t = self.expr(node.indexes[0])
+        kt = info.keys[0]
+        if kt.kind == "int" and t.kind in ("int", "null"):
+            key = (_kind(kt), _convert(tree, t, kt))
+        elif kt.is_string and t.is_string:
+            key = ("s", tree)
+        else:
+            raise Decline("array key")
+        return self.names(f"A_{base.name}"), key, info.value
+
+    def x_Index(self, node: ast.Index) -> tuple[Tree, ty.DType]:
+        base = node.base
+        if isinstance(base, ast.Ident) and base.name in BUILTIN_ARRAYS \
+                and base.name not in self.sym.arrays and len(node.indexes) == 1:
+            key_t, value_t, table, default = BUILTIN_ARRAYS[base.name]
+            tree, t = self.expr(node.indexes[0])
+            if t.kind not in ("int", "null") or not value_t.is_string:
+                raise Decline("builtin array")
+            return ("table", table, _convert(tree, t, key_t), ("str", default)), value_t
+        data, key, t = self.element(node)
+        return ("aget", data, key[0], key[1]), t
+
+    def assigned(self, op: str, current: Tree, t: ty.DType, value: Tree, vt: ty.DType) -> Tree:
+        """The value an integer variable of type ``t`` holds after ``op``
+        (``=`` or a compound assignment) with ``value``."""
+        if op != "=":
             rt = ty.arithmetic(t, vt if vt.kind == "int" else ty.LONG)
-            a, b = _convert(("this", slot), t, rt), _convert(value, vt, rt)
-            value, vt = _wrap(self.combined(op, rt, a, b), t), t
-        return ("this", action, slot, _convert(value, vt, t))
+            a, b = _convert(current, t, rt), _convert(value, vt, rt)
+            value, vt = _wrap(self.combined(op[:-1], rt, a, b), t), t
+        return _convert(value, vt, t)
 
     @staticmethod
     def combined(op: str, rt: ty.DType, a: Tree, b: Tree) -> Tree:
@@ -258,7 +330,7 @@ class ClauseTranslator:
         return ("int", const_wrap(node.value, t)), t
 
     def x_StrLit(self, node: ast.StrLit) -> tuple[Tree, ty.DType]:
-        return ("str", node.value), ty.STRING
+        return ("str", cut(node.value, self.py.env.strsize)), ty.STRING
 
     def x_MacroArg(self, node: ast.MacroArg) -> tuple[Tree, ty.DType]:
         code, t = self.py.x_MacroArg(node)
@@ -285,6 +357,9 @@ class ClauseTranslator:
             raise Decline(f"inline {name}")
         if name in BUILTIN_VARIABLES:
             return self.builtin(name), BUILTIN_VARIABLES[name]
+        t = self.sym.globals.get(name)
+        if t is not None and t.kind == "int":
+            return ("global", name), t
         raise Decline(f"identifier {name}")
 
     def builtin(self, name: str) -> Tree:
@@ -299,7 +374,7 @@ class ClauseTranslator:
                    "probefunc": probe.function, "probename": probe.name,
                    "execname": "sched", "zonename": "global"}
         if name in strings:
-            return ("str", strings[name])
+            return ("str", cut(strings[name], self.py.env.strsize))
         if name == "epid":
             return ("int", self.enabling.epid)
         if name == "id":
@@ -312,6 +387,8 @@ class ClauseTranslator:
         if node.scope != "this":
             raise Decline("self->")
         t = self.sym.this_vars.setdefault(node.name, ty.INT)
+        if t.is_string:
+            return ("sthis", self.this_slot(node.name)), t
         if t.kind != "int":
             raise Decline("this-> of a non-integer type")
         return ("this", self.this_slot(node.name)), t
@@ -331,6 +408,8 @@ class ClauseTranslator:
         t = ty.from_ctype(member.ctype)
         if not (t.is_string or (t.kind == "int" and t.size in (1, 2, 4, 8))):
             raise Decline(f"member {node.name} of type {t}")
+        if t.is_string and self.py.env.strsize < LONGEST_MEMBER_STRING:
+            raise Decline(f"member {node.name} may be longer than strsize: compile.py cuts it")
         return ("member", n, struct, node.name, _kind(t)), t
 
     def x_Unary(self, node: ast.Unary) -> tuple[Tree, ty.DType]:

@@ -849,10 +849,49 @@ class Aggregation:
             return AggDatum(self.kind, self.kind.zero(), 1)
         return AggDatum(self.kind, state, self.normal)
 
+    def merge(self, data: dict[tuple[Any, ...], Any]) -> None:
+        """Add the ``data`` of this aggregation from a run over other firings
+        (``MERGE``); a key new here takes its record's space."""
+        merge = MERGE[self.func]
+        mine = self.data
+        for key, state in data.items():
+            old = mine.get(key)
+            if old is None:
+                if self.space is not None:
+                    self.space.left -= self.record
+                mine[key] = merge(self.kind.zero(), state) if isinstance(state, (list, dict)) \
+                    else state
+            else:
+                mine[key] = merge(old, state)
+
     def snapshot(self) -> dict[tuple[Any, ...], Any]:
         """Plain data: key -> value (avg: the average; histograms: bin -> count)."""
         snap = self.kind.snapshot
         return {key: snap(state) for key, state in self.data.items()}
+
+
+def _merge_rows(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    row = dict(a)
+    for index, count in b.items():
+        row[index] = row.get(index, 0) + count
+    return row
+
+
+# How two states of one key add up (runs over parts of the same firings:
+# pcapprobe/scale): sums and counts add, extremes compare, avg's [n, sum] and
+# stddev's [n, sum, sum of squares] add member by member, histograms bucket
+# by bucket.  Sums stay unbounded, so the 64-bit wrap on reading is the same.
+MERGE: dict[str, Callable[[Any, Any], Any]] = {
+    "count": int.__add__,
+    "sum": int.__add__,
+    "min": min,
+    "max": max,
+    "avg": lambda a, b: [x + y for x, y in zip(a, b)],
+    "stddev": lambda a, b: [x + y for x, y in zip(a, b)],
+    "quantize": _merge_rows,
+    "lquantize": _merge_rows,
+    "llquantize": _merge_rows,
+}
 
 
 class AggDatum:

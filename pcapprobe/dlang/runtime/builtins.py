@@ -12,27 +12,53 @@ import posixpath
 import random
 
 from pcapprobe.dlang.runtime.context import DFault
+from pcapprobe.dlang.runtime.trace import utf8_bytes
 
-STRSIZE = 256  # default strsize option: strings are truncated to 255 bytes
 AF_INET = 2
 AF_INET6 = 26  # Solaris's value
+
+
+def cut(s: str, size: int) -> str:
+    """A string as DTrace holds it: its first ``size`` (strsize) bytes.
+
+    Every string DTrace stores or produces lives in a strsize-byte buffer
+    (dtrace_strcpy copies up to that many bytes, the NUL only when there is
+    room), so a probe argument, a literal or a variable longer than that is
+    seen, compared, stored and printed as its first strsize bytes.  A cut
+    inside a UTF-8 sequence keeps the bytes before it (surrogateescape), as
+    the buffer does."""
+    if s.isascii():
+        return s[:size]
+    raw = utf8_bytes(s)
+    return s if len(raw) <= size else raw[:size].decode("utf-8", "surrogateescape")
+
+
+def cut_limit(size: int) -> int:
+    """The longest string that never needs ``cut`` to ``size`` bytes without
+    looking at it: a character takes at most 4 bytes of UTF-8."""
+    return size // 4
 
 
 def strlen(s: str) -> int:
     return len(s)
 
 
-def strjoin(a: str, b: str) -> str:
-    return (a + b)[: STRSIZE - 1]
+def strjoin(a: str, b: str, size: int) -> str:
+    """DIF_SUBR_STRJOIN: the two strings and their NUL must fit strsize
+    bytes of scratch, else the clause faults."""
+    joined = a + b
+    if (len(joined) if joined.isascii() else len(utf8_bytes(joined))) >= size:
+        raise DFault("out of scratch space")
+    return joined
 
 
-def substr(s: str, index: int, length: int | None = None) -> str:
+def substr(s: str, index: int, length: int | None = None, *, size: int) -> str:
     """dtrace_dif_subr DIF_SUBR_SUBSTR, step for step: a negative index counts
     from the end (a start before the string eats into the count), a negative
     count leaves that many characters off the end; no count means strsize."""
     size = len(s)
     index = _int64(index)
-    remaining = STRSIZE if length is None else _int64(length)
+    remaining = size if length is None else _int64(length)
     if index < 0:
         index += size
         if index < 0 and index + remaining > 0:
@@ -42,8 +68,8 @@ def substr(s: str, index: int, length: int | None = None) -> str:
         remaining = 0
     elif remaining < 0:
         remaining += size - index
-    elif index + remaining > STRSIZE:
-        remaining = STRSIZE - index
+    elif index + remaining > size:
+        remaining = size - index
     return s[index:index + remaining] if remaining > 0 else ""
 
 

@@ -42,11 +42,11 @@ def string_bytes(text: str, size: int) -> bytes:
 
     The bytes are the string's UTF-8, as they were on the wire: wire bytes
     that are not UTF-8 were decoded with surrogateescape (U+DC80-U+DCFF) and
-    go back to the original byte (``utf8_bytes``).  Strings are cut at
-    ``size - 1`` bytes as strsize cuts them.
+    go back to the original byte (``utf8_bytes``).  A string of ``size``
+    bytes (strsize: longer ones were cut where they were loaded) fills the
+    record without a NUL, as dtrace_probe stores it.
     """
-    raw = utf8_bytes(text)
-    raw = raw[: max(size - 1, 0)]
+    raw = utf8_bytes(text)[:size]
     return raw + b"\0" * (size - len(raw))
 
 

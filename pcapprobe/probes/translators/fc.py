@@ -35,12 +35,14 @@ A reply whose request was not captured fires nothing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from pcapprobe.dissectors import fc, fcct, fcels, fcip, fcoe, fcp, scsi
 from pcapprobe.dissectors._reader import DissectError
 from pcapprobe.dissectors.fc import FcFrame, SequenceBuffer, is_well_known
+from pcapprobe.flows.budget import IDLE, Age
 from pcapprobe.probes.translators import io as io_translator
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_fc_ports
 
@@ -57,7 +59,11 @@ UNKNOWN = "<unknown>"
 DB_DIRECTION_TO_RPORT = 0x0001  # read data, to the initiator
 DB_DIRECTION_FROM_RPORT = 0x0002  # write data, from the initiator
 
-MAX_EXCHANGES = 65536  # open exchanges kept; the oldest goes first
+# What an open exchange costs (bytes): the Exchange, its FCP task and firing
+# arguments, its table slot: peak RSS grows 770 bytes an exchange on
+# fixtures/gen/hostile.py's 'fcp' kind.  The open exchanges are charged to
+# the run's state budget, the longest open evicted first.
+EXCHANGE_COST = 770
 MAX_PORTS = 65536
 AUTO_MAX_FRAMES = 10_000  # --local auto: the FC frames held back while choosing
 AUTO_MAX_NS = 5_000_000_000
@@ -170,10 +176,11 @@ class Exchange:
     request said, and the sequence being reassembled."""
 
     __slots__ = ("key", "originator", "responder", "opcode", "request", "task", "sequence",
-                 "local", "task_args")
+                 "local", "task_args", "opened")
 
-    def __init__(self, key: int, originator: Port, responder: Port) -> None:
+    def __init__(self, key: int, originator: Port, responder: Port, opened: int = 0) -> None:
         self.key = key
+        self.opened = opened  # capture time of its first frame: its age in the budget
         self.originator = originator
         self.responder = responder
         self.opcode = 0  # ELS command code or CT command code
@@ -279,7 +286,11 @@ class FcProvider:
         self.ports: dict[int, Port] = {}
         self.by_wwpn: dict[str, Port] = {}
         self.node_names: dict[str, str] = {}  # WWNN -> symbolic node name
-        self.exchanges: dict[int, Exchange] = {}
+        # open exchanges, the longest open first (an AgedTable of the budget)
+        self.exchanges: OrderedDict[int, Exchange] = OrderedDict()
+        self.budget = ctx.budget
+        ctx.budget.register(self)
+        self.now = 0  # capture time of the frame being handled
         self.nexuses: dict[tuple[int, int], Nexus] = {}
         self.counts = ctx.report.layer("fc")
         self.frames = 0
@@ -357,6 +368,7 @@ class FcProvider:
             self._hold(self.on_frame, (frame, ts, pframe), ts)
             return
         self.frames += 1
+        self.now = ts
         r_ctl = frame.r_ctl
         if frame.type == fc.TYPE_FCP and r_ctl < 0x10:
             if r_ctl == _FCP_DATA:
@@ -462,12 +474,9 @@ class FcProvider:
     def _open_exchange(self, s_id: int, d_id: int, ox_id: int) -> Exchange:
         key = _key(s_id, d_id, ox_id)
         exchanges = self.exchanges
-        if key in exchanges:
-            del exchanges[key]  # a reused OX_ID: the old exchange is over
-        elif len(exchanges) >= MAX_EXCHANGES:
-            del exchanges[next(iter(exchanges))]
-            self.counts["exchanges evicted"] += 1
-        exchange = exchanges[key] = Exchange(key, self.port(s_id), self.port(d_id))
+        if exchanges.pop(key, None) is None:  # else a reused OX_ID: the old exchange is over
+            self.budget.charge(EXCHANGE_COST)
+        exchange = exchanges[key] = Exchange(key, self.port(s_id), self.port(d_id), self.now)
         return exchange
 
     def _find(self, frame: FcFrame) -> Exchange | None:
@@ -485,7 +494,29 @@ class FcProvider:
         return exchanges.get(_key(s_id, d_id, ox_id))
 
     def _close(self, exchange: Exchange) -> None:
-        self.exchanges.pop(exchange.key, None)
+        if self.exchanges.pop(exchange.key, None) is not None:
+            self.budget.release(EXCHANGE_COST)
+
+    # -- AgedTable (flows/budget.py): the open exchanges --------------------
+
+    evicts = "fc exchanges"
+
+    def oldest(self) -> Age | None:
+        exchanges = self.exchanges
+        return (IDLE, next(iter(exchanges.values())).opened) if exchanges else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        """A target that never answers leaves every exchange open: the longest
+        open go; their later frames are those of an exchange not seen."""
+        exchanges = self.exchanges
+        entries = 0
+        while exchanges and entries * EXCHANGE_COST < nbytes:
+            if entries and (IDLE, next(iter(exchanges.values())).opened) > upto:
+                break
+            exchanges.popitem(last=False)
+            entries += 1
+        self.budget.release(entries * EXCHANGE_COST)
+        return entries, entries * EXCHANGE_COST
 
     # -- control sequences (ELS, CT) --------------------------------------
 
@@ -731,6 +762,7 @@ class FcProvider:
             return
         self.link_frames += 1
         self.frames += 1
+        self.now = ts
         carried = fc.payload_length(f_ctl, len(payload))
         self._fcp(r_ctl, s_id, d_id, f_ctl, ox_id, rx_id, payload[:carried], carried, ts, pframe)
 

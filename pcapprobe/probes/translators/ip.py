@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
+from pcapprobe._fastpath import IpProbes, NativeProbe
 from pcapprobe.dissectors.ipv4 import IpPacket
 
 Fire = Callable[[int, tuple, Hashable], None]
@@ -42,6 +43,12 @@ LOOPBACK_LINKTYPES = frozenset((0, 108))
 
 def protocol_name(proto: int) -> str:
     return PROTOCOL_NAMES.get(proto) or str(proto)
+
+
+def interface_info(name: str | None, linktype: int) -> IfInfo:
+    """ifinfo_t of a capture interface (its name, or None) and link type."""
+    loop = linktype in LOOPBACK_LINKTYPES or (name or "").startswith("lo")
+    return IfInfo(name or UNKNOWN_IF, 1 if loop else 0)
 
 
 class PktInfo:
@@ -208,10 +215,20 @@ class IpTranslator:
         key = (name, linktype)
         info = self._ifinfo.get(key)
         if info is None:
-            loop = linktype in LOOPBACK_LINKTYPES or (name or "").startswith("lo")
-            info = self._ifinfo[key] = IfInfo(name or UNKNOWN_IF, 1 if loop else 0)
+            info = self._ifinfo[key] = interface_info(name, linktype)
         self._last = (name, linktype, info)
         return info
+
+    def native(self, local_addrs: frozenset[str]) -> IpProbes | None:
+        """The probes as the C path fires them (cext/ip.c), when every enabled
+        one is a NativeProbe; else None (they fire only from here)."""
+        handlers = (self.send, self.receive)
+        if not any(isinstance(h, NativeProbe) for h in handlers) \
+                or not all(h is None or isinstance(h, NativeProbe) for h in handlers):
+            return None
+        return IpProbes(self.send, self.receive, self.all_local, local_addrs,
+                        tuple(protocol_name(n) for n in range(256)), interface_info,
+                        NULL_STR, HDR_POINTER_BASE)
 
     def __call__(self, pkt: IpPacket) -> None:
         if self.all_local:

@@ -298,12 +298,61 @@ class OpenTasks:
         return entries, released
 
 
+# What a logged-in session costs (bytes): the IscsiSession with its names and
+# negotiated keys (1.8 KB deep with the 7 keys of the fixtures' logins) and its
+# two table entries.
+SESSION_COST = 2000
+
+
+class KnownSessions:
+    """The sessions whose login completed (``SessionTable``), least recently
+    logged in first: an ``AgedTable`` of the run's state budget (logins with
+    ever new ISIDs would fill it).  An evicted session is forgotten by the
+    table; its connections keep it, a new connection of it starts its own."""
+
+    evicts = "iscsi sessions"
+
+    def __init__(self, table: SessionTable, budget: StateBudget) -> None:
+        self.table = table
+        self.ages: OrderedDict[IscsiSession, int] = OrderedDict()
+        self.budget = budget
+        budget.register(self)
+
+    def logged_in(self, session: IscsiSession, ts_ns: int) -> None:
+        """After a login PDU: a session the table knows was logged into now."""
+        if not self.table.knows(session):
+            return
+        ages = self.ages
+        if session in ages:
+            ages.move_to_end(session)
+        else:
+            self.budget.charge(SESSION_COST)
+        ages[session] = ts_ns
+
+    def oldest(self) -> Age | None:
+        return (IDLE, next(iter(self.ages.values()))) if self.ages else None
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        ages = self.ages
+        entries = 0
+        while ages and entries * SESSION_COST < nbytes:
+            session, ts = next(iter(ages.items()))
+            if entries and (IDLE, ts) > upto:
+                break
+            del ages[session]
+            self.table.forget(session)
+            entries += 1
+        self.budget.release(entries * SESSION_COST)
+        return entries, entries * SESSION_COST
+
+
 class IscsiProvider:
     """Per run: the session table, the open tasks and the iscsi probe handlers."""
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.sessions = SessionTable()
+        self.known = KnownSessions(self.sessions, ctx.budget)
         self.tasks = OpenTasks(ctx.budget)
         # Indexed by opcode (6 bits), a tuple: the handler of its probe or None;
         # looked up for every PDU, so no dict.
@@ -390,6 +439,8 @@ class IscsiApp:
                 self._keys(pdu)
             else:
                 state.keys_cut(pdu, self.provider.sessions)
+            if opcode == ISCSI_OP_LOGIN_RSP:
+                self.provider.known.logged_in(state.session, ts_ns)
         task = state.track(pdu) if opcode in _TASK_OPCODES else None
         if task is not None:
             if opcode == ISCSI_OP_SCSI_CMD:

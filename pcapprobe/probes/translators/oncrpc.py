@@ -11,7 +11,7 @@ The service lives in ``ctx.apps`` (freed with the run).  Counters land in the re
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +26,7 @@ from pcapprobe.dissectors.oncrpc import (
     decode_front,
     decode_message,
 )
-from pcapprobe.flows.budget import IDLE, Age
+from pcapprobe.flows.budget import IDLE, Age, StateBudget
 from pcapprobe.probes.translators.conninfo import ConnInfo, from_rpc_flow
 from pcapprobe.probes.translators.nfsv3 import MountTracker, Nfsv3Provider, PathMap
 from pcapprobe.probes.translators.nfsv4 import Nfsv4Provider
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 NFS_PORT = 2049
 # What a UDP client/server pair costs (bytes): its Peer, conninfo_t, thread.
 UDP_PEER_COST = 900
+# What a call awaiting its reply costs (bytes): its xid table slot and what
+# its program keeps for the reply (the NFSv3 op-*-start arguments): peak RSS
+# grows 450 bytes a call on fixtures/gen/hostile.py's one-sided NFS READs.
+PENDING_CALL_COST = 450
 # (program, version) -> the translator's factory: one line per RPC program.
 RPC_PROGRAMS: dict[tuple[int, int], Callable[[RunContext, PathMap], RpcProgram]] = {
     (nfs3.NFS_PROGRAM, nfs3.NFS_V3): Nfsv3Provider,
@@ -110,7 +114,8 @@ class RpcService:
         self.listening = any(getattr(program, "listening", False)
                              for program in self.programs.values())
         self.counts = ctx.report.layer("rpc")
-        self.session: RpcSession[tuple[RpcProgram, Any]] = RpcSession(self.counts)
+        self.calls = AwaitingReply(self.counts, ctx.budget)
+        self.session = self.calls.session
         self._callers = 0
         # (client, server) -> (Peer, caller key, last datagram's time)
         self._udp_peers: OrderedDict[tuple, tuple[Peer, int, int]] = OrderedDict()
@@ -151,22 +156,21 @@ class RpcService:
         """A call from ``peer`` (``key``: its caller key)."""
         program = self.programs.get((call.prog, call.vers))
         xid_key = key | call.xid
-        session = self.session
         if program is None:
             # Paired all the same, so its reply is not taken for an orphan.
             self.counts[f"calls to program {call.prog} v{call.vers}"] += 1
-            session.call(xid_key, (_IGNORED, None))
+            self.calls.add(xid_key, (_IGNORED, None, ts_ns))
             return
         if call.flavor == oncrpc.RPCSEC_GSS and not call.cred.body_decodable:  # type: ignore[union-attr]
             program = self._gss(call, peer, program)
             if program is None:
                 return
-        if session.is_pending(xid_key):
-            session.call(xid_key, None)  # counted as a retransmission
+        if self.session.is_pending(xid_key):
+            self.session.call(xid_key, None)  # counted as a retransmission
             return
         pending = program.on_call(call, peer, ts_ns)
         if pending is not None:
-            session.call(xid_key, (program, pending))
+            self.calls.add(xid_key, (program, pending, ts_ns))
 
     def add_program(self, prog: int, vers: int, program: RpcProgram) -> None:
         """A program learned from the traffic (an NFSv4 callback program)."""
@@ -174,7 +178,7 @@ class RpcService:
 
     def reply(self, reply: RpcReply, key: int, ts_ns: int) -> None:
         """A reply to the caller of ``key``."""
-        entry = self.session.reply(key | reply.xid, ts_ns)
+        entry = self.calls.answer(key | reply.xid, ts_ns)
         if entry is not None:
             entry[0].on_reply(reply, entry[1], ts_ns)
 
@@ -271,6 +275,50 @@ class RpcService:
             entries += 1
         self.budget.release(entries * UDP_PEER_COST)
         return entries, entries * UDP_PEER_COST
+
+
+class AwaitingReply:
+    """The xid table's calls awaiting their reply, an ``AgedTable`` of the
+    run's state budget (flows/budget.py), the longest waiting first: a
+    one-sided capture (a mirror that sees only the clients, a dead server)
+    never answers them.  A forgotten call's reply counts as one without a
+    call, and its *-done probe does not fire (DTrace would have seen it; the
+    capture's reader asked for a bounded memory).  Each entry is kept as
+    ``(program, pending, capture time of the call)``."""
+
+    evicts = "rpc calls awaiting a reply"
+
+    def __init__(self, counts: Counter[str], budget: StateBudget) -> None:
+        self.session: RpcSession[tuple[Any, Any, int]] = RpcSession(counts, max_pending=None)
+        self.budget = budget
+        budget.register(self)
+
+    def add(self, key: int, entry: tuple[Any, Any, int]) -> None:
+        if self.session.call(key, entry):
+            self.budget.charge(PENDING_CALL_COST)
+
+    def answer(self, key: int, ts_ns: int) -> tuple[Any, Any, int] | None:
+        entry = self.session.reply(key, ts_ns)
+        if entry is not None:
+            self.budget.release(PENDING_CALL_COST)
+        return entry
+
+    # -- AgedTable (flows/budget.py) ------------------------------------
+
+    def oldest(self) -> Age | None:
+        entry = self.session.oldest()
+        return None if entry is None else (IDLE, entry[2])
+
+    def evict(self, upto: Age, nbytes: int) -> tuple[int, int]:
+        session = self.session
+        entries = 0
+        while session.unanswered and entries * PENDING_CALL_COST < nbytes:
+            if entries and (IDLE, session.oldest()[2]) > upto:  # type: ignore[index]
+                break
+            session.forget_oldest()
+            entries += 1
+        self.budget.release(entries * PENDING_CALL_COST)
+        return entries, entries * PENDING_CALL_COST
 
 
 class _Ignored:

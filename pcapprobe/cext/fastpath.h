@@ -101,6 +101,11 @@ typedef struct {
  * whose header the dissectors decode without a weird; else 0. */
 int ip_decode(const uint8_t *frame, Py_ssize_t caplen, IpHdr *out);
 
+/* The offset of an Ethernet frame's payload past up to two VLAN tags
+ * (802.1Q, 802.1ad, pre-standard 0x9100, as dissectors/ethernet.py), its
+ * ethertype in *ethertype; -1 when the header or a tag is cut. */
+Py_ssize_t eth_payload(const uint8_t *frame, Py_ssize_t caplen, uint16_t *ethertype);
+
 /* Address texts (dotted quad, RFC 5952), remembered per run: a capture has
  * few hosts and many packets. */
 #define ADDR_CACHE 64

@@ -83,18 +83,29 @@ static int decode_ipv6(const uint8_t *p, Py_ssize_t caplen, Py_ssize_t off, IpHd
     return 1;
 }
 
-int ip_decode(const uint8_t *p, Py_ssize_t caplen, IpHdr *out)
+Py_ssize_t eth_payload(const uint8_t *p, Py_ssize_t caplen, uint16_t *ethertype_out)
 {
     Py_ssize_t off = ETH_HEADER_LEN;
     if (caplen < off)
-        return 0;
+        return -1;
     uint16_t ethertype = be16(p + 12);
-    for (int tags = 0; (ethertype == 0x8100 || ethertype == 0x88A8) && tags < MAX_TAGS; tags++) {
+    for (int tags = 0; tags < MAX_TAGS
+         && (ethertype == 0x8100 || ethertype == 0x88A8 || ethertype == 0x9100); tags++) {
         if (caplen < off + 4)
-            return 0;
+            return -1;
         ethertype = be16(p + off + 2);
         off += 4;
     }
+    *ethertype_out = ethertype;
+    return off;
+}
+
+int ip_decode(const uint8_t *p, Py_ssize_t caplen, IpHdr *out)
+{
+    uint16_t ethertype;
+    Py_ssize_t off = eth_payload(p, caplen, &ethertype);
+    if (off < 0)
+        return 0;
     if (ethertype == ETHERTYPE_IPV4)
         return decode_ipv4(p, caplen, off, out);
     if (ethertype == ETHERTYPE_IPV6)

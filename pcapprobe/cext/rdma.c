@@ -39,11 +39,8 @@
 #define GRH_LEN 40
 #define ICRC_LEN 4
 #define UDP_HEADER_LEN 8
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86DD
 #define ETHERTYPE_ROCE 0x8915
 #define IPPROTO_UDP 17
-#define MAX_TAGS 2
 #define IB_QP1 1  /* GSI: CM MADs, the Python layer's */
 #define MAX_CHANNELS 4096  /* channels remembered; the oldest closed ones go first */
 #define MAX_EXCLUDED 8
@@ -698,52 +695,31 @@ int rc_record(PyObject *transport, int linktype, const uint8_t *p, Py_ssize_t ca
         *called = self->called;
         return status;
     }
-    Py_ssize_t off = 12;
-    if (caplen < off + 2)
+    uint16_t type;
+    Py_ssize_t off = eth_payload(p, caplen, &type);
+    if (off < 0)
         return 0;
-    uint16_t type = be16(p + off);
-    for (int tags = 0; tags < MAX_TAGS && (type == 0x8100 || type == 0x88A8 || type == 0x9100);
-         tags++) {
-        off += 4;
-        if (off + 2 > caplen)
-            return 0;
-        type = be16(p + off);
-    }
-    off += 2;
-    const uint8_t *ip = p + off;
-    Py_ssize_t avail = caplen - off;
     QpKey dst;
     memset(&dst, 0, sizeof dst);
     int status = 0;
-    if (type == ETHERTYPE_IPV4) {
-        if (avail < 20 || ip[0] >> 4 != 4)
-            return 0;
-        Py_ssize_t ihl = (ip[0] & 0xF) * 4, total = be16(ip + 2);
-        if (ihl < 20 || total < ihl || total > avail || (be16(ip + 6) & 0x3FFF) != 0
-            || ip[9] != IPPROTO_UDP)
-            return 0;
-        dst.kind = 'I';
-        dst.len = 4;
-        memcpy(dst.addr, ip + 16, 4);
-        status = rc_udp(self, &dst, p, off + ihl, total - ihl, ts);
-    } else if (type == ETHERTYPE_IPV6) {
-        if (avail < 40 || ip[0] >> 4 != 6 || ip[6] != IPPROTO_UDP)
-            return 0;
-        Py_ssize_t plen = be16(ip + 4);
-        if (plen == 0 || 40 + plen > avail)
-            return 0;
-        dst.kind = 'I';
-        dst.len = 16;
-        memcpy(dst.addr, ip + 24, 16);
-        status = rc_udp(self, &dst, p, off + 40, plen, ts);
-    } else if (type == ETHERTYPE_ROCE) {
+    if (type == ETHERTYPE_ROCE) {
         /* GRH, then the BTH; the ICRC ends the captured frame */
-        if (avail < GRH_LEN)
+        if (caplen - off < GRH_LEN)
             return 0;
         dst.kind = 'G';
         dst.len = 16;
-        memcpy(dst.addr, ip + 24, 16);
+        memcpy(dst.addr, p + off + 24, 16);
         status = rc_bth(self, &dst, p, off + GRH_LEN, caplen, caplen - ICRC_LEN, ts);
+    } else {
+        /* RoCEv2: a whole unfragmented UDP datagram (ip.c decodes the IP
+         * header); anything else is the Python layers' */
+        IpHdr iph;
+        if (!ip_decode(p, caplen, &iph) || iph.proto != IPPROTO_UDP || !iph.whole)
+            return 0;
+        dst.kind = 'I';
+        dst.len = iph.addr_len;
+        memcpy(dst.addr, iph.dst, iph.addr_len);
+        status = rc_udp(self, &dst, p, iph.payload_off, iph.plength, ts);
     }
     *called = self->called;
     return status;

@@ -7,10 +7,13 @@ machine; wall time goes to stderr for reference.
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -81,3 +84,45 @@ def profile(argv: list[str]) -> None:
     cli_main(argv, env)
     prof.disable()
     pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+
+
+def rpc_bench_main(bench: str, description: str, generate: Callable[[int, Path], int],
+                   name: str, server: str, scripts: tuple[str, ...], tap: str, big_script: str) -> None:
+    """The NFS benches' command line: generate the capture apart, run each
+    seed script and ``tshark -q -z tap`` (best of three, CPU), print the
+    ratios, then peak RSS on a capture four times longer (unless --no-4x)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--packets", type=int, default=300_000)
+    parser.add_argument("--no-4x", action="store_true", help="skip the 4x memory run")
+    parser.add_argument("--generate-only", metavar="PATH", help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.generate_only:
+        print(generate(opts.packets, Path(opts.generate_only)))
+        return
+
+    def pcapprobe(capture: Path, script: str) -> list[str]:
+        return ["nice", sys.executable, "-m", "pcapprobe", "run", str(capture), "--local", server,
+                "-s", str(SCRIPTS / script)]
+
+    capture = OUT / f"{name}-{opts.packets}.pcap"
+    count = generate_apart(bench, opts.packets, capture)
+    print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB)")
+    rates = {}
+    for script in scripts:
+        seconds, rss = measure(f"pcapprobe {script}", pcapprobe(capture, script))
+        rates[script] = count / seconds
+        print(f"pcapprobe -s {script:14} {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
+              f"peak RSS {rss >> 10} MiB")
+    if shutil.which("tshark"):
+        seconds, rss = measure("tshark", ["nice", "tshark", "-r", str(capture), "-q", "-z", tap])
+        print(f"tshark -z {tap} {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
+              f"peak RSS {rss >> 10} MiB")
+        for script, rate in rates.items():
+            print(f"ratio {script}: {rate / (count / seconds):.2f}x tshark")
+    if not opts.no_4x:
+        big = OUT / f"{name}-{opts.packets * 4}.pcap"
+        big_count = generate_apart(bench, opts.packets * 4, big)
+        seconds, rss = measure("pcapprobe 4x", pcapprobe(big, big_script))
+        print(f"4x ({big_count} packets) {big_script} {seconds:7.2f} s CPU "
+              f"{big_count / seconds:10,.0f} pkt/s peak RSS {rss >> 10} MiB")
+        big.unlink()

@@ -14,8 +14,6 @@ Run: ``.venv/bin/python bench/nfs4_bench.py [--packets N] [--no-4x]``.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -24,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.gen import nfs as wire_gen  # noqa: E402
 from fixtures.gen import nfs4 as gen  # noqa: E402
-from _common import OUT, SCRIPTS, generate_apart, measure  # noqa: E402
+from _common import rpc_bench_main  # noqa: E402
 
 SIZES = (4096, 8192, 8192, 16384, 32768)
 FILE_SIZE = 1 << 20
@@ -68,43 +66,9 @@ def generate(packets: int, path: Path) -> int:
     return len(wire.records)
 
 
-def pcapprobe(capture: Path, script: str) -> list[str]:
-    return ["nice", sys.executable, "-m", "pcapprobe", "run", str(capture), "--local",
-            wire_gen.SERVER, "-s", str(SCRIPTS / script)]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packets", type=int, default=300_000)
-    parser.add_argument("--no-4x", action="store_true", help="skip the 4x memory run")
-    parser.add_argument("--generate-only", metavar="PATH", help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.generate_only:
-        print(generate(opts.packets, Path(opts.generate_only)))
-        return
-    capture = OUT / f"nfs4-{opts.packets}.pcap"
-    count = generate_apart(__file__, opts.packets, capture)
-    print(f"capture: {capture} ({count} packets, {capture.stat().st_size >> 20} MiB)")
-    rates = {}
-    for script in ("nfsv4rwtime.d", "nfsv4io.d"):
-        seconds, rss = measure(f"pcapprobe {script}", pcapprobe(capture, script))
-        rates[script] = count / seconds
-        print(f"pcapprobe -s {script:14} {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
-              f"peak RSS {rss >> 10} MiB")
-    if shutil.which("tshark"):
-        seconds, rss = measure("tshark", ["nice", "tshark", "-r", str(capture), "-q", "-z",
-                                          "rpc,srt,100003,4"])
-        print(f"tshark -z rpc,srt,100003,4 {seconds:7.2f} s CPU {count / seconds:10,.0f} pkt/s "
-              f"peak RSS {rss >> 10} MiB")
-        for script, rate in rates.items():
-            print(f"ratio {script}: {rate / (count / seconds):.2f}x tshark")
-    if not opts.no_4x:
-        big = OUT / f"nfs4-{opts.packets * 4}.pcap"
-        big_count = generate_apart(__file__, opts.packets * 4, big)
-        seconds, rss = measure("pcapprobe 4x", pcapprobe(big, "nfsv4io.d"))
-        print(f"4x ({big_count} packets) nfsv4io.d {seconds:7.2f} s CPU "
-              f"{big_count / seconds:10,.0f} pkt/s peak RSS {rss >> 10} MiB")
-        big.unlink()
+    rpc_bench_main(__file__, __doc__.splitlines()[0], generate, "nfs4", wire_gen.SERVER,
+                   ("nfsv4rwtime.d", "nfsv4io.d"), "rpc,srt,100003,4", "nfsv4io.d")
 
 
 if __name__ == "__main__":
